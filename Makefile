@@ -1,0 +1,71 @@
+# The two commands: `make run` (set everything up, run the demo gateway on
+# http://127.0.0.1:8080/mcp) and `make test` (set everything up, run every test).
+
+JOBS        ?= $(shell nproc)
+RELEASE_DIR ?= build/release
+ASAN_DIR    ?= build/asan
+FUZZ_DIR    ?= build/fuzz
+CMAKE_GEN   := -G Ninja
+
+.PHONY: all deps test-tools build build-asan build-fuzz run test test-unit test-asan test-e2e \
+        bench fuzz format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+test-tools: deps
+	@scripts/install-test-tools
+
+$(RELEASE_DIR)/build.ninja:
+	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
+
+$(ASAN_DIR)/build.ninja:
+	cmake -S . -B $(ASAN_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+	  -DMCPGATE_SANITIZE=ON
+
+$(FUZZ_DIR)/build.ninja:
+	cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+	  -DMCPGATE_FUZZ=ON -DMCPGATE_BUILD_TESTS=OFF
+
+# Release build with g++ 12 (what `make run` serves and the benchmarks measure).
+build: deps $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+# Debug build with clang 14 + ASan + UBSan: the same tests run under the sanitizers.
+build-asan: deps $(ASAN_DIR)/build.ninja
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+build-fuzz: deps $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+
+run: build
+	$(RELEASE_DIR)/mcpgate serve --config examples/demo.yaml
+
+test: build build-asan test-tools
+	$(MAKE) test-unit test-asan test-e2e
+
+test-unit:
+	cd $(RELEASE_DIR) && ctest --output-on-failure -j $(JOBS)
+
+test-asan:
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+test-e2e:
+	tests/e2e/run-all.sh $(RELEASE_DIR)/mcpgate
+
+bench: build
+	bench/mcp_tools_call.sh
+
+# Runs every fuzzer for FUZZ_SECONDS each into a scratch corpus (see fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz: build-fuzz
+	fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,340 @@
+#include "app/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "http/server.hpp"
+
+namespace mcpgate::app {
+namespace {
+
+class Loader {
+ public:
+  explicit Loader(std::string source) : source_(std::move(source)) {}
+
+  void fail(const YAML::Node& node, const std::string& key, const std::string& why) {
+    std::ostringstream out;
+    out << source_;
+    if (node.IsDefined() && node.Mark().line >= 0) {
+      out << ":" << node.Mark().line + 1 << ":" << node.Mark().column + 1;
+    }
+    out << ": " << key << ": " << why;
+    errors_.push_back(out.str());
+  }
+
+  // Rejects keys that are not in `known`.
+  void only_keys(const YAML::Node& map, const std::string& where, std::set<std::string> known) {
+    if (!map.IsDefined() || map.IsNull()) {
+      return;
+    }
+    if (!map.IsMap()) {
+      fail(map, where, "must be a mapping");
+      return;
+    }
+    for (const auto& kv : map) {
+      const auto key = kv.first.as<std::string>();
+      if (!known.count(key)) {
+        fail(kv.first, where.empty() ? key : where + "." + key, "unknown key");
+      }
+    }
+  }
+
+  // `${VAR}` → environment value. `$$` stays a literal `$`.
+  bool expand(const YAML::Node& node, const std::string& key, std::string& value) {
+    std::string out;
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (value[i] == '$' && i + 1 < value.size() && value[i + 1] == '$') {
+        out += '$';
+        ++i;
+      } else if (value[i] == '$' && i + 1 < value.size() && value[i + 1] == '{') {
+        const auto end = value.find('}', i + 2);
+        if (end == std::string::npos) {
+          fail(node, key, "unterminated ${...}");
+          return false;
+        }
+        const std::string var = value.substr(i + 2, end - i - 2);
+        const char* env = std::getenv(var.c_str());
+        if (env == nullptr) {
+          fail(node, key, "environment variable " + var + " is not set");
+          return false;
+        }
+        out += env;
+        i = end;
+      } else {
+        out += value[i];
+      }
+    }
+    value = std::move(out);
+    return true;
+  }
+
+  void get(const YAML::Node& map, const char* name, const std::string& where, std::string& out) {
+    const YAML::Node n = map[name];
+    if (!n.IsDefined() || n.IsNull()) {
+      return;
+    }
+    const std::string key = where + name;
+    if (!n.IsScalar()) {
+      fail(n, key, "must be a string");
+      return;
+    }
+    std::string v = n.as<std::string>();
+    if (expand(n, key, v)) {
+      out = std::move(v);
+    }
+  }
+
+  void get(const YAML::Node& map, const char* name, const std::string& where, bool& out) {
+    std::string text;
+    const YAML::Node n = map[name];
+    get(map, name, where, text);
+    if (text.empty()) {
+      return;
+    }
+    if (text == "true" || text == "yes" || text == "on") {
+      out = true;
+    } else if (text == "false" || text == "no" || text == "off") {
+      out = false;
+    } else {
+      fail(n, where + name, "must be true or false, got '" + text + "'");
+    }
+  }
+
+  template <class Int>
+  void get_uint(const YAML::Node& map, const char* name, const std::string& where, Int& out,
+                unsigned long long max) {
+    std::string text;
+    const YAML::Node n = map[name];
+    get(map, name, where, text);
+    if (text.empty()) {
+      return;
+    }
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+    if (errno != 0 || end == text.c_str() || *end != '\0' || text[0] == '-' || v > max) {
+      fail(n, where + name, "must be a whole number from 0 to " + std::to_string(max));
+      return;
+    }
+    out = static_cast<Int>(v);
+  }
+
+  void get_ms(const YAML::Node& map, const char* name, const std::string& where,
+              std::chrono::milliseconds& out) {
+    unsigned long long ms = static_cast<unsigned long long>(out.count());
+    get_uint(map, name, where, ms, 24ull * 3600 * 1000);
+    out = std::chrono::milliseconds(ms);
+  }
+
+  void get_list(const YAML::Node& map, const char* name, const std::string& where,
+                std::vector<std::string>& out) {
+    const YAML::Node n = map[name];
+    if (!n.IsDefined() || n.IsNull()) {
+      return;
+    }
+    if (!n.IsSequence()) {
+      fail(n, where + name, "must be a list");
+      return;
+    }
+    out.clear();
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string key = where + name + "[" + std::to_string(i) + "]";
+      if (!n[i].IsScalar()) {
+        fail(n[i], key, "must be a string");
+        continue;
+      }
+      std::string v = n[i].as<std::string>();
+      if (expand(n[i], key, v)) {
+        out.push_back(std::move(v));
+      }
+    }
+  }
+
+  Status finish() const {
+    if (errors_.empty()) {
+      return {};
+    }
+    std::string all;
+    for (const auto& e : errors_) {
+      all += (all.empty() ? "" : "\n") + e;
+    }
+    return make_error(ErrorCode::kInvalidArgument, all);
+  }
+
+  std::vector<std::string> errors_;
+
+ private:
+  std::string source_;
+};
+
+void load_server(Loader& l, const YAML::Node& s, Config& c) {
+  l.only_keys(s, "server", {"listen", "public_url", "insecure_http", "threads", "tls", "limits"});
+  if (!s.IsMap()) {
+    return;
+  }
+  std::string listen;
+  l.get(s, "listen", "server.", listen);
+  if (!listen.empty()) {
+    if (auto st = parse_listen(listen, c.server); !st) {
+      l.fail(s["listen"], "server.listen", st.error().message);
+    }
+  }
+  l.get(s, "public_url", "server.", c.public_url);
+  l.get(s, "insecure_http", "server.", c.insecure_http);
+  l.get_uint(s, "threads", "server.", c.server.threads, 256);
+  const YAML::Node tls = s["tls"];
+  l.only_keys(tls, "server.tls", {"cert_file", "key_file"});
+  if (tls.IsMap()) {
+    l.get(tls, "cert_file", "server.tls.", c.server.tls_cert_file);
+    l.get(tls, "key_file", "server.tls.", c.server.tls_key_file);
+  }
+  const YAML::Node lim = s["limits"];
+  l.only_keys(lim, "server.limits",
+              {"max_body_bytes", "max_header_bytes", "max_connections", "header_timeout_ms",
+               "body_timeout_ms", "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms"});
+  if (lim.IsMap()) {
+    const std::string w = "server.limits.";
+    l.get_uint(lim, "max_body_bytes", w, c.server.max_body_bytes, 1ull << 30);
+    l.get_uint(lim, "max_header_bytes", w, c.server.max_header_bytes, 1ull << 20);
+    l.get_uint(lim, "max_connections", w, c.server.max_connections, 1000000);
+    l.get_ms(lim, "header_timeout_ms", w, c.server.header_timeout);
+    l.get_ms(lim, "body_timeout_ms", w, c.server.body_timeout);
+    l.get_ms(lim, "idle_timeout_ms", w, c.server.idle_timeout);
+    l.get_ms(lim, "write_timeout_ms", w, c.server.write_timeout);
+    l.get_ms(lim, "drain_timeout_ms", w, c.server.drain_timeout);
+  }
+}
+
+void load_mcp(Loader& l, const YAML::Node& m, Config& c) {
+  l.only_keys(m, "mcp",
+              {"path", "tool_sets", "server_name", "instructions", "allowed_origins", "max_sessions"});
+  if (!m.IsMap()) {
+    return;
+  }
+  l.get(m, "path", "mcp.", c.mcp.path);
+  if (c.mcp.path.empty() || c.mcp.path[0] != '/') {
+    l.fail(m["path"], "mcp.path", "must start with '/'");
+  }
+  l.get_list(m, "tool_sets", "mcp.", c.mcp.tool_sets);
+  l.get(m, "server_name", "mcp.", c.mcp.endpoint.server_name);
+  l.get(m, "instructions", "mcp.", c.mcp.endpoint.instructions);
+  l.get_list(m, "allowed_origins", "mcp.", c.mcp.endpoint.allowed_origins);
+  l.get_uint(m, "max_sessions", "mcp.", c.mcp.endpoint.max_sessions, 10000000);
+}
+
+void load_logging(Loader& l, const YAML::Node& g, Config& c) {
+  l.only_keys(g, "logging", {"level", "access_log"});
+  if (!g.IsMap()) {
+    return;
+  }
+  std::string level;
+  l.get(g, "level", "logging.", level);
+  if (!level.empty() && !log::parse_level(level, c.logging.level)) {
+    l.fail(g["level"], "logging.level", "must be debug, info, warn, error or off");
+  }
+  l.get(g, "access_log", "logging.", c.logging.access_log);
+}
+
+}  // namespace
+
+Status parse_listen(std::string_view text, http::ServerOptions& out) {
+  std::string host;
+  std::string port;
+  if (!text.empty() && text[0] == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return make_error(ErrorCode::kInvalidArgument, "expected [IPv6]:PORT");
+    }
+    host = std::string(text.substr(1, close - 1));
+    port = std::string(text.substr(close + 2));
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return make_error(ErrorCode::kInvalidArgument, "expected HOST:PORT");
+    }
+    host = std::string(text.substr(0, colon));
+    port = std::string(text.substr(colon + 1));
+  }
+  if (host.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "missing host in HOST:PORT");
+  }
+  char* end = nullptr;
+  const unsigned long p = std::strtoul(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || p > 65535) {
+    return make_error(ErrorCode::kInvalidArgument, "port must be a number from 0 to 65535");
+  }
+  out.host = host;
+  out.port = static_cast<uint16_t>(p);
+  return {};
+}
+
+Result<Config> parse_config(std::string_view yaml_text, std::string_view source_name) {
+  Config c;
+  c.source = std::string(source_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      c.source + ":" + std::to_string(e.mark.line + 1) + ":" +
+                          std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  Loader l(c.source);
+  if (root.IsNull() || !root.IsDefined()) {
+    return c;
+  }
+  if (!root.IsMap()) {
+    return make_error(ErrorCode::kInvalidArgument, c.source + ": the top level must be a mapping");
+  }
+  try {
+    l.only_keys(root, "", {"server", "mcp", "logging", "data_dir"});
+    load_server(l, root["server"], c);
+    load_mcp(l, root["mcp"], c);
+    load_logging(l, root["logging"], c);
+    l.get(root, "data_dir", "", c.data_dir);
+  } catch (const YAML::Exception& e) {
+    return make_error(ErrorCode::kInvalidArgument, c.source + ": " + e.what());
+  }
+  MCPGATE_TRY(l.finish());
+  if (c.public_url.empty()) {
+    const bool v6 = c.server.host.find(':') != std::string::npos;
+    c.public_url = std::string(c.server.tls_cert_file.empty() ? "http://" : "https://") +
+                   (v6 ? "[" + c.server.host + "]" : c.server.host) + ":" +
+                   std::to_string(c.server.port);
+  }
+  return c;
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(ErrorCode::kNotFound, path + ": cannot open the config file");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+Status check_deployment(const Config& config) {
+  const bool tls = !config.server.tls_cert_file.empty();
+  if (!tls && !config.insecure_http && !http::is_loopback_host(config.server.host)) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "refusing to serve plain HTTP on non-loopback address " + config.server.host +
+                          ": configure server.tls (cert_file, key_file), bind 127.0.0.1, or set "
+                          "server.insecure_http: true if a TLS proxy in front handles it");
+  }
+  for (const auto& set : config.mcp.tool_sets) {
+    if (set != "demo" && set != "conformance") {
+      return make_error(ErrorCode::kInvalidArgument,
+                        config.source + ": mcp.tool_sets: unknown tool set '" + set +
+                            "' (known: demo, conformance)");
+    }
+  }
+  return {};
+}
+
+}  // namespace mcpgate::app

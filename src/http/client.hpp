@@ -1,0 +1,136 @@
+#pragma once
+// Outbound HTTP/1.1 client (plain and TLS) on Beast with C++20 coroutines.
+//
+// Used to fetch Client ID Metadata Documents and, later, to call upstream MCP servers and SaaS
+// APIs. One request per connection ("Connection: close"); no pooling yet.
+//
+// SSRF guard (MCP-SPEC §A5.3, CIMD draft §6): the URL is parsed strictly (parse_url below), the
+// host is resolved exactly once, every resolved address must pass the request's AddressPolicy
+// (a name with any refused address is refused outright: a mixed answer is how rebinding and
+// split-horizon tricks look), and the socket connects to those checked addresses: nothing is
+// resolved again, so there is no DNS-rebinding window. TLS SNI and certificate verification
+// still use the host name. Redirects are not followed unless asked, and every hop of a followed
+// redirect goes through the same checks.
+//
+// Limits: one deadline covers resolution, connect, TLS handshake, write and read (redirect hops
+// included); response head and body sizes are capped (exceeding either aborts the request).
+//
+// Errors (Error::message is for logs: it may name hosts and addresses):
+//   kInvalidArgument     bad URL, bad request header, bad option
+//   kPermissionDenied    the host resolves to an address the policy refuses
+//   kDeadlineExceeded    the total timeout elapsed
+//   kResourceExhausted   response head or body over its cap
+//   kUnavailable         resolution failed, connection refused/reset, TLS failure (including
+//                        certificate verification), malformed response, too many redirects
+//
+// Threading: fetch() may be called from any executor; the request runs on its own strand and
+// the caller resumes on its own executor. HttpClient is immutable after creation and may be
+// shared across threads; a fetch keeps what it needs alive, so the client may be destroyed while
+// requests are in flight.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "core/result.hpp"
+#include "http/address_policy.hpp"
+#include "http/asio.hpp"
+#include "http/message.hpp"
+
+namespace mcpgate::http {
+
+// An absolute http(s) URL, parsed strictly.
+struct Url {
+  std::string scheme;  // "http" | "https" (lower-cased)
+  std::string host;    // lower-cased name, dotted-quad IPv4, or IPv6 without brackets
+  uint16_t port = 0;   // explicit or the scheme default
+  std::string target;  // path plus "?query"; "/" when the URL has no path
+  bool host_is_ip = false;
+
+  bool tls() const { return scheme == "https"; }
+  // host[:port] as sent in the Host header: IPv6 in brackets, default port omitted.
+  std::string authority() const;
+  std::string to_string() const;
+};
+
+// Accepts scheme "http"/"https" (any case), "//", an authority and an optional path and query.
+// Rejects: userinfo ('@' in the authority), an empty host, IPv6 zone ids, hosts that are not
+// letters/digits/'-'/'_'/'.' labels, numeric hosts that are not canonical dotted-quad IPv4
+// ("0177.0.0.1", "2130706433", "0x7f.1", "127.1": the inet_aton spellings), a port outside
+// 1..65535, fragments, malformed %-escapes, and any byte that is a control character, space,
+// backslash, or non-ASCII. The URL is at most 8 KiB.
+Result<Url> parse_url(std::string_view text);
+
+struct RequestOptions {
+  // Whole request, from resolution to the last body byte (redirect hops included).
+  std::chrono::milliseconds timeout{10000};
+  size_t max_body_bytes = 1024 * 1024;
+  size_t max_header_bytes = 16 * 1024;
+  // false: a 3xx comes back as the response. true: 301/302/303/307/308 with a Location are
+  // followed (https -> http downgrades refused; credentials dropped on a change of origin).
+  bool follow_redirects = false;
+  int max_redirects = 5;
+  AddressPolicy address_policy = AddressPolicy::kPublicOnly;
+  // Off only in tests: disables certificate and host name verification.
+  bool verify_tls = true;
+};
+
+struct ClientRequest {
+  bhttp::verb method = bhttp::verb::get;
+  std::string url;
+  // Extra headers. Host, Content-Length, Transfer-Encoding and Connection are set by the client
+  // and may not be given here; names must be tokens and values free of CR, LF and NUL.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  RequestOptions options;
+};
+
+struct ClientResponse {
+  Response message;            // status, headers and body as received
+  std::string url;             // the URL that produced it (differs after redirects)
+  asio::ip::tcp::endpoint peer;  // the address actually connected to
+
+  unsigned status() const { return message.result_int(); }
+  std::string_view header(Field field) const;
+};
+
+struct ClientConfig {
+  // PEM file of CA certificates. Empty: the system store (set_default_verify_paths). When set,
+  // only these CAs are trusted (useful to pin a private CA, and in tests).
+  std::string ca_file;
+  std::string user_agent = "mcpgate/0.1";
+};
+
+class HttpClient {
+ public:
+  // Builds the TLS client context (TLS 1.2+, peer verification). Fails on an unreadable CA file.
+  static Result<HttpClient> create(ClientConfig config = {});
+
+  // Performs the request. Never throws for network or protocol failures.
+  asio::awaitable<Result<ClientResponse>> fetch(ClientRequest request) const;
+
+  struct State;  // shared with in-flight requests
+
+ private:
+  explicit HttpClient(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+  std::shared_ptr<const State> state_;
+};
+
+// fetch() through a process-wide client that trusts the system CA store.
+asio::awaitable<Result<ClientResponse>> fetch(ClientRequest request);
+
+// Resolves `host` once and returns the endpoints to connect to, or an error when resolution
+// fails or ANY resolved address is refused by `policy`. IP literals are checked without a
+// lookup. Exposed for callers that validate configured upstreams, and for tests.
+asio::awaitable<Result<std::vector<asio::ip::tcp::endpoint>>> resolve_checked(
+    std::string host, uint16_t port, AddressPolicy policy,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+
+}  // namespace mcpgate::http

@@ -1,0 +1,26 @@
+#pragma once
+// HTTP message types shared by the transport (src/http) and the modules that answer requests.
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <string>
+#include <string_view>
+
+namespace mcpgate::http {
+
+namespace bhttp = boost::beast::http;
+using Request = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
+using StatusCode = bhttp::status;  // not `Status`: that name is mcpgate::Status (Result<void>)
+using Field = bhttp::field;
+
+// A response with a body and content type; Content-Length is set by the transport.
+Response make_response(StatusCode status, std::string body, std::string_view content_type);
+
+// A JSON error body {"error": code, "error_description": description} with no-store caching.
+Response make_json_error(StatusCode status, std::string_view code, std::string_view description);
+
+// Header value or empty view when absent.
+std::string_view header(const Request& req, std::string_view name);
+
+}  // namespace mcpgate::http

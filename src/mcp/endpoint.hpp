@@ -1,0 +1,81 @@
+#pragma once
+// Endpoint: one MCP endpoint (Streamable HTTP) serving both protocol eras on the same path.
+//
+//  - 2024-11-05 … 2025-11-25 ("session era"): initialize handshake, Mcp-Session-Id, POST answered
+//    as JSON or SSE, GET standalone SSE stream, DELETE, Last-Event-ID resumption on the same
+//    stream, server→client requests on the request's SSE stream.
+//  - 2026-07-28 ("stateless era"): per-request _meta, server/discover, Mcp-Method/Mcp-Name header
+//    validation, resultType/caching hints, MRTR with HMAC-protected requestState,
+//    subscriptions/listen; GET/DELETE answered 405.
+// A request carrying the modern _meta (or a modern MCP-Protocol-Version without a session) is
+// served statelessly; `initialize` selects the session era.
+//
+// handle() is the http::Handler for the MCP path; the transport has already enforced the body
+// size limit. It also applies the DNS-rebinding defence (Origin, and Host on loopback binds).
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/asio.hpp"
+#include "http/exchange.hpp"
+#include "mcp/registry.hpp"
+
+namespace mcpgate::mcp {
+
+// Protocol versions.
+inline constexpr const char* kLatestSessionVersion = "2025-11-25";
+inline constexpr const char* kStatelessVersion = "2026-07-28";
+bool is_session_era_version(std::string_view version);
+bool is_stateless_era_version(std::string_view version);
+
+struct EndpointOptions {
+  std::string server_name = "mcpgate";
+  std::string server_version;
+  std::string instructions;
+  // Origins (scheme://host[:port], compared case-insensitively) allowed besides same-origin
+  // loopback pages. A request with any other Origin gets 403.
+  std::vector<std::string> allowed_origins;
+  size_t max_sessions = 10000;
+  std::chrono::seconds session_idle_timeout{30 * 60};
+  // Items per tools/list, prompts/list, resources/list, resources/templates/list page.
+  size_t page_size = 100;
+  // Events kept per SSE stream for delivery and Last-Event-ID replay.
+  size_t max_stream_events = 1024;
+  size_t max_json_depth = 64;
+  // SSE `retry:` sent with the priming event (session era).
+  std::chrono::milliseconds sse_retry{1000};
+  // SSE comment sent on quiet streams.
+  std::chrono::seconds keepalive_interval{15};
+  // How long a tool waits for the client's answer to sampling/elicitation/roots requests.
+  std::chrono::seconds client_request_timeout{300};
+  // ttlMs on cacheable stateless-era results (lists, server/discover).
+  int64_t list_ttl_ms = 60000;
+  bool enable_session_era = true;
+  bool enable_stateless_era = true;
+  // Authenticated subject of a request ("" = anonymous); set by the app when auth is enabled.
+  // Sessions are bound to the subject that created them.
+  std::function<std::string(const http::Exchange&)> subject_of;
+};
+
+class Endpoint {
+ public:
+  Endpoint(EndpointOptions options, std::shared_ptr<Registry> registry);
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  asio::awaitable<void> handle(http::Exchange& ex);
+
+  // Number of open sessions (session era).
+  size_t session_count() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mcpgate::mcp

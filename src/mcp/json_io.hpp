@@ -1,0 +1,48 @@
+#pragma once
+// Hostile-input-safe JSON reading and a few encodings the protocol layer needs.
+//
+// parse_json() runs a linear, non-recursive pre-scan over the raw bytes before nlohmann builds a
+// DOM: it rejects invalid UTF-8 anywhere in the text and nesting deeper than `max_depth`, so the
+// recursive parts of the JSON library never see a 100k-deep `[[[[…` document.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+
+namespace mcpgate::mcp {
+
+using Json = nlohmann::json;
+
+inline constexpr size_t kDefaultMaxJsonDepth = 64;
+
+// True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
+bool is_valid_utf8(std::string_view text);
+
+// Checks UTF-8 validity and the nesting depth of arrays/objects without building anything.
+// Errors are kInvalidArgument with a client-safe message.
+Status scan_json(std::string_view text, size_t max_depth = kDefaultMaxJsonDepth);
+
+// scan_json() and then a non-throwing parse. Errors are kInvalidArgument.
+Result<Json> parse_json(std::string_view text, size_t max_depth = kDefaultMaxJsonDepth);
+
+// Serialises without throwing: invalid UTF-8 inside strings (which only header-derived values can
+// contain) is replaced by U+FFFD.
+std::string dump_json(const Json& value);
+
+// RFC 4648 base64 with padding.
+std::string base64_encode(std::string_view bytes);
+// Strict decoding: the standard alphabet, correct '=' padding, length a multiple of 4.
+std::optional<std::string> base64_decode(std::string_view text);
+// RFC 4648 §5 base64url without padding (for opaque tokens).
+std::string base64url_encode(std::string_view bytes);
+std::optional<std::string> base64url_decode(std::string_view text);
+
+// Lower-case hexadecimal.
+std::string hex_encode(std::string_view bytes);
+
+}  // namespace mcpgate::mcp

@@ -1,0 +1,68 @@
+#include "mcp/registry.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mcpgate::mcp {
+namespace {
+
+asio::awaitable<Result<Json>> noop(Json, ToolContext&) { co_return tool_result_text("ok"); }
+
+Tool tool_named(const std::string& name) {
+  return Tool{Json{{"name", name}, {"description", "d"}, {"inputSchema", {{"type", "object"}}}}, noop};
+}
+
+TEST(RegistryTest, KeepsRegistrationOrderAndReplacesInPlace) {
+  Registry r;
+  r.add_tool(tool_named("a"));
+  r.add_tool(tool_named("b"));
+  auto replacement = tool_named("a");
+  replacement.descriptor["description"] = "new";
+  r.add_tool(replacement);
+  auto tools = r.tools();
+  ASSERT_EQ(tools.size(), 2u);
+  EXPECT_EQ(tools[0].descriptor["description"], "new");
+  EXPECT_EQ(tools[1].descriptor["name"], "b");
+  ASSERT_NE(r.find_tool("b"), nullptr);
+  EXPECT_EQ(r.find_tool("zzz"), nullptr);
+}
+
+TEST(RegistryTest, ListenersSeeListChangesAndResourceUpdates) {
+  Registry r;
+  std::vector<ChangeEvent> seen;
+  const auto id = r.add_listener([&](const ChangeEvent& e) { seen.push_back(e); });
+  r.add_tool(tool_named("a"));
+  EXPECT_TRUE(r.remove_tool("a"));
+  EXPECT_FALSE(r.remove_tool("a"));
+  r.notify_resource_updated("test://x");
+  r.remove_listener(id);
+  r.add_tool(tool_named("b"));
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].kind, ChangeKind::kToolsListChanged);
+  EXPECT_EQ(seen[2].kind, ChangeKind::kResourceUpdated);
+  EXPECT_EQ(seen[2].uri, "test://x");
+}
+
+TEST(RegistryTest, MatchesLevelOneUriTemplates) {
+  auto vars = match_uri_template("test://template/{id}/data", "test://template/123/data");
+  ASSERT_TRUE(vars.has_value());
+  EXPECT_EQ((*vars)["id"], "123");
+  EXPECT_FALSE(match_uri_template("test://template/{id}/data", "test://template//data").has_value());
+  EXPECT_FALSE(match_uri_template("test://template/{id}/data", "test://template/1/2/data").has_value());
+  EXPECT_FALSE(match_uri_template("test://template/{id}/data", "test://template/1/datax").has_value());
+}
+
+TEST(RegistryTest, ResolvesFixedResourcesBeforeTemplates) {
+  Registry r;
+  r.add_resource_template({Json{{"uriTemplate", "file:///{name}"}, {"name", "t"}}, {}, {}});
+  r.add_resource({Json{{"uri", "file:///fixed"}, {"name", "fixed"}}, {}});
+  auto fixed = r.resolve_resource("file:///fixed");
+  ASSERT_TRUE(fixed.has_value());
+  EXPECT_EQ(fixed->descriptor["name"], "fixed");
+  auto templated = r.resolve_resource("file:///other");
+  ASSERT_TRUE(templated.has_value());
+  EXPECT_EQ(templated->vars["name"], "other");
+  EXPECT_FALSE(r.resolve_resource("http://nope").has_value());
+}
+
+}  // namespace
+}  // namespace mcpgate::mcp

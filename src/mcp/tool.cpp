@@ -1,0 +1,43 @@
+#include "mcp/tool.hpp"
+
+namespace mcpgate::mcp {
+
+namespace {
+const std::string kEmptyString;
+const Json kEmptyObject = Json::object();
+const Json kNull = nullptr;
+const std::optional<std::string> kNoState;
+}  // namespace
+
+const std::string& ToolContext::protocol_version() const { return kEmptyString; }
+
+const Json& ToolContext::client_capabilities() const { return kEmptyObject; }
+
+asio::awaitable<Result<Json>> ToolContext::request_client(std::string method, Json /*params*/) {
+  co_return make_error(ErrorCode::kFailedPrecondition,
+                       "Server-to-client request '" + method + "' is not available here");
+}
+
+const Json& ToolContext::input_responses() const { return kNull; }
+
+const std::optional<std::string>& ToolContext::request_state() const { return kNoState; }
+
+Json text_content(std::string text) { return Json{{"type", "text"}, {"text", std::move(text)}}; }
+
+Json tool_result_text(std::string text) {
+  return Json{{"content", Json::array({text_content(std::move(text))})}};
+}
+
+Json tool_error(std::string text) {
+  return Json{{"content", Json::array({text_content(std::move(text))})}, {"isError", true}};
+}
+
+Json input_required_result(Json input_requests, std::optional<std::string> request_state) {
+  Json out{{"resultType", "input_required"}, {"inputRequests", std::move(input_requests)}};
+  if (request_state) {
+    out["requestState"] = std::move(*request_state);
+  }
+  return out;
+}
+
+}  // namespace mcpgate::mcp

@@ -1,0 +1,92 @@
+#pragma once
+// In-process MCP tools: a descriptor (the MCP Tool object) and a handler. Tool sets (src/tools)
+// register them in a Registry; the protocol layer lists and calls them.
+//
+// Contract for handlers:
+//  - `arguments` has already been checked to be a JSON object and validated against the tool's
+//    inputSchema (with schema defaults filled in) by the protocol layer before the call;
+//  - return a CallToolResult JSON object ({"content":[...], "structuredContent"?: {...},
+//    "isError"?: true}) for success AND for tool-level failures (isError: true, clear text);
+//    in the 2026-07-28 era a handler may instead return an InputRequiredResult
+//    (input_required_result()); the protocol layer adds `resultType` and protects `requestState`;
+//  - return an Error only for protocol-level failures (kInvalidArgument → -32602, ...).
+//
+// Threading: a handler runs on the executor of the HTTP exchange that carried the request. It may
+// co_await; the ToolContext stays valid until the handler's awaitable completes.
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+#include "http/asio.hpp"
+
+namespace mcpgate::mcp {
+
+using Json = nlohmann::json;
+
+// Which protocol generation serves the current request.
+enum class Era {
+  kSession,    // 2024-11-05 … 2025-11-25: initialize handshake, Mcp-Session-Id, SSE requests
+  kStateless,  // 2026-07-28: per-request _meta, MRTR instead of server→client requests
+};
+
+// What a running tool may do besides returning its result. Valid until the handler returns.
+// Implemented by the protocol layer; tests use a fake.
+class ToolContext {
+ public:
+  virtual ~ToolContext() = default;
+
+  // notifications/progress on the request's progressToken (no-op when the client sent none).
+  virtual asio::awaitable<void> progress(double progress, std::optional<double> total,
+                                         std::string message) = 0;
+  // notifications/message at `level` ("debug".."emergency"), filtered by the client's level.
+  virtual asio::awaitable<void> log(std::string level, Json data) = 0;
+  // True once the client cancelled the request (notifications/cancelled or closed stream).
+  virtual bool cancelled() const = 0;
+  // Authenticated subject ("" when the endpoint has no authentication).
+  virtual const std::string& subject() const = 0;
+
+  // --- Protocol details (defaults suit fakes in unit tests). ---
+
+  virtual Era era() const { return Era::kSession; }
+  // The negotiated (session era) or declared (stateless era) protocol version.
+  virtual const std::string& protocol_version() const;
+  // The client's capabilities object ({} when it declared none).
+  virtual const Json& client_capabilities() const;
+  // Session era: sends a server→client request (sampling/createMessage, elicitation/create,
+  // roots/list) on the request's SSE stream and waits for the client's response. Fails with
+  // kFailedPrecondition when the client did not declare the capability, or in the stateless era
+  // (use an InputRequiredResult there).
+  virtual asio::awaitable<Result<Json>> request_client(std::string method, Json params);
+  // Stateless era (MRTR): the `inputResponses` object of the retried request (null when absent)
+  // and the verified `requestState` this server issued in the previous round (nullopt when absent).
+  virtual const Json& input_responses() const;
+  virtual const std::optional<std::string>& request_state() const;
+  // Session era: ends the HTTP response stream of this request now (the client reconnects with
+  // Last-Event-ID and receives the rest). Used to exercise SSE resumability.
+  virtual void close_stream() {}
+};
+
+using ToolHandler = std::function<asio::awaitable<Result<Json>>(Json arguments, ToolContext& ctx)>;
+
+struct Tool {
+  Json descriptor;  // name, title?, description, inputSchema, outputSchema?, annotations?, ...
+  ToolHandler handler;
+  // Client capabilities the tool needs, e.g. {"sampling": {}}. A stateless-era call that lacks
+  // one is rejected with MissingRequiredClientCapabilityError (-32021) before the handler runs.
+  Json required_client_capabilities = Json::object();
+  // Only listed and callable in the stateless (2026-07-28) era.
+  bool stateless_only = false;
+};
+
+// Helpers for building CallToolResult objects.
+Json text_content(std::string text);
+Json tool_result_text(std::string text);
+Json tool_error(std::string text);  // {"content":[text], "isError": true}
+// {"resultType":"input_required","inputRequests":{...},"requestState"?: state}.
+Json input_required_result(Json input_requests, std::optional<std::string> request_state = std::nullopt);
+
+}  // namespace mcpgate::mcp

@@ -1,0 +1,152 @@
+#include "store/schema.hpp"
+
+#include <string_view>
+
+namespace mcpgate::store {
+namespace {
+
+// {BLOB} and {SEQ} are replaced per dialect; everything else is common SQL.
+constexpr std::string_view kInitial = R"sql(
+CREATE TABLE store_meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  username_key TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE clients (
+  client_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('static', 'dcr', 'cimd')),
+  metadata TEXT NOT NULL,
+  secret_hash {BLOB},
+  secret_expires_at BIGINT NOT NULL DEFAULT 0,
+  registration_token_hash {BLOB},
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX clients_kind ON clients (kind);
+CREATE TABLE grants (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
+  scope TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE INDEX grants_user ON grants (user_id);
+CREATE INDEX grants_client ON grants (client_id);
+CREATE TABLE authorization_codes (
+  code_hash {BLOB} PRIMARY KEY,
+  grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
+  code_challenge TEXT NOT NULL,
+  code_challenge_method TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  extra TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  consumed_at BIGINT
+);
+CREATE INDEX authorization_codes_grant ON authorization_codes (grant_id);
+CREATE INDEX authorization_codes_expires ON authorization_codes (expires_at);
+CREATE TABLE refresh_tokens (
+  token_hash {BLOB} PRIMARY KEY,
+  grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+  parent_hash {BLOB} UNIQUE,
+  client_id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  family_expires_at BIGINT NOT NULL,
+  used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id);
+CREATE INDEX refresh_tokens_family_expires ON refresh_tokens (family_expires_at);
+CREATE TABLE access_tokens (
+  jti TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX access_tokens_grant ON access_tokens (grant_id);
+CREATE INDEX access_tokens_expires ON access_tokens (expires_at);
+CREATE TABLE revoked_tokens (
+  seq {SEQ},
+  jti TEXT NOT NULL UNIQUE,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT NOT NULL
+);
+CREATE INDEX revoked_tokens_expires ON revoked_tokens (expires_at);
+CREATE TABLE consents (
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
+  scope TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, client_id)
+);
+CREATE INDEX consents_client ON consents (client_id);
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  alg TEXT NOT NULL,
+  private_key_sealed {BLOB} NOT NULL,
+  public_jwk TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('next', 'active', 'retired')),
+  created_at BIGINT NOT NULL,
+  activated_at BIGINT,
+  retired_at BIGINT
+);
+CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (state) WHERE state = 'active';
+CREATE TABLE cimd_documents (
+  url TEXT PRIMARY KEY,
+  document TEXT NOT NULL,
+  fetched_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX cimd_documents_expires ON cimd_documents (expires_at)
+)sql";
+
+std::string render(std::string_view sql, Dialect dialect) {
+  const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
+  const std::string_view seq = dialect == Dialect::kSqlite
+                                   ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+                                   : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
+  std::string out;
+  out.reserve(sql.size());
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    if (sql.substr(i, 6) == "{BLOB}") {
+      out += blob;
+      i += 6;
+    } else if (sql.substr(i, 5) == "{SEQ}") {
+      out += seq;
+      i += 5;
+    } else {
+      out += sql[i++];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Migration> migrations(Dialect dialect) {
+  return {
+      Migration{1, "initial schema", render(kInitial, dialect)},
+  };
+}
+
+}  // namespace mcpgate::store

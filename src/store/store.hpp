@@ -1,0 +1,157 @@
+#pragma once
+// The authorization server's persistence interface. Backends: SQLite (sqlite_store.hpp); a
+// PostgreSQL backend implements the same interface and must pass the same conformance suite
+// (store_suite.hpp).
+//
+// Contract for every backend:
+//  * Methods block (disk, network). Call them through store::Executor (executor.hpp), never on
+//    a network thread. Implementations are thread-safe: any number of threads may call at once.
+//  * Each method is one transaction: it happens entirely or not at all.
+//  * Expected failures are values: kNotFound (no such row), kAlreadyExists (unique key taken),
+//    kFailedPrecondition (a referenced row is missing or in the wrong state), kInvalidArgument
+//    (a hash that is not 32 bytes, a malformed record), kUnauthenticated (a presented secret
+//    does not match), kUnavailable (database busy or unreachable: retry later), kInternal.
+//    Error messages are for logs and never contain secrets or hashes.
+//  * Single use is enforced by the database, not by the caller: of N concurrent
+//    consume_authorization_code / rotate_refresh_token calls on the same value, exactly one
+//    gets kConsumed / kRotated, in one process or across processes sharing the database.
+//
+// The token endpoint, in order (ATTACKS rows 17-18, 27-29, 43):
+//   code  : consume_authorization_code -> kAlreadyUsed => revoke_grant(grant_id), invalid_grant
+//           -> kConsumed => check client, redirect_uri, PKCE (a failed check still burned the
+//           code, as it should) -> record_access_token -> create_refresh_token -> respond.
+//   refresh: rotate_refresh_token -> kReused => revoke_grant(grant_id), invalid_grant
+//           -> kRotated => record_access_token for the new access token -> respond.
+// record_access_token and create_refresh_token refuse (kFailedPrecondition) once the grant is
+// revoked, so a revocation racing an issuance cannot leave a live token behind.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/types.hpp"
+
+namespace mcpgate::store {
+
+// The one way every secret is hashed before it reaches a store: SHA-256, 32 raw bytes. Our
+// codes, tokens and secrets are 256-bit random values (crypto::random_token), so a plain hash is
+// enough: nothing to brute-force. Lookups go by hash; where a presented secret is checked
+// against a known row (client secret, registration token) the comparison is constant-time.
+std::string hash_secret(std::string_view secret);
+
+class Store {
+ public:
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  virtual ~Store() = default;
+
+  // --- users ---------------------------------------------------------------------------------
+  // kAlreadyExists when the id or the username (case-insensitively) is taken.
+  virtual Status create_user(const User& user) = 0;
+  virtual Result<User> find_user(std::string_view id) = 0;
+  virtual Result<User> find_user_by_username(std::string_view username) = 0;
+  virtual Status set_user_password(std::string_view id, std::string_view password_hash) = 0;
+  // Disabling a user makes its codes and refresh tokens fail (kRevoked); call
+  // revoke_user_grants too to cut its live access tokens at once.
+  virtual Status set_user_disabled(std::string_view id, bool disabled) = 0;
+
+  // --- clients -------------------------------------------------------------------------------
+  virtual Status create_client(const Client& client) = 0;
+  virtual Result<Client> find_client(std::string_view client_id) = 0;
+  // Replaces metadata, secret_hash, secret_expires_at, registration_token_hash and disabled
+  // (client_id, kind and created_at are fixed). kNotFound when absent.
+  virtual Status update_client(const Client& client) = 0;
+  // Revokes all of the client's grants (returned: the access tokens put on the revocation
+  // list), then deletes the client with its grants, codes, refresh tokens and consents.
+  virtual Result<std::vector<RevokedToken>> delete_client(std::string_view client_id,
+                                                          Timestamp now) = 0;
+  virtual Result<std::int64_t> count_clients(ClientKind kind) = 0;
+  // kUnauthenticated unless the client exists, is enabled, has a secret that has not expired,
+  // and its hash equals `secret_hash` (compared in constant time). Unknown clients are also
+  // kUnauthenticated so the caller cannot tell them apart by the code.
+  virtual Status verify_client_secret(std::string_view client_id, std::string_view secret_hash,
+                                      Timestamp now) = 0;
+  // The same for the RFC 7592 registration access token.
+  virtual Status verify_registration_token(std::string_view client_id,
+                                           std::string_view token_hash) = 0;
+
+  // --- grants and authorization codes --------------------------------------------------------
+  // Creates the grant and its code together. code.grant_id must equal grant.id, and user and
+  // client must match. kFailedPrecondition when the user or client does not exist.
+  virtual Status create_authorization_code(const Grant& grant, const AuthorizationCode& code) = 0;
+  // Atomic single use: marks the code consumed if it is unconsumed, unexpired and its grant is
+  // live, and reports what happened (see CodeOutcome). kNotFound for an unknown code.
+  virtual Result<CodeRedemption> consume_authorization_code(std::string_view code_hash,
+                                                            Timestamp now) = 0;
+  virtual Result<Grant> find_grant(std::string_view grant_id) = 0;
+  // The user's grants that are not revoked, newest first ("connected applications").
+  virtual Result<std::vector<Grant>> list_user_grants(std::string_view user_id) = 0;
+  // Revokes the grant, all its refresh tokens, its unconsumed codes, and puts every unexpired
+  // access token issued under it on the revocation list, in one transaction. Idempotent: a
+  // second call returns the same entries. kNotFound for an unknown grant.
+  virtual Result<std::vector<RevokedToken>> revoke_grant(std::string_view grant_id,
+                                                         Timestamp now) = 0;
+  virtual Result<std::vector<RevokedToken>> revoke_user_grants(std::string_view user_id,
+                                                               Timestamp now) = 0;
+
+  // --- refresh tokens ------------------------------------------------------------------------
+  // The first token of a family (parent_hash empty). kFailedPrecondition when the grant is
+  // missing or revoked; kAlreadyExists for a duplicate hash.
+  virtual Status create_refresh_token(const RefreshToken& token) = 0;
+  virtual Result<RefreshToken> find_refresh_token(std::string_view token_hash) = 0;
+  // Atomic rotation (see RotateOutcome). kNotFound for an unknown token; kPermissionDenied when
+  // request.client_id is not the token's client (nothing changes). The new token inherits
+  // grant, client, scope, resource and family expiry; a token has at most one successor, so a
+  // family can never fork.
+  virtual Result<Rotation> rotate_refresh_token(const RotateRequest& request) = 0;
+
+  // --- access tokens and the revocation list -------------------------------------------------
+  // kFailedPrecondition when the grant is missing or revoked (the jti is then put on the
+  // revocation list anyway: do not hand that token out).
+  virtual Status record_access_token(const AccessTokenRecord& token) = 0;
+  // Puts one jti on the revocation list (RFC 7009 for an access token). Idempotent.
+  virtual Status revoke_access_token(std::string_view jti, Timestamp expires_at, Timestamp now) = 0;
+  virtual Result<bool> is_access_token_revoked(std::string_view jti) = 0;
+  // Entries with seq > after_seq, in seq order, at most `limit`. Cheap (index range scan):
+  // meant to be polled every second or so to keep an in-memory revocation set current.
+  virtual Result<std::vector<RevokedToken>> revoked_since(std::int64_t after_seq,
+                                                          std::size_t limit) = 0;
+
+  // --- consents ------------------------------------------------------------------------------
+  // Insert or replace the (user, client) consent.
+  virtual Status put_consent(const Consent& consent) = 0;
+  virtual Result<Consent> find_consent(std::string_view user_id, std::string_view client_id) = 0;
+  virtual Status delete_consent(std::string_view user_id, std::string_view client_id) = 0;
+
+  // --- signing keys --------------------------------------------------------------------------
+  // The private key is sealed (AES-256-GCM, key derived from the master key, associated data
+  // bound to the kid) before it is written. kAlreadyExists for a duplicate kid, or a second
+  // kActive key.
+  virtual Status add_signing_key(const SigningKeyRecord& key) = 0;
+  // Every key, oldest first, private keys unsealed. kFailedPrecondition when a key does not
+  // open (wrong master key, or a row moved/tampered with).
+  virtual Result<std::vector<SigningKeyRecord>> list_signing_keys() = 0;
+  // next -> active; the previously active key becomes retired (retired_at = now).
+  // kFailedPrecondition unless the key is kNext.
+  virtual Status activate_signing_key(std::string_view kid, Timestamp now) = 0;
+  // Only retired keys can be deleted (kFailedPrecondition otherwise).
+  virtual Status delete_signing_key(std::string_view kid) = 0;
+
+  // --- CIMD document cache -------------------------------------------------------------------
+  virtual Status put_cimd_document(const CimdDocument& document) = 0;
+  // Returned even when stale: the caller decides from expires_at.
+  virtual Result<CimdDocument> find_cimd_document(std::string_view url) = 0;
+
+  // --- housekeeping --------------------------------------------------------------------------
+  // Deletes what can no longer matter: codes a day past expiry (kept that long so a late
+  // replay still finds its grant), refresh tokens of expired families and expired unused ones,
+  // expired access-token records and revocation entries, grants revoked over a day ago, and
+  // expired CIMD documents.
+  virtual Result<PurgeCounts> purge_expired(Timestamp now) = 0;
+};
+
+}  // namespace mcpgate::store

@@ -1,0 +1,190 @@
+#pragma once
+// The records the authorization server keeps. Plain structs: the store copies them in and out.
+//
+// Conventions:
+//  * Times are unix seconds (Timestamp). The store never reads a clock: every operation that
+//    depends on time takes `now`, so tests and the two backends agree.
+//  * Secrets never appear: codes, refresh tokens, client secrets and registration access
+//    tokens are passed as `*_hash` = hash_secret(value) (store.hpp), 32 raw bytes. The store
+//    refuses any other length, so a clear token cannot be stored by mistake.
+//  * scope and resource are space-separated lists (RFC 6749 §3.3; RFC 8707 resource URIs
+//    cannot contain spaces).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mcpgate::store {
+
+using Timestamp = std::int64_t;
+
+struct User {
+  std::string id;
+  // Unique case-insensitively (ASCII case folding: "Alice" and "alice" collide; non-ASCII
+  // letters compare as given).
+  std::string username;
+  std::string password_hash;  // PHC string from crypto::hash_password; "" = no password login
+  bool disabled = false;
+  Timestamp created_at = 0;
+};
+
+enum class ClientKind {
+  kStatic,  // from the configuration file
+  kDcr,     // RFC 7591 dynamic registration
+  kCimd,    // client ID metadata document (client_id is an https URL)
+};
+
+struct Client {
+  std::string client_id;
+  ClientKind kind = ClientKind::kDcr;
+  nlohmann::json metadata = nlohmann::json::object();  // RFC 7591 §2 client metadata
+  std::string secret_hash;                             // "" = public client (no secret)
+  Timestamp secret_expires_at = 0;                     // 0 = does not expire (RFC 7591)
+  std::string registration_token_hash;                 // RFC 7592 token; "" = none
+  bool disabled = false;
+  Timestamp created_at = 0;
+};
+
+// One authorization: a user allowed a client some scope for some resources. Every code, refresh
+// token and access token issued from one authorization code hangs off one grant; revoking the
+// grant revokes all of them (the refresh-token "family" is the grant).
+struct Grant {
+  std::string id;
+  std::string user_id;
+  std::string client_id;
+  std::string scope;
+  std::string resource;
+  Timestamp created_at = 0;
+  std::optional<Timestamp> revoked_at;
+};
+
+struct AuthorizationCode {
+  std::string code_hash;
+  std::string grant_id;
+  std::string client_id;
+  std::string user_id;
+  std::string redirect_uri;
+  std::string code_challenge;         // "" when none was sent
+  std::string code_challenge_method;  // "S256"
+  std::string scope;
+  std::string resource;
+  // Anything else the token endpoint needs back (nonce, auth_time, dpop_jkt, ...).
+  nlohmann::json extra = nlohmann::json::object();
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;
+  std::optional<Timestamp> consumed_at;
+};
+
+enum class CodeOutcome {
+  kConsumed,     // this caller won: issue tokens
+  kAlreadyUsed,  // a replay (or the loser of a race): refuse, and revoke_grant(code.grant_id)
+  kExpired,      // refuse
+  kRevoked,      // grant revoked, or user/client disabled since: refuse
+};
+
+struct CodeRedemption {
+  CodeOutcome outcome = CodeOutcome::kExpired;
+  AuthorizationCode code;  // the stored record, whatever the outcome
+};
+
+struct RefreshToken {
+  std::string token_hash;
+  std::string grant_id;     // the family
+  std::string parent_hash;  // the token this one replaced; "" for the first of the family
+  std::string client_id;
+  std::string scope;
+  std::string resource;
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;         // this token's own (inactivity) expiry
+  Timestamp family_expires_at = 0;  // absolute end of the family; rotation never extends it
+  std::optional<Timestamp> used_at;     // set when rotated
+  std::optional<Timestamp> revoked_at;  // set when the family was revoked
+};
+
+struct RotateRequest {
+  std::string old_hash;
+  std::string client_id;  // must be the token's client, else kPermissionDenied and no change
+  std::string new_hash;
+  Timestamp new_expires_at = 0;  // capped at the family's absolute expiry
+  Timestamp now = 0;
+};
+
+enum class RotateOutcome {
+  kRotated,  // this caller won: `issued` is the new token
+  kReused,   // already rotated: a replay or a lost race; refuse and revoke_grant(grant_id)
+  kExpired,  // token or family expired
+  kRevoked,  // family revoked, or user/client disabled
+};
+
+struct Rotation {
+  RotateOutcome outcome = RotateOutcome::kExpired;
+  RefreshToken presented;               // the stored record of the presented token
+  std::optional<RefreshToken> issued;   // only with kRotated
+};
+
+// A JWT access token we issued, so revoking its grant can revoke it.
+struct AccessTokenRecord {
+  std::string jti;
+  std::string grant_id;
+  std::string client_id;
+  Timestamp issued_at = 0;
+  Timestamp expires_at = 0;
+};
+
+// An entry of the revocation list. `seq` increases with every insertion and is never reused:
+// a node keeps the highest seq it has applied and asks for revoked_since(seq).
+struct RevokedToken {
+  std::int64_t seq = 0;
+  std::string jti;
+  Timestamp expires_at = 0;  // the entry can be dropped after this
+};
+
+struct Consent {
+  std::string user_id;
+  std::string client_id;
+  std::string scope;
+  std::string resource;
+  Timestamp created_at = 0;
+  Timestamp updated_at = 0;
+};
+
+enum class KeyState {
+  kNext,     // published in the JWKS, not yet used to sign
+  kActive,   // signs new tokens; at most one
+  kRetired,  // published until the tokens it signed have expired, then deleted
+};
+
+struct SigningKeyRecord {
+  std::string kid;
+  std::string alg;          // "ES256", ...
+  std::string private_pem;  // clear in memory only: sealed with AES-256-GCM at rest
+  nlohmann::json public_jwk = nlohmann::json::object();
+  KeyState state = KeyState::kNext;
+  Timestamp created_at = 0;
+  std::optional<Timestamp> activated_at;
+  std::optional<Timestamp> retired_at;
+};
+
+struct CimdDocument {
+  std::string url;       // the client_id
+  std::string document;  // the body as fetched
+  Timestamp fetched_at = 0;
+  Timestamp expires_at = 0;
+};
+
+struct PurgeCounts {
+  std::int64_t codes = 0;
+  std::int64_t refresh_tokens = 0;
+  std::int64_t access_tokens = 0;
+  std::int64_t revocations = 0;
+  std::int64_t grants = 0;
+  std::int64_t cimd_documents = 0;
+};
+
+const char* client_kind_name(ClientKind kind);  // "static" | "dcr" | "cimd"
+const char* key_state_name(KeyState state);     // "next" | "active" | "retired"
+
+}  // namespace mcpgate::store

@@ -1,0 +1,115 @@
+// Starts a real mcpgate process for a test and talks raw HTTP to it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import net from 'node:net';
+import http from 'node:http';
+
+export const BIN = resolve(process.env.MCPGATE_BIN ?? 'build/release/mcpgate');
+
+export async function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+// Starts `mcpgate serve` with the given YAML text (the listen address is set here).
+export async function startServer(yaml, { env = {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'mcpgate-e2e-'));
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, yaml);
+  const port = await freePort();
+  const proc = spawn(BIN, ['serve', '--config', config, '--listen', `127.0.0.1:${port}`, '--data', join(dir, 'data')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  proc.stdout.on('data', (d) => { logs += d; });
+  proc.stderr.on('data', (d) => { logs += d; });
+  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`mcpgate exited early: ${logs}`);
+    try {
+      const r = await request(port, { method: 'GET', path: '/healthz' });
+      if (r.status === 200) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`mcpgate did not start: ${logs}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/mcp`,
+    dir,
+    logs: () => logs,
+    alive: () => proc.exitCode === null && proc.signalCode === null,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+// One HTTP request with full control of headers (including Host). Resolves to
+// {status, headers, body (string), json (parsed or undefined)}.
+export function request(port, { method = 'POST', path = '/mcp', headers = {}, body } = {}) {
+  return new Promise((res, rej) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (r) => {
+      const chunks = [];
+      r.on('data', (c) => chunks.push(c));
+      r.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        res({ status: r.statusCode, headers: r.headers, body: text, json });
+      });
+      r.on('error', rej);
+    });
+    req.on('error', rej);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+export const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+};
+
+// initialize + notifications/initialized (2025-11-25 era); returns the session id.
+export async function initSession(port) {
+  const init = await request(port, {
+    headers: MCP_HEADERS,
+    body: JSON.stringify({
+      jsonrpc: '2.0', id: 1, method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'e2e', version: '1' } },
+    }),
+  });
+  if (init.status !== 200) throw new Error(`initialize failed: ${init.status} ${init.body}`);
+  const sid = init.headers['mcp-session-id'];
+  const note = await request(port, {
+    headers: { ...MCP_HEADERS, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  if (note.status !== 202) throw new Error(`initialized failed: ${note.status}`);
+  return sid;
+}
+
+// Parses a JSON-RPC response from a JSON or SSE body.
+export function rpcMessages(r) {
+  if ((r.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+    return r.body.split('\n')
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trim())
+      .filter((d) => d.length > 0)
+      .map((d) => JSON.parse(d));
+  }
+  return r.json === undefined ? [] : [r.json];
+}

