@@ -34,6 +34,8 @@ root=$(cd "$here/.." && pwd)
 cd "$root"
 
 mcpgate=build/release/mcpgate
+# The Makefile's location; a plain CMake build leaves the binary in src/app/.
+[[ -x $mcpgate || ! -x build/release/src/app/mcpgate ]] || mcpgate=build/release/src/app/mcpgate
 hello=build/release/bench/bench_hello_server
 loadgen=build/release/bench/bench_loadgen
 config=examples/conformance.yaml

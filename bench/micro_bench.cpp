@@ -38,13 +38,14 @@ class NullContext : public mcpgate::mcp::ToolContext {
 };
 
 mcpgate::mcp::Registry& demo_registry() {
-  static mcpgate::mcp::Registry registry = [] {
-    mcpgate::mcp::Registry r;
+  static mcpgate::mcp::Registry registry;
+  static const bool registered = [] {
     mcpgate::tools::DemoToolsOptions options;
     options.today = std::chrono::sys_days{std::chrono::year{2025} / 5 / 2};
-    mcpgate::tools::register_demo_tools(r, options);
-    return r;
+    mcpgate::tools::register_demo_tools(registry, options);
+    return true;
   }();
+  static_cast<void>(registered);
   return registry;
 }
 

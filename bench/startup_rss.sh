@@ -16,6 +16,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/.."
 
 mcpgate=build/release/mcpgate
+# The Makefile's location; a plain CMake build leaves the binary in src/app/.
+[[ -x $mcpgate || ! -x build/release/src/app/mcpgate ]] || mcpgate=build/release/src/app/mcpgate
 config=examples/demo.yaml
 runs=5
 port=18080

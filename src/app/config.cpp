@@ -188,7 +188,7 @@ void load_server(Loader& l, const YAML::Node& s, Config& c) {
   l.get_uint(s, "threads", "server.", c.server.threads, 256);
   const YAML::Node tls = s["tls"];
   l.only_keys(tls, "server.tls", {"cert_file", "key_file"});
-  if (tls.IsMap()) {
+  if (tls.IsDefined() && tls.IsMap()) {  // IsMap() throws on a missing key of a const node
     l.get(tls, "cert_file", "server.tls.", c.server.tls_cert_file);
     l.get(tls, "key_file", "server.tls.", c.server.tls_key_file);
   }
@@ -196,7 +196,7 @@ void load_server(Loader& l, const YAML::Node& s, Config& c) {
   l.only_keys(lim, "server.limits",
               {"max_body_bytes", "max_header_bytes", "max_connections", "header_timeout_ms",
                "body_timeout_ms", "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms"});
-  if (lim.IsMap()) {
+  if (lim.IsDefined() && lim.IsMap()) {
     const std::string w = "server.limits.";
     l.get_uint(lim, "max_body_bytes", w, c.server.max_body_bytes, 1ull << 30);
     l.get_uint(lim, "max_header_bytes", w, c.server.max_header_bytes, 1ull << 20);

@@ -685,12 +685,24 @@ asio::awaitable<Result<ClientResponse>> HttpClient::fetch(ClientRequest request)
   return fetch_on_strand(std::const_pointer_cast<State>(state_), std::move(request));
 }
 
+Result<std::shared_ptr<const HttpClient>> default_http_client() {
+  static const Result<std::shared_ptr<const HttpClient>> client =
+      []() -> Result<std::shared_ptr<const HttpClient>> {
+    auto created = HttpClient::create();
+    if (!created) {
+      return created.error();
+    }
+    return std::make_shared<const HttpClient>(std::move(created).value());
+  }();
+  return client;
+}
+
 asio::awaitable<Result<ClientResponse>> fetch(ClientRequest request) {
-  static const Result<HttpClient> client = HttpClient::create();
+  auto client = default_http_client();
   if (!client) {
     return fail_now(client.error());
   }
-  return client->fetch(std::move(request));
+  return (*client)->fetch(std::move(request));
 }
 
 asio::awaitable<Result<std::vector<asio::ip::tcp::endpoint>>> resolve_checked(

@@ -123,7 +123,11 @@ class HttpClient {
   std::shared_ptr<const State> state_;
 };
 
-// fetch() through a process-wide client that trusts the system CA store.
+// The process-wide client that trusts the system CA store (created on first use; loading the
+// CA store takes a while, so share this one rather than creating clients per request).
+Result<std::shared_ptr<const HttpClient>> default_http_client();
+
+// fetch() through default_http_client().
 asio::awaitable<Result<ClientResponse>> fetch(ClientRequest request);
 
 // Resolves `host` once and returns the endpoints to connect to, or an error when resolution

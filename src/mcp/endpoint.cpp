@@ -520,7 +520,8 @@ asio::awaitable<std::shared_ptr<Session>> require_session(ImplPtr impl, http::Ex
   const std::string_view version = header_of(ex, kVersionHeader);
   if (!version.empty() && !is_session_era_version(version)) {
     co_await respond_error(ex, http::StatusCode::bad_request, id, rpc::kServerError,
-                           "Bad Request: Unsupported protocol version: " + std::string(version));
+                           "Bad Request: Unsupported protocol version: " + std::string(version) +
+                               " (supported: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)");
     co_return nullptr;
   }
   session->touch();
@@ -651,10 +652,8 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl, http::Exchange& ex, Js
   const Json params = msg.value("params", Json::object());
   const std::string_view header_version = header_of(ex, kVersionHeader);
   const auto bad = http::StatusCode::bad_request;
-  if (header_version.empty()) {
-    co_await respond_error(ex, bad, id, rpc::kHeaderMismatch, "Header mismatch: MCP-Protocol-Version header is required");
-    co_return;
-  }
+  // Order matters and is observable: malformed _meta (-32602) before header checks (-32020)
+  // before version support (-32022).
   const Json meta = params.value("_meta", Json(nullptr));
   if (!meta.is_object() || !meta.contains("io.modelcontextprotocol/protocolVersion") ||
       !meta["io.modelcontextprotocol/protocolVersion"].is_string() ||
@@ -666,6 +665,10 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl, http::Exchange& ex, Js
     co_return;
   }
   const std::string version = meta["io.modelcontextprotocol/protocolVersion"].get<std::string>();
+  if (header_version.empty()) {
+    co_await respond_error(ex, bad, id, rpc::kHeaderMismatch, "Header mismatch: MCP-Protocol-Version header is required");
+    co_return;
+  }
   if (header_version != version) {
     co_await respond_error(ex, bad, id, rpc::kHeaderMismatch,
                            "Header mismatch: MCP-Protocol-Version header does not match _meta protocolVersion");

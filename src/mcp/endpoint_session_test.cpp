@@ -115,6 +115,7 @@ TEST_F(SessionEndpointTest, UnsupportedProtocolVersionHeaderIs400) {
   const std::string sid = h.open_session();
   auto ex = h.post(request(1, "ping"), {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "1999-01-01"}});
   EXPECT_EQ(ex->status(), 400u);
+  EXPECT_NE(ex->body().find("2025-11-25"), std::string::npos);  // names the supported versions
   auto older = h.post(request(2, "ping"), {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-03-26"}});
   EXPECT_EQ(older->status(), 200u);
 }

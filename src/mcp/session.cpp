@@ -165,9 +165,7 @@ SessionTable::SessionTable(size_t max_sessions, std::chrono::seconds idle_timeou
 std::shared_ptr<Session> SessionTable::create(std::string protocol_version, Json client_capabilities,
                                               Json client_info, std::string subject,
                                               size_t max_stream_events) {
-  if (size() >= max_sessions_) {
-    expire_idle();
-  }
+  expire_idle();  // O(sessions), once per initialize: keeps the table free of abandoned sessions
   auto session = std::make_shared<Session>(random_token(), std::move(protocol_version),
                                            std::move(client_capabilities), std::move(client_info),
                                            std::move(subject), max_stream_events);

@@ -65,7 +65,7 @@ bool is_blank(std::string_view s) {
 }
 
 // The offending value for an error message, shortened so a huge argument doesn't flood it.
-std::string quote(std::string_view value) { return "'" + utf8_truncate(value, 60) + "'"; }
+std::string quote(std::string_view value) { return fmt::format("'{}'", utf8_truncate(value, 60)); }
 
 std::string type_name(const Json& v) { return v.type_name(); }
 

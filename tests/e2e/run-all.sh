@@ -2,7 +2,8 @@
 # Runs every end-to-end test against an mcpgate binary:
 #   1. node --test tests/e2e/*.test.mjs   (MCP SDK client tests; Node 22, MCPGATE_BIN=BINARY)
 #   2. tests/e2e/conformance.sh BINARY     (official MCP conformance suite, three runs)
-# Both parts always run; the exit code is non-zero if either failed.
+#   3. tests/e2e/conformance-authorization.sh BINARY  (the suite's OAuth AS scenarios)
+# All parts always run; the exit code is non-zero if any failed.
 #
 # Usage: tests/e2e/run-all.sh BINARY
 set -uo pipefail
@@ -53,6 +54,15 @@ echo "=== e2e: conformance ==="
 conf_rc=$?
 if [[ $conf_rc -ne 0 ]]; then
   echo "run-all: conformance failed (exit $conf_rc)" >&2
+  status=1
+fi
+
+echo
+echo "=== e2e: conformance authorization (OAuth AS) ==="
+"$repo_root/tests/e2e/conformance-authorization.sh" "$binary"
+auth_rc=$?
+if [[ $auth_rc -ne 0 ]]; then
+  echo "run-all: conformance authorization failed (exit $auth_rc)" >&2
   status=1
 fi
 

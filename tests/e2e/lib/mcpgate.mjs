@@ -21,11 +21,13 @@ export async function freePort() {
 }
 
 // Starts `mcpgate serve` with the given YAML text (the listen address is set here).
-export async function startServer(yaml, { env = {} } = {}) {
+// `yaml` may also be a function of the chosen port, for configs that must name their own
+// address (server.public_url, auth.issuer).
+export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgate-e2e-'));
   const config = join(dir, 'config.yaml');
-  writeFileSync(config, yaml);
-  const port = await freePort();
+  const port = wantedPort ?? await freePort();
+  writeFileSync(config, typeof yaml === 'function' ? yaml(port) : yaml);
   const proc = spawn(BIN, ['serve', '--config', config, '--listen', `127.0.0.1:${port}`, '--data', join(dir, 'data')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,7 +36,7 @@ export async function startServer(yaml, { env = {} } = {}) {
   proc.stdout.on('data', (d) => { logs += d; });
   proc.stderr.on('data', (d) => { logs += d; });
   const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-  const deadline = Date.now() + 10000;
+  const deadline = Date.now() + 30000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`mcpgate exited early: ${logs}`);
     try {

@@ -1,0 +1,38 @@
+// Bytes → mcp::parse_json, the reader every JSON-RPC message body goes through (UTF-8 and depth
+// pre-scan, then a non-throwing parse). Beyond "no crash": whatever it accepts is valid UTF-8
+// and survives dump_json → parse_json unchanged, and the scanner and the parser agree.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "mcp/json_io.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace mcpgate::mcp;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);  // NOLINT
+  const auto parsed = parse_json(text);
+  if (!parsed) {
+    if (parsed.error().message.empty()) {
+      __builtin_trap();  // every refusal must say why
+    }
+    return 0;
+  }
+  if (!is_valid_utf8(text) || !scan_json(text).ok()) {
+    __builtin_trap();  // accepted what the pre-scan refuses
+  }
+  const std::string out = dump_json(*parsed);
+  const auto again = parse_json(out);
+  if (!again || *again != *parsed) {
+    __builtin_trap();  // our own output does not read back as the same value
+  }
+  // The JSON-RPC envelope fields a handler looks at first.
+  if (parsed->is_object()) {
+    (void)parsed->contains("jsonrpc");
+    if (const auto it = parsed->find("method"); it != parsed->end() && it->is_string()) {
+      (void)it->get_ref<const std::string&>().size();
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,359 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>  // setenv, unsetenv
+#include <unistd.h>  // getpid
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace mcpgate::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+Config parse_ok(const std::string& yaml) {
+  auto c = parse_config(yaml, "test.yaml");
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+  return c.ok() ? std::move(c).value() : Config{};
+}
+
+std::string parse_error(const std::string& yaml) {
+  auto c = parse_config(yaml, "test.yaml");
+  EXPECT_FALSE(c.ok()) << "accepted:\n" << yaml;
+  if (c.ok()) {
+    return "";
+  }
+  EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);
+  return c.error().message;
+}
+
+// Sets an environment variable for the lifetime of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+  ~ScopedEnv() { ::unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+};
+
+TEST(ConfigTest, EmptyFileGivesDefaults) {
+  const Config c = parse_ok("");
+  const http::ServerOptions defaults;
+  EXPECT_EQ(c.source, "test.yaml");
+  EXPECT_EQ(c.server.host, "127.0.0.1");
+  EXPECT_EQ(c.server.port, 8080);
+  EXPECT_EQ(c.server.max_body_bytes, defaults.max_body_bytes);
+  EXPECT_FALSE(c.insecure_http);
+  EXPECT_EQ(c.mcp.path, "/mcp");
+  EXPECT_TRUE(c.mcp.tool_sets.empty());
+  EXPECT_EQ(c.logging.level, log::Level::kInfo);
+  EXPECT_TRUE(c.logging.access_log);
+  EXPECT_EQ(c.data_dir, "./data");
+  // A comment-only file is empty too.
+  EXPECT_EQ(parse_ok("# nothing here\n").server.port, 8080);
+}
+
+TEST(ConfigTest, EveryKeyIsRead) {
+  const Config c = parse_ok(R"(
+server:
+  listen: 0.0.0.0:9443
+  public_url: https://mcp.example.com
+  insecure_http: true
+  threads: 3
+  tls:
+    cert_file: /etc/mcpgate/cert.pem
+    key_file: /etc/mcpgate/key.pem
+  limits:
+    max_body_bytes: 1000
+    max_header_bytes: 2000
+    max_connections: 30
+    header_timeout_ms: 4000
+    body_timeout_ms: 5000
+    idle_timeout_ms: 6000
+    write_timeout_ms: 7000
+    drain_timeout_ms: 8000
+mcp:
+  path: /gw/mcp
+  tool_sets: [demo, conformance]
+  server_name: gateway
+  instructions: be nice
+  allowed_origins:
+    - https://app.example.com
+    - http://localhost:3000
+  max_sessions: 42
+logging:
+  level: warn
+  access_log: false
+data_dir: /var/lib/mcpgate
+)");
+  EXPECT_EQ(c.server.host, "0.0.0.0");
+  EXPECT_EQ(c.server.port, 9443);
+  EXPECT_EQ(c.public_url, "https://mcp.example.com");
+  EXPECT_TRUE(c.insecure_http);
+  EXPECT_EQ(c.server.threads, 3u);
+  EXPECT_EQ(c.server.tls_cert_file, "/etc/mcpgate/cert.pem");
+  EXPECT_EQ(c.server.tls_key_file, "/etc/mcpgate/key.pem");
+  EXPECT_EQ(c.server.max_body_bytes, 1000u);
+  EXPECT_EQ(c.server.max_header_bytes, 2000u);
+  EXPECT_EQ(c.server.max_connections, 30u);
+  EXPECT_EQ(c.server.header_timeout, 4000ms);
+  EXPECT_EQ(c.server.body_timeout, 5000ms);
+  EXPECT_EQ(c.server.idle_timeout, 6000ms);
+  EXPECT_EQ(c.server.write_timeout, 7000ms);
+  EXPECT_EQ(c.server.drain_timeout, 8000ms);
+  EXPECT_EQ(c.mcp.path, "/gw/mcp");
+  EXPECT_EQ(c.mcp.tool_sets, (std::vector<std::string>{"demo", "conformance"}));
+  EXPECT_EQ(c.mcp.endpoint.server_name, "gateway");
+  EXPECT_EQ(c.mcp.endpoint.instructions, "be nice");
+  EXPECT_EQ(c.mcp.endpoint.allowed_origins,
+            (std::vector<std::string>{"https://app.example.com", "http://localhost:3000"}));
+  EXPECT_EQ(c.mcp.endpoint.max_sessions, 42u);
+  EXPECT_EQ(c.logging.level, log::Level::kWarn);
+  EXPECT_FALSE(c.logging.access_log);
+  EXPECT_EQ(c.data_dir, "/var/lib/mcpgate");
+}
+
+TEST(ConfigTest, BooleansAcceptYamlSpellings) {
+  for (const char* yes : {"true", "yes", "on"}) {
+    EXPECT_TRUE(parse_ok(std::string("server:\n  insecure_http: ") + yes + "\n").insecure_http);
+  }
+  for (const char* no : {"false", "no", "off"}) {
+    EXPECT_FALSE(parse_ok(std::string("logging:\n  access_log: ") + no + "\n").logging.access_log);
+  }
+}
+
+TEST(ConfigTest, PublicUrlDefaultsToTheListenAddress) {
+  EXPECT_EQ(parse_ok("server:\n  listen: 127.0.0.1:9000\n").public_url, "http://127.0.0.1:9000");
+  EXPECT_EQ(parse_ok("server:\n  listen: \"[::1]:8443\"\n  tls: {cert_file: c, key_file: k}\n")
+                .public_url,
+            "https://[::1]:8443");
+}
+
+TEST(ConfigTest, ExpandsEnvironmentVariables) {
+  ScopedEnv cert("MCPGATE_TEST_CERT", "/run/secrets/cert.pem");
+  ScopedEnv port("MCPGATE_TEST_PORT", "7000");
+  ScopedEnv origin("MCPGATE_TEST_ORIGIN", "https://o.example");
+  const Config c = parse_ok(R"(
+server:
+  listen: 127.0.0.1:${MCPGATE_TEST_PORT}
+  tls:
+    cert_file: ${MCPGATE_TEST_CERT}
+    key_file: "${MCPGATE_TEST_CERT}.key"
+  limits:
+    max_connections: ${MCPGATE_TEST_PORT}
+mcp:
+  server_name: "cost $$5 at ${MCPGATE_TEST_PORT}/${MCPGATE_TEST_PORT}"
+  allowed_origins: ["${MCPGATE_TEST_ORIGIN}"]
+)");
+  EXPECT_EQ(c.server.port, 7000);
+  EXPECT_EQ(c.server.tls_cert_file, "/run/secrets/cert.pem");
+  EXPECT_EQ(c.server.tls_key_file, "/run/secrets/cert.pem.key");
+  EXPECT_EQ(c.server.max_connections, 7000u);
+  EXPECT_EQ(c.mcp.endpoint.server_name, "cost $5 at 7000/7000");
+  EXPECT_EQ(c.mcp.endpoint.allowed_origins, (std::vector<std::string>{"https://o.example"}));
+  // A lone '$' not followed by '{' or '$' stays as it is; expanded text is not expanded again.
+  ScopedEnv nested("MCPGATE_TEST_NESTED", "${MCPGATE_TEST_PORT}");
+  EXPECT_EQ(parse_ok("mcp:\n  server_name: a$b ${MCPGATE_TEST_NESTED}\n").mcp.endpoint.server_name,
+            "a$b ${MCPGATE_TEST_PORT}");
+}
+
+TEST(ConfigTest, MissingVariableIsAnErrorWithItsLocation) {
+  ::unsetenv("MCPGATE_TEST_UNSET");
+  const std::string err = parse_error("server:\n  tls:\n    cert_file: ${MCPGATE_TEST_UNSET}\n");
+  EXPECT_NE(err.find("test.yaml:3:"), std::string::npos) << err;
+  EXPECT_NE(err.find("server.tls.cert_file"), std::string::npos) << err;
+  EXPECT_NE(err.find("MCPGATE_TEST_UNSET is not set"), std::string::npos) << err;
+
+  const std::string unterminated = parse_error("data_dir: ${HOME\n");
+  EXPECT_NE(unterminated.find("unterminated"), std::string::npos) << unterminated;
+  // In a list item too.
+  const std::string in_list = parse_error("mcp:\n  tool_sets: [demo, \"${MCPGATE_TEST_UNSET}\"]\n");
+  EXPECT_NE(in_list.find("mcp.tool_sets[1]"), std::string::npos) << in_list;
+}
+
+TEST(ConfigTest, UnknownKeysAreReportedWithLineNumbers) {
+  const std::string err = parse_error(R"(server:
+  listen: 127.0.0.1:8080
+  lisen: 127.0.0.1:9090
+  limits:
+    max_body: 5
+mcp:
+  path: /mcp
+  toolsets: [demo]
+loging:
+  level: info
+)");
+  EXPECT_NE(err.find("test.yaml:3:3: server.lisen: unknown key"), std::string::npos) << err;
+  EXPECT_NE(err.find("test.yaml:5:5: server.limits.max_body: unknown key"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("test.yaml:8:3: mcp.toolsets: unknown key"), std::string::npos) << err;
+  EXPECT_NE(err.find("test.yaml:9:1: loging: unknown key"), std::string::npos) << err;
+  // One line per problem, all of them reported at once.
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 3) << err;
+}
+
+TEST(ConfigTest, WrongTypesAreReported) {
+  struct Case {
+    const char* yaml;
+    const char* expect;  // a fragment of the message
+  };
+  for (const Case& c : {
+           Case{"server: 5\n", "server: must be a mapping"},
+           Case{"server:\n  listen: [a, b]\n", "server.listen: must be a string"},
+           Case{"server:\n  threads: many\n", "server.threads: must be a whole number from 0 to 256"},
+           Case{"server:\n  threads: 257\n", "server.threads: must be a whole number"},
+           Case{"server:\n  threads: -1\n", "server.threads: must be a whole number"},
+           Case{"server:\n  threads: 1.5\n", "server.threads: must be a whole number"},
+           Case{"server:\n  insecure_http: maybe\n",
+                "server.insecure_http: must be true or false, got 'maybe'"},
+           Case{"server:\n  tls: /path\n", "server.tls: must be a mapping"},
+           Case{"server:\n  limits:\n    max_body_bytes: 2147483648\n",
+                "server.limits.max_body_bytes: must be a whole number from 0 to 1073741824"},
+           Case{"server:\n  limits:\n    idle_timeout_ms: 1e3\n", "server.limits.idle_timeout_ms"},
+           Case{"server:\n  limits:\n    header_timeout_ms: 86400001\n",
+                "server.limits.header_timeout_ms: must be a whole number"},
+           Case{"server:\n  limits:\n    max_connections: {a: 1}\n",
+                "server.limits.max_connections: must be a string"},
+           Case{"mcp: [1, 2]\n", "mcp: must be a mapping"},
+           Case{"mcp:\n  path: relative\n", "mcp.path: must start with '/'"},
+           Case{"mcp:\n  tool_sets: demo\n", "mcp.tool_sets: must be a list"},
+           Case{"mcp:\n  tool_sets: [[demo]]\n", "mcp.tool_sets[0]: must be a string"},
+           Case{"mcp:\n  max_sessions: lots\n", "mcp.max_sessions: must be a whole number"},
+           Case{"logging:\n  level: loud\n", "logging.level: must be debug, info, warn, error or off"},
+           Case{"logging: true\n", "logging: must be a mapping"},
+           Case{"data_dir: [a]\n", "data_dir: must be a string"},
+           Case{"- a\n- b\n", "the top level must be a mapping"},
+           Case{"just text\n", "the top level must be a mapping"},
+       }) {
+    const std::string err = parse_error(c.yaml);
+    EXPECT_NE(err.find(c.expect), std::string::npos) << c.yaml << "→ " << err;
+    EXPECT_EQ(err.rfind("test.yaml", 0), 0u) << err;  // every message names the file
+  }
+}
+
+TEST(ConfigTest, YamlSyntaxErrorsNameTheLine) {
+  const std::string err = parse_error("server:\n  listen: \"127.0.0.1:8080\n");
+  EXPECT_EQ(err.rfind("test.yaml:", 0), 0u) << err;
+  const std::string tabs = parse_error("server:\n\tlisten: x\n");
+  EXPECT_EQ(tabs.rfind("test.yaml:", 0), 0u) << tabs;
+}
+
+TEST(ConfigTest, BadListenStringsAreRejected) {
+  for (const char* bad : {"127.0.0.1", ":8080", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
+                          "127.0.0.1:80x", "[::1]8080", "[::1", "[::1]:", "[]:80",
+                          "", "host:99999999999999999999"}) {
+    http::ServerOptions o;
+    const Status st = parse_listen(bad, o);
+    EXPECT_FALSE(st.ok()) << "accepted '" << bad << "'";
+    EXPECT_EQ(o.host, "127.0.0.1") << bad;  // untouched on failure
+    EXPECT_EQ(o.port, 8080) << bad;
+  }
+  // And in the file, with the location.
+  const std::string err = parse_error("server:\n  listen: nohostport\n");
+  EXPECT_NE(err.find("test.yaml:2:11: server.listen: expected HOST:PORT"), std::string::npos) << err;
+}
+
+TEST(ConfigTest, GoodListenStrings) {
+  struct Case {
+    const char* text;
+    const char* host;
+    uint16_t port;
+  };
+  for (const Case& c : {Case{"127.0.0.1:8080", "127.0.0.1", 8080}, Case{"0.0.0.0:0", "0.0.0.0", 0},
+                        Case{"localhost:65535", "localhost", 65535}, Case{"[::1]:443", "::1", 443},
+                        Case{"[::]:80", "::", 80}, Case{"example.com:8443", "example.com", 8443}}) {
+    http::ServerOptions o;
+    const Status st = parse_listen(c.text, o);
+    ASSERT_TRUE(st.ok()) << c.text << ": " << st.error().message;
+    EXPECT_EQ(o.host, c.host);
+    EXPECT_EQ(o.port, c.port);
+  }
+}
+
+TEST(ConfigTest, CheckDeploymentRefusesPlainHttpOffLoopback) {
+  for (const char* host : {"0.0.0.0", "::", "10.1.2.3", "example.com"}) {
+    Config c;
+    c.server.host = host;
+    const Status st = check_deployment(c);
+    ASSERT_FALSE(st.ok()) << host;
+    EXPECT_EQ(st.error().code, ErrorCode::kFailedPrecondition);
+    EXPECT_NE(st.error().message.find("insecure_http"), std::string::npos);
+
+    c.insecure_http = true;  // a TLS proxy in front
+    EXPECT_TRUE(check_deployment(c).ok()) << host;
+
+    c.insecure_http = false;
+    c.server.tls_cert_file = "cert.pem";
+    c.server.tls_key_file = "key.pem";
+    EXPECT_TRUE(check_deployment(c).ok()) << host;
+  }
+  for (const char* host : {"127.0.0.1", "127.0.0.53", "::1", "localhost"}) {
+    Config c;
+    c.server.host = host;
+    EXPECT_TRUE(check_deployment(c).ok()) << host;
+  }
+  // The same rule through the file.
+  const Config from_file = parse_ok("server:\n  listen: 0.0.0.0:80\n");
+  EXPECT_FALSE(check_deployment(from_file).ok());
+  EXPECT_TRUE(check_deployment(parse_ok("server:\n  listen: 0.0.0.0:80\n  insecure_http: true\n")).ok());
+}
+
+TEST(ConfigTest, CheckDeploymentRefusesUnknownToolSets) {
+  Config c = parse_ok("mcp:\n  tool_sets: [demo, conformance]\n");
+  EXPECT_TRUE(check_deployment(c).ok());
+  c = parse_ok("mcp:\n  tool_sets: [demo, calender]\n");
+  const Status st = check_deployment(c);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("unknown tool set 'calender'"), std::string::npos)
+      << st.error().message;
+}
+
+TEST(ConfigTest, LoadConfigReadsFilesAndReportsMissingOnes) {
+  const auto missing = load_config("/nonexistent/mcpgate.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(missing.error().message.find("/nonexistent/mcpgate.yaml"), std::string::npos);
+
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("mcpgate-config-test-" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(path);
+    out << "server:\n  listen: 127.0.0.1:1234\n  bogus: 1\n";
+  }
+  const auto bad = load_config(path.string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find(path.string() + ":3:3: server.bogus: unknown key"),
+            std::string::npos)
+      << bad.error().message;
+  {
+    std::ofstream out(path);
+    out << "server:\n  listen: 127.0.0.1:1234\n";
+  }
+  const auto good = load_config(path.string());
+  ASSERT_TRUE(good.ok()) << good.error().message;
+  EXPECT_EQ(good->server.port, 1234);
+  EXPECT_EQ(good->source, path.string());
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigTest, ShippedExamplesAreValid) {
+  // The tests run from the source root (WORKING_DIRECTORY in McpgateModule.cmake).
+  for (const char* file : {"examples/demo.yaml", "examples/conformance.yaml"}) {
+    if (!std::filesystem::exists(file)) {
+      continue;
+    }
+    const auto c = load_config(file);
+    ASSERT_TRUE(c.ok()) << file << ": " << c.error().message;
+    EXPECT_TRUE(check_deployment(*c).ok()) << file;
+  }
+}
+
+}  // namespace
+}  // namespace mcpgate::app

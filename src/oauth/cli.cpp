@@ -1,0 +1,66 @@
+#include "oauth/cli.hpp"
+
+#include <cctype>
+
+#include "core/log.hpp"
+#include "crypto/password.hpp"
+#include "crypto/random.hpp"
+
+namespace mcpgate::oauth {
+
+Status validate_username(std::string_view username) {
+  if (username.empty() || username.size() > 64) {
+    return make_error(ErrorCode::kInvalidArgument, "a username has 1 to 64 characters");
+  }
+  for (const char c : username) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '.' && c != '_' && c != '@' &&
+        c != '+' && c != '-') {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "a username may hold letters, digits and . _ @ + - only");
+    }
+  }
+  return {};
+}
+
+Status add_user(store::Store& store, std::string_view username, std::string_view password,
+                std::int64_t now) {
+  MCPGATE_TRY(validate_username(username));
+  MCPGATE_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(password));
+  store::User user;
+  user.id = "usr_" + crypto::random_id();
+  user.username = std::string(username);
+  user.password_hash = std::move(hash);
+  user.created_at = now;
+  MCPGATE_TRY(store.create_user(user));
+  log::info("oauth_user_added", {{"user_id", user.id}});
+  return {};
+}
+
+Status set_user_password(store::Store& store, std::string_view username, std::string_view password,
+                         std::int64_t now) {
+  MCPGATE_ASSIGN_OR_RETURN(store::User user, store.find_user_by_username(username));
+  MCPGATE_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(password));
+  MCPGATE_TRY(store.set_user_password(user.id, hash));
+  MCPGATE_ASSIGN_OR_RETURN(auto revoked, store.revoke_user_grants(user.id, now));
+  log::info("oauth_user_password_set", {{"user_id", user.id}, {"access_tokens_revoked", revoked.size()}});
+  return {};
+}
+
+Status seed_users(store::Store& store, const AuthOptions& options, std::int64_t now) {
+  for (const auto& u : options.users) {
+    auto existing = store.find_user_by_username(u.username);
+    if (existing) {
+      continue;
+    }
+    if (existing.error().code != ErrorCode::kNotFound) {
+      return existing.error();
+    }
+    auto st = add_user(store, u.username, u.password, now);
+    if (!st && st.error().code != ErrorCode::kAlreadyExists) {
+      return st;
+    }
+  }
+  return {};
+}
+
+}  // namespace mcpgate::oauth

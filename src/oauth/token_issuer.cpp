@@ -1,0 +1,59 @@
+#include "oauth/token_issuer.hpp"
+
+#include <algorithm>
+
+#include "crypto/jwt.hpp"
+#include "crypto/random.hpp"
+#include "oauth/options.hpp"
+
+namespace mcpgate::oauth {
+
+Result<IssuedAccessToken> mint_access_token(const SigningKeys& keys, std::string_view issuer,
+                                            const AccessTokenSpec& spec, std::int64_t now,
+                                            std::int64_t ttl_s) {
+  if (!keys.active) {
+    return make_error(ErrorCode::kFailedPrecondition, "no active signing key");
+  }
+  IssuedAccessToken out;
+  out.jti = crypto::random_id();
+  out.issued_at = now;
+  out.expires_at = now + std::clamp<std::int64_t>(ttl_s, 1, kMaxAccessTokenTtl);
+  nlohmann::json claims = {
+      {"iss", issuer},
+      {"sub", spec.subject},
+      {"aud", spec.resource},
+      {"client_id", spec.client_id},
+      {"iat", out.issued_at},
+      {"nbf", out.issued_at},
+      {"exp", out.expires_at},
+      {"jti", out.jti},
+  };
+  if (!spec.scope.empty()) {
+    claims["scope"] = spec.scope;
+  }
+  auto token = crypto::sign_jwt(*keys.active, claims, "at+jwt");
+  if (!token) {
+    return token.error();
+  }
+  out.token = std::move(token).value();
+  return out;
+}
+
+std::string new_opaque_token() { return crypto::random_token(32); }
+
+nlohmann::json token_response_body(const IssuedAccessToken& access, std::string_view scope,
+                                   const std::optional<std::string>& refresh_token,
+                                   std::int64_t now) {
+  nlohmann::json body = {
+      {"access_token", access.token},
+      {"token_type", "Bearer"},
+      {"expires_in", access.expires_at - now},
+      {"scope", scope},
+  };
+  if (refresh_token) {
+    body["refresh_token"] = *refresh_token;
+  }
+  return body;
+}
+
+}  // namespace mcpgate::oauth

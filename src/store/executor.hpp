@@ -1,0 +1,64 @@
+#pragma once
+// store::Executor: where blocking store calls run. A network coroutine hands a callable to
+// run(); it executes on a small dedicated thread pool, and the coroutine resumes on its own
+// executor (its strand) with the result. Network threads never block on the database.
+//
+//   auto client = co_await executor.run([&] { return store.find_client(id); });
+//
+// Capturing the caller's locals by reference is fine: the caller is suspended until the call
+// returns. Exceptions thrown by the callable are rethrown at the co_await.
+//
+// Size the pool like the database connection pool (SQLite: readers + 1). The pool also bounds
+// how many Argon2 verifications (19 MiB each) run at once when logins go through it.
+// The Executor must outlive every run() in flight; its destructor waits for queued work.
+
+#include "http/asio.hpp"  // first: fixes <utility> for Boost 1.74 coroutines under g++ 12
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace mcpgate::store {
+
+class Executor {
+ public:
+  explicit Executor(std::size_t threads) : pool_(threads == 0 ? 1 : threads) {}
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+  ~Executor() { pool_.join(); }
+
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F&>> run(F f) {
+    using R = std::invoke_result_t<F&>;
+    if constexpr (std::is_void_v<R>) {
+      co_await asio::co_spawn(
+          pool_.get_executor(),
+          [fn = std::move(f)]() mutable -> asio::awaitable<void> {
+            fn();
+            co_return;
+          },
+          asio::use_awaitable);
+    } else {
+      // Boost 1.74's co_spawn default-constructs the result on the error path, and Result<T>
+      // has no default constructor: carry it in an optional.
+      std::optional<R> out = co_await asio::co_spawn(
+          pool_.get_executor(),
+          [fn = std::move(f)]() mutable -> asio::awaitable<std::optional<R>> {
+            co_return std::optional<R>(fn());
+          },
+          asio::use_awaitable);
+      co_return std::move(*out);
+    }
+  }
+
+  // Stops accepting work and waits for queued work to finish.
+  void join() { pool_.join(); }
+
+ private:
+  asio::thread_pool pool_;
+};
+
+}  // namespace mcpgate::store

@@ -1,0 +1,1277 @@
+#include "store/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+#include <vector>
+
+#include "crypto/hash.hpp"
+#include "store/schema.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace mcpgate::store {
+
+std::string hash_secret(std::string_view secret) { return crypto::sha256(secret); }
+
+const char* client_kind_name(ClientKind kind) {
+  switch (kind) {
+    case ClientKind::kStatic:
+      return "static";
+    case ClientKind::kDcr:
+      return "dcr";
+    case ClientKind::kCimd:
+      return "cimd";
+  }
+  return "dcr";
+}
+
+const char* key_state_name(KeyState state) {
+  switch (state) {
+    case KeyState::kNext:
+      return "next";
+    case KeyState::kActive:
+      return "active";
+    case KeyState::kRetired:
+      return "retired";
+  }
+  return "next";
+}
+
+namespace {
+
+using sqlite::Blob;
+using sqlite::Connection;
+using sqlite::Null;
+using sqlite::Statement;
+
+constexpr std::size_t kHashBytes = 32;
+// Consumed codes are kept this long past expiry so a late replay still finds (and revokes)
+// its grant; revoked grants are kept this long before their rows are deleted.
+constexpr Timestamp kCodeRetention = 24 * 3600;
+constexpr Timestamp kRevokedGrantRetention = 24 * 3600;
+constexpr std::string_view kSigningKeyPurpose = "store/signing-keys";
+constexpr const char* kFingerprintName = "master_key_fingerprint";
+
+// --- small helpers ---------------------------------------------------------------------------
+
+Error invalid(std::string message) {
+  return make_error(ErrorCode::kInvalidArgument, "store: " + std::move(message));
+}
+
+Error not_found(const char* what) {
+  return make_error(ErrorCode::kNotFound, std::string("store: ") + what + " not found");
+}
+
+Error precondition(std::string message) {
+  return make_error(ErrorCode::kFailedPrecondition, "store: " + std::move(message));
+}
+
+Error corrupt(const char* what) {
+  return make_error(ErrorCode::kInternal, std::string("store: unreadable ") + what + " row");
+}
+
+Status check_hash(std::string_view hash, const char* what) {
+  if (hash.size() != kHashBytes) {
+    return invalid(std::string(what) + " must be a 32-byte hash (use store::hash_secret)");
+  }
+  return {};
+}
+
+// An optional hash: "" is stored as NULL.
+Result<std::optional<std::string>> optional_hash(std::string_view hash, const char* what) {
+  if (hash.empty()) {
+    return std::optional<std::string>();
+  }
+  MCPGATE_TRY(check_hash(hash, what));
+  return std::optional<std::string>(std::string(hash));
+}
+
+std::string username_key(std::string_view username) {
+  std::string key(username);
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return key;
+}
+
+Result<std::string> dump_json(const nlohmann::json& value) {
+  try {
+    return value.dump();
+  } catch (const nlohmann::json::exception&) {
+    return invalid("JSON holds a string that is not UTF-8");
+  }
+}
+
+Result<nlohmann::json> parse_stored_json(const std::string& text, const char* what) {
+  auto value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    return corrupt(what);
+  }
+  return value;
+}
+
+Result<ClientKind> parse_kind(const std::string& text) {
+  if (text == "static") {
+    return ClientKind::kStatic;
+  }
+  if (text == "dcr") {
+    return ClientKind::kDcr;
+  }
+  if (text == "cimd") {
+    return ClientKind::kCimd;
+  }
+  return corrupt("client");
+}
+
+Result<KeyState> parse_state(const std::string& text) {
+  if (text == "next") {
+    return KeyState::kNext;
+  }
+  if (text == "active") {
+    return KeyState::kActive;
+  }
+  if (text == "retired") {
+    return KeyState::kRetired;
+  }
+  return corrupt("signing key");
+}
+
+std::string signing_key_aad(std::string_view kid) {
+  return "mcpgate signing_key:" + std::string(kid);
+}
+
+// --- SQL (portable: '?' placeholders become $n for PostgreSQL) --------------------------------
+
+constexpr const char* kUserColumns = "id, username, password_hash, disabled, created_at";
+constexpr const char* kClientColumns =
+    "client_id, kind, metadata, secret_hash, secret_expires_at, registration_token_hash, "
+    "disabled, created_at";
+constexpr const char* kGrantColumns =
+    "id, user_id, client_id, scope, resource, created_at, revoked_at";
+constexpr const char* kCodeColumns =
+    "c.code_hash, c.grant_id, c.client_id, c.user_id, c.redirect_uri, c.code_challenge, "
+    "c.code_challenge_method, c.scope, c.resource, c.extra, c.created_at, c.expires_at, "
+    "c.consumed_at";
+constexpr const char* kRefreshColumns =
+    "rt.token_hash, rt.grant_id, rt.parent_hash, rt.client_id, rt.scope, rt.resource, "
+    "rt.created_at, rt.expires_at, rt.family_expires_at, rt.used_at, rt.revoked_at";
+
+std::string sql(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (const auto p : parts) {
+    out += p;
+  }
+  return out;
+}
+
+const std::string kSelectUserById = sql({"SELECT ", kUserColumns, " FROM users WHERE id = ?"});
+const std::string kSelectUserByKey =
+    sql({"SELECT ", kUserColumns, " FROM users WHERE username_key = ?"});
+const std::string kSelectClient =
+    sql({"SELECT ", kClientColumns, " FROM clients WHERE client_id = ?"});
+const std::string kSelectGrant = sql({"SELECT ", kGrantColumns, " FROM grants WHERE id = ?"});
+const std::string kSelectUserGrants =
+    sql({"SELECT ", kGrantColumns,
+         " FROM grants WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id"});
+const std::string kSelectCodeForUpdate =
+    sql({"SELECT ", kCodeColumns,
+         ", g.revoked_at, u.disabled, cl.disabled FROM authorization_codes c"
+         " JOIN grants g ON g.id = c.grant_id"
+         " JOIN users u ON u.id = g.user_id"
+         " JOIN clients cl ON cl.client_id = g.client_id"
+         " WHERE c.code_hash = ?"});
+const std::string kSelectRefresh =
+    sql({"SELECT ", kRefreshColumns, " FROM refresh_tokens rt WHERE rt.token_hash = ?"});
+const std::string kSelectRefreshForUpdate =
+    sql({"SELECT ", kRefreshColumns,
+         ", g.revoked_at, u.disabled, c.disabled FROM refresh_tokens rt"
+         " JOIN grants g ON g.id = rt.grant_id"
+         " JOIN users u ON u.id = g.user_id"
+         " JOIN clients c ON c.client_id = g.client_id"
+         " WHERE rt.token_hash = ?"});
+
+constexpr const char* kInsertRefresh =
+    "INSERT INTO refresh_tokens (token_hash, grant_id, parent_hash, client_id, scope, resource,"
+    " created_at, expires_at, family_expires_at, used_at, revoked_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kInsertRevokedJti =
+    "INSERT INTO revoked_tokens (jti, expires_at, revoked_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (jti) DO NOTHING";
+
+// --- row readers (column order as in the constants above) -------------------------------------
+
+User read_user(const Statement& s) {
+  User u;
+  u.id = s.text(0);
+  u.username = s.text(1);
+  u.password_hash = s.text(2);
+  u.disabled = s.integer(3) != 0;
+  u.created_at = s.integer(4);
+  return u;
+}
+
+Result<Client> read_client(const Statement& s) {
+  Client c;
+  c.client_id = s.text(0);
+  MCPGATE_ASSIGN_OR_RETURN(c.kind, parse_kind(s.text(1)));
+  MCPGATE_ASSIGN_OR_RETURN(c.metadata, parse_stored_json(s.text(2), "client"));
+  c.secret_hash = s.blob(3);
+  c.secret_expires_at = s.integer(4);
+  c.registration_token_hash = s.blob(5);
+  c.disabled = s.integer(6) != 0;
+  c.created_at = s.integer(7);
+  return c;
+}
+
+Grant read_grant(const Statement& s) {
+  Grant g;
+  g.id = s.text(0);
+  g.user_id = s.text(1);
+  g.client_id = s.text(2);
+  g.scope = s.text(3);
+  g.resource = s.text(4);
+  g.created_at = s.integer(5);
+  g.revoked_at = s.optional_integer(6);
+  return g;
+}
+
+Result<AuthorizationCode> read_code(const Statement& s) {
+  AuthorizationCode c;
+  c.code_hash = s.blob(0);
+  c.grant_id = s.text(1);
+  c.client_id = s.text(2);
+  c.user_id = s.text(3);
+  c.redirect_uri = s.text(4);
+  c.code_challenge = s.text(5);
+  c.code_challenge_method = s.text(6);
+  c.scope = s.text(7);
+  c.resource = s.text(8);
+  MCPGATE_ASSIGN_OR_RETURN(c.extra, parse_stored_json(s.text(9), "authorization code"));
+  c.created_at = s.integer(10);
+  c.expires_at = s.integer(11);
+  c.consumed_at = s.optional_integer(12);
+  return c;
+}
+
+RefreshToken read_refresh(const Statement& s) {
+  RefreshToken t;
+  t.token_hash = s.blob(0);
+  t.grant_id = s.text(1);
+  t.parent_hash = s.blob(2);
+  t.client_id = s.text(3);
+  t.scope = s.text(4);
+  t.resource = s.text(5);
+  t.created_at = s.integer(6);
+  t.expires_at = s.integer(7);
+  t.family_expires_at = s.integer(8);
+  t.used_at = s.optional_integer(9);
+  t.revoked_at = s.optional_integer(10);
+  return t;
+}
+
+std::optional<std::string> nonempty(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+// --- statements shared by several operations ---------------------------------------------------
+
+Status insert_refresh(Connection& c, const RefreshToken& t) {
+  MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kInsertRefresh));
+  const std::optional<std::string> parent = nonempty(t.parent_hash);
+  if (parent) {
+    s.bind(Blob{t.token_hash}, t.grant_id, Blob{*parent}, t.client_id, t.scope, t.resource,
+           t.created_at, t.expires_at, t.family_expires_at, t.used_at, t.revoked_at);
+  } else {
+    s.bind(Blob{t.token_hash}, t.grant_id, Null{}, t.client_id, t.scope, t.resource,
+           t.created_at, t.expires_at, t.family_expires_at, t.used_at, t.revoked_at);
+  }
+  return s.run();
+}
+
+// Revokes one grant inside the caller's transaction; returns the revocation-list entries of
+// its unexpired access tokens.
+Result<std::vector<RevokedToken>> revoke_grant_in(Connection& c, std::string_view grant_id,
+                                                  Timestamp now) {
+  {
+    MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT 1 FROM grants WHERE id = ?"));
+    s.bind(grant_id);
+    MCPGATE_ASSIGN_OR_RETURN(const bool found, s.step());
+    if (!found) {
+      return not_found("grant");
+    }
+  }
+  const char* const updates[] = {
+      "UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+      "UPDATE refresh_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
+      "UPDATE authorization_codes SET consumed_at = ? WHERE grant_id = ? AND consumed_at IS NULL",
+  };
+  for (const char* update : updates) {
+    MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(update));
+    s.bind(now, grant_id);
+    MCPGATE_TRY(s.run());
+  }
+  {
+    // The WHERE clause also settles SQLite's INSERT ... SELECT ... ON CONFLICT parse.
+    MCPGATE_ASSIGN_OR_RETURN(
+        auto s, c.prepare("INSERT INTO revoked_tokens (jti, expires_at, revoked_at)"
+                          " SELECT jti, expires_at, ? FROM access_tokens"
+                          " WHERE grant_id = ? AND expires_at > ?"
+                          " ON CONFLICT (jti) DO NOTHING"));
+    s.bind(now, grant_id, now);
+    MCPGATE_TRY(s.run());
+  }
+  std::vector<RevokedToken> out;
+  MCPGATE_ASSIGN_OR_RETURN(
+      auto s, c.prepare("SELECT r.seq, r.jti, r.expires_at FROM revoked_tokens r"
+                        " JOIN access_tokens a ON a.jti = r.jti"
+                        " WHERE a.grant_id = ? AND a.expires_at > ? ORDER BY r.seq"));
+  s.bind(grant_id, now);
+  while (true) {
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+      break;
+    }
+    out.push_back(RevokedToken{s.integer(0), s.text(1), s.integer(2)});
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> select_ids(Connection& c, const char* query, std::string_view key) {
+  MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(query));
+  s.bind(key);
+  std::vector<std::string> ids;
+  while (true) {
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+      return ids;
+    }
+    ids.push_back(s.text(0));
+  }
+}
+
+Result<std::vector<RevokedToken>> revoke_grants_in(Connection& c,
+                                                   const std::vector<std::string>& grant_ids,
+                                                   Timestamp now) {
+  std::vector<RevokedToken> all;
+  for (const auto& id : grant_ids) {
+    MCPGATE_ASSIGN_OR_RETURN(auto some, revoke_grant_in(c, id, now));
+    all.insert(all.end(), std::make_move_iterator(some.begin()), std::make_move_iterator(some.end()));
+  }
+  return all;
+}
+
+// --- the store -------------------------------------------------------------------------------
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
+              crypto::AeadKey seal_key)
+      : writer_(std::move(writer)), readers_(std::move(readers)), seal_key_(std::move(seal_key)) {
+    for (auto& r : readers_) {
+      free_readers_.push_back(r.get());
+    }
+  }
+
+  Status create_user(const User& user) override {
+    if (user.id.empty() || user.username.empty()) {
+      return invalid("user id and username are required");
+    }
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("INSERT INTO users (id, username, username_key, password_hash,"
+                            " disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+      s.bind(user.id, user.username, username_key(user.username), user.password_hash,
+             user.disabled, user.created_at);
+      return s.run();
+    });
+  }
+
+  Result<User> find_user(std::string_view id) override {
+    return read([&](Connection& c) -> Result<User> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectUserById));
+      s.bind(id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("user");
+      }
+      return read_user(s);
+    });
+  }
+
+  Result<User> find_user_by_username(std::string_view username) override {
+    return read([&](Connection& c) -> Result<User> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectUserByKey));
+      s.bind(username_key(username));
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("user");
+      }
+      return read_user(s);
+    });
+  }
+
+  Status set_user_password(std::string_view id, std::string_view password_hash) override {
+    return update_one("UPDATE users SET password_hash = ? WHERE id = ?", "user", password_hash, id);
+  }
+
+  Status set_user_disabled(std::string_view id, bool disabled) override {
+    return update_one("UPDATE users SET disabled = ? WHERE id = ?", "user", disabled, id);
+  }
+
+  Status create_client(const Client& client) override {
+    if (client.client_id.empty()) {
+      return invalid("client_id is required");
+    }
+    MCPGATE_ASSIGN_OR_RETURN(const auto secret, optional_hash(client.secret_hash, "secret_hash"));
+    MCPGATE_ASSIGN_OR_RETURN(const auto reg, optional_hash(client.registration_token_hash,
+                                                           "registration_token_hash"));
+    MCPGATE_ASSIGN_OR_RETURN(const auto metadata, dump_json(client.metadata));
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("INSERT INTO clients (client_id, kind, metadata, secret_hash,"
+                            " secret_expires_at, registration_token_hash, disabled, created_at)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+      s.bind(client.client_id, client_kind_name(client.kind), metadata);
+      bind_optional_blob(s, 4, secret);
+      s.bind_at(5, client.secret_expires_at);
+      bind_optional_blob(s, 6, reg);
+      s.bind_at(7, client.disabled);
+      s.bind_at(8, client.created_at);
+      return s.run();
+    });
+  }
+
+  Result<Client> find_client(std::string_view client_id) override {
+    return read([&](Connection& c) -> Result<Client> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectClient));
+      s.bind(client_id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("client");
+      }
+      return read_client(s);
+    });
+  }
+
+  Status update_client(const Client& client) override {
+    MCPGATE_ASSIGN_OR_RETURN(const auto secret, optional_hash(client.secret_hash, "secret_hash"));
+    MCPGATE_ASSIGN_OR_RETURN(const auto reg, optional_hash(client.registration_token_hash,
+                                                           "registration_token_hash"));
+    MCPGATE_ASSIGN_OR_RETURN(const auto metadata, dump_json(client.metadata));
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("UPDATE clients SET metadata = ?, secret_hash = ?,"
+                            " secret_expires_at = ?, registration_token_hash = ?, disabled = ?"
+                            " WHERE client_id = ?"));
+      s.bind(metadata);
+      bind_optional_blob(s, 2, secret);
+      s.bind_at(3, client.secret_expires_at);
+      bind_optional_blob(s, 4, reg);
+      s.bind_at(5, client.disabled);
+      s.bind_at(6, client.client_id);
+      MCPGATE_TRY(s.run());
+      if (s.changes() == 0) {
+        return not_found("client");
+      }
+      return {};
+    });
+  }
+
+  Result<std::vector<RevokedToken>> delete_client(std::string_view client_id,
+                                                  Timestamp now) override {
+    return write([&](Connection& c) -> Result<std::vector<RevokedToken>> {
+      MCPGATE_ASSIGN_OR_RETURN(
+          const auto grants, select_ids(c, "SELECT id FROM grants WHERE client_id = ?", client_id));
+      MCPGATE_ASSIGN_OR_RETURN(auto revoked, revoke_grants_in(c, grants, now));
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("DELETE FROM clients WHERE client_id = ?"));
+      s.bind(client_id);
+      MCPGATE_TRY(s.run());
+      if (s.changes() == 0) {
+        return not_found("client");
+      }
+      return revoked;
+    });
+  }
+
+  Result<std::int64_t> count_clients(ClientKind kind) override {
+    return read([&](Connection& c) -> Result<std::int64_t> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT COUNT(*) FROM clients WHERE kind = ?"));
+      s.bind(client_kind_name(kind));
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      return row ? s.integer(0) : 0;
+    });
+  }
+
+  Status verify_client_secret(std::string_view client_id, std::string_view secret_hash,
+                              Timestamp now) override {
+    return read([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("SELECT secret_hash, secret_expires_at, disabled FROM clients"
+                            " WHERE client_id = ?"));
+      s.bind(client_id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      // Compare even when there is nothing to compare with, so every path does the same work.
+      const std::string stored = row ? s.blob(0) : std::string(kHashBytes, '\0');
+      const bool match = crypto::constant_time_equal(stored, secret_hash);
+      if (!row || s.is_null(0) || !match || s.integer(2) != 0 ||
+          (s.integer(1) != 0 && now >= s.integer(1))) {
+        return make_error(ErrorCode::kUnauthenticated, "store: client authentication failed");
+      }
+      return {};
+    });
+  }
+
+  Status verify_registration_token(std::string_view client_id,
+                                   std::string_view token_hash) override {
+    return read([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("SELECT registration_token_hash, disabled FROM clients"
+                            " WHERE client_id = ?"));
+      s.bind(client_id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      const std::string stored = row ? s.blob(0) : std::string(kHashBytes, '\0');
+      const bool match = crypto::constant_time_equal(stored, token_hash);
+      if (!row || s.is_null(0) || !match || s.integer(1) != 0) {
+        return make_error(ErrorCode::kUnauthenticated,
+                          "store: registration access token does not match");
+      }
+      return {};
+    });
+  }
+
+  Status create_authorization_code(const Grant& grant, const AuthorizationCode& code) override {
+    MCPGATE_TRY(check_hash(code.code_hash, "code_hash"));
+    if (grant.id.empty() || code.grant_id != grant.id || code.user_id != grant.user_id ||
+        code.client_id != grant.client_id) {
+      return invalid("code must belong to the grant (grant_id, user_id, client_id)");
+    }
+    MCPGATE_ASSIGN_OR_RETURN(const auto extra, dump_json(code.extra));
+    return write([&](Connection& c) -> Status {
+      {
+        MCPGATE_ASSIGN_OR_RETURN(
+            auto s, c.prepare("INSERT INTO grants (id, user_id, client_id, scope, resource,"
+                              " created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+        s.bind(grant.id, grant.user_id, grant.client_id, grant.scope, grant.resource,
+               grant.created_at, grant.revoked_at);
+        MCPGATE_TRY(s.run());
+      }
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s,
+          c.prepare("INSERT INTO authorization_codes (code_hash, grant_id, client_id, user_id,"
+                    " redirect_uri, code_challenge, code_challenge_method, scope, resource, extra,"
+                    " created_at, expires_at, consumed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      s.bind(Blob{code.code_hash}, code.grant_id, code.client_id, code.user_id, code.redirect_uri,
+             code.code_challenge, code.code_challenge_method, code.scope, code.resource, extra,
+             code.created_at, code.expires_at, code.consumed_at);
+      return s.run();
+    });
+  }
+
+  Result<CodeRedemption> consume_authorization_code(std::string_view code_hash,
+                                                    Timestamp now) override {
+    if (code_hash.size() != kHashBytes) {
+      return not_found("authorization code");
+    }
+    return write([&](Connection& c) -> Result<CodeRedemption> {
+      CodeRedemption out;
+      bool live = false;
+      {
+        MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectCodeForUpdate));
+        s.bind(Blob{code_hash});
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return not_found("authorization code");
+        }
+        MCPGATE_ASSIGN_OR_RETURN(out.code, read_code(s));
+        live = s.is_null(13) && s.integer(14) == 0 && s.integer(15) == 0;
+      }
+      if (out.code.consumed_at) {
+        out.outcome = CodeOutcome::kAlreadyUsed;
+      } else if (now >= out.code.expires_at) {
+        out.outcome = CodeOutcome::kExpired;
+      } else if (!live) {
+        out.outcome = CodeOutcome::kRevoked;
+      } else {
+        // The conditional UPDATE is the real guard: with PostgreSQL at READ COMMITTED two
+        // transactions can both read "unconsumed" above, but only one UPDATE matches.
+        MCPGATE_ASSIGN_OR_RETURN(
+            auto s, c.prepare("UPDATE authorization_codes SET consumed_at = ?"
+                              " WHERE code_hash = ? AND consumed_at IS NULL"));
+        s.bind(now, Blob{code_hash});
+        MCPGATE_TRY(s.run());
+        if (s.changes() == 1) {
+          out.outcome = CodeOutcome::kConsumed;
+          out.code.consumed_at = now;
+        } else {
+          out.outcome = CodeOutcome::kAlreadyUsed;
+        }
+      }
+      return out;
+    });
+  }
+
+  Result<Grant> find_grant(std::string_view grant_id) override {
+    return read([&](Connection& c) -> Result<Grant> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectGrant));
+      s.bind(grant_id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("grant");
+      }
+      return read_grant(s);
+    });
+  }
+
+  Result<std::vector<Grant>> list_user_grants(std::string_view user_id) override {
+    return read([&](Connection& c) -> Result<std::vector<Grant>> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectUserGrants));
+      s.bind(user_id);
+      std::vector<Grant> out;
+      while (true) {
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return out;
+        }
+        out.push_back(read_grant(s));
+      }
+    });
+  }
+
+  Result<std::vector<RevokedToken>> revoke_grant(std::string_view grant_id,
+                                                 Timestamp now) override {
+    return write([&](Connection& c) { return revoke_grant_in(c, grant_id, now); });
+  }
+
+  Result<std::vector<RevokedToken>> revoke_user_grants(std::string_view user_id,
+                                                       Timestamp now) override {
+    return write([&](Connection& c) -> Result<std::vector<RevokedToken>> {
+      MCPGATE_ASSIGN_OR_RETURN(
+          const auto grants,
+          select_ids(c, "SELECT id FROM grants WHERE user_id = ? AND revoked_at IS NULL", user_id));
+      return revoke_grants_in(c, grants, now);
+    });
+  }
+
+  Status create_refresh_token(const RefreshToken& token) override {
+    MCPGATE_TRY(check_hash(token.token_hash, "token_hash"));
+    if (!token.parent_hash.empty()) {
+      return invalid("create_refresh_token makes the first token of a family; rotate for others");
+    }
+    return write([&](Connection& c) -> Status {
+      MCPGATE_TRY(check_grant_live(c, token.grant_id, token.client_id));
+      RefreshToken row = token;
+      row.used_at.reset();
+      row.revoked_at.reset();
+      return insert_refresh(c, row);
+    });
+  }
+
+  Result<RefreshToken> find_refresh_token(std::string_view token_hash) override {
+    return read([&](Connection& c) -> Result<RefreshToken> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectRefresh));
+      s.bind(Blob{token_hash});
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("refresh token");
+      }
+      return read_refresh(s);
+    });
+  }
+
+  Result<Rotation> rotate_refresh_token(const RotateRequest& request) override {
+    if (request.old_hash.size() != kHashBytes) {
+      return not_found("refresh token");
+    }
+    MCPGATE_TRY(check_hash(request.new_hash, "new_hash"));
+    if (request.new_hash == request.old_hash) {
+      return invalid("new refresh token equals the old one");
+    }
+    return write([&](Connection& c) -> Result<Rotation> {
+      Rotation out;
+      bool live = false;
+      {
+        MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectRefreshForUpdate));
+        s.bind(Blob{request.old_hash});
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return not_found("refresh token");
+        }
+        out.presented = read_refresh(s);
+        live = s.is_null(11) && s.integer(12) == 0 && s.integer(13) == 0;
+      }
+      const RefreshToken& old = out.presented;
+      if (old.client_id != request.client_id) {
+        return make_error(ErrorCode::kPermissionDenied,
+                          "store: refresh token belongs to another client");
+      }
+      if (old.used_at) {
+        out.outcome = RotateOutcome::kReused;
+        return out;
+      }
+      if (old.revoked_at || !live) {
+        out.outcome = RotateOutcome::kRevoked;
+        return out;
+      }
+      if (request.now >= old.expires_at || request.now >= old.family_expires_at) {
+        out.outcome = RotateOutcome::kExpired;
+        return out;
+      }
+      {
+        MCPGATE_ASSIGN_OR_RETURN(
+            auto s, c.prepare("UPDATE refresh_tokens SET used_at = ?"
+                              " WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL"));
+        s.bind(request.now, Blob{request.old_hash});
+        MCPGATE_TRY(s.run());
+        if (s.changes() != 1) {
+          out.outcome = RotateOutcome::kReused;
+          return out;
+        }
+      }
+      RefreshToken next;
+      next.token_hash = request.new_hash;
+      next.grant_id = old.grant_id;
+      next.parent_hash = old.token_hash;
+      next.client_id = old.client_id;
+      next.scope = old.scope;
+      next.resource = old.resource;
+      next.created_at = request.now;
+      next.expires_at = std::min(request.new_expires_at, old.family_expires_at);
+      next.family_expires_at = old.family_expires_at;
+      MCPGATE_TRY(insert_refresh(c, next));
+      out.presented.used_at = request.now;
+      out.outcome = RotateOutcome::kRotated;
+      out.issued = std::move(next);
+      return out;
+    });
+  }
+
+  Status record_access_token(const AccessTokenRecord& token) override {
+    if (token.jti.empty()) {
+      return invalid("jti is required");
+    }
+    // The lambda reports "grant revoked" as a value so the revocation entry it wrote commits.
+    auto recorded = write([&](Connection& c) -> Result<bool> {
+      MCPGATE_ASSIGN_OR_RETURN(auto g, c.prepare("SELECT revoked_at FROM grants WHERE id = ?"));
+      g.bind(token.grant_id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, g.step());
+      if (!row) {
+        return precondition("grant not found");
+      }
+      if (!g.is_null(0)) {
+        MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kInsertRevokedJti));
+        s.bind(token.jti, token.expires_at, token.issued_at);
+        MCPGATE_TRY(s.run());
+        return false;
+      }
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("INSERT INTO access_tokens (jti, grant_id, client_id, issued_at,"
+                            " expires_at) VALUES (?, ?, ?, ?, ?)"));
+      s.bind(token.jti, token.grant_id, token.client_id, token.issued_at, token.expires_at);
+      MCPGATE_TRY(s.run());
+      return true;
+    });
+    if (!recorded) {
+      return recorded.error();
+    }
+    if (!*recorded) {
+      return precondition("grant revoked");
+    }
+    return {};
+  }
+
+  Status revoke_access_token(std::string_view jti, Timestamp expires_at, Timestamp now) override {
+    if (jti.empty()) {
+      return invalid("jti is required");
+    }
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kInsertRevokedJti));
+      s.bind(jti, expires_at, now);
+      return s.run();
+    });
+  }
+
+  Result<bool> is_access_token_revoked(std::string_view jti) override {
+    return read([&](Connection& c) -> Result<bool> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT 1 FROM revoked_tokens WHERE jti = ?"));
+      s.bind(jti);
+      return s.step();
+    });
+  }
+
+  Result<std::vector<RevokedToken>> revoked_since(std::int64_t after_seq,
+                                                  std::size_t limit) override {
+    const auto capped = static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000000));
+    return read([&](Connection& c) -> Result<std::vector<RevokedToken>> {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("SELECT seq, jti, expires_at FROM revoked_tokens WHERE seq > ?"
+                            " ORDER BY seq LIMIT ?"));
+      s.bind(after_seq, capped);
+      std::vector<RevokedToken> out;
+      while (true) {
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return out;
+        }
+        out.push_back(RevokedToken{s.integer(0), s.text(1), s.integer(2)});
+      }
+    });
+  }
+
+  Status put_consent(const Consent& consent) override {
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("INSERT INTO consents (user_id, client_id, scope, resource,"
+                            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                            " ON CONFLICT (user_id, client_id) DO UPDATE SET"
+                            " scope = excluded.scope, resource = excluded.resource,"
+                            " updated_at = excluded.updated_at"));
+      s.bind(consent.user_id, consent.client_id, consent.scope, consent.resource,
+             consent.created_at, consent.updated_at);
+      return s.run();
+    });
+  }
+
+  Result<Consent> find_consent(std::string_view user_id, std::string_view client_id) override {
+    return read([&](Connection& c) -> Result<Consent> {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("SELECT user_id, client_id, scope, resource, created_at, updated_at"
+                            " FROM consents WHERE user_id = ? AND client_id = ?"));
+      s.bind(user_id, client_id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("consent");
+      }
+      return Consent{s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5)};
+    });
+  }
+
+  Status delete_consent(std::string_view user_id, std::string_view client_id) override {
+    return update_one("DELETE FROM consents WHERE user_id = ? AND client_id = ?", "consent",
+                      user_id, client_id);
+  }
+
+  Status add_signing_key(const SigningKeyRecord& key) override {
+    if (key.kid.empty() || key.alg.empty() || key.private_pem.empty()) {
+      return invalid("signing key needs kid, alg and private key");
+    }
+    MCPGATE_ASSIGN_OR_RETURN(const auto jwk, dump_json(key.public_jwk));
+    MCPGATE_ASSIGN_OR_RETURN(const auto sealed, seal_key_.seal(key.private_pem, signing_key_aad(key.kid)));
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("INSERT INTO signing_keys (kid, alg, private_key_sealed, public_jwk,"
+                            " state, created_at, activated_at, retired_at)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+      s.bind(key.kid, key.alg, Blob{sealed}, jwk, key_state_name(key.state), key.created_at,
+             key.activated_at, key.retired_at);
+      return s.run();
+    });
+  }
+
+  Result<std::vector<SigningKeyRecord>> list_signing_keys() override {
+    return read([&](Connection& c) -> Result<std::vector<SigningKeyRecord>> {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("SELECT kid, alg, private_key_sealed, public_jwk, state, created_at,"
+                            " activated_at, retired_at FROM signing_keys ORDER BY created_at, kid"));
+      std::vector<SigningKeyRecord> out;
+      while (true) {
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return out;
+        }
+        SigningKeyRecord k;
+        k.kid = s.text(0);
+        k.alg = s.text(1);
+        auto pem = seal_key_.open(s.blob(2), signing_key_aad(k.kid));
+        if (!pem) {
+          return precondition("signing key " + k.kid +
+                              " does not open with this master key: " + pem.error().message);
+        }
+        k.private_pem = std::move(pem).value();
+        MCPGATE_ASSIGN_OR_RETURN(k.public_jwk, parse_stored_json(s.text(3), "signing key"));
+        MCPGATE_ASSIGN_OR_RETURN(k.state, parse_state(s.text(4)));
+        k.created_at = s.integer(5);
+        k.activated_at = s.optional_integer(6);
+        k.retired_at = s.optional_integer(7);
+        out.push_back(std::move(k));
+      }
+    });
+  }
+
+  Status activate_signing_key(std::string_view kid, Timestamp now) override {
+    return write([&](Connection& c) -> Status {
+      {
+        MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT state FROM signing_keys WHERE kid = ?"));
+        s.bind(kid);
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return not_found("signing key");
+        }
+        if (s.text(0) != "next") {
+          return precondition("only a 'next' signing key can be activated");
+        }
+      }
+      {
+        MCPGATE_ASSIGN_OR_RETURN(
+            auto s, c.prepare("UPDATE signing_keys SET state = 'retired', retired_at = ?"
+                              " WHERE state = 'active'"));
+        s.bind(now);
+        MCPGATE_TRY(s.run());
+      }
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s,
+          c.prepare("UPDATE signing_keys SET state = 'active', activated_at = ? WHERE kid = ?"));
+      s.bind(now, kid);
+      return s.run();
+    });
+  }
+
+  Status delete_signing_key(std::string_view kid) override {
+    return write([&](Connection& c) -> Status {
+      {
+        MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT state FROM signing_keys WHERE kid = ?"));
+        s.bind(kid);
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return not_found("signing key");
+        }
+        if (s.text(0) != "retired") {
+          return precondition("only a retired signing key can be deleted");
+        }
+      }
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("DELETE FROM signing_keys WHERE kid = ?"));
+      s.bind(kid);
+      return s.run();
+    });
+  }
+
+  Status put_cimd_document(const CimdDocument& document) override {
+    if (document.url.empty()) {
+      return invalid("CIMD url is required");
+    }
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("INSERT INTO cimd_documents (url, document, fetched_at, expires_at)"
+                            " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+                            " document = excluded.document, fetched_at = excluded.fetched_at,"
+                            " expires_at = excluded.expires_at"));
+      s.bind(document.url, document.document, document.fetched_at, document.expires_at);
+      return s.run();
+    });
+  }
+
+  Result<CimdDocument> find_cimd_document(std::string_view url) override {
+    return read([&](Connection& c) -> Result<CimdDocument> {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("SELECT url, document, fetched_at, expires_at FROM cimd_documents"
+                            " WHERE url = ?"));
+      s.bind(url);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("CIMD document");
+      }
+      return CimdDocument{s.text(0), s.text(1), s.integer(2), s.integer(3)};
+    });
+  }
+
+  Result<PurgeCounts> purge_expired(Timestamp now) override {
+    return write([&](Connection& c) -> Result<PurgeCounts> {
+      PurgeCounts counts;
+      auto run = [&](const char* query, std::int64_t& counter, auto... args) -> Status {
+        MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(query));
+        s.bind(args...);
+        MCPGATE_TRY(s.run());
+        counter = s.changes();
+        return {};
+      };
+      MCPGATE_TRY(run("DELETE FROM authorization_codes WHERE expires_at < ?", counts.codes,
+                      now - kCodeRetention));
+      MCPGATE_TRY(run("DELETE FROM refresh_tokens WHERE family_expires_at <= ?"
+                      " OR (used_at IS NULL AND expires_at <= ?)",
+                      counts.refresh_tokens, now, now));
+      MCPGATE_TRY(run("DELETE FROM access_tokens WHERE expires_at <= ?", counts.access_tokens, now));
+      MCPGATE_TRY(run("DELETE FROM revoked_tokens WHERE expires_at <= ?", counts.revocations, now));
+      MCPGATE_TRY(run("DELETE FROM grants WHERE revoked_at IS NOT NULL AND revoked_at < ?",
+                      counts.grants, now - kRevokedGrantRetention));
+      MCPGATE_TRY(run("DELETE FROM cimd_documents WHERE expires_at <= ?", counts.cimd_documents,
+                      now));
+      return counts;
+    });
+  }
+
+ private:
+  template <class... Args>
+  Status update_one(const char* query, const char* what, const Args&... args) {
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(query));
+      s.bind(args...);
+      MCPGATE_TRY(s.run());
+      if (s.changes() == 0) {
+        return not_found(what);
+      }
+      return {};
+    });
+  }
+
+  static void bind_optional_blob(Statement& s, int index, const std::optional<std::string>& value) {
+    if (value) {
+      s.bind_at(index, Blob{*value});
+    } else {
+      s.bind_at(index, Null{});
+    }
+  }
+
+  static Status check_grant_live(Connection& c, std::string_view grant_id,
+                                 std::string_view client_id) {
+    MCPGATE_ASSIGN_OR_RETURN(
+        auto s, c.prepare("SELECT revoked_at, client_id FROM grants WHERE id = ?"));
+    s.bind(grant_id);
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+      return precondition("grant not found");
+    }
+    if (!s.is_null(0)) {
+      return precondition("grant revoked");
+    }
+    if (s.text(1) != client_id) {
+      return invalid("token client differs from the grant's client");
+    }
+    return {};
+  }
+
+  // Runs `f` in a BEGIN IMMEDIATE transaction on the writer; commits when f succeeds, rolls
+  // back when it fails or throws.
+  template <class F>
+  auto write(F&& f) -> std::invoke_result_t<F&, Connection&> {
+    std::lock_guard lock(write_mutex_);
+    Connection& c = *writer_;
+    if (auto begun = c.exec("BEGIN IMMEDIATE"); !begun) {
+      return begun.error();
+    }
+    struct Rollback {
+      Connection& c;
+      bool armed = true;
+      ~Rollback() {
+        if (armed) {
+          c.exec("ROLLBACK").ignore_error();
+        }
+      }
+    } rollback{c};
+    auto result = f(c);
+    if (result) {
+      if (auto committed = c.exec("COMMIT"); !committed) {
+        return committed.error();
+      }
+      rollback.armed = false;
+    }
+    return result;
+  }
+
+  // Runs `f` on a reader connection (or the writer, for ":memory:").
+  template <class F>
+  auto read(F&& f) -> std::invoke_result_t<F&, Connection&> {
+    if (readers_.empty()) {
+      std::lock_guard lock(write_mutex_);
+      return f(*writer_);
+    }
+    Connection* conn = nullptr;
+    {
+      std::unique_lock lock(readers_mutex_);
+      readers_cv_.wait(lock, [&] { return !free_readers_.empty(); });
+      conn = free_readers_.back();
+      free_readers_.pop_back();
+    }
+    struct Release {
+      SqliteStore& store;
+      Connection* conn;
+      ~Release() {
+        {
+          std::lock_guard lock(store.readers_mutex_);
+          store.free_readers_.push_back(conn);
+        }
+        store.readers_cv_.notify_one();
+      }
+    } release{*this, conn};
+    return f(*conn);
+  }
+
+  std::mutex write_mutex_;
+  std::unique_ptr<Connection> writer_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+  std::mutex readers_mutex_;
+  std::condition_variable readers_cv_;
+  std::vector<Connection*> free_readers_;
+  crypto::AeadKey seal_key_;
+};
+
+// --- opening ---------------------------------------------------------------------------------
+
+Status create_private_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return make_error(ErrorCode::kUnavailable, "store: cannot create " + path);
+  }
+  ::close(fd);
+  return {};
+}
+
+Result<std::string> query_text(Connection& c, const char* query) {
+  MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(query));
+  MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+  return row ? s.text(0) : std::string();
+}
+
+Status migrate(Connection& c) {
+  MCPGATE_TRY(c.exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    MCPGATE_TRY(c.exec(kCreateMigrationsTable));
+    std::int64_t current = 0;
+    {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      current = row ? s.integer(0) : 0;
+    }
+    const auto all = migrations(Dialect::kSqlite);
+    if (!all.empty() && current > all.back().version) {
+      return precondition("database schema version " + std::to_string(current) +
+                          " is newer than this binary knows (" +
+                          std::to_string(all.back().version) + ")");
+    }
+    for (const auto& m : all) {
+      if (m.version <= current) {
+        continue;
+      }
+      MCPGATE_TRY(c.exec(m.sql.c_str()));
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s, c.prepare("INSERT INTO schema_migrations (version, name, applied_at)"
+                            " VALUES (?, ?, ?)"));
+      s.bind(m.version, m.name, static_cast<std::int64_t>(std::time(nullptr)));
+      MCPGATE_TRY(s.run());
+    }
+    return {};
+  };
+  if (auto result = body(); !result) {
+    c.exec("ROLLBACK").ignore_error();
+    return result;
+  }
+  return c.exec("COMMIT");
+}
+
+Status bind_master_key(Connection& c, const crypto::MasterKey& master_key) {
+  MCPGATE_TRY(c.exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT value FROM store_meta WHERE name = ?"));
+    s.bind(kFingerprintName);
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    const std::string fingerprint = master_key.fingerprint();
+    if (row) {
+      if (!crypto::constant_time_equal(s.text(0), fingerprint)) {
+        return precondition(
+            "the master key does not belong to this database (its sealed signing keys would not "
+            "open); restore the matching master.key");
+      }
+      return {};
+    }
+    MCPGATE_ASSIGN_OR_RETURN(auto insert,
+                             c.prepare("INSERT INTO store_meta (name, value) VALUES (?, ?)"));
+    insert.bind(kFingerprintName, fingerprint);
+    return insert.run();
+  };
+  if (auto result = body(); !result) {
+    c.exec("ROLLBACK").ignore_error();
+    return result;
+  }
+  return c.exec("COMMIT");
+}
+
+// True when `path` is a database that already recorded a master-key fingerprint.
+bool has_master_key_fingerprint(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return false;
+  }
+  sqlite3* db = nullptr;
+  bool found = false;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM store_meta WHERE name = 'master_key_fingerprint'",
+                           -1, &stmt, nullptr) == SQLITE_OK) {
+      found = sqlite3_step(stmt) == SQLITE_ROW;
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close_v2(db);
+  return found;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options,
+                                                 const crypto::MasterKey& master_key) {
+  if (options.path.empty()) {
+    return invalid("database path is empty");
+  }
+  const bool memory = options.path == ":memory:";
+  if (!memory) {
+    MCPGATE_TRY(create_private_file(options.path));
+  }
+  sqlite::ConnectionOptions conn_options{options.path, false, options.busy_timeout_ms};
+  MCPGATE_ASSIGN_OR_RETURN(auto writer, Connection::open(conn_options));
+  if (!memory) {
+    MCPGATE_ASSIGN_OR_RETURN(const auto mode, query_text(*writer, "PRAGMA journal_mode = WAL"));
+    if (mode != "wal") {
+      return make_error(ErrorCode::kUnavailable, "store: could not switch to WAL (" + mode + ")");
+    }
+  }
+  MCPGATE_TRY(migrate(*writer));
+  MCPGATE_TRY(bind_master_key(*writer, master_key));
+  std::vector<std::unique_ptr<Connection>> readers;
+  if (!memory) {
+    conn_options.read_only = true;
+    for (std::size_t i = 0; i < options.readers; ++i) {
+      MCPGATE_ASSIGN_OR_RETURN(auto reader, Connection::open(conn_options));
+      readers.push_back(std::move(reader));
+    }
+  }
+  return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(readers),
+                                                master_key.aead_key(kSigningKeyPurpose)));
+}
+
+Result<std::unique_ptr<Store>> open_sqlite_data_dir(const std::filesystem::path& data_dir,
+                                                    const SqliteOptions& tuning) {
+  std::error_code ec;
+  if (!std::filesystem::exists(data_dir, ec)) {
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) {
+      return make_error(ErrorCode::kUnavailable,
+                        "store: cannot create data directory " + data_dir.string());
+    }
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
+  }
+  const std::filesystem::path db = data_dir / "mcpgate.db";
+  const std::filesystem::path key_file = data_dir / "master.key";
+  const bool initialised = has_master_key_fingerprint(db);
+  auto key = crypto::MasterKey::load(
+      key_file, initialised ? crypto::MasterKey::Create::kNever : crypto::MasterKey::Create::kIfMissing);
+  if (!key) {
+    if (key.error().code == ErrorCode::kNotFound) {
+      return precondition(key_file.string() + " is missing but " + db.string() +
+                          " was initialised with a master key; restore master.key from backup "
+                          "(a new key could not open the stored signing keys)");
+    }
+    return key.error();
+  }
+  SqliteOptions options = tuning;
+  options.path = db.string();
+  return open_sqlite_store(options, *key);
+}
+
+}  // namespace mcpgate::store
