@@ -152,7 +152,7 @@ url_of() { if [[ $1 == bare ]]; then echo "http://127.0.0.1:$bare_port/mcp"; els
 
 # One request per target first: a failing tools/call must stop the benchmark, not be measured.
 for target in bare mcp; do
-  if ! check=$("${loadgen_pin[@]}" "$loadgen" --url "$(url_of $target)" -c 1 -w 0 -d 0.2 \
+  if ! check=$("${loadgen_pin[@]}" "$loadgen" --url "$(url_of "$target")" -c 1 -w 0 -d 0.2 \
       --body "$body" "${headers[@]}" --expect-body '"result"' --json); then
     echo "sanity check of $target failed: $check" >&2
     echo "server log:" >&2
@@ -169,13 +169,14 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {
 declare -A rps p50 p90 p99 p999
 echo "mcpgate tools/call benchmark: $runs runs x ${duration}s (+${warmup}s warm-up), $connections connections"
 echo "cpus: $cpus; servers: ${server_pin[*]:-unpinned}; load generator: ${loadgen_pin[*]:-unpinned}"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ $self_test == 1 ]] && echo "SELF-TEST: both targets are bench_hello_server"
 printf '%-4s %-5s %10s %9s %9s %9s %9s %7s\n' run target "req/s" "p50 us" "p90 us" "p99 us" "p99.9 us" errors
 for ((run = 1; run <= runs; run++)); do
   if ((run % 2)); then order=(bare mcp); else order=(mcp bare); fi
   for target in "${order[@]}"; do
     set +e
-    line=$("${loadgen_pin[@]}" "$loadgen" --url "$(url_of $target)" -c "$connections" -w "$warmup" \
+    line=$("${loadgen_pin[@]}" "$loadgen" --url "$(url_of "$target")" -c "$connections" -w "$warmup" \
       -d "$duration" --body "$body" "${headers[@]}" --expect-body '"result"' --label "$target" --json)
     status=$?
     set -e
@@ -195,6 +196,7 @@ for ((run = 1; run <= runs; run++)); do
   done
 done
 
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "medians over $runs runs:"
 for target in bare mcp; do

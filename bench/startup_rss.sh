@@ -74,6 +74,7 @@ starts=()
 rss=()
 hwm=()
 echo "mcpgate start-up and idle memory: $runs runs of $mcpgate serve --config $config"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-4s %12s %12s %12s %8s\n' run "start ms" "idle RSS MB" "peak RSS MB" polls
 for ((run = 1; run <= runs; run++)); do
   rm -rf "$work/data"
@@ -112,6 +113,7 @@ for ((run = 1; run <= runs; run++)); do
   hwm+=("$hwm_mb")
   printf '%-4s %12s %12s %12s %8s\n' "$run" "$start_ms" "$rss_mb" "$hwm_mb" "$polls"
 done
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 printf '%-4s %12s %12s %12s\n' median "$(median "${starts[@]}")" "$(median "${rss[@]}")" "$(median "${hwm[@]}")"
 echo "targets: start-up < 100 ms, idle RSS < 30 MB (1 MB = 1024 KiB)"

@@ -6,8 +6,6 @@
 // Store benchmarks share one store per configuration across benchmark threads, the way the
 // executor's pool shares one store.
 
-#include <benchmark/benchmark.h>
-
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -15,6 +13,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "crypto/jwt.hpp"
 #include "crypto/password.hpp"
@@ -55,10 +55,10 @@ Fixture& fixture(std::size_t readers) {
     SqliteOptions options;
     options.path = (scratch() / ("r" + std::to_string(readers) + ".db")).string();
     options.readers = readers;
-    slot->store = std::move(open_sqlite_store(options, std::move(crypto::MasterKey::from_bytes(
-                                                           crypto::random_bytes(32)))
-                                                           .value())
-                                .value());
+    slot->store = std::move(
+        open_sqlite_store(
+            options, std::move(crypto::MasterKey::from_bytes(crypto::random_bytes(32))).value())
+            .value());
     slot->user = User{"u1", "alice", "", false, kNow};
     (void)slot->store->create_user(slot->user);
     for (int i = 0; i < kClients; ++i) {
@@ -81,6 +81,7 @@ void BM_FindClient(benchmark::State& state) {
     benchmark::DoNotOptimize(c);
   }
 }
+
 BENCHMARK(BM_FindClient)->ArgName("readers")->Arg(0)->Arg(4)->Threads(1)->Threads(4)->UseRealTime();
 
 void BM_VerifyClientSecret(benchmark::State& state) {
@@ -91,6 +92,7 @@ void BM_VerifyClientSecret(benchmark::State& state) {
     benchmark::DoNotOptimize(s);
   }
 }
+
 BENCHMARK(BM_VerifyClientSecret)->Threads(1)->Threads(4)->UseRealTime();
 
 // Create + consume one authorization code: two write transactions.
@@ -109,7 +111,14 @@ void BM_IssueAndConsumeCode(benchmark::State& state) {
     benchmark::DoNotOptimize(r);
   }
 }
-BENCHMARK(BM_IssueAndConsumeCode)->ArgName("readers")->Arg(0)->Arg(4)->Threads(1)->Threads(4)->UseRealTime();
+
+BENCHMARK(BM_IssueAndConsumeCode)
+    ->ArgName("readers")
+    ->Arg(0)
+    ->Arg(4)
+    ->Threads(1)
+    ->Threads(4)
+    ->UseRealTime();
 
 void BM_RotateRefreshToken(benchmark::State& state) {
   Fixture& f = fixture(4);
@@ -142,6 +151,7 @@ void BM_RotateRefreshToken(benchmark::State& state) {
     current = next;
   }
 }
+
 BENCHMARK(BM_RotateRefreshToken)->UseRealTime();
 
 void BM_Argon2idDefault(benchmark::State& state) {
@@ -150,18 +160,24 @@ void BM_Argon2idDefault(benchmark::State& state) {
     benchmark::DoNotOptimize(h);
   }
 }
+
 BENCHMARK(BM_Argon2idDefault)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_SignAccessToken(benchmark::State& state) {
   const auto key = crypto::SigningKey::generate().value();
-  const nlohmann::json claims = {{"iss", "https://as.example"}, {"sub", "u1"},
-                                 {"aud", "https://mcp.example/mcp"}, {"client_id", "c1"},
-                                 {"exp", kNow + 300}, {"iat", kNow}, {"jti", "j"}};
+  const nlohmann::json claims = {{"iss", "https://as.example"},
+                                 {"sub", "u1"},
+                                 {"aud", "https://mcp.example/mcp"},
+                                 {"client_id", "c1"},
+                                 {"exp", kNow + 300},
+                                 {"iat", kNow},
+                                 {"jti", "j"}};
   for (auto _ : state) {
     auto t = crypto::sign_jwt(key, claims, "at+jwt");
     benchmark::DoNotOptimize(t);
   }
 }
+
 BENCHMARK(BM_SignAccessToken);
 
 void BM_VerifyAccessToken(benchmark::State& state) {
@@ -178,6 +194,7 @@ void BM_VerifyAccessToken(benchmark::State& state) {
     benchmark::DoNotOptimize(v);
   }
 }
+
 BENCHMARK(BM_VerifyAccessToken);
 
 }  // namespace

@@ -3,16 +3,16 @@
 // pipelined request. The first byte picks how many bytes each read returns, so the parser's
 // resumable states are exercised too. A body over the limit that gets through is a crash.
 
-#include "http/asio.hpp"
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
-#include <cstddef>
-#include <cstdint>
-#include <string_view>
 
+#include "http/asio.hpp"
 #include "http/message.hpp"
 #include "http/request_checks.hpp"
 #include "http/router.hpp"

@@ -22,11 +22,14 @@ namespace {
 using namespace mcpgate::crypto;  // NOLINT(google-build-using-namespace)
 
 const char* const kEcJwk =
-    "{\"alg\":\"ES256\",\"crv\":\"P-256\",\"kid\":\"U6ZIPoKDX-Np1jMdgh5lPvOD_sBS4OQq5MqE1cmDfQQ\",\"kty\":\""
-    "EC\",\"use\":\"sig\",\"x\":\"o3lVValBiAG1R_LGhrfIrlGPCy4nNZbu0y1ZWzfq7vU\",\"y\":\"9jwphd6d5uIOFJPkQ"
+    "{\"alg\":\"ES256\",\"crv\":\"P-256\",\"kid\":\"U6ZIPoKDX-Np1jMdgh5lPvOD_sBS4OQq5MqE1cmDfQQ\","
+    "\"kty\":\""
+    "EC\",\"use\":\"sig\",\"x\":\"o3lVValBiAG1R_LGhrfIrlGPCy4nNZbu0y1ZWzfq7vU\",\"y\":"
+    "\"9jwphd6d5uIOFJPkQ"
     "NKDgRW_h1LzHTZVqwixuNiXqYI\"}";
 const char* const kRsaJwk =
-    "{\"alg\":\"PS256\",\"e\":\"AQAB\",\"kid\":\"kqWb3YsHnXnwA4BI81vXpMUqH_QejN6WXLmRiG8B5hM\",\"kty\":\"RSA"
+    "{\"alg\":\"PS256\",\"e\":\"AQAB\",\"kid\":\"kqWb3YsHnXnwA4BI81vXpMUqH_QejN6WXLmRiG8B5hM\","
+    "\"kty\":\"RSA"
     "\",\"n\":\"oomQ8j7g_BRzVZo9rK-1uyqPpy1cZzXUsWW7iSzUc_vhJz8Iz6FvilORRGFqmqQtb-EfF1hiek9l_bWVj"
     "A8ehmtQsv0HCFX7tUF0yIx4exZMG_YEiNVnTkjCszaa4jhu0_NnZi6cxeuPHu9N9Dufv7zDB46q24qgdFa4sCfAd"
     "v4rFfgKgaCpAv8EsS2PPXPqCeuEpdRJru3jdb4ZNYN-CM5JQNC2dE8wW7Zjgi30SlatO8K1IGzboSzCwZoqFTd0G"
@@ -99,8 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto verified = verify_jwt(text, keys(), policy);
     if (verified) {
       check(decoded.ok());
-      check(std::find(policy.allowed_algs.begin(), policy.allowed_algs.end(), verified->alg) !=
-            policy.allowed_algs.end());
+      check(std::find(policy.allowed_algs.begin(), policy.allowed_algs.end(), verified->alg)
+            != policy.allowed_algs.end());
       ClaimChecks claims;
       claims.now = 1700000000;
       claims.audience = "https://mcp.example/mcp";

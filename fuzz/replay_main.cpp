@@ -24,7 +24,8 @@ bool run_file(const std::filesystem::path& path) {
     return false;
   }
   // Exactly the input's size, in its own allocation, so ASan sees a read past its end.
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
   const std::vector<uint8_t> data(bytes.begin(), bytes.end());
   LLVMFuzzerTestOneInput(data.data(), data.size());
   return true;

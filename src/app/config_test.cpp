@@ -1,14 +1,14 @@
 #include "app/config.hpp"
 
-#include <gtest/gtest.h>
-#include <stdlib.h>  // setenv, unsetenv
-#include <unistd.h>  // getpid
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <stdlib.h>  // setenv, unsetenv
+#include <unistd.h>  // getpid
 
 namespace mcpgate::app {
 namespace {
@@ -35,7 +35,9 @@ std::string parse_error(const std::string& yaml) {
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+
   ~ScopedEnv() { ::unsetenv(name_); }
+
   ScopedEnv(const ScopedEnv&) = delete;
   ScopedEnv& operator=(const ScopedEnv&) = delete;
 
@@ -204,10 +206,12 @@ TEST(ConfigTest, WrongTypesAreReported) {
     const char* yaml;
     const char* expect;  // a fragment of the message
   };
+
   for (const Case& c : {
            Case{"server: 5\n", "server: must be a mapping"},
            Case{"server:\n  listen: [a, b]\n", "server.listen: must be a string"},
-           Case{"server:\n  threads: many\n", "server.threads: must be a whole number from 0 to 256"},
+           Case{"server:\n  threads: many\n",
+                "server.threads: must be a whole number from 0 to 256"},
            Case{"server:\n  threads: 257\n", "server.threads: must be a whole number"},
            Case{"server:\n  threads: -1\n", "server.threads: must be a whole number"},
            Case{"server:\n  threads: 1.5\n", "server.threads: must be a whole number"},
@@ -226,7 +230,8 @@ TEST(ConfigTest, WrongTypesAreReported) {
            Case{"mcp:\n  tool_sets: demo\n", "mcp.tool_sets: must be a list"},
            Case{"mcp:\n  tool_sets: [[demo]]\n", "mcp.tool_sets[0]: must be a string"},
            Case{"mcp:\n  max_sessions: lots\n", "mcp.max_sessions: must be a whole number"},
-           Case{"logging:\n  level: loud\n", "logging.level: must be debug, info, warn, error or off"},
+           Case{"logging:\n  level: loud\n",
+                "logging.level: must be debug, info, warn, error or off"},
            Case{"logging: true\n", "logging: must be a mapping"},
            Case{"data_dir: [a]\n", "data_dir: must be a string"},
            Case{"- a\n- b\n", "the top level must be a mapping"},
@@ -246,9 +251,18 @@ TEST(ConfigTest, YamlSyntaxErrorsNameTheLine) {
 }
 
 TEST(ConfigTest, BadListenStringsAreRejected) {
-  for (const char* bad : {"127.0.0.1", ":8080", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
-                          "127.0.0.1:80x", "[::1]8080", "[::1", "[::1]:", "[]:80",
-                          "", "host:99999999999999999999"}) {
+  for (const char* bad : {"127.0.0.1",
+                          ":8080",
+                          "127.0.0.1:",
+                          "127.0.0.1:65536",
+                          "127.0.0.1:-1",
+                          "127.0.0.1:80x",
+                          "[::1]8080",
+                          "[::1",
+                          "[::1]:",
+                          "[]:80",
+                          "",
+                          "host:99999999999999999999"}) {
     http::ServerOptions o;
     const Status st = parse_listen(bad, o);
     EXPECT_FALSE(st.ok()) << "accepted '" << bad << "'";
@@ -257,7 +271,8 @@ TEST(ConfigTest, BadListenStringsAreRejected) {
   }
   // And in the file, with the location.
   const std::string err = parse_error("server:\n  listen: nohostport\n");
-  EXPECT_NE(err.find("test.yaml:2:11: server.listen: expected HOST:PORT"), std::string::npos) << err;
+  EXPECT_NE(err.find("test.yaml:2:11: server.listen: expected HOST:PORT"), std::string::npos)
+      << err;
 }
 
 TEST(ConfigTest, GoodListenStrings) {
@@ -266,9 +281,13 @@ TEST(ConfigTest, GoodListenStrings) {
     const char* host;
     uint16_t port;
   };
-  for (const Case& c : {Case{"127.0.0.1:8080", "127.0.0.1", 8080}, Case{"0.0.0.0:0", "0.0.0.0", 0},
-                        Case{"localhost:65535", "localhost", 65535}, Case{"[::1]:443", "::1", 443},
-                        Case{"[::]:80", "::", 80}, Case{"example.com:8443", "example.com", 8443}}) {
+
+  for (const Case& c : {Case{"127.0.0.1:8080", "127.0.0.1", 8080},
+                        Case{"0.0.0.0:0", "0.0.0.0", 0},
+                        Case{"localhost:65535", "localhost", 65535},
+                        Case{"[::1]:443", "::1", 443},
+                        Case{"[::]:80", "::", 80},
+                        Case{"example.com:8443", "example.com", 8443}}) {
     http::ServerOptions o;
     const Status st = parse_listen(c.text, o);
     ASSERT_TRUE(st.ok()) << c.text << ": " << st.error().message;
@@ -302,7 +321,8 @@ TEST(ConfigTest, CheckDeploymentRefusesPlainHttpOffLoopback) {
   // The same rule through the file.
   const Config from_file = parse_ok("server:\n  listen: 0.0.0.0:80\n");
   EXPECT_FALSE(check_deployment(from_file).ok());
-  EXPECT_TRUE(check_deployment(parse_ok("server:\n  listen: 0.0.0.0:80\n  insecure_http: true\n")).ok());
+  EXPECT_TRUE(
+      check_deployment(parse_ok("server:\n  listen: 0.0.0.0:80\n  insecure_http: true\n")).ok());
 }
 
 TEST(ConfigTest, CheckDeploymentRefusesUnknownToolSets) {
@@ -321,8 +341,8 @@ TEST(ConfigTest, LoadConfigReadsFilesAndReportsMissingOnes) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_NE(missing.error().message.find("/nonexistent/mcpgate.yaml"), std::string::npos);
 
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("mcpgate-config-test-" + std::to_string(::getpid()) + ".yaml");
+  const auto path = std::filesystem::temp_directory_path()
+                    / ("mcpgate-config-test-" + std::to_string(::getpid()) + ".yaml");
   {
     std::ofstream out(path);
     out << "server:\n  listen: 127.0.0.1:1234\n  bogus: 1\n";

@@ -1,8 +1,8 @@
 #include "crypto/aead.hpp"
 
-#include <openssl/crypto.h>
-
 #include <climits>
+
+#include <openssl/crypto.h>
 
 #include "crypto/hash.hpp"
 #include "crypto/openssl_util.hpp"
@@ -27,7 +27,9 @@ std::string header_for(std::uint32_t id) {
   return h;
 }
 
-bool fits_int(std::size_t n) { return n <= static_cast<std::size_t>(INT_MAX); }
+bool fits_int(std::size_t n) {
+  return n <= static_cast<std::size_t>(INT_MAX);
+}
 
 }  // namespace
 
@@ -37,12 +39,16 @@ Result<AeadKey> AeadKey::from_bytes(std::string bytes) {
     return make_error(ErrorCode::kInvalidArgument, "aead: key must be 32 bytes");
   }
   const std::string tag = hmac_sha256(bytes, "mcpgate aead key id");
-  const auto b = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(tag[i])); };
+  const auto b = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(tag[i]));
+  };
   const std::uint32_t id = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
   return AeadKey(std::move(bytes), id);
 }
 
-AeadKey::~AeadKey() { OPENSSL_cleanse(key_.data(), key_.size()); }
+AeadKey::~AeadKey() {
+  OPENSSL_cleanse(key_.data(), key_.size());
+}
 
 Result<std::string> AeadKey::seal(std::string_view plaintext, std::string_view aad) const {
   if (!fits_int(plaintext.size()) || !fits_int(aad.size() + kHeaderBytes)) {
@@ -58,27 +64,31 @@ Result<std::string> AeadKey::seal(std::string_view plaintext, std::string_view a
   unsigned char* ct = detail::ubytes(out) + kHeaderBytes + kNonceBytes;
   int len = 0;
   int total = 0;
-  if (!ctx ||
-      EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), detail::ubytes(key_), detail::ubytes(nonce),
-                          nullptr) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, detail::ubytes(full_aad),
-                        static_cast<int>(full_aad.size())) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), ct, &len, detail::ubytes(plaintext),
-                        static_cast<int>(plaintext.size())) != 1) {
+  if (!ctx
+      || EVP_EncryptInit_ex2(
+             ctx.get(), EVP_aes_256_gcm(), detail::ubytes(key_), detail::ubytes(nonce), nullptr)
+             != 1
+      || EVP_EncryptUpdate(
+             ctx.get(), nullptr, &len, detail::ubytes(full_aad), static_cast<int>(full_aad.size()))
+             != 1
+      || EVP_EncryptUpdate(
+             ctx.get(), ct, &len, detail::ubytes(plaintext), static_cast<int>(plaintext.size()))
+             != 1) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("aead: seal"));
   }
   total = len;
-  if (EVP_EncryptFinal_ex(ctx.get(), ct + total, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagBytes),
-                          ct + plaintext.size()) != 1) {
+  if (EVP_EncryptFinal_ex(ctx.get(), ct + total, &len) != 1
+      || EVP_CIPHER_CTX_ctrl(
+             ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagBytes), ct + plaintext.size())
+             != 1) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("aead: seal final"));
   }
   return out;
 }
 
 Result<std::string> AeadKey::open(std::string_view sealed, std::string_view aad) const {
-  if (sealed.size() < kOverhead || static_cast<unsigned char>(sealed[0]) != kVersion ||
-      !fits_int(sealed.size()) || !fits_int(aad.size() + kHeaderBytes)) {
+  if (sealed.size() < kOverhead || static_cast<unsigned char>(sealed[0]) != kVersion
+      || !fits_int(sealed.size()) || !fits_int(aad.size() + kHeaderBytes)) {
     return make_error(ErrorCode::kInvalidArgument, "aead: not a sealed blob");
   }
   if (aead_key_id(sealed) != id_) {
@@ -94,15 +104,19 @@ Result<std::string> AeadKey::open(std::string_view sealed, std::string_view aad)
   detail::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   std::string out(ct_len, '\0');
   int len = 0;
-  if (!ctx ||
-      EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), detail::ubytes(key_), detail::ubytes(nonce),
-                          nullptr) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, detail::ubytes(full_aad),
-                        static_cast<int>(full_aad.size())) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), detail::ubytes(out), &len, detail::ubytes(ct),
-                        static_cast<int>(ct.size())) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagBytes),
-                          tag.data()) != 1) {
+  if (!ctx
+      || EVP_DecryptInit_ex2(
+             ctx.get(), EVP_aes_256_gcm(), detail::ubytes(key_), detail::ubytes(nonce), nullptr)
+             != 1
+      || EVP_DecryptUpdate(
+             ctx.get(), nullptr, &len, detail::ubytes(full_aad), static_cast<int>(full_aad.size()))
+             != 1
+      || EVP_DecryptUpdate(
+             ctx.get(), detail::ubytes(out), &len, detail::ubytes(ct), static_cast<int>(ct.size()))
+             != 1
+      || EVP_CIPHER_CTX_ctrl(
+             ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagBytes), tag.data())
+             != 1) {
     OPENSSL_cleanse(out.data(), out.size());
     return make_error(ErrorCode::kInternal, detail::openssl_error("aead: open"));
   }

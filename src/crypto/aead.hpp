@@ -46,6 +46,7 @@ class AeadKey {
 
  private:
   AeadKey(std::string key, std::uint32_t id) : key_(std::move(key)), id_(id) {}
+
   std::string key_;
   std::uint32_t id_ = 0;
 };

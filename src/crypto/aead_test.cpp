@@ -7,7 +7,9 @@
 namespace mcpgate::crypto {
 namespace {
 
-AeadKey make_key() { return AeadKey::from_bytes(random_bytes(32)).value(); }
+AeadKey make_key() {
+  return AeadKey::from_bytes(random_bytes(32)).value();
+}
 
 TEST(AeadTest, SealsAndOpens) {
   const AeadKey key = make_key();

@@ -31,7 +31,9 @@ std::string encode(std::string_view bytes, std::string_view alphabet) {
   std::string out;
   out.reserve((bytes.size() * 4 + 2) / 3);
   std::size_t i = 0;
-  auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  auto at = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
     out += alphabet[(v >> 18) & 63];
@@ -96,13 +98,21 @@ int hex_value(char c) {
 
 }  // namespace
 
-std::string base64url_encode(std::string_view bytes) { return encode(bytes, kUrlAlphabet); }
+std::string base64url_encode(std::string_view bytes) {
+  return encode(bytes, kUrlAlphabet);
+}
 
-Result<std::string> base64url_decode(std::string_view text) { return decode(text, kUrlTable); }
+Result<std::string> base64url_decode(std::string_view text) {
+  return decode(text, kUrlTable);
+}
 
-std::string base64_unpadded_encode(std::string_view bytes) { return encode(bytes, kStdAlphabet); }
+std::string base64_unpadded_encode(std::string_view bytes) {
+  return encode(bytes, kStdAlphabet);
+}
 
-Result<std::string> base64_unpadded_decode(std::string_view text) { return decode(text, kStdTable); }
+Result<std::string> base64_unpadded_decode(std::string_view text) {
+  return decode(text, kStdTable);
+}
 
 std::string hex_encode(std::string_view bytes) {
   constexpr std::string_view kDigits = "0123456789abcdef";

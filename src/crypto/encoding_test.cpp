@@ -1,8 +1,8 @@
 #include "crypto/encoding.hpp"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "crypto/random.hpp"
 
@@ -31,15 +31,15 @@ TEST(Base64UrlTest, RoundTripsEveryLength) {
 }
 
 TEST(Base64UrlTest, RejectsNonCanonicalInput) {
-  EXPECT_FALSE(base64url_decode("Zg==").ok());     // padding
-  EXPECT_FALSE(base64url_decode("Zm9v+g").ok());   // standard alphabet
+  EXPECT_FALSE(base64url_decode("Zg==").ok());    // padding
+  EXPECT_FALSE(base64url_decode("Zm9v+g").ok());  // standard alphabet
   EXPECT_FALSE(base64url_decode("Zm9v/g").ok());
-  EXPECT_FALSE(base64url_decode("Zm 9v").ok());    // whitespace
+  EXPECT_FALSE(base64url_decode("Zm 9v").ok());  // whitespace
   EXPECT_FALSE(base64url_decode("Zm9v\n").ok());
-  EXPECT_FALSE(base64url_decode("Z").ok());        // impossible length
+  EXPECT_FALSE(base64url_decode("Z").ok());  // impossible length
   EXPECT_FALSE(base64url_decode("Zm9vY").ok());
-  EXPECT_FALSE(base64url_decode("Zh").ok());       // non-zero trailing bits ("Zg" is canonical)
-  EXPECT_FALSE(base64url_decode("Zm9").ok());      // "Zm8" is canonical
+  EXPECT_FALSE(base64url_decode("Zh").ok());   // non-zero trailing bits ("Zg" is canonical)
+  EXPECT_FALSE(base64url_decode("Zm9").ok());  // "Zm8" is canonical
   EXPECT_FALSE(base64url_decode(std::string("Zg\0", 3)).ok());
   EXPECT_EQ(base64url_decode("").value(), "");
 }

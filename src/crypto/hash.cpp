@@ -1,13 +1,13 @@
 #include "crypto/hash.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <memory>
 
 #include "crypto/openssl_util.hpp"
 
@@ -25,8 +25,8 @@ namespace {
 std::string sha256(std::string_view data) {
   std::string out(kSha256Size, '\0');
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), detail::ubytes(out), &len, EVP_sha256(), nullptr) != 1 ||
-      len != kSha256Size) {
+  if (EVP_Digest(data.data(), data.size(), detail::ubytes(out), &len, EVP_sha256(), nullptr) != 1
+      || len != kSha256Size) {
     die("SHA-256");
   }
   return out;
@@ -38,22 +38,32 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   // HMAC() wants a non-null key pointer even for an empty key.
   static const unsigned char kEmpty = 0;
   const unsigned char* key_ptr = key.empty() ? &kEmpty : detail::ubytes(key);
-  if (HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()), detail::ubytes(data), data.size(),
-           detail::ubytes(out), &len) == nullptr ||
-      len != kSha256Size) {
+  if (HMAC(EVP_sha256(),
+           key_ptr,
+           static_cast<int>(key.size()),
+           detail::ubytes(data),
+           data.size(),
+           detail::ubytes(out),
+           &len)
+          == nullptr
+      || len != kSha256Size) {
     die("HMAC-SHA256");
   }
   return out;
 }
 
-std::string hkdf_sha256(std::string_view ikm, std::string_view salt, std::string_view info,
+std::string hkdf_sha256(std::string_view ikm,
+                        std::string_view salt,
+                        std::string_view info,
                         std::size_t length) {
   struct KdfFree {
     void operator()(EVP_KDF* p) const { EVP_KDF_free(p); }
   };
+
   struct KdfCtxFree {
     void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
   };
+
   std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
   if (!kdf) {
     die("HKDF fetch");
@@ -70,7 +80,8 @@ std::string hkdf_sha256(std::string_view ikm, std::string_view salt, std::string
   OSSL_PARAM params[5];
   std::size_t n = 0;
   params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
-  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm_copy.data(), ikm_copy.size());
+  params[n++] =
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm_copy.data(), ikm_copy.size());
   if (!salt_copy.empty()) {
     params[n++] =
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt_copy.data(), salt_copy.size());

@@ -20,7 +20,9 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 
 // HKDF-SHA256 (RFC 5869) extract-and-expand: `length` bytes from input keying material `ikm`,
 // optional `salt`, and a context string `info` that separates uses of the same key.
-std::string hkdf_sha256(std::string_view ikm, std::string_view salt, std::string_view info,
+std::string hkdf_sha256(std::string_view ikm,
+                        std::string_view salt,
+                        std::string_view info,
                         std::size_t length = 32);
 
 // True when a and b are equal. The time taken depends only on the lengths, never on where the

@@ -7,8 +7,13 @@
 namespace mcpgate::crypto {
 namespace {
 
-std::string hex(std::string_view bytes) { return hex_encode(bytes); }
-std::string unhex(std::string_view text) { return hex_decode(text).value(); }
+std::string hex(std::string_view bytes) {
+  return hex_encode(bytes);
+}
+
+std::string unhex(std::string_view text) {
+  return hex_decode(text).value();
+}
 
 TEST(Sha256Test, MatchesFips180Vectors) {
   EXPECT_EQ(hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
@@ -27,15 +32,20 @@ struct HmacVector {
 
 TEST(HmacSha256Test, MatchesRfc4231Vectors) {
   const HmacVector vectors[] = {
-      {std::string(20, '\x0b'), "Hi There",
+      {std::string(20, '\x0b'),
+       "Hi There",
        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
-      {"Jefe", "what do ya want for nothing?",
+      {"Jefe",
+       "what do ya want for nothing?",
        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
-      {std::string(20, '\xaa'), std::string(50, '\xdd'),
+      {std::string(20, '\xaa'),
+       std::string(50, '\xdd'),
        "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"},
-      {unhex("0102030405060708090a0b0c0d0e0f10111213141516171819"), std::string(50, '\xcd'),
+      {unhex("0102030405060708090a0b0c0d0e0f10111213141516171819"),
+       std::string(50, '\xcd'),
        "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
-      {std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First",
+      {std::string(131, '\xaa'),
+       "Test Using Larger Than Block-Size Key - Hash Key First",
        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
       {std::string(131, '\xaa'),
        "This is a test using a larger than block-size key and a larger than block-size data. "
@@ -49,8 +59,10 @@ TEST(HmacSha256Test, MatchesRfc4231Vectors) {
 }
 
 TEST(HkdfSha256Test, MatchesRfc5869Case1) {
-  const std::string okm = hkdf_sha256(std::string(22, '\x0b'), unhex("000102030405060708090a0b0c"),
-                                      unhex("f0f1f2f3f4f5f6f7f8f9"), 42);
+  const std::string okm = hkdf_sha256(std::string(22, '\x0b'),
+                                      unhex("000102030405060708090a0b0c"),
+                                      unhex("f0f1f2f3f4f5f6f7f8f9"),
+                                      42);
   EXPECT_EQ(hex(okm),
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
 }

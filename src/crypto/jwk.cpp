@@ -1,12 +1,12 @@
 #include "crypto/jwk.hpp"
 
+#include <array>
+
 #include <openssl/core_names.h>
 #include <openssl/obj_mac.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-
-#include <array>
 
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
@@ -118,12 +118,12 @@ Result<nlohmann::json> public_members(EVP_PKEY* pkey, KeyType type) {
 std::string thumbprint_of(const nlohmann::json& jwk) {
   std::string canonical;
   if (jwk.at("kty") == "EC") {
-    canonical = R"({"crv":")" + jwk.at("crv").get<std::string>() + R"(","kty":"EC","x":")" +
-                jwk.at("x").get<std::string>() + R"(","y":")" + jwk.at("y").get<std::string>() +
-                R"("})";
+    canonical = R"({"crv":")" + jwk.at("crv").get<std::string>() + R"(","kty":"EC","x":")"
+                + jwk.at("x").get<std::string>() + R"(","y":")" + jwk.at("y").get<std::string>()
+                + R"("})";
   } else {
-    canonical = R"({"e":")" + jwk.at("e").get<std::string>() + R"(","kty":"RSA","n":")" +
-                jwk.at("n").get<std::string>() + R"("})";
+    canonical = R"({"e":")" + jwk.at("e").get<std::string>() + R"(","kty":"RSA","n":")"
+                + jwk.at("n").get<std::string>() + R"("})";
   }
   return base64url_encode(sha256(canonical));
 }
@@ -168,9 +168,10 @@ Result<EvpPkeyPtr> import_ec(const nlohmann::json& jwk) {
   std::string point = "\x04" + x + y;
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   char group[] = "prime256v1";
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                       point.size()) != 1) {
+  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1
+      || OSSL_PARAM_BLD_push_octet_string(
+             bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size())
+             != 1) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jwk: EC params"));
   }
   MCPGATE_ASSIGN_OR_RETURN(auto pkey, from_params("EC", bld.get()));
@@ -191,7 +192,8 @@ Result<EvpPkeyPtr> import_rsa(const nlohmann::json& jwk) {
     return invalid("RSA n/e empty or with leading zero bytes");
   }
   const std::size_t bits = n.size() * 8;
-  if (bits < static_cast<std::size_t>(kMinRsaBits) || bits > static_cast<std::size_t>(kMaxRsaBits) + 7) {
+  if (bits < static_cast<std::size_t>(kMinRsaBits)
+      || bits > static_cast<std::size_t>(kMaxRsaBits) + 7) {
     return invalid("RSA modulus size out of range");
   }
   if (e.size() > 8) {
@@ -202,13 +204,13 @@ Result<EvpPkeyPtr> import_rsa(const nlohmann::json& jwk) {
   if (!bn_n || !bn_e) {
     return make_error(ErrorCode::kInternal, "jwk: out of memory");
   }
-  if (!BN_is_odd(bn_n.get()) || !BN_is_odd(bn_e.get()) || BN_is_one(bn_e.get()) ||
-      BN_num_bits(bn_n.get()) < kMinRsaBits || BN_num_bits(bn_n.get()) > kMaxRsaBits) {
+  if (!BN_is_odd(bn_n.get()) || !BN_is_odd(bn_e.get()) || BN_is_one(bn_e.get())
+      || BN_num_bits(bn_n.get()) < kMinRsaBits || BN_num_bits(bn_n.get()) > kMaxRsaBits) {
     return invalid("RSA n/e invalid");
   }
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
+  if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1
+      || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jwk: RSA params"));
   }
   return from_params("RSA", bld.get());
@@ -259,8 +261,8 @@ Result<PublicKey> PublicKey::from_jwk(const nlohmann::json& jwk) {
     return invalid("unsupported kty");
   }
   if (const auto alg = jwk.find("alg"); alg != jwk.end()) {
-    const auto parsed = alg->is_string() ? parse_jws_algorithm(alg->get_ref<const std::string&>())
-                                         : std::nullopt;
+    const auto parsed =
+        alg->is_string() ? parse_jws_algorithm(alg->get_ref<const std::string&>()) : std::nullopt;
     if (!parsed || !alg_fits(key.type_, *parsed)) {
       return invalid("alg unsupported or unfit for the key type");
     }
@@ -360,8 +362,8 @@ Result<SigningKey> SigningKey::from_pem(std::string_view private_pem, JwsAlgorit
     return make_error(ErrorCode::kInternal, "jwk: out of memory");
   }
   // A null passphrase callback with no user data: encrypted PEMs fail instead of prompting.
-  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr,
-                                          [](char*, int, int, void*) { return 0; }, nullptr));
+  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(
+      bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
   if (!pkey) {
     ERR_clear_error();
     return invalid("not an unencrypted PEM private key");
@@ -371,8 +373,9 @@ Result<SigningKey> SigningKey::from_pem(std::string_view private_pem, JwsAlgorit
 
 Result<std::string> SigningKey::to_pem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr) != 1) {
+  if (!bio
+      || PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr)
+             != 1) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jwk: PEM export"));
   }
   char* data = nullptr;

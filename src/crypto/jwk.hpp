@@ -9,8 +9,6 @@
 // Objects are immutable after construction, cheap to copy (the OpenSSL key is shared) and safe
 // to use from several threads at once.
 
-#include <openssl/types.h>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <openssl/types.h>
 
 #include "core/result.hpp"
 #include "crypto/jwa.hpp"
@@ -43,12 +42,16 @@ class PublicKey {
   static Result<PublicKey> from_pem(std::string_view pem);
 
   KeyType type() const { return type_; }
+
   // The JWK's "kid" ("" when it had none).
   const std::string& kid() const { return kid_; }
+
   // The JWK's "alg" when it named one: the key may then only verify that algorithm.
   std::optional<JwsAlgorithm> alg() const { return alg_; }
+
   // RFC 7638 SHA-256 JWK thumbprint, base64url (43 characters).
   const std::string& thumbprint() const { return thumbprint_; }
+
   // True when the key can verify `alg`: the key type fits, and a pinned alg is the same.
   bool supports(JwsAlgorithm alg) const;
 
@@ -82,8 +85,11 @@ class SigningKey {
   Result<std::string> to_pem() const;
 
   JwsAlgorithm alg() const { return alg_; }
+
   const std::string& kid() const { return public_.kid(); }
+
   const PublicKey& public_key() const { return public_; }
+
   // What goes in our JWKS: {kty, crv, x, y | n, e, kid, alg, use: "sig"}.
   nlohmann::json public_jwk() const { return public_.to_jwk(); }
 
@@ -92,8 +98,10 @@ class SigningKey {
  private:
   // Takes ownership of `owned` (freed on every path).
   static Result<SigningKey> adopt(EVP_PKEY* owned, JwsAlgorithm alg);
+
   SigningKey(std::shared_ptr<EVP_PKEY> pkey, JwsAlgorithm alg, PublicKey pub)
       : pkey_(std::move(pkey)), alg_(alg), public_(std::move(pub)) {}
+
   std::shared_ptr<EVP_PKEY> pkey_;
   JwsAlgorithm alg_;
   PublicKey public_;
@@ -114,7 +122,9 @@ class JwkSet {
   const PublicKey* find(std::string_view kid, JwsAlgorithm alg) const;
 
   const std::vector<PublicKey>& keys() const { return keys_; }
+
   bool empty() const { return keys_.empty(); }
+
   nlohmann::json to_json() const;
 
  private:

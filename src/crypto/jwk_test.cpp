@@ -10,19 +10,23 @@ namespace {
 // RFC 7638 §3.1.
 const char* const kRfc7638N =
     "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPeb"
-    "WKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQ"
-    "MicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2Nc"
+    "WKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+    "FDW2QvzqY368QQ"
+    "MicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-"
+    "bFTWhAI4vMQFh6WeZu0fM4lFd2Nc"
     "Rwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
 
 // RFC 7515 Appendix A.3.1 (public part).
 const char* const kA3X = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
 const char* const kA3Y = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
 
-nlohmann::json ec_jwk() { return {{"kty", "EC"}, {"crv", "P-256"}, {"x", kA3X}, {"y", kA3Y}}; }
+nlohmann::json ec_jwk() {
+  return {{"kty", "EC"}, {"crv", "P-256"}, {"x", kA3X}, {"y", kA3Y}};
+}
 
 TEST(JwkThumbprintTest, MatchesRfc7638Example) {
-  const nlohmann::json jwk = {{"kty", "RSA"}, {"n", kRfc7638N}, {"e", "AQAB"}, {"alg", "RS256"},
-                              {"kid", "2011-04-29"}};
+  const nlohmann::json jwk = {
+      {"kty", "RSA"}, {"n", kRfc7638N}, {"e", "AQAB"}, {"alg", "RS256"}, {"kid", "2011-04-29"}};
   const auto key = PublicKey::from_jwk(jwk);
   ASSERT_TRUE(key.ok()) << key.error().message;
   EXPECT_EQ(key->thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
@@ -51,7 +55,8 @@ TEST(PublicKeyTest, PemRoundTrip) {
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->thumbprint(), key.thumbprint());
   EXPECT_EQ(back->kid(), key.thumbprint());
-  EXPECT_FALSE(PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").ok());
+  EXPECT_FALSE(
+      PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").ok());
   EXPECT_FALSE(PublicKey::from_pem("").ok());
 }
 
@@ -114,10 +119,12 @@ TEST(PublicKeyTest, RefusesPrivateMaterialAndWrongUse) {
 
 TEST(PublicKeyTest, RefusesSmallOrMalformedRsa) {
   // 1024-bit modulus: too small.
-  const std::string small_n = base64url_encode(std::string(1, '\xc1') + std::string(126, '\x55') + "\x01");
+  const std::string small_n =
+      base64url_encode(std::string(1, '\xc1') + std::string(126, '\x55') + "\x01");
   EXPECT_FALSE(PublicKey::from_jwk({{"kty", "RSA"}, {"n", small_n}, {"e", "AQAB"}}).ok());
   // Leading zero byte in n.
-  const std::string padded_n = base64url_encode(std::string(1, '\0') + base64url_decode(kRfc7638N).value());
+  const std::string padded_n =
+      base64url_encode(std::string(1, '\0') + base64url_decode(kRfc7638N).value());
   EXPECT_FALSE(PublicKey::from_jwk({{"kty", "RSA"}, {"n", padded_n}, {"e", "AQAB"}}).ok());
   // Even exponent.
   EXPECT_FALSE(PublicKey::from_jwk({{"kty", "RSA"}, {"n", kRfc7638N}, {"e", "AAI"}}).ok());

@@ -1,8 +1,8 @@
 #include "crypto/jws.hpp"
 
-#include <openssl/rsa.h>
-
 #include <climits>
+
+#include <openssl/rsa.h>
 
 #include "crypto/openssl_util.hpp"
 
@@ -27,9 +27,9 @@ bool set_padding(EVP_PKEY_CTX* pctx, JwsAlgorithm alg) {
     case JwsAlgorithm::kRS256:
       return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
     case JwsAlgorithm::kPS256:
-      return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
-             EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1;
+      return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1
+             && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1
+             && EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1;
   }
   return false;
 }
@@ -51,8 +51,8 @@ Result<std::string> ecdsa_der_to_jose(std::string_view der, std::size_t componen
   ECDSA_SIG_get0(sig.get(), &r, &s);
   std::string out(2 * component_bytes, '\0');
   const int len = static_cast<int>(component_bytes);
-  if (BN_bn2binpad(r, detail::ubytes(out), len) != len ||
-      BN_bn2binpad(s, detail::ubytes(out) + component_bytes, len) != len) {
+  if (BN_bn2binpad(r, detail::ubytes(out), len) != len
+      || BN_bn2binpad(s, detail::ubytes(out) + component_bytes, len) != len) {
     return make_error(ErrorCode::kInvalidArgument, "jws: ECDSA component too large");
   }
   return out;
@@ -77,7 +77,9 @@ Result<std::string> ecdsa_jose_to_der(std::string_view raw) {
   if (len <= 0) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jws: DER encode"));
   }
-  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  std::string out(
+      reinterpret_cast<const char*>(der),
+      static_cast<std::size_t>(len));  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
   OPENSSL_free(der);
   return out;
 }
@@ -85,18 +87,19 @@ Result<std::string> ecdsa_jose_to_der(std::string_view raw) {
 Result<std::string> jws_sign(const SigningKey& key, std::string_view signing_input) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.native()) != 1 ||
-      !set_padding(pctx, key.alg())) {
+  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.native()) != 1
+      || !set_padding(pctx, key.alg())) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jws: sign init"));
   }
   std::size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, detail::ubytes(signing_input),
-                     signing_input.size()) != 1) {
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, detail::ubytes(signing_input), signing_input.size())
+      != 1) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jws: sign size"));
   }
   std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), detail::ubytes(sig), &len, detail::ubytes(signing_input),
-                     signing_input.size()) != 1) {
+  if (EVP_DigestSign(
+          ctx.get(), detail::ubytes(sig), &len, detail::ubytes(signing_input), signing_input.size())
+      != 1) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jws: sign"));
   }
   sig.resize(len);
@@ -106,7 +109,9 @@ Result<std::string> jws_sign(const SigningKey& key, std::string_view signing_inp
   return sig;
 }
 
-Status jws_verify(const PublicKey& key, JwsAlgorithm alg, std::string_view signing_input,
+Status jws_verify(const PublicKey& key,
+                  JwsAlgorithm alg,
+                  std::string_view signing_input,
                   std::string_view signature) {
   if (!key.supports(alg)) {
     return unauthenticated("key cannot verify this algorithm");
@@ -128,12 +133,15 @@ Status jws_verify(const PublicKey& key, JwsAlgorithm alg, std::string_view signi
   }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.native()) != 1 ||
-      !set_padding(pctx, alg)) {
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.native()) != 1
+      || !set_padding(pctx, alg)) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jws: verify init"));
   }
-  const int rc = EVP_DigestVerify(ctx.get(), detail::ubytes(to_check), to_check.size(),
-                                  detail::ubytes(signing_input), signing_input.size());
+  const int rc = EVP_DigestVerify(ctx.get(),
+                                  detail::ubytes(to_check),
+                                  to_check.size(),
+                                  detail::ubytes(signing_input),
+                                  signing_input.size());
   // A failed verification leaves entries in the thread's error queue; do not let them leak
   // into later, unrelated error messages.
   ERR_clear_error();

@@ -20,7 +20,9 @@ Result<std::string> jws_sign(const SigningKey& key, std::string_view signing_inp
 // Verifies a raw signature. kUnauthenticated when the signature does not verify, when `key`
 // cannot verify `alg` (wrong key type, or the JWK pinned another alg), or when the signature
 // has the wrong length for the algorithm.
-Status jws_verify(const PublicKey& key, JwsAlgorithm alg, std::string_view signing_input,
+Status jws_verify(const PublicKey& key,
+                  JwsAlgorithm alg,
+                  std::string_view signing_input,
                   std::string_view signature);
 
 // DER ECDSA-Sig-Value -> r || s, each left-padded to `component_bytes`.

@@ -10,13 +10,14 @@ namespace {
 // Generated once: RSA-3072 generation is slow under sanitizers.
 const SigningKey& rsa_key(JwsAlgorithm alg) {
   static const SigningKey kRs = SigningKey::generate(JwsAlgorithm::kRS256).value();
-  static const SigningKey kPs = SigningKey::from_pem(kRs.to_pem().value(), JwsAlgorithm::kPS256).value();
+  static const SigningKey kPs =
+      SigningKey::from_pem(kRs.to_pem().value(), JwsAlgorithm::kPS256).value();
   return alg == JwsAlgorithm::kRS256 ? kRs : kPs;
 }
 
 TEST(EcdsaConversionTest, RoundTripsAndPadsShortComponents) {
   std::string raw(64, '\0');
-  raw[31] = 5;   // r = 5: DER keeps one byte, JOSE pads to 32
+  raw[31] = 5;                        // r = 5: DER keeps one byte, JOSE pads to 32
   raw[32] = static_cast<char>(0x80);  // s has its top bit set: DER needs a leading zero
   raw[63] = 1;
   const auto der = ecdsa_jose_to_der(raw);
@@ -42,15 +43,20 @@ TEST(JwsTest, Es256SignsAndVerifies) {
   for (std::size_t i = 0; i < sig->size(); i += 7) {
     std::string bad = *sig;
     bad[i] = static_cast<char>(bad[i] ^ 0x01);
-    EXPECT_FALSE(jws_verify(key.public_key(), JwsAlgorithm::kES256, "header.payload", bad).ok()) << i;
+    EXPECT_FALSE(jws_verify(key.public_key(), JwsAlgorithm::kES256, "header.payload", bad).ok())
+        << i;
   }
-  EXPECT_FALSE(jws_verify(key.public_key(), JwsAlgorithm::kES256, "header.payload",
-                          sig->substr(0, 63)).ok());
-  EXPECT_FALSE(jws_verify(key.public_key(), JwsAlgorithm::kES256, "header.payload",
-                          std::string(64, '\0')).ok());
+  EXPECT_FALSE(
+      jws_verify(key.public_key(), JwsAlgorithm::kES256, "header.payload", sig->substr(0, 63))
+          .ok());
+  EXPECT_FALSE(
+      jws_verify(key.public_key(), JwsAlgorithm::kES256, "header.payload", std::string(64, '\0'))
+          .ok());
   // The DER form OpenSSL emits is not a JOSE signature.
-  EXPECT_FALSE(jws_verify(key.public_key(), JwsAlgorithm::kES256, "header.payload",
-                          ecdsa_jose_to_der(*sig).value()).ok());
+  EXPECT_FALSE(
+      jws_verify(
+          key.public_key(), JwsAlgorithm::kES256, "header.payload", ecdsa_jose_to_der(*sig).value())
+          .ok());
   // Another key does not verify it.
   const auto other = SigningKey::generate().value();
   EXPECT_FALSE(jws_verify(other.public_key(), JwsAlgorithm::kES256, "header.payload", *sig).ok());

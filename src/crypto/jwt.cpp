@@ -47,8 +47,8 @@ std::string normalize_typ(std::string_view typ) {
 }
 
 Status check_header(const Jwt& jwt, const JwtVerifyOptions& options) {
-  if (std::find(options.allowed_algs.begin(), options.allowed_algs.end(), jwt.alg) ==
-      options.allowed_algs.end()) {
+  if (std::find(options.allowed_algs.begin(), options.allowed_algs.end(), jwt.alg)
+      == options.allowed_algs.end()) {
     return refused("alg " + std::string(jws_algorithm_name(jwt.alg)) + " not allowed here");
   }
   if (!options.typ.empty() && normalize_typ(jwt.typ) != normalize_typ(options.typ)) {
@@ -128,7 +128,8 @@ Result<Jwt> decode_jwt(std::string_view token, const JwtLimits& limits) {
   return jwt;
 }
 
-Result<Jwt> verify_jwt(std::string_view token, const JwkSet& keys,
+Result<Jwt> verify_jwt(std::string_view token,
+                       const JwkSet& keys,
                        const JwtVerifyOptions& options) {
   MCPGATE_ASSIGN_OR_RETURN(auto jwt, decode_jwt(token, options.limits));
   MCPGATE_TRY(check_header(jwt, options));
@@ -157,14 +158,16 @@ Result<Jwt> verify_jwt(std::string_view token, const JwkSet& keys,
   return verify_with(std::move(jwt), *key);
 }
 
-Result<Jwt> verify_jwt(std::string_view token, const PublicKey& key,
+Result<Jwt> verify_jwt(std::string_view token,
+                       const PublicKey& key,
                        const JwtVerifyOptions& options) {
   MCPGATE_ASSIGN_OR_RETURN(auto jwt, decode_jwt(token, options.limits));
   MCPGATE_TRY(check_header(jwt, options));
   return verify_with(std::move(jwt), key);
 }
 
-Result<std::string> sign_jwt(const SigningKey& key, const nlohmann::json& claims,
+Result<std::string> sign_jwt(const SigningKey& key,
+                             const nlohmann::json& claims,
                              std::string_view typ) {
   if (!claims.is_object()) {
     return malformed("claims must be a JSON object");

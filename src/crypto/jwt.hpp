@@ -68,23 +68,25 @@ Result<Jwt> verify_jwt(std::string_view token, const JwkSet& keys, const JwtVeri
 
 // Verification with one key the caller already chose (DPoP's embedded jwk, a client's only
 // key). The header's kid is not consulted.
-Result<Jwt> verify_jwt(std::string_view token, const PublicKey& key,
+Result<Jwt> verify_jwt(std::string_view token,
+                       const PublicKey& key,
                        const JwtVerifyOptions& options);
 
 // Signs `claims` (a JSON object) with header {"alg": key.alg(), "kid": key.kid(), "typ": typ}
 // ("typ" omitted when empty). kInvalidArgument when claims is not an object or holds strings
 // that are not UTF-8.
-Result<std::string> sign_jwt(const SigningKey& key, const nlohmann::json& claims,
+Result<std::string> sign_jwt(const SigningKey& key,
+                             const nlohmann::json& claims,
                              std::string_view typ = "JWT");
 
 // Registered-claim checks (RFC 7519 §4.1) after verify_jwt. All times are unix seconds.
 struct ClaimChecks {
   std::int64_t now = 0;
-  std::int64_t leeway = 60;    // allowed clock skew for exp, nbf, iat
-  std::string issuer;          // "iss" must equal it ("" = not checked)
-  std::string audience;        // "aud" must equal it or contain it ("" = not checked)
-  bool require_exp = true;     // "exp" must be present (it is always checked when present)
-  std::int64_t max_age = 0;    // > 0: "iat" required and at most this old
+  std::int64_t leeway = 60;           // allowed clock skew for exp, nbf, iat
+  std::string issuer;                 // "iss" must equal it ("" = not checked)
+  std::string audience;               // "aud" must equal it or contain it ("" = not checked)
+  bool require_exp = true;            // "exp" must be present (it is always checked when present)
+  std::int64_t max_age = 0;           // > 0: "iat" required and at most this old
   std::vector<std::string> required;  // further claims that must be present
 };
 

@@ -12,14 +12,16 @@ namespace {
 // RFC 7515 Appendix A.3: ES256 example.
 const char* const kA3Token =
     "eyJhbGciOiJFUzI1NiJ9"
-    ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+    ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlf"
+    "Q"
     ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
 const nlohmann::json kA3Jwk = {{"kty", "EC"},
                                {"crv", "P-256"},
                                {"x", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"},
                                {"y", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}};
 
-JwtVerifyOptions options_for(std::vector<JwsAlgorithm> algs, std::string typ = "",
+JwtVerifyOptions options_for(std::vector<JwsAlgorithm> algs,
+                             std::string typ = "",
                              bool require_kid = true) {
   JwtVerifyOptions o;
   o.allowed_algs = std::move(algs);
@@ -37,14 +39,18 @@ ClaimChecks checks_at(std::int64_t now, std::int64_t leeway = 60) {
 
 const JwtVerifyOptions kEs256 = options_for({JwsAlgorithm::kES256});
 
-std::string b64(std::string_view s) { return base64url_encode(s); }
+std::string b64(std::string_view s) {
+  return base64url_encode(s);
+}
 
 struct Fixture {
   SigningKey key = SigningKey::generate().value();
   JwkSet set;
   JwtVerifyOptions options = options_for({JwsAlgorithm::kES256}, "at+jwt");
   nlohmann::json claims = {{"iss", "https://as.example"}, {"sub", "u1"}, {"exp", 2000000000}};
+
   Fixture() { set.add(key.public_key()); }
+
   std::string token() const { return sign_jwt(key, claims, "at+jwt").value(); }
 };
 
@@ -65,6 +71,40 @@ TEST(JwtTest, VerifiesRfc7515A3Es256Example) {
   checks.issuer = "joe";
   EXPECT_TRUE(check_claims(jwt->payload, checks).ok());
   EXPECT_FALSE(check_claims(jwt->payload, checks_at(1300819500, 0)).ok());
+}
+
+// RFC 7515 Appendix A.2: RS256 example (same payload).
+const char* const kA2Token =
+    "eyJhbGciOiJSUzI1NiJ9"
+    ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlf"
+    "Q"
+    ".cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5j"
+    "ujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_"
+    "nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07"
+    "Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-"
+    "eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8"
+    "np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+const char* const kA2N =
+    "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-"
+    "4qPCJrcS2mJPMEzP1Pt0Bm4d4Q"
+    "lL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-"
+    "bSf63kpaSHSXndS5z5rexMdbBYU"
+    "sLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-"
+    "DWNmou"
+    "dF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+
+TEST(JwtTest, VerifiesRfc7515A2Rs256Example) {
+  const auto key = PublicKey::from_jwk({{"kty", "RSA"}, {"n", kA2N}, {"e", "AQAB"}});
+  ASSERT_TRUE(key.ok()) << key.error().message;
+  const auto jwt = verify_jwt(kA2Token, key.value(), options_for({JwsAlgorithm::kRS256}));
+  ASSERT_TRUE(jwt.ok()) << jwt.error().message;
+  EXPECT_EQ(jwt->payload["iss"], "joe");
+  // RS256 only where the caller allows it; and PS256 with the same key does not verify.
+  EXPECT_FALSE(verify_jwt(kA2Token, key.value(), kEs256).ok());
+  const std::string token = kA2Token;
+  const std::string as_ps256 =
+      base64url_encode(R"({"alg":"PS256"})") + token.substr(token.find('.'));
+  EXPECT_FALSE(verify_jwt(as_ps256, key.value(), options_for({JwsAlgorithm::kPS256})).ok());
 }
 
 TEST(JwtTest, Rfc7515A3BitFlipsAreRefused) {
@@ -94,15 +134,18 @@ TEST(JwtTest, SignedTokenRoundTrips) {
 TEST(JwtTest, RefusesAlgNone) {
   Fixture f;
   const std::string body = b64(f.claims.dump());
-  for (const char* header : {R"({"alg":"none"})", R"({"alg":"none","kid":"k"})",
-                             R"({"alg":"None"})", R"({"alg":"NONE"})"}) {
+  for (const char* header : {R"({"alg":"none"})",
+                             R"({"alg":"none","kid":"k"})",
+                             R"({"alg":"None"})",
+                             R"({"alg":"NONE"})"}) {
     // With and without a signature part.
     EXPECT_FALSE(verify_jwt(b64(header) + "." + body + ".", f.set, f.options).ok());
     EXPECT_FALSE(verify_jwt(b64(header) + "." + body + "." + b64("x"), f.set, f.options).ok());
     EXPECT_FALSE(decode_jwt(b64(header) + "." + body + "." + b64("x")).ok());
   }
   // Even if a caller lists nothing or everything, "none" has no algorithm to map to.
-  EXPECT_FALSE(verify_jwt(b64(R"({"alg":"none"})") + "." + body + ".", f.key.public_key(),
+  EXPECT_FALSE(verify_jwt(b64(R"({"alg":"none"})") + "." + body + ".",
+                          f.key.public_key(),
                           JwtVerifyOptions{})
                    .ok());
 }
@@ -151,7 +194,8 @@ TEST(JwtTest, RefusesWrongOrMissingTyp) {
   EXPECT_FALSE(verify_jwt(sign_jwt(f.key, f.claims, "").value(), f.set, f.options).ok());
   EXPECT_FALSE(verify_jwt(sign_jwt(f.key, f.claims, "dpop+jwt").value(), f.set, f.options).ok());
   // RFC 7515 §4.1.9: case-insensitive, "application/" optional.
-  EXPECT_TRUE(verify_jwt(sign_jwt(f.key, f.claims, "application/at+jwt").value(), f.set, f.options).ok());
+  EXPECT_TRUE(
+      verify_jwt(sign_jwt(f.key, f.claims, "application/at+jwt").value(), f.set, f.options).ok());
   EXPECT_TRUE(verify_jwt(sign_jwt(f.key, f.claims, "AT+JWT").value(), f.set, f.options).ok());
 }
 
@@ -189,10 +233,13 @@ TEST(JwtTest, RefusesTruncatedAndMisshapenTokens) {
   EXPECT_FALSE(verify_jwt("..", f.set, f.options).ok());
   EXPECT_FALSE(verify_jwt("", f.set, f.options).ok());
   // The signature re-encoded with the standard alphabet or padding.
-  EXPECT_FALSE(verify_jwt(token.substr(0, dot2 + 1) + base64_unpadded_encode(
-                              base64url_decode(token.substr(dot2 + 1)).value()) + "==",
-                          f.set, f.options)
-                   .ok());
+  EXPECT_FALSE(
+      verify_jwt(token.substr(0, dot2 + 1)
+                     + base64_unpadded_encode(base64url_decode(token.substr(dot2 + 1)).value())
+                     + "==",
+                 f.set,
+                 f.options)
+          .ok());
 }
 
 TEST(JwtTest, RefusesHeadersAndPayloadsThatAreNotPlainObjects) {
@@ -224,9 +271,12 @@ TEST(JwtTest, RefusesHeadersAndPayloadsThatAreNotPlainObjects) {
     deep += "[";
   }
   deep += std::string(40, ']') + "}";
-  for (const std::string& payload : {std::string("[1]"), std::string("\"s\""), std::string("{"),
-                                    std::string(R"({"a":1,"a":2})"), deep,
-                                    std::string("{\"a\":\"\xff\"}")}) {
+  for (const std::string& payload : {std::string("[1]"),
+                                     std::string("\"s\""),
+                                     std::string("{"),
+                                     std::string(R"({"a":1,"a":2})"),
+                                     deep,
+                                     std::string("{\"a\":\"\xff\"}")}) {
     EXPECT_FALSE(verify_jwt(make(good_header, payload), f.set, f.options).ok()) << payload;
   }
 }
@@ -261,8 +311,12 @@ TEST(JwtTest, Ps256TokensVerifyWithAnRsaJwk) {
 }
 
 TEST(ClaimChecksTest, ChecksRegisteredClaims) {
-  const nlohmann::json claims = {{"iss", "https://as"}, {"aud", {"a", "b"}}, {"exp", 1000},
-                                 {"nbf", 900},          {"iat", 900},        {"jti", "j"}};
+  const nlohmann::json claims = {{"iss", "https://as"},
+                                 {"aud", {"a", "b"}},
+                                 {"exp", 1000},
+                                 {"nbf", 900},
+                                 {"iat", 900},
+                                 {"jti", "j"}};
   ClaimChecks base = checks_at(950, 0);
   base.issuer = "https://as";
   base.audience = "b";

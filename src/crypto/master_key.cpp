@@ -1,12 +1,12 @@
 #include "crypto/master_key.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
@@ -23,13 +23,16 @@ Error io_error(const std::string& what, const std::filesystem::path& path) {
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
+
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
+
   ~Fd() {
     if (fd_ >= 0) {
       ::close(fd_);
     }
   }
+
   int get() const { return fd_; }
 
  private:
@@ -110,7 +113,9 @@ Result<MasterKey> MasterKey::load(const std::filesystem::path& file, Create mode
       }
       return io_error("cannot open", file);
     }
+
     struct stat st {};
+
     if (::fstat(fd.get(), &st) != 0) {
       return io_error("cannot stat", file);
     }
@@ -120,8 +125,8 @@ Result<MasterKey> MasterKey::load(const std::filesystem::path& file, Create mode
     }
     if ((st.st_mode & 077) != 0) {
       return make_error(ErrorCode::kFailedPrecondition,
-                        "master key: " + file.string() +
-                            " is readable or writable by group/others; run chmod 600 on it");
+                        "master key: " + file.string()
+                            + " is readable or writable by group/others; run chmod 600 on it");
     }
     if (st.st_size != static_cast<off_t>(kMasterKeyBytes)) {
       return make_error(ErrorCode::kFailedPrecondition,
@@ -153,7 +158,9 @@ Result<MasterKey> MasterKey::from_bytes(std::string bytes) {
   return MasterKey(std::move(bytes));
 }
 
-MasterKey::~MasterKey() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
+MasterKey::~MasterKey() {
+  OPENSSL_cleanse(bytes_.data(), bytes_.size());
+}
 
 std::string MasterKey::derive(std::string_view purpose) const {
   return hkdf_sha256(bytes_, "", "mcpgate/" + std::string(purpose), 32);

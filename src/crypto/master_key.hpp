@@ -50,6 +50,7 @@ class MasterKey {
 
  private:
   explicit MasterKey(std::string bytes) : bytes_(std::move(bytes)) {}
+
   std::string bytes_;
 };
 

@@ -1,13 +1,13 @@
 #include "crypto/master_key.hpp"
 
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "crypto/random.hpp"
 
@@ -22,7 +22,9 @@ class MasterKeyTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("mcpgate_master_key_" + random_id());
     fs::create_directories(dir_);
   }
+
   void TearDown() override { fs::remove_all(dir_); }
+
   fs::path dir_;
 };
 
@@ -30,7 +32,9 @@ TEST_F(MasterKeyTest, CreatesAPrivate32ByteFileOnce) {
   const fs::path file = dir_ / "master.key";
   const auto first = MasterKey::load(file, MasterKey::Create::kIfMissing);
   ASSERT_TRUE(first.ok()) << first.error().message;
+
   struct stat st {};
+
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);
   EXPECT_EQ(st.st_size, 32);
@@ -71,9 +75,7 @@ TEST_F(MasterKeyTest, MissingFileWithoutCreateIsNotFound) {
 
 TEST_F(MasterKeyTest, RefusesLooseModesWrongSizesAndSymlinks) {
   const fs::path file = dir_ / "master.key";
-  {
-    std::ofstream(file) << std::string(32, 'k');
-  }
+  { std::ofstream(file) << std::string(32, 'k'); }
   ::chmod(file.c_str(), 0644);
   auto r = MasterKey::load(file, MasterKey::Create::kNever);
   ASSERT_FALSE(r.ok());
@@ -83,9 +85,7 @@ TEST_F(MasterKeyTest, RefusesLooseModesWrongSizesAndSymlinks) {
   ::chmod(file.c_str(), 0600);
   EXPECT_TRUE(MasterKey::load(file, MasterKey::Create::kNever).ok());
 
-  {
-    std::ofstream(file, std::ios::app) << "x";
-  }
+  { std::ofstream(file, std::ios::app) << "x"; }
   EXPECT_EQ(MasterKey::load(file, MasterKey::Create::kIfMissing).error().code,
             ErrorCode::kFailedPrecondition);
 

@@ -2,42 +2,50 @@
 // Internal to the crypto module: RAII owners for OpenSSL objects and small helpers. Not for use
 // outside src/crypto.
 
+#include <memory>
+#include <string>
+#include <string_view>
+
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include <memory>
-#include <string>
-#include <string_view>
-
 namespace mcpgate::crypto::detail {
 
 struct EvpPkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
+
 struct EvpPkeyCtxFree {
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
 };
+
 struct EvpMdCtxFree {
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
 };
+
 struct EvpCipherCtxFree {
   void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
 };
+
 struct BnFree {
   void operator()(BIGNUM* p) const { BN_free(p); }
 };
+
 struct ParamBldFree {
   void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
 };
+
 struct ParamFree {
   void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
 };
+
 struct EcdsaSigFree {
   void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
 };
+
 struct BioFree {
   void operator()(BIO* p) const { BIO_free(p); }
 };
@@ -53,11 +61,13 @@ using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 
 inline const unsigned char* ubytes(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  return reinterpret_cast<const unsigned char*>(
+      s.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
 }
 
 inline unsigned char* ubytes(std::string& s) {
-  return reinterpret_cast<unsigned char*>(s.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  return reinterpret_cast<unsigned char*>(
+      s.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
 }
 
 // Drains OpenSSL's thread-local error queue into one line (for logs; never shown to clients).

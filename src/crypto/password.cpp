@@ -1,11 +1,11 @@
 #include "crypto/password.hpp"
 
-#include <argon2.h>
-#include <openssl/crypto.h>
-
 #include <charconv>
 #include <optional>
 #include <vector>
+
+#include <argon2.h>
+#include <openssl/crypto.h>
 
 #include "crypto/encoding.hpp"
 #include "crypto/random.hpp"
@@ -66,19 +66,19 @@ std::optional<Phc> parse_phc(std::string_view phc) {
     return std::nullopt;
   }
   const auto kv = split(parts[1], ',');
-  if (kv.size() != 3 || kv[0].substr(0, 2) != "m=" || kv[1].substr(0, 2) != "t=" ||
-      kv[2].substr(0, 2) != "p=") {
+  if (kv.size() != 3 || kv[0].substr(0, 2) != "m=" || kv[1].substr(0, 2) != "t="
+      || kv[2].substr(0, 2) != "p=") {
     return std::nullopt;
   }
-  if (!parse_u32(kv[0].substr(2), out.params.memory_kib) ||
-      !parse_u32(kv[1].substr(2), out.params.iterations) ||
-      !parse_u32(kv[2].substr(2), out.params.parallelism)) {
+  if (!parse_u32(kv[0].substr(2), out.params.memory_kib)
+      || !parse_u32(kv[1].substr(2), out.params.iterations)
+      || !parse_u32(kv[2].substr(2), out.params.parallelism)) {
     return std::nullopt;
   }
   auto salt = base64_unpadded_decode(parts[2]);
   auto tag = base64_unpadded_decode(parts[3]);
-  if (!salt || !tag || salt->size() < 8 || salt->size() > 64 || tag->size() < 16 ||
-      tag->size() > 64) {
+  if (!salt || !tag || salt->size() < 8 || salt->size() > 64 || tag->size() < 16
+      || tag->size() > 64) {
     return std::nullopt;
   }
   out.salt = std::move(*salt);
@@ -87,9 +87,9 @@ std::optional<Phc> parse_phc(std::string_view phc) {
 }
 
 bool params_in_range(const PasswordParams& p) {
-  return p.iterations >= 1 && p.iterations <= kMaxIterations && p.parallelism >= 1 &&
-         p.parallelism <= kMaxParallelism && p.memory_kib >= 8 * p.parallelism &&
-         p.memory_kib <= kMaxMemoryKib;
+  return p.iterations >= 1 && p.iterations <= kMaxIterations && p.parallelism >= 1
+         && p.parallelism <= kMaxParallelism && p.memory_kib >= 8 * p.parallelism
+         && p.memory_kib <= kMaxMemoryKib;
 }
 
 }  // namespace
@@ -102,14 +102,20 @@ Result<std::string> hash_password(std::string_view password, const PasswordParam
     return make_error(ErrorCode::kInvalidArgument, "password: Argon2 parameters out of range");
   }
   const std::string salt = random_bytes(kSaltBytes);
-  const std::size_t encoded_len = argon2_encodedlen(params.iterations, params.memory_kib,
-                                                    params.parallelism, kSaltBytes, kTagBytes,
-                                                    Argon2_id);
+  const std::size_t encoded_len = argon2_encodedlen(
+      params.iterations, params.memory_kib, params.parallelism, kSaltBytes, kTagBytes, Argon2_id);
   // Room for the terminating NUL libargon2 writes, whether or not encodedlen counted it.
   std::string encoded(encoded_len + 1, '\0');
-  const int rc = argon2id_hash_encoded(params.iterations, params.memory_kib, params.parallelism,
-                                       password.data(), password.size(), salt.data(), salt.size(),
-                                       kTagBytes, encoded.data(), encoded.size());
+  const int rc = argon2id_hash_encoded(params.iterations,
+                                       params.memory_kib,
+                                       params.parallelism,
+                                       password.data(),
+                                       password.size(),
+                                       salt.data(),
+                                       salt.size(),
+                                       kTagBytes,
+                                       encoded.data(),
+                                       encoded.size());
   if (rc != ARGON2_OK) {
     return make_error(ErrorCode::kInternal,
                       std::string("password: argon2id failed: ") + argon2_error_message(rc));
@@ -130,10 +136,19 @@ bool verify_password(std::string_view password, std::string_view phc) {
     return false;
   }
   std::string tag(parsed->tag.size(), '\0');
-  const int rc = argon2_hash(parsed->params.iterations, parsed->params.memory_kib,
-                             parsed->params.parallelism, password.data(), password.size(),
-                             parsed->salt.data(), parsed->salt.size(), tag.data(), tag.size(),
-                             nullptr, 0, Argon2_id, parsed->version);
+  const int rc = argon2_hash(parsed->params.iterations,
+                             parsed->params.memory_kib,
+                             parsed->params.parallelism,
+                             password.data(),
+                             password.size(),
+                             parsed->salt.data(),
+                             parsed->salt.size(),
+                             tag.data(),
+                             tag.size(),
+                             nullptr,
+                             0,
+                             Argon2_id,
+                             parsed->version);
   if (rc != ARGON2_OK) {
     return false;
   }
@@ -147,10 +162,10 @@ bool password_needs_rehash(std::string_view phc, const PasswordParams& params) {
   if (!parsed) {
     return true;
   }
-  return parsed->params.memory_kib != params.memory_kib ||
-         parsed->params.iterations != params.iterations ||
-         parsed->params.parallelism != params.parallelism || parsed->salt.size() != kSaltBytes ||
-         parsed->tag.size() != kTagBytes;
+  return parsed->params.memory_kib != params.memory_kib
+         || parsed->params.iterations != params.iterations
+         || parsed->params.parallelism != params.parallelism || parsed->salt.size() != kSaltBytes
+         || parsed->tag.size() != kTagBytes;
 }
 
 const std::string& dummy_password_hash() {

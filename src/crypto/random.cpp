@@ -1,10 +1,10 @@
 #include "crypto/random.hpp"
 
-#include <openssl/rand.h>
-
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+
+#include <openssl/rand.h>
 
 #include "crypto/encoding.hpp"
 #include "crypto/openssl_util.hpp"
@@ -25,8 +25,12 @@ std::string random_bytes(std::size_t n) {
   return out;
 }
 
-std::string random_token(std::size_t bytes) { return base64url_encode(random_bytes(bytes)); }
+std::string random_token(std::size_t bytes) {
+  return base64url_encode(random_bytes(bytes));
+}
 
-std::string random_id() { return base64url_encode(random_bytes(16)); }
+std::string random_id() {
+  return base64url_encode(random_bytes(16));
+}
 
 }  // namespace mcpgate::crypto

@@ -32,8 +32,8 @@ Result<nlohmann::json> parse_json_strict(std::string_view text, const JsonLimits
         }
         break;
       case Event::key:
-        if (!open_objects.empty() &&
-            !open_objects.back().insert(parsed.get<std::string>()).second && problem == nullptr) {
+        if (!open_objects.empty() && !open_objects.back().insert(parsed.get<std::string>()).second
+            && problem == nullptr) {
           problem = "json: duplicate member name";
         }
         break;
@@ -47,7 +47,9 @@ Result<nlohmann::json> parse_json_strict(std::string_view text, const JsonLimits
     }
     return true;
   };
-  nlohmann::json value = nlohmann::json::parse(text.begin(), text.end(), on_event,
+  nlohmann::json value = nlohmann::json::parse(text.begin(),
+                                               text.end(),
+                                               on_event,
                                                /*allow_exceptions=*/false,
                                                /*ignore_comments=*/false);
   if (value.is_discarded()) {

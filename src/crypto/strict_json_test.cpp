@@ -35,7 +35,10 @@ TEST(StrictJsonTest, EnforcesDepthAndSize) {
   EXPECT_TRUE(parse_json_strict("[[[1]]]", limits).ok());
   EXPECT_FALSE(parse_json_strict("[[[[1]]]]", limits).ok());
   EXPECT_TRUE(parse_json_strict(R"({"a":{"b":[1]}})", limits).ok());
-  EXPECT_FALSE(parse_json_strict(R"({"a":{"b":{"c":1}}})" "", limits_of(1000, 2)).ok());
+  EXPECT_FALSE(parse_json_strict(R"({"a":{"b":{"c":1}}})"
+                                 "",
+                                 limits_of(1000, 2))
+                   .ok());
   EXPECT_FALSE(parse_json_strict(std::string(1001, ' '), limits).ok());
   // Deep nesting well past any limit must fail cleanly, not overflow the stack.
   std::string deep(50000, '[');
@@ -44,8 +47,16 @@ TEST(StrictJsonTest, EnforcesDepthAndSize) {
 }
 
 TEST(StrictJsonTest, RefusesNonJson) {
-  for (const char* text : {"", "{", R"({"a":1,})", "[1,]", "{'a':1}", R"({"a":1} x)",
-                           R"({"a":1} /*c*/)", "NaN", "\xef\xbb\xbf{}", " \xef\xbb\xbf{}"}) {
+  for (const char* text : {"",
+                           "{",
+                           R"({"a":1,})",
+                           "[1,]",
+                           "{'a':1}",
+                           R"({"a":1} x)",
+                           R"({"a":1} /*c*/)",
+                           "NaN",
+                           "\xef\xbb\xbf{}",
+                           " \xef\xbb\xbf{}"}) {
     EXPECT_FALSE(parse_json_strict(text).ok()) << text;
   }
   EXPECT_FALSE(parse_json_strict("\"\xff\"").ok());

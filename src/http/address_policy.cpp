@@ -78,8 +78,8 @@ V6Bytes v6(std::initializer_list<unsigned> leading_bytes) {
 }
 
 uint32_t v4_at(const V6Bytes& b, size_t offset) {
-  return (uint32_t{b[offset]} << 24) | (uint32_t{b[offset + 1]} << 16) |
-         (uint32_t{b[offset + 2]} << 8) | uint32_t{b[offset + 3]};
+  return (uint32_t{b[offset]} << 24) | (uint32_t{b[offset + 1]} << 16)
+         | (uint32_t{b[offset + 2]} << 8) | uint32_t{b[offset + 3]};
 }
 
 // An embedded IPv4 address that is not reached through this host's own loopback.

@@ -1,17 +1,17 @@
 #include "http/client.hpp"
 
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-
 #include <algorithm>
+#include <cctype>
+#include <optional>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cctype>
-#include <optional>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 namespace mcpgate::http {
 namespace {
@@ -38,9 +38,13 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_hex(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 bool all_of(std::string_view s, bool (*pred)(char)) {
   return !s.empty() && std::all_of(s.begin(), s.end(), pred);
@@ -56,8 +60,8 @@ bool looks_numeric(std::string_view host) {
   if (all_of(last, is_digit)) {
     return true;
   }
-  return last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X') &&
-         std::all_of(last.begin() + 2, last.end(), is_hex);
+  return last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')
+         && std::all_of(last.begin() + 2, last.end(), is_hex);
 }
 
 Status check_reg_name(std::string_view host) {
@@ -96,7 +100,9 @@ Status check_escapes(std::string_view s) {
   return {};
 }
 
-uint16_t default_port(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
+uint16_t default_port(std::string_view scheme) {
+  return scheme == "https" ? 443 : 80;
+}
 
 bool same_origin(const Url& a, const Url& b) {
   return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
@@ -114,10 +120,9 @@ bool is_tchar(char c) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x))
+                  == std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -125,8 +130,15 @@ Status check_header(std::string_view name, std::string_view value) {
   if (name.empty() || !std::all_of(name.begin(), name.end(), is_tchar)) {
     return make_error(ErrorCode::kInvalidArgument, "invalid request header name");
   }
-  for (std::string_view reserved : {"host", "content-length", "transfer-encoding", "connection",
-                                    "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
+  for (std::string_view reserved : {"host",
+                                    "content-length",
+                                    "transfer-encoding",
+                                    "connection",
+                                    "keep-alive",
+                                    "proxy-connection",
+                                    "te",
+                                    "trailer",
+                                    "upgrade",
                                     "expect"}) {
     if (iequals(name, reserved)) {
       return make_error(ErrorCode::kInvalidArgument,
@@ -143,7 +155,8 @@ Status check_header(std::string_view name, std::string_view value) {
   return {};
 }
 
-Result<Request> build_request(const ClientRequest& in, const Url& url,
+Result<Request> build_request(const ClientRequest& in,
+                              const Url& url,
                               const std::string& user_agent) {
   Request req{in.method, url.target, 11};
   req.set(Field::host, url.authority());
@@ -157,8 +170,8 @@ Result<Request> build_request(const ClientRequest& in, const Url& url,
     req.set(Field::user_agent, user_agent);
   }
   req.set(Field::connection, "close");
-  const bool has_payload = !in.body.empty() || in.method == bhttp::verb::post ||
-                           in.method == bhttp::verb::put || in.method == bhttp::verb::patch;
+  const bool has_payload = !in.body.empty() || in.method == bhttp::verb::post
+                           || in.method == bhttp::verb::put || in.method == bhttp::verb::patch;
   if (has_payload) {
     req.body() = in.body;
     req.prepare_payload();
@@ -172,6 +185,7 @@ Result<Request> build_request(const ClientRequest& in, const Url& url,
 
 struct ResolveState {
   explicit ResolveState(const asio::any_io_executor& ex) : resolver(ex), timer(ex) {}
+
   tcp::resolver resolver;
   asio::steady_timer timer;
   bool done = false;
@@ -189,8 +203,8 @@ asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve_on_strand(std::strin
   if (!ec) {
     if (!address_allowed(policy, literal)) {
       co_return make_error(ErrorCode::kPermissionDenied,
-                           "address " + literal.to_string() + " is not allowed by the " +
-                               address_policy_name(policy) + " policy");
+                           "address " + literal.to_string() + " is not allowed by the "
+                               + address_policy_name(policy) + " policy");
     }
     endpoints.emplace_back(literal, port);
     co_return endpoints;
@@ -199,7 +213,9 @@ asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve_on_strand(std::strin
   // getaddrinfo cannot be interrupted, so the deadline is a race between the lookup and a
   // timer; on timeout the lookup is cancelled and its late result dropped.
   auto st = std::make_shared<ResolveState>(co_await asio::this_coro::executor);
-  st->resolver.async_resolve(host, std::to_string(port), tcp::resolver::numeric_service,
+  st->resolver.async_resolve(host,
+                             std::to_string(port),
+                             tcp::resolver::numeric_service,
                              [st](const beast::error_code& e, tcp::resolver::results_type r) {
                                st->done = true;
                                st->ec = e;
@@ -222,9 +238,9 @@ asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve_on_strand(std::strin
       // One refused address refuses the name: connecting to the "good" half of a mixed answer
       // would still let the name's owner steer us by reordering or rebinding.
       co_return make_error(ErrorCode::kPermissionDenied,
-                           host + " resolves to " + addr.to_string() +
-                               ", which is not allowed by the " + address_policy_name(policy) +
-                               " policy");
+                           host + " resolves to " + addr.to_string()
+                               + ", which is not allowed by the " + address_policy_name(policy)
+                               + " policy");
     }
     endpoints.push_back(entry.endpoint());
   }
@@ -234,22 +250,24 @@ asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve_on_strand(std::strin
 // ---------------------------------------------------------------------------------------------
 // One request/response exchange over a connected stream.
 
-Error io_error(const beast::error_code& ec, std::string_view stage, const Url& url,
+Error io_error(const beast::error_code& ec,
+               std::string_view stage,
+               const Url& url,
                const RequestOptions& opt) {
   if (ec == beast::error::timeout) {
     return make_error(ErrorCode::kDeadlineExceeded,
-                      url.to_string() + ": timed out after " + std::to_string(opt.timeout.count()) +
-                          " ms (" + std::string(stage) + ")");
+                      url.to_string() + ": timed out after " + std::to_string(opt.timeout.count())
+                          + " ms (" + std::string(stage) + ")");
   }
   if (ec == bhttp::error::body_limit) {
     return make_error(ErrorCode::kResourceExhausted,
-                      url.to_string() + ": response body exceeds " +
-                          std::to_string(opt.max_body_bytes) + " bytes");
+                      url.to_string() + ": response body exceeds "
+                          + std::to_string(opt.max_body_bytes) + " bytes");
   }
   if (ec == bhttp::error::header_limit) {
     return make_error(ErrorCode::kResourceExhausted,
-                      url.to_string() + ": response header exceeds " +
-                          std::to_string(opt.max_header_bytes) + " bytes");
+                      url.to_string() + ": response header exceeds "
+                          + std::to_string(opt.max_header_bytes) + " bytes");
   }
   if (ec == bhttp::error::end_of_stream) {
     return make_error(ErrorCode::kUnavailable,
@@ -264,8 +282,11 @@ Error io_error(const beast::error_code& ec, std::string_view stage, const Url& u
 }
 
 template <class Stream>
-asio::awaitable<Result<Response>> exchange(Stream& stream, const Request& req, const Url& url,
-                                           const RequestOptions& opt, Clock::time_point deadline) {
+asio::awaitable<Result<Response>> exchange(Stream& stream,
+                                           const Request& req,
+                                           const Url& url,
+                                           const RequestOptions& opt,
+                                           Clock::time_point deadline) {
   beast::error_code ec;
   beast::get_lowest_layer(stream).expires_at(deadline);
   co_await bhttp::async_write(stream, req, redirect_error(use_awaitable, ec));
@@ -314,8 +335,7 @@ asio::awaitable<Result<Response>> exchange(Stream& stream, const Request& req, c
 std::string tls_failure(SSL* ssl_handle, const beast::error_code& ec) {
   const long verify = SSL_get_verify_result(ssl_handle);
   if (verify != X509_V_OK) {
-    return std::string("certificate verification failed: ") +
-           X509_verify_cert_error_string(verify);
+    return std::string("certificate verification failed: ") + X509_verify_cert_error_string(verify);
   }
   return ec.message();
 }
@@ -326,7 +346,8 @@ struct Hop {
 };
 
 asio::awaitable<Result<ClientResponse>> one_hop(std::shared_ptr<HttpClient::State> state,
-                                                const Hop& hop, const RequestOptions& opt,
+                                                const Hop& hop,
+                                                const RequestOptions& opt,
                                                 Clock::time_point deadline);
 
 }  // namespace
@@ -339,7 +360,8 @@ struct HttpClient::State {
 namespace {
 
 asio::awaitable<Result<ClientResponse>> one_hop(std::shared_ptr<HttpClient::State> state,
-                                                const Hop& hop, const RequestOptions& opt,
+                                                const Hop& hop,
+                                                const RequestOptions& opt,
                                                 Clock::time_point deadline) {
   const Url& url = hop.url;
   MCPGATE_CO_ASSIGN_OR_RETURN(
@@ -384,8 +406,8 @@ asio::awaitable<Result<ClientResponse>> one_hop(std::shared_ptr<HttpClient::Stat
       if (ec == beast::error::timeout) {
         co_return io_error(ec, "TLS handshake", url, opt);
       }
-      co_return make_error(ErrorCode::kUnavailable, url.to_string() + ": TLS handshake failed: " +
-                                                        tls_failure(handle, ec));
+      co_return make_error(ErrorCode::kUnavailable,
+                           url.to_string() + ": TLS handshake failed: " + tls_failure(handle, ec));
     }
     response = co_await exchange(stream, hop.request, url, opt, deadline);
     // No close_notify exchange: the response is complete (length or chunk framed), or was
@@ -454,8 +476,7 @@ asio::awaitable<Result<ClientResponse>> run_request(std::shared_ptr<HttpClient::
   }
   const Clock::time_point deadline = Clock::now() + opt.timeout;
   MCPGATE_CO_ASSIGN_OR_RETURN(Url url, parse_url(request.url));
-  MCPGATE_CO_ASSIGN_OR_RETURN(Request req,
-                              build_request(request, url, state->config.user_agent));
+  MCPGATE_CO_ASSIGN_OR_RETURN(Request req, build_request(request, url, state->config.user_agent));
 
   for (int hops = 0;; ++hops) {
     Hop hop{url, req};
@@ -466,23 +487,23 @@ asio::awaitable<Result<ClientResponse>> run_request(std::shared_ptr<HttpClient::
       co_return res;
     }
     if (hops >= opt.max_redirects) {
-      co_return make_error(ErrorCode::kUnavailable,
-                           request.url + ": more than " + std::to_string(opt.max_redirects) +
-                               " redirects");
+      co_return make_error(
+          ErrorCode::kUnavailable,
+          request.url + ": more than " + std::to_string(opt.max_redirects) + " redirects");
     }
     auto next = parse_url(resolve_location(url, location));
     if (!next) {
-      co_return make_error(ErrorCode::kUnavailable,
-                           url.to_string() + ": bad redirect target (" + next.error().message +
-                               ")");
+      co_return make_error(
+          ErrorCode::kUnavailable,
+          url.to_string() + ": bad redirect target (" + next.error().message + ")");
     }
     if (url.tls() && !next->tls()) {
       co_return make_error(ErrorCode::kUnavailable,
                            url.to_string() + ": redirect from https to http refused");
     }
     // 303 always, and 301/302 after a POST (what every user agent does), become a bodiless GET.
-    if ((status == 303 && req.method() != bhttp::verb::head) ||
-        ((status == 301 || status == 302) && req.method() == bhttp::verb::post)) {
+    if ((status == 303 && req.method() != bhttp::verb::head)
+        || ((status == 301 || status == 302) && req.method() == bhttp::verb::post)) {
       req.method(bhttp::verb::get);
       req.body().clear();
       req.erase(Field::content_length);
@@ -520,7 +541,9 @@ asio::awaitable<Result<ClientResponse>> fetch_on_strand(std::shared_ptr<HttpClie
   co_return co_await on_new_strand(run_request(std::move(state), std::move(request)));
 }
 
-asio::awaitable<Result<ClientResponse>> fail_now(Error error) { co_return error; }
+asio::awaitable<Result<ClientResponse>> fail_now(Error error) {
+  co_return error;
+}
 
 asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve_checked_impl(
     std::string host, uint16_t port, AddressPolicy policy, std::chrono::milliseconds timeout) {
@@ -540,7 +563,9 @@ std::string Url::authority() const {
   return out;
 }
 
-std::string Url::to_string() const { return scheme + "://" + authority() + target; }
+std::string Url::to_string() const {
+  return scheme + "://" + authority() + target;
+}
 
 std::string_view ClientResponse::header(Field field) const {
   auto it = message.find(field);
@@ -661,8 +686,8 @@ Result<HttpClient> HttpClient::create(ClientConfig config) {
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
     return make_error(ErrorCode::kInternal, "cannot require TLS 1.2");
   }
-  state->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_compression);
+  state->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                         | ssl::context::no_sslv3 | ssl::context::no_compression);
   beast::error_code ec;
   if (state->config.ca_file.empty()) {
     state->tls.set_default_verify_paths(ec);
@@ -670,11 +695,11 @@ Result<HttpClient> HttpClient::create(ClientConfig config) {
     state->tls.load_verify_file(state->config.ca_file, ec);
   }
   if (ec) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "cannot load CA certificates" +
-                          (state->config.ca_file.empty() ? std::string()
-                                                         : " from " + state->config.ca_file) +
-                          ": " + ec.message());
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "cannot load CA certificates"
+            + (state->config.ca_file.empty() ? std::string() : " from " + state->config.ca_file)
+            + ": " + ec.message());
   }
   state->tls.set_verify_mode(ssl::verify_peer);
   return HttpClient(std::move(state));

@@ -55,6 +55,7 @@ struct Url {
   bool host_is_ip = false;
 
   bool tls() const { return scheme == "https"; }
+
   // host[:port] as sent in the Host header: IPv6 in brackets, default port omitted.
   std::string authority() const;
   std::string to_string() const;
@@ -93,11 +94,12 @@ struct ClientRequest {
 };
 
 struct ClientResponse {
-  Response message;            // status, headers and body as received
-  std::string url;             // the URL that produced it (differs after redirects)
+  Response message;              // status, headers and body as received
+  std::string url;               // the URL that produced it (differs after redirects)
   asio::ip::tcp::endpoint peer;  // the address actually connected to
 
   unsigned status() const { return message.result_int(); }
+
   std::string_view header(Field field) const;
 };
 
@@ -120,6 +122,7 @@ class HttpClient {
 
  private:
   explicit HttpClient(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+
   std::shared_ptr<const State> state_;
 };
 
@@ -134,7 +137,9 @@ asio::awaitable<Result<ClientResponse>> fetch(ClientRequest request);
 // fails or ANY resolved address is refused by `policy`. IP literals are checked without a
 // lookup. Exposed for callers that validate configured upstreams, and for tests.
 asio::awaitable<Result<std::vector<asio::ip::tcp::endpoint>>> resolve_checked(
-    std::string host, uint16_t port, AddressPolicy policy,
+    std::string host,
+    uint16_t port,
+    AddressPolicy policy,
     std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
 }  // namespace mcpgate::http

@@ -1,7 +1,6 @@
 #include "http/message.hpp"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "http/server.hpp"

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <boost/beast/http/error.hpp>
 #include <cstdint>
 #include <limits>
+
+#include <boost/beast/http/error.hpp>
 
 namespace mcpgate::http {
 
@@ -39,8 +40,8 @@ RequestFailure check_head(const RequestParser& parser, const ServerOptions& opti
 namespace {
 
 bool is_tchar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) != 0
+         || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 // True for "METHOD SP TARGET SP HTTP/d.d CRLF" with a version other than 1.0 and 1.1.
@@ -58,10 +59,11 @@ bool names_other_version(std::string_view received) {
   const std::string_view method = line.substr(0, sp1);
   const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
-  if (!std::all_of(method.begin(), method.end(), is_tchar) ||
-      target.find(' ') != std::string_view::npos || version.size() != 8 ||
-      version.substr(0, 5) != "HTTP/" || std::isdigit(static_cast<unsigned char>(version[5])) == 0 ||
-      version[6] != '.' || std::isdigit(static_cast<unsigned char>(version[7])) == 0) {
+  if (!std::all_of(method.begin(), method.end(), is_tchar)
+      || target.find(' ') != std::string_view::npos || version.size() != 8
+      || version.substr(0, 5) != "HTTP/"
+      || std::isdigit(static_cast<unsigned char>(version[5])) == 0 || version[6] != '.'
+      || std::isdigit(static_cast<unsigned char>(version[7])) == 0) {
     return false;
   }
   return version != "HTTP/1.0" && version != "HTTP/1.1";
@@ -96,13 +98,15 @@ Response failure_response(RequestFailure failure) {
     case RequestFailure::kBadRequest:
       return make_json_error(StatusCode::bad_request, "bad_request", "malformed HTTP request");
     case RequestFailure::kHeaderTooLarge:
-      return make_json_error(StatusCode::request_header_fields_too_large, "header_too_large",
+      return make_json_error(StatusCode::request_header_fields_too_large,
+                             "header_too_large",
                              "request head exceeds the size limit");
     case RequestFailure::kBodyTooLarge:
-      return make_json_error(StatusCode::payload_too_large, "body_too_large",
-                             "request body exceeds the size limit");
+      return make_json_error(
+          StatusCode::payload_too_large, "body_too_large", "request body exceeds the size limit");
     case RequestFailure::kVersionNotSupported:
-      return make_json_error(StatusCode::http_version_not_supported, "version_not_supported",
+      return make_json_error(StatusCode::http_version_not_supported,
+                             "version_not_supported",
                              "only HTTP/1.0 and HTTP/1.1 are served");
     case RequestFailure::kNone:
       break;

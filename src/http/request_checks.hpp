@@ -3,9 +3,10 @@
 // parsed head that Beast leaves to the server, and the answer to each kind of bad request. The
 // server's connections use exactly these; so does fuzz/http_request_fuzzer.cpp.
 
+#include <string_view>
+
 #include <boost/beast/http/parser.hpp>
 #include <boost/system/error_code.hpp>
-#include <string_view>
 
 #include "http/message.hpp"
 #include "http/server_options.hpp"

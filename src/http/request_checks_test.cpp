@@ -1,14 +1,14 @@
 #include "http/request_checks.hpp"
 
-#include "http/asio.hpp"
-
-#include <gtest/gtest.h>
+#include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
-#include <string>
+#include <gtest/gtest.h>
+
+#include "http/asio.hpp"
 
 namespace mcpgate::http {
 namespace {
@@ -95,8 +95,9 @@ TEST(RequestChecksTest, MalformedRequestsAre400) {
 }
 
 TEST(RequestChecksTest, AmbiguousFramingIs400) {
-  EXPECT_EQ(evaluate("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nGET / HTTP/1.1\r\n"),
-            RequestFailure::kBadRequest);
+  EXPECT_EQ(
+      evaluate("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nGET / HTTP/1.1\r\n"),
+      RequestFailure::kBadRequest);
   EXPECT_EQ(evaluate("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
             RequestFailure::kBadRequest);
   EXPECT_EQ(evaluate("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
@@ -139,15 +140,17 @@ TEST(RequestChecksTest, FailureResponses) {
     StatusCode status;
     const char* code;
   };
-  for (const Case& c : {Case{RequestFailure::kBadRequest, StatusCode::bad_request, "bad_request"},
-                        Case{RequestFailure::kHeaderTooLarge,
-                             StatusCode::request_header_fields_too_large, "header_too_large"},
-                        Case{RequestFailure::kBodyTooLarge, StatusCode::payload_too_large,
-                             "body_too_large"},
-                        Case{RequestFailure::kVersionNotSupported,
-                             StatusCode::http_version_not_supported, "version_not_supported"},
-                        Case{RequestFailure::kNone, StatusCode::internal_server_error,
-                             "internal_error"}}) {
+
+  for (const Case& c :
+       {Case{RequestFailure::kBadRequest, StatusCode::bad_request, "bad_request"},
+        Case{RequestFailure::kHeaderTooLarge,
+             StatusCode::request_header_fields_too_large,
+             "header_too_large"},
+        Case{RequestFailure::kBodyTooLarge, StatusCode::payload_too_large, "body_too_large"},
+        Case{RequestFailure::kVersionNotSupported,
+             StatusCode::http_version_not_supported,
+             "version_not_supported"},
+        Case{RequestFailure::kNone, StatusCode::internal_server_error, "internal_error"}}) {
     const Response res = failure_response(c.failure);
     EXPECT_EQ(res.result(), c.status);
     EXPECT_EQ(res[Field::content_type], "application/json");

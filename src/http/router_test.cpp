@@ -1,13 +1,13 @@
 #include "http/router.hpp"
 
-#include "http/asio.hpp"
-
-#include <gtest/gtest.h>
+#include <string>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <string>
-#include <utility>
+#include <gtest/gtest.h>
+
+#include "http/asio.hpp"
 
 namespace mcpgate::http {
 namespace {

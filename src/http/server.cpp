@@ -1,12 +1,13 @@
 #include "http/server.hpp"
 
-#include <openssl/rand.h>
-#include <openssl/ssl.h>
-#include <poll.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdio>
+#include <list>
+#include <type_traits>
+#include <vector>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
@@ -14,10 +15,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cstdio>
-#include <list>
-#include <type_traits>
-#include <vector>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <poll.h>
 
 #include "core/log.hpp"
 #include "http/asio.hpp"
@@ -239,8 +239,8 @@ class Connection final : public ConnectionBase,
     lowest().expires_after(server_.options.write_timeout);
     beast::error_code ec;
     if (stream_mode_ == StreamMode::kChunked) {
-      co_await asio::async_write(stream_, beast::http::make_chunk(asio::buffer(data)),
-                                 redirect_error(use_awaitable, ec));
+      co_await asio::async_write(
+          stream_, beast::http::make_chunk(asio::buffer(data)), redirect_error(use_awaitable, ec));
     } else {
       co_await asio::async_write(stream_, asio::buffer(data), redirect_error(use_awaitable, ec));
     }
@@ -267,8 +267,8 @@ class Connection final : public ConnectionBase,
     }
     lowest().expires_after(server_.options.write_timeout);
     beast::error_code ec;
-    co_await asio::async_write(stream_, beast::http::make_chunk_last(),
-                               redirect_error(use_awaitable, ec));
+    co_await asio::async_write(
+        stream_, beast::http::make_chunk_last(), redirect_error(use_awaitable, ec));
     if (ec) {
       must_close_ = true;
     }
@@ -403,7 +403,8 @@ class Connection final : public ConnectionBase,
     std::array<char, 16384> sink{};
     size_t total = 0;
     while (!ec && total < kLingerBytes) {
-      total += co_await lowest().async_read_some(asio::buffer(sink), redirect_error(use_awaitable, ec));
+      total +=
+          co_await lowest().async_read_some(asio::buffer(sink), redirect_error(use_awaitable, ec));
     }
   }
 
@@ -499,7 +500,9 @@ class ExchangeImpl final : public Exchange {
     co_await conn_.write_last_chunk();
   }
 
-  void on_peer_closed(std::function<void()> fn) override { conn_.set_on_peer_closed(std::move(fn)); }
+  void on_peer_closed(std::function<void()> fn) override {
+    conn_.set_on_peer_closed(std::move(fn));
+  }
 
   bool peer_closed() const override { return conn_.peer_closed(); }
 
@@ -547,8 +550,8 @@ asio::awaitable<void> Connection<Stream>::run() {
     if (buffer_.size() == 0) {
       idle_ = true;
       lowest().expires_after(opt.idle_timeout);
-      const size_t n =
-          co_await stream_.async_read_some(buffer_.prepare(kReadSize), redirect_error(use_awaitable, ec));
+      const size_t n = co_await stream_.async_read_some(buffer_.prepare(kReadSize),
+                                                        redirect_error(use_awaitable, ec));
       idle_ = false;
       if (ec) {
         break;
@@ -566,7 +569,8 @@ asio::awaitable<void> Connection<Stream>::run() {
     // The whole head must arrive within header_timeout of its first byte (slowloris bound); a
     // peer that runs out of time gets nothing but a closed connection.
     lowest().expires_after(opt.header_timeout);
-    co_await beast::http::async_read_header(stream_, buffer_, parser, redirect_error(use_awaitable, ec));
+    co_await beast::http::async_read_header(
+        stream_, buffer_, parser, redirect_error(use_awaitable, ec));
     if (ec) {
       const auto received = buffer_.cdata();
       const std::string_view unparsed(static_cast<const char*>(received.data()), received.size());
@@ -579,11 +583,12 @@ asio::awaitable<void> Connection<Stream>::run() {
       co_await reject(f, ec);
       break;
     }
-    if (parser.get().version() >= 11 && !parser.is_done() &&
-        beast::iequals(parser.get()[Field::expect], "100-continue")) {
+    if (parser.get().version() >= 11 && !parser.is_done()
+        && beast::iequals(parser.get()[Field::expect], "100-continue")) {
       lowest().expires_after(opt.write_timeout);
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await asio::async_write(stream_, asio::buffer(kContinue), redirect_error(use_awaitable, ec));
+      co_await asio::async_write(
+          stream_, asio::buffer(kContinue), redirect_error(use_awaitable, ec));
       if (ec) {
         break;
       }
@@ -694,9 +699,13 @@ Server::Server(asio::io_context& ioc, ServerOptions options, std::shared_ptr<con
 
 Server::~Server() = default;
 
-bool Server::tls() const { return impl_->tls != nullptr; }
+bool Server::tls() const {
+  return impl_->tls != nullptr;
+}
 
-size_t Server::open_connections() const { return impl_->open.load(); }
+size_t Server::open_connections() const {
+  return impl_->open.load();
+}
 
 bool is_loopback_host(const std::string& host) {
   if (host == "localhost") {
@@ -715,8 +724,8 @@ Status Server::start() {
     }
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                     ssl::context::no_sslv3 | ssl::context::single_dh_use);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                     | ssl::context::no_sslv3 | ssl::context::single_dh_use);
     beast::error_code ec;
     ctx->use_certificate_chain_file(opt.tls_cert_file, ec);
     if (ec) {
@@ -737,8 +746,10 @@ Status Server::start() {
 
   beast::error_code ec;
   tcp::resolver resolver(impl_->ioc);
-  auto results = resolver.resolve(opt.host, std::to_string(opt.port),
-                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  auto results = resolver.resolve(opt.host,
+                                  std::to_string(opt.port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service,
+                                  ec);
   if (ec || results.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "cannot resolve listen address " + opt.host);
   }
@@ -757,9 +768,9 @@ Status Server::start() {
   if (ec) {
     beast::error_code ignored;
     acc.close(ignored);
-    return make_error(ErrorCode::kUnavailable,
-                      "cannot listen on " + opt.host + ":" + std::to_string(opt.port) + ": " +
-                          ec.message());
+    return make_error(
+        ErrorCode::kUnavailable,
+        "cannot listen on " + opt.host + ":" + std::to_string(opt.port) + ": " + ec.message());
   }
   port_ = acc.local_endpoint().port();
   loopback_ = ep.address().is_loopback();

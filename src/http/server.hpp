@@ -15,16 +15,16 @@
 // The io_context must outlive the Server, and the Server must outlive the io_context's run():
 // stop(), then force_close() after the drain period, then let run() return.
 
-#include "http/asio.hpp"
-
 #include <atomic>
-#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include <boost/asio/io_context.hpp>
+
 #include "core/result.hpp"
+#include "http/asio.hpp"
 #include "http/router.hpp"
 #include "http/server_options.hpp"
 
@@ -39,9 +39,12 @@ class Server {
 
   // Loads TLS material (when configured), binds and starts accepting. Errors name the cause.
   Status start();
+
   // The bound port (useful with port 0).
   uint16_t port() const { return port_; }
+
   bool loopback() const { return loopback_; }
+
   bool tls() const;
 
   // Graceful stop: no new connections; idle connections and open streams close now; a request

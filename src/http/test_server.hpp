@@ -4,20 +4,7 @@
 // outbound client and of the modules built on it. One request per connection; every reply
 // closes the connection. Also a self-signed certificate generator for TLS tests.
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/use_future.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,6 +16,19 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "http/asio.hpp"
 #include "http/message.hpp"
@@ -42,7 +42,8 @@ struct TestReply {
 };
 
 // A complete reply: status, body, Content-Type and optional extra headers.
-inline TestReply make_reply(unsigned status, std::string body,
+inline TestReply make_reply(unsigned status,
+                            std::string body,
                             std::string_view content_type = "application/json",
                             std::initializer_list<std::pair<Field, std::string>> headers = {}) {
   TestReply r;
@@ -83,13 +84,15 @@ class TestServer {
   TestServer& operator=(const TestServer&) = delete;
 
   uint16_t port() const { return port_; }
+
   // Requests and connections accepted so far.
   size_t requests() const { return requests_.load(); }
+
   size_t connections() const { return connections_.load(); }
 
   std::string url(std::string_view path, std::string_view host = "127.0.0.1") const {
-    return std::string(tls_ ? "https://" : "http://") + std::string(host) + ":" +
-           std::to_string(port_) + std::string(path);
+    return std::string(tls_ ? "https://" : "http://") + std::string(host) + ":"
+           + std::to_string(port_) + std::string(path);
   }
 
   void set_handler(Handler handler) {
@@ -101,8 +104,8 @@ class TestServer {
   asio::awaitable<void> accept_loop() {
     for (;;) {
       boost::system::error_code ec;
-      asio::ip::tcp::socket socket = co_await acceptor_.async_accept(
-          ioc_, asio::redirect_error(asio::use_awaitable, ec));
+      asio::ip::tcp::socket socket =
+          co_await acceptor_.async_accept(ioc_, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         co_return;
       }
@@ -153,12 +156,12 @@ class TestServer {
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     if (!reply.raw.empty()) {
-      co_await asio::async_write(stream, asio::buffer(reply.raw),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(
+          stream, asio::buffer(reply.raw), asio::redirect_error(asio::use_awaitable, ec));
     } else {
       reply.response.keep_alive(false);
-      co_await bhttp::async_write(stream, reply.response,
-                                  asio::redirect_error(asio::use_awaitable, ec));
+      co_await bhttp::async_write(
+          stream, reply.response, asio::redirect_error(asio::use_awaitable, ec));
     }
   }
 
@@ -188,22 +191,24 @@ struct TestCertificate {
 // A self-signed P-256 certificate (CA:TRUE, so it can be its own trust anchor) whose
 // subjectAltName is `san`, e.g. "DNS:localhost,IP:127.0.0.1".
 inline TestCertificate make_self_signed_certificate(const std::string& san) {
-  auto fail = [](const char* what) { throw std::runtime_error(what); };
+  auto fail = [](const char* what) {
+    throw std::runtime_error(what);
+  };
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
   std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
   if (!key || !cert) {
     fail("key or certificate allocation");
   }
   X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()),
-                   static_cast<long>(std::chrono::system_clock::now().time_since_epoch().count() &
-                                     0x7fffffff));
+  ASN1_INTEGER_set(
+      X509_get_serialNumber(cert.get()),
+      static_cast<long>(std::chrono::system_clock::now().time_since_epoch().count() & 0x7fffffff));
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("mcpgate test"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("mcpgate test"), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);

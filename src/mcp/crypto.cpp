@@ -1,12 +1,12 @@
 #include "mcp/crypto.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-
-#include <cstdlib>
-#include <cstdio>
 
 #include "mcp/json_io.hpp"
 
@@ -21,13 +21,20 @@ std::string random_bytes(size_t n) {
   return out;
 }
 
-std::string random_token() { return base64url_encode(random_bytes(32)); }
+std::string random_token() {
+  return base64url_encode(random_bytes(32));
+}
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  HMAC(EVP_sha256(),
+       key.data(),
+       static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(),
+       out,
+       &len);
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 

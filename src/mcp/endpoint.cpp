@@ -2,10 +2,10 @@
 
 #include "mcp/endpoint.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cctype>
+
+#include <spdlog/spdlog.h>
 
 #include "mcp/crypto.hpp"
 #include "mcp/endpoint_impl.hpp"
@@ -32,8 +32,9 @@ std::string_view trim_ows(std::string_view v) {
 
 std::string lower(std::string_view v) {
   std::string out(v);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
   return out;
 }
 
@@ -41,7 +42,10 @@ std::string_view header_of(const http::Exchange& ex, std::string_view name) {
   return trim_ows(http::header(ex.request(), name));
 }
 
-Json error_message(const Json& id, int code, const std::string& message, const Json& data = nullptr) {
+Json error_message(const Json& id,
+                   int code,
+                   const std::string& message,
+                   const Json& data = nullptr) {
   Json error{{"code", code}, {"message", message}};
   if (!data.is_null()) {
     error["data"] = data;
@@ -55,8 +59,12 @@ http::Response json_response(http::StatusCode status, const Json& body) {
   return res;
 }
 
-asio::awaitable<void> respond_error(http::Exchange& ex, http::StatusCode status, const Json& id, int code,
-                                    std::string message, Json data = nullptr) {
+asio::awaitable<void> respond_error(http::Exchange& ex,
+                                    http::StatusCode status,
+                                    const Json& id,
+                                    int code,
+                                    std::string message,
+                                    Json data = nullptr) {
   co_await ex.respond(json_response(status, error_message(id, code, message, data)));
 }
 
@@ -65,7 +73,9 @@ asio::awaitable<void> respond_empty(http::Exchange& ex, http::StatusCode status)
   co_await ex.respond(std::move(res));
 }
 
-bool valid_id(const Json& id) { return id.is_string() || id.is_number_integer() || id.is_number_unsigned(); }
+bool valid_id(const Json& id) {
+  return id.is_string() || id.is_number_integer() || id.is_number_unsigned();
+}
 
 // --- DNS rebinding defence -------------------------------------------------------------------
 
@@ -130,7 +140,8 @@ std::optional<Authority> origin_authority(std::string_view origin) {
 }
 
 // Returns the rejection status, or nullopt when the request may proceed.
-std::optional<http::StatusCode> rebinding_check(const Endpoint::Impl& impl, const http::Exchange& ex) {
+std::optional<http::StatusCode> rebinding_check(const Endpoint::Impl& impl,
+                                                const http::Exchange& ex) {
   const std::string_view host_header = header_of(ex, "Host");
   auto host = parse_authority(host_header);
   if (ex.loopback_bind() && (!host || !is_loopback_name(host->host))) {
@@ -174,10 +185,10 @@ AcceptInfo parse_accept(std::string_view accept) {
   const std::string a = lower(accept);
   AcceptInfo info;
   const bool any = a.find("*/*") != std::string::npos;
-  info.json = any || a.find("application/json") != std::string::npos ||
-              a.find("application/*") != std::string::npos;
-  info.sse = any || a.find("text/event-stream") != std::string::npos ||
-             a.find("text/*") != std::string::npos;
+  info.json = any || a.find("application/json") != std::string::npos
+              || a.find("application/*") != std::string::npos;
+  info.sse = any || a.find("text/event-stream") != std::string::npos
+             || a.find("text/*") != std::string::npos;
   return info;
 }
 
@@ -200,9 +211,10 @@ std::optional<std::string> decode_header_value(std::string_view raw) {
   const std::string_view v = trim_ows(raw);
   constexpr std::string_view kPrefix = "=?base64?";
   constexpr std::string_view kSuffix = "?=";
-  if (v.size() >= kPrefix.size() + kSuffix.size() && v.substr(0, kPrefix.size()) == kPrefix &&
-      v.substr(v.size() - kSuffix.size()) == kSuffix) {
-    auto decoded = base64_decode(v.substr(kPrefix.size(), v.size() - kPrefix.size() - kSuffix.size()));
+  if (v.size() >= kPrefix.size() + kSuffix.size() && v.substr(0, kPrefix.size()) == kPrefix
+      && v.substr(v.size() - kSuffix.size()) == kSuffix) {
+    auto decoded =
+        base64_decode(v.substr(kPrefix.size(), v.size() - kPrefix.size() - kSuffix.size()));
     if (!decoded || !is_valid_utf8(*decoded)) {
       return std::nullopt;
     }
@@ -231,8 +243,10 @@ bool header_matches_value(const std::string& header, const Json& value) {
 }
 
 // SEP-2243 header/body validation for a stateless request. Returns the error message on mismatch.
-std::optional<std::string> check_standard_headers(const Endpoint::Impl& impl, const http::Exchange& ex,
-                                                  const std::string& method, const Json& params) {
+std::optional<std::string> check_standard_headers(const Endpoint::Impl& impl,
+                                                  const http::Exchange& ex,
+                                                  const std::string& method,
+                                                  const Json& params) {
   const auto& req = ex.request();
   if (req.find("Mcp-Method") == req.end()) {
     return "Header mismatch: Mcp-Method header is required";
@@ -258,20 +272,23 @@ std::optional<std::string> check_standard_headers(const Endpoint::Impl& impl, co
         return "Header mismatch: Mcp-Name header value is malformed";
       }
       if (*decoded != body->get<std::string>()) {
-        return "Header mismatch: Mcp-Name header does not match body params." + std::string(name_field);
+        return "Header mismatch: Mcp-Name header does not match body params."
+               + std::string(name_field);
       }
     }
   }
   if (method == "tools/call") {
     auto name = params.find("name");
-    auto tool = (name != params.end() && name->is_string()) ? impl.registry->get_tool(name->get<std::string>())
-                                                            : nullptr;
+    auto tool = (name != params.end() && name->is_string())
+                    ? impl.registry->get_tool(name->get<std::string>())
+                    : nullptr;
     if (tool) {
       const Json& schema = tool->descriptor.value("inputSchema", Json::object());
       const Json args = params.value("arguments", Json::object());
       if (auto props = schema.find("properties"); props != schema.end() && props->is_object()) {
         for (const auto& [prop, def] : props->items()) {
-          if (!def.is_object() || !def.contains("x-mcp-header") || !def["x-mcp-header"].is_string()) {
+          if (!def.is_object() || !def.contains("x-mcp-header")
+              || !def["x-mcp-header"].is_string()) {
             continue;
           }
           const std::string header_name = "Mcp-Param-" + def["x-mcp-header"].get<std::string>();
@@ -283,7 +300,8 @@ std::optional<std::string> check_standard_headers(const Endpoint::Impl& impl, co
               return "Header mismatch: " + header_name + " header value is malformed";
             }
             if (has_value && !header_matches_value(*decoded, args[prop])) {
-              return "Header mismatch: " + header_name + " header does not match argument '" + prop + "'";
+              return "Header mismatch: " + header_name + " header does not match argument '" + prop
+                     + "'";
             }
           } else if (has_value) {
             return "Header mismatch: " + header_name + " header is required";
@@ -308,16 +326,25 @@ http::Response sse_head(const std::shared_ptr<Session>& session) {
   return head;
 }
 
-std::string priming_event(const EventStream& stream, uint64_t seq, std::chrono::milliseconds retry) {
-  return "id: " + stream.event_id(seq) + "\nretry: " + std::to_string(retry.count()) + "\ndata: \n\n";
+std::string priming_event(const EventStream& stream,
+                          uint64_t seq,
+                          std::chrono::milliseconds retry) {
+  return "id: " + stream.event_id(seq) + "\nretry: " + std::to_string(retry.count())
+         + "\ndata: \n\n";
 }
 
-bool supports_priming(const std::string& version) { return version >= "2025-11-25"; }
+bool supports_priming(const std::string& version) {
+  return version >= "2025-11-25";
+}
 
 // Writes the stream's events after `after` until it completes, is closed or killed, or the peer
 // goes away. Detaches the reader at the end.
-asio::awaitable<void> pump(ImplPtr impl, http::Exchange& ex, std::shared_ptr<EventStream> stream,
-                           std::shared_ptr<Notifier> notifier, uint64_t after, bool with_ids,
+asio::awaitable<void> pump(ImplPtr impl,
+                           http::Exchange& ex,
+                           std::shared_ptr<EventStream> stream,
+                           std::shared_ptr<Notifier> notifier,
+                           uint64_t after,
+                           bool with_ids,
                            std::shared_ptr<Session> session) {
   using Clock = std::chrono::steady_clock;
   const auto keepalive = impl->options.keepalive_interval;
@@ -368,7 +395,8 @@ struct ReplyStatus {
   http::StatusCode status = http::StatusCode::ok;
 };
 
-asio::awaitable<void> run_request(ImplPtr impl, std::shared_ptr<RequestScope> scope,
+asio::awaitable<void> run_request(ImplPtr impl,
+                                  std::shared_ptr<RequestScope> scope,
                                   std::shared_ptr<ReplyStatus> status) {
   const std::string key = dump_json(scope->id);
   Reply reply;
@@ -400,20 +428,24 @@ asio::awaitable<void> run_request(ImplPtr impl, std::shared_ptr<RequestScope> sc
 }
 
 // Runs the request and answers it as JSON (when nothing but the response was produced) or as SSE.
-asio::awaitable<void> serve_request(ImplPtr impl, http::Exchange& ex, std::shared_ptr<RequestScope> scope) {
+asio::awaitable<void> serve_request(ImplPtr impl,
+                                    http::Exchange& ex,
+                                    std::shared_ptr<RequestScope> scope) {
   auto& stream = scope->stream;
   auto notifier = std::make_shared<Notifier>(ex.executor());
   stream->attach(notifier);
   auto status = std::make_shared<ReplyStatus>();
-  asio::co_spawn(ex.executor(), run_request(impl, scope, status), [method = scope->method](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& err) {
-        spdlog::error("mcp: {} aborted: {}", method, err.what());
-      }
-    }
-  });
+  asio::co_spawn(ex.executor(),
+                 run_request(impl, scope, status),
+                 [method = scope->method](std::exception_ptr e) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& err) {
+                       spdlog::error("mcp: {} aborted: {}", method, err.what());
+                     }
+                   }
+                 });
 
   while (!stream->has_events_or_complete()) {
     if (ex.peer_closed()) {
@@ -430,7 +462,8 @@ asio::awaitable<void> serve_request(ImplPtr impl, http::Exchange& ex, std::share
       co_await respond_empty(ex, http::StatusCode::accepted);  // cancelled request
       co_return;
     }
-    http::Response res = http::make_response(status->status, snap.events.front().data, "application/json");
+    http::Response res =
+        http::make_response(status->status, snap.events.front().data, "application/json");
     if (scope->session) {
       res.set(kSessionHeader, scope->session->id());
     }
@@ -461,20 +494,26 @@ asio::awaitable<void> serve_request(ImplPtr impl, http::Exchange& ex, std::share
 
 // --- Session era -------------------------------------------------------------------------------
 
-asio::awaitable<void> handle_initialize(ImplPtr impl, http::Exchange& ex, const Json& msg,
+asio::awaitable<void> handle_initialize(ImplPtr impl,
+                                        http::Exchange& ex,
+                                        const Json& msg,
                                         const std::string& subject) {
   const Json& id = msg["id"];
   if (!http::header(ex.request(), kSessionHeader).empty()) {
-    co_await respond_error(ex, http::StatusCode::bad_request, id, rpc::kInvalidRequest,
+    co_await respond_error(ex,
+                           http::StatusCode::bad_request,
+                           id,
+                           rpc::kInvalidRequest,
                            "Invalid Request: initialize must not carry an Mcp-Session-Id");
     co_return;
   }
   const Json params = msg.value("params", Json::object());
   auto pv = params.find("protocolVersion");
   if (pv == params.end() || !pv->is_string()) {
-    co_await ex.respond(json_response(http::StatusCode::ok,
-                                      error_message(id, rpc::kInvalidParams,
-                                                    "Invalid params: protocolVersion must be a string")));
+    co_await ex.respond(json_response(
+        http::StatusCode::ok,
+        error_message(
+            id, rpc::kInvalidParams, "Invalid params: protocolVersion must be a string")));
     co_return;
   }
   std::string version = kLatestSessionVersion;
@@ -485,10 +524,16 @@ asio::awaitable<void> handle_initialize(ImplPtr impl, http::Exchange& ex, const 
   if (!caps.is_object()) {
     caps = Json::object();
   }
-  auto session = impl->sessions.create(version, caps, params.value("clientInfo", Json::object()), subject,
+  auto session = impl->sessions.create(version,
+                                       caps,
+                                       params.value("clientInfo", Json::object()),
+                                       subject,
                                        impl->options.max_stream_events);
   if (!session) {
-    co_await respond_error(ex, http::StatusCode::service_unavailable, id, rpc::kServerError,
+    co_await respond_error(ex,
+                           http::StatusCode::service_unavailable,
+                           id,
+                           rpc::kServerError,
                            "Too many open sessions; try again later");
     co_return;
   }
@@ -498,38 +543,48 @@ asio::awaitable<void> handle_initialize(ImplPtr impl, http::Exchange& ex, const 
   if (!impl->options.instructions.empty()) {
     result["instructions"] = impl->options.instructions;
   }
-  http::Response res = json_response(http::StatusCode::ok, Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+  http::Response res =
+      json_response(http::StatusCode::ok, Json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
   res.set(kSessionHeader, session->id());
   co_await ex.respond(std::move(res));
 }
 
 // The session for a non-initialize request, or an answered error (nullptr).
-asio::awaitable<std::shared_ptr<Session>> require_session(ImplPtr impl, http::Exchange& ex,
-                                                           const std::string& subject, const Json& id) {
+asio::awaitable<std::shared_ptr<Session>> require_session(ImplPtr impl,
+                                                          http::Exchange& ex,
+                                                          const std::string& subject,
+                                                          const Json& id) {
   const std::string_view sid = header_of(ex, kSessionHeader);
   if (sid.empty()) {
-    co_await respond_error(ex, http::StatusCode::bad_request, id, rpc::kServerError,
+    co_await respond_error(ex,
+                           http::StatusCode::bad_request,
+                           id,
+                           rpc::kServerError,
                            "Bad Request: Mcp-Session-Id header is required");
     co_return nullptr;
   }
   auto session = impl->sessions.find(std::string(sid));
   if (!session || session->subject() != subject) {
-    co_await respond_error(ex, http::StatusCode::not_found, id, rpc::kSessionNotFound, "Session not found");
+    co_await respond_error(
+        ex, http::StatusCode::not_found, id, rpc::kSessionNotFound, "Session not found");
     co_return nullptr;
   }
   const std::string_view version = header_of(ex, kVersionHeader);
   if (!version.empty() && !is_session_era_version(version)) {
-    co_await respond_error(ex, http::StatusCode::bad_request, id, rpc::kServerError,
-                           "Bad Request: Unsupported protocol version: " + std::string(version) +
-                               " (supported: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)");
+    co_await respond_error(ex,
+                           http::StatusCode::bad_request,
+                           id,
+                           rpc::kServerError,
+                           "Bad Request: Unsupported protocol version: " + std::string(version)
+                               + " (supported: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)");
     co_return nullptr;
   }
   session->touch();
   co_return session;
 }
 
-asio::awaitable<void> handle_session_post(ImplPtr impl, http::Exchange& ex, Json msg, AcceptInfo accept,
-                                          std::string subject) {
+asio::awaitable<void> handle_session_post(
+    ImplPtr impl, http::Exchange& ex, Json msg, AcceptInfo accept, std::string subject) {
   const bool is_request = msg.contains("method") && msg.contains("id");
   const bool is_notification = msg.contains("method") && !msg.contains("id");
   const Json id = is_request ? msg["id"] : Json(nullptr);
@@ -579,10 +634,15 @@ asio::awaitable<void> handle_session_post(ImplPtr impl, http::Exchange& ex, Json
 
 // --- Stateless era -----------------------------------------------------------------------------
 
-asio::awaitable<void> serve_listen(ImplPtr impl, http::Exchange& ex, std::shared_ptr<RequestScope> scope) {
+asio::awaitable<void> serve_listen(ImplPtr impl,
+                                   http::Exchange& ex,
+                                   std::shared_ptr<RequestScope> scope) {
   auto filter = scope->params.find("notifications");
   if (filter == scope->params.end() || !filter->is_object()) {
-    co_await respond_error(ex, http::StatusCode::bad_request, scope->id, rpc::kInvalidParams,
+    co_await respond_error(ex,
+                           http::StatusCode::bad_request,
+                           scope->id,
+                           rpc::kInvalidParams,
                            "Invalid params: 'notifications' must be an object");
     co_return;
   }
@@ -601,7 +661,8 @@ asio::awaitable<void> serve_listen(ImplPtr impl, http::Exchange& ex, std::shared
     listen->resources = true;
     honored["resourcesListChanged"] = true;
   }
-  if (auto uris = filter->find("resourceSubscriptions"); uris != filter->end() && uris->is_array()) {
+  if (auto uris = filter->find("resourceSubscriptions");
+      uris != filter->end() && uris->is_array()) {
     Json kept = Json::array();
     for (const auto& u : *uris) {
       if (u.is_string()) {
@@ -613,11 +674,14 @@ asio::awaitable<void> serve_listen(ImplPtr impl, http::Exchange& ex, std::shared
       honored["resourceSubscriptions"] = kept;
     }
   }
-  listen->stream = std::make_shared<EventStream>(std::string("listen"), impl->options.max_stream_events);
-  listen->stream->push(dump_json(Json{
-      {"jsonrpc", "2.0"},
-      {"method", "notifications/subscriptions/acknowledged"},
-      {"params", {{"_meta", {{"io.modelcontextprotocol/subscriptionId", scope->id}}}, {"notifications", honored}}}}));
+  listen->stream =
+      std::make_shared<EventStream>(std::string("listen"), impl->options.max_stream_events);
+  listen->stream->push(
+      dump_json(Json{{"jsonrpc", "2.0"},
+                     {"method", "notifications/subscriptions/acknowledged"},
+                     {"params",
+                      {{"_meta", {{"io.modelcontextprotocol/subscriptionId", scope->id}}},
+                       {"notifications", honored}}}}));
   auto notifier = std::make_shared<Notifier>(ex.executor());
   listen->stream->attach(notifier);
   {
@@ -634,16 +698,21 @@ asio::awaitable<void> serve_listen(ImplPtr impl, http::Exchange& ex, std::shared
   std::erase(impl->listens, listen);
 }
 
-asio::awaitable<void> handle_stateless_post(ImplPtr impl, http::Exchange& ex, Json msg, AcceptInfo accept,
-                                            std::string subject) {
+asio::awaitable<void> handle_stateless_post(
+    ImplPtr impl, http::Exchange& ex, Json msg, AcceptInfo accept, std::string subject) {
   const bool is_request = msg.contains("method") && msg.contains("id");
   if (!is_request) {
     if (msg.contains("method")) {
-      co_await respond_empty(ex, http::StatusCode::accepted);  // no client notifications are defined
+      co_await respond_empty(ex,
+                             http::StatusCode::accepted);  // no client notifications are defined
     } else {
-      co_await respond_error(ex, http::StatusCode::bad_request, nullptr, rpc::kInvalidRequest,
-                             "Invalid Request: JSON-RPC responses are not accepted in protocol version " +
-                                 std::string(kStatelessVersion));
+      co_await respond_error(
+          ex,
+          http::StatusCode::bad_request,
+          nullptr,
+          rpc::kInvalidRequest,
+          "Invalid Request: JSON-RPC responses are not accepted in protocol version "
+              + std::string(kStatelessVersion));
     }
     co_return;
   }
@@ -655,23 +724,35 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl, http::Exchange& ex, Js
   // Order matters and is observable: malformed _meta (-32602) before header checks (-32020)
   // before version support (-32022).
   const Json meta = params.value("_meta", Json(nullptr));
-  if (!meta.is_object() || !meta.contains("io.modelcontextprotocol/protocolVersion") ||
-      !meta["io.modelcontextprotocol/protocolVersion"].is_string() ||
-      !meta.contains("io.modelcontextprotocol/clientCapabilities") ||
-      !meta["io.modelcontextprotocol/clientCapabilities"].is_object()) {
-    co_await respond_error(ex, bad, id, rpc::kInvalidParams,
-                           "Invalid params: _meta must carry io.modelcontextprotocol/protocolVersion and "
-                           "io.modelcontextprotocol/clientCapabilities");
+  if (!meta.is_object() || !meta.contains("io.modelcontextprotocol/protocolVersion")
+      || !meta["io.modelcontextprotocol/protocolVersion"].is_string()
+      || !meta.contains("io.modelcontextprotocol/clientCapabilities")
+      || !meta["io.modelcontextprotocol/clientCapabilities"].is_object()) {
+    co_await respond_error(
+        ex,
+        bad,
+        id,
+        rpc::kInvalidParams,
+        "Invalid params: _meta must carry io.modelcontextprotocol/protocolVersion and "
+        "io.modelcontextprotocol/clientCapabilities");
     co_return;
   }
   const std::string version = meta["io.modelcontextprotocol/protocolVersion"].get<std::string>();
   if (header_version.empty()) {
-    co_await respond_error(ex, bad, id, rpc::kHeaderMismatch, "Header mismatch: MCP-Protocol-Version header is required");
+    co_await respond_error(ex,
+                           bad,
+                           id,
+                           rpc::kHeaderMismatch,
+                           "Header mismatch: MCP-Protocol-Version header is required");
     co_return;
   }
   if (header_version != version) {
-    co_await respond_error(ex, bad, id, rpc::kHeaderMismatch,
-                           "Header mismatch: MCP-Protocol-Version header does not match _meta protocolVersion");
+    co_await respond_error(
+        ex,
+        bad,
+        id,
+        rpc::kHeaderMismatch,
+        "Header mismatch: MCP-Protocol-Version header does not match _meta protocolVersion");
     co_return;
   }
   if (!is_stateless_era_version(version)) {
@@ -679,7 +760,11 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl, http::Exchange& ex, Js
     data["supported"] = Json::array();
     data["supported"].push_back(kStatelessVersion);
     data["requested"] = version;
-    co_await respond_error(ex, bad, id, rpc::kUnsupportedProtocolVersion, "Unsupported protocol version",
+    co_await respond_error(ex,
+                           bad,
+                           id,
+                           rpc::kUnsupportedProtocolVersion,
+                           "Unsupported protocol version",
                            std::move(data));
     co_return;
   }
@@ -727,8 +812,8 @@ bool wants_stateless(const Endpoint::Impl& impl, const http::Exchange& ex, const
   bool modern_meta = false;
   if (auto p = msg.find("params"); p != msg.end() && p->is_object()) {
     if (auto meta = p->find("_meta"); meta != p->end() && meta->is_object()) {
-      modern_meta = meta->contains("io.modelcontextprotocol/protocolVersion") ||
-                    meta->contains("io.modelcontextprotocol/clientCapabilities");
+      modern_meta = meta->contains("io.modelcontextprotocol/protocolVersion")
+                    || meta->contains("io.modelcontextprotocol/clientCapabilities");
     }
   }
   if (modern_meta) {
@@ -768,29 +853,43 @@ std::optional<std::string> check_envelope(const Json& msg) {
 
 asio::awaitable<void> handle_post(ImplPtr impl, http::Exchange& ex, std::string subject) {
   if (!is_json_content_type(header_of(ex, "Content-Type"))) {
-    co_await respond_error(ex, http::StatusCode::unsupported_media_type, nullptr, rpc::kInvalidRequest,
+    co_await respond_error(ex,
+                           http::StatusCode::unsupported_media_type,
+                           nullptr,
+                           rpc::kInvalidRequest,
                            "Unsupported Media Type: Content-Type must be application/json");
     co_return;
   }
   const AcceptInfo accept = parse_accept(header_of(ex, "Accept"));
   if (!accept.json && !accept.sse) {
-    co_await respond_error(ex, http::StatusCode::not_acceptable, nullptr, rpc::kInvalidRequest,
-                           "Not Acceptable: Accept must include application/json and text/event-stream");
+    co_await respond_error(
+        ex,
+        http::StatusCode::not_acceptable,
+        nullptr,
+        rpc::kInvalidRequest,
+        "Not Acceptable: Accept must include application/json and text/event-stream");
     co_return;
   }
   auto parsed = parse_json(ex.request().body(), impl->options.max_json_depth);
   if (!parsed) {
-    co_await respond_error(ex, http::StatusCode::bad_request, nullptr, rpc::kParseError, parsed.error().message);
+    co_await respond_error(
+        ex, http::StatusCode::bad_request, nullptr, rpc::kParseError, parsed.error().message);
     co_return;
   }
   Json msg = std::move(parsed).value();
   if (msg.is_array()) {
-    co_await respond_error(ex, http::StatusCode::bad_request, nullptr, rpc::kInvalidRequest,
+    co_await respond_error(ex,
+                           http::StatusCode::bad_request,
+                           nullptr,
+                           rpc::kInvalidRequest,
                            "Invalid Request: batch requests are not supported");
     co_return;
   }
   if (!msg.is_object()) {
-    co_await respond_error(ex, http::StatusCode::bad_request, nullptr, rpc::kInvalidRequest,
+    co_await respond_error(ex,
+                           http::StatusCode::bad_request,
+                           nullptr,
+                           rpc::kInvalidRequest,
                            "Invalid Request: expected a JSON-RPC object");
     co_return;
   }
@@ -811,13 +910,14 @@ bool stateless_only_request(const Endpoint::Impl& impl, const http::Exchange& ex
     return true;
   }
   const std::string_view version = header_of(ex, kVersionHeader);
-  return header_of(ex, kSessionHeader).empty() && !version.empty() && !is_session_era_version(version);
+  return header_of(ex, kSessionHeader).empty() && !version.empty()
+         && !is_session_era_version(version);
 }
 
 asio::awaitable<void> respond_method_not_allowed(http::Exchange& ex) {
-  http::Response res = json_response(
-      http::StatusCode::method_not_allowed,
-      error_message(nullptr, rpc::kInvalidRequest, "Method Not Allowed"));
+  http::Response res =
+      json_response(http::StatusCode::method_not_allowed,
+                    error_message(nullptr, rpc::kInvalidRequest, "Method Not Allowed"));
   res.set(http::Field::allow, "POST");
   co_await ex.respond(std::move(res));
 }
@@ -829,7 +929,10 @@ asio::awaitable<void> handle_get(ImplPtr impl, http::Exchange& ex, std::string s
   }
   const AcceptInfo accept = parse_accept(header_of(ex, "Accept"));
   if (!accept.sse) {
-    co_await respond_error(ex, http::StatusCode::not_acceptable, nullptr, rpc::kInvalidRequest,
+    co_await respond_error(ex,
+                           http::StatusCode::not_acceptable,
+                           nullptr,
+                           rpc::kInvalidRequest,
                            "Not Acceptable: Accept must include text/event-stream");
     co_return;
   }
@@ -852,7 +955,10 @@ asio::awaitable<void> handle_get(ImplPtr impl, http::Exchange& ex, std::string s
   }
   auto notifier = std::make_shared<Notifier>(ex.executor());
   if (!stream->attach(notifier)) {
-    co_await respond_error(ex, http::StatusCode::conflict, nullptr, rpc::kServerError,
+    co_await respond_error(ex,
+                           http::StatusCode::conflict,
+                           nullptr,
+                           rpc::kServerError,
                            "Conflict: only one SSE stream is allowed per session");
     co_return;
   }
@@ -886,11 +992,13 @@ asio::awaitable<void> handle_delete(ImplPtr impl, http::Exchange& ex, std::strin
 }  // namespace
 
 bool is_session_era_version(std::string_view version) {
-  return std::find(std::begin(kSessionVersions), std::end(kSessionVersions), version) !=
-         std::end(kSessionVersions);
+  return std::find(std::begin(kSessionVersions), std::end(kSessionVersions), version)
+         != std::end(kSessionVersions);
 }
 
-bool is_stateless_era_version(std::string_view version) { return version == kStatelessVersion; }
+bool is_stateless_era_version(std::string_view version) {
+  return version == kStatelessVersion;
+}
 
 Endpoint::Impl::Impl(EndpointOptions opts, std::shared_ptr<Registry> reg)
     : options(std::move(opts)),
@@ -949,7 +1057,8 @@ void Endpoint::Impl::on_change(const ChangeEvent& event) {
       continue;
     }
     Json tagged = note;
-    tagged["params"]["_meta"] = {{"io.modelcontextprotocol/subscriptionId", listen->subscription_id}};
+    tagged["params"]["_meta"] = {
+        {"io.modelcontextprotocol/subscriptionId", listen->subscription_id}};
     listen->stream->push(dump_json(tagged));
   }
 }
@@ -975,12 +1084,17 @@ Endpoint::~Endpoint() {
   }
 }
 
-size_t Endpoint::session_count() const { return impl_->sessions.size(); }
+size_t Endpoint::session_count() const {
+  return impl_->sessions.size();
+}
 
 asio::awaitable<void> Endpoint::handle(http::Exchange& ex) {
   ImplPtr impl = impl_;
   if (auto rejected = rebinding_check(*impl, ex)) {
-    co_await respond_error(ex, *rejected, nullptr, rpc::kInvalidRequest,
+    co_await respond_error(ex,
+                           *rejected,
+                           nullptr,
+                           rpc::kInvalidRequest,
                            "Forbidden: request origin or host is not allowed");
     co_return;
   }
@@ -993,8 +1107,9 @@ asio::awaitable<void> Endpoint::handle(http::Exchange& ex) {
   } else if (method == http::bhttp::verb::delete_) {
     co_await handle_delete(impl, ex, std::move(subject));
   } else {
-    http::Response res = json_response(http::StatusCode::method_not_allowed,
-                                       error_message(nullptr, rpc::kInvalidRequest, "Method Not Allowed"));
+    http::Response res =
+        json_response(http::StatusCode::method_not_allowed,
+                      error_message(nullptr, rpc::kInvalidRequest, "Method Not Allowed"));
     res.set(http::Field::allow, impl->options.enable_session_era ? "GET, POST, DELETE" : "POST");
     co_await ex.respond(std::move(res));
   }

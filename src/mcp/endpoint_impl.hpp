@@ -50,12 +50,16 @@ struct Reply {
     reply.result = std::move(r);
     return reply;
   }
+
   static Reply fail(RpcError e) {
     Reply reply;
     reply.error = std::move(e);
     return reply;
   }
-  static Reply fail(int code, std::string message, Json data = nullptr,
+
+  static Reply fail(int code,
+                    std::string message,
+                    Json data = nullptr,
                     http::StatusCode status = http::StatusCode::ok) {
     return fail(RpcError{code, std::move(message), std::move(data), status});
   }
@@ -105,9 +109,11 @@ struct Endpoint::Impl : std::enable_shared_from_this<Endpoint::Impl> {
   Json server_capabilities(Era era) const;
   Json server_info() const;
   // MRTR requestState protection, bound to the request's method, primitive name and subject.
-  std::string seal_state(const RequestScope& scope, const std::string& name,
+  std::string seal_state(const RequestScope& scope,
+                         const std::string& name,
                          const std::string& state) const;
-  std::optional<std::string> open_state(const RequestScope& scope, const std::string& name,
+  std::optional<std::string> open_state(const RequestScope& scope,
+                                        const std::string& name,
                                         const std::string& sealed) const;
 
   // endpoint.cpp
@@ -119,17 +125,27 @@ class CallContext final : public ToolContext {
  public:
   CallContext(Endpoint::Impl& impl, RequestScope& scope) : impl_(impl), scope_(scope) {}
 
-  asio::awaitable<void> progress(double progress, std::optional<double> total,
+  asio::awaitable<void> progress(double progress,
+                                 std::optional<double> total,
                                  std::string message) override;
   asio::awaitable<void> log(std::string level, Json data) override;
+
   bool cancelled() const override { return scope_.cancelled->load(); }
+
   const std::string& subject() const override { return scope_.subject; }
+
   Era era() const override { return scope_.era; }
+
   const std::string& protocol_version() const override { return scope_.protocol_version; }
+
   const Json& client_capabilities() const override { return scope_.client_capabilities; }
+
   asio::awaitable<Result<Json>> request_client(std::string method, Json params) override;
+
   const Json& input_responses() const override { return input_responses_; }
+
   const std::optional<std::string>& request_state() const override { return request_state_; }
+
   void close_stream() override;
 
   void set_mrtr(Json input_responses, std::optional<std::string> request_state) {

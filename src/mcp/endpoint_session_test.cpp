@@ -89,8 +89,10 @@ TEST_F(SessionEndpointTest, EnvelopeErrorsAreInvalidRequest) {
 }
 
 TEST_F(SessionEndpointTest, InitializeIssuesVisibleAsciiSessionIdAndNegotiatesVersion) {
-  auto ex = h.post(request(0, "initialize",
-                           {{"protocolVersion", "2025-06-18"}, {"capabilities", Json::object()},
+  auto ex = h.post(request(0,
+                           "initialize",
+                           {{"protocolVersion", "2025-06-18"},
+                            {"capabilities", Json::object()},
                             {"clientInfo", {{"name", "c"}, {"version", "1"}}}}));
   ASSERT_EQ(ex->status(), 200u);
   const std::string sid = ex->header("Mcp-Session-Id");
@@ -113,16 +115,19 @@ TEST_F(SessionEndpointTest, MissingSessionIs400AndUnknownSessionIs404) {
 
 TEST_F(SessionEndpointTest, UnsupportedProtocolVersionHeaderIs400) {
   const std::string sid = h.open_session();
-  auto ex = h.post(request(1, "ping"), {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "1999-01-01"}});
+  auto ex =
+      h.post(request(1, "ping"), {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "1999-01-01"}});
   EXPECT_EQ(ex->status(), 400u);
   EXPECT_NE(ex->body().find("2025-11-25"), std::string::npos);  // names the supported versions
-  auto older = h.post(request(2, "ping"), {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-03-26"}});
+  auto older =
+      h.post(request(2, "ping"), {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-03-26"}});
   EXPECT_EQ(older->status(), 200u);
 }
 
 TEST_F(SessionEndpointTest, NotificationsAndResponsesGet202) {
   const std::string sid = h.open_session();
-  auto note = in_session(sid, Json{{"jsonrpc", "2.0"}, {"method", "notifications/roots/list_changed"}});
+  auto note =
+      in_session(sid, Json{{"jsonrpc", "2.0"}, {"method", "notifications/roots/list_changed"}});
   EXPECT_EQ(note->status(), 202u);
   EXPECT_TRUE(note->body().empty());
   auto response = in_session(sid, Json{{"jsonrpc", "2.0"}, {"id", 99}, {"result", Json::object()}});
@@ -132,8 +137,11 @@ TEST_F(SessionEndpointTest, NotificationsAndResponsesGet202) {
 TEST_F(SessionEndpointTest, PingAndSetLevelReturnEmptyObjects) {
   const std::string sid = h.open_session();
   EXPECT_EQ(in_session(sid, request(1, "ping"))->json()["result"], Json::object());
-  EXPECT_EQ(in_session(sid, request(2, "logging/setLevel", {{"level", "info"}}))->json()["result"], Json::object());
-  EXPECT_EQ(in_session(sid, request(3, "logging/setLevel", {{"level", "loud"}}))->json()["error"]["code"], -32602);
+  EXPECT_EQ(in_session(sid, request(2, "logging/setLevel", {{"level", "info"}}))->json()["result"],
+            Json::object());
+  EXPECT_EQ(
+      in_session(sid, request(3, "logging/setLevel", {{"level", "loud"}}))->json()["error"]["code"],
+      -32602);
 }
 
 TEST_F(SessionEndpointTest, DeleteEndsSessionThenRequestsGet404) {
@@ -154,8 +162,10 @@ TEST_F(SessionEndpointTest, ToolsListAndPlainCallAnswerAsJson) {
   for (const auto& t : listed["result"]["tools"]) {
     names.push_back(t["name"]);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"echo", "chatty", "sample", "reconnect", "needs_sampling"}));
-  auto call = in_session(sid, request(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"echo", "chatty", "sample", "reconnect", "needs_sampling"}));
+  auto call = in_session(
+      sid, request(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}));
   EXPECT_EQ(call->header("Content-Type"), "application/json");
   EXPECT_EQ(call->json()["result"]["content"][0]["text"], "echo:hi");
   EXPECT_FALSE(call->json()["result"].contains("resultType"));
@@ -166,12 +176,13 @@ TEST_F(SessionEndpointTest, UnknownToolAndBadArgumentsAreInvalidParams) {
   auto unknown = in_session(sid, request(1, "tools/call", {{"name", "nope"}}));
   EXPECT_EQ(unknown->json()["error"]["code"], -32602);
   EXPECT_EQ(unknown->json()["error"]["message"], "Unknown tool: nope");
-  auto missing = in_session(sid, request(2, "tools/call", {{"name", "echo"}, {"arguments", Json::object()}}));
+  auto missing =
+      in_session(sid, request(2, "tools/call", {{"name", "echo"}, {"arguments", Json::object()}}));
   EXPECT_EQ(missing->json()["error"]["code"], -32602);
   EXPECT_EQ(missing->json()["error"]["message"],
             "Invalid arguments for tool echo: (root): missing required property 'text'");
-  auto too_long =
-      in_session(sid, request(3, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "0123456789x"}}}}));
+  auto too_long = in_session(
+      sid, request(3, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "0123456789x"}}}}));
   EXPECT_EQ(too_long->json()["error"]["code"], -32602);
   EXPECT_EQ(in_session(sid, request(4, "no/such"))->json()["error"]["code"], -32601);
 }
@@ -179,7 +190,8 @@ TEST_F(SessionEndpointTest, UnknownToolAndBadArgumentsAreInvalidParams) {
 TEST_F(SessionEndpointTest, NotificationsTurnTheResponseIntoSseWithPrimingAndIds) {
   const std::string sid = h.open_session();
   in_session(sid, request(1, "logging/setLevel", {{"level", "info"}}));
-  auto ex = in_session(sid, request(2, "tools/call", {{"name", "chatty"}, {"_meta", {{"progressToken", "p1"}}}}));
+  auto ex = in_session(
+      sid, request(2, "tools/call", {{"name", "chatty"}, {"_meta", {{"progressToken", "p1"}}}}));
   ASSERT_TRUE(ex->streaming());
   EXPECT_EQ(ex->header("Content-Type"), "text/event-stream");
   EXPECT_TRUE(ex->finished());
@@ -221,19 +233,22 @@ TEST_F(SessionEndpointTest, ClosedStreamIsResumedWithLastEventIdOnGet) {
 TEST_F(SessionEndpointTest, SamplingRequestTravelsOnTheStreamAndTheResponseIsRoutedBack) {
   const std::string sid = h.open_session(Json{{"sampling", Json::object()}});
   auto call = std::make_unique<FakeExchange>(
-      h.ioc(), testing::make_request({http::bhttp::verb::post,
-                                      dump_json(request(5, "tools/call", {{"name", "sample"}})),
-                                      {{"Content-Type", "application/json"},
-                                       {"Accept", "application/json, text/event-stream"},
-                                       {"Host", "localhost:1"},
-                                       {"Mcp-Session-Id", sid}}}));
+      h.ioc(),
+      testing::make_request({http::bhttp::verb::post,
+                             dump_json(request(5, "tools/call", {{"name", "sample"}})),
+                             {{"Content-Type", "application/json"},
+                              {"Accept", "application/json, text/event-stream"},
+                              {"Host", "localhost:1"},
+                              {"Mcp-Session-Id", sid}}}));
   auto done = h.start(*call);
   ASSERT_TRUE(h.run_until([&] { return !call->messages().empty(); }));
   const Json server_request = call->messages().front();
   EXPECT_EQ(server_request["method"], "sampling/createMessage");
-  auto reply = in_session(sid, Json{{"jsonrpc", "2.0"},
-                                    {"id", server_request["id"]},
-                                    {"result", {{"role", "assistant"}, {"content", {{"type", "text"}, {"text", "42"}}}}}});
+  auto reply = in_session(
+      sid,
+      Json{{"jsonrpc", "2.0"},
+           {"id", server_request["id"]},
+           {"result", {{"role", "assistant"}, {"content", {{"type", "text"}, {"text", "42"}}}}}});
   EXPECT_EQ(reply->status(), 202u);
   ASSERT_TRUE(h.run_until([&] { return *done; }));
   EXPECT_EQ(call->messages().back()["result"]["content"][0]["text"], "model said 42");
@@ -295,7 +310,8 @@ TEST_F(SessionEndpointTest, ForeignOriginIs403AndLoopbackHostIsEnforced) {
   auto origin = h.post(request(0, "initialize", {{"protocolVersion", "2025-11-25"}}),
                        {{"Origin", "http://evil.example.com"}});
   EXPECT_EQ(origin->status(), 403u);
-  auto host = h.post(request(0, "initialize", {{"protocolVersion", "2025-11-25"}}), {{"Host", "evil.example.com"}});
+  auto host = h.post(request(0, "initialize", {{"protocolVersion", "2025-11-25"}}),
+                     {{"Host", "evil.example.com"}});
   EXPECT_EQ(host->status(), 403u);
   auto same = h.post(request(0, "initialize", {{"protocolVersion", "2025-11-25"}}),
                      {{"Host", "localhost:3000"}, {"Origin", "http://localhost:3000"}});
@@ -326,17 +342,20 @@ TEST_F(SessionEndpointTest, SessionCapIsEnforced) {
 
 TEST_F(SessionEndpointTest, CancelledRequestGetsNoResponse) {
   const std::string sid = h.open_session(Json{{"sampling", Json::object()}});
-  FakeExchange call(h.ioc(), testing::make_request({http::bhttp::verb::post,
-                                                    dump_json(request(9, "tools/call", {{"name", "sample"}})),
-                                                    {{"Content-Type", "application/json"},
-                                                     {"Accept", "application/json, text/event-stream"},
-                                                     {"Host", "localhost:1"},
-                                                     {"Mcp-Session-Id", sid}}}));
+  FakeExchange call(
+      h.ioc(),
+      testing::make_request({http::bhttp::verb::post,
+                             dump_json(request(9, "tools/call", {{"name", "sample"}})),
+                             {{"Content-Type", "application/json"},
+                              {"Accept", "application/json, text/event-stream"},
+                              {"Host", "localhost:1"},
+                              {"Mcp-Session-Id", sid}}}));
   auto done = h.start(call);
   ASSERT_TRUE(h.run_until([&] { return !call.messages().empty(); }));
-  in_session(sid, Json{{"jsonrpc", "2.0"},
-                       {"method", "notifications/cancelled"},
-                       {"params", {{"requestId", 9}, {"reason", "user"}}}});
+  in_session(sid,
+             Json{{"jsonrpc", "2.0"},
+                  {"method", "notifications/cancelled"},
+                  {"params", {{"requestId", 9}, {"reason", "user"}}}});
   ASSERT_TRUE(h.run_until([&] { return *done; }));
   for (const auto& m : call.messages()) {
     EXPECT_FALSE(m.contains("result"));

@@ -19,9 +19,13 @@ class StatelessEndpointTest : public ::testing::Test {
  protected:
   StatelessEndpointTest() { testing::register_test_tools(h.registry()); }
 
-  std::unique_ptr<FakeExchange> send(int id, const std::string& method, Json params = Json::object(),
-                                     Json caps = Json::object(), const std::string& name = "") {
-    return h.post(modern_request(id, method, std::move(params), std::move(caps)), modern_headers(method, name));
+  std::unique_ptr<FakeExchange> send(int id,
+                                     const std::string& method,
+                                     Json params = Json::object(),
+                                     Json caps = Json::object(),
+                                     const std::string& name = "") {
+    return h.post(modern_request(id, method, std::move(params), std::move(caps)),
+                  modern_headers(method, name));
   }
 
   Harness h;
@@ -41,7 +45,10 @@ TEST_F(StatelessEndpointTest, DiscoverReportsVersionsCapabilitiesAndServerInfo) 
 }
 
 TEST_F(StatelessEndpointTest, MissingMetaFieldsAre400InvalidParamsWithTheRequestId) {
-  auto no_meta = h.post(Json{{"jsonrpc", "2.0"}, {"id", 101}, {"method", "server/discover"}, {"params", Json::object()}},
+  auto no_meta = h.post(Json{{"jsonrpc", "2.0"},
+                             {"id", 101},
+                             {"method", "server/discover"},
+                             {"params", Json::object()}},
                         modern_headers("server/discover"));
   EXPECT_EQ(no_meta->status(), 400u);
   EXPECT_EQ(no_meta->json()["error"]["code"], -32602);
@@ -81,16 +88,21 @@ TEST_F(StatelessEndpointTest, McpMethodAndNameHeadersMustMatchTheBody) {
   upper["Mcp-Method"] = "TOOLS/LIST";
   EXPECT_EQ(h.post(modern_request(3, "tools/list"), upper)->status(), 400u);
 
-  const Json call = modern_request(4, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}});
+  const Json call =
+      modern_request(4, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}});
   EXPECT_EQ(h.post(call, modern_headers("tools/call", "wrong"))->status(), 400u);
   EXPECT_EQ(h.post(call, modern_headers("tools/call"))->status(), 400u);  // Mcp-Name missing
   EXPECT_EQ(h.post(call, modern_headers("tools/call", "  echo  "))->status(), 200u);  // OWS trimmed
-  EXPECT_EQ(h.post(call, modern_headers("tools/call", "=?base64?" + base64_encode("echo") + "?="))->status(), 200u);
-  EXPECT_EQ(h.post(call, modern_headers("tools/call", "=?base64?ZWNobw?="))->status(), 400u);  // bad padding
+  EXPECT_EQ(h.post(call, modern_headers("tools/call", "=?base64?" + base64_encode("echo") + "?="))
+                ->status(),
+            200u);
+  EXPECT_EQ(h.post(call, modern_headers("tools/call", "=?base64?ZWNobw?="))->status(),
+            400u);  // bad padding
 }
 
 TEST_F(StatelessEndpointTest, RemovedAndUnknownMethodsAre404MethodNotFound) {
-  for (const char* m : {"initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"}) {
+  for (const char* m :
+       {"initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"}) {
     auto ex = send(500, m);
     EXPECT_EQ(ex->status(), 404u) << m;
     EXPECT_EQ(ex->json()["error"]["code"], -32601) << m;
@@ -111,7 +123,8 @@ TEST_F(StatelessEndpointTest, ResultsCarryResultTypeAndCachingHints) {
   EXPECT_TRUE(has_mrtr);  // stateless-only tools are listed in this era
   auto read = send(2, "resources/read", {{"uri", "test://r"}}, Json::object(), "test://r");
   EXPECT_EQ(read->json()["result"]["cacheScope"], "private");
-  auto call = send(3, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "y"}}}}, Json::object(), "echo");
+  auto call = send(
+      3, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "y"}}}}, Json::object(), "echo");
   EXPECT_EQ(call->json()["result"]["resultType"], "complete");
   EXPECT_FALSE(call->json()["result"].contains("ttlMs"));
 }
@@ -123,13 +136,19 @@ TEST_F(StatelessEndpointTest, UnknownResourceIsMinus32602WithUri) {
 }
 
 TEST_F(StatelessEndpointTest, UndeclaredCapabilityIs400Minus32021WithRequiredCapabilities) {
-  auto ex = send(401, "tools/call", {{"name", "needs_sampling"}, {"arguments", {{"text", "a"}}}}, Json::object(),
+  auto ex = send(401,
+                 "tools/call",
+                 {{"name", "needs_sampling"}, {"arguments", {{"text", "a"}}}},
+                 Json::object(),
                  "needs_sampling");
   EXPECT_EQ(ex->status(), 400u);
   EXPECT_EQ(ex->json()["error"]["code"], -32021);
   EXPECT_TRUE(ex->json()["error"]["data"]["requiredCapabilities"]["sampling"].is_object());
-  auto ok = send(402, "tools/call", {{"name", "needs_sampling"}, {"arguments", {{"text", "a"}}}},
-                 Json{{"sampling", Json::object()}}, "needs_sampling");
+  auto ok = send(402,
+                 "tools/call",
+                 {{"name", "needs_sampling"}, {"arguments", {{"text", "a"}}}},
+                 Json{{"sampling", Json::object()}},
+                 "needs_sampling");
   EXPECT_EQ(ok->status(), 200u);
 }
 
@@ -140,15 +159,24 @@ TEST_F(StatelessEndpointTest, MrtrRoundTripsSealedRequestStateAndRejectsTamperin
   const std::string state = first["requestState"];
   EXPECT_NE(state, "round-1");  // sealed, not the tool's plain state
   Json responses{{"name", {{"action", "accept"}, {"content", {{"name", "Ann"}}}}}};
-  auto r2 = send(2, "tools/call", {{"name", "mrtr"}, {"inputResponses", responses}, {"requestState", state}},
-                 Json::object(), "mrtr");
+  auto r2 = send(2,
+                 "tools/call",
+                 {{"name", "mrtr"}, {"inputResponses", responses}, {"requestState", state}},
+                 Json::object(),
+                 "mrtr");
   EXPECT_EQ(r2->json()["result"]["content"][0]["text"], "hello Ann");
-  auto tampered = send(3, "tools/call",
-                       {{"name", "mrtr"}, {"inputResponses", responses}, {"requestState", state + "-TAMPERED"}},
-                       Json::object(), "mrtr");
+  auto tampered =
+      send(3,
+           "tools/call",
+           {{"name", "mrtr"}, {"inputResponses", responses}, {"requestState", state + "-TAMPERED"}},
+           Json::object(),
+           "mrtr");
   EXPECT_EQ(tampered->json()["error"]["code"], -32602);
-  auto bad_inputs = send(4, "tools/call", {{"name", "mrtr"}, {"inputResponses", {{"name", 12345}}}},
-                         Json::object(), "mrtr");
+  auto bad_inputs = send(4,
+                         "tools/call",
+                         {{"name", "mrtr"}, {"inputResponses", {{"name", 12345}}}},
+                         Json::object(),
+                         "mrtr");
   EXPECT_EQ(bad_inputs->json()["error"]["code"], -32602);
 }
 
@@ -169,7 +197,8 @@ TEST_F(StatelessEndpointTest, LogsAreSentOnlyWhenTheRequestSetsALogLevel) {
 }
 
 TEST_F(StatelessEndpointTest, ServerToClientRequestsAreRefusedInThisEra) {
-  auto ex = send(1, "tools/call", {{"name", "sample"}}, Json{{"sampling", Json::object()}}, "sample");
+  auto ex =
+      send(1, "tools/call", {{"name", "sample"}}, Json{{"sampling", Json::object()}}, "sample");
   EXPECT_FALSE(ex->streaming());
   EXPECT_TRUE(ex->json()["result"]["isError"].get<bool>());
 }
@@ -185,13 +214,15 @@ TEST_F(StatelessEndpointTest, GetAndDeleteAre405) {
 
 TEST_F(StatelessEndpointTest, ListenAcknowledgesFirstAndDeliversOnlyRequestedNotifications) {
   Json params{{"notifications", {{"toolsListChanged", true}}}};
-  FakeExchange listen(h.ioc(), testing::make_request({http::bhttp::verb::post,
-                                                      dump_json(modern_request(77, "subscriptions/listen", params)),
-                                                      {{"Content-Type", "application/json"},
-                                                       {"Accept", "application/json, text/event-stream"},
-                                                       {"Host", "localhost:1"},
-                                                       {"MCP-Protocol-Version", "2026-07-28"},
-                                                       {"Mcp-Method", "subscriptions/listen"}}}));
+  FakeExchange listen(
+      h.ioc(),
+      testing::make_request({http::bhttp::verb::post,
+                             dump_json(modern_request(77, "subscriptions/listen", params)),
+                             {{"Content-Type", "application/json"},
+                              {"Accept", "application/json, text/event-stream"},
+                              {"Host", "localhost:1"},
+                              {"MCP-Protocol-Version", "2026-07-28"},
+                              {"Mcp-Method", "subscriptions/listen"}}}));
   auto done = h.start(listen);
   ASSERT_TRUE(h.run_until([&] { return !listen.messages().empty(); }));
   const Json ack = listen.messages()[0];
@@ -210,11 +241,12 @@ TEST_F(StatelessEndpointTest, ListenAcknowledgesFirstAndDeliversOnlyRequestedNot
 }
 
 TEST_F(StatelessEndpointTest, InitializeStillSelectsTheSessionEra) {
-  auto ex = h.post(Json{{"jsonrpc", "2.0"},
-                        {"id", 1},
-                        {"method", "initialize"},
-                        {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", Json::object()}}}},
-                   {{"MCP-Protocol-Version", "2025-11-25"}});
+  auto ex = h.post(
+      Json{{"jsonrpc", "2.0"},
+           {"id", 1},
+           {"method", "initialize"},
+           {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", Json::object()}}}},
+      {{"MCP-Protocol-Version", "2025-11-25"}});
   EXPECT_EQ(ex->status(), 200u);
   EXPECT_FALSE(ex->header("Mcp-Session-Id").empty());
 }

@@ -34,16 +34,20 @@ inline asio::awaitable<Result<Json>> reconnect_tool(Json, ToolContext& ctx) {
 }
 
 inline asio::awaitable<Result<Json>> mrtr_tool(Json, ToolContext& ctx) {
-  if (ctx.request_state() == "round-1" && ctx.input_responses().is_object() &&
-      ctx.input_responses().contains("name")) {
-    co_return tool_result_text("hello " + ctx.input_responses()["name"]["content"].value("name", ""));
+  if (ctx.request_state() == "round-1" && ctx.input_responses().is_object()
+      && ctx.input_responses().contains("name")) {
+    co_return tool_result_text("hello "
+                               + ctx.input_responses()["name"]["content"].value("name", ""));
   }
-  co_return input_required_result(Json{{"name", {{"method", "elicitation/create"}, {"params", Json::object()}}}},
-                                  "round-1");
+  co_return input_required_result(
+      Json{{"name", {{"method", "elicitation/create"}, {"params", Json::object()}}}}, "round-1");
 }
 
-inline asio::awaitable<Result<Json>> read_text(std::string uri, std::map<std::string, std::string>, ToolContext&) {
-  co_return Json{{"contents", Json::array({Json{{"uri", uri}, {"mimeType", "text/plain"}, {"text", "hi"}}})}};
+inline asio::awaitable<Result<Json>> read_text(std::string uri,
+                                               std::map<std::string, std::string>,
+                                               ToolContext&) {
+  co_return Json{
+      {"contents", Json::array({Json{{"uri", uri}, {"mimeType", "text/plain"}, {"text", "hi"}}})}};
 }
 
 inline void register_test_tools(Registry& r) {
@@ -54,14 +58,23 @@ inline void register_test_tools(Registry& r) {
                      {"properties", {{"text", {{"type", "string"}, {"maxLength", 10}}}}},
                      {"required", Json::array({"text"})}}}},
               echo_tool});
-  r.add_tool({Json{{"name", "chatty"}, {"description", "Logs"}, {"inputSchema", {{"type", "object"}}}}, chatty_tool});
-  r.add_tool({Json{{"name", "sample"}, {"description", "Samples"}, {"inputSchema", {{"type", "object"}}}}, sampling_tool});
-  r.add_tool({Json{{"name", "reconnect"}, {"description", "Closes"}, {"inputSchema", {{"type", "object"}}}},
-              reconnect_tool});
-  Tool mrtr{Json{{"name", "mrtr"}, {"description", "MRTR"}, {"inputSchema", {{"type", "object"}}}}, mrtr_tool};
+  r.add_tool(
+      {Json{{"name", "chatty"}, {"description", "Logs"}, {"inputSchema", {{"type", "object"}}}},
+       chatty_tool});
+  r.add_tool(
+      {Json{{"name", "sample"}, {"description", "Samples"}, {"inputSchema", {{"type", "object"}}}},
+       sampling_tool});
+  r.add_tool(
+      {Json{
+           {"name", "reconnect"}, {"description", "Closes"}, {"inputSchema", {{"type", "object"}}}},
+       reconnect_tool});
+  Tool mrtr{Json{{"name", "mrtr"}, {"description", "MRTR"}, {"inputSchema", {{"type", "object"}}}},
+            mrtr_tool};
   mrtr.stateless_only = true;
   r.add_tool(mrtr);
-  Tool needs{Json{{"name", "needs_sampling"}, {"description", "Needs"}, {"inputSchema", {{"type", "object"}}}},
+  Tool needs{Json{{"name", "needs_sampling"},
+                  {"description", "Needs"},
+                  {"inputSchema", {{"type", "object"}}}},
              echo_tool};
   needs.required_client_capabilities = Json{{"sampling", Json::object()}};
   needs.descriptor["inputSchema"] = Json{{"type", "object"}};

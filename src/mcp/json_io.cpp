@@ -8,7 +8,9 @@ namespace {
 
 // Length of the UTF-8 sequence starting at text[i] when it is valid, 0 otherwise.
 size_t utf8_sequence_length(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const auto byte = [&](size_t k) {
+    return static_cast<unsigned char>(text[k]);
+  };
   const unsigned char c = byte(i);
   if (c < 0x80) {
     return 1;
@@ -60,7 +62,9 @@ std::string encode_with(std::string_view bytes, std::string_view alphabet, bool 
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
-  const auto at = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  const auto at = [&](size_t k) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     const uint32_t v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
     out += alphabet[(v >> 18) & 63];
@@ -145,7 +149,8 @@ Status scan_json(std::string_view text, size_t max_depth) {
     if (c >= 0x80) {
       const size_t len = utf8_sequence_length(text, i);
       if (len == 0) {
-        return make_error(ErrorCode::kInvalidArgument, "Parse error: invalid UTF-8 in request body");
+        return make_error(ErrorCode::kInvalidArgument,
+                          "Parse error: invalid UTF-8 in request body");
       }
       i += len;
       continue;
@@ -188,7 +193,9 @@ std::string dump_json(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-std::string base64_encode(std::string_view bytes) { return encode_with(bytes, kB64, true); }
+std::string base64_encode(std::string_view bytes) {
+  return encode_with(bytes, kB64, true);
+}
 
 std::optional<std::string> base64_decode(std::string_view text) {
   static const auto table = decode_table(kB64);
@@ -202,7 +209,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return decode_with(text.substr(0, text.size() - pad), table);
 }
 
-std::string base64url_encode(std::string_view bytes) { return encode_with(bytes, kB64Url, false); }
+std::string base64url_encode(std::string_view bytes) {
+  return encode_with(bytes, kB64Url, false);
+}
 
 std::optional<std::string> base64url_decode(std::string_view text) {
   static const auto table = decode_table(kB64Url);

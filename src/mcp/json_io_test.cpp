@@ -50,19 +50,25 @@ TEST(JsonIoTest, Utf8ValidatorAcceptsMultibyteText) {
 
 TEST(JsonIoTest, DumpReplacesInvalidUtf8InsteadOfThrowing) {
   Json j = std::string("bad\xff");
-  EXPECT_NO_THROW({ auto s = dump_json(j); EXPECT_NE(s.find("bad"), std::string::npos); });
+  EXPECT_NO_THROW({
+    auto s = dump_json(j);
+    EXPECT_NE(s.find("bad"), std::string::npos);
+  });
 }
 
 TEST(JsonIoTest, Base64RoundTripsAndDecodesStrictly) {
   EXPECT_EQ(base64_encode("Hello"), "SGVsbG8=");
   EXPECT_EQ(base64_decode("SGVsbG8="), std::optional<std::string>("Hello"));
-  EXPECT_FALSE(base64_decode("SGVsbG8").has_value());       // missing padding
-  EXPECT_FALSE(base64_decode("SGVs!!!bG8=").has_value());   // bad alphabet
-  EXPECT_FALSE(base64_decode("SGVsbG9=").has_value());      // non-zero trailing bits
-  EXPECT_EQ(base64url_decode(base64url_encode("\xff\xfe\x00z")), std::optional<std::string>("\xff\xfe\x00z"));
+  EXPECT_FALSE(base64_decode("SGVsbG8").has_value());      // missing padding
+  EXPECT_FALSE(base64_decode("SGVs!!!bG8=").has_value());  // bad alphabet
+  EXPECT_FALSE(base64_decode("SGVsbG9=").has_value());     // non-zero trailing bits
+  EXPECT_EQ(base64url_decode(base64url_encode("\xff\xfe\x00z")),
+            std::optional<std::string>("\xff\xfe\x00z"));
 }
 
-TEST(JsonIoTest, HexEncodesLowerCase) { EXPECT_EQ(hex_encode("\x01\xab"), "01ab"); }
+TEST(JsonIoTest, HexEncodesLowerCase) {
+  EXPECT_EQ(hex_encode("\x01\xab"), "01ab");
+}
 
 }  // namespace
 }  // namespace mcpgate::mcp

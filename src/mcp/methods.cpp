@@ -1,8 +1,8 @@
 // JSON-RPC method handlers shared by both protocol eras.
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+
+#include <spdlog/spdlog.h>
 
 #include "mcp/crypto.hpp"
 #include "mcp/endpoint_impl.hpp"
@@ -85,8 +85,8 @@ const char* capability_for(std::string_view method) {
 }  // namespace
 
 int log_level_rank(std::string_view level) {
-  static constexpr std::string_view kLevels[] = {"debug",    "info",  "notice", "warning",
-                                                 "error",    "critical", "alert", "emergency"};
+  static constexpr std::string_view kLevels[] = {
+      "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
   for (size_t i = 0; i < std::size(kLevels); ++i) {
     if (kLevels[i] == level) {
       return static_cast<int>(i);
@@ -125,11 +125,12 @@ Json Endpoint::Impl::server_info() const {
               {"version", options.server_version.empty() ? "0.0.0" : options.server_version}};
 }
 
-std::string Endpoint::Impl::seal_state(const RequestScope& scope, const std::string& name,
+std::string Endpoint::Impl::seal_state(const RequestScope& scope,
+                                       const std::string& name,
                                        const std::string& state) const {
   const std::string context = scope.method + "\n" + name + "\n" + scope.subject + "\n" + state;
-  return std::string(kStatePrefix) + base64url_encode(state) + "." +
-         base64url_encode(hmac_sha256(state_key, context));
+  return std::string(kStatePrefix) + base64url_encode(state) + "."
+         + base64url_encode(hmac_sha256(state_key, context));
 }
 
 std::optional<std::string> Endpoint::Impl::open_state(const RequestScope& scope,
@@ -159,8 +160,10 @@ namespace {
 
 // Stateless-era MRTR input checks shared by tools/call, prompts/get and resources/read.
 // Fills the context; returns an error reply when the inputs are malformed or tampered with.
-std::optional<Reply> take_mrtr_inputs(Endpoint::Impl& impl, RequestScope& scope,
-                                      const std::string& name, CallContext& ctx) {
+std::optional<Reply> take_mrtr_inputs(Endpoint::Impl& impl,
+                                      RequestScope& scope,
+                                      const std::string& name,
+                                      CallContext& ctx) {
   if (scope.era != Era::kStateless) {
     return std::nullopt;
   }
@@ -192,8 +195,8 @@ std::optional<Reply> take_mrtr_inputs(Endpoint::Impl& impl, RequestScope& scope,
 
 // Post-processes a handler's result: seals requestState of an InputRequiredResult (stateless
 // era) or turns one into a tool error (session era, where MRTR does not exist).
-Reply finish_result(Endpoint::Impl& impl, RequestScope& scope, const std::string& name,
-                    Json result, bool is_tool) {
+Reply finish_result(
+    Endpoint::Impl& impl, RequestScope& scope, const std::string& name, Json result, bool is_tool) {
   if (!result.is_object()) {
     spdlog::warn("mcp: handler for '{}' returned a non-object result", name);
     return Reply::fail(rpc::kInternalError, "Internal error");
@@ -201,9 +204,11 @@ Reply finish_result(Endpoint::Impl& impl, RequestScope& scope, const std::string
   const bool input_required = result.value("resultType", "") == "input_required";
   if (input_required && scope.era == Era::kSession) {
     if (is_tool) {
-      return Reply::ok(tool_error("This tool needs client input that this protocol version cannot carry"));
+      return Reply::ok(
+          tool_error("This tool needs client input that this protocol version cannot carry"));
     }
-    return Reply::fail(rpc::kInternalError, "Request needs client input not supported by this protocol version");
+    return Reply::fail(rpc::kInternalError,
+                       "Request needs client input not supported by this protocol version");
   }
   if (input_required) {
     if (auto it = result.find("requestState"); it != result.end() && it->is_string()) {
@@ -232,7 +237,8 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
   if (auto schema = tool->descriptor.find("inputSchema"); schema != tool->descriptor.end()) {
     apply_schema_defaults(*schema, args);
     if (auto valid = validate_json_schema(*schema, args); !valid) {
-      co_return invalid_params("Invalid arguments for tool " + *name + ": " + valid.error().message);
+      co_return invalid_params("Invalid arguments for tool " + *name + ": "
+                               + valid.error().message);
     }
   }
   if (scope.era == Era::kStateless && tool->required_client_capabilities.is_object()) {
@@ -245,7 +251,8 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
     if (!missing.empty()) {
       co_return Reply::fail(rpc::kMissingClientCapability,
                             "Missing required client capability: " + missing.begin().key(),
-                            Json{{"requiredCapabilities", missing}}, http::StatusCode::bad_request);
+                            Json{{"requiredCapabilities", missing}},
+                            http::StatusCode::bad_request);
     }
   }
   CallContext ctx(impl, scope);
@@ -309,8 +316,8 @@ asio::awaitable<Reply> get_prompt(Endpoint::Impl& impl, RequestScope& scope) {
       declared != prompt->descriptor.end() && declared->is_array()) {
     for (const auto& arg : *declared) {
       if (arg.value("required", false) && !args.contains(arg.value("name", ""))) {
-        co_return invalid_params("Missing required argument '" + arg.value("name", "") +
-                                 "' for prompt " + *name);
+        co_return invalid_params("Missing required argument '" + arg.value("name", "")
+                                 + "' for prompt " + *name);
       }
     }
   }
@@ -328,8 +335,8 @@ asio::awaitable<Reply> get_prompt(Endpoint::Impl& impl, RequestScope& scope) {
 Reply complete(Endpoint::Impl& impl, RequestScope& scope) {
   auto ref = scope.params.find("ref");
   auto argument = scope.params.find("argument");
-  if (ref == scope.params.end() || !ref->is_object() || argument == scope.params.end() ||
-      !argument->is_object()) {
+  if (ref == scope.params.end() || !ref->is_object() || argument == scope.params.end()
+      || !argument->is_object()) {
     return invalid_params("Invalid params: 'ref' and 'argument' objects are required");
   }
   const std::string* arg_name = string_param(*argument, "name");
@@ -368,14 +375,15 @@ Reply complete(Endpoint::Impl& impl, RequestScope& scope) {
   if (values.size() > kMaxCompletionValues) {
     values.resize(kMaxCompletionValues);
   }
-  return Reply::ok(Json{{"completion",
-                         {{"values", values}, {"total", total}, {"hasMore", total > kMaxCompletionValues}}}});
+  return Reply::ok(
+      Json{{"completion",
+            {{"values", values}, {"total", total}, {"hasMore", total > kMaxCompletionValues}}}});
 }
 
 bool cacheable(std::string_view method) {
-  return method == "server/discover" || method == "tools/list" || method == "prompts/list" ||
-         method == "resources/list" || method == "resources/templates/list" ||
-         method == "resources/read";
+  return method == "server/discover" || method == "tools/list" || method == "prompts/list"
+         || method == "resources/list" || method == "resources/templates/list"
+         || method == "resources/read";
 }
 
 }  // namespace
@@ -452,7 +460,9 @@ asio::awaitable<Reply> Endpoint::Impl::dispatch(RequestScope& scope) {
       }
       reply = Reply::ok(std::move(result));
     } else {
-      reply = Reply::fail(rpc::kMethodNotFound, "Method not found: " + m, nullptr,
+      reply = Reply::fail(rpc::kMethodNotFound,
+                          "Method not found: " + m,
+                          nullptr,
                           session ? http::StatusCode::ok : http::StatusCode::not_found);
     }
   } catch (const std::exception& e) {
@@ -487,7 +497,8 @@ void CallContext::send(const Json& message) {
   }
 }
 
-asio::awaitable<void> CallContext::progress(double progress, std::optional<double> total,
+asio::awaitable<void> CallContext::progress(double progress,
+                                            std::optional<double> total,
                                             std::string message) {
   if (!scope_.progress_token || cancelled()) {
     co_return;
@@ -499,7 +510,8 @@ asio::awaitable<void> CallContext::progress(double progress, std::optional<doubl
   if (!message.empty()) {
     params["message"] = std::move(message);
   }
-  send(Json{{"jsonrpc", "2.0"}, {"method", "notifications/progress"}, {"params", std::move(params)}});
+  send(Json{
+      {"jsonrpc", "2.0"}, {"method", "notifications/progress"}, {"params", std::move(params)}});
 }
 
 asio::awaitable<void> CallContext::log(std::string level, Json data) {
@@ -519,18 +531,21 @@ asio::awaitable<void> CallContext::log(std::string level, Json data) {
   if (rank < 0 || rank < log_level_rank(threshold)) {
     co_return;
   }
-  send(Json{{"jsonrpc", "2.0"},
-            {"method", "notifications/message"},
-            {"params", {{"level", level}, {"logger", impl_.options.server_name}, {"data", std::move(data)}}}});
+  send(
+      Json{{"jsonrpc", "2.0"},
+           {"method", "notifications/message"},
+           {"params",
+            {{"level", level}, {"logger", impl_.options.server_name}, {"data", std::move(data)}}}});
 }
 
 asio::awaitable<Result<Json>> CallContext::request_client(std::string method, Json params) {
   if (scope_.era != Era::kSession || !scope_.session) {
     co_return make_error(ErrorCode::kFailedPrecondition,
-                         "Server-to-client requests are not available in protocol version " +
-                             scope_.protocol_version + "; return an InputRequiredResult instead");
+                         "Server-to-client requests are not available in protocol version "
+                             + scope_.protocol_version + "; return an InputRequiredResult instead");
   }
-  if (const char* cap = capability_for(method); cap == nullptr || !scope_.client_capabilities.contains(cap)) {
+  if (const char* cap = capability_for(method);
+      cap == nullptr || !scope_.client_capabilities.contains(cap)) {
     co_return make_error(ErrorCode::kFailedPrecondition,
                          "Client does not support " + (cap ? std::string(cap) : method));
   }
@@ -548,8 +563,8 @@ asio::awaitable<Result<Json>> CallContext::request_client(std::string method, Js
       std::lock_guard lock(pending->mu);
       response = pending->response;
     }
-    if (response || cancelled() || scope_.session->closed() ||
-        std::chrono::steady_clock::now() >= deadline) {
+    if (response || cancelled() || scope_.session->closed()
+        || std::chrono::steady_clock::now() >= deadline) {
       break;
     }
     co_await notifier->wait(deadline - std::chrono::steady_clock::now());
@@ -561,7 +576,8 @@ asio::awaitable<Result<Json>> CallContext::request_client(std::string method, Js
   }
   if (auto err = response->find("error"); err != response->end()) {
     std::string text = err->is_object() ? err->value("message", "error") : "error";
-    co_return make_error(ErrorCode::kUnavailable, "Client returned an error for " + method + ": " + text);
+    co_return make_error(ErrorCode::kUnavailable,
+                         "Client returned an error for " + method + ": " + text);
   }
   co_return response->value("result", Json::object());
 }

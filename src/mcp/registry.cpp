@@ -18,8 +18,9 @@ void Registry::add_tool(Tool tool) {
   auto ptr = std::make_shared<const Tool>(std::move(tool));
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(tools_.begin(), tools_.end(),
-                           [&](const auto& t) { return string_field(t->descriptor, "name") == name; });
+    auto it = std::find_if(tools_.begin(), tools_.end(), [&](const auto& t) {
+      return string_field(t->descriptor, "name") == name;
+    });
     if (it != tools_.end()) {
       *it = std::move(ptr);
     } else {
@@ -32,8 +33,9 @@ void Registry::add_tool(Tool tool) {
 bool Registry::remove_tool(const std::string& name) {
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(tools_.begin(), tools_.end(),
-                           [&](const auto& t) { return string_field(t->descriptor, "name") == name; });
+    auto it = std::find_if(tools_.begin(), tools_.end(), [&](const auto& t) {
+      return string_field(t->descriptor, "name") == name;
+    });
     if (it == tools_.end()) {
       return false;
     }
@@ -43,7 +45,9 @@ bool Registry::remove_tool(const std::string& name) {
   return true;
 }
 
-const Tool* Registry::find_tool(const std::string& name) const { return get_tool(name).get(); }
+const Tool* Registry::find_tool(const std::string& name) const {
+  return get_tool(name).get();
+}
 
 std::shared_ptr<const Tool> Registry::get_tool(const std::string& name) const {
   std::lock_guard lock(mu_);
@@ -69,8 +73,9 @@ void Registry::add_resource(Resource resource) {
   const std::string uri = string_field(resource.descriptor, "uri");
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(resources_.begin(), resources_.end(),
-                           [&](const auto& r) { return string_field(r.descriptor, "uri") == uri; });
+    auto it = std::find_if(resources_.begin(), resources_.end(), [&](const auto& r) {
+      return string_field(r.descriptor, "uri") == uri;
+    });
     if (it != resources_.end()) {
       *it = std::move(resource);
     } else {
@@ -83,8 +88,9 @@ void Registry::add_resource(Resource resource) {
 bool Registry::remove_resource(const std::string& uri) {
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(resources_.begin(), resources_.end(),
-                           [&](const auto& r) { return string_field(r.descriptor, "uri") == uri; });
+    auto it = std::find_if(resources_.begin(), resources_.end(), [&](const auto& r) {
+      return string_field(r.descriptor, "uri") == uri;
+    });
     if (it == resources_.end()) {
       return false;
     }
@@ -132,8 +138,9 @@ void Registry::add_prompt(Prompt prompt) {
   auto ptr = std::make_shared<const Prompt>(std::move(prompt));
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(prompts_.begin(), prompts_.end(),
-                           [&](const auto& p) { return string_field(p->descriptor, "name") == name; });
+    auto it = std::find_if(prompts_.begin(), prompts_.end(), [&](const auto& p) {
+      return string_field(p->descriptor, "name") == name;
+    });
     if (it != prompts_.end()) {
       *it = std::move(ptr);
     } else {
@@ -146,8 +153,9 @@ void Registry::add_prompt(Prompt prompt) {
 bool Registry::remove_prompt(const std::string& name) {
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(prompts_.begin(), prompts_.end(),
-                           [&](const auto& p) { return string_field(p->descriptor, "name") == name; });
+    auto it = std::find_if(prompts_.begin(), prompts_.end(), [&](const auto& p) {
+      return string_field(p->descriptor, "name") == name;
+    });
     if (it == prompts_.end()) {
       return false;
     }
@@ -196,7 +204,9 @@ void Registry::notify_resource_updated(const std::string& uri) {
   emit({ChangeKind::kResourceUpdated, uri});
 }
 
-void Registry::notify_changed(ChangeKind kind) { emit({kind, {}}); }
+void Registry::notify_changed(ChangeKind kind) {
+  emit({kind, {}});
+}
 
 uint64_t Registry::add_listener(ChangeListener listener) {
   std::lock_guard lock(listeners_mu_);

@@ -17,15 +17,15 @@
 namespace mcpgate::mcp {
 
 // A resources/read handler: returns a ReadResourceResult ({"contents":[...]}). `vars` holds the
-// values of a template's {variables} (empty for a fixed resource). kNotFound → "Resource not found".
+// values of a template's {variables} (empty for a fixed resource). kNotFound → "Resource not
+// found".
 using ResourceReader = std::function<asio::awaitable<Result<Json>>(
     std::string uri, std::map<std::string, std::string> vars, ToolContext& ctx)>;
 
 // A completion source for one argument: the candidate values for `value` typed so far, given the
 // other already-resolved arguments (`context`, an object).
-using Completer = std::function<std::vector<std::string>(const std::string& argument,
-                                                         const std::string& value,
-                                                         const Json& context)>;
+using Completer = std::function<std::vector<std::string>(
+    const std::string& argument, const std::string& value, const Json& context)>;
 
 struct Resource {
   Json descriptor;  // uri, name, title?, description?, mimeType?, size?, annotations?
@@ -40,7 +40,8 @@ struct ResourceTemplate {
 
 // A prompts/get handler: returns a GetPromptResult ({"description"?, "messages":[...]}). The
 // arguments are strings; required ones were checked by the protocol layer.
-using PromptHandler = std::function<asio::awaitable<Result<Json>>(Json arguments, ToolContext& ctx)>;
+using PromptHandler =
+    std::function<asio::awaitable<Result<Json>>(Json arguments, ToolContext& ctx)>;
 
 struct Prompt {
   Json descriptor;  // name, title?, description?, arguments?: [{name, description?, required?}]
@@ -49,7 +50,12 @@ struct Prompt {
   bool stateless_only = false;
 };
 
-enum class ChangeKind { kToolsListChanged, kPromptsListChanged, kResourcesListChanged, kResourceUpdated };
+enum class ChangeKind {
+  kToolsListChanged,
+  kPromptsListChanged,
+  kResourcesListChanged,
+  kResourceUpdated
+};
 
 struct ChangeEvent {
   ChangeKind kind = ChangeKind::kToolsListChanged;
@@ -83,6 +89,7 @@ class Registry {
     std::map<std::string, std::string> vars;
     Json descriptor;
   };
+
   std::optional<ResolvedResource> resolve_resource(const std::string& uri) const;
 
   void add_prompt(Prompt prompt);

@@ -5,10 +5,13 @@
 namespace mcpgate::mcp {
 namespace {
 
-asio::awaitable<Result<Json>> noop(Json, ToolContext&) { co_return tool_result_text("ok"); }
+asio::awaitable<Result<Json>> noop(Json, ToolContext&) {
+  co_return tool_result_text("ok");
+}
 
 Tool tool_named(const std::string& name) {
-  return Tool{Json{{"name", name}, {"description", "d"}, {"inputSchema", {{"type", "object"}}}}, noop};
+  return Tool{Json{{"name", name}, {"description", "d"}, {"inputSchema", {{"type", "object"}}}},
+              noop};
 }
 
 TEST(RegistryTest, KeepsRegistrationOrderAndReplacesInPlace) {
@@ -46,9 +49,12 @@ TEST(RegistryTest, MatchesLevelOneUriTemplates) {
   auto vars = match_uri_template("test://template/{id}/data", "test://template/123/data");
   ASSERT_TRUE(vars.has_value());
   EXPECT_EQ((*vars)["id"], "123");
-  EXPECT_FALSE(match_uri_template("test://template/{id}/data", "test://template//data").has_value());
-  EXPECT_FALSE(match_uri_template("test://template/{id}/data", "test://template/1/2/data").has_value());
-  EXPECT_FALSE(match_uri_template("test://template/{id}/data", "test://template/1/datax").has_value());
+  EXPECT_FALSE(
+      match_uri_template("test://template/{id}/data", "test://template//data").has_value());
+  EXPECT_FALSE(
+      match_uri_template("test://template/{id}/data", "test://template/1/2/data").has_value());
+  EXPECT_FALSE(
+      match_uri_template("test://template/{id}/data", "test://template/1/datax").has_value());
 }
 
 TEST(RegistryTest, ResolvesFixedResourcesBeforeTemplates) {

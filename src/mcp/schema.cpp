@@ -98,7 +98,9 @@ std::string escape_pointer_token(const std::string& token) {
   return out;
 }
 
-std::string show(const std::string& path) { return path.empty() ? "(root)" : path; }
+std::string show(const std::string& path) {
+  return path.empty() ? "(root)" : path;
+}
 
 class Validator {
  public:
@@ -198,12 +200,12 @@ class Validator {
 
   static Status check_string(const Json& schema, const Json& v, const std::string& path) {
     const size_t len = code_points(v.get_ref<const std::string&>());
-    if (auto it = schema.find("minLength"); it != schema.end() && it->is_number() &&
-                                            static_cast<double>(len) < it->get<double>()) {
+    if (auto it = schema.find("minLength");
+        it != schema.end() && it->is_number() && static_cast<double>(len) < it->get<double>()) {
       return fail(path, "must be at least " + dump_json(*it) + " characters long");
     }
-    if (auto it = schema.find("maxLength"); it != schema.end() && it->is_number() &&
-                                            static_cast<double>(len) > it->get<double>()) {
+    if (auto it = schema.find("maxLength");
+        it != schema.end() && it->is_number() && static_cast<double>(len) > it->get<double>()) {
       return fail(path, "must be at most " + dump_json(*it) + " characters long");
     }
     return {};
@@ -211,10 +213,12 @@ class Validator {
 
   static Status check_number(const Json& schema, const Json& v, const std::string& path) {
     const double d = v.get<double>();
-    if (auto it = schema.find("minimum"); it != schema.end() && it->is_number() && d < it->get<double>()) {
+    if (auto it = schema.find("minimum");
+        it != schema.end() && it->is_number() && d < it->get<double>()) {
       return fail(path, "must be >= " + dump_json(*it));
     }
-    if (auto it = schema.find("maximum"); it != schema.end() && it->is_number() && d > it->get<double>()) {
+    if (auto it = schema.find("maximum");
+        it != schema.end() && it->is_number() && d > it->get<double>()) {
       return fail(path, "must be <= " + dump_json(*it));
     }
     if (auto it = schema.find("exclusiveMinimum");
@@ -225,7 +229,8 @@ class Validator {
         it != schema.end() && it->is_number() && d >= it->get<double>()) {
       return fail(path, "must be < " + dump_json(*it));
     }
-    if (auto it = schema.find("multipleOf"); it != schema.end() && it->is_number() && it->get<double>() > 0) {
+    if (auto it = schema.find("multipleOf");
+        it != schema.end() && it->is_number() && it->get<double>() > 0) {
       const double q = d / it->get<double>();
       if (std::fabs(q - std::round(q)) > 1e-9) {
         return fail(path, "must be a multiple of " + dump_json(*it));
@@ -261,31 +266,35 @@ class Validator {
       }
     }
     if (auto it = schema.find("minProperties");
-        it != schema.end() && it->is_number() && static_cast<double>(v.size()) < it->get<double>()) {
+        it != schema.end() && it->is_number()
+        && static_cast<double>(v.size()) < it->get<double>()) {
       return fail(path, "must have at least " + dump_json(*it) + " properties");
     }
     if (auto it = schema.find("maxProperties");
-        it != schema.end() && it->is_number() && static_cast<double>(v.size()) > it->get<double>()) {
+        it != schema.end() && it->is_number()
+        && static_cast<double>(v.size()) > it->get<double>()) {
       return fail(path, "must have at most " + dump_json(*it) + " properties");
     }
     return {};
   }
 
   Status check_array(const Json& schema, const Json& v, const std::string& path, int hops) {
-    if (auto it = schema.find("minItems");
-        it != schema.end() && it->is_number() && static_cast<double>(v.size()) < it->get<double>()) {
+    if (auto it = schema.find("minItems"); it != schema.end() && it->is_number()
+                                           && static_cast<double>(v.size()) < it->get<double>()) {
       return fail(path, "must have at least " + dump_json(*it) + " items");
     }
-    if (auto it = schema.find("maxItems");
-        it != schema.end() && it->is_number() && static_cast<double>(v.size()) > it->get<double>()) {
+    if (auto it = schema.find("maxItems"); it != schema.end() && it->is_number()
+                                           && static_cast<double>(v.size()) > it->get<double>()) {
       return fail(path, "must have at most " + dump_json(*it) + " items");
     }
-    if (auto it = schema.find("items"); it != schema.end() && (it->is_object() || it->is_boolean())) {
+    if (auto it = schema.find("items");
+        it != schema.end() && (it->is_object() || it->is_boolean())) {
       for (size_t i = 0; i < v.size(); ++i) {
         MCPGATE_TRY(validate(*it, v[i], path + "/" + std::to_string(i), hops));
       }
     }
-    if (auto it = schema.find("uniqueItems"); it != schema.end() && it->is_boolean() && it->get<bool>()) {
+    if (auto it = schema.find("uniqueItems");
+        it != schema.end() && it->is_boolean() && it->get<bool>()) {
       for (size_t i = 0; i < v.size(); ++i) {
         for (size_t j = i + 1; j < v.size(); ++j) {
           if (json_equal(v[i], v[j])) {

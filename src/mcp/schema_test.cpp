@@ -38,28 +38,35 @@ TEST(SchemaTest, RejectsWrongTypeWithPointer) {
 
 TEST(SchemaTest, IntegerAcceptsIntegralFloatButNotFraction) {
   EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"age", 3.0}}), "");
-  EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"age", 3.5}}), "/age: expected integer, got number");
+  EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"age", 3.5}}),
+            "/age: expected integer, got number");
 }
 
 TEST(SchemaTest, EnforcesAdditionalPropertiesFalse) {
-  EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"x", 1}}), "(root): unexpected property 'x'");
+  EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"x", 1}}),
+            "(root): unexpected property 'x'");
 }
 
 TEST(SchemaTest, EnforcesEnumAndNumericBounds) {
-  EXPECT_NE(error_of(person_schema(), Json{{"name", "Ann"}, {"role", "root"}}).find("must be one of"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(person_schema(), Json{{"name", "Ann"}, {"role", "root"}}).find("must be one of"),
+      std::string::npos);
   EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"age", -1}}), "/age: must be >= 0");
   EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"age", 151}}), "/age: must be <= 150");
 }
 
 TEST(SchemaTest, CountsLengthInCodePoints) {
-  EXPECT_EQ(error_of(person_schema(), Json{{"name", "\xc3\xa9\xc3\xa9\xc3\xa9"}}), "");  // 3 chars, 6 bytes
-  EXPECT_EQ(error_of(person_schema(), Json{{"name", "A"}}), "/name: must be at least 2 characters long");
-  EXPECT_EQ(error_of(person_schema(), Json{{"name", "Abcdef"}}), "/name: must be at most 5 characters long");
+  EXPECT_EQ(error_of(person_schema(), Json{{"name", "\xc3\xa9\xc3\xa9\xc3\xa9"}}),
+            "");  // 3 chars, 6 bytes
+  EXPECT_EQ(error_of(person_schema(), Json{{"name", "A"}}),
+            "/name: must be at least 2 characters long");
+  EXPECT_EQ(error_of(person_schema(), Json{{"name", "Abcdef"}}),
+            "/name: must be at most 5 characters long");
 }
 
 TEST(SchemaTest, ValidatesArrayItems) {
-  EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"tags", {"a", 1}}}), "/tags/1: expected string, got integer");
+  EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"tags", {"a", 1}}}),
+            "/tags/1: expected string, got integer");
   EXPECT_EQ(error_of(person_schema(), Json{{"name", "Ann"}, {"tags", {"a", "b", "c"}}}),
             "/tags: must have at most 2 items");
 }
@@ -78,7 +85,8 @@ TEST(SchemaTest, ResolvesLocalRefsAndCombinators) {
     "anyOf": [{"required": ["phone"]}, {"required": ["email"]}]
   })");
   EXPECT_EQ(error_of(schema, Json{{"phone", "1"}, {"address", {{"city", "X"}}}}), "");
-  EXPECT_EQ(error_of(schema, Json{{"phone", "1"}, {"address", {{"city", 7}}}}), "/address/city: expected string, got integer");
+  EXPECT_EQ(error_of(schema, Json{{"phone", "1"}, {"address", {{"city", 7}}}}),
+            "/address/city: expected string, got integer");
   EXPECT_NE(error_of(schema, Json::object()).find("anyOf"), std::string::npos);
 }
 

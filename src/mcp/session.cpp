@@ -8,8 +8,12 @@ namespace {
 constexpr size_t kMaxRememberedStreams = 32;
 }  // namespace
 
-Session::Session(std::string id, std::string protocol_version, Json client_capabilities,
-                 Json client_info, std::string subject, size_t max_stream_events)
+Session::Session(std::string id,
+                 std::string protocol_version,
+                 Json client_capabilities,
+                 Json client_info,
+                 std::string subject,
+                 size_t max_stream_events)
     : id_(std::move(id)),
       protocol_version_(std::move(protocol_version)),
       client_capabilities_(std::move(client_capabilities)),
@@ -162,13 +166,18 @@ void Session::close() {
 SessionTable::SessionTable(size_t max_sessions, std::chrono::seconds idle_timeout)
     : max_sessions_(max_sessions), idle_timeout_(idle_timeout) {}
 
-std::shared_ptr<Session> SessionTable::create(std::string protocol_version, Json client_capabilities,
-                                              Json client_info, std::string subject,
+std::shared_ptr<Session> SessionTable::create(std::string protocol_version,
+                                              Json client_capabilities,
+                                              Json client_info,
+                                              std::string subject,
                                               size_t max_stream_events) {
   expire_idle();  // O(sessions), once per initialize: keeps the table free of abandoned sessions
-  auto session = std::make_shared<Session>(random_token(), std::move(protocol_version),
-                                           std::move(client_capabilities), std::move(client_info),
-                                           std::move(subject), max_stream_events);
+  auto session = std::make_shared<Session>(random_token(),
+                                           std::move(protocol_version),
+                                           std::move(client_capabilities),
+                                           std::move(client_info),
+                                           std::move(subject),
+                                           max_stream_events);
   std::lock_guard lock(mu_);
   if (sessions_.size() >= max_sessions_) {
     return nullptr;

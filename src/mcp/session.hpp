@@ -22,6 +22,7 @@ namespace mcpgate::mcp {
 // A server→client request waiting for the client's JSON-RPC response (POSTed back to us).
 struct PendingClientRequest {
   explicit PendingClientRequest(std::shared_ptr<Notifier> n) : notifier(std::move(n)) {}
+
   std::shared_ptr<Notifier> notifier;
   std::mutex mu;
   std::optional<Json> response;  // the whole JSON-RPC response message
@@ -31,17 +32,26 @@ class Session {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Session(std::string id, std::string protocol_version, Json client_capabilities, Json client_info,
-          std::string subject, size_t max_stream_events);
+  Session(std::string id,
+          std::string protocol_version,
+          Json client_capabilities,
+          Json client_info,
+          std::string subject,
+          size_t max_stream_events);
 
   const std::string& id() const { return id_; }
+
   const std::string& protocol_version() const { return protocol_version_; }
+
   const Json& client_capabilities() const { return client_capabilities_; }
+
   const Json& client_info() const { return client_info_; }
+
   // The authenticated subject the session was created for ("" without authentication).
   const std::string& subject() const { return subject_; }
 
   void mark_initialized() { initialized_ = true; }
+
   bool initialized() const { return initialized_; }
 
   // logging/setLevel threshold (default "debug": everything).
@@ -54,6 +64,7 @@ class Session {
 
   // The standalone (GET) stream for messages not tied to a request.
   const std::shared_ptr<EventStream>& standalone() const { return standalone_; }
+
   // A new response stream for a POSTed request; remembered for Last-Event-ID resumption (the
   // oldest finished ones are forgotten beyond a small bound).
   std::shared_ptr<EventStream> new_stream();
@@ -75,6 +86,7 @@ class Session {
   bool idle_since(Clock::time_point deadline) const;
   // Ends the session: streams are killed and waiters woken.
   void close();
+
   bool closed() const { return closed_; }
 
  private:
@@ -104,8 +116,11 @@ class SessionTable {
   SessionTable(size_t max_sessions, std::chrono::seconds idle_timeout);
 
   // Adds a session; nullptr when the table is full even after expiring idle sessions.
-  std::shared_ptr<Session> create(std::string protocol_version, Json client_capabilities,
-                                  Json client_info, std::string subject, size_t max_stream_events);
+  std::shared_ptr<Session> create(std::string protocol_version,
+                                  Json client_capabilities,
+                                  Json client_info,
+                                  std::string subject,
+                                  size_t max_stream_events);
   std::shared_ptr<Session> find(const std::string& id);
   // Removes and closes the session; false when unknown.
   bool remove(const std::string& id);

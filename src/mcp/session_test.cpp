@@ -1,8 +1,8 @@
 #include "mcp/session.hpp"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 namespace mcpgate::mcp {
 namespace {

@@ -68,8 +68,9 @@ class EventStream {
     bool complete = false;            // no more events will come
     bool close_requested = false;
     bool killed = false;
-    bool lost_events = false;         // some events after `after` were dropped (overflow)
+    bool lost_events = false;  // some events after `after` were dropped (overflow)
   };
+
   // Events after `after` plus the state flags; clears close_requested when `consume_close`.
   Snapshot read(uint64_t after, bool consume_close);
   // Whether any event was appended or the stream completed.

@@ -1,9 +1,9 @@
 #include "mcp/stream.hpp"
 
+#include <thread>
+
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
-
-#include <thread>
 
 namespace mcpgate::mcp {
 namespace {

@@ -2,8 +2,6 @@
 // Test support for src/mcp unit tests: an in-memory http::Exchange and a harness that runs
 // Endpoint::handle() on a single-threaded io_context.
 
-#include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <functional>
 #include <map>
@@ -11,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
 
 #include "http/exchange.hpp"
 #include "mcp/endpoint.hpp"
@@ -23,21 +23,28 @@ class FakeExchange final : public http::Exchange {
   FakeExchange(asio::io_context& ioc, http::Request req) : ioc_(ioc), req_(std::move(req)) {}
 
   const http::Request& request() const override { return req_; }
+
   const std::string& remote_ip() const override { return ip_; }
+
   const std::string& request_id() const override { return id_; }
+
   bool secure() const override { return false; }
+
   bool loopback_bind() const override { return loopback_; }
+
   asio::any_io_executor executor() const override { return ioc_.get_executor(); }
 
   asio::awaitable<void> respond(http::Response res) override {
     response_ = std::move(res);
     co_return;
   }
+
   asio::awaitable<bool> start_stream(http::Response head) override {
     response_ = std::move(head);
     streaming_ = true;
     co_return !closed_;
   }
+
   asio::awaitable<bool> write(std::string data) override {
     if (closed_) {
       co_return false;
@@ -45,11 +52,14 @@ class FakeExchange final : public http::Exchange {
     body_ += data;
     co_return true;
   }
+
   asio::awaitable<void> finish() override {
     finished_ = true;
     co_return;
   }
+
   void on_peer_closed(std::function<void()> fn) override { on_closed_ = std::move(fn); }
+
   bool peer_closed() const override { return closed_; }
 
   // The client goes away.
@@ -59,10 +69,13 @@ class FakeExchange final : public http::Exchange {
       asio::post(ioc_, on_closed_);
     }
   }
+
   void set_loopback(bool v) { loopback_ = v; }
 
   bool answered() const { return response_.has_value(); }
+
   unsigned status() const { return response_ ? response_->result_int() : 0; }
+
   std::string header(const std::string& name) const {
     if (!response_) {
       return {};
@@ -70,10 +83,16 @@ class FakeExchange final : public http::Exchange {
     auto it = response_->find(name);
     return it == response_->end() ? std::string() : std::string(it->value());
   }
+
   bool streaming() const { return streaming_; }
+
   bool finished() const { return finished_; }
+
   // The whole body: the respond() body, or the concatenated stream chunks.
-  std::string body() const { return streaming_ ? body_ : (response_ ? response_->body() : std::string()); }
+  std::string body() const {
+    return streaming_ ? body_ : (response_ ? response_->body() : std::string());
+  }
+
   Json json() const { return Json::parse(body()); }
 
   struct SseEvent {
@@ -81,6 +100,7 @@ class FakeExchange final : public http::Exchange {
     std::string data;
     std::optional<std::string> retry;
   };
+
   std::vector<SseEvent> events() const;
   // The JSON payloads of the SSE events with non-empty data.
   std::vector<Json> messages() const;
@@ -172,11 +192,15 @@ inline http::Request make_request(const RequestSpec& spec) {
 // Runs exchanges against one Endpoint on a single-threaded io_context.
 class Harness {
  public:
-  explicit Harness(EndpointOptions options = {}, std::shared_ptr<Registry> registry = std::make_shared<Registry>())
-      : registry_(std::move(registry)), endpoint_(std::make_unique<Endpoint>(std::move(options), registry_)) {}
+  explicit Harness(EndpointOptions options = {},
+                   std::shared_ptr<Registry> registry = std::make_shared<Registry>())
+      : registry_(std::move(registry)),
+        endpoint_(std::make_unique<Endpoint>(std::move(options), registry_)) {}
 
   asio::io_context& ioc() { return ioc_; }
+
   Registry& registry() { return *registry_; }
+
   Endpoint& endpoint() { return *endpoint_; }
 
   // Starts handle(ex); returns a flag that becomes true when it completes.
@@ -211,7 +235,8 @@ class Harness {
     return ex;
   }
 
-  std::unique_ptr<FakeExchange> post(const Json& body, std::map<std::string, std::string> extra = {}) {
+  std::unique_ptr<FakeExchange> post(const Json& body,
+                                     std::map<std::string, std::string> extra = {}) {
     RequestSpec spec;
     spec.body = dump_json(body);
     for (auto& [k, v] : extra) {
@@ -242,7 +267,9 @@ class Harness {
 };
 
 // A stateless-era request body and its headers.
-inline Json modern_request(int id, const std::string& method, Json params = Json::object(),
+inline Json modern_request(int id,
+                           const std::string& method,
+                           Json params = Json::object(),
                            Json capabilities = Json::object()) {
   params["_meta"]["io.modelcontextprotocol/protocolVersion"] = "2026-07-28";
   params["_meta"]["io.modelcontextprotocol/clientCapabilities"] = capabilities;
@@ -251,7 +278,8 @@ inline Json modern_request(int id, const std::string& method, Json params = Json
 
 inline std::map<std::string, std::string> modern_headers(const std::string& method,
                                                          const std::string& name = "") {
-  std::map<std::string, std::string> h{{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", method}};
+  std::map<std::string, std::string> h{{"MCP-Protocol-Version", "2026-07-28"},
+                                       {"Mcp-Method", method}};
   if (!name.empty()) {
     h["Mcp-Name"] = name;
   }

@@ -9,20 +9,30 @@ const Json kNull = nullptr;
 const std::optional<std::string> kNoState;
 }  // namespace
 
-const std::string& ToolContext::protocol_version() const { return kEmptyString; }
+const std::string& ToolContext::protocol_version() const {
+  return kEmptyString;
+}
 
-const Json& ToolContext::client_capabilities() const { return kEmptyObject; }
+const Json& ToolContext::client_capabilities() const {
+  return kEmptyObject;
+}
 
 asio::awaitable<Result<Json>> ToolContext::request_client(std::string method, Json /*params*/) {
   co_return make_error(ErrorCode::kFailedPrecondition,
                        "Server-to-client request '" + method + "' is not available here");
 }
 
-const Json& ToolContext::input_responses() const { return kNull; }
+const Json& ToolContext::input_responses() const {
+  return kNull;
+}
 
-const std::optional<std::string>& ToolContext::request_state() const { return kNoState; }
+const std::optional<std::string>& ToolContext::request_state() const {
+  return kNoState;
+}
 
-Json text_content(std::string text) { return Json{{"type", "text"}, {"text", std::move(text)}}; }
+Json text_content(std::string text) {
+  return Json{{"type", "text"}, {"text", std::move(text)}};
+}
 
 Json tool_result_text(std::string text) {
   return Json{{"content", Json::array({text_content(std::move(text))})}};

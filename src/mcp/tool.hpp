@@ -40,7 +40,8 @@ class ToolContext {
   virtual ~ToolContext() = default;
 
   // notifications/progress on the request's progressToken (no-op when the client sent none).
-  virtual asio::awaitable<void> progress(double progress, std::optional<double> total,
+  virtual asio::awaitable<void> progress(double progress,
+                                         std::optional<double> total,
                                          std::string message) = 0;
   // notifications/message at `level` ("debug".."emergency"), filtered by the client's level.
   virtual asio::awaitable<void> log(std::string level, Json data) = 0;
@@ -52,6 +53,7 @@ class ToolContext {
   // --- Protocol details (defaults suit fakes in unit tests). ---
 
   virtual Era era() const { return Era::kSession; }
+
   // The negotiated (session era) or declared (stateless era) protocol version.
   virtual const std::string& protocol_version() const;
   // The client's capabilities object ({} when it declared none).
@@ -65,6 +67,7 @@ class ToolContext {
   // and the verified `requestState` this server issued in the previous round (nullopt when absent).
   virtual const Json& input_responses() const;
   virtual const std::optional<std::string>& request_state() const;
+
   // Session era: ends the HTTP response stream of this request now (the client reconnects with
   // Last-Event-ID and receives the rest). Used to exercise SSE resumability.
   virtual void close_stream() {}
@@ -87,6 +90,7 @@ Json text_content(std::string text);
 Json tool_result_text(std::string text);
 Json tool_error(std::string text);  // {"content":[text], "isError": true}
 // {"resultType":"input_required","inputRequests":{...},"requestState"?: state}.
-Json input_required_result(Json input_requests, std::optional<std::string> request_state = std::nullopt);
+Json input_required_result(Json input_requests,
+                           std::optional<std::string> request_state = std::nullopt);
 
 }  // namespace mcpgate::mcp

@@ -2,11 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/prefer.hpp>
 #include <cctype>
 #include <ctime>
 #include <iomanip>
@@ -14,6 +9,12 @@
 #include <optional>
 #include <set>
 #include <sstream>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/prefer.hpp>
 
 #include "core/log.hpp"
 #include "http/address_policy.hpp"
@@ -39,7 +40,9 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-bool is_hex_digit(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_hex_digit(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 std::int64_t system_unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -55,8 +58,8 @@ bool is_loopback_name(std::string_view host) {
 bool is_dot_segment(std::string_view segment) {
   std::string decoded;
   for (size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] == '%' && i + 2 < segment.size() && segment[i + 1] == '2' &&
-        (segment[i + 2] == 'e' || segment[i + 2] == 'E')) {
+    if (segment[i] == '%' && i + 2 < segment.size() && segment[i + 1] == '2'
+        && (segment[i + 2] == 'e' || segment[i + 2] == 'E')) {
       decoded += '.';
       i += 2;
     } else {
@@ -78,8 +81,8 @@ Status check_web_uri(std::string_view member, std::string_view url, bool allow_l
     return invalid(std::string(member) + " must use https");
   }
   if (parsed->host_is_ip) {
-    const auto policy =
-        allow_loopback_http ? http::AddressPolicy::kAllowLoopback : http::AddressPolicy::kPublicOnly;
+    const auto policy = allow_loopback_http ? http::AddressPolicy::kAllowLoopback
+                                            : http::AddressPolicy::kPublicOnly;
     if (!http::address_allowed(policy, asio::ip::make_address(parsed->host))) {
       return invalid(std::string(member) + " must not point to a non-public address");
     }
@@ -97,8 +100,9 @@ Status check_redirect_uri(std::string_view uri) {
   for (char c : uri) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '\\') {
-      return invalid("redirect_uris entries must not contain whitespace, control characters, "
-                     "backslashes or non-ASCII characters");
+      return invalid(
+          "redirect_uris entries must not contain whitespace, control characters, "
+          "backslashes or non-ASCII characters");
     }
   }
   if (uri.find('#') != std::string_view::npos) {
@@ -108,11 +112,11 @@ Status check_redirect_uri(std::string_view uri) {
     return invalid("redirect_uris entries must not contain wildcards");
   }
   const size_t colon = uri.find(':');
-  if (colon == std::string_view::npos || colon == 0 ||
-      !std::isalpha(static_cast<unsigned char>(uri[0])) ||
-      !std::all_of(uri.begin(), uri.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-      })) {
+  if (colon == std::string_view::npos || colon == 0
+      || !std::isalpha(static_cast<unsigned char>(uri[0]))
+      || !std::all_of(uri.begin(), uri.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+         })) {
     return invalid("redirect_uris entries must be absolute URIs");
   }
   const std::string scheme = to_lower(uri.substr(0, colon));
@@ -127,8 +131,9 @@ Status check_redirect_uri(std::string_view uri) {
     return {};
   }
   if (scheme.find('.') == std::string::npos) {
-    return invalid("redirect_uris with a private-use scheme must use a reverse domain name "
-                   "scheme (RFC 8252)");
+    return invalid(
+        "redirect_uris with a private-use scheme must use a reverse domain name "
+        "scheme (RFC 8252)");
   }
   if (colon + 1 == uri.size()) {
     return invalid("redirect_uris entry has nothing after the scheme");
@@ -136,8 +141,7 @@ Status check_redirect_uri(std::string_view uri) {
   return {};
 }
 
-Result<std::vector<std::string>> string_array(const json& doc, const char* member,
-                                              bool required) {
+Result<std::vector<std::string>> string_array(const json& doc, const char* member, bool required) {
   std::vector<std::string> out;
   auto it = doc.find(member);
   if (it == doc.end()) {
@@ -229,8 +233,8 @@ ParsedJson parse_json(std::string_view body, int max_depth) {
         --depth;
         break;
       case json::parse_event_t::key:
-        if (!keys.empty() && parsed.is_string() &&
-            !keys.back().insert(parsed.get<std::string>()).second) {
+        if (!keys.empty() && parsed.is_string()
+            && !keys.back().insert(parsed.get<std::string>()).second) {
           out.duplicate_key = true;
         }
         break;
@@ -283,12 +287,14 @@ std::string_view trim(std::string_view s) {
 }
 
 // Seconds the document may be cached, or nullopt when it must not be stored.
-std::optional<std::int64_t> cache_lifetime(const http::Response& res, std::int64_t now,
+std::optional<std::int64_t> cache_lifetime(const http::Response& res,
+                                           std::int64_t now,
                                            const CimdResolverOptions& opt) {
   std::optional<std::int64_t> max_age;
   std::optional<std::int64_t> s_maxage;
   for (auto it = res.find(http::Field::cache_control);
-       it != res.end() && it->name() == http::Field::cache_control; ++it) {
+       it != res.end() && it->name() == http::Field::cache_control;
+       ++it) {
     std::string_view value = it->value();
     while (!value.empty()) {
       const size_t comma = value.find(',');
@@ -331,8 +337,8 @@ bool json_media_type(std::string_view content_type) {
   }
   constexpr std::string_view kPrefix = "application/";
   constexpr std::string_view kSuffix = "+json";
-  return type.size() > kPrefix.size() + kSuffix.size() && starts_with(type, kPrefix) &&
-         type.compare(type.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+  return type.size() > kPrefix.size() + kSuffix.size() && starts_with(type, kPrefix)
+         && type.compare(type.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
 }
 
 // The message a client sees for a failed fetch; the detail goes to the log only.
@@ -344,8 +350,9 @@ Error fetch_error(const Error& e, size_t max_bytes) {
     case ErrorCode::kDeadlineExceeded:
       return make_error(e.code, "client metadata document fetch timed out");
     case ErrorCode::kResourceExhausted:
-      return make_error(e.code, "client metadata document is larger than " +
-                                    std::to_string(max_bytes) + " bytes");
+      return make_error(
+          e.code,
+          "client metadata document is larger than " + std::to_string(max_bytes) + " bytes");
     case ErrorCode::kInvalidArgument:
       return make_error(e.code, "client_id is not a valid URL");
     default:
@@ -364,8 +371,8 @@ Status validate_client_id_url(std::string_view url, bool allow_loopback_http) {
     return invalid("client_id is empty");
   }
   if (url.size() > kMaxClientIdUrlLength) {
-    return invalid("client_id URL is longer than " + std::to_string(kMaxClientIdUrlLength) +
-                   " characters");
+    return invalid("client_id URL is longer than " + std::to_string(kMaxClientIdUrlLength)
+                   + " characters");
   }
   for (char c : url) {
     const auto u = static_cast<unsigned char>(c);
@@ -400,8 +407,8 @@ Status validate_client_id_url(std::string_view url, bool allow_loopback_http) {
   }
   const std::string_view path = rest.substr(slash);
   for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%' && (i + 2 >= path.size() || !is_hex_digit(path[i + 1]) ||
-                           !is_hex_digit(path[i + 2]))) {
+    if (path[i] == '%'
+        && (i + 2 >= path.size() || !is_hex_digit(path[i + 1]) || !is_hex_digit(path[i + 2]))) {
       return invalid("client_id URL has a malformed percent-escape");
     }
   }
@@ -436,12 +443,14 @@ bool ClientMetadata::has_redirect_uri(std::string_view uri) const {
   return std::find(redirect_uris.begin(), redirect_uris.end(), uri) != redirect_uris.end();
 }
 
-Result<ClientMetadata> parse_cimd_document(std::string_view client_id, std::string_view body,
-                                           const DocumentLimits& limits, std::int64_t now) {
+Result<ClientMetadata> parse_cimd_document(std::string_view client_id,
+                                           std::string_view body,
+                                           const DocumentLimits& limits,
+                                           std::int64_t now) {
   if (body.size() > limits.max_bytes) {
-    return make_error(ErrorCode::kResourceExhausted,
-                      "client metadata document is larger than " +
-                          std::to_string(limits.max_bytes) + " bytes");
+    return make_error(
+        ErrorCode::kResourceExhausted,
+        "client metadata document is larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
   ParsedJson parsed = parse_json(body, limits.max_depth);
   if (parsed.value.is_discarded()) {
@@ -474,7 +483,8 @@ Result<ClientMetadata> parse_cimd_document(std::string_view client_id, std::stri
   }
 
   auto name = doc.find("client_name");
-  if (name == doc.end() || !name->is_string() || trim(name->get_ref<const std::string&>()).empty()) {
+  if (name == doc.end() || !name->is_string()
+      || trim(name->get_ref<const std::string&>()).empty()) {
     return invalid("client_name is required");
   }
   m.client_name = name->get<std::string>();
@@ -513,10 +523,10 @@ Result<ClientMetadata> parse_cimd_document(std::string_view client_id, std::stri
       return invalid("token_endpoint_auth_method must be a string");
     }
     const std::string& value = method->get_ref<const std::string&>();
-    if (value == "client_secret_basic" || value == "client_secret_post" ||
-        value == "client_secret_jwt") {
-      return invalid("token_endpoint_auth_method " + value +
-                     " uses a shared secret, which a client metadata document cannot hold");
+    if (value == "client_secret_basic" || value == "client_secret_post"
+        || value == "client_secret_jwt") {
+      return invalid("token_endpoint_auth_method " + value
+                     + " uses a shared secret, which a client metadata document cannot hold");
     }
     if (value != "none" && value != "private_key_jwt") {
       return invalid("token_endpoint_auth_method must be none or private_key_jwt");
@@ -534,8 +544,9 @@ Result<ClientMetadata> parse_cimd_document(std::string_view client_id, std::stri
     } else if (listed("private_key_jwt") && has_keys) {
       m.token_endpoint_auth_method = "private_key_jwt";
     } else {
-      return invalid("token_endpoint_auth_methods_supported offers no method this server "
-                     "accepts for metadata-document clients (none, or private_key_jwt with keys)");
+      return invalid(
+          "token_endpoint_auth_methods_supported offers no method this server "
+          "accepts for metadata-document clients (none, or private_key_jwt with keys)");
     }
     m.auth_method_negotiated = true;
   } else {
@@ -545,8 +556,8 @@ Result<ClientMetadata> parse_cimd_document(std::string_view client_id, std::stri
     return invalid("private_key_jwt requires jwks or jwks_uri");
   }
 
-  for (auto [member, target] : {std::pair{"logo_uri", &m.logo_uri},
-                                std::pair{"client_uri", &m.client_uri}}) {
+  for (auto [member, target] :
+       {std::pair{"logo_uri", &m.logo_uri}, std::pair{"client_uri", &m.client_uri}}) {
     MCPGATE_ASSIGN_OR_RETURN(*target, optional_string(doc, member));
     if (!target->empty()) {
       MCPGATE_TRY(check_web_uri(member, *target, limits.allow_loopback_http));
@@ -569,8 +580,8 @@ Result<ClientMetadata> parse_cimd_document(std::string_view client_id, std::stri
   }
   MCPGATE_ASSIGN_OR_RETURN(m.scope, optional_string(doc, "scope"));
   MCPGATE_ASSIGN_OR_RETURN(m.application_type, optional_string(doc, "application_type"));
-  if (!m.application_type.empty() && m.application_type != "web" &&
-      m.application_type != "native") {
+  if (!m.application_type.empty() && m.application_type != "web"
+      && m.application_type != "native") {
     return invalid("application_type must be web or native");
   }
 
@@ -629,10 +640,12 @@ struct CimdResolver::Impl {
   DocumentLimits limits;
 
   mutable std::mutex mu;
+
   struct Entry {
     std::shared_ptr<const ClientMetadata> metadata;
     std::list<std::string>::iterator lru;
   };
+
   std::unordered_map<std::string, Entry> cache;  // guarded by mu
   std::list<std::string> lru;                    // most recent first; guarded by mu
   std::unordered_map<std::string, std::shared_ptr<InFlight>> in_flight;  // guarded by mu
@@ -719,18 +732,18 @@ asio::awaitable<Result<ClientMetadata>> fetch_document(std::shared_ptr<Impl> imp
   const unsigned status = res->status();
   if (status != 200) {
     log::info("cimd_fetch_failed", {{"client_id", client_id}, {"status", status}});
-    std::string message =
-        "client metadata document fetch returned HTTP " + std::to_string(status);
+    std::string message = "client metadata document fetch returned HTTP " + std::to_string(status);
     if (status >= 300 && status < 400) {
       message += " (redirects are not followed)";
     }
     co_return make_error(ErrorCode::kUnavailable, std::move(message));
   }
   if (!json_media_type(res->header(http::Field::content_type))) {
-    log::info("cimd_document_rejected",
-              {{"client_id", client_id},
-               {"reason", "content type " +
-                             std::string(res->header(http::Field::content_type).substr(0, 100))}});
+    log::info(
+        "cimd_document_rejected",
+        {{"client_id", client_id},
+         {"reason",
+          "content type " + std::string(res->header(http::Field::content_type).substr(0, 100))}});
     co_return invalid("client metadata document must be served as application/json");
   }
   const std::int64_t now = impl->now();
@@ -743,8 +756,8 @@ asio::awaitable<Result<ClientMetadata>> fetch_document(std::shared_ptr<Impl> imp
   if (auto ttl = cache_lifetime(res->message, now, opt)) {
     metadata->expires_at = now + *ttl;
   }
-  log::debug("cimd_fetched", {{"client_id", client_id},
-                              {"ttl_s", metadata->expires_at - metadata->fetched_at}});
+  log::debug("cimd_fetched",
+             {{"client_id", client_id}, {"ttl_s", metadata->expires_at - metadata->fetched_at}});
   co_return metadata;
 }
 
@@ -752,8 +765,10 @@ class FlightLeader {
  public:
   FlightLeader(std::shared_ptr<Impl> impl, std::string id, std::shared_ptr<InFlight> flight)
       : impl_(std::move(impl)), id_(std::move(id)), flight_(std::move(flight)) {}
+
   FlightLeader(const FlightLeader&) = delete;
   FlightLeader& operator=(const FlightLeader&) = delete;
+
   ~FlightLeader() {
     if (flight_) {
       finish(make_error(ErrorCode::kCancelled, "client metadata resolution was cancelled"));
@@ -869,6 +884,8 @@ void CimdResolver::clear_cache() {
   impl_->lru.clear();
 }
 
-size_t CimdResolver::fetch_count() const { return impl_->fetches.load(); }
+size_t CimdResolver::fetch_count() const {
+  return impl_->fetches.load();
+}
 
 }  // namespace mcpgate::oauth

@@ -39,9 +39,9 @@
 // Thread-safety: one CimdResolver may be shared by all connections (internally locked). It must
 // outlive the resolve() calls in flight.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <chrono>
 #include <functional>
 #include <list>
 #include <memory>
@@ -72,8 +72,8 @@ Status validate_client_id_url(std::string_view url, bool allow_loopback_http = f
 
 // The validated client metadata of one CIMD client.
 struct ClientMetadata {
-  std::string client_id;    // the URL, exactly
-  std::string client_name;  // required
+  std::string client_id;                   // the URL, exactly
+  std::string client_name;                 // required
   std::vector<std::string> redirect_uris;  // non-empty; matched exactly by has_redirect_uri()
   std::string token_endpoint_auth_method;  // "none" | "private_key_jwt"
   bool auth_method_negotiated = false;     // chosen from token_endpoint_auth_methods_supported
@@ -85,9 +85,9 @@ struct ClientMetadata {
   std::vector<std::string> response_types;  // as published; default ["code"]
   std::string scope;                        // "" when absent
   std::string application_type;             // "web" | "native" | "" when absent
-  std::string host;  // host of the client_id URL, for the consent page
-  std::string document;  // the document as fetched (for persistence and audit)
-  std::int64_t fetched_at = 0;  // unix seconds
+  std::string host;                         // host of the client_id URL, for the consent page
+  std::string document;                     // the document as fetched (for persistence and audit)
+  std::int64_t fetched_at = 0;              // unix seconds
   std::int64_t expires_at = 0;  // unix seconds; == fetched_at when the document is not cached
 
   // Exact, case-sensitive comparison with each redirect_uris entry. Loopback port relaxation
@@ -103,8 +103,11 @@ struct DocumentLimits {
   int max_depth = 8;
   bool allow_loopback_http = false;  // jwks_uri / logo_uri / client_uri on loopback http
 };
-Result<ClientMetadata> parse_cimd_document(std::string_view client_id, std::string_view body,
-                                           const DocumentLimits& limits, std::int64_t now);
+
+Result<ClientMetadata> parse_cimd_document(std::string_view client_id,
+                                           std::string_view body,
+                                           const DocumentLimits& limits,
+                                           std::int64_t now);
 
 struct CimdResolverOptions {
   // Tests only: loopback http(s) client_id URLs and loopback addresses become fetchable.

@@ -1,10 +1,6 @@
 #include "oauth/cimd.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -14,6 +10,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <gtest/gtest.h>
 
 #include "http/test_server.hpp"
 
@@ -38,9 +38,12 @@ TEST(ValidateClientIdUrlTest, AcceptsWellFormedHttpsUrls) {
   for (const char* ok : {"https://app.example.com/oauth/client-metadata.json",
                          "https://vscode.dev/oauth/client-metadata.json",
                          "https://claude.ai/oauth/claude-code-client-metadata",
-                         "https://app.example.com:8443/c", "https://app.example.com/a/b/",
-                         "https://app.example.com/%7Euser/client", "https://8.8.8.8/client",
-                         "https://app.example.com/a.json", "https://app.example.com/..a/.b"}) {
+                         "https://app.example.com:8443/c",
+                         "https://app.example.com/a/b/",
+                         "https://app.example.com/%7Euser/client",
+                         "https://8.8.8.8/client",
+                         "https://app.example.com/a.json",
+                         "https://app.example.com/..a/.b"}) {
     const Status s = validate_client_id_url(ok);
     EXPECT_TRUE(s.ok()) << ok << ": " << s.error().message;
   }
@@ -50,40 +53,41 @@ TEST(ValidateClientIdUrlTest, RejectsEveryRow51Shape) {
   const std::string long_url = "https://app.example.com/" + std::string(2100, 'a');
   for (const std::string& bad : std::vector<std::string>{
            "",
-           "http://app.example.com/client",             // not https
-           "HTTPS://app.example.com/client",            // scheme not as the draft writes it
-           "ftp://app.example.com/client",              // other scheme
-           "app.example.com/client",                    // not absolute
-           "https://app.example.com",                   // no path
-           "https://app.example.com/",                  // root path only
-           "https://app.example.com?x=1",               // query, no path
-           "https://app.example.com/client?x=1",        // query
-           "https://app.example.com/client?",           // empty query
-           "https://app.example.com/client#f",          // fragment
-           "https://app.example.com/client#",           // empty fragment
-           "https://user@app.example.com/client",       // userinfo
-           "https://user:pw@app.example.com/client",    // userinfo
-           "https://app.example.com/./client",          // dot segment
-           "https://app.example.com/a/../client",       // dot-dot segment
-           "https://app.example.com/a/..",              // trailing dot-dot
-           "https://app.example.com/a/.",               // trailing dot
-           "https://app.example.com/a/%2e%2e/client",   // encoded dot-dot
-           "https://app.example.com/a/%2E%2E/client",   // encoded dot-dot, upper case
-           "https://app.example.com/a/.%2e/client",     // mixed
-           "https://app.example.com/a/%2e/client",      // encoded dot
-           "https://app.example.com/a\\..\\client",     // backslash
+           "http://app.example.com/client",              // not https
+           "HTTPS://app.example.com/client",             // scheme not as the draft writes it
+           "ftp://app.example.com/client",               // other scheme
+           "app.example.com/client",                     // not absolute
+           "https://app.example.com",                    // no path
+           "https://app.example.com/",                   // root path only
+           "https://app.example.com?x=1",                // query, no path
+           "https://app.example.com/client?x=1",         // query
+           "https://app.example.com/client?",            // empty query
+           "https://app.example.com/client#f",           // fragment
+           "https://app.example.com/client#",            // empty fragment
+           "https://user@app.example.com/client",        // userinfo
+           "https://user:pw@app.example.com/client",     // userinfo
+           "https://app.example.com/./client",           // dot segment
+           "https://app.example.com/a/../client",        // dot-dot segment
+           "https://app.example.com/a/..",               // trailing dot-dot
+           "https://app.example.com/a/.",                // trailing dot
+           "https://app.example.com/a/%2e%2e/client",    // encoded dot-dot
+           "https://app.example.com/a/%2E%2E/client",    // encoded dot-dot, upper case
+           "https://app.example.com/a/.%2e/client",      // mixed
+           "https://app.example.com/a/%2e/client",       // encoded dot
+           "https://app.example.com/a\\..\\client",      // backslash
            "https://app.example.com\\@evil.com/client",  // backslash in authority
-           "https://app.example.com/cli\x01ent",        // control character
-           "https://app.example.com/cli\x7f" "ent",     // DEL
-           "https://app.example.com/cli ent",           // space
-           "https://app.example.com/cli\tent",          // tab
-           " https://app.example.com/client",           // leading space
-           "https://app.example.com/client\n",          // trailing newline
-           "https://app.exämple.com/client",            // non-ASCII
-           "https://app.example.com/%zz",               // bad escape
-           "https:///client",                           // no host
-           "https://app.example.com:99999/client",      // bad port
-           "https://2130706433/client",                 // numeric host spelling
+           "https://app.example.com/cli\x01ent",         // control character
+           "https://app.example.com/cli\x7f"
+           "ent",                                   // DEL
+           "https://app.example.com/cli ent",       // space
+           "https://app.example.com/cli\tent",      // tab
+           " https://app.example.com/client",       // leading space
+           "https://app.example.com/client\n",      // trailing newline
+           "https://app.exämple.com/client",        // non-ASCII
+           "https://app.example.com/%zz",           // bad escape
+           "https:///client",                       // no host
+           "https://app.example.com:99999/client",  // bad port
+           "https://2130706433/client",             // numeric host spelling
            long_url}) {
     const Status s = validate_client_id_url(bad);
     EXPECT_FALSE(s.ok()) << "accepted: " << bad;
@@ -91,9 +95,12 @@ TEST(ValidateClientIdUrlTest, RejectsEveryRow51Shape) {
 }
 
 TEST(ValidateClientIdUrlTest, NonPublicIpLiteralsAreRefusedUpFront) {
-  for (const char* bad : {"https://127.0.0.1/client", "https://10.0.0.1/client",
-                          "https://169.254.169.254/latest", "https://[::1]/client",
-                          "https://[::ffff:127.0.0.1]/client", "https://[fd00::1]/client"}) {
+  for (const char* bad : {"https://127.0.0.1/client",
+                          "https://10.0.0.1/client",
+                          "https://169.254.169.254/latest",
+                          "https://[::1]/client",
+                          "https://[::ffff:127.0.0.1]/client",
+                          "https://[fd00::1]/client"}) {
     const Status s = validate_client_id_url(bad);
     ASSERT_FALSE(s.ok()) << bad;
     EXPECT_EQ(s.error().code, ErrorCode::kPermissionDenied) << bad;
@@ -126,8 +133,10 @@ json good_doc(const std::string& url = kUrl) {
           {"client_uri", "https://app.example.com"},
           {"logo_uri", "https://app.example.com/logo.png"},
           {"redirect_uris",
-           {"http://127.0.0.1:3000/callback", "http://localhost:3000/callback",
-            "https://app.example.com/cb", "com.example.app:/oauth2redirect"}},
+           {"http://127.0.0.1:3000/callback",
+            "http://localhost:3000/callback",
+            "https://app.example.com/cb",
+            "com.example.app:/oauth2redirect"}},
           {"grant_types", {"authorization_code", "refresh_token"}},
           {"response_types", {"code"}},
           {"token_endpoint_auth_method", "none"},
@@ -179,12 +188,12 @@ TEST(ParseCimdDocumentTest, MinimalDocumentGetsDefaults) {
 }
 
 TEST(ParseCimdDocumentTest, ClientIdMustMatchExactly) {
-  for (const std::string& other :
-       {kUrl + "/", std::string("https://APP.example.com/oauth/client.json"),
-        std::string("https://app.example.com/oauth/Client.json"),
-        std::string("https://app.example.com:443/oauth/client.json"),
-        std::string("https://app.example.com/oauth/client.json?"),
-        std::string("https://app.example.com/oauth/%63lient.json")}) {
+  for (const std::string& other : {kUrl + "/",
+                                   std::string("https://APP.example.com/oauth/client.json"),
+                                   std::string("https://app.example.com/oauth/Client.json"),
+                                   std::string("https://app.example.com:443/oauth/client.json"),
+                                   std::string("https://app.example.com/oauth/client.json?"),
+                                   std::string("https://app.example.com/oauth/%63lient.json")}) {
     json doc = good_doc();
     doc["client_id"] = other;
     expect_rejected(doc, "client_id " + other);
@@ -197,16 +206,23 @@ TEST(ParseCimdDocumentTest, ClientIdMustMatchExactly) {
 }
 
 TEST(ParseCimdDocumentTest, MustBeAJsonObject) {
-  for (const char* body : {"", "not json", "{", "[]", R"([{"client_id":"x"}])", "\"str\"", "42",
-                           "null", R"({"client_id":"a"} trailing)"}) {
+  for (const char* body : {"",
+                           "not json",
+                           "{",
+                           "[]",
+                           R"([{"client_id":"x"}])",
+                           "\"str\"",
+                           "42",
+                           "null",
+                           R"({"client_id":"a"} trailing)"}) {
     auto m = parse_cimd_document(kUrl, body, DocumentLimits{}, kT0);
     EXPECT_FALSE(m.ok()) << body;
   }
 }
 
 TEST(ParseCimdDocumentTest, DuplicateMembersAndDeepNestingAreRefused) {
-  const std::string dup = R"({"client_id":"https://evil.example/x","client_id":")" + kUrl +
-                          R"(","client_name":"n","redirect_uris":["https://a.example/cb"]})";
+  const std::string dup = R"({"client_id":"https://evil.example/x","client_id":")" + kUrl
+                          + R"(","client_name":"n","redirect_uris":["https://a.example/cb"]})";
   auto m = parse_cimd_document(kUrl, dup, DocumentLimits{}, kT0);
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.error().message.find("duplicate"), std::string::npos);
@@ -236,12 +252,20 @@ TEST(ParseCimdDocumentTest, RedirectUrisAreRequiredAndChecked) {
   expect_rejected(doc, "empty redirect_uris");
   doc["redirect_uris"] = "https://app.example.com/cb";
   expect_rejected(doc, "string redirect_uris");
-  for (const json& bad : {json(42), json(""), json("https://app.example.com/cb#frag"),
-                          json("javascript:alert(1)"), json("data:text/html,x"),
-                          json("file:///etc/passwd"), json("http://app.example.com/cb"),
-                          json("http://10.0.0.1/cb"), json("https://*.example.com/cb"),
-                          json("myapp:/cb"), json("com.example.app:"), json("/relative/cb"),
-                          json("https://user@app.example.com/cb"), json("https://a.example/c b"),
+  for (const json& bad : {json(42),
+                          json(""),
+                          json("https://app.example.com/cb#frag"),
+                          json("javascript:alert(1)"),
+                          json("data:text/html,x"),
+                          json("file:///etc/passwd"),
+                          json("http://app.example.com/cb"),
+                          json("http://10.0.0.1/cb"),
+                          json("https://*.example.com/cb"),
+                          json("myapp:/cb"),
+                          json("com.example.app:"),
+                          json("/relative/cb"),
+                          json("https://user@app.example.com/cb"),
+                          json("https://a.example/c b"),
                           json("https://a.example\\cb")}) {
     doc["redirect_uris"] = json::array({"https://app.example.com/cb", bad});
     expect_rejected(doc, "redirect_uri " + bad.dump());
@@ -267,8 +291,11 @@ TEST(ParseCimdDocumentTest, SecretsAndSharedSecretMethodsAreRefused) {
   doc = good_doc();
   doc["client_secret_expires_at"] = 0;
   expect_rejected(doc, "client_secret_expires_at");
-  for (const char* method : {"client_secret_basic", "client_secret_post", "client_secret_jwt",
-                             "tls_client_auth", "something_else"}) {
+  for (const char* method : {"client_secret_basic",
+                             "client_secret_post",
+                             "client_secret_jwt",
+                             "tls_client_auth",
+                             "something_else"}) {
     doc = good_doc();
     doc["token_endpoint_auth_method"] = method;
     expect_rejected(doc, method);
@@ -404,7 +431,9 @@ class CimdResolverTest : public ::testing::Test {
     CimdResolverOptions o;
     o.allow_loopback_for_tests = true;
     o.timeout = 2s;
-    o.now = [this] { return clock_.load(); };
+    o.now = [this] {
+      return clock_.load();
+    };
     return o;
   }
 
@@ -416,7 +445,8 @@ class CimdResolverTest : public ::testing::Test {
   }
 
   // Serves a valid document for `path` with the given headers.
-  void serve_good(const std::string& path, std::string name = "Test Client",
+  void serve_good(const std::string& path,
+                  std::string name = "Test Client",
                   std::initializer_list<std::pair<Field, std::string>> headers = {}) {
     json doc = good_doc(url(path));
     doc["client_name"] = std::move(name);
@@ -465,6 +495,7 @@ TEST_F(CimdResolverTest, Row52And54FailuresAreErrorsAndNotCached) {
     std::function<TestReply(const std::string& self)> reply;
     ErrorCode code;
   };
+
   const std::vector<Case> cases = {
       {"trailing slash",
        [](const std::string& self) { return make_reply(200, good_doc(self + "/").dump()); },
@@ -476,7 +507,8 @@ TEST_F(CimdResolverTest, Row52And54FailuresAreErrorsAndNotCached) {
          return make_reply(200, good_doc(upper).dump());
        },
        ErrorCode::kInvalidArgument},
-      {"not json", [](const std::string&) { return make_reply(200, "<html>hi</html>"); },
+      {"not json",
+       [](const std::string&) { return make_reply(200, "<html>hi</html>"); },
        ErrorCode::kInvalidArgument},
       {"html content type",
        [](const std::string& self) { return make_reply(200, good_doc(self).dump(), "text/html"); },
@@ -499,8 +531,9 @@ TEST_F(CimdResolverTest, Row52And54FailuresAreErrorsAndNotCached) {
       {"chunked over the size cap",
        [](const std::string&) {
          TestReply r;
-         r.raw = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 "Transfer-Encoding: chunked\r\n\r\n";
+         r.raw =
+             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n";
          for (int i = 0; i < 8; ++i) {
            r.raw += "400\r\n" + std::string(1024, ' ') + "\r\n";
          }
@@ -517,7 +550,8 @@ TEST_F(CimdResolverTest, Row52And54FailuresAreErrorsAndNotCached) {
        ErrorCode::kDeadlineExceeded},
       {"404", [](const std::string&) { return make_reply(404, "{}"); }, ErrorCode::kUnavailable},
       {"500", [](const std::string&) { return make_reply(500, "{}"); }, ErrorCode::kUnavailable},
-      {"201", [](const std::string& self) { return make_reply(201, good_doc(self).dump()); },
+      {"201",
+       [](const std::string& self) { return make_reply(201, good_doc(self).dump()); },
        ErrorCode::kUnavailable},
       {"302 redirect",
        [this](const std::string&) {
@@ -623,7 +657,8 @@ TEST_F(CimdResolverTest, LifetimesAreClampedAndDefaulted) {
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->expires_at, kT0 + 200);
 
-  serve_good("/expires.json", "n",
+  serve_good("/expires.json",
+             "n",
              {{Field::date, "Sun, 06 Nov 1994 08:49:37 GMT"},
               {Field::expires, "Sun, 06 Nov 1994 09:49:37 GMT"}});
   m = resolve(resolver, url("/expires.json"));
@@ -665,7 +700,8 @@ TEST_F(CimdResolverTest, FailuresAreNotCached) {
   EXPECT_EQ(server_.requests(), 2u);
 }
 
-asio::awaitable<void> resolve_into(CimdResolver* resolver, std::string id,
+asio::awaitable<void> resolve_into(CimdResolver* resolver,
+                                   std::string id,
                                    std::optional<Result<ClientMetadata>>* out) {
   *out = co_await resolver->resolve(std::move(id));
 }
@@ -703,8 +739,8 @@ TEST_F(CimdResolverTest, ConcurrentResolutionsAcrossThreadsShareOneFailure) {
   asio::io_context ioc;
   std::vector<std::optional<Result<ClientMetadata>>> results(20);
   for (auto& r : results) {
-    asio::co_spawn(asio::make_strand(ioc), resolve_into(&resolver, url("/down.json"), &r),
-                   asio::detached);
+    asio::co_spawn(
+        asio::make_strand(ioc), resolve_into(&resolver, url("/down.json"), &r), asio::detached);
   }
   std::thread second([&ioc] { ioc.run(); });
   ioc.run();
@@ -750,9 +786,12 @@ TEST_F(CimdResolverTest, CacheIsBoundedLeastRecentlyUsedFirst) {
 TEST_F(CimdResolverTest, InvalidUrlsNeverReachTheNetwork) {
   serve_good("/client.json");
   CimdResolver resolver(options());
-  for (const std::string& bad :
-       {url("/a/../client.json"), url("/%2e%2e/client.json"), url("/client.json?x=1"),
-        url("/client.json#f"), url("/"), url("/client.json").replace(0, 7, "ftp://")}) {
+  for (const std::string& bad : {url("/a/../client.json"),
+                                 url("/%2e%2e/client.json"),
+                                 url("/client.json?x=1"),
+                                 url("/client.json#f"),
+                                 url("/"),
+                                 url("/client.json").replace(0, 7, "ftp://")}) {
     auto m = resolve(resolver, bad);
     ASSERT_FALSE(m.ok()) << bad;
     EXPECT_EQ(m.error().code, ErrorCode::kInvalidArgument) << bad;
@@ -798,9 +837,8 @@ TEST_F(CimdResolverTest, WorksOverTlsWithAnExplicitCa) {
     std::fclose(f);
   }
   std::string self;
-  TestServer tls_server(
-      [&self](const Request&) { return make_reply(200, good_doc(self).dump()); },
-      http::testing::make_server_tls(cert));
+  TestServer tls_server([&self](const Request&) { return make_reply(200, good_doc(self).dump()); },
+                        http::testing::make_server_tls(cert));
   self = tls_server.url("/client.json", "localhost");
 
   CimdResolverOptions opt = options();

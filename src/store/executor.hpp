@@ -12,22 +12,24 @@
 // how many Argon2 verifications (19 MiB each) run at once when logins go through it.
 // The Executor must outlive every run() in flight; its destructor waits for queued work.
 
-#include "http/asio.hpp"  // first: fixes <utility> for Boost 1.74 coroutines under g++ 12
-
-#include <boost/asio/thread_pool.hpp>
-
 #include <cstddef>
 #include <optional>
 #include <type_traits>
 #include <utility>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "http/asio.hpp"  // the project's one way to Asio (it carries the g++ 12 <utility> fix)
 
 namespace mcpgate::store {
 
 class Executor {
  public:
   explicit Executor(std::size_t threads) : pool_(threads == 0 ? 1 : threads) {}
+
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
+
   ~Executor() { pool_.join(); }
 
   template <class F>

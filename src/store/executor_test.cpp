@@ -1,14 +1,13 @@
 #include "store/executor.hpp"
 
-#include <gtest/gtest.h>
+#include <atomic>
+#include <stdexcept>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
-
-#include <atomic>
-#include <stdexcept>
-#include <thread>
+#include <gtest/gtest.h>
 
 #include "core/result.hpp"
 

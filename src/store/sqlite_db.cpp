@@ -1,8 +1,8 @@
 #include "store/sqlite_db.hpp"
 
-#include <sqlite3.h>
-
 #include <climits>
+
+#include <sqlite3.h>
 
 namespace mcpgate::store::sqlite {
 
@@ -47,8 +47,8 @@ void Statement::bind_one(int index, std::string_view text) {
     bind_error_ = SQLITE_TOOBIG;
     return;
   }
-  const int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                                   SQLITE_TRANSIENT);
+  const int rc =
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) {
     bind_error_ = rc;
   }
@@ -62,8 +62,8 @@ void Statement::bind_one(int index, const Blob& blob) {
   // A zero-length blob must still be a BLOB, not NULL: give SQLite a non-null pointer.
   static const char kEmpty = 0;
   const char* data = blob.bytes.empty() ? &kEmpty : blob.bytes.data();
-  const int rc = sqlite3_bind_blob(stmt_, index, data, static_cast<int>(blob.bytes.size()),
-                                   SQLITE_TRANSIENT);
+  const int rc =
+      sqlite3_bind_blob(stmt_, index, data, static_cast<int>(blob.bytes.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) {
     bind_error_ = rc;
   }
@@ -111,13 +111,17 @@ Status Statement::run() {
   return {};
 }
 
-std::int64_t Statement::changes() const { return sqlite3_changes64(db_); }
+std::int64_t Statement::changes() const {
+  return sqlite3_changes64(db_);
+}
 
 bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::integer(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::optional<std::int64_t> Statement::optional_integer(int column) const {
   if (is_null(column)) {
@@ -132,7 +136,8 @@ std::string Statement::text(int column) const {
   if (data == nullptr || size <= 0) {
     return {};
   }
-  return {reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)};  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  return {reinterpret_cast<const char*>(data),
+          static_cast<std::size_t>(size)};  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
 }
 
 std::string Statement::blob(int column) const {
@@ -146,8 +151,8 @@ std::string Statement::blob(int column) const {
 
 Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& options) {
   sqlite3* db = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                    SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_URI;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+                    | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_URI;
   const int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     Error error = sqlite_error(db, rc, "open");
@@ -157,11 +162,11 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& op
   std::unique_ptr<Connection> conn(new Connection(db));
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   // Per-connection settings. journal_mode=WAL persists in the file; the others do not.
-  MCPGATE_TRY(conn->exec(
-      "PRAGMA foreign_keys = ON;"
-      "PRAGMA synchronous = NORMAL;"
-      "PRAGMA trusted_schema = OFF;"
-      "PRAGMA secure_delete = FAST;"));
+  MCPGATE_TRY(
+      conn->exec("PRAGMA foreign_keys = ON;"
+                 "PRAGMA synchronous = NORMAL;"
+                 "PRAGMA trusted_schema = OFF;"
+                 "PRAGMA secure_delete = FAST;"));
   if (options.read_only) {
     MCPGATE_TRY(conn->exec("PRAGMA query_only = ON;"));
   }
@@ -179,8 +184,8 @@ Result<Statement> Connection::prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    const int rc = sqlite3_prepare_v3(
+        db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) {
       return sqlite_error(db_, rc, "prepare");
     }

@@ -35,9 +35,11 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what);
 class Statement {
  public:
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+
   Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
     other.stmt_ = nullptr;
   }
+
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   Statement& operator=(Statement&&) = delete;
@@ -73,12 +75,20 @@ class Statement {
 
  private:
   void bind_one(int index, std::string_view text);
+
   void bind_one(int index, const std::string& text) { bind_one(index, std::string_view(text)); }
+
   void bind_one(int index, const char* text) { bind_one(index, std::string_view(text)); }
+
   void bind_one(int index, const Blob& blob);
   void bind_one(int index, std::int64_t value);
+
   void bind_one(int index, int value) { bind_one(index, static_cast<std::int64_t>(value)); }
-  void bind_one(int index, bool value) { bind_one(index, static_cast<std::int64_t>(value ? 1 : 0)); }
+
+  void bind_one(int index, bool value) {
+    bind_one(index, static_cast<std::int64_t>(value ? 1 : 0));
+  }
+
   void bind_one(int index, const std::optional<std::int64_t>& value);
   void bind_one(int index, Null);
 
@@ -109,11 +119,14 @@ class Connection {
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
+
   // Heterogeneous lookup: finding a statement does not copy its SQL text.
   struct SqlHash {
     using is_transparent = void;
+
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 };

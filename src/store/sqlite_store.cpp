@@ -1,14 +1,14 @@
 #include "store/sqlite_store.hpp"
 
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
 #include <vector>
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include "crypto/hash.hpp"
 #include "store/schema.hpp"
@@ -16,7 +16,9 @@
 
 namespace mcpgate::store {
 
-std::string hash_secret(std::string_view secret) { return crypto::sha256(secret); }
+std::string hash_secret(std::string_view secret) {
+  return crypto::sha256(secret);
+}
 
 const char* client_kind_name(ClientKind kind) {
   switch (kind) {
@@ -178,10 +180,12 @@ const std::string kSelectClient =
     sql({"SELECT ", kClientColumns, " FROM clients WHERE client_id = ?"});
 const std::string kSelectGrant = sql({"SELECT ", kGrantColumns, " FROM grants WHERE id = ?"});
 const std::string kSelectUserGrants =
-    sql({"SELECT ", kGrantColumns,
+    sql({"SELECT ",
+         kGrantColumns,
          " FROM grants WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id"});
 const std::string kSelectCodeForUpdate =
-    sql({"SELECT ", kCodeColumns,
+    sql({"SELECT ",
+         kCodeColumns,
          ", g.revoked_at, u.disabled, cl.disabled FROM authorization_codes c"
          " JOIN grants g ON g.id = c.grant_id"
          " JOIN users u ON u.id = g.user_id"
@@ -190,7 +194,8 @@ const std::string kSelectCodeForUpdate =
 const std::string kSelectRefresh =
     sql({"SELECT ", kRefreshColumns, " FROM refresh_tokens rt WHERE rt.token_hash = ?"});
 const std::string kSelectRefreshForUpdate =
-    sql({"SELECT ", kRefreshColumns,
+    sql({"SELECT ",
+         kRefreshColumns,
          ", g.revoked_at, u.disabled, c.disabled FROM refresh_tokens rt"
          " JOIN grants g ON g.id = rt.grant_id"
          " JOIN users u ON u.id = g.user_id"
@@ -286,18 +291,37 @@ Status insert_refresh(Connection& c, const RefreshToken& t) {
   MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kInsertRefresh));
   const std::optional<std::string> parent = nonempty(t.parent_hash);
   if (parent) {
-    s.bind(Blob{t.token_hash}, t.grant_id, Blob{*parent}, t.client_id, t.scope, t.resource,
-           t.created_at, t.expires_at, t.family_expires_at, t.used_at, t.revoked_at);
+    s.bind(Blob{t.token_hash},
+           t.grant_id,
+           Blob{*parent},
+           t.client_id,
+           t.scope,
+           t.resource,
+           t.created_at,
+           t.expires_at,
+           t.family_expires_at,
+           t.used_at,
+           t.revoked_at);
   } else {
-    s.bind(Blob{t.token_hash}, t.grant_id, Null{}, t.client_id, t.scope, t.resource,
-           t.created_at, t.expires_at, t.family_expires_at, t.used_at, t.revoked_at);
+    s.bind(Blob{t.token_hash},
+           t.grant_id,
+           Null{},
+           t.client_id,
+           t.scope,
+           t.resource,
+           t.created_at,
+           t.expires_at,
+           t.family_expires_at,
+           t.used_at,
+           t.revoked_at);
   }
   return s.run();
 }
 
 // Revokes one grant inside the caller's transaction; returns the revocation-list entries of
 // its unexpired access tokens.
-Result<std::vector<RevokedToken>> revoke_grant_in(Connection& c, std::string_view grant_id,
+Result<std::vector<RevokedToken>> revoke_grant_in(Connection& c,
+                                                  std::string_view grant_id,
                                                   Timestamp now) {
   {
     MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT 1 FROM grants WHERE id = ?"));
@@ -319,19 +343,19 @@ Result<std::vector<RevokedToken>> revoke_grant_in(Connection& c, std::string_vie
   }
   {
     // The WHERE clause also settles SQLite's INSERT ... SELECT ... ON CONFLICT parse.
-    MCPGATE_ASSIGN_OR_RETURN(
-        auto s, c.prepare("INSERT INTO revoked_tokens (jti, expires_at, revoked_at)"
-                          " SELECT jti, expires_at, ? FROM access_tokens"
-                          " WHERE grant_id = ? AND expires_at > ?"
-                          " ON CONFLICT (jti) DO NOTHING"));
+    MCPGATE_ASSIGN_OR_RETURN(auto s,
+                             c.prepare("INSERT INTO revoked_tokens (jti, expires_at, revoked_at)"
+                                       " SELECT jti, expires_at, ? FROM access_tokens"
+                                       " WHERE grant_id = ? AND expires_at > ?"
+                                       " ON CONFLICT (jti) DO NOTHING"));
     s.bind(now, grant_id, now);
     MCPGATE_TRY(s.run());
   }
   std::vector<RevokedToken> out;
-  MCPGATE_ASSIGN_OR_RETURN(
-      auto s, c.prepare("SELECT r.seq, r.jti, r.expires_at FROM revoked_tokens r"
-                        " JOIN access_tokens a ON a.jti = r.jti"
-                        " WHERE a.grant_id = ? AND a.expires_at > ? ORDER BY r.seq"));
+  MCPGATE_ASSIGN_OR_RETURN(auto s,
+                           c.prepare("SELECT r.seq, r.jti, r.expires_at FROM revoked_tokens r"
+                                     " JOIN access_tokens a ON a.jti = r.jti"
+                                     " WHERE a.grant_id = ? AND a.expires_at > ? ORDER BY r.seq"));
   s.bind(grant_id, now);
   while (true) {
     MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
@@ -343,7 +367,9 @@ Result<std::vector<RevokedToken>> revoke_grant_in(Connection& c, std::string_vie
   return out;
 }
 
-Result<std::vector<std::string>> select_ids(Connection& c, const char* query, std::string_view key) {
+Result<std::vector<std::string>> select_ids(Connection& c,
+                                            const char* query,
+                                            std::string_view key) {
   MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(query));
   s.bind(key);
   std::vector<std::string> ids;
@@ -362,7 +388,8 @@ Result<std::vector<RevokedToken>> revoke_grants_in(Connection& c,
   std::vector<RevokedToken> all;
   for (const auto& id : grant_ids) {
     MCPGATE_ASSIGN_OR_RETURN(auto some, revoke_grant_in(c, id, now));
-    all.insert(all.end(), std::make_move_iterator(some.begin()), std::make_move_iterator(some.end()));
+    all.insert(
+        all.end(), std::make_move_iterator(some.begin()), std::make_move_iterator(some.end()));
   }
   return all;
 }
@@ -371,7 +398,8 @@ Result<std::vector<RevokedToken>> revoke_grants_in(Connection& c,
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
+  SqliteStore(std::unique_ptr<Connection> writer,
+              std::vector<std::unique_ptr<Connection>> readers,
               crypto::AeadKey seal_key)
       : writer_(std::move(writer)), readers_(std::move(readers)), seal_key_(std::move(seal_key)) {
     for (auto& r : readers_) {
@@ -385,10 +413,15 @@ class SqliteStore final : public Store {
     }
     return write([&](Connection& c) -> Status {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("INSERT INTO users (id, username, username_key, password_hash,"
-                            " disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
-      s.bind(user.id, user.username, username_key(user.username), user.password_hash,
-             user.disabled, user.created_at);
+          auto s,
+          c.prepare("INSERT INTO users (id, username, username_key, password_hash,"
+                    " disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+      s.bind(user.id,
+             user.username,
+             username_key(user.username),
+             user.password_hash,
+             user.disabled,
+             user.created_at);
       return s.run();
     });
   }
@@ -430,14 +463,15 @@ class SqliteStore final : public Store {
       return invalid("client_id is required");
     }
     MCPGATE_ASSIGN_OR_RETURN(const auto secret, optional_hash(client.secret_hash, "secret_hash"));
-    MCPGATE_ASSIGN_OR_RETURN(const auto reg, optional_hash(client.registration_token_hash,
-                                                           "registration_token_hash"));
+    MCPGATE_ASSIGN_OR_RETURN(
+        const auto reg, optional_hash(client.registration_token_hash, "registration_token_hash"));
     MCPGATE_ASSIGN_OR_RETURN(const auto metadata, dump_json(client.metadata));
     return write([&](Connection& c) -> Status {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("INSERT INTO clients (client_id, kind, metadata, secret_hash,"
-                            " secret_expires_at, registration_token_hash, disabled, created_at)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+          auto s,
+          c.prepare("INSERT INTO clients (client_id, kind, metadata, secret_hash,"
+                    " secret_expires_at, registration_token_hash, disabled, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
       s.bind(client.client_id, client_kind_name(client.kind), metadata);
       bind_optional_blob(s, 4, secret);
       s.bind_at(5, client.secret_expires_at);
@@ -462,14 +496,15 @@ class SqliteStore final : public Store {
 
   Status update_client(const Client& client) override {
     MCPGATE_ASSIGN_OR_RETURN(const auto secret, optional_hash(client.secret_hash, "secret_hash"));
-    MCPGATE_ASSIGN_OR_RETURN(const auto reg, optional_hash(client.registration_token_hash,
-                                                           "registration_token_hash"));
+    MCPGATE_ASSIGN_OR_RETURN(
+        const auto reg, optional_hash(client.registration_token_hash, "registration_token_hash"));
     MCPGATE_ASSIGN_OR_RETURN(const auto metadata, dump_json(client.metadata));
     return write([&](Connection& c) -> Status {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("UPDATE clients SET metadata = ?, secret_hash = ?,"
-                            " secret_expires_at = ?, registration_token_hash = ?, disabled = ?"
-                            " WHERE client_id = ?"));
+          auto s,
+          c.prepare("UPDATE clients SET metadata = ?, secret_hash = ?,"
+                    " secret_expires_at = ?, registration_token_hash = ?, disabled = ?"
+                    " WHERE client_id = ?"));
       s.bind(metadata);
       bind_optional_blob(s, 2, secret);
       s.bind_at(3, client.secret_expires_at);
@@ -509,19 +544,21 @@ class SqliteStore final : public Store {
     });
   }
 
-  Status verify_client_secret(std::string_view client_id, std::string_view secret_hash,
+  Status verify_client_secret(std::string_view client_id,
+                              std::string_view secret_hash,
                               Timestamp now) override {
     return read([&](Connection& c) -> Status {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("SELECT secret_hash, secret_expires_at, disabled FROM clients"
-                            " WHERE client_id = ?"));
+          auto s,
+          c.prepare("SELECT secret_hash, secret_expires_at, disabled FROM clients"
+                    " WHERE client_id = ?"));
       s.bind(client_id);
       MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
       // Compare even when there is nothing to compare with, so every path does the same work.
       const std::string stored = row ? s.blob(0) : std::string(kHashBytes, '\0');
       const bool match = crypto::constant_time_equal(stored, secret_hash);
-      if (!row || s.is_null(0) || !match || s.integer(2) != 0 ||
-          (s.integer(1) != 0 && now >= s.integer(1))) {
+      if (!row || s.is_null(0) || !match || s.integer(2) != 0
+          || (s.integer(1) != 0 && now >= s.integer(1))) {
         return make_error(ErrorCode::kUnauthenticated, "store: client authentication failed");
       }
       return {};
@@ -531,9 +568,9 @@ class SqliteStore final : public Store {
   Status verify_registration_token(std::string_view client_id,
                                    std::string_view token_hash) override {
     return read([&](Connection& c) -> Status {
-      MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("SELECT registration_token_hash, disabled FROM clients"
-                            " WHERE client_id = ?"));
+      MCPGATE_ASSIGN_OR_RETURN(auto s,
+                               c.prepare("SELECT registration_token_hash, disabled FROM clients"
+                                         " WHERE client_id = ?"));
       s.bind(client_id);
       MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
       const std::string stored = row ? s.blob(0) : std::string(kHashBytes, '\0');
@@ -548,18 +585,24 @@ class SqliteStore final : public Store {
 
   Status create_authorization_code(const Grant& grant, const AuthorizationCode& code) override {
     MCPGATE_TRY(check_hash(code.code_hash, "code_hash"));
-    if (grant.id.empty() || code.grant_id != grant.id || code.user_id != grant.user_id ||
-        code.client_id != grant.client_id) {
+    if (grant.id.empty() || code.grant_id != grant.id || code.user_id != grant.user_id
+        || code.client_id != grant.client_id) {
       return invalid("code must belong to the grant (grant_id, user_id, client_id)");
     }
     MCPGATE_ASSIGN_OR_RETURN(const auto extra, dump_json(code.extra));
     return write([&](Connection& c) -> Status {
       {
         MCPGATE_ASSIGN_OR_RETURN(
-            auto s, c.prepare("INSERT INTO grants (id, user_id, client_id, scope, resource,"
-                              " created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-        s.bind(grant.id, grant.user_id, grant.client_id, grant.scope, grant.resource,
-               grant.created_at, grant.revoked_at);
+            auto s,
+            c.prepare("INSERT INTO grants (id, user_id, client_id, scope, resource,"
+                      " created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+        s.bind(grant.id,
+               grant.user_id,
+               grant.client_id,
+               grant.scope,
+               grant.resource,
+               grant.created_at,
+               grant.revoked_at);
         MCPGATE_TRY(s.run());
       }
       MCPGATE_ASSIGN_OR_RETURN(
@@ -568,9 +611,19 @@ class SqliteStore final : public Store {
                     " redirect_uri, code_challenge, code_challenge_method, scope, resource, extra,"
                     " created_at, expires_at, consumed_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-      s.bind(Blob{code.code_hash}, code.grant_id, code.client_id, code.user_id, code.redirect_uri,
-             code.code_challenge, code.code_challenge_method, code.scope, code.resource, extra,
-             code.created_at, code.expires_at, code.consumed_at);
+      s.bind(Blob{code.code_hash},
+             code.grant_id,
+             code.client_id,
+             code.user_id,
+             code.redirect_uri,
+             code.code_challenge,
+             code.code_challenge_method,
+             code.scope,
+             code.resource,
+             extra,
+             code.created_at,
+             code.expires_at,
+             code.consumed_at);
       return s.run();
     });
   }
@@ -602,9 +655,9 @@ class SqliteStore final : public Store {
       } else {
         // The conditional UPDATE is the real guard: with PostgreSQL at READ COMMITTED two
         // transactions can both read "unconsumed" above, but only one UPDATE matches.
-        MCPGATE_ASSIGN_OR_RETURN(
-            auto s, c.prepare("UPDATE authorization_codes SET consumed_at = ?"
-                              " WHERE code_hash = ? AND consumed_at IS NULL"));
+        MCPGATE_ASSIGN_OR_RETURN(auto s,
+                                 c.prepare("UPDATE authorization_codes SET consumed_at = ?"
+                                           " WHERE code_hash = ? AND consumed_at IS NULL"));
         s.bind(now, Blob{code_hash});
         MCPGATE_TRY(s.run());
         if (s.changes() == 1) {
@@ -726,8 +779,9 @@ class SqliteStore final : public Store {
       }
       {
         MCPGATE_ASSIGN_OR_RETURN(
-            auto s, c.prepare("UPDATE refresh_tokens SET used_at = ?"
-                              " WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL"));
+            auto s,
+            c.prepare("UPDATE refresh_tokens SET used_at = ?"
+                      " WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL"));
         s.bind(request.now, Blob{request.old_hash});
         MCPGATE_TRY(s.run());
         if (s.changes() != 1) {
@@ -772,8 +826,9 @@ class SqliteStore final : public Store {
         return false;
       }
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("INSERT INTO access_tokens (jti, grant_id, client_id, issued_at,"
-                            " expires_at) VALUES (?, ?, ?, ?, ?)"));
+          auto s,
+          c.prepare("INSERT INTO access_tokens (jti, grant_id, client_id, issued_at,"
+                    " expires_at) VALUES (?, ?, ?, ?, ?)"));
       s.bind(token.jti, token.grant_id, token.client_id, token.issued_at, token.expires_at);
       MCPGATE_TRY(s.run());
       return true;
@@ -811,8 +866,9 @@ class SqliteStore final : public Store {
     const auto capped = static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000000));
     return read([&](Connection& c) -> Result<std::vector<RevokedToken>> {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("SELECT seq, jti, expires_at FROM revoked_tokens WHERE seq > ?"
-                            " ORDER BY seq LIMIT ?"));
+          auto s,
+          c.prepare("SELECT seq, jti, expires_at FROM revoked_tokens WHERE seq > ?"
+                    " ORDER BY seq LIMIT ?"));
       s.bind(after_seq, capped);
       std::vector<RevokedToken> out;
       while (true) {
@@ -828,13 +884,18 @@ class SqliteStore final : public Store {
   Status put_consent(const Consent& consent) override {
     return write([&](Connection& c) -> Status {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("INSERT INTO consents (user_id, client_id, scope, resource,"
-                            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
-                            " ON CONFLICT (user_id, client_id) DO UPDATE SET"
-                            " scope = excluded.scope, resource = excluded.resource,"
-                            " updated_at = excluded.updated_at"));
-      s.bind(consent.user_id, consent.client_id, consent.scope, consent.resource,
-             consent.created_at, consent.updated_at);
+          auto s,
+          c.prepare("INSERT INTO consents (user_id, client_id, scope, resource,"
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (user_id, client_id) DO UPDATE SET"
+                    " scope = excluded.scope, resource = excluded.resource,"
+                    " updated_at = excluded.updated_at"));
+      s.bind(consent.user_id,
+             consent.client_id,
+             consent.scope,
+             consent.resource,
+             consent.created_at,
+             consent.updated_at);
       return s.run();
     });
   }
@@ -842,8 +903,9 @@ class SqliteStore final : public Store {
   Result<Consent> find_consent(std::string_view user_id, std::string_view client_id) override {
     return read([&](Connection& c) -> Result<Consent> {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("SELECT user_id, client_id, scope, resource, created_at, updated_at"
-                            " FROM consents WHERE user_id = ? AND client_id = ?"));
+          auto s,
+          c.prepare("SELECT user_id, client_id, scope, resource, created_at, updated_at"
+                    " FROM consents WHERE user_id = ? AND client_id = ?"));
       s.bind(user_id, client_id);
       MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
       if (!row) {
@@ -854,8 +916,8 @@ class SqliteStore final : public Store {
   }
 
   Status delete_consent(std::string_view user_id, std::string_view client_id) override {
-    return update_one("DELETE FROM consents WHERE user_id = ? AND client_id = ?", "consent",
-                      user_id, client_id);
+    return update_one(
+        "DELETE FROM consents WHERE user_id = ? AND client_id = ?", "consent", user_id, client_id);
   }
 
   Status add_signing_key(const SigningKeyRecord& key) override {
@@ -863,14 +925,22 @@ class SqliteStore final : public Store {
       return invalid("signing key needs kid, alg and private key");
     }
     MCPGATE_ASSIGN_OR_RETURN(const auto jwk, dump_json(key.public_jwk));
-    MCPGATE_ASSIGN_OR_RETURN(const auto sealed, seal_key_.seal(key.private_pem, signing_key_aad(key.kid)));
+    MCPGATE_ASSIGN_OR_RETURN(const auto sealed,
+                             seal_key_.seal(key.private_pem, signing_key_aad(key.kid)));
     return write([&](Connection& c) -> Status {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("INSERT INTO signing_keys (kid, alg, private_key_sealed, public_jwk,"
-                            " state, created_at, activated_at, retired_at)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-      s.bind(key.kid, key.alg, Blob{sealed}, jwk, key_state_name(key.state), key.created_at,
-             key.activated_at, key.retired_at);
+          auto s,
+          c.prepare("INSERT INTO signing_keys (kid, alg, private_key_sealed, public_jwk,"
+                    " state, created_at, activated_at, retired_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+      s.bind(key.kid,
+             key.alg,
+             Blob{sealed},
+             jwk,
+             key_state_name(key.state),
+             key.created_at,
+             key.activated_at,
+             key.retired_at);
       return s.run();
     });
   }
@@ -878,8 +948,9 @@ class SqliteStore final : public Store {
   Result<std::vector<SigningKeyRecord>> list_signing_keys() override {
     return read([&](Connection& c) -> Result<std::vector<SigningKeyRecord>> {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("SELECT kid, alg, private_key_sealed, public_jwk, state, created_at,"
-                            " activated_at, retired_at FROM signing_keys ORDER BY created_at, kid"));
+          auto s,
+          c.prepare("SELECT kid, alg, private_key_sealed, public_jwk, state, created_at,"
+                    " activated_at, retired_at FROM signing_keys ORDER BY created_at, kid"));
       std::vector<SigningKeyRecord> out;
       while (true) {
         MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
@@ -891,8 +962,8 @@ class SqliteStore final : public Store {
         k.alg = s.text(1);
         auto pem = seal_key_.open(s.blob(2), signing_key_aad(k.kid));
         if (!pem) {
-          return precondition("signing key " + k.kid +
-                              " does not open with this master key: " + pem.error().message);
+          return precondition("signing key " + k.kid
+                              + " does not open with this master key: " + pem.error().message);
         }
         k.private_pem = std::move(pem).value();
         MCPGATE_ASSIGN_OR_RETURN(k.public_jwk, parse_stored_json(s.text(3), "signing key"));
@@ -920,8 +991,9 @@ class SqliteStore final : public Store {
       }
       {
         MCPGATE_ASSIGN_OR_RETURN(
-            auto s, c.prepare("UPDATE signing_keys SET state = 'retired', retired_at = ?"
-                              " WHERE state = 'active'"));
+            auto s,
+            c.prepare("UPDATE signing_keys SET state = 'retired', retired_at = ?"
+                      " WHERE state = 'active'"));
         s.bind(now);
         MCPGATE_TRY(s.run());
       }
@@ -958,10 +1030,11 @@ class SqliteStore final : public Store {
     }
     return write([&](Connection& c) -> Status {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("INSERT INTO cimd_documents (url, document, fetched_at, expires_at)"
-                            " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
-                            " document = excluded.document, fetched_at = excluded.fetched_at,"
-                            " expires_at = excluded.expires_at"));
+          auto s,
+          c.prepare("INSERT INTO cimd_documents (url, document, fetched_at, expires_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+                    " document = excluded.document, fetched_at = excluded.fetched_at,"
+                    " expires_at = excluded.expires_at"));
       s.bind(document.url, document.document, document.fetched_at, document.expires_at);
       return s.run();
     });
@@ -970,8 +1043,9 @@ class SqliteStore final : public Store {
   Result<CimdDocument> find_cimd_document(std::string_view url) override {
     return read([&](Connection& c) -> Result<CimdDocument> {
       MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("SELECT url, document, fetched_at, expires_at FROM cimd_documents"
-                            " WHERE url = ?"));
+          auto s,
+          c.prepare("SELECT url, document, fetched_at, expires_at FROM cimd_documents"
+                    " WHERE url = ?"));
       s.bind(url);
       MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
       if (!row) {
@@ -991,17 +1065,23 @@ class SqliteStore final : public Store {
         counter = s.changes();
         return {};
       };
-      MCPGATE_TRY(run("DELETE FROM authorization_codes WHERE expires_at < ?", counts.codes,
+      MCPGATE_TRY(run("DELETE FROM authorization_codes WHERE expires_at < ?",
+                      counts.codes,
                       now - kCodeRetention));
-      MCPGATE_TRY(run("DELETE FROM refresh_tokens WHERE family_expires_at <= ?"
-                      " OR (used_at IS NULL AND expires_at <= ?)",
-                      counts.refresh_tokens, now, now));
-      MCPGATE_TRY(run("DELETE FROM access_tokens WHERE expires_at <= ?", counts.access_tokens, now));
+      MCPGATE_TRY(
+          run("DELETE FROM refresh_tokens WHERE family_expires_at <= ?"
+              " OR (used_at IS NULL AND expires_at <= ?)",
+              counts.refresh_tokens,
+              now,
+              now));
+      MCPGATE_TRY(
+          run("DELETE FROM access_tokens WHERE expires_at <= ?", counts.access_tokens, now));
       MCPGATE_TRY(run("DELETE FROM revoked_tokens WHERE expires_at <= ?", counts.revocations, now));
       MCPGATE_TRY(run("DELETE FROM grants WHERE revoked_at IS NOT NULL AND revoked_at < ?",
-                      counts.grants, now - kRevokedGrantRetention));
-      MCPGATE_TRY(run("DELETE FROM cimd_documents WHERE expires_at <= ?", counts.cimd_documents,
-                      now));
+                      counts.grants,
+                      now - kRevokedGrantRetention));
+      MCPGATE_TRY(
+          run("DELETE FROM cimd_documents WHERE expires_at <= ?", counts.cimd_documents, now));
       return counts;
     });
   }
@@ -1028,10 +1108,11 @@ class SqliteStore final : public Store {
     }
   }
 
-  static Status check_grant_live(Connection& c, std::string_view grant_id,
+  static Status check_grant_live(Connection& c,
+                                 std::string_view grant_id,
                                  std::string_view client_id) {
-    MCPGATE_ASSIGN_OR_RETURN(
-        auto s, c.prepare("SELECT revoked_at, client_id FROM grants WHERE id = ?"));
+    MCPGATE_ASSIGN_OR_RETURN(auto s,
+                             c.prepare("SELECT revoked_at, client_id FROM grants WHERE id = ?"));
     s.bind(grant_id);
     MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
     if (!row) {
@@ -1055,15 +1136,18 @@ class SqliteStore final : public Store {
     if (auto begun = c.exec("BEGIN IMMEDIATE"); !begun) {
       return begun.error();
     }
+
     struct Rollback {
       Connection& c;
       bool armed = true;
+
       ~Rollback() {
         if (armed) {
           c.exec("ROLLBACK").ignore_error();
         }
       }
     } rollback{c};
+
     auto result = f(c);
     if (result) {
       if (auto committed = c.exec("COMMIT"); !committed) {
@@ -1088,9 +1172,11 @@ class SqliteStore final : public Store {
       conn = free_readers_.back();
       free_readers_.pop_back();
     }
+
     struct Release {
       SqliteStore& store;
       Connection* conn;
+
       ~Release() {
         {
           std::lock_guard lock(store.readers_mutex_);
@@ -1099,6 +1185,7 @@ class SqliteStore final : public Store {
         store.readers_cv_.notify_one();
       }
     } release{*this, conn};
+
     return f(*conn);
   }
 
@@ -1141,18 +1228,18 @@ Status migrate(Connection& c) {
     }
     const auto all = migrations(Dialect::kSqlite);
     if (!all.empty() && current > all.back().version) {
-      return precondition("database schema version " + std::to_string(current) +
-                          " is newer than this binary knows (" +
-                          std::to_string(all.back().version) + ")");
+      return precondition("database schema version " + std::to_string(current)
+                          + " is newer than this binary knows ("
+                          + std::to_string(all.back().version) + ")");
     }
     for (const auto& m : all) {
       if (m.version <= current) {
         continue;
       }
       MCPGATE_TRY(c.exec(m.sql.c_str()));
-      MCPGATE_ASSIGN_OR_RETURN(
-          auto s, c.prepare("INSERT INTO schema_migrations (version, name, applied_at)"
-                            " VALUES (?, ?, ?)"));
+      MCPGATE_ASSIGN_OR_RETURN(auto s,
+                               c.prepare("INSERT INTO schema_migrations (version, name, applied_at)"
+                                         " VALUES (?, ?, ?)"));
       s.bind(m.version, m.name, static_cast<std::int64_t>(std::time(nullptr)));
       MCPGATE_TRY(s.run());
     }
@@ -1202,8 +1289,12 @@ bool has_master_key_fingerprint(const std::filesystem::path& path) {
   bool found = false;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM store_meta WHERE name = 'master_key_fingerprint'",
-                           -1, &stmt, nullptr) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM store_meta WHERE name = 'master_key_fingerprint'",
+                           -1,
+                           &stmt,
+                           nullptr)
+        == SQLITE_OK) {
       found = sqlite3_step(stmt) == SQLITE_ROW;
     }
     sqlite3_finalize(stmt);
@@ -1241,8 +1332,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options,
       readers.push_back(std::move(reader));
     }
   }
-  return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(readers),
-                                                master_key.aead_key(kSigningKeyPurpose)));
+  return std::unique_ptr<Store>(new SqliteStore(
+      std::move(writer), std::move(readers), master_key.aead_key(kSigningKeyPurpose)));
 }
 
 Result<std::unique_ptr<Store>> open_sqlite_data_dir(const std::filesystem::path& data_dir,
@@ -1260,7 +1351,8 @@ Result<std::unique_ptr<Store>> open_sqlite_data_dir(const std::filesystem::path&
   const std::filesystem::path key_file = data_dir / "master.key";
   const bool initialised = has_master_key_fingerprint(db);
   auto key = crypto::MasterKey::load(
-      key_file, initialised ? crypto::MasterKey::Create::kNever : crypto::MasterKey::Create::kIfMissing);
+      key_file,
+      initialised ? crypto::MasterKey::Create::kNever : crypto::MasterKey::Create::kIfMissing);
   if (!key) {
     if (key.error().code == ErrorCode::kNotFound) {
       return precondition(key_file.string() + " is missing but " + db.string() +

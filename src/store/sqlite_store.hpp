@@ -27,8 +27,8 @@
 namespace mcpgate::store {
 
 struct SqliteOptions {
-  std::string path;          // a file, or ":memory:"
-  std::size_t readers = 4;   // reader connections (ignored for ":memory:")
+  std::string path;         // a file, or ":memory:"
+  std::size_t readers = 4;  // reader connections (ignored for ":memory:")
   int busy_timeout_ms = 5000;
 };
 

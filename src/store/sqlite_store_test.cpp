@@ -1,15 +1,15 @@
 #include "store/sqlite_store.hpp"
 
-#include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <sys/stat.h>
-
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "crypto/jwk.hpp"
 #include "crypto/random.hpp"
@@ -42,6 +42,7 @@ class ScratchCleanup : public ::testing::Environment {
     fs::remove_all(scratch_dir(), ec);
   }
 };
+
 const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
 
 crypto::MasterKey test_master_key() {
@@ -54,17 +55,26 @@ std::unique_ptr<Store> open_or_die(const SqliteOptions& options, const crypto::M
   return store.ok() ? std::move(store).value() : nullptr;
 }
 
-std::string fresh_path() { return (scratch_dir() / (crypto::random_id() + ".db")).string(); }
+std::string fresh_path() {
+  return (scratch_dir() / (crypto::random_id() + ".db")).string();
+}
 
 INSTANTIATE_TEST_SUITE_P(
-    Sqlite, StoreSuite,
+    Sqlite,
+    StoreSuite,
     ::testing::Values(
         StoreFactory{"Memory",
-                     [] { return open_or_die(SqliteOptions{":memory:", 0, 5000}, test_master_key()); }},
+                     [] {
+                       return open_or_die(SqliteOptions{":memory:", 0, 5000}, test_master_key());
+                     }},
         StoreFactory{"File",
-                     [] { return open_or_die(SqliteOptions{fresh_path(), 4, 5000}, test_master_key()); }},
+                     [] {
+                       return open_or_die(SqliteOptions{fresh_path(), 4, 5000}, test_master_key());
+                     }},
         StoreFactory{"FileNoReaders",
-                     [] { return open_or_die(SqliteOptions{fresh_path(), 0, 5000}, test_master_key()); }}),
+                     [] {
+                       return open_or_die(SqliteOptions{fresh_path(), 0, 5000}, test_master_key());
+                     }}),
     testing::store_factory_name);
 
 std::string read_file(const fs::path& path) {
@@ -139,7 +149,9 @@ TEST(SqliteStoreTest, DatabaseFilesHoldNoSecretInClear) {
 TEST(SqliteStoreTest, DatabaseFileIsPrivate) {
   const std::string path = fresh_path();
   ASSERT_NE(open_or_die(SqliteOptions{path, 1, 5000}, test_master_key()), nullptr);
+
   struct stat st {};
+
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);
 }
@@ -159,17 +171,18 @@ TEST(SqliteStoreTest, MigrationsAreIdempotentAndDataPersists) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(version) FROM schema_migrations", -1,
-                               &stmt, nullptr),
+  ASSERT_EQ(sqlite3_prepare_v2(
+                db, "SELECT COUNT(*), MAX(version) FROM schema_migrations", -1, &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(stmt, 0), static_cast<int>(migrations(Dialect::kSqlite).size()));
   EXPECT_EQ(sqlite3_column_int(stmt, 1), migrations(Dialect::kSqlite).back().version);
   sqlite3_finalize(stmt);
   // A schema from a newer binary is refused.
-  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (999, 'future', 0)", nullptr,
-                         nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(
+          db, "INSERT INTO schema_migrations VALUES (999, 'future', 0)", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   const auto newer = open_sqlite_store(SqliteOptions{path, 1, 5000}, key);
   ASSERT_FALSE(newer.ok());
@@ -204,7 +217,8 @@ TEST(SqliteStoreTest, SealedKeyRowMovedToAnotherKidDoesNotOpen) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const std::string swap =
       "UPDATE signing_keys SET private_key_sealed = (SELECT private_key_sealed FROM signing_keys"
-      " WHERE kid = '" + a.kid() + "') WHERE kid = '" + b.kid() + "'";
+      " WHERE kid = '"
+      + a.kid() + "') WHERE kid = '" + b.kid() + "'";
   ASSERT_EQ(sqlite3_exec(db, swap.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   const auto listed = store->list_signing_keys();
@@ -218,7 +232,9 @@ TEST(SqliteStoreTest, DataDirCreatesTheKeyOnceAndRefusesToStartWithoutIt) {
     auto store = open_sqlite_data_dir(dir);
     ASSERT_TRUE(store.ok()) << store.error().message;
   }
+
   struct stat st {};
+
   ASSERT_EQ(::stat((dir / "master.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);
   EXPECT_EQ(st.st_size, 32);

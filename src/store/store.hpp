@@ -73,7 +73,8 @@ class Store {
   // kUnauthenticated unless the client exists, is enabled, has a secret that has not expired,
   // and its hash equals `secret_hash` (compared in constant time). Unknown clients are also
   // kUnauthenticated so the caller cannot tell them apart by the code.
-  virtual Status verify_client_secret(std::string_view client_id, std::string_view secret_hash,
+  virtual Status verify_client_secret(std::string_view client_id,
+                                      std::string_view secret_hash,
                                       Timestamp now) = 0;
   // The same for the RFC 7592 registration access token.
   virtual Status verify_registration_token(std::string_view client_id,

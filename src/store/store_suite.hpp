@@ -11,11 +11,11 @@
 // TEST_P bodies live in store_suite_test.cpp, which is compiled into the module's test binary
 // once; this header only declares the fixture and its helpers.
 
-#include <gtest/gtest.h>
-
 #include <functional>
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "crypto/random.hpp"
 #include "store/store.hpp"
@@ -130,8 +130,10 @@ class StoreSuite : public ::testing::TestWithParam<StoreFactory> {
     return a.jti;
   }
 
-  RotateRequest rotate_request(const std::string& old_token, const std::string& client_id,
-                               const std::string& new_token, Timestamp now = kNow + 10) {
+  RotateRequest rotate_request(const std::string& old_token,
+                               const std::string& client_id,
+                               const std::string& new_token,
+                               Timestamp now = kNow + 10) {
     RotateRequest r;
     r.old_hash = hash_secret(old_token);
     r.client_id = client_id;

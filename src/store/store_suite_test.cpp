@@ -1,6 +1,8 @@
 // The Store conformance suite: every backend must pass all of it (see store_suite.hpp).
 // Tests named attacks_NNN cover the row of the same number in docs/ATTACKS.md.
 
+#include "store/store_suite.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <set>
@@ -9,7 +11,6 @@
 
 #include "crypto/hash.hpp"
 #include "crypto/jwk.hpp"
-#include "store/store_suite.hpp"
 
 namespace mcpgate::store::testing {
 namespace {
@@ -158,7 +159,8 @@ TEST_P(StoreSuite, attacks_021_client_secret_verification) {
             ErrorCode::kUnauthenticated);
   // Another client's secret.
   EXPECT_FALSE(store().verify_client_secret(c.client_id, hash_secret("other-secret"), kNow).ok());
-  EXPECT_FALSE(store().verify_client_secret(other.client_id, hash_secret("right-secret"), kNow).ok());
+  EXPECT_FALSE(
+      store().verify_client_secret(other.client_id, hash_secret("right-secret"), kNow).ok());
   // Unknown client, public client, garbage hash: all the same answer.
   EXPECT_EQ(store().verify_client_secret("nobody", hash_secret("x"), kNow).error().code,
             ErrorCode::kUnauthenticated);
@@ -170,7 +172,8 @@ TEST_P(StoreSuite, attacks_021_client_secret_verification) {
   expiring.secret_expires_at = kNow + 100;
   ASSERT_TRUE(store().update_client(expiring).ok());
   EXPECT_TRUE(store().verify_client_secret(c.client_id, hash_secret("right-secret"), kNow).ok());
-  EXPECT_FALSE(store().verify_client_secret(c.client_id, hash_secret("right-secret"), kNow + 100).ok());
+  EXPECT_FALSE(
+      store().verify_client_secret(c.client_id, hash_secret("right-secret"), kNow + 100).ok());
 
   expiring.secret_expires_at = 0;
   expiring.disabled = true;
@@ -508,8 +511,8 @@ TEST_P(StoreSuite, attacks_030_refresh_token_of_another_client) {
   const Client thief = add_client();
   const IssuedCode issued = issue_code(u, c);
   const std::string token = add_refresh(issued.grant);
-  const auto r = store().rotate_refresh_token(
-      rotate_request(token, thief.client_id, crypto::random_token()));
+  const auto r =
+      store().rotate_refresh_token(rotate_request(token, thief.client_id, crypto::random_token()));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kPermissionDenied);
   // Nothing changed: the rightful client still rotates.
@@ -639,7 +642,8 @@ TEST_P(StoreSuite, ConsentsUpsertFindAndDelete) {
   const User u = add_user();
   const Client c = add_client();
   ASSERT_TRUE(store().put_consent(Consent{u.id, c.client_id, "a", "r1", kNow, kNow}).ok());
-  ASSERT_TRUE(store().put_consent(Consent{u.id, c.client_id, "a b", "r1 r2", kNow + 5, kNow + 5}).ok());
+  ASSERT_TRUE(
+      store().put_consent(Consent{u.id, c.client_id, "a b", "r1 r2", kNow + 5, kNow + 5}).ok());
   const Consent got = store().find_consent(u.id, c.client_id).value();
   EXPECT_EQ(got.scope, "a b");
   EXPECT_EQ(got.resource, "r1 r2");
@@ -709,8 +713,11 @@ TEST_P(StoreSuite, attacks_038_signing_key_rotation_with_overlap) {
 
 TEST_P(StoreSuite, CimdDocumentsUpsertAndFind) {
   const std::string url = "https://app.example/client.json";
-  ASSERT_TRUE(store().put_cimd_document(CimdDocument{url, R"({"client_id":"x"})", kNow, kNow + 60}).ok());
-  ASSERT_TRUE(store().put_cimd_document(CimdDocument{url, R"({"client_id":"y"})", kNow + 1, kNow + 61}).ok());
+  ASSERT_TRUE(
+      store().put_cimd_document(CimdDocument{url, R"({"client_id":"x"})", kNow, kNow + 60}).ok());
+  ASSERT_TRUE(store()
+                  .put_cimd_document(CimdDocument{url, R"({"client_id":"y"})", kNow + 1, kNow + 61})
+                  .ok());
   const CimdDocument got = store().find_cimd_document(url).value();
   EXPECT_EQ(got.document, R"({"client_id":"y"})");
   EXPECT_EQ(got.fetched_at, kNow + 1);

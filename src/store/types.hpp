@@ -98,8 +98,8 @@ struct RefreshToken {
   std::string scope;
   std::string resource;
   Timestamp created_at = 0;
-  Timestamp expires_at = 0;         // this token's own (inactivity) expiry
-  Timestamp family_expires_at = 0;  // absolute end of the family; rotation never extends it
+  Timestamp expires_at = 0;             // this token's own (inactivity) expiry
+  Timestamp family_expires_at = 0;      // absolute end of the family; rotation never extends it
   std::optional<Timestamp> used_at;     // set when rotated
   std::optional<Timestamp> revoked_at;  // set when the family was revoked
 };
@@ -121,8 +121,8 @@ enum class RotateOutcome {
 
 struct Rotation {
   RotateOutcome outcome = RotateOutcome::kExpired;
-  RefreshToken presented;               // the stored record of the presented token
-  std::optional<RefreshToken> issued;   // only with kRotated
+  RefreshToken presented;              // the stored record of the presented token
+  std::optional<RefreshToken> issued;  // only with kRotated
 };
 
 // A JWT access token we issued, so revoking its grant can revoke it.

@@ -69,8 +69,8 @@ void put_chunk(std::string& png, const char* type, const std::string& data) {
 std::string make_png() {
   std::string png("\x89PNG\r\n\x1a\n", 8);
   std::string ihdr;
-  put_be32(ihdr, 1);  // width
-  put_be32(ihdr, 1);  // height
+  put_be32(ihdr, 1);             // width
+  put_be32(ihdr, 1);             // height
   ihdr += static_cast<char>(8);  // bit depth
   ihdr += static_cast<char>(6);  // colour type RGBA
   ihdr += std::string(3, '\0');  // compression, filter, interlace

@@ -12,7 +12,8 @@ using mcp::ToolContext;
 using Vars = std::map<std::string, std::string>;
 
 Json text_contents(const std::string& uri, const char* mime, std::string text) {
-  return Json{{"contents", Json::array({Json{{"uri", uri}, {"mimeType", mime}, {"text", std::move(text)}}})}};
+  return Json{{"contents",
+               Json::array({Json{{"uri", uri}, {"mimeType", mime}, {"text", std::move(text)}}})}};
 }
 
 asio::awaitable<Result<Json>> read_static_text(std::string uri, Vars, ToolContext&) {
@@ -20,13 +21,17 @@ asio::awaitable<Result<Json>> read_static_text(std::string uri, Vars, ToolContex
 }
 
 asio::awaitable<Result<Json>> read_static_binary(std::string uri, Vars, ToolContext&) {
-  co_return Json{{"contents", Json::array({Json{{"uri", uri}, {"mimeType", "image/png"}, {"blob", png_base64()}}})}};
+  co_return Json{
+      {"contents",
+       Json::array({Json{{"uri", uri}, {"mimeType", "image/png"}, {"blob", png_base64()}}})}};
 }
 
 asio::awaitable<Result<Json>> read_template(std::string uri, Vars vars, ToolContext&) {
   const std::string id = vars["id"];
-  co_return text_contents(uri, "application/json",
-                          mcp::dump_json(Json{{"id", id}, {"templateTest", true}, {"data", "Data for ID: " + id}}));
+  co_return text_contents(
+      uri,
+      "application/json",
+      mcp::dump_json(Json{{"id", id}, {"templateTest", true}, {"data", "Data for ID: " + id}}));
 }
 
 asio::awaitable<Result<Json>> read_watched(std::string uri, Vars, ToolContext&) {
@@ -42,22 +47,26 @@ asio::awaitable<Result<Json>> simple_prompt(Json, ToolContext&) {
 }
 
 asio::awaitable<Result<Json>> prompt_with_arguments(Json args, ToolContext&) {
-  co_return Json{{"messages", Json::array({user_text("Prompt with arguments: arg1='" + args.value("arg1", "") +
-                                                     "', arg2='" + args.value("arg2", "") + "'")})}};
+  co_return Json{{"messages",
+                  Json::array({user_text("Prompt with arguments: arg1='" + args.value("arg1", "")
+                                         + "', arg2='" + args.value("arg2", "") + "'")})}};
 }
 
 asio::awaitable<Result<Json>> prompt_with_embedded_resource(Json args, ToolContext&) {
   Json resource{{"uri", args.value("resourceUri", "")},
                 {"mimeType", "text/plain"},
                 {"text", "Embedded resource content for testing."}};
-  co_return Json{{"messages", Json::array({Json{{"role", "user"}, {"content", {{"type", "resource"}, {"resource", resource}}}},
-                                           user_text("Please process the embedded resource above.")})}};
+  co_return Json{{"messages",
+                  Json::array({Json{{"role", "user"},
+                                    {"content", {{"type", "resource"}, {"resource", resource}}}},
+                               user_text("Please process the embedded resource above.")})}};
 }
 
 asio::awaitable<Result<Json>> prompt_with_image(Json, ToolContext&) {
   Json image{{"type", "image"}, {"data", png_base64()}, {"mimeType", "image/png"}};
-  co_return Json{{"messages", Json::array({Json{{"role", "user"}, {"content", image}},
-                                           user_text("Please analyze the image above.")})}};
+  co_return Json{{"messages",
+                  Json::array({Json{{"role", "user"}, {"content", image}},
+                               user_text("Please analyze the image above.")})}};
 }
 
 Json argument(const char* name, const char* description) {
@@ -104,7 +113,8 @@ void register_resources_and_prompts(mcp::Registry& registry) {
             {"mimeType", "application/json"}},
        read_template,
        [](const std::string& arg, const std::string& value, const Json&) {
-         return arg == "id" ? complete_from({"1", "2", "3", "123"}, value) : std::vector<std::string>{};
+         return arg == "id" ? complete_from({"1", "2", "3", "123"}, value)
+                            : std::vector<std::string>{};
        }});
 
   registry.add_prompt({Json{{"name", "test_simple_prompt"},
@@ -115,18 +125,20 @@ void register_resources_and_prompts(mcp::Registry& registry) {
   registry.add_prompt({Json{{"name", "test_prompt_with_arguments"},
                             {"title", "Prompt With Arguments"},
                             {"description", "A prompt with required arguments"},
-                            {"arguments", Json::array({argument("arg1", "First test argument"),
-                                                       argument("arg2", "Second test argument")})}},
+                            {"arguments",
+                             Json::array({argument("arg1", "First test argument"),
+                                          argument("arg2", "Second test argument")})}},
                        prompt_with_arguments,
                        [](const std::string&, const std::string& value, const Json&) {
                          return complete_from({"test", "testing", "test-value", "example"}, value);
                        }});
-  registry.add_prompt({Json{{"name", "test_prompt_with_embedded_resource"},
-                            {"title", "Prompt With Embedded Resource"},
-                            {"description", "A prompt that includes an embedded resource"},
-                            {"arguments", Json::array({argument("resourceUri", "URI of the resource to embed")})}},
-                       prompt_with_embedded_resource,
-                       {}});
+  registry.add_prompt(
+      {Json{{"name", "test_prompt_with_embedded_resource"},
+            {"title", "Prompt With Embedded Resource"},
+            {"description", "A prompt that includes an embedded resource"},
+            {"arguments", Json::array({argument("resourceUri", "URI of the resource to embed")})}},
+       prompt_with_embedded_resource,
+       {}});
   registry.add_prompt({Json{{"name", "test_prompt_with_image"},
                             {"title", "Prompt With Image"},
                             {"description", "A prompt that includes image content"}},

@@ -1,6 +1,6 @@
 // Starts a real mcpgate process for a test and talks raw HTTP to it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -52,9 +52,15 @@ export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
     dir,
     logs: () => logs,
     alive: () => proc.exitCode === null && proc.signalCode === null,
+    // Stops the process (SIGTERM, then SIGKILL after 10 s) and removes its temporary directory
+    // (config and data) unless MCPGATE_E2E_KEEP is set.
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      return exited;
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+      const result = await exited;
+      clearTimeout(timer);
+      if (!process.env.MCPGATE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+      return result;
     },
   };
 }
