@@ -4,6 +4,7 @@
 // and a cookie-keeping "browser" that walks the login and consent pages.
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 #include <unistd.h>
 

@@ -155,6 +155,11 @@ std::shared_ptr<Router> make_router(const std::shared_ptr<Probe>& probe) {
     probe->write_after_close = ok ? 1 : 0;
   });
 
+  // A body far larger than the socket buffers, for clients that do not read.
+  router->add("/big", [](Exchange& ex) -> asio::awaitable<void> {
+    co_await ex.respond(text(std::string(32 * 1024 * 1024, 'b')));
+  });
+
   router->add("/throw", [](Exchange&) -> asio::awaitable<void> {
     throw std::runtime_error("handler bug");
     co_return;
@@ -751,6 +756,36 @@ TEST(HttpServerTest, SlowBodyIsCutOff) {
   const auto start = Clock::now();
   EXPECT_TRUE(is_closed_error(c.wait_closed(3s)));
   EXPECT_LT(since(start).count(), 2000);
+}
+
+TEST(HttpServerTest, SlowReaderIsCutOff) {
+  ServerOptions o = fast_options();
+  o.write_timeout = 300ms;
+  TestServer ts(o);
+  Client c(ts.port());
+  ASSERT_FALSE(c.connect());
+  ASSERT_FALSE(c.send(http_get("/big")));
+  // The client reads nothing: once the socket buffers are full the write stalls, and the
+  // connection is dropped write_timeout later.
+  const auto start = Clock::now();
+  EXPECT_TRUE(wait_until([&] { return ts.server().open_connections() == 0; }, 3s));
+  EXPECT_LT(since(start).count(), 3000);
+  EXPECT_EQ(fetch(ts.port(), "/echo").res.result(), StatusCode::ok);
+}
+
+TEST(HttpServerTest, ExpectContinueGetsInterimResponse) {
+  TestServer ts(fast_options());
+  Client c(ts.port());
+  ASSERT_FALSE(c.connect());
+  ASSERT_FALSE(c.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+  Reply interim = c.read();
+  ASSERT_FALSE(interim.ec) << interim.ec.message();
+  EXPECT_EQ(interim.res.result(), StatusCode::continue_);
+  ASSERT_FALSE(c.send("data"));
+  Reply r = c.read();
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.res.body(), "/echo|data");
 }
 
 // ---- streaming ----------------------------------------------------------------------------------
