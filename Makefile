@@ -7,7 +7,7 @@ ASAN_DIR    ?= build/asan
 FUZZ_DIR    ?= build/fuzz
 CMAKE_GEN   := -G Ninja
 
-.PHONY: all deps test-tools build build-asan build-fuzz run test test-unit test-asan test-e2e \
+.PHONY: all deps test-tools build build-asan build-fuzz run test test-unit test-asan test-e2e test-release test-oauth-e2e \
         bench fuzz format clean
 
 all: build
@@ -43,8 +43,16 @@ build-fuzz: deps $(FUZZ_DIR)/build.ninja
 run: build
 	$(RELEASE_DIR)/mcpgate serve --config examples/demo.yaml
 
-test: build build-asan test-tools
-	$(MAKE) test-unit test-asan test-e2e
+# One build serves every test: clang 14, ASan + UBSan. The end-to-end suites (SDK clients,
+# hostile input, the conformance suite) also run against this sanitized binary, so a memory or
+# UB error anywhere on the network path fails the run. (`make test-release` runs the unit tests
+# on the g++ release build as well; CI skips it to stay within its time budget.)
+test: build-asan test-tools
+	$(MAKE) test-asan
+	MCPGATE_BIN=$(ASAN_DIR)/mcpgate $(MAKE) test-e2e E2E_BIN=$(ASAN_DIR)/mcpgate
+
+test-release: build
+	$(MAKE) test-unit test-e2e
 
 test-unit:
 	cd $(RELEASE_DIR) && ctest --output-on-failure -j $(JOBS)
@@ -53,8 +61,15 @@ test-asan:
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+E2E_BIN ?= $(RELEASE_DIR)/mcpgate
 test-e2e:
-	tests/e2e/run-all.sh $(RELEASE_DIR)/mcpgate
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/run-all.sh $(E2E_BIN)
+
+# The OAuth end-to-end suites (real SDK client, oauth4webapi, Chromium, the conformance suite's
+# authorization scenarios). Not yet part of `make test`: see docs/SECURITY.md.
+test-oauth-e2e: build test-tools
+	MCPGATE_E2E_OAUTH=1 tests/e2e/run-all.sh $(RELEASE_DIR)/mcpgate
 
 bench: build
 	bench/mcp_tools_call.sh

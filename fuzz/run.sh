@@ -44,7 +44,7 @@ for bin in "${bins[@]}"; do
     "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "${dict[@]}" "${parallel[@]}" "$work" >"$artifacts/last-run.log" 2>&1
   rc=$?
-  grep -E '^#[0-9]+ +(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb|new_units_added)|SUMMARY|Test unit written' \
+  grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb|new_units_added)|SUMMARY|Test unit written' \
     "$artifacts/last-run.log" | sed 's/^/   /'
   if [ $rc -ne 0 ] || grep -qE 'Test unit written|==[0-9]+==ERROR|deadly signal' "$artifacts/last-run.log"; then
     echo "!! $name: crash, see $artifacts/" >&2

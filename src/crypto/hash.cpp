@@ -1,5 +1,6 @@
 #include "crypto/hash.hpp"
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -36,8 +37,8 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::string out(kSha256Size, '\0');
   unsigned int len = 0;
   // HMAC() wants a non-null key pointer even for an empty key.
-  static const unsigned char kEmpty = 0;
-  const unsigned char* key_ptr = key.empty() ? &kEmpty : detail::ubytes(key);
+  static const unsigned char zero_byte = 0;
+  const unsigned char* key_ptr = key.empty() ? &zero_byte : detail::ubytes(key);
   if (HMAC(EVP_sha256(),
            key_ptr,
            static_cast<int>(key.size()),
@@ -72,14 +73,14 @@ std::string hkdf_sha256(std::string_view ikm,
   if (!ctx) {
     die("HKDF context");
   }
-  char digest[] = "SHA256";
+  std::string digest = "SHA256";
   // OSSL_PARAM takes non-const pointers; OpenSSL only reads them here.
   std::string ikm_copy(ikm);
   std::string salt_copy(salt);
   std::string info_copy(info);
-  OSSL_PARAM params[5];
+  std::array<OSSL_PARAM, 5> params{};
   std::size_t n = 0;
-  params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+  params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest.data(), 0);
   params[n++] =
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm_copy.data(), ikm_copy.size());
   if (!salt_copy.empty()) {
@@ -90,7 +91,7 @@ std::string hkdf_sha256(std::string_view ikm,
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info_copy.data(), info_copy.size());
   params[n] = OSSL_PARAM_construct_end();
   std::string out(length, '\0');
-  if (EVP_KDF_derive(ctx.get(), detail::ubytes(out), out.size(), params) != 1) {
+  if (EVP_KDF_derive(ctx.get(), detail::ubytes(out), out.size(), params.data()) != 1) {
     die("HKDF derive");
   }
   OPENSSL_cleanse(ikm_copy.data(), ikm_copy.size());

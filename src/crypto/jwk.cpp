@@ -24,7 +24,7 @@ using detail::ParamPtr;
 
 constexpr std::size_t kP256CoordBytes = 32;
 constexpr int kGeneratedRsaBits = 3072;
-constexpr std::size_t kMaxPemBytes = 64 * 1024;
+constexpr std::size_t kMaxPemBytes = 64U * 1024U;
 
 Error invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, "jwk: " + std::move(message));
@@ -35,14 +35,14 @@ std::shared_ptr<EVP_PKEY> share(EvpPkeyPtr pkey) {
 }
 
 bool is_p256(EVP_PKEY* pkey) {
-  char name[64] = {};
+  std::array<char, 64> name{};
   std::size_t len = 0;
-  if (EVP_PKEY_get_group_name(pkey, name, sizeof(name), &len) != 1) {
+  if (EVP_PKEY_get_group_name(pkey, name.data(), name.size(), &len) != 1) {
     return false;
   }
-  int nid = OBJ_sn2nid(name);
+  int nid = OBJ_sn2nid(name.data());
   if (nid == NID_undef) {
-    nid = EC_curve_nist2nid(name);
+    nid = EC_curve_nist2nid(name.data());
   }
   return nid == NID_X9_62_prime256v1;
 }
@@ -167,8 +167,9 @@ Result<EvpPkeyPtr> import_ec(const nlohmann::json& jwk) {
   }
   std::string point = "\x04" + x + y;
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
-  char group[] = "prime256v1";
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1
+  if (!bld
+      || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0)
+             != 1
       || OSSL_PARAM_BLD_push_octet_string(
              bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size())
              != 1) {
@@ -204,7 +205,7 @@ Result<EvpPkeyPtr> import_rsa(const nlohmann::json& jwk) {
   if (!bn_n || !bn_e) {
     return make_error(ErrorCode::kInternal, "jwk: out of memory");
   }
-  if (!BN_is_odd(bn_n.get()) || !BN_is_odd(bn_e.get()) || BN_is_one(bn_e.get())
+  if (BN_is_odd(bn_n.get()) == 0 || BN_is_odd(bn_e.get()) == 0 || BN_is_one(bn_e.get()) != 0
       || BN_num_bits(bn_n.get()) < kMinRsaBits || BN_num_bits(bn_n.get()) > kMaxRsaBits) {
     return invalid("RSA n/e invalid");
   }

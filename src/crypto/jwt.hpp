@@ -38,7 +38,7 @@
 namespace mcpgate::crypto {
 
 struct JwtLimits {
-  std::size_t max_token_bytes = 16 * 1024;
+  std::size_t max_token_bytes = 16U * 1024U;
   int max_json_depth = 16;
 };
 

@@ -1,7 +1,7 @@
 #include "crypto/master_key.hpp"
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -15,9 +15,14 @@
 namespace mcpgate::crypto {
 namespace {
 
+// strerror() is not thread-safe; the generic category's message is.
+std::string errno_text() {
+  return std::error_code(errno, std::generic_category()).message();
+}
+
 Error io_error(const std::string& what, const std::filesystem::path& path) {
   return make_error(ErrorCode::kInternal,
-                    "master key: " + what + " " + path.string() + ": " + std::strerror(errno));
+                    "master key: " + what + " " + path.string() + ": " + errno_text());
 }
 
 class Fd {
@@ -46,7 +51,7 @@ Status write_all(int fd, std::string_view data) {
       if (errno == EINTR) {
         continue;
       }
-      return make_error(ErrorCode::kInternal, std::string("write: ") + std::strerror(errno));
+      return make_error(ErrorCode::kInternal, "write: " + errno_text());
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -113,9 +118,7 @@ Result<MasterKey> MasterKey::load(const std::filesystem::path& file, Create mode
       }
       return io_error("cannot open", file);
     }
-
-    struct stat st {};
-
+    struct stat st = {};
     if (::fstat(fd.get(), &st) != 0) {
       return io_error("cannot stat", file);
     }

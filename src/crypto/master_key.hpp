@@ -27,7 +27,7 @@ class MasterKey {
   // crash never leaves a half-written key). Refused: a file that is not a regular file (symlinks
   // are not followed), is accessible by group or others (chmod 600), or is not exactly 32 bytes.
   // kNotFound when missing and kNever; kFailedPrecondition for a bad file; kInternal for I/O.
-  static Result<MasterKey> load(const std::filesystem::path& file, Create create);
+  static Result<MasterKey> load(const std::filesystem::path& file, Create mode);
 
   // For tests and tools: a key from given bytes (exactly 32).
   static Result<MasterKey> from_bytes(std::string bytes);

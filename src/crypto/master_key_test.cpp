@@ -32,9 +32,7 @@ TEST_F(MasterKeyTest, CreatesAPrivate32ByteFileOnce) {
   const fs::path file = dir_ / "master.key";
   const auto first = MasterKey::load(file, MasterKey::Create::kIfMissing);
   ASSERT_TRUE(first.ok()) << first.error().message;
-
-  struct stat st {};
-
+  struct stat st = {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);
   EXPECT_EQ(st.st_size, 32);

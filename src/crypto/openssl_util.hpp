@@ -2,6 +2,7 @@
 // Internal to the crypto module: RAII owners for OpenSSL objects and small helpers. Not for use
 // outside src/crypto.
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -76,10 +77,10 @@ inline std::string openssl_error(std::string_view what) {
   unsigned long code = 0;
   bool first = true;
   while ((code = ERR_get_error()) != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof(buf));
+    std::array<char, 256> buf{};
+    ERR_error_string_n(code, buf.data(), buf.size());
     out += first ? ": " : "; ";
-    out += buf;
+    out += buf.data();
     first = false;
   }
   return out;

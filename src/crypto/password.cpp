@@ -169,11 +169,11 @@ bool password_needs_rehash(std::string_view phc, const PasswordParams& params) {
 }
 
 const std::string& dummy_password_hash() {
-  static const std::string kHash = [] {
+  static const std::string hash = [] {
     auto h = hash_password(random_token());
     return h ? std::move(h).value() : std::string();
   }();
-  return kHash;
+  return hash;
 }
 
 }  // namespace mcpgate::crypto

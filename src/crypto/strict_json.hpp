@@ -15,7 +15,7 @@
 namespace mcpgate::crypto {
 
 struct JsonLimits {
-  std::size_t max_bytes = 64 * 1024;
+  std::size_t max_bytes = 64U * 1024U;
   int max_depth = 16;  // nesting of objects and arrays; a bare scalar is depth 0
 };
 

@@ -18,12 +18,12 @@ namespace {
 
 namespace beast = boost::beast;
 namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
+using tcp = asio::ip::tcp;  // NOLINT(readability-identifier-naming): asio's spelling
 using asio::redirect_error;
 using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kMaxUrlBytes = 8 * 1024;
+constexpr size_t kMaxUrlBytes = size_t{8} * 1024;
 constexpr int kMaxInterimResponses = 8;
 
 Error url_error(std::string what) {
@@ -40,6 +40,15 @@ std::string lower(std::string_view s) {
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
+}
+
+// ASCII-only (the <cctype> classifiers depend on the locale).
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_alnum(char c) {
+  return is_alpha(c) || is_digit(c);
 }
 
 bool is_hex(char c) {
@@ -81,7 +90,7 @@ Status check_reg_name(std::string_view host) {
       continue;
     }
     const char c = host[i];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
+    if (!(is_alnum(c) || c == '-' || c == '_')) {
       return url_error("invalid character in host name");
     }
     ++label;
@@ -112,7 +121,7 @@ bool same_origin(const Url& a, const Url& b) {
 // Request building
 
 bool is_tchar(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) {
+  if (is_alnum(c)) {
     return true;
   }
   constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
@@ -433,11 +442,11 @@ bool has_scheme(std::string_view ref) {
   if (colon == std::string_view::npos || colon == 0) {
     return false;
   }
-  if (!std::isalpha(static_cast<unsigned char>(ref[0]))) {
+  if (!is_alpha(ref[0])) {
     return false;
   }
   return std::all_of(ref.begin(), ref.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+    return is_alnum(c) || c == '+' || c == '-' || c == '.';
   });
 }
 
@@ -454,7 +463,7 @@ std::string resolve_location(const Url& base, std::string_view location) {
   if (!location.empty() && location[0] == '/') {
     return origin + std::string(location);
   }
-  const std::string_view path = std::string_view(base.target).substr(0, base.target.find('?'));
+  const std::string_view path = std::string_view{base.target}.substr(0, base.target.find('?'));
   if (location.empty()) {
     return origin + base.target;
   }
@@ -569,7 +578,7 @@ std::string Url::to_string() const {
 
 std::string_view ClientResponse::header(Field field) const {
   auto it = message.find(field);
-  return it == message.end() ? std::string_view{} : std::string_view(it->value());
+  return it == message.end() ? std::string_view{} : it->value();
 }
 
 Result<Url> parse_url(std::string_view text) {

@@ -72,8 +72,8 @@ Result<Url> parse_url(std::string_view text);
 struct RequestOptions {
   // Whole request, from resolution to the last body byte (redirect hops included).
   std::chrono::milliseconds timeout{10000};
-  size_t max_body_bytes = 1024 * 1024;
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = size_t{1024} * 1024;
+  size_t max_header_bytes = size_t{16} * 1024;
   // false: a 3xx comes back as the response. true: 301/302/303/307/308 with a Location are
   // followed (https -> http downgrades refused; credentials dropped on a change of origin).
   bool follow_redirects = false;

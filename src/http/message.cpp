@@ -13,7 +13,10 @@ Response make_response(StatusCode status, std::string body, std::string_view con
 
 Response make_json_error(StatusCode status, std::string_view code, std::string_view description) {
   nlohmann::json body = {{"error", code}, {"error_description", description}};
-  Response res = make_response(status, body.dump(), "application/json");
+  // Descriptions may quote client input: invalid UTF-8 becomes U+FFFD instead of throwing.
+  Response res = make_response(status,
+                               body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                               "application/json");
   res.set(Field::cache_control, "no-store");
   return res;
 }

@@ -27,6 +27,13 @@ TEST(MessageTest, JsonErrorIsEscapedJsonAndNotCached) {
   EXPECT_EQ(body["error_description"], "quote \" and \\ and \n");
 }
 
+TEST(MessageTest, JsonErrorSurvivesInvalidUtf8) {
+  const Response res = make_json_error(StatusCode::bad_request, "bad\xff", "value \xc3\x28 here");
+  const auto body = nlohmann::json::parse(res.body());
+  EXPECT_EQ(body["error"], "bad\xef\xbf\xbd");
+  EXPECT_EQ(body["error_description"], "value \xef\xbf\xbd( here");
+}
+
 TEST(MessageTest, HeaderLookupIsCaseInsensitiveAndEmptyWhenAbsent) {
   Request req;
   req.set("Mcp-Session-Id", "abc");

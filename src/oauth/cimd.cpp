@@ -40,6 +40,15 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+// ASCII-only (the <cctype> classifiers depend on the locale).
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_alnum(char c) {
+  return is_alpha(c) || (c >= '0' && c <= '9');
+}
+
 bool is_hex_digit(char c) {
   return std::isxdigit(static_cast<unsigned char>(c)) != 0;
 }
@@ -112,10 +121,9 @@ Status check_redirect_uri(std::string_view uri) {
     return invalid("redirect_uris entries must not contain wildcards");
   }
   const size_t colon = uri.find(':');
-  if (colon == std::string_view::npos || colon == 0
-      || !std::isalpha(static_cast<unsigned char>(uri[0]))
+  if (colon == std::string_view::npos || colon == 0 || !is_alpha(uri[0])
       || !std::all_of(uri.begin(), uri.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+           return is_alnum(c) || c == '+' || c == '-' || c == '.';
          })) {
     return invalid("redirect_uris entries must be absolute URIs");
   }
@@ -522,7 +530,7 @@ Result<ClientMetadata> parse_cimd_document(std::string_view client_id,
     if (!method->is_string()) {
       return invalid("token_endpoint_auth_method must be a string");
     }
-    const std::string& value = method->get_ref<const std::string&>();
+    const auto& value = method->get_ref<const std::string&>();
     if (value == "client_secret_basic" || value == "client_secret_post"
         || value == "client_secret_jwt") {
       return invalid("token_endpoint_auth_method " + value
@@ -615,7 +623,7 @@ class HandlerWaiter final : public Waiter {
   explicit HandlerWaiter(Handler handler)
       : handler_(std::move(handler)),
         work_(asio::prefer(asio::get_associated_executor(handler_),
-                           asio::execution::outstanding_work.tracked)) {}
+                           asio::execution::outstanding_work_t::tracked)) {}
 
   void complete(Result<ClientMetadata> result) override {
     auto ex = asio::get_associated_executor(handler_);
@@ -691,7 +699,9 @@ namespace {
 using Impl = CimdResolver::Impl;
 
 template <class Token>
-auto async_wait_for(std::shared_ptr<Impl> impl, std::shared_ptr<InFlight> flight, Token&& token) {
+auto async_wait_for(const std::shared_ptr<Impl>& impl,
+                    const std::shared_ptr<InFlight>& flight,
+                    Token&& token) {
   return asio::async_initiate<Token, void(Result<ClientMetadata>)>(
       [impl, flight](auto handler) {
         std::unique_lock<std::mutex> lock(impl->mu);
@@ -716,7 +726,7 @@ asio::awaitable<Result<ClientMetadata>> fetch_document(std::shared_ptr<Impl> imp
   req.headers.emplace_back("Accept", "application/json");
   req.options.timeout = opt.timeout;
   req.options.max_body_bytes = opt.max_document_bytes;
-  req.options.max_header_bytes = 16 * 1024;
+  req.options.max_header_bytes = size_t{16} * 1024;
   req.options.follow_redirects = false;  // CIMD draft: MUST NOT follow redirects
   req.options.address_policy = opt.allow_loopback_for_tests ? http::AddressPolicy::kAllowLoopback
                                                             : http::AddressPolicy::kPublicOnly;

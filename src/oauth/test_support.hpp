@@ -438,7 +438,7 @@ struct Authorized {
   std::string state;
   Pkce pkce;
   std::string redirect_uri;
-  std::unique_ptr<FakeExchange> final;  // the last response (the redirect to the client)
+  std::shared_ptr<FakeExchange> final;  // the last response (the redirect to the client)
 };
 
 // Walks /authorize for `client_id` with PKCE and returns the code (empty when none came back).

@@ -60,8 +60,8 @@ void Statement::bind_one(int index, const Blob& blob) {
     return;
   }
   // A zero-length blob must still be a BLOB, not NULL: give SQLite a non-null pointer.
-  static const char kEmpty = 0;
-  const char* data = blob.bytes.empty() ? &kEmpty : blob.bytes.data();
+  static const char zero_byte = 0;
+  const char* data = blob.bytes.empty() ? &zero_byte : blob.bytes.data();
   const int rc =
       sqlite3_bind_blob(stmt_, index, data, static_cast<int>(blob.bytes.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) {
@@ -84,7 +84,7 @@ void Statement::bind_one(int index, const std::optional<std::int64_t>& value) {
   }
 }
 
-void Statement::bind_one(int index, Null) {
+void Statement::bind_one(int index, Null /*null*/) {
   const int rc = sqlite3_bind_null(stmt_, index);
   if (rc != SQLITE_OK) {
     bind_error_ = rc;

@@ -76,9 +76,9 @@ class Statement {
  private:
   void bind_one(int index, std::string_view text);
 
-  void bind_one(int index, const std::string& text) { bind_one(index, std::string_view(text)); }
+  void bind_one(int index, const std::string& text) { bind_one(index, std::string_view{text}); }
 
-  void bind_one(int index, const char* text) { bind_one(index, std::string_view(text)); }
+  void bind_one(int index, const char* text) { bind_one(index, std::string_view{text}); }
 
   void bind_one(int index, const Blob& blob);
   void bind_one(int index, std::int64_t value);
@@ -90,7 +90,7 @@ class Statement {
   }
 
   void bind_one(int index, const std::optional<std::int64_t>& value);
-  void bind_one(int index, Null);
+  void bind_one(int index, Null /*null*/);
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
@@ -122,7 +122,7 @@ class Connection {
 
   // Heterogeneous lookup: finding a statement does not copy its SQL text.
   struct SqlHash {
-    using is_transparent = void;
+    using is_transparent = void;  // NOLINT(readability-identifier-naming): the standard's name
 
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };

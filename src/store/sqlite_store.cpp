@@ -1,6 +1,7 @@
 #include "store/sqlite_store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
@@ -54,8 +55,8 @@ using sqlite::Statement;
 constexpr std::size_t kHashBytes = 32;
 // Consumed codes are kept this long past expiry so a late replay still finds (and revokes)
 // its grant; revoked grants are kept this long before their rows are deleted.
-constexpr Timestamp kCodeRetention = 24 * 3600;
-constexpr Timestamp kRevokedGrantRetention = 24 * 3600;
+constexpr Timestamp kCodeRetention = Timestamp{24} * 3600;
+constexpr Timestamp kRevokedGrantRetention = Timestamp{24} * 3600;
 constexpr std::string_view kSigningKeyPurpose = "store/signing-keys";
 constexpr const char* kFingerprintName = "master_key_fingerprint";
 
@@ -331,7 +332,7 @@ Result<std::vector<RevokedToken>> revoke_grant_in(Connection& c,
       return not_found("grant");
     }
   }
-  const char* const updates[] = {
+  const std::array<const char*, 3> updates = {
       "UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
       "UPDATE refresh_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL",
       "UPDATE authorization_codes SET consumed_at = ? WHERE grant_id = ? AND consumed_at IS NULL",

@@ -148,12 +148,14 @@ TEST(SqliteStoreTest, DatabaseFilesHoldNoSecretInClear) {
 
 TEST(SqliteStoreTest, DatabaseFileIsPrivate) {
   const std::string path = fresh_path();
-  ASSERT_NE(open_or_die(SqliteOptions{path, 1, 5000}, test_master_key()), nullptr);
-
-  struct stat st {};
-
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  auto store = open_or_die(SqliteOptions{path, 1, 5000}, test_master_key());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->create_user(User{"u1", "alice", "", false, kNow}).ok());
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    struct stat st = {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600U) << file;
+  }
 }
 
 TEST(SqliteStoreTest, MigrationsAreIdempotentAndDataPersists) {
@@ -232,9 +234,7 @@ TEST(SqliteStoreTest, DataDirCreatesTheKeyOnceAndRefusesToStartWithoutIt) {
     auto store = open_sqlite_data_dir(dir);
     ASSERT_TRUE(store.ok()) << store.error().message;
   }
-
-  struct stat st {};
-
+  struct stat st = {};
   ASSERT_EQ(::stat((dir / "master.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);
   EXPECT_EQ(st.st_size, 32);

