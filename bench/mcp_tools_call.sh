@@ -109,7 +109,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 wait_for_port() {  # port pid log
   local i
@@ -148,6 +148,11 @@ fi
 pids+=($!)
 wait_for_port "$mcp_port" "${pids[-1]}" "$work/mcp.log"
 
+# CPU time (user + system, in clock ticks) a server has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+clk_tck=$(getconf CLK_TCK)
+declare -A pid_of=([bare]=${pids[0]} [mcp]=${pids[1]})
+
 url_of() { if [[ $1 == bare ]]; then echo "http://127.0.0.1:$bare_port/mcp"; else echo "http://127.0.0.1:$mcp_port/mcp"; fi; }
 
 # One request per target first: a failing tools/call must stop the benchmark, not be measured.
@@ -166,20 +171,23 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {
   if (NR == 0) { print "nan"; exit }
   if (NR % 2) { print v[(NR + 1) / 2] } else { print (v[NR / 2] + v[NR / 2 + 1]) / 2 } }'; }
 
-declare -A rps p50 p90 p99 p999
+declare -A rps p50 p90 p99 p999 cpu
 echo "mcpgate tools/call benchmark: $runs runs x ${duration}s (+${warmup}s warm-up), $connections connections"
 echo "cpus: $cpus; servers: ${server_pin[*]:-unpinned}; load generator: ${loadgen_pin[*]:-unpinned}"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ $self_test == 1 ]] && echo "SELF-TEST: both targets are bench_hello_server"
-printf '%-4s %-5s %10s %9s %9s %9s %9s %7s\n' run target "req/s" "p50 us" "p90 us" "p99 us" "p99.9 us" errors
+printf '%-4s %-5s %10s %9s %9s %9s %9s %10s %7s\n' run target "req/s" "p50 us" "p90 us" "p99 us" \
+  "p99.9 us" "cpu us/req" errors
 for ((run = 1; run <= runs; run++)); do
   if ((run % 2)); then order=(bare mcp); else order=(mcp bare); fi
   for target in "${order[@]}"; do
+    ticks_before=$(cpu_ticks "${pid_of[$target]}")
     set +e
     line=$("${loadgen_pin[@]}" "$loadgen" --url "$(url_of "$target")" -c "$connections" -w "$warmup" \
       -d "$duration" --body "$body" "${headers[@]}" --expect-body '"result"' --label "$target" --json)
     status=$?
     set -e
+    ticks_after=$(cpu_ticks "${pid_of[$target]}")
     if [[ -z $line ]]; then
       echo "load generator failed on $target (exit $status)" >&2
       exit 1
@@ -191,8 +199,14 @@ for ((run = 1; run <= runs; run++)); do
     p90[$target]+="$(field p90 "$line") "
     p99[$target]+="$(field p99 "$line") "
     p999[$target]+="$(field p999 "$line") "
-    printf '%-4s %-5s %10.0f %9.1f %9.1f %9.1f %9.1f %7d\n' "$run" "$target" "$(field rps "$line")" \
-      "$(field p50 "$line")" "$(field p90 "$line")" "$(field p99 "$line")" "$(field p999 "$line")" "$errors"
+    # Server CPU per request over the whole run (warm-up included): independent of how much CPU
+    # the server got, so it stays meaningful on a busy machine where req/s does not.
+    cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$clk_tck" -v n="$(field completed_total "$line")" \
+      'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+    cpu[$target]+="$cpu_us "
+    printf '%-4s %-5s %10.0f %9.1f %9.1f %9.1f %9.1f %10.1f %7d\n' "$run" "$target" "$(field rps "$line")" \
+      "$(field p50 "$line")" "$(field p90 "$line")" "$(field p99 "$line")" "$(field p999 "$line")" \
+      "$cpu_us" "$errors"
   done
 done
 
@@ -201,12 +215,15 @@ echo
 echo "medians over $runs runs:"
 for target in bare mcp; do
   # shellcheck disable=SC2086  # word splitting of the space-separated lists is intended
-  printf '%-10s %-5s %10.0f %9.1f %9.1f %9.1f %9.1f\n' median "$target" "$(median ${rps[$target]})" \
+  printf '%-10s %-5s %10.0f %9.1f %9.1f %9.1f %9.1f %10.1f\n' median "$target" "$(median ${rps[$target]})" \
     "$(median ${p50[$target]})" "$(median ${p90[$target]})" "$(median ${p99[$target]})" \
-    "$(median ${p999[$target]})"
+    "$(median ${p999[$target]})" "$(median ${cpu[$target]})"
 done
 # shellcheck disable=SC2086
 ratio=$(awk -v m="$(median ${rps[mcp]})" -v b="$(median ${rps[bare]})" 'BEGIN { printf "%.3f", m / b }')
-verdict=$(awk -v r="$ratio" -v t="$target_ratio" 'BEGIN { print (r >= t) ? "meets" : "BELOW" }')
+verdict=$(awk -v r="$ratio" -v t="$target_ratio" 'BEGIN { print ((r >= t) ? "meets" : "BELOW") }')
+# shellcheck disable=SC2086
+cpu_ratio=$(awk -v m="$(median ${cpu[mcp]})" -v b="$(median ${cpu[bare]})" 'BEGIN { printf "%.3f", (m > 0 ? b / m : 0) }')
 echo
 echo "throughput ratio mcp/bare (medians): $ratio  ($verdict the target of $target_ratio)"
+echo "server CPU per request, bare/mcp (medians): $cpu_ratio  (the throughput ratio if both were CPU-bound on equal CPU)"

@@ -3,9 +3,12 @@
 #
 # Each run starts the gateway on a fresh data directory and polls it every millisecond with a
 # real MCP request (a stateless 2026-07-28 tools/list over one plain TCP connection, from bash
-# builtins: no fork per poll) until the first 200 response. "Start-up" is the time from launching the process to that
-# response. After an idle pause the script reads VmRSS (and VmHWM, the peak) from
-# /proc/PID/status, then stops the gateway with SIGTERM. Prints every run and the medians.
+# builtins: no fork per poll) until the first 200 response.
+#   start ms      launch of the process to that response (wall clock)
+#   start CPU ms  CPU time the process used up to then, all threads, from
+#                 /proc/PID/task/*/schedstat; a busy machine inflates it far less
+# After an idle pause it reads VmRSS (idle RSS) and VmHWM (peak) from /proc/PID/status, then
+# stops the gateway with SIGTERM. Prints every run and the medians.
 # Targets: start-up < 100 ms, idle RSS < 30 MB.
 #
 # Usage: bench/startup_rss.sh [--mcpgate PATH] [--config PATH] [-r RUNS] [--port P] [--idle S]
@@ -50,7 +53,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 body='{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
 request=$'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:'"$port"$'\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/list\r\nConnection: close\r\nContent-Length: '"${#body}"$'\r\n\r\n'"$body"
@@ -71,16 +74,20 @@ exec {idle_fd}<> <(:)
 nap() { read -r -t "$1" -u "$idle_fd" _ || true; }
 
 now_us() { local t=${EPOCHREALTIME/./}; echo $((10#$t)); }
+# CPU time (ns) the process has used so far, over all its threads: unlike wall-clock start-up,
+# this hardly changes when other processes compete for the CPUs.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { print t + 0 }'; }
 kib_field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$2/status"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {
   if (NR % 2) { print v[(NR + 1) / 2] } else { print (v[NR / 2] + v[NR / 2 + 1]) / 2 } }'; }
 
 starts=()
+cpus=()
 rss=()
 hwm=()
 echo "mcpgate start-up and idle memory: $runs runs of $mcpgate serve --config $config"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-4s %12s %12s %12s %8s\n' run "start ms" "idle RSS MB" "peak RSS MB" polls
+printf '%-4s %12s %12s %12s %12s %8s\n' run "start ms" "start CPU ms" "idle RSS MB" "peak RSS MB" polls
 for ((run = 1; run <= runs; run++)); do
   rm -rf "$work/data"
   mkdir -p "$work/data"
@@ -104,6 +111,7 @@ for ((run = 1; run <= runs; run++)); do
     nap 0.001
   done
   t1=$(now_us)
+  c=$(cpu_ns "$pid")
   sleep "$idle"
   r=$(kib_field VmRSS "$pid")
   h=$(kib_field VmHWM "$pid")
@@ -113,12 +121,15 @@ for ((run = 1; run <= runs; run++)); do
   start_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
   rss_mb=$(awk -v k="$r" 'BEGIN { printf "%.1f", k / 1024 }')
   hwm_mb=$(awk -v k="$h" 'BEGIN { printf "%.1f", k / 1024 }')
+  cpu_ms=$(awk -v n="$c" 'BEGIN { printf "%.1f", n / 1e6 }')
   starts+=("$start_ms")
+  cpus+=("$cpu_ms")
   rss+=("$rss_mb")
   hwm+=("$hwm_mb")
-  printf '%-4s %12s %12s %12s %8s\n' "$run" "$start_ms" "$rss_mb" "$hwm_mb" "$polls"
+  printf '%-4s %12s %12s %12s %12s %8s\n' "$run" "$start_ms" "$cpu_ms" "$rss_mb" "$hwm_mb" "$polls"
 done
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '%-4s %12s %12s %12s\n' median "$(median "${starts[@]}")" "$(median "${rss[@]}")" "$(median "${hwm[@]}")"
+printf '%-4s %12s %12s %12s %12s\n' median "$(median "${starts[@]}")" "$(median "${cpus[@]}")" \
+  "$(median "${rss[@]}")" "$(median "${hwm[@]}")"
 echo "targets: start-up < 100 ms, idle RSS < 30 MB (1 MB = 1024 KiB)"

@@ -1,7 +1,9 @@
 // Bytes from the network → the request reader with the server's own limits and checks
 // (http/request_checks.hpp), the way a connection reads: head, head checks, body, then the next
-// pipelined request. The first byte picks how many bytes each read returns, so the parser's
-// resumable states are exercised too. A body over the limit that gets through is a crash.
+// pipelined request. Input: [read size][body limit][head limit] then the bytes on the wire. The
+// three leading bytes pick how many bytes each read returns (so the parser's resumable states
+// are exercised) and small limits (so short inputs reach them). A body over the limit that gets
+// through is a crash.
 
 #include <cstddef>
 #include <cstdint>
@@ -22,16 +24,6 @@ namespace {
 namespace beast = boost::beast;
 using namespace mcpgate::http;
 
-const ServerOptions& limits() {
-  static const ServerOptions options = [] {
-    ServerOptions o;
-    o.max_header_bytes = 2048;
-    o.max_body_bytes = 4096;
-    return o;
-  }();
-  return options;
-}
-
 std::string_view unparsed(const beast::flat_buffer& buffer) {
   const auto data = buffer.cdata();
   return {static_cast<const char*>(data.data()), data.size()};
@@ -40,17 +32,19 @@ std::string_view unparsed(const beast::flat_buffer& buffer) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) {
+  if (size < 3) {
     return 0;
   }
   static boost::asio::io_context ioc;
   const std::size_t read_size = data[0] < 128 ? std::size_t{1} + data[0] % 16 : 4096;
-  const std::string_view wire(reinterpret_cast<const char*>(data + 1), size - 1);  // NOLINT
+  ServerOptions options;
+  options.max_body_bytes = data[1];
+  options.max_header_bytes = 64 + std::size_t{data[2]} * 4;
+  const std::string_view wire(reinterpret_cast<const char*>(data + 3), size - 3);  // NOLINT
   beast::test::stream in(ioc, wire);
   in.read_size(read_size);
   in.close_remote();
 
-  const ServerOptions& options = limits();
   beast::flat_buffer buffer;
   for (int i = 0; i < 64; ++i) {  // pipelined requests
     RequestParser parser;

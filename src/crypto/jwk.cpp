@@ -24,7 +24,7 @@ using detail::ParamPtr;
 
 constexpr std::size_t kP256CoordBytes = 32;
 constexpr int kGeneratedRsaBits = 3072;
-constexpr std::size_t kMaxPemBytes = 64U * 1024U;
+constexpr std::size_t kMaxPemBytes = std::size_t{64} * 1024;
 
 Error invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, "jwk: " + std::move(message));

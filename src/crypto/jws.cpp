@@ -59,7 +59,7 @@ Result<std::string> ecdsa_der_to_jose(std::string_view der, std::size_t componen
 }
 
 Result<std::string> ecdsa_jose_to_der(std::string_view raw) {
-  if (raw.empty() || raw.size() % 2 != 0 || raw.size() > 2U * 66U) {
+  if (raw.empty() || raw.size() % 2 != 0 || raw.size() > std::size_t{2} * 66) {
     return make_error(ErrorCode::kInvalidArgument, "jws: bad raw ECDSA signature length");
   }
   const std::size_t half = raw.size() / 2;

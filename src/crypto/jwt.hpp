@@ -38,7 +38,7 @@
 namespace mcpgate::crypto {
 
 struct JwtLimits {
-  std::size_t max_token_bytes = 16U * 1024U;
+  std::size_t max_token_bytes = std::size_t{16} * 1024;
   int max_json_depth = 16;
 };
 

@@ -15,7 +15,7 @@
 namespace mcpgate::crypto {
 
 struct JsonLimits {
-  std::size_t max_bytes = 64U * 1024U;
+  std::size_t max_bytes = std::size_t{64} * 1024;
   int max_depth = 16;  // nesting of objects and arrays; a bare scalar is depth 0
 };
 
