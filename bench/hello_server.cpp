@@ -41,10 +41,12 @@ using asio::use_awaitable;
 constexpr std::string_view kBody =
     R"({"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"This is a simple text response for testing."}]}})";
 
+// The gateway's defaults (src/http/server_options.hpp).
 constexpr std::chrono::seconds kIdleTimeout{60};
-constexpr std::chrono::seconds kIoTimeout{10};
+constexpr std::chrono::seconds kReadTimeout{10};
+constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
-constexpr std::uint64_t kBodyLimit = 1024 * 1024;
+constexpr std::uint64_t kBodyLimit = 4 * 1024 * 1024;
 
 asio::awaitable<void> serve_connection(beast::tcp_stream stream) {
   beast::flat_buffer buffer;
@@ -53,7 +55,7 @@ asio::awaitable<void> serve_connection(beast::tcp_stream stream) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(kBodyLimit);
-    stream.expires_after(buffer.size() == 0 ? kIdleTimeout : kIoTimeout);
+    stream.expires_after(buffer.size() == 0 ? kIdleTimeout : kReadTimeout);
     co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, ec));
     if (ec) {
       break;  // closed by the peer, timeout or malformed request: just drop the connection
@@ -71,7 +73,7 @@ asio::awaitable<void> serve_connection(beast::tcp_stream stream) {
       res.set(http::field::allow, "POST");
     }
     res.prepare_payload();
-    stream.expires_after(kIoTimeout);
+    stream.expires_after(kWriteTimeout);
     co_await http::async_write(stream, res, redirect_error(use_awaitable, ec));
     if (ec || !res.keep_alive()) {
       break;

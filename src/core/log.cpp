@@ -81,7 +81,8 @@ void init(const Options& options) {
   g_level.store(static_cast<int>(options.level));
   g_access.store(options.access_log);
   if (!g_logger) {
-    spdlog::init_thread_pool(8192, 1);
+    // A modest queue: pre-building 8192 slots cost ~18 % of start-up CPU (docs/BENCHMARKS.md).
+    spdlog::init_thread_pool(1024, 1);
     g_logger = std::make_shared<spdlog::async_logger>(
         "mcpgate", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
         spdlog::async_overflow_policy::block);
