@@ -239,9 +239,10 @@ asio::awaitable<void> AuthorizeEndpoint::authorize(http::Exchange& ex) {
     params = parse_form(query_of(req.target()));
   }
   if (!params) {
-    co_await ex.respond(bad_request_page(params.error().code == ErrorCode::kResourceExhausted
-                                             ? "The authorization request is too large."
-                                             : "The authorization request is malformed."));
+    const char* message = params.error().code == ErrorCode::kResourceExhausted
+                              ? "The authorization request is too large."
+                              : "The authorization request is malformed.";
+    co_await ex.respond(bad_request_page(message));
     co_return;
   }
   const StatusCode redirect_status = post ? StatusCode::see_other : StatusCode::found;
@@ -607,9 +608,10 @@ asio::awaitable<void> AuthorizeEndpoint::logout(http::Exchange& ex) {
   const std::string cookie = ctx_.sessions.cookie_value(req);
   if (is_get(req)) {
     auto session = ctx_.sessions.find_session(cookie, now);
-    co_await ex.respond(page_response(
-        StatusCode::ok, render_logout_page(session.has_value(), session ? session->username : "",
-                                           ctx_.urls.logout_path)));
+    const std::string username = session ? session->username : std::string();
+    http::Response page = page_response(
+        StatusCode::ok, render_logout_page(session.has_value(), username, ctx_.urls.logout_path));
+    co_await ex.respond(std::move(page));
     co_return;
   }
   if (req.method() != verb::post) {

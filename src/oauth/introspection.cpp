@@ -24,8 +24,11 @@ asio::awaitable<void> IntrospectionEndpoint::handle(http::Exchange& ex) {
     co_return;
   }
   auto result = co_await introspect(req, ex.remote_ip());
-  co_await ex.respond(result ? json_response(http::StatusCode::ok, *result, true)
-                             : json_error(result.error()));
+  // (Built before the co_await: g++ 12 mishandles class temporaries of a conditional
+  // expression inside a co_await operand.)
+  http::Response res = result ? json_response(http::StatusCode::ok, *result, true)
+                              : json_error(result.error());
+  co_await ex.respond(std::move(res));
 }
 
 asio::awaitable<OAuthResult<nlohmann::json>> IntrospectionEndpoint::introspect(

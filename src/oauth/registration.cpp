@@ -296,8 +296,11 @@ asio::awaitable<void> RegistrationEndpoint::register_client(http::Exchange& ex) 
     co_return;
   }
   auto result = co_await create(req, ex.remote_ip());
-  co_await ex.respond(with_cors(result ? json_response(http::StatusCode::created, *result, true)
-                                       : json_error(result.error())));
+  // (Built before the co_await: g++ 12 mishandles class temporaries of a conditional
+  // expression inside a co_await operand.)
+  http::Response res = result ? json_response(http::StatusCode::created, *result, true)
+                              : json_error(result.error());
+  co_await ex.respond(with_cors(std::move(res)));
 }
 
 asio::awaitable<OAuthResult<nlohmann::json>> RegistrationEndpoint::create(
