@@ -201,6 +201,15 @@ inline AuthOptions test_options() {
   return o;
 }
 
+// Surfaces exceptions escaping a handler (`detached` would swallow them).
+struct Rethrow {
+  void operator()(const std::exception_ptr& e) const {
+    if (e) {
+      std::rethrow_exception(e);
+    }
+  }
+};
+
 class Harness {
  public:
   struct Setup {
@@ -254,7 +263,7 @@ class Harness {
   std::unique_ptr<FakeExchange> call(const Call& c) {
     asio::io_context ioc;
     auto ex = make_exchange(ioc.get_executor(), c);
-    asio::co_spawn(ioc, router_.dispatch(*ex), rethrow());
+    asio::co_spawn(ioc, router_.dispatch(*ex), Rethrow());
     ioc.run();
     return ex;
   }
@@ -268,7 +277,7 @@ class Harness {
       out.push_back(make_exchange(asio::make_strand(ioc), c));
     }
     for (auto& ex : out) {
-      asio::co_spawn(ex->executor(), router_.dispatch(*ex), rethrow());
+      asio::co_spawn(ex->executor(), router_.dispatch(*ex), Rethrow());
     }
     std::vector<std::thread> pool;
     for (int i = 1; i < threads; ++i) {
@@ -301,14 +310,6 @@ class Harness {
   void advance(std::int64_t seconds) { now_ += seconds; }
 
  private:
-  // Surfaces exceptions escaping a handler (they would be swallowed by `detached`).
-  static auto rethrow() {
-    return [](const std::exception_ptr& e) {
-      if (e) {
-        std::rethrow_exception(e);
-      }
-    };
-  }
   static std::atomic<int>& counter() {
     static std::atomic<int> c{0};
     return c;
