@@ -16,6 +16,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -213,7 +214,7 @@ inline TestCertificate make_self_signed_certificate(const std::string& san) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  const std::pair<int, std::string> extensions[] = {
+  const std::vector<std::pair<int, std::string>> extensions = {
       {NID_basic_constraints, "critical,CA:TRUE"},
       {NID_key_usage, "critical,digitalSignature,keyCertSign"},
       {NID_subject_key_identifier, "hash"},
