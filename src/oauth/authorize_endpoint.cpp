@@ -122,7 +122,7 @@ asio::awaitable<AuthorizeEndpoint::Validation> AuthorizeEndpoint::validate(
       co_return internal_page("oauth_client_lookup_failed", client.error());
     }
     log::info("oauth_authorize_refused",
-              {{"reason", "client"}, {"code", error_code_name(client.error().code)}});
+              {{"reason", "client"}, {"error_code", error_code_name(client.error().code)}});
     co_return bad_request_page(client_error_text(client.error()));
   }
   if (p.count("redirect_uri") > 1) {

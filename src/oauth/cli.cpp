@@ -42,7 +42,7 @@ Status set_user_password(store::Store& store, std::string_view username, std::st
   MCPGATE_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(password));
   MCPGATE_TRY(store.set_user_password(user.id, hash));
   MCPGATE_ASSIGN_OR_RETURN(auto revoked, store.revoke_user_grants(user.id, now));
-  log::info("oauth_user_password_set", {{"user_id", user.id}, {"access_tokens_revoked", revoked.size()}});
+  log::info("oauth_user_password_set", {{"user_id", user.id}, {"revoked_count", revoked.size()}});
   return {};
 }
 

@@ -54,7 +54,7 @@ std::string_view oauth_error_name(OAuthErrorCode code) {
 }
 
 OAuthError internal_error(std::string_view event, const Error& error) {
-  log::error(event, {{"code", error_code_name(error.code)}, {"error", error.message}});
+  log::error(event, {{"error_code", error_code_name(error.code)}, {"error", error.message}});
   if (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kDeadlineExceeded) {
     return OAuthError{OAuthErrorCode::kTemporarilyUnavailable, "try again later", 1};
   }

@@ -99,7 +99,7 @@ Status RevocationEndpoint::revoke_token(const ClientInfo& caller, const std::str
     return revoked.error().code == ErrorCode::kNotFound ? Status() : Status(revoked.error());
   }
   log::info("oauth_refresh_token_revoked",
-            {{"client_id", caller.client_id}, {"grant_id", rt->grant_id}, {"access_tokens", revoked->size()}});
+            {{"client_id", caller.client_id}, {"grant_id", rt->grant_id}, {"revoked_count", revoked->size()}});
   ctx_.notify_revoked(*revoked);
   return {};
 }

@@ -127,7 +127,7 @@ void TokenEndpoint::revoke_grant(const std::string& grant_id, std::int64_t now,
   }
   log::warn("oauth_grant_revoked",
             {{"grant_id", grant_id}, {"client_id", client_id}, {"reason", reason},
-             {"access_tokens", revoked->size()}});
+             {"revoked_count", revoked->size()}});
   ctx_.notify_revoked(*revoked);
 }
 
