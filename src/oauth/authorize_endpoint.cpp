@@ -129,7 +129,6 @@ asio::awaitable<AuthorizeEndpoint::Validation> AuthorizeEndpoint::validate(
     co_return bad_request_page("The redirect_uri parameter is repeated.");
   }
   std::string redirect_uri;
-  bool redirect_uri_sent = true;
   if (p.has("redirect_uri")) {
     redirect_uri = p.value("redirect_uri");
     if (!match_redirect_uri(client->redirect_uris, redirect_uri)) {
@@ -139,7 +138,6 @@ asio::awaitable<AuthorizeEndpoint::Validation> AuthorizeEndpoint::validate(
     }
   } else if (client->redirect_uris.size() == 1 && !is_loopback_redirect(client->redirect_uris[0])) {
     redirect_uri = client->redirect_uris[0];
-    redirect_uri_sent = false;
   } else {
     co_return bad_request_page("The redirect_uri parameter is missing.");
   }
@@ -206,7 +204,6 @@ asio::awaitable<AuthorizeEndpoint::Validation> AuthorizeEndpoint::validate(
   f.client_kind = client->kind;
   f.client_id_host = client->client_id_host;
   f.redirect_uri = std::move(redirect_uri);
-  f.redirect_uri_sent = redirect_uri_sent;
   f.state = state;
   f.code_challenge = p.value("code_challenge");
   f.scopes = std::move(scopes).value();
@@ -401,7 +398,6 @@ asio::awaitable<http::Response> AuthorizeEndpoint::issue_code(PendingAuthorizati
     record.code_challenge_method = std::string(kPkceMethodS256);
     record.scope = grant.scope;
     record.resource = grant.resource;
-    record.extra = nlohmann::json{{"redirect_uri_sent", flow.redirect_uri_sent}};
     record.created_at = now;
     record.expires_at = now + ctx_.options.code_ttl_s;
     return ctx_.store.create_authorization_code(grant, record);
@@ -472,8 +468,9 @@ asio::awaitable<void> AuthorizeEndpoint::login(http::Exchange& ex) {
     co_await ex.respond(std::move(error));
     co_return;
   }
+  // Only failed attempts count against the limit.
   int retry_after = 0;
-  if (!ctx_.login_limiter.allow(ex.remote_ip(), now, &retry_after)) {
+  if (!ctx_.login_limiter.available(ex.remote_ip(), now, &retry_after)) {
     http::Response res = error_page(StatusCode::too_many_requests, "Too many attempts",
                                     "Too many sign-in attempts. Wait a minute and try again.");
     res.set(http::Field::retry_after, std::to_string(retry_after));
@@ -521,6 +518,7 @@ asio::awaitable<void> AuthorizeEndpoint::login(http::Exchange& ex) {
     co_return;
   }
   if (!outcome.user) {
+    ctx_.login_limiter.allow(ex.remote_ip(), now);
     log::info("oauth_login", {{"result", "failed"}, {"remote_ip", ex.remote_ip()}});
     ctx_.sessions.update_flow(flow_id, now, [&](PendingAuthorization& f) {
       f.login_error = "Incorrect username or password.";

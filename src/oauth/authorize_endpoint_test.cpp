@@ -383,6 +383,30 @@ TEST_F(AuthorizeTest, Attacks016PostsAnswer303) {
   EXPECT_EQ(logout->status(), 303u);
 }
 
+TEST_F(AuthorizeTest, Attacks079FailedSignInsAreRateLimitedPerAddress) {
+  Harness::Setup setup;
+  setup.options.limits.login_attempts_per_minute = 3;
+  Harness limited(setup);
+  // Successful sign-ins do not count.
+  for (int i = 0; i < 5; ++i) {
+    Browser ok(limited);
+    auto page = ok.get(authorize_target(base_params()));
+    EXPECT_EQ(ok.login(*page, "alice", kAlicePassword)->status(), 303u);
+  }
+  Browser b(limited);
+  auto page = b.get(authorize_target(base_params()));
+  for (int i = 0; i < 3; ++i) {
+    auto failed = b.login(*page, "alice", "wrong");
+    ASSERT_EQ(failed->status(), 303u);
+    page = b.get(failed->header("Location"));
+  }
+  auto blocked = b.login(*page, "alice", kAlicePassword);
+  EXPECT_EQ(blocked->status(), 429u);
+  EXPECT_FALSE(blocked->header("Retry-After").empty());
+  limited.advance(60);
+  EXPECT_EQ(b.login(*page, "alice", kAlicePassword)->status(), 303u);
+}
+
 TEST_F(AuthorizeTest, UnknownUserAndWrongPasswordLookTheSame) {
   Browser b(h);
   auto page = b.get(authorize_target(base_params()));

@@ -48,7 +48,6 @@ struct PendingAuthorization {
   store::ClientKind client_kind = store::ClientKind::kStatic;
   std::string client_id_host;  // CIMD: host of the client_id URL
   std::string redirect_uri;
-  bool redirect_uri_sent = true;  // the request named it (else the only registered one was used)
   std::string state;
   std::string code_challenge;
   std::vector<std::string> scopes;

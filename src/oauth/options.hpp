@@ -58,7 +58,7 @@ struct DcrOptions {
 // Abuse limits that are not in the contract's YAML (defaults suit one gateway).
 struct LimitOptions {
   int token_requests_per_minute = 600;  // per source IP, /token /introspect /revoke
-  int login_attempts_per_minute = 20;   // per source IP, POST /login
+  int login_attempts_per_minute = 20;   // failed sign-ins per source IP, POST /login
   std::size_t max_sessions = 100000;    // browser sessions held in memory
   std::size_t max_flows = 100000;       // authorization requests waiting for login/consent
   std::int64_t flow_ttl_s = 600;        // how long a login/consent page stays usable

@@ -158,6 +158,9 @@ TEST(RateLimiterTest, Attacks079TokenBucketPerKey) {
   EXPECT_GE(retry, 1);
   EXPECT_TRUE(limiter.allow("b", 100));
   EXPECT_TRUE(limiter.allow("a", 121));  // 20 s later: one token back
+  EXPECT_FALSE(limiter.available("a", 121));
+  EXPECT_TRUE(limiter.available("c", 121));
+  EXPECT_TRUE(limiter.available("c", 121)) << "available() spends nothing";
 }
 
 TEST(ExpiringMapTest, ExpiryCapAndInsertIfAbsent) {

@@ -23,11 +23,19 @@ class RateLimiter {
   // `retry_after_s` (when given) is then the wait for the next token.
   bool allow(const std::string& key, std::int64_t now, int* retry_after_s = nullptr);
 
+  // Like allow() without taking the token: true when one is available. For limits that count
+  // failures only (sign-in attempts): check first, spend on failure.
+  bool available(const std::string& key, std::int64_t now, int* retry_after_s = nullptr);
+
  private:
   struct Bucket {
     double tokens = 0;
     std::int64_t updated = 0;
   };
+  // Refills the bucket of `key` (creating it full) and returns it. Caller holds mu_.
+  Bucket& refill_locked(const std::string& key, std::int64_t now);
+  int retry_after(const Bucket& b) const;
+
   const int per_minute_;
   const std::size_t max_keys_;
   std::mutex mu_;

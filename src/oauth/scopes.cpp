@@ -75,15 +75,15 @@ Result<std::vector<std::string>> ScopeSet::parse(std::string_view scope) const {
 
 std::set<std::string> ScopeSet::expand(const std::vector<std::string>& scopes) const {
   std::set<std::string> out;
-  std::vector<std::string> todo(scopes.begin(), scopes.end());
-  while (!todo.empty()) {
-    std::string s = std::move(todo.back());
-    todo.pop_back();
+  std::vector<std::string> pending(scopes.begin(), scopes.end());
+  while (!pending.empty()) {
+    std::string s = std::move(pending.back());
+    pending.pop_back();
     if (!out.insert(s).second) {
       continue;  // seen already (also ends cycles)
     }
     if (auto it = implies_.find(s); it != implies_.end()) {
-      todo.insert(todo.end(), it->second.begin(), it->second.end());
+      pending.insert(pending.end(), it->second.begin(), it->second.end());
     }
   }
   return out;
