@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <variant>
 
 #include <spdlog/spdlog.h>
 
@@ -583,8 +584,12 @@ asio::awaitable<std::shared_ptr<Session>> require_session(ImplPtr impl,
   co_return session;
 }
 
-asio::awaitable<void> handle_session_post(
-    ImplPtr impl, http::Exchange& ex, Json msg, AcceptInfo accept, std::string subject) {
+asio::awaitable<void> handle_session_post(ImplPtr impl,
+                                          http::Exchange& ex,
+                                          Json msg,
+                                          AcceptInfo accept,
+                                          std::string subject,
+                                          std::shared_ptr<const Caller> caller) {
   const bool is_request = msg.contains("method") && msg.contains("id");
   const bool is_notification = msg.contains("method") && !msg.contains("id");
   const Json id = is_request ? msg["id"] : Json(nullptr);
@@ -621,6 +626,7 @@ asio::awaitable<void> handle_session_post(
   scope->protocol_version = session->protocol_version();
   scope->client_capabilities = session->client_capabilities();
   scope->subject = subject;
+  scope->caller = caller;
   scope->can_stream = accept.sse;
   if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
     if (auto token = meta->find("progressToken"); token != meta->end() && valid_id(*token)) {
@@ -698,8 +704,12 @@ asio::awaitable<void> serve_listen(ImplPtr impl,
   std::erase(impl->listens, listen);
 }
 
-asio::awaitable<void> handle_stateless_post(
-    ImplPtr impl, http::Exchange& ex, Json msg, AcceptInfo accept, std::string subject) {
+asio::awaitable<void> handle_stateless_post(ImplPtr impl,
+                                            http::Exchange& ex,
+                                            Json msg,
+                                            AcceptInfo accept,
+                                            std::string subject,
+                                            std::shared_ptr<const Caller> caller) {
   const bool is_request = msg.contains("method") && msg.contains("id");
   if (!is_request) {
     if (msg.contains("method")) {
@@ -780,6 +790,7 @@ asio::awaitable<void> handle_stateless_post(
   scope->protocol_version = version;
   scope->client_capabilities = meta["io.modelcontextprotocol/clientCapabilities"];
   scope->subject = subject;
+  scope->caller = caller;
   scope->can_stream = accept.sse;
   if (auto token = meta.find("progressToken"); token != meta.end() && valid_id(*token)) {
     scope->progress_token = *token;
@@ -851,7 +862,10 @@ std::optional<std::string> check_envelope(const Json& msg) {
   return std::nullopt;
 }
 
-asio::awaitable<void> handle_post(ImplPtr impl, http::Exchange& ex, std::string subject) {
+asio::awaitable<void> handle_post(ImplPtr impl,
+                                  http::Exchange& ex,
+                                  std::string subject,
+                                  std::shared_ptr<const Caller> caller) {
   if (!is_json_content_type(header_of(ex, "Content-Type"))) {
     co_await respond_error(ex,
                            http::StatusCode::unsupported_media_type,
@@ -898,10 +912,24 @@ asio::awaitable<void> handle_post(ImplPtr impl, http::Exchange& ex, std::string 
     co_await respond_error(ex, http::StatusCode::bad_request, id, rpc::kInvalidRequest, *bad);
     co_return;
   }
+  if (caller && impl->options.access && msg.contains("id") && msg.value("method", "") == "tools/call") {
+    // Refused before any session or tool code runs: an HTTP 403 with a step-up challenge.
+    const Json& params = msg.contains("params") ? msg["params"] : Json(nullptr);
+    if (params.is_object() && params.contains("name") && params["name"].is_string()) {
+      const std::string tool = params["name"].get<std::string>();
+      if (!impl->options.access->may_call(*caller, tool)) {
+        http::Response refused = impl->options.access->forbid_tool(*caller, tool);
+        co_await ex.respond(std::move(refused));
+        co_return;
+      }
+    }
+  }
   if (wants_stateless(*impl, ex, msg)) {
-    co_await handle_stateless_post(impl, ex, std::move(msg), accept, std::move(subject));
+    co_await handle_stateless_post(
+        impl, ex, std::move(msg), accept, std::move(subject), std::move(caller));
   } else {
-    co_await handle_session_post(impl, ex, std::move(msg), accept, std::move(subject));
+    co_await handle_session_post(
+        impl, ex, std::move(msg), accept, std::move(subject), std::move(caller));
   }
 }
 
@@ -1098,10 +1126,21 @@ asio::awaitable<void> Endpoint::handle(http::Exchange& ex) {
                            "Forbidden: request origin or host is not allowed");
     co_return;
   }
-  std::string subject = impl->options.subject_of ? impl->options.subject_of(ex) : std::string();
+  std::string subject;  // session binding: the (user, client) pair, "" when anonymous
+  std::shared_ptr<const Caller> caller;
+  if (impl->options.access) {
+    auto outcome = impl->options.access->authenticate(ex.request());
+    if (auto* refused = std::get_if<http::Response>(&outcome)) {
+      http::Response res = std::move(*refused);
+      co_await ex.respond(std::move(res));
+      co_return;
+    }
+    caller = std::make_shared<const Caller>(std::move(std::get<Caller>(outcome)));
+    subject = caller->subject + "\n" + caller->client_id;
+  }
   const auto method = ex.request().method();
   if (method == http::bhttp::verb::post) {
-    co_await handle_post(impl, ex, std::move(subject));
+    co_await handle_post(impl, ex, std::move(subject), std::move(caller));
   } else if (method == http::bhttp::verb::get) {
     co_await handle_get(impl, ex, std::move(subject));
   } else if (method == http::bhttp::verb::delete_) {

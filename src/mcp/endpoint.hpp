@@ -21,6 +21,7 @@
 
 #include "http/asio.hpp"
 #include "http/exchange.hpp"
+#include "mcp/access.hpp"
 #include "mcp/registry.hpp"
 
 namespace mcpgate::mcp {
@@ -55,9 +56,9 @@ struct EndpointOptions {
   int64_t list_ttl_ms = 60000;
   bool enable_session_era = true;
   bool enable_stateless_era = true;
-  // Authenticated subject of a request ("" = anonymous); set by the app when auth is enabled.
-  // Sessions are bound to the subject that created them.
-  std::function<std::string(const http::Exchange&)> subject_of;
+  // Authentication and tool-level authorization (access.hpp); null = anonymous, all tools.
+  // Sessions are bound to the (subject, client) that created them.
+  std::shared_ptr<const AccessPolicy> access;
 };
 
 class Endpoint {

@@ -76,7 +76,8 @@ struct RequestScope {
   Json client_capabilities = Json::object();
   std::optional<Json> progress_token;
   std::optional<std::string> log_level;  // stateless era: _meta logLevel; nullopt = no logs
-  std::string subject;
+  std::string subject;                  // session binding key: "" or "<sub>\n<client_id>"
+  std::shared_ptr<const Caller> caller;  // null without authentication
   std::shared_ptr<EventStream> stream;
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
   bool can_stream = true;  // the client accepts text/event-stream
@@ -132,7 +133,12 @@ class CallContext final : public ToolContext {
 
   bool cancelled() const override { return scope_.cancelled->load(); }
 
-  const std::string& subject() const override { return scope_.subject; }
+  const std::string& subject() const override {
+    static const std::string kAnonymous;
+    return scope_.caller ? scope_.caller->subject : kAnonymous;
+  }
+
+  const Caller* caller() const override { return scope_.caller.get(); }
 
   Era era() const override { return scope_.era; }
 

@@ -224,7 +224,10 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
     co_return invalid_params("Invalid params: 'name' must be a string");
   }
   auto tool = impl.registry->get_tool(*name);
-  if (!tool || (tool->stateless_only && scope.era != Era::kStateless)) {
+  // The endpoint already answered 403 for this; kept so no other path can reach a refused tool.
+  const bool refused = scope.caller && impl.options.access
+                       && !impl.options.access->may_call(*scope.caller, *name);
+  if (!tool || refused || (tool->stateless_only && scope.era != Era::kStateless)) {
     co_return invalid_params("Unknown tool: " + *name);
   }
   Json args = Json::object();
@@ -396,6 +399,10 @@ asio::awaitable<Reply> Endpoint::Impl::dispatch(RequestScope& scope) {
     if (m == "tools/list") {
       std::vector<Json> items;
       for (const auto& t : registry->tools()) {
+        if (scope.caller && options.access
+            && !options.access->may_call(*scope.caller, t.descriptor.value("name", ""))) {
+          continue;  // tools the caller may not call are not shown
+        }
         if (!t.stateless_only || !session) {
           items.push_back(t.descriptor);
         }

@@ -22,6 +22,7 @@
 
 #include "core/result.hpp"
 #include "http/asio.hpp"
+#include "mcp/access.hpp"
 
 namespace mcpgate::mcp {
 
@@ -49,6 +50,8 @@ class ToolContext {
   virtual bool cancelled() const = 0;
   // Authenticated subject ("" when the endpoint has no authentication).
   virtual const std::string& subject() const = 0;
+  // The authenticated caller (user, client, scopes); null without authentication.
+  virtual const Caller* caller() const { return nullptr; }
 
   // --- Protocol details (defaults suit fakes in unit tests). ---
 

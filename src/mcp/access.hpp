@@ -1,0 +1,45 @@
+#pragma once
+// Access control seen from the MCP endpoint: who is calling (Caller) and what they may do
+// (AccessPolicy). The endpoint knows nothing about OAuth; the app plugs in an implementation
+// (src/oauth/bearer_guard.hpp) when `auth:` is on. Without one, every request is anonymous and
+// every tool is visible and callable.
+//
+// Order inside Endpoint::handle: DNS-rebinding check, then authenticate(), then the protocol.
+// A tools/call whose tool the caller may not call is answered by forbid_tool() before any
+// session or tool code runs; tools/list shows only the tools may_call() allows.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace mcpgate::mcp {
+
+// The authenticated caller of one request.
+struct Caller {
+  std::string subject;              // the user (token `sub`)
+  std::string client_id;            // the agent / OAuth client acting for the user
+  std::vector<std::string> scopes;  // granted scopes, as the token lists them
+};
+
+class AccessPolicy {
+ public:
+  virtual ~AccessPolicy() = default;
+
+  // The caller of an HTTP request to the MCP path, or the complete response refusing it
+  // (400 for a malformed or duplicated credential, 401 with a WWW-Authenticate challenge for a
+  // missing or invalid one). Called on a network thread: must not block.
+  virtual std::variant<Caller, http::Response> authenticate(const http::Request& request) const = 0;
+
+  // Whether `caller` may call the tool named `tool` (also decides tools/list visibility).
+  virtual bool may_call(const Caller& caller, std::string_view tool) const = 0;
+
+  // The response for a tools/call of `tool` that may_call() refused (403 insufficient_scope
+  // naming what a token would need). The endpoint adds nothing to it.
+  virtual http::Response forbid_tool(const Caller& caller, std::string_view tool) const = 0;
+};
+
+}  // namespace mcpgate::mcp
