@@ -239,7 +239,154 @@ void load_logging(Loader& l, const YAML::Node& g, Config& c) {
   l.get(g, "access_log", "logging.", c.logging.access_log);
 }
 
+// Integer seconds, positive.
+void get_seconds(Loader& l, const YAML::Node& map, const char* name, const std::string& where,
+                 std::int64_t& out) {
+  unsigned long long v = static_cast<unsigned long long>(out);
+  l.get_uint(map, name, where, v, 10ull * 365 * 24 * 3600);
+  out = static_cast<std::int64_t>(v);
+}
+
+void load_auth(Loader& l, const YAML::Node& a, Config& c) {
+  l.only_keys(a, "auth",
+              {"enabled", "issuer", "resources", "access_token_ttl_s", "refresh_token_ttl_s",
+               "refresh_idle_ttl_s", "code_ttl_s", "login_session_ttl_s", "cimd", "dcr", "users",
+               "clients", "scopes", "scope_implies", "limits"});
+  if (!a.IsDefined() || !a.IsMap()) {
+    return;
+  }
+  oauth::AuthOptions& o = c.auth;
+  o.enabled = true;  // a present `auth:` section turns authentication on unless it says otherwise
+  l.get(a, "enabled", "auth.", o.enabled);
+  c.auth_disabled_explicitly = !o.enabled;
+  l.get(a, "issuer", "auth.", o.issuer);
+  l.get_list(a, "resources", "auth.", o.resources);
+  get_seconds(l, a, "access_token_ttl_s", "auth.", o.access_token_ttl_s);
+  get_seconds(l, a, "refresh_token_ttl_s", "auth.", o.refresh_token_ttl_s);
+  get_seconds(l, a, "refresh_idle_ttl_s", "auth.", o.refresh_idle_ttl_s);
+  get_seconds(l, a, "code_ttl_s", "auth.", o.code_ttl_s);
+  get_seconds(l, a, "login_session_ttl_s", "auth.", o.login_session_ttl_s);
+
+  const YAML::Node cimd = a["cimd"];
+  l.only_keys(cimd, "auth.cimd", {"enabled", "allow_loopback_for_tests"});
+  if (cimd.IsDefined() && cimd.IsMap()) {
+    l.get(cimd, "enabled", "auth.cimd.", o.cimd.enabled);
+    l.get(cimd, "allow_loopback_for_tests", "auth.cimd.", o.cimd.allow_loopback_for_tests);
+  }
+  const YAML::Node dcr = a["dcr"];
+  l.only_keys(dcr, "auth.dcr", {"enabled", "registrations_per_minute", "max_clients"});
+  if (dcr.IsDefined() && dcr.IsMap()) {
+    l.get(dcr, "enabled", "auth.dcr.", o.dcr.enabled);
+    l.get_uint(dcr, "registrations_per_minute", "auth.dcr.", o.dcr.registrations_per_minute, 1000000);
+    l.get_uint(dcr, "max_clients", "auth.dcr.", o.dcr.max_clients, 100000000);
+  }
+  const YAML::Node lim = a["limits"];
+  l.only_keys(lim, "auth.limits",
+              {"token_requests_per_minute", "login_attempts_per_minute", "max_sessions",
+               "max_flows", "flow_ttl_s"});
+  if (lim.IsDefined() && lim.IsMap()) {
+    const std::string w = "auth.limits.";
+    l.get_uint(lim, "token_requests_per_minute", w, o.limits.token_requests_per_minute, 100000000);
+    l.get_uint(lim, "login_attempts_per_minute", w, o.limits.login_attempts_per_minute, 100000000);
+    l.get_uint(lim, "max_sessions", w, o.limits.max_sessions, 100000000);
+    l.get_uint(lim, "max_flows", w, o.limits.max_flows, 100000000);
+    get_seconds(l, lim, "flow_ttl_s", w, o.limits.flow_ttl_s);
+  }
+
+  const YAML::Node users = a["users"];
+  if (users.IsDefined() && !users.IsNull()) {
+    if (!users.IsSequence()) {
+      l.fail(users, "auth.users", "must be a list of {username, password}");
+    } else {
+      for (size_t i = 0; i < users.size(); ++i) {
+        const std::string w = "auth.users[" + std::to_string(i) + "]";
+        l.only_keys(users[i], w, {"username", "password"});
+        if (!users[i].IsMap()) {
+          continue;
+        }
+        oauth::UserOptions u;
+        l.get(users[i], "username", w + ".", u.username);
+        l.get(users[i], "password", w + ".", u.password);
+        o.users.push_back(std::move(u));
+      }
+    }
+  }
+  const YAML::Node clients = a["clients"];
+  if (clients.IsDefined() && !clients.IsNull()) {
+    if (!clients.IsSequence()) {
+      l.fail(clients, "auth.clients", "must be a list of clients");
+    } else {
+      for (size_t i = 0; i < clients.size(); ++i) {
+        const std::string w = "auth.clients[" + std::to_string(i) + "]";
+        l.only_keys(clients[i], w,
+                    {"client_id", "client_secret", "redirect_uris", "token_endpoint_auth_method",
+                     "client_name"});
+        if (!clients[i].IsMap()) {
+          continue;
+        }
+        oauth::StaticClientOptions sc;
+        l.get(clients[i], "client_id", w + ".", sc.client_id);
+        l.get(clients[i], "client_secret", w + ".", sc.client_secret);
+        l.get_list(clients[i], "redirect_uris", w + ".", sc.redirect_uris);
+        l.get(clients[i], "token_endpoint_auth_method", w + ".", sc.token_endpoint_auth_method);
+        l.get(clients[i], "client_name", w + ".", sc.client_name);
+        o.clients.push_back(std::move(sc));
+      }
+    }
+  }
+  const YAML::Node scopes = a["scopes"];
+  if (scopes.IsDefined() && !scopes.IsNull()) {
+    if (!scopes.IsMap()) {
+      l.fail(scopes, "auth.scopes", "must map each scope to the list of tools it permits");
+    } else {
+      for (const auto& kv : scopes) {
+        oauth::ScopeOptions so;
+        so.name = kv.first.as<std::string>();
+        if (!kv.second.IsNull()) {
+          YAML::Node holder;
+          holder["t"] = kv.second;
+          l.get_list(holder, "t", "auth.scopes." + so.name + "/", so.tools);
+        }
+        o.scopes.push_back(std::move(so));
+      }
+    }
+  }
+  const YAML::Node implies = a["scope_implies"];
+  if (implies.IsDefined() && !implies.IsNull()) {
+    if (!implies.IsMap()) {
+      l.fail(implies, "auth.scope_implies", "must map a scope to the scopes it implies");
+    } else {
+      for (const auto& kv : implies) {
+        const std::string name = kv.first.as<std::string>();
+        std::vector<std::string> implied;
+        YAML::Node holder;
+        holder["t"] = kv.second;
+        l.get_list(holder, "t", "auth.scope_implies." + name + "/", implied);
+        o.scope_implies[name] = std::move(implied);
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void finalize_config(Config& c) {
+  if (c.public_url.empty()) {
+    const bool v6 = c.server.host.find(':') != std::string::npos;
+    c.public_url = std::string(c.server.tls_cert_file.empty() ? "http://" : "https://") +
+                   (v6 ? "[" + c.server.host + "]" : c.server.host) + ":" +
+                   std::to_string(c.server.port);
+  }
+  while (!c.public_url.empty() && c.public_url.back() == '/') {
+    c.public_url.pop_back();
+  }
+  if (c.auth.issuer.empty()) {
+    c.auth.issuer = c.public_url;
+  }
+  if (c.auth.resources.empty()) {
+    c.auth.resources.push_back(c.public_url + c.mcp.path);
+  }
+}
 
 Status parse_listen(std::string_view text, http::ServerOptions& out) {
   std::string host;
@@ -291,21 +438,16 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     return make_error(ErrorCode::kInvalidArgument, c.source + ": the top level must be a mapping");
   }
   try {
-    l.only_keys(root, "", {"server", "mcp", "logging", "data_dir"});
+    l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "auth"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
     l.get(root, "data_dir", "", c.data_dir);
+    load_auth(l, root["auth"], c);
   } catch (const YAML::Exception& e) {
     return make_error(ErrorCode::kInvalidArgument, c.source + ": " + e.what());
   }
   MCPGATE_TRY(l.finish());
-  if (c.public_url.empty()) {
-    const bool v6 = c.server.host.find(':') != std::string::npos;
-    c.public_url = std::string(c.server.tls_cert_file.empty() ? "http://" : "https://") +
-                   (v6 ? "[" + c.server.host + "]" : c.server.host) + ":" +
-                   std::to_string(c.server.port);
-  }
   return c;
 }
 
@@ -326,6 +468,19 @@ Status check_deployment(const Config& config) {
                       "refusing to serve plain HTTP on non-loopback address " + config.server.host +
                           ": configure server.tls (cert_file, key_file), bind 127.0.0.1, or set "
                           "server.insecure_http: true if a TLS proxy in front handles it");
+  }
+  if (!config.auth.enabled && !config.auth_disabled_explicitly
+      && !http::is_loopback_host(config.server.host)) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "refusing to serve the MCP endpoint without authentication on non-loopback "
+                      "address " + config.server.host + ": add an `auth:` section (or write "
+                      "`auth: {enabled: false}` if a proxy in front authenticates every request)");
+  }
+  if (config.auth.enabled) {
+    if (auto st = oauth::validate_auth_options(config.auth); !st) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        config.source + ": auth: " + st.error().message);
+    }
   }
   for (const auto& set : config.mcp.tool_sets) {
     if (set != "demo" && set != "conformance") {

@@ -18,7 +18,12 @@ using namespace std::chrono_literals;
 Config parse_ok(const std::string& yaml) {
   auto c = parse_config(yaml, "test.yaml");
   EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
-  return c.ok() ? std::move(c).value() : Config{};
+  if (!c.ok()) {
+    return Config{};
+  }
+  Config out = std::move(c).value();
+  finalize_config(out);
+  return out;
 }
 
 std::string parse_error(const std::string& yaml) {
@@ -300,6 +305,7 @@ TEST(ConfigTest, CheckDeploymentRefusesPlainHttpOffLoopback) {
   for (const char* host : {"0.0.0.0", "::", "10.1.2.3", "example.com"}) {
     Config c;
     c.server.host = host;
+    c.auth_disabled_explicitly = true;  // this test is about TLS; the auth rule has its own
     const Status st = check_deployment(c);
     ASSERT_FALSE(st.ok()) << host;
     EXPECT_EQ(st.error().code, ErrorCode::kFailedPrecondition);
@@ -319,10 +325,97 @@ TEST(ConfigTest, CheckDeploymentRefusesPlainHttpOffLoopback) {
     EXPECT_TRUE(check_deployment(c).ok()) << host;
   }
   // The same rule through the file.
-  const Config from_file = parse_ok("server:\n  listen: 0.0.0.0:80\n");
+  const Config from_file = parse_ok("server:\n  listen: 0.0.0.0:80\nauth: {enabled: false}\n");
   EXPECT_FALSE(check_deployment(from_file).ok());
-  EXPECT_TRUE(
-      check_deployment(parse_ok("server:\n  listen: 0.0.0.0:80\n  insecure_http: true\n")).ok());
+  EXPECT_TRUE(check_deployment(parse_ok("server:\n  listen: 0.0.0.0:80\n  insecure_http: true\n"
+                                        "auth: {enabled: false}\n"))
+                  .ok());
+}
+
+TEST(ConfigTest, CheckDeploymentRefusesAnUnauthenticatedEndpointOffLoopback) {
+  const Config silent = parse_ok("server:\n  listen: 0.0.0.0:80\n  insecure_http: true\n");
+  const Status st = check_deployment(silent);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("without authentication"), std::string::npos);
+  EXPECT_TRUE(check_deployment(parse_ok("server:\n  listen: 127.0.0.1:80\n")).ok());
+}
+
+const char* kAuthYaml = R"(server:
+  listen: 127.0.0.1:9100
+mcp:
+  path: /mcp
+  tool_sets: [demo]
+auth:
+  access_token_ttl_s: 600
+  cimd: {enabled: false, allow_loopback_for_tests: true}
+  dcr: {registrations_per_minute: 5}
+  users:
+    - {username: alice, password: alice-pass-123}
+  clients:
+    - client_id: ops
+      client_secret: s3cret
+      redirect_uris: [https://ops.example.com/cb]
+      token_endpoint_auth_method: client_secret_post
+  scopes:
+    calendar:read: [list_events]
+    calendar:write: [create_event]
+  scope_implies:
+    calendar:write: [calendar:read]
+)";
+
+TEST(ConfigTest, AuthSectionIsReadWithDefaultsDerivedFromTheServer) {
+  Config c = parse_ok(kAuthYaml);
+  EXPECT_TRUE(c.auth.enabled);
+  EXPECT_EQ(c.auth.issuer, "http://127.0.0.1:9100");
+  ASSERT_EQ(c.auth.resources.size(), 1u);
+  EXPECT_EQ(c.auth.resources[0], "http://127.0.0.1:9100/mcp");
+  EXPECT_EQ(c.auth.access_token_ttl_s, 600);
+  EXPECT_EQ(c.auth.refresh_token_ttl_s, 2592000);
+  EXPECT_FALSE(c.auth.cimd.enabled);
+  EXPECT_TRUE(c.auth.cimd.allow_loopback_for_tests);
+  EXPECT_EQ(c.auth.dcr.registrations_per_minute, 5);
+  ASSERT_EQ(c.auth.users.size(), 1u);
+  EXPECT_EQ(c.auth.users[0].username, "alice");
+  ASSERT_EQ(c.auth.clients.size(), 1u);
+  EXPECT_EQ(c.auth.clients[0].token_endpoint_auth_method, "client_secret_post");
+  ASSERT_EQ(c.auth.scopes.size(), 2u);
+  EXPECT_EQ(c.auth.scopes[0].name, "calendar:read");  // file order is kept
+  EXPECT_EQ(c.auth.scopes[1].tools, std::vector<std::string>{"create_event"});
+  EXPECT_EQ(c.auth.scope_implies["calendar:write"], std::vector<std::string>{"calendar:read"});
+  EXPECT_TRUE(check_deployment(c).ok()) << check_deployment(c).error().message;
+}
+
+TEST(ConfigTest, AuthDefaultsFollowAListenOverride) {
+  auto parsed = parse_config(kAuthYaml, "test.yaml");
+  ASSERT_TRUE(parsed.ok());
+  Config c = std::move(parsed).value();
+  ASSERT_TRUE(parse_listen("127.0.0.1:9200", c.server).ok());  // what --listen does
+  finalize_config(c);
+  EXPECT_EQ(c.public_url, "http://127.0.0.1:9200");
+  EXPECT_EQ(c.auth.issuer, "http://127.0.0.1:9200");
+  EXPECT_EQ(c.auth.resources[0], "http://127.0.0.1:9200/mcp");
+}
+
+TEST(ConfigTest, AuthSectionErrorsNameTheKey) {
+  EXPECT_NE(parse_error("auth:\n  usrs: []\n").find("auth.usrs: unknown key"), std::string::npos);
+  EXPECT_NE(parse_error("auth:\n  access_token_ttl_s: soon\n").find("auth.access_token_ttl_s"),
+            std::string::npos);
+  EXPECT_NE(parse_error("auth:\n  clients:\n    - client_id: a\n      secret: x\n")
+                .find("auth.clients[0].secret: unknown key"),
+            std::string::npos);
+  EXPECT_NE(parse_error("auth:\n  scopes: [a, b]\n").find("auth.scopes"), std::string::npos);
+  EXPECT_NE(parse_error("auth:\n  users:\n    - username: a\n      password: ${MCPGATE_NO_SUCH_VAR_X}\n")
+                .find("MCPGATE_NO_SUCH_VAR_X"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, AuthRulesAreCheckedAtDeployment) {
+  Config c = parse_ok(kAuthYaml);
+  c.auth.access_token_ttl_s = 3600;  // over the 15-minute ceiling
+  EXPECT_FALSE(check_deployment(c).ok());
+  Config d = parse_ok(kAuthYaml);
+  d.auth.scope_implies["nope"] = {"calendar:read"};  // unknown scope
+  EXPECT_FALSE(check_deployment(d).ok());
 }
 
 TEST(ConfigTest, CheckDeploymentRefusesUnknownToolSets) {

@@ -8,6 +8,9 @@
 #include "app/config.hpp"
 #include "app/serve.hpp"
 #include "core/log.hpp"
+#include "oauth/cli.hpp"
+#include "oauth/key_manager.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace {
 
@@ -16,6 +19,44 @@ using mcpgate::app::Config;
 int fail(const std::string& message) {
   std::cerr << "mcpgate: " << message << "\n";
   return 2;
+}
+
+// The password for `user add` / `user passwd`: one line from standard input (so it never sits in
+// the shell history or the process list).
+std::string read_password() {
+  std::string line;
+  std::getline(std::cin, line);
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
+  }
+  return line;
+}
+
+// Operator commands on the data directory of a configuration: `user add`, `user passwd`,
+// `keys rotate`. They share the store with a running server (SQLite WAL).
+int run_admin(const Config& config, const std::string& command, const std::string& username) {
+  auto store = mcpgate::store::open_sqlite_data_dir(config.data_dir);
+  if (!store) {
+    return fail(config.data_dir + ": " + store.error().message);
+  }
+  if (command == "keys rotate") {
+    auto kid = mcpgate::oauth::rotate_signing_keys(**store, mcpgate::oauth::system_now());
+    if (!kid) {
+      return fail("keys rotate: " + kid.error().message);
+    }
+    std::cout << "active signing key: " << *kid
+              << " (running servers switch within a minute; the old key stays published)\n";
+    return 0;
+  }
+  const std::string password = read_password();
+  const mcpgate::Status st = command == "user add"
+                                 ? mcpgate::oauth::add_user(**store, username, password)
+                                 : mcpgate::oauth::set_user_password(**store, username, password);
+  if (!st) {
+    return fail(command + ": " + st.error().message);
+  }
+  std::cout << command << ": " << username << ": OK\n";
+  return 0;
 }
 
 }  // namespace
@@ -38,6 +79,26 @@ int main(int argc, char** argv) {
 
   auto* version = cli.add_subcommand("version", "Print the version");
 
+  std::string admin_config;
+  std::string username;
+  auto* user = cli.add_subcommand("user", "Manage local users (password read from stdin)");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "Create a user; the password is one line on stdin");
+  auto* user_passwd =
+      user->add_subcommand("passwd", "Set a user's password (stdin) and revoke their grants");
+  for (auto* sub : {user_add, user_passwd}) {
+    sub->add_option("--config,-c", admin_config, "YAML configuration file (for data_dir)")->required();
+    sub->add_option("username", username, "User name")->required();
+    sub->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
+  }
+  auto* keys = cli.add_subcommand("keys", "Manage token signing keys");
+  keys->require_subcommand(1);
+  auto* keys_rotate = keys->add_subcommand(
+      "rotate", "Promote the next signing key; the old one stays published until its tokens expire");
+  keys_rotate->add_option("--config,-c", admin_config, "YAML configuration file (for data_dir)")
+      ->required();
+  keys_rotate->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -49,7 +110,8 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  const std::string& path = serve->parsed() ? config_path : check_path;
+  const bool admin = user_add->parsed() || user_passwd->parsed() || keys_rotate->parsed();
+  const std::string& path = admin ? admin_config : serve->parsed() ? config_path : check_path;
   auto loaded = mcpgate::app::load_config(path);
   if (!loaded) {
     return fail(loaded.error().message);
@@ -65,6 +127,13 @@ int main(int argc, char** argv) {
     if (auto st = mcpgate::app::parse_listen(listen, config.server); !st) {
       return fail("--listen: " + st.error().message);
     }
+  }
+  mcpgate::app::finalize_config(config);
+  if (admin) {
+    const std::string command = keys_rotate->parsed() ? "keys rotate"
+                                : user_add->parsed()  ? "user add"
+                                                      : "user passwd";
+    return run_admin(config, command, username);
   }
   if (auto st = mcpgate::app::check_deployment(config); !st) {
     return fail(st.error().message);

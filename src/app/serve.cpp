@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -10,6 +11,11 @@
 #include "http/server.hpp"
 #include "mcp/endpoint.hpp"
 #include "mcp/registry.hpp"
+#include "oauth/authorization_server.hpp"
+#include "oauth/bearer_guard.hpp"
+#include "oauth/cimd.hpp"
+#include "store/executor.hpp"
+#include "store/sqlite_store.hpp"
 #include "tools/conformance_fixtures.hpp"
 #include "tools/demo_tools.hpp"
 
@@ -34,6 +40,76 @@ asio::awaitable<void> health(http::Exchange& ex) {
   co_await ex.respond(std::move(res));
 }
 
+// The authorization server and the guard in front of the MCP endpoint, with what they stand on.
+// Declared after the io_context in serve() so it is destroyed first (the executor's threads
+// post completions to that io_context).
+struct AuthStack {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::Executor> executor;
+  std::unique_ptr<oauth::CimdResolver> cimd;
+  std::unique_ptr<oauth::AuthorizationServer> server;
+  std::shared_ptr<oauth::BearerGuard> guard;
+};
+
+// "https://h:p/mcp" -> "https://h:p/.well-known/oauth-protected-resource/mcp" (RFC 9728 §3.1).
+std::string resource_metadata_url(const std::string& resource) {
+  const auto scheme_end = resource.find("://");
+  const auto path_start =
+      scheme_end == std::string::npos ? std::string::npos : resource.find('/', scheme_end + 3);
+  const std::string origin = resource.substr(0, path_start);
+  const std::string path = path_start == std::string::npos ? "" : resource.substr(path_start);
+  return origin + "/.well-known/oauth-protected-resource" + (path == "/" ? "" : path);
+}
+
+Result<AuthStack> build_auth(const Config& config) {
+  AuthStack a;
+  auto store = store::open_sqlite_data_dir(config.data_dir);
+  if (!store) {
+    return store.error();
+  }
+  a.store = std::move(store).value();
+  a.executor = std::make_unique<store::Executor>(2);
+  if (config.auth.cimd.enabled) {
+    oauth::CimdResolverOptions copts;
+    copts.allow_loopback_for_tests = config.auth.cimd.allow_loopback_for_tests;
+    a.cimd = std::make_unique<oauth::CimdResolver>(copts);
+  }
+  if (config.auth.cimd.allow_loopback_for_tests) {
+    log::warn("auth_test_switch_on",
+              {{"setting", "auth.cimd.allow_loopback_for_tests"},
+               {"effect", "client metadata documents and client keys may be fetched from loopback "
+                          "addresses; never use this in production"}});
+  }
+  auto server = oauth::AuthorizationServer::create(
+      config.auth, *a.store, *a.executor, a.cimd.get());
+  if (!server) {
+    return server.error();
+  }
+  a.server = std::move(server).value();
+
+  // The MCP endpoint's own resource identifier: public_url + mcp.path when configured so.
+  const std::string own = config.public_url + config.mcp.path;
+  const auto& resources = a.server->resources();
+  std::string resource = resources.front();
+  for (const auto& r : resources) {
+    if (r == own) {
+      resource = r;
+    }
+  }
+  oauth::BearerGuardOptions gopts;
+  gopts.issuer = a.server->issuer();
+  gopts.resource = resource;
+  gopts.resource_metadata_url = resource_metadata_url(resource);
+  oauth::AuthorizationServer* as = a.server.get();
+  a.guard = std::make_shared<oauth::BearerGuard>(
+      gopts, [as] { return as->verification_keys(); }, as->scopes());
+  a.server->set_revocation_listener(a.guard->revocation_listener());
+  if (auto st = a.guard->load_revocations(*a.store); !st) {
+    return st.error();
+  }
+  return a;
+}
+
 }  // namespace
 
 int serve(Config config) {
@@ -48,6 +124,19 @@ int serve(Config config) {
       config.server.threads != 0 ? config.server.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(static_cast<int>(threads));
 
+  std::optional<AuthStack> auth;
+  if (config.auth.enabled) {
+    auto built = build_auth(config);
+    if (!built) {
+      log::error("auth_start_failed", {{"error", built.error().message}});
+      return 1;
+    }
+    auth = std::move(built).value();
+    config.mcp.endpoint.access = auth->guard;
+  } else {
+    log::warn("auth_disabled", {{"effect", "the MCP endpoint accepts unauthenticated requests"}});
+  }
+
   auto registry = build_registry(config);
   config.mcp.endpoint.server_version = MCPGATE_VERSION;
   auto endpoint = std::make_shared<mcp::Endpoint>(config.mcp.endpoint, registry);
@@ -55,6 +144,14 @@ int serve(Config config) {
   auto router = std::make_shared<http::Router>();
   router->add(config.mcp.path, [endpoint](http::Exchange& ex) { return endpoint->handle(ex); });
   router->add("/healthz", health);
+  if (auth) {
+    auth->server->register_routes(*router);
+    asio::co_spawn(ioc, auth->server->run_maintenance(), asio::detached);
+    asio::co_spawn(ioc,
+                   auth->guard->run_revocation_poll(*auth->store, *auth->executor,
+                                                    std::chrono::seconds(1)),
+                   asio::detached);
+  }
 
   http::Server server(ioc, config.server, router);
   if (auto st = server.start(); !st) {
@@ -66,8 +163,36 @@ int serve(Config config) {
                           {"tls", server.tls()},
                           {"mcp_path", config.mcp.path},
                           {"tool_sets", config.mcp.tool_sets},
+                          {"auth", config.auth.enabled},
                           {"threads", threads},
                           {"version", MCPGATE_VERSION}});
+
+  // SIGHUP: re-read the signing keys now (after `mcpgate keys rotate`) instead of at the next
+  // minute's upkeep.
+  asio::signal_set reload(ioc, SIGHUP);
+  std::function<void()> await_reload = [&] {
+    reload.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) {
+        return;
+      }
+      if (auth) {
+        asio::co_spawn(
+            ioc,
+            [&]() -> asio::awaitable<void> {
+              const Status st =
+                  co_await auth->executor->run([&] { return auth->server->maintain_once(); });
+              if (st) {
+                log::info("reloaded", {{"what", "signing keys"}});
+              } else {
+                log::error("reload_failed", {{"error", st.error().message}});
+              }
+            },
+            asio::detached);
+      }
+      await_reload();
+    });
+  };
+  await_reload();
 
   // Graceful shutdown: stop accepting, let in-flight requests finish, then close what is left.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -77,7 +202,12 @@ int serve(Config config) {
       return;
     }
     log::info("shutdown", {{"signal", sig}});
+    reload.cancel();
     server.stop();
+    if (auth) {
+      auth->server->stop();
+      auth->guard->stop();
+    }
     drain.expires_after(config.server.drain_timeout);
     drain.async_wait([&](const boost::system::error_code& e) {
       if (!e) {

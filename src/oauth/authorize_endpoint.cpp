@@ -136,9 +136,9 @@ asio::awaitable<AuthorizeEndpoint::Validation> AuthorizeEndpoint::validate(
                 {{"reason", "redirect_uri"}, {"client_id", client->client_id}});
       co_return bad_request_page("The redirect_uri is not registered for this application.");
     }
-  } else if (client->redirect_uris.size() == 1 && !is_loopback_redirect(client->redirect_uris[0])) {
-    redirect_uri = client->redirect_uris[0];
   } else {
+    // Always required (never defaulted, even to a single registered URI): the token request
+    // must then repeat it, and the flow never depends on server-side guessing (ATTACKS row 2).
     co_return bad_request_page("The redirect_uri parameter is missing.");
   }
 
@@ -281,6 +281,7 @@ asio::awaitable<void> AuthorizeEndpoint::authorize(http::Exchange& ex) {
       co_await ex.respond(fail(OAuthErrorCode::kConsentRequired, "the user has not consented"));
       co_return;
     }
+    v.flow.browser_key = BrowserSessions::browser_key(cookie);
     co_await ex.respond(co_await issue_code(std::move(v.flow), session->user_id, false, redirect_status));
     co_return;
   }
@@ -366,6 +367,7 @@ asio::awaitable<http::Response> AuthorizeEndpoint::issue_code(PendingAuthorizati
     co_return bad_request_page("The redirect_uri is not registered for this application.");
   }
   const std::string code = new_opaque_token();
+  const std::string grant_id = crypto::random_id();
   const std::int64_t now = ctx_.now();
   auto stored = co_await ctx_.executor.run([&]() -> Status {
     MCPGATE_TRY(ctx_.clients.ensure_stored_blocking(*client, now));
@@ -382,7 +384,7 @@ asio::awaitable<http::Response> AuthorizeEndpoint::issue_code(PendingAuthorizati
       MCPGATE_TRY(ctx_.store.put_consent(consent));
     }
     store::Grant grant;
-    grant.id = crypto::random_id();
+    grant.id = grant_id;
     grant.user_id = user_id;
     grant.client_id = flow.client_id;
     grant.scope = join_scope(flow.scopes);
@@ -404,6 +406,12 @@ asio::awaitable<http::Response> AuthorizeEndpoint::issue_code(PendingAuthorizati
   });
   if (!stored) {
     co_return internal_page("oauth_code_store_failed", stored.error());
+  }
+  if (!ctx_.sessions.add_grant(flow.browser_key, grant_id, now)) {
+    // The session ended meanwhile or holds too many grants: a grant that sign-out could not
+    // revoke is not handed out.
+    co_await ctx_.executor.run([&] { (void)ctx_.store.revoke_grant(grant_id, now); });
+    co_return bad_request_page("Your sign-in ended or has authorized too many applications; sign in again.");
   }
   log::info("oauth_code_issued", {{"client_id", flow.client_id}, {"user_id", user_id}});
   co_return code_redirect(flow.redirect_uri, code, flow.state, ctx_.urls.issuer, status);
@@ -624,10 +632,22 @@ asio::awaitable<void> AuthorizeEndpoint::logout(http::Exchange& ex) {
                                    "The form was submitted from another site."));
     co_return;
   }
-  if (auto session = ctx_.sessions.find_session(cookie, now)) {
-    log::info("oauth_logout", {{"user_id", session->user_id}});
+  auto session = ctx_.sessions.find_session(cookie, now);
+  const std::vector<std::string> grants = ctx_.sessions.sign_out(cookie);
+  // Signing out revokes what this sign-in authorized: refresh families and live access tokens.
+  std::size_t revoked_grants = 0;
+  for (const auto& grant_id : grants) {
+    auto revoked = co_await ctx_.executor.run([&] { return ctx_.store.revoke_grant(grant_id, now); });
+    if (revoked) {
+      ctx_.notify_revoked(*revoked);
+      ++revoked_grants;
+    } else if (revoked.error().code != ErrorCode::kNotFound) {
+      log::error("oauth_logout_revoke_failed", {{"error", revoked.error().message}});
+    }
   }
-  ctx_.sessions.sign_out(cookie);
+  if (session) {
+    log::info("oauth_logout", {{"user_id", session->user_id}, {"grants_revoked", revoked_grants}});
+  }
   co_await ex.respond(with_cookie(see_other(ctx_.urls.logout_path), ctx_.sessions.clear_cookie()));
 }
 

@@ -182,6 +182,8 @@ TEST_F(AuthorizeTest, Attacks002UnregisteredRedirectUrisAreErrorPages) {
   expect_error_page(*get(twice));
   // Missing with several registered: a page too.
   expect_error_page(*get(without(base_params(), "redirect_uri")));
+  // Missing with exactly one registered: never defaulted either.
+  expect_error_page(*get(with(without(base_params(), "redirect_uri"), "client_id", "ops-dashboard")));
 }
 
 TEST_F(AuthorizeTest, Attacks003LoopbackRedirectsAnyPort) {
@@ -230,10 +232,10 @@ TEST_F(AuthorizeTest, Attacks007BadResourcesAreInvalidTarget) {
   auto conflicting = base_params();
   conflicting.emplace_back("resource", "http://127.0.0.1:8080/other");
   expect_error_redirect(*get(conflicting), "invalid_target");
-  // Repeated but the same resource: fine.
+  // Repeated, even with the same value: refused (a token has exactly one audience).
   auto same = base_params();
   same.emplace_back("resource", kTestResource);
-  EXPECT_EQ(get(same)->status(), 200u);
+  expect_error_redirect(*get(same), "invalid_target");
 }
 
 TEST_F(AuthorizeTest, Attacks008ResourceCanonicalizationAndDefault) {
@@ -436,6 +438,28 @@ TEST_F(AuthorizeTest, LogoutEndsTheSession) {
   EXPECT_NE(out->header("Set-Cookie").find("Max-Age=0"), std::string::npos);
   auto page = b.get(authorize_target(base_params()));
   EXPECT_NE(page->body().find("name=\"password\""), std::string::npos) << "login asked again";
+}
+
+TEST_F(AuthorizeTest, Attacks032LogoutRevokesWhatTheSignInAuthorized) {
+  Browser b(h);
+  auto got = authorize_code(h, b, "public-app", "https://app.example.com/cb");
+  ASSERT_FALSE(got.code.empty());
+  auto tokens = h.call(testing::code_exchange(got, "public-app"));
+  ASSERT_EQ(tokens->status(), 200u) << tokens->body();
+  const std::string refresh_token = tokens->json()["refresh_token"].get<std::string>();
+  // A second browser's grant is not this sign-in's and survives the first one's logout.
+  Browser other(h);
+  auto got2 = authorize_code(h, other, "public-app", "https://app.example.com/cb");
+  auto tokens2 = h.call(testing::code_exchange(got2, "public-app"));
+  ASSERT_EQ(tokens2->status(), 200u);
+
+  ASSERT_EQ(b.post("/logout", {})->status(), 303u);
+  auto after = h.call(testing::refresh_call(refresh_token, "public-app"));
+  EXPECT_EQ(after->status(), 400u);
+  EXPECT_EQ(after->json()["error"], "invalid_grant");
+  auto untouched =
+      h.call(testing::refresh_call(tokens2->json()["refresh_token"].get<std::string>(), "public-app"));
+  EXPECT_EQ(untouched->status(), 200u) << untouched->body();
 }
 
 TEST_F(AuthorizeTest, PromptLoginAsksForTheUserAgain) {

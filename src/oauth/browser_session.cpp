@@ -1,5 +1,7 @@
 #include "oauth/browser_session.hpp"
 
+#include <limits>
+
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
@@ -89,19 +91,52 @@ std::optional<BrowserSession> BrowserSessions::find_session(std::string_view coo
 
 std::string BrowserSessions::sign_in(std::string_view old_cookie_value, const std::string& user_id,
                                      const std::string& username, std::int64_t now) {
+  // Grants issued through the browser's previous sign-in move to the new one, so signing out
+  // still revokes them.
+  std::vector<std::string> carried;
   if (!old_cookie_value.empty()) {
+    using Action = ExpiringMap<BrowserSession>::Action;
+    sessions_.modify(browser_key(old_cookie_value), now, [&](BrowserSession& s) {
+      carried = std::move(s.grant_ids);
+      return Action::kErase;
+    });
     sessions_.erase(browser_key(old_cookie_value));
   }
   std::string value = new_cookie_value();
-  BrowserSession session{user_id, username, now, now + options_.session_ttl_s};
+  BrowserSession session{user_id, username, now, now + options_.session_ttl_s, std::move(carried)};
   sessions_.put(browser_key(value), session, session.expires_at, now);
   return value;
 }
 
-void BrowserSessions::sign_out(std::string_view cookie_value) {
-  if (!cookie_value.empty()) {
-    sessions_.erase(browser_key(cookie_value));
+std::vector<std::string> BrowserSessions::sign_out(std::string_view cookie_value) {
+  std::vector<std::string> grants;
+  if (cookie_value.empty()) {
+    return grants;
   }
+  using Action = ExpiringMap<BrowserSession>::Action;
+  // Expired sessions are not found by modify(); their grants outlive them (a session expiring
+  // is not a sign-out).
+  sessions_.modify(browser_key(cookie_value), std::numeric_limits<std::int64_t>::min(),
+                   [&](BrowserSession& s) {
+                     grants = std::move(s.grant_ids);
+                     return Action::kErase;
+                   });
+  sessions_.erase(browser_key(cookie_value));
+  return grants;
+}
+
+bool BrowserSessions::add_grant(const std::string& key, const std::string& grant_id,
+                                std::int64_t now) {
+  using Action = ExpiringMap<BrowserSession>::Action;
+  bool added = false;
+  sessions_.modify(key, now, [&](BrowserSession& s) {
+    if (s.grant_ids.size() < kMaxGrantsPerSession) {
+      s.grant_ids.push_back(grant_id);
+      added = true;
+    }
+    return Action::kKeep;
+  });
+  return added;
 }
 
 PendingAuthorization BrowserSessions::add_flow(PendingAuthorization flow, std::int64_t now) {

@@ -36,7 +36,12 @@ struct BrowserSession {
   std::string username;
   std::int64_t authenticated_at = 0;
   std::int64_t expires_at = 0;
+  // Grants issued through this sign-in: signing out revokes them (ATTACKS row 32). Held in
+  // memory like the session itself; bounded so one session cannot grow without limit.
+  std::vector<std::string> grant_ids;
 };
+
+inline constexpr std::size_t kMaxGrantsPerSession = 1000;
 
 // A validated authorization request waiting for the user.
 struct PendingAuthorization {
@@ -90,7 +95,12 @@ class BrowserSessions {
   // Signs a browser in: returns the NEW cookie value; the old session (if any) is gone.
   std::string sign_in(std::string_view old_cookie_value, const std::string& user_id,
                       const std::string& username, std::int64_t now);
-  void sign_out(std::string_view cookie_value);
+  // Ends the session; returns the grants issued through it (for revocation).
+  std::vector<std::string> sign_out(std::string_view cookie_value);
+  // Records a grant issued through the session of `browser_key`. Returns false when the session
+  // is gone or already holds kMaxGrantsPerSession grants (the caller then revokes the oldest
+  // one itself: see authorize_endpoint.cpp).
+  bool add_grant(const std::string& browser_key, const std::string& grant_id, std::int64_t now);
 
   // --- pending authorization requests ---
   // Stores `flow` (id, csrf and expiry are assigned here) and returns it.

@@ -812,6 +812,10 @@ class FlightLeader {
 asio::awaitable<Result<ClientMetadata>> resolve_impl(std::shared_ptr<Impl> impl,
                                                      std::string client_id) {
   MCPGATE_CO_TRY(validate_client_id_url(client_id, impl->options.allow_loopback_for_tests));
+  if (!starts_with(client_id, "https://")
+      && !(impl->options.allow_loopback_for_tests && impl->options.allow_plain_http_for_unit_tests)) {
+    co_return invalid("client_id URL must use the https scheme");
+  }
 
   std::shared_ptr<const ClientMetadata> hit;
   std::shared_ptr<InFlight> flight;
@@ -870,8 +874,8 @@ CimdResolver::CimdResolver(CimdResolverOptions options) : impl_(std::make_shared
   if (impl_->options.allow_loopback_for_tests) {
     log::warn("cimd_loopback_enabled",
               {{"detail",
-                "CIMD allow_loopback_for_tests is ON: client_id URLs on http://127.0.0.1, "
-                "http://localhost and [::1] are fetched, and loopback addresses are reachable. "
+                "CIMD allow_loopback_for_tests is ON: client_id URLs on https://127.0.0.1, "
+                "https://localhost and [::1] are fetched, and loopback addresses are reachable. "
                 "Never enable this in production."}});
   }
 }

@@ -113,6 +113,10 @@ struct CimdResolverOptions {
   // Tests only: loopback http(s) client_id URLs and loopback addresses become fetchable.
   // The resolver logs a warning when constructed with it.
   bool allow_loopback_for_tests = false;
+  // Unit tests only (no configuration reaches it): with allow_loopback_for_tests, also accept
+  // plain http:// loopback client_id URLs, so tests can serve documents without TLS. The
+  // configuration's test switch keeps https required (ATTACKS row 51).
+  bool allow_plain_http_for_unit_tests = false;
   std::chrono::milliseconds timeout{5000};
   size_t max_document_bytes = 5120;
   int max_json_depth = 8;

@@ -38,6 +38,7 @@ class CimdFlowTest : public ::testing::Test {
   static CimdResolverOptions resolver_options() {
     CimdResolverOptions o;
     o.allow_loopback_for_tests = true;
+    o.allow_plain_http_for_unit_tests = true;
     o.now = system_now;
     return o;
   }
@@ -160,6 +161,7 @@ TEST(LogHygieneTest, Attacks078NoSecretsInLogs) {
     secrets.push_back(b.cookie());
     auto t = h.call(testing::token_call({{"grant_type", "authorization_code"},
                                          {"code", a.code},
+                                         {"redirect_uri", a.redirect_uri},
                                          {"code_verifier", a.pkce.verifier}},
                                         {{"Authorization", testing::basic("ops-dashboard", testing::kOpsSecret)}}));
     ASSERT_EQ(t->status(), 200u);

@@ -430,6 +430,7 @@ class CimdResolverTest : public ::testing::Test {
   CimdResolverOptions options() {
     CimdResolverOptions o;
     o.allow_loopback_for_tests = true;
+    o.allow_plain_http_for_unit_tests = true;
     o.timeout = 2s;
     o.now = [this] {
       return clock_.load();

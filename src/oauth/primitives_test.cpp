@@ -86,8 +86,10 @@ TEST(ResourceIndicatorTest, Attacks007RefusesRelativeFragmentAndDotSegments) {
 TEST(ResourceIndicatorTest, ResolveDefaultsRepeatsAndUnknown) {
   ResourceSet one({"http://127.0.0.1:8080/mcp"});
   EXPECT_EQ(*one.resolve({}), "http://127.0.0.1:8080/mcp");
-  EXPECT_EQ(*one.resolve({"HTTP://127.0.0.1:8080/mcp/", "http://127.0.0.1:8080/mcp"}),
-            "http://127.0.0.1:8080/mcp");
+  EXPECT_EQ(*one.resolve({"HTTP://127.0.0.1:8080/mcp/"}), "http://127.0.0.1:8080/mcp");
+  // Repeated, even as the same resource: refused (ATTACKS row 7).
+  EXPECT_EQ(one.resolve({"HTTP://127.0.0.1:8080/mcp/", "http://127.0.0.1:8080/mcp"}).error().code,
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ(one.resolve({"http://127.0.0.1:8080/other"}).error().code, ErrorCode::kNotFound);
   ResourceSet two({"https://a/mcp", "https://b/mcp"});
   EXPECT_EQ(two.resolve({}).error().code, ErrorCode::kFailedPrecondition);

@@ -265,6 +265,7 @@ class PrivateKeyJwtTest : public ::testing::Test {
     EXPECT_FALSE(a.code.empty());
     return h.call(form_post("/token", {{"grant_type", "authorization_code"},
                                        {"code", a.code},
+                                       {"redirect_uri", a.redirect_uri},
                                        {"code_verifier", a.pkce.verifier},
                                        {"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
                                        {"client_assertion", jwt}}));
@@ -299,6 +300,7 @@ TEST_F(PrivateKeyJwtTest, Attacks021AssertionWithInlineJwks) {
   Browser b(h);
   auto a = authorize_code(h, b, id, "https://pk.example.com/cb");
   auto none = h.call(form_post("/token", {{"grant_type", "authorization_code"}, {"code", a.code},
+                                          {"redirect_uri", a.redirect_uri},
                                           {"code_verifier", a.pkce.verifier}, {"client_id", id}}));
   EXPECT_EQ(none->status(), 401u);
 }
@@ -323,6 +325,7 @@ TEST_F(PrivateKeyJwtTest, AssertionWithJwksUriOnLoopback) {
   Json claims = {{"iss", id}, {"sub", id}, {"aud", kTestIssuer}, {"exp", loop.now() + 60}, {"jti", "j1"}};
   auto ex = loop.call(form_post("/token", {{"grant_type", "authorization_code"},
                                            {"code", a.code},
+                                           {"redirect_uri", a.redirect_uri},
                                            {"code_verifier", a.pkce.verifier},
                                            {"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
                                            {"client_assertion", crypto::sign_jwt(key, claims, "JWT").value()}}));

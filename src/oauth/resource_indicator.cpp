@@ -123,6 +123,11 @@ Result<std::string> ResourceSet::resolve(const std::vector<std::string>& request
     }
     return make_error(ErrorCode::kFailedPrecondition, "resource is required");
   }
+  if (requested.size() > 1) {
+    // A token has exactly one audience; several resource parameters (even equal ones) are
+    // refused rather than merged (ATTACKS row 7).
+    return make_error(ErrorCode::kInvalidArgument, "only one resource per request is supported");
+  }
   std::string chosen;
   for (const auto& r : requested) {
     auto m = match(r);

@@ -271,7 +271,9 @@ class Harness {
   // Runs all calls concurrently on `threads` threads; returns the exchanges in order.
   std::vector<std::unique_ptr<FakeExchange>> call_concurrently(const std::vector<Call>& calls,
                                                               int threads = 4) {
-    asio::io_context ioc(threads);
+    // The exchanges hold strands of this io_context and outlive this call: the harness keeps it.
+    concurrent_iocs_.push_back(std::make_unique<asio::io_context>(threads));
+    asio::io_context& ioc = *concurrent_iocs_.back();
     std::vector<std::unique_ptr<FakeExchange>> out;
     for (const auto& c : calls) {
       out.push_back(make_exchange(asio::make_strand(ioc), c));
@@ -310,6 +312,7 @@ class Harness {
   void advance(std::int64_t seconds) { now_ += seconds; }
 
  private:
+  std::vector<std::unique_ptr<asio::io_context>> concurrent_iocs_;
   static std::atomic<int>& counter() {
     static std::atomic<int> c{0};
     return c;

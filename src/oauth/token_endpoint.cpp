@@ -164,7 +164,9 @@ OAuthResult<nlohmann::json> TokenEndpoint::redeem_code(const ClientInfo& client,
     return refuse(invalid_grant("the authorization code was issued to another client"),
                   "code presented by another client");
   }
-  if (request.redirect_uri && *request.redirect_uri != code.redirect_uri) {
+  // The authorization request always carries redirect_uri, so the token request must repeat it
+  // exactly (RFC 6749 §4.1.3; ATTACKS row 18).
+  if (!request.redirect_uri || *request.redirect_uri != code.redirect_uri) {
     return refuse(invalid_grant("redirect_uri does not match the authorization request"),
                   "redirect_uri mismatch");
   }

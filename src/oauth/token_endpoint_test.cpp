@@ -133,7 +133,7 @@ TEST_F(TokenTest, Attacks018CodeOfAnotherClientOrRedirectIsInvalidGrant) {
   expect_oauth_error(*h.call(code_exchange(a, "public-app")), "invalid_grant");
 }
 
-TEST_F(TokenTest, Attacks018RedirectUriMustMatchWhenSent) {
+TEST_F(TokenTest, Attacks018RedirectUriMustBeRepeatedExactly) {
   auto a = code();
   auto ex = h.call(token_call({{"grant_type", "authorization_code"},
                                {"code", a.code},
@@ -141,13 +141,16 @@ TEST_F(TokenTest, Attacks018RedirectUriMustMatchWhenSent) {
                                {"code_verifier", a.pkce.verifier},
                                {"client_id", "public-app"}}));
   expect_oauth_error(*ex, "invalid_grant");
-  // Omitted (OAuth 2.1): fine.
+  // Omitted: refused too. /authorize always requires redirect_uri, so RFC 6749 §4.1.3 requires
+  // it here; and the refusal burns the code.
   auto a2 = code();
-  auto ok = h.call(token_call({{"grant_type", "authorization_code"},
-                               {"code", a2.code},
-                               {"code_verifier", a2.pkce.verifier},
-                               {"client_id", "public-app"}}));
-  EXPECT_EQ(ok->status(), 200u) << ok->body();
+  auto omitted = h.call(token_call({{"grant_type", "authorization_code"},
+                                    {"code", a2.code},
+                                    {"code_verifier", a2.pkce.verifier},
+                                    {"client_id", "public-app"}}));
+  expect_oauth_error(*omitted, "invalid_grant");
+  auto again = h.call(code_exchange(a2, "public-app"));
+  expect_oauth_error(*again, "invalid_grant");
 }
 
 TEST_F(TokenTest, Attacks019PkceVerifierChecks) {
@@ -224,6 +227,7 @@ TEST_F(TokenTest, Attacks021ClientAuthenticationFailures) {
     auto a = code("ops-dashboard", kOpsRedirect);
     form.insert(form.begin(), {{"grant_type", "authorization_code"},
                                {"code", a.code},
+                               {"redirect_uri", a.redirect_uri},
                                {"code_verifier", a.pkce.verifier}});
     return h.call(token_call(form, headers));
   };
@@ -297,6 +301,7 @@ TEST_F(TokenTest, Attacks025TokenResourceMustBeTheAuthorizedOne) {
   auto a2 = authorize_code(two, b2, "public-app", kAppRedirect);
   auto widened = two.call(testing::token_call({{"grant_type", "authorization_code"},
                                                {"code", a2.code},
+                                               {"redirect_uri", a2.redirect_uri},
                                                {"code_verifier", a2.pkce.verifier},
                                                {"client_id", "public-app"},
                                                {"resource", "https://other.example.com/mcp"}}));

