@@ -11,6 +11,22 @@
 // last byte of the response read, so it includes the generator's own parsing (small; pin the
 // generator to its own core).
 //
+// Chain mode (for token endpoints whose every answer replaces the credential to send next, such
+// as OAuth refresh-token rotation):
+//
+//   bench_loadgen --url http://127.0.0.1:18092/token -c 16 --chain-file tokens.txt
+//       --chain-field refresh_token --chain-out next.txt
+//       --body 'grant_type=refresh_token&refresh_token={chain}&resource=...'
+//       -H 'Content-Type: application/x-www-form-urlencoded' -H 'Authorization: Basic ...'
+//
+// Connection i starts with line i of --chain-file. Every request sends the body with `{chain}`
+// replaced by the connection's current value (percent-encoded); a 2xx response must carry the
+// JSON string field --chain-field, whose value is sent next. A response without it (or with
+// another status) breaks that connection's chain: it is counted under errors.chain and the
+// connection stops, because the value it holds is spent. After the run, --chain-out gets the
+// current value of every unbroken chain, then the lines no connection used, one per line, for
+// the next run.
+//
 // Exit status: 0 when at least one request succeeded and none failed, 1 otherwise, 2 on bad usage.
 
 #include "http/asio.hpp"  // first: <utility> before any Asio header (g++ 12 + Boost 1.74)
@@ -99,6 +115,13 @@ struct Shared {
   std::string expect_body;  // substring every response body must contain ("" = no check)
   std::chrono::seconds timeout{10};
   tcp::resolver::results_type endpoints;
+  // Chain mode (--chain-file): request = chain_head + Content-Length + body_before + value +
+  // body_after, rebuilt for every request; chain_field is read from every response.
+  bool chain = false;
+  std::string chain_head;
+  std::string body_before;
+  std::string body_after;
+  std::string chain_field;
 };
 
 struct ConnectionStats {
@@ -109,6 +132,8 @@ struct ConnectionStats {
   std::uint64_t reconnects = 0;
   std::uint64_t warmup_requests = 0;
   std::uint64_t completed = 0;  // every response read, in any phase (for server CPU per request)
+  std::uint64_t chain_breaks = 0;  // chain mode: responses that did not carry the next value
+  std::string chain_value;         // chain mode: the value to send next
 };
 
 // Reads HTTP/1.1 responses: status, Content-Length or chunked bodies, Connection: close. Much
@@ -124,8 +149,9 @@ class ResponseReader {
 
   // Reads one whole response. On failure returns false with `ec` set (a protocol error is
   // reported as beast::http::error::bad_value).
+  // `keep` keeps the body (body()) even without a needle.
   asio::awaitable<bool> read(beast::tcp_stream& stream, std::string_view needle, Response& out,
-                             beast::error_code& ec) {
+                             beast::error_code& ec, bool keep = false) {
     out = Response{};
     body_.clear();
     size_t header_end = 0;
@@ -187,7 +213,7 @@ class ResponseReader {
       }
     }
 
-    const bool keep_body = !needle.empty();
+    const bool keep_body = keep || !needle.empty();
     if (chunked) {
       while (true) {
         size_t line_end = 0;
@@ -254,11 +280,12 @@ class ResponseReader {
       }
       ec = {};
     }
-    out.body_matches = !keep_body || body_.find(needle) != std::string::npos;
+    out.body_matches = needle.empty() || body_.find(needle) != std::string::npos;
     co_return true;
   }
 
   void reset() { begin_ = end_ = 0; }
+  const std::string& body() const { return body_; }
 
  private:
   static bool iequals(std::string_view a, std::string_view b) {
@@ -337,10 +364,74 @@ class ResponseReader {
   std::string body_;
 };
 
+// The value of the JSON string member `"field"` in `json` (no escapes expected: tokens are
+// base64url), or nullopt.
+std::optional<std::string_view> json_string_field(std::string_view json, std::string_view field) {
+  size_t at = 0;
+  while ((at = json.find(field, at)) != std::string_view::npos) {
+    const size_t end = at + field.size();
+    if (at == 0 || json[at - 1] != '"' || end >= json.size() || json[end] != '"') {
+      at = end;
+      continue;
+    }
+    size_t i = end + 1;
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n')) {
+      ++i;
+    }
+    if (i >= json.size() || json[i] != ':') {
+      at = end;
+      continue;
+    }
+    ++i;
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n')) {
+      ++i;
+    }
+    if (i >= json.size() || json[i] != '"') {
+      return std::nullopt;
+    }
+    const size_t close = json.find('"', i + 1);
+    if (close == std::string_view::npos) {
+      return std::nullopt;
+    }
+    return json.substr(i + 1, close - i - 1);
+  }
+  return std::nullopt;
+}
+
+// application/x-www-form-urlencoded value encoding (RFC 3986 unreserved characters kept).
+void append_form_encoded(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+}
+
+void build_chain_request(const Shared& shared, const std::string& value, std::string& out) {
+  std::string body;
+  body.reserve(shared.body_before.size() + value.size() * 3 + shared.body_after.size());
+  body += shared.body_before;
+  append_form_encoded(body, value);
+  body += shared.body_after;
+  out.clear();
+  out += shared.chain_head;
+  out += "Content-Length: ";
+  out += std::to_string(body.size());
+  out += "\r\n\r\n";
+  out += body;
+}
+
 asio::awaitable<void> run_connection(Shared& shared, ConnectionStats& stats) {
   auto executor = co_await asio::this_coro::executor;
   ResponseReader reader;
   ResponseReader::Response res;
+  std::string chain_request;
   bool first_connect = true;
   while (shared.phase.load(std::memory_order_relaxed) != kDone) {
     beast::tcp_stream stream(executor);
@@ -367,12 +458,16 @@ asio::awaitable<void> run_connection(Shared& shared, ConnectionStats& stats) {
       }
       const auto t0 = Clock::now();
       stream.expires_after(shared.timeout);
-      co_await asio::async_write(stream, asio::buffer(shared.request), redirect_error(use_awaitable, ec));
+      if (shared.chain) {
+        build_chain_request(shared, stats.chain_value, chain_request);
+      }
+      co_await asio::async_write(stream, asio::buffer(shared.chain ? chain_request : shared.request),
+                                 redirect_error(use_awaitable, ec));
       if (ec) {
         ++stats.io_errors;
         break;
       }
-      const bool ok = co_await reader.read(stream, shared.expect_body, res, ec);
+      const bool ok = co_await reader.read(stream, shared.expect_body, res, ec, shared.chain);
       const auto t1 = Clock::now();
       if (!ok) {
         ++stats.io_errors;
@@ -380,6 +475,15 @@ asio::awaitable<void> run_connection(Shared& shared, ConnectionStats& stats) {
       }
       ++stats.completed;
       const bool status_ok = res.status == shared.expect_status;
+      bool chain_ok = true;
+      if (shared.chain) {
+        const auto next = status_ok ? json_string_field(reader.body(), shared.chain_field) : std::nullopt;
+        if (next && !next->empty()) {
+          stats.chain_value.assign(next->data(), next->size());
+        } else {
+          chain_ok = false;
+        }
+      }
       // Count only requests that started and ended inside the measurement window.
       const int phase_at_end = shared.phase.load(std::memory_order_acquire);
       if (phase_at_start == kMeasure && phase_at_end == kMeasure) {
@@ -394,6 +498,12 @@ asio::awaitable<void> run_connection(Shared& shared, ConnectionStats& stats) {
         }
       } else if (phase_at_start == kWarmup) {
         ++stats.warmup_requests;
+      }
+      if (!chain_ok) {
+        // The value this connection held is spent and no new one came back: stop it.
+        ++stats.chain_breaks;
+        stream.socket().close(ec);
+        co_return;
       }
       if (!res.keep_alive) {
         break;  // the server closes; reconnect
@@ -441,6 +551,9 @@ int main(int argc, char** argv) {
   unsigned timeout_s = 10;
   bool json = false;
   std::string label;
+  std::string chain_file;
+  std::string chain_field = "refresh_token";
+  std::string chain_out;
   app.add_option("--url,-u", url, "Target, http://HOST:PORT/PATH")->required();
   app.add_option("--connections,-c", connections, "Keep-alive connections (one request in flight each)")
       ->check(CLI::Range(1U, 10000U));
@@ -456,6 +569,11 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout_s, "Per-operation timeout in seconds");
   app.add_option("--label", label, "Name to put in the report");
   app.add_flag("--json", json, "Print one JSON object instead of text");
+  app.add_option("--chain-file", chain_file,
+                 "Chain mode: one starting value per connection (line i for connection i); "
+                 "{chain} in the body is replaced by the connection's current value");
+  app.add_option("--chain-field", chain_field, "Chain mode: JSON string field holding the next value");
+  app.add_option("--chain-out", chain_out, "Chain mode: write the unbroken chains' current values here");
   CLI11_PARSE(app, argc, argv);
 
   Target target;
@@ -468,6 +586,32 @@ int main(int argc, char** argv) {
       body = read_file(body_file);
     } catch (const std::exception& e) {
       std::cerr << e.what() << "\n";
+      return 2;
+    }
+  }
+
+  std::vector<std::string> chain_values;
+  if (!chain_file.empty()) {
+    std::ifstream in(chain_file);
+    if (!in) {
+      std::cerr << "cannot read --chain-file " << chain_file << "\n";
+      return 2;
+    }
+    for (std::string line; std::getline(in, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
+        line.pop_back();
+      }
+      if (!line.empty()) {
+        chain_values.push_back(line);
+      }
+    }
+    if (chain_values.size() < connections) {
+      std::cerr << "--chain-file has " << chain_values.size() << " values for " << connections
+                << " connections\n";
+      return 2;
+    }
+    if (body.find("{chain}") == std::string::npos) {
+      std::cerr << "chain mode needs {chain} in the body\n";
       return 2;
     }
   }
@@ -497,6 +641,14 @@ int main(int argc, char** argv) {
     if (!body.empty() && !has_content_type) {
       req += "Content-Type: application/json\r\n";
     }
+    if (!chain_values.empty()) {
+      shared.chain = true;
+      shared.chain_head = req;
+      const size_t at = body.find("{chain}");
+      shared.body_before = body.substr(0, at);
+      shared.body_after = body.substr(at + 7);
+      shared.chain_field = chain_field;
+    }
     if (!body.empty() || method == "POST" || method == "PUT") {
       req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     }
@@ -514,8 +666,11 @@ int main(int argc, char** argv) {
   }
 
   std::vector<ConnectionStats> stats(connections);
-  for (auto& s : stats) {
-    s.latencies_ns.reserve(1 << 16);
+  for (unsigned i = 0; i < connections; ++i) {
+    stats[i].latencies_ns.reserve(1 << 16);
+    if (shared.chain) {
+      stats[i].chain_value = chain_values[i];
+    }
   }
   for (unsigned i = 0; i < connections; ++i) {
     asio::co_spawn(asio::make_strand(ioc), run_connection(shared, stats[i]), asio::detached);
@@ -566,6 +721,29 @@ int main(int argc, char** argv) {
     total.reconnects += s.reconnects;
     total.warmup_requests += s.warmup_requests;
     total.completed += s.completed;
+    total.chain_breaks += s.chain_breaks;
+  }
+  std::size_t chains_written = 0;  // unbroken chains (written to --chain-out when given)
+  if (shared.chain) {
+    std::ofstream out;
+    if (!chain_out.empty()) {
+      out.open(chain_out, std::ios::trunc);
+    }
+    for (const auto& s : stats) {
+      if (s.chain_breaks == 0) {
+        if (out.is_open()) {
+          out << s.chain_value << "\n";
+        }
+        ++chains_written;
+      }
+    }
+    // Values no connection used (more lines than connections) stay available for the next run.
+    for (size_t i = connections; i < chain_values.size() && out.is_open(); ++i) {
+      out << chain_values[i] << "\n";
+    }
+    if (!chain_out.empty() && !out) {
+      std::cerr << "cannot write --chain-out " << chain_out << "\n";
+    }
   }
   std::sort(all.begin(), all.end());
   const double window = std::chrono::duration<double>(measure_end - shared.measure_start).count();
@@ -574,7 +752,7 @@ int main(int argc, char** argv) {
       all.empty() ? 0
                   : std::accumulate(all.begin(), all.end(), 0.0) / static_cast<double>(all.size()) / 1000.0;
   const double max_us = all.empty() ? 0 : all.back() / 1000.0;
-  const std::uint64_t failures = total.bad_status + total.bad_body + total.io_errors;
+  const std::uint64_t failures = total.bad_status + total.bad_body + total.io_errors + total.chain_breaks;
 
   if (json) {
     nlohmann::json out = {
@@ -602,7 +780,11 @@ int main(int argc, char** argv) {
          {{"status", total.bad_status},
           {"body", total.bad_body},
           {"io", total.io_errors},
+          {"chain", total.chain_breaks},
           {"reconnects", total.reconnects}}}};
+    if (shared.chain) {
+      out["chains_unbroken"] = chains_written;
+    }
     std::cout << out.dump() << std::endl;
   } else {
     const std::string title = label.empty() ? url : "[" + label + "] " + url;
@@ -614,10 +796,11 @@ int main(int argc, char** argv) {
                 percentile_us(all, 99.9), mean_us, max_us);
     std::printf("  generator  %.1f us CPU per request\n",
                 total.completed > 0 ? cpu_s * 1e6 / static_cast<double>(total.completed) : 0.0);
-    std::printf("  errors     status %llu  body %llu  io %llu  (reconnects %llu)\n",
+    std::printf("  errors     status %llu  body %llu  io %llu  chain %llu  (reconnects %llu)\n",
                 static_cast<unsigned long long>(total.bad_status),
                 static_cast<unsigned long long>(total.bad_body),
                 static_cast<unsigned long long>(total.io_errors),
+                static_cast<unsigned long long>(total.chain_breaks),
                 static_cast<unsigned long long>(total.reconnects));
   }
   return (all.empty() || failures > 0) ? 1 : 0;
