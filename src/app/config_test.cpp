@@ -459,12 +459,13 @@ TEST(ConfigTest, LoadConfigReadsFilesAndReportsMissingOnes) {
 TEST(ConfigTest, ShippedExamplesAreValid) {
   // The tests run from the source root (WORKING_DIRECTORY in McpgateModule.cmake).
   for (const char* file : {"examples/demo.yaml", "examples/conformance.yaml"}) {
-    if (!std::filesystem::exists(file)) {
-      continue;
-    }
-    const auto c = load_config(file);
+    ASSERT_TRUE(std::filesystem::exists(file)) << file << " (run from the source root)";
+    auto c = load_config(file);
     ASSERT_TRUE(c.ok()) << file << ": " << c.error().message;
-    EXPECT_TRUE(check_deployment(*c).ok()) << file;
+    Config config = std::move(c).value();
+    finalize_config(config);  // as `mcpgate serve` does after command-line overrides
+    const Status st = check_deployment(config);
+    EXPECT_TRUE(st.ok()) << file << ": " << (st.ok() ? "" : st.error().message);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "http/asio.hpp"
+#include "http/client.hpp"
 #include "http/server.hpp"
 #include "mcp/endpoint.hpp"
 #include "mcp/registry.hpp"
@@ -147,6 +148,23 @@ int serve(Config config) {
   if (auth) {
     auth->server->register_routes(*router);
     asio::co_spawn(ioc, auth->server->run_maintenance(), asio::detached);
+    if (auth->cimd) {
+      // Load the system CA store for client-metadata fetches (~50 ms of CPU) on the store's
+      // threads a moment after start, so neither start-up nor the first CIMD client waits.
+      store::Executor* executor = auth->executor.get();
+      asio::co_spawn(
+          ioc,
+          [executor]() -> asio::awaitable<void> {
+            asio::steady_timer settle(co_await asio::this_coro::executor);
+            settle.expires_after(std::chrono::seconds(2));
+            boost::system::error_code ec;
+            co_await settle.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (!ec) {
+              co_await executor->run([] { (void)http::default_http_client(); });
+            }
+          },
+          asio::detached);
+    }
     asio::co_spawn(ioc,
                    auth->guard->run_revocation_poll(*auth->store, *auth->executor,
                                                     std::chrono::seconds(1)),

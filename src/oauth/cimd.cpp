@@ -730,11 +730,18 @@ asio::awaitable<Result<ClientMetadata>> fetch_document(std::shared_ptr<Impl> imp
   req.options.follow_redirects = false;  // CIMD draft: MUST NOT follow redirects
   req.options.address_policy = opt.allow_loopback_for_tests ? http::AddressPolicy::kAllowLoopback
                                                             : http::AddressPolicy::kPublicOnly;
-  if (!impl->client) {
-    co_return make_error(ErrorCode::kUnavailable, "client metadata documents cannot be fetched");
+  std::shared_ptr<const http::HttpClient> client = impl->client;
+  if (!client) {
+    auto shared = http::default_http_client();
+    if (!shared) {
+      // Without a CA store no document can be fetched.
+      log::error("cimd_no_http_client", {{"reason", shared.error().message}});
+      co_return make_error(ErrorCode::kUnavailable, "client metadata documents cannot be fetched");
+    }
+    client = std::move(shared).value();
   }
   ++impl->fetches;
-  auto res = co_await impl->client->fetch(std::move(req));
+  auto res = co_await client->fetch(std::move(req));
   if (!res) {
     log::info("cimd_fetch_failed", {{"client_id", client_id}, {"reason", res.error().message}});
     co_return fetch_error(res.error(), opt.max_document_bytes);
@@ -858,16 +865,9 @@ asio::awaitable<Result<ClientMetadata>> resolve_impl(std::shared_ptr<Impl> impl,
 
 CimdResolver::CimdResolver(CimdResolverOptions options) : impl_(std::make_shared<Impl>()) {
   impl_->options = std::move(options);
+  // Without an injected client, fetches use http::default_http_client(), created at the first
+  // fetch: loading the system CA store costs tens of milliseconds that start-up should not pay.
   impl_->client = impl_->options.http_client;
-  if (!impl_->client) {
-    auto client = http::default_http_client();
-    if (client) {
-      impl_->client = std::move(client).value();
-    } else {
-      // Without a CA store no document can be fetched; every resolve() will say so.
-      log::error("cimd_no_http_client", {{"reason", client.error().message}});
-    }
-  }
   impl_->limits.max_bytes = impl_->options.max_document_bytes;
   impl_->limits.max_depth = impl_->options.max_json_depth;
   impl_->limits.allow_loopback_http = impl_->options.allow_loopback_for_tests;

@@ -261,6 +261,22 @@ OAuthResult<nlohmann::json> TokenEndpoint::refresh(const ClientInfo& client,
     return oauth_error(OAuthErrorCode::kInvalidTarget, "resource differs from the granted one");
   }
 
+  // The grant (for the user) and the access token come first, so the rotation and the record of
+  // the new access token commit together: one write transaction per refresh.
+  auto grant = ctx_.store.find_grant(presented->grant_id);
+  if (!grant) {
+    if (grant.error().code == ErrorCode::kNotFound) {
+      return invalid_grant("the refresh token is not valid");
+    }
+    return internal_error("oauth_grant_lookup_failed", grant.error());
+  }
+  auto keys = ctx_.keys.current();
+  AccessTokenSpec spec{grant->user_id, client.client_id, scope, presented->resource};
+  auto access = mint_access_token(*keys, ctx_.urls.issuer, spec, now, ctx_.options.access_token_ttl_s);
+  if (!access) {
+    return internal_error("oauth_access_token_mint_failed", access.error());
+  }
+
   const std::string next_token = new_opaque_token();
   store::RotateRequest rotate;
   rotate.old_hash = hash;
@@ -268,6 +284,8 @@ OAuthResult<nlohmann::json> TokenEndpoint::refresh(const ClientInfo& client,
   rotate.new_hash = store::hash_secret(next_token);
   rotate.new_expires_at = now + ctx_.options.refresh_idle_ttl_s;
   rotate.now = now;
+  rotate.access_token = store::AccessTokenRecord{
+      access->jti, grant->id, client.client_id, access->issued_at, access->expires_at};
   auto rotation = ctx_.store.rotate_refresh_token(rotate);
   if (!rotation) {
     if (rotation.error().code == ErrorCode::kNotFound ||
@@ -276,6 +294,7 @@ OAuthResult<nlohmann::json> TokenEndpoint::refresh(const ClientInfo& client,
     }
     return internal_error("oauth_refresh_rotate_failed", rotation.error());
   }
+  // Anything but kRotated: the minted access token was never recorded and is dropped unsent.
   switch (rotation->outcome) {
     case store::RotateOutcome::kReused:
       revoke_grant(rotation->presented.grant_id, now, "refresh token reuse", client.client_id);
@@ -286,24 +305,6 @@ OAuthResult<nlohmann::json> TokenEndpoint::refresh(const ClientInfo& client,
       return invalid_grant("the refresh token has been revoked");
     case store::RotateOutcome::kRotated:
       break;
-  }
-  auto grant = ctx_.store.find_grant(rotation->presented.grant_id);
-  if (!grant) {
-    return internal_error("oauth_grant_lookup_failed", grant.error());
-  }
-  auto keys = ctx_.keys.current();
-  AccessTokenSpec spec{grant->user_id, client.client_id, scope, presented->resource};
-  auto access = mint_access_token(*keys, ctx_.urls.issuer, spec, now, ctx_.options.access_token_ttl_s);
-  if (!access) {
-    return internal_error("oauth_access_token_mint_failed", access.error());
-  }
-  auto recorded = ctx_.store.record_access_token(store::AccessTokenRecord{
-      access->jti, grant->id, client.client_id, access->issued_at, access->expires_at});
-  if (!recorded) {
-    if (recorded.error().code == ErrorCode::kFailedPrecondition) {
-      return invalid_grant("the authorization grant has been revoked");
-    }
-    return internal_error("oauth_access_token_record_failed", recorded.error());
   }
   log::info("oauth_token_issued", {{"grant_type", "refresh_token"},
                                    {"client_id", client.client_id},

@@ -166,7 +166,12 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& op
       conn->exec("PRAGMA foreign_keys = ON;"
                  "PRAGMA synchronous = NORMAL;"
                  "PRAGMA trusted_schema = OFF;"
-                 "PRAGMA secure_delete = FAST;"));
+                 "PRAGMA secure_delete = FAST;"
+                 // Token lookups hit random index pages: an 8 MiB page cache per connection
+                 // (default 2 MiB) keeps more of them off the pread path. (mmap_size was
+                 // measured too and made /token refresh slower: docs/BENCHMARKS.md.)
+                 "PRAGMA cache_size = -8192;"
+                 "PRAGMA temp_store = MEMORY;"));
   if (options.read_only) {
     MCPGATE_TRY(conn->exec("PRAGMA query_only = ON;"));
   }

@@ -395,6 +395,10 @@ Result<std::vector<RevokedToken>> revoke_grants_in(Connection& c,
   return all;
 }
 
+constexpr const char* kInsertAccessToken =
+    "INSERT INTO access_tokens (jti, grant_id, client_id, issued_at, expires_at)"
+    " VALUES (?, ?, ?, ?, ?)";
+
 // --- the store -------------------------------------------------------------------------------
 
 class SqliteStore final : public Store {
@@ -801,6 +805,13 @@ class SqliteStore final : public Store {
       next.expires_at = std::min(request.new_expires_at, old.family_expires_at);
       next.family_expires_at = old.family_expires_at;
       MCPGATE_TRY(insert_refresh(c, next));
+      if (request.access_token) {
+        // The family is live (checked above, in this transaction): no revoked-grant case here.
+        const AccessTokenRecord& at = *request.access_token;
+        MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kInsertAccessToken));
+        s.bind(at.jti, old.grant_id, at.client_id, at.issued_at, at.expires_at);
+        MCPGATE_TRY(s.run());
+      }
       out.presented.used_at = request.now;
       out.outcome = RotateOutcome::kRotated;
       out.issued = std::move(next);
@@ -826,10 +837,7 @@ class SqliteStore final : public Store {
         MCPGATE_TRY(s.run());
         return false;
       }
-      MCPGATE_ASSIGN_OR_RETURN(
-          auto s,
-          c.prepare("INSERT INTO access_tokens (jti, grant_id, client_id, issued_at,"
-                    " expires_at) VALUES (?, ?, ?, ?, ?)"));
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kInsertAccessToken));
       s.bind(token.jti, token.grant_id, token.client_id, token.issued_at, token.expires_at);
       MCPGATE_TRY(s.run());
       return true;

@@ -399,6 +399,31 @@ TEST_P(StoreSuite, ListsAndRevokesAUsersGrants) {
 
 // --- refresh tokens ----------------------------------------------------------------------------
 
+TEST_P(StoreSuite, attacks_027_rotation_records_the_new_access_token_in_the_same_commit) {
+  const User u = add_user();
+  const Client c = add_client();
+  const IssuedCode issued = issue_code(u, c);
+  const std::string first = add_refresh(issued.grant);
+  RotateRequest req = rotate_request(first, c.client_id, crypto::random_token());
+  req.access_token = AccessTokenRecord{"jti-rotated", "ignored", c.client_id, kNow + 10, kNow + 900};
+  const auto r = store().rotate_refresh_token(req);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->outcome, RotateOutcome::kRotated);
+  // Recorded under the family's grant: revoking the grant lists it.
+  const auto revoked = store().revoke_grant(issued.grant.id, kNow + 11);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(jtis_of(*revoked), std::set<std::string>{"jti-rotated"});
+  // A losing rotation records nothing.
+  RotateRequest replay = rotate_request(first, c.client_id, crypto::random_token());
+  replay.access_token = AccessTokenRecord{"jti-lost", "", c.client_id, kNow + 12, kNow + 900};
+  const auto lost = store().rotate_refresh_token(replay);
+  ASSERT_TRUE(lost.ok());
+  EXPECT_NE(lost->outcome, RotateOutcome::kRotated);
+  const auto again = store().revoke_grant(issued.grant.id, kNow + 13);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(jtis_of(*again).count("jti-lost"), 0U);
+}
+
 TEST_P(StoreSuite, attacks_027_rotation_issues_a_successor) {
   const User u = add_user();
   const Client c = add_client();

@@ -104,12 +104,24 @@ struct RefreshToken {
   std::optional<Timestamp> revoked_at;  // set when the family was revoked
 };
 
+struct AccessTokenRecord {
+  std::string jti;
+  std::string grant_id;
+  std::string client_id;
+  Timestamp issued_at = 0;
+  Timestamp expires_at = 0;
+};
+
 struct RotateRequest {
   std::string old_hash;
   std::string client_id;  // must be the token's client, else kPermissionDenied and no change
   std::string new_hash;
   Timestamp new_expires_at = 0;  // capped at the family's absolute expiry
   Timestamp now = 0;
+  // The access token issued with the new refresh token, recorded in the same transaction when
+  // the rotation wins (its grant_id is the family's, whatever is set here). One commit per
+  // refresh instead of two.
+  std::optional<AccessTokenRecord> access_token;
 };
 
 enum class RotateOutcome {
@@ -126,14 +138,6 @@ struct Rotation {
 };
 
 // A JWT access token we issued, so revoking its grant can revoke it.
-struct AccessTokenRecord {
-  std::string jti;
-  std::string grant_id;
-  std::string client_id;
-  Timestamp issued_at = 0;
-  Timestamp expires_at = 0;
-};
-
 // An entry of the revocation list. `seq` increases with every insertion and is never reused:
 // a node keeps the highest seq it has applied and asks for revoked_since(seq).
 struct RevokedToken {
