@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include "core/log.hpp"
+#include "crypto/random.hpp"
 #include "oauth/http_util.hpp"
 #include "oauth/pkce.hpp"
 #include "oauth/scopes.hpp"
@@ -191,7 +193,7 @@ OAuthResult<nlohmann::json> TokenEndpoint::redeem_code(const ClientInfo& client,
   }
 
   auto keys = ctx_.keys.current();
-  AccessTokenSpec spec{code.user_id, client.client_id, code.scope, code.resource};
+  AccessTokenSpec spec{code.user_id, client.client_id, code.scope, code.resource, ""};
   auto access = mint_access_token(*keys, ctx_.urls.issuer, spec, now, ctx_.options.access_token_ttl_s);
   if (!access) {
     return internal_error("oauth_access_token_mint_failed", access.error());
@@ -237,47 +239,18 @@ OAuthResult<nlohmann::json> TokenEndpoint::refresh(const ClientInfo& client,
   const std::string hash = store::hash_secret(request.refresh_token);
   std::lock_guard<std::mutex> lock(ctx_.redemption_locks.for_key(hash));
   const std::int64_t now = ctx_.now();
-  auto presented = ctx_.store.find_refresh_token(hash);
-  if (!presented) {
-    if (presented.error().code == ErrorCode::kNotFound) {
-      return invalid_grant("the refresh token is not valid");
-    }
-    return internal_error("oauth_refresh_lookup_failed", presented.error());
-  }
-  if (presented->client_id != client.client_id) {
-    log::warn("oauth_refresh_refused", {{"reason", "token of another client"},
-                                        {"client_id", client.client_id}});
-    return invalid_grant("the refresh token was issued to another client");
-  }
-  // Checked before rotating, so a refused narrowing does not spend the token.
-  std::string scope = presented->scope;
-  if (request.scopes) {
-    if (!ctx_.scopes.covers(split_scope(presented->scope), *request.scopes)) {
-      return oauth_error(OAuthErrorCode::kInvalidScope, "scope exceeds the granted scope");
-    }
-    scope = join_scope(*request.scopes);
-  }
-  if (request.resource && *request.resource != presented->resource) {
-    return oauth_error(OAuthErrorCode::kInvalidTarget, "resource differs from the granted one");
-  }
-
-  // The grant (for the user) and the access token come first, so the rotation and the record of
-  // the new access token commit together: one write transaction per refresh.
-  auto grant = ctx_.store.find_grant(presented->grant_id);
-  if (!grant) {
-    if (grant.error().code == ErrorCode::kNotFound) {
-      return invalid_grant("the refresh token is not valid");
-    }
-    return internal_error("oauth_grant_lookup_failed", grant.error());
-  }
   auto keys = ctx_.keys.current();
-  AccessTokenSpec spec{grant->user_id, client.client_id, scope, presented->resource};
-  auto access = mint_access_token(*keys, ctx_.urls.issuer, spec, now, ctx_.options.access_token_ttl_s);
-  if (!access) {
-    return internal_error("oauth_access_token_mint_failed", access.error());
+  if (!keys || !keys->active) {
+    return internal_error("oauth_access_token_mint_failed",
+                          make_error(ErrorCode::kFailedPrecondition, "no active signing key"));
   }
-
+  // One write transaction does it all: find the token, refuse reuse/revocation/expiry, check the
+  // requested narrowing (a refused one spends nothing), rotate, and record the new access
+  // token's jti; the JWT is signed after the commit with that jti.
+  std::optional<OAuthError> refusal;
+  std::string scope;
   const std::string next_token = new_opaque_token();
+  const std::string jti = crypto::random_id();
   store::RotateRequest rotate;
   rotate.old_hash = hash;
   rotate.client_id = client.client_id;
@@ -285,16 +258,37 @@ OAuthResult<nlohmann::json> TokenEndpoint::refresh(const ClientInfo& client,
   rotate.new_expires_at = now + ctx_.options.refresh_idle_ttl_s;
   rotate.now = now;
   rotate.access_token = store::AccessTokenRecord{
-      access->jti, grant->id, client.client_id, access->issued_at, access->expires_at};
+      jti, "", client.client_id, now, now + access_token_lifetime(ctx_.options.access_token_ttl_s)};
+  rotate.precheck = [&](const store::RefreshToken& presented) -> Status {
+    scope = presented.scope;
+    if (request.scopes) {
+      if (!ctx_.scopes.covers(split_scope(presented.scope), *request.scopes)) {
+        refusal = oauth_error(OAuthErrorCode::kInvalidScope, "scope exceeds the granted scope");
+        return make_error(ErrorCode::kFailedPrecondition, "refused");
+      }
+      scope = join_scope(*request.scopes);
+    }
+    if (request.resource && *request.resource != presented.resource) {
+      refusal = oauth_error(OAuthErrorCode::kInvalidTarget, "resource differs from the granted one");
+      return make_error(ErrorCode::kFailedPrecondition, "refused");
+    }
+    return {};
+  };
   auto rotation = ctx_.store.rotate_refresh_token(rotate);
+  if (refusal) {
+    return *refusal;
+  }
   if (!rotation) {
-    if (rotation.error().code == ErrorCode::kNotFound ||
-        rotation.error().code == ErrorCode::kPermissionDenied) {
+    if (rotation.error().code == ErrorCode::kPermissionDenied) {
+      log::warn("oauth_refresh_refused", {{"reason", "token of another client"},
+                                          {"client_id", client.client_id}});
+      return invalid_grant("the refresh token was issued to another client");
+    }
+    if (rotation.error().code == ErrorCode::kNotFound) {
       return invalid_grant("the refresh token is not valid");
     }
     return internal_error("oauth_refresh_rotate_failed", rotation.error());
   }
-  // Anything but kRotated: the minted access token was never recorded and is dropped unsent.
   switch (rotation->outcome) {
     case store::RotateOutcome::kReused:
       revoke_grant(rotation->presented.grant_id, now, "refresh token reuse", client.client_id);
@@ -306,9 +300,14 @@ OAuthResult<nlohmann::json> TokenEndpoint::refresh(const ClientInfo& client,
     case store::RotateOutcome::kRotated:
       break;
   }
+  AccessTokenSpec spec{rotation->user_id, client.client_id, scope, rotation->presented.resource, jti};
+  auto access = mint_access_token(*keys, ctx_.urls.issuer, spec, now, ctx_.options.access_token_ttl_s);
+  if (!access) {
+    return internal_error("oauth_access_token_mint_failed", access.error());
+  }
   log::info("oauth_token_issued", {{"grant_type", "refresh_token"},
                                    {"client_id", client.client_id},
-                                   {"user_id", grant->user_id},
+                                   {"user_id", rotation->user_id},
                                    {"jti", access->jti}});
   return token_response_body(*access, scope, next_token, now);
 }

@@ -8,6 +8,10 @@
 
 namespace mcpgate::oauth {
 
+std::int64_t access_token_lifetime(std::int64_t ttl_s) {
+  return std::clamp<std::int64_t>(ttl_s, 1, kMaxAccessTokenTtl);
+}
+
 Result<IssuedAccessToken> mint_access_token(const SigningKeys& keys, std::string_view issuer,
                                             const AccessTokenSpec& spec, std::int64_t now,
                                             std::int64_t ttl_s) {
@@ -15,9 +19,9 @@ Result<IssuedAccessToken> mint_access_token(const SigningKeys& keys, std::string
     return make_error(ErrorCode::kFailedPrecondition, "no active signing key");
   }
   IssuedAccessToken out;
-  out.jti = crypto::random_id();
+  out.jti = spec.jti.empty() ? crypto::random_id() : spec.jti;
   out.issued_at = now;
-  out.expires_at = now + std::clamp<std::int64_t>(ttl_s, 1, kMaxAccessTokenTtl);
+  out.expires_at = now + access_token_lifetime(ttl_s);
   nlohmann::json claims = {
       {"iss", issuer},
       {"sub", spec.subject},

@@ -25,7 +25,11 @@ struct AccessTokenSpec {
   std::string client_id;
   std::string scope;      // space-separated, may be empty
   std::string resource;   // the audience
+  std::string jti;        // "" = a fresh random one (set when it was recorded beforehand)
 };
+
+// exp - iat of an access token minted with `ttl_s` (clamped to 1..kMaxAccessTokenTtl).
+std::int64_t access_token_lifetime(std::int64_t ttl_s);
 
 struct IssuedAccessToken {
   std::string token;

@@ -197,7 +197,7 @@ const std::string kSelectRefresh =
 const std::string kSelectRefreshForUpdate =
     sql({"SELECT ",
          kRefreshColumns,
-         ", g.revoked_at, u.disabled, c.disabled FROM refresh_tokens rt"
+         ", g.revoked_at, u.disabled, c.disabled, g.user_id FROM refresh_tokens rt"
          " JOIN grants g ON g.id = rt.grant_id"
          " JOIN users u ON u.id = g.user_id"
          " JOIN clients c ON c.client_id = g.client_id"
@@ -764,6 +764,7 @@ class SqliteStore final : public Store {
         }
         out.presented = read_refresh(s);
         live = s.is_null(11) && s.integer(12) == 0 && s.integer(13) == 0;
+        out.user_id = s.text(14);
       }
       const RefreshToken& old = out.presented;
       if (old.client_id != request.client_id) {
@@ -781,6 +782,9 @@ class SqliteStore final : public Store {
       if (request.now >= old.expires_at || request.now >= old.family_expires_at) {
         out.outcome = RotateOutcome::kExpired;
         return out;
+      }
+      if (request.precheck) {
+        MCPGATE_TRY(request.precheck(old));
       }
       {
         MCPGATE_ASSIGN_OR_RETURN(

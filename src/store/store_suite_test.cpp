@@ -424,6 +424,32 @@ TEST_P(StoreSuite, attacks_027_rotation_records_the_new_access_token_in_the_same
   EXPECT_EQ(jtis_of(*again).count("jti-lost"), 0U);
 }
 
+TEST_P(StoreSuite, attacks_025_rotation_precheck_refusal_spends_nothing) {
+  const User u = add_user();
+  const Client c = add_client();
+  const IssuedCode issued = issue_code(u, c);
+  const std::string first = add_refresh(issued.grant);
+  RotateRequest refused = rotate_request(first, c.client_id, crypto::random_token());
+  refused.access_token = AccessTokenRecord{"jti-refused", "", c.client_id, kNow + 10, kNow + 900};
+  std::string seen_scope;
+  refused.precheck = [&](const RefreshToken& t) -> Status {
+    seen_scope = t.scope;
+    return make_error(ErrorCode::kFailedPrecondition, "narrowing refused");
+  };
+  const auto r = store().rotate_refresh_token(refused);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(seen_scope, issued.grant.scope);
+  // Nothing was spent or recorded: the same token still rotates, and reports the family's user.
+  const auto ok = store().rotate_refresh_token(rotate_request(first, c.client_id, crypto::random_token()));
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->outcome, RotateOutcome::kRotated);
+  EXPECT_EQ(ok->user_id, u.id);
+  const auto revoked = store().revoke_grant(issued.grant.id, kNow + 20);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(jtis_of(*revoked).count("jti-refused"), 0U);
+}
+
 TEST_P(StoreSuite, attacks_027_rotation_issues_a_successor) {
   const User u = add_user();
   const Client c = add_client();

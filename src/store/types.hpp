@@ -11,11 +11,14 @@
 //    cannot contain spaces).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
 
 namespace mcpgate::store {
 
@@ -122,6 +125,10 @@ struct RotateRequest {
   // the rotation wins (its grant_id is the family's, whatever is set here). One commit per
   // refresh instead of two.
   std::optional<AccessTokenRecord> access_token;
+  // Caller's checks on the live token (e.g. a narrowed scope or resource must stay within the
+  // grant), run in the transaction after the reuse/revocation/expiry checks and before any
+  // change: an error is returned as is and nothing is spent.
+  std::function<Status(const RefreshToken&)> precheck;
 };
 
 enum class RotateOutcome {
@@ -135,6 +142,7 @@ struct Rotation {
   RotateOutcome outcome = RotateOutcome::kExpired;
   RefreshToken presented;              // the stored record of the presented token
   std::optional<RefreshToken> issued;  // only with kRotated
+  std::string user_id;                 // the family's user (the grant's)
 };
 
 // A JWT access token we issued, so revoking its grant can revoke it.
