@@ -72,14 +72,9 @@ Result<AuthStack> build_auth(const Config& config) {
   a.executor = std::make_unique<store::Executor>(2);
   if (config.auth.cimd.enabled) {
     oauth::CimdResolverOptions copts;
+    // With the test switch on, the resolver logs a warning at construction.
     copts.allow_loopback_for_tests = config.auth.cimd.allow_loopback_for_tests;
     a.cimd = std::make_unique<oauth::CimdResolver>(copts);
-  }
-  if (config.auth.cimd.allow_loopback_for_tests) {
-    log::warn("auth_test_switch_on",
-              {{"setting", "auth.cimd.allow_loopback_for_tests"},
-               {"effect", "client metadata documents and client keys may be fetched from loopback "
-                          "addresses; never use this in production"}});
   }
   auto server = oauth::AuthorizationServer::create(
       config.auth, *a.store, *a.executor, a.cimd.get());

@@ -107,19 +107,9 @@ Status AuthorizationServer::maintain_once() {
 }
 
 asio::awaitable<void> AuthorizationServer::run_maintenance(std::chrono::seconds period) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!stopped_.load()) {
-    timer.expires_after(period);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopped_.load()) {
-      break;
-    }
-    auto st = co_await ctx_->executor.run([this] { return maintain_once(); });
-    if (!st) {
-      log::error("oauth_maintenance_failed", {{"error", st.error().message}});
-    }
-  }
+  co_await ctx_->executor.run_every(
+      period, stopped_, [this] { return maintain_once(); },
+      [](const Error& e) { log::error("oauth_maintenance_failed", {{"error", e.message}}); });
 }
 
 void AuthorizationServer::stop() { stopped_.store(true); }

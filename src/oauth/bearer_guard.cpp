@@ -514,19 +514,9 @@ Status BearerGuard::poll_revocations_once(store::Store& store) {
 asio::awaitable<void> BearerGuard::run_revocation_poll(store::Store& store,
                                                        store::Executor& executor,
                                                        std::chrono::milliseconds period) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!stopped_.load()) {
-    timer.expires_after(period);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopped_.load()) {
-      break;
-    }
-    auto st = co_await executor.run([this, &store] { return poll_revocations_once(store); });
-    if (!st) {
-      log::warn("mcp_revocation_poll_failed", {{"error", st.error().message}});
-    }
-  }
+  co_await executor.run_every(
+      period, stopped_, [this, &store] { return poll_revocations_once(store); },
+      [](const Error& e) { log::warn("mcp_revocation_poll_failed", {{"error", e.message}}); });
 }
 
 void BearerGuard::stop() {

@@ -12,6 +12,8 @@
 // how many Argon2 verifications (19 MiB each) run at once when logins go through it.
 // The Executor must outlive every run() in flight; its destructor waits for queued work.
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <type_traits>
@@ -58,6 +60,29 @@ class Executor {
 
   // Stops accepting work and waits for queued work to finish.
   void join() { pool_.join(); }
+
+  // Runs the blocking `task` (returning Status) on the pool every `period` until `stop` is set
+  // (checked before each run; a pending wait ends at most one period later). Failures go to
+  // `on_error` and the loop goes on. Upkeep loops (key refresh, revocation polls) use it.
+  template <class Task, class OnError>
+  asio::awaitable<void> run_every(std::chrono::milliseconds period,
+                                  const std::atomic<bool>& stop,
+                                  Task task,
+                                  OnError on_error) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (!stop.load()) {
+      timer.expires_after(period);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (stop.load()) {
+        break;
+      }
+      auto st = co_await run(task);
+      if (!st) {
+        on_error(st.error());
+      }
+    }
+  }
 
  private:
   asio::thread_pool pool_;

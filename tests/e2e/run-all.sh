@@ -57,26 +57,20 @@ else
   fi
 fi
 
-if [[ "$only" != oauth ]]; then
+# Runs one suite script; a failure is reported and remembered, the others still run.
+run_suite() {  # title script
   echo
-  echo "=== e2e: conformance ==="
-  "$repo_root/tests/e2e/conformance.sh" "$binary"
-  conf_rc=$?
-  if [[ $conf_rc -ne 0 ]]; then
-    echo "run-all: conformance failed (exit $conf_rc)" >&2
+  echo "=== e2e: $1 ==="
+  "$2" "$binary"
+  local rc=$?
+  if [[ $rc -ne 0 ]]; then
+    echo "run-all: $1 failed (exit $rc)" >&2
     status=1
   fi
-fi
-if [[ "$only" != core ]]; then
-  echo
-  echo "=== e2e: conformance authorization (OAuth AS) ==="
-  "$repo_root/tests/e2e/conformance-authorization.sh" "$binary"
-  auth_rc=$?
-  if [[ $auth_rc -ne 0 ]]; then
-    echo "run-all: conformance authorization failed (exit $auth_rc)" >&2
-    status=1
-  fi
-fi
+}
+[[ "$only" != oauth ]] && run_suite "conformance" "$repo_root/tests/e2e/conformance.sh"
+[[ "$only" != core ]] && run_suite "conformance authorization (OAuth AS)" \
+  "$repo_root/tests/e2e/conformance-authorization.sh"
 
 echo
 if [[ $status -eq 0 ]]; then
