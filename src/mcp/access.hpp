@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "http/message.hpp"
 
 namespace mcpgate::mcp {
@@ -40,6 +42,38 @@ class AccessPolicy {
   // The response for a tools/call of `tool` that may_call() refused (403 insufficient_scope
   // naming what a token would need). The endpoint adds nothing to it.
   virtual http::Response forbid_tool(const Caller& caller, std::string_view tool) const = 0;
+};
+
+// One tools/call as the tool-level authorizer sees it: after authentication, after the scope
+// check above, after the arguments were validated against the tool's inputSchema (defaults
+// filled in), before any tool code runs.
+struct ToolCall {
+  const Caller* caller = nullptr;           // null when the endpoint has no authentication
+  std::string_view tool;                    // the tool's name as the registry lists it
+  const nlohmann::json* arguments;          // validated object
+  const nlohmann::json* input_schema;       // the tool's inputSchema (null when it has none)
+  std::string_view source_ip;               // peer address of the HTTP request
+};
+
+struct ToolDecision {
+  bool allowed = false;
+  std::string decision_id;  // correlates the client's error with the decision log
+  std::string message;      // for the client: clear and non-leaky ("tool x is not permitted ...")
+};
+
+// Fine-grained, per-call authorization (src/policy binds the authz engine here). Called on a
+// network thread: must not block (microseconds). Any doubt denies.
+class ToolAuthorizer {
+ public:
+  virtual ~ToolAuthorizer() = default;
+
+  virtual ToolDecision authorize_call(const ToolCall& call) const = 0;
+
+  // Whether tools/list shows `tool` to `caller` (null without authentication). A tool whose
+  // decision depends on arguments not known at list time counts as visible; the call decides.
+  virtual bool may_list(const Caller* caller,
+                        std::string_view tool,
+                        const nlohmann::json* input_schema) const = 0;
 };
 
 }  // namespace mcpgate::mcp

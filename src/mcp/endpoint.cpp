@@ -627,6 +627,7 @@ asio::awaitable<void> handle_session_post(ImplPtr impl,
   scope->client_capabilities = session->client_capabilities();
   scope->subject = subject;
   scope->caller = caller;
+  scope->source_ip = ex.remote_ip();
   scope->can_stream = accept.sse;
   if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
     if (auto token = meta->find("progressToken"); token != meta->end() && valid_id(*token)) {
@@ -791,6 +792,7 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
   scope->client_capabilities = meta["io.modelcontextprotocol/clientCapabilities"];
   scope->subject = subject;
   scope->caller = caller;
+  scope->source_ip = ex.remote_ip();
   scope->can_stream = accept.sse;
   if (auto token = meta.find("progressToken"); token != meta.end() && valid_id(*token)) {
     scope->progress_token = *token;

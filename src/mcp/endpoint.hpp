@@ -59,6 +59,9 @@ struct EndpointOptions {
   // Authentication and tool-level authorization (access.hpp); null = anonymous, all tools.
   // Sessions are bound to the (subject, client) that created them.
   std::shared_ptr<const AccessPolicy> access;
+  // Per-call authorization with the tool's arguments (access.hpp); null = none. A denial is a
+  // JSON-RPC error (kToolCallForbidden) and the session stays usable.
+  std::shared_ptr<const ToolAuthorizer> authorizer;
 };
 
 class Endpoint {

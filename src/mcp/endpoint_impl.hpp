@@ -29,6 +29,10 @@ inline constexpr int kSessionNotFound = -32001;
 inline constexpr int kResourceNotFound = -32002;  // session era
 inline constexpr int kHeaderMismatch = -32020;
 inline constexpr int kMissingClientCapability = -32021;
+// A tools/call the tool-level authorizer denied (access.hpp ToolAuthorizer). Outside both the
+// JSON-RPC reserved range (-32768..-32000) and MCP's, so no client mistakes it for a protocol
+// failure; the digits echo HTTP 403. data: {"tool", "decisionId"}.
+inline constexpr int kToolCallForbidden = -31403;
 inline constexpr int kUnsupportedProtocolVersion = -32022;
 }  // namespace rpc
 
@@ -78,6 +82,7 @@ struct RequestScope {
   std::optional<std::string> log_level;  // stateless era: _meta logLevel; nullopt = no logs
   std::string subject;                  // session binding key: "" or "<sub>\n<client_id>"
   std::shared_ptr<const Caller> caller;  // null without authentication
+  std::string source_ip;                 // peer address of the HTTP request
   std::shared_ptr<EventStream> stream;
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
   bool can_stream = true;  // the client accepts text/event-stream

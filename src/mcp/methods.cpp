@@ -237,11 +237,25 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
     }
     args = *it;
   }
-  if (auto schema = tool->descriptor.find("inputSchema"); schema != tool->descriptor.end()) {
-    apply_schema_defaults(*schema, args);
-    if (auto valid = validate_json_schema(*schema, args); !valid) {
+  const auto schema = tool->descriptor.find("inputSchema");
+  const Json* input_schema = schema == tool->descriptor.end() ? nullptr : &*schema;
+  if (input_schema != nullptr) {
+    apply_schema_defaults(*input_schema, args);
+    if (auto valid = validate_json_schema(*input_schema, args); !valid) {
       co_return invalid_params("Invalid arguments for tool " + *name + ": "
                                + valid.error().message);
+    }
+  }
+  // Fine-grained authorization sees exactly the arguments the tool will get, and only arguments
+  // that passed the schema.
+  if (impl.options.authorizer) {
+    ToolCall call{scope.caller.get(), *name, &args, input_schema, scope.source_ip};
+    ToolDecision decision = impl.options.authorizer->authorize_call(call);
+    if (!decision.allowed) {
+      co_return Reply::fail(rpc::kToolCallForbidden,
+                            decision.message.empty() ? "tool " + *name + " is not permitted"
+                                                     : decision.message,
+                            Json{{"tool", *name}, {"decisionId", decision.decision_id}});
     }
   }
   if (scope.era == Era::kStateless && tool->required_client_capabilities.is_object()) {
@@ -402,6 +416,13 @@ asio::awaitable<Reply> Endpoint::Impl::dispatch(RequestScope& scope) {
         if (scope.caller && options.access
             && !options.access->may_call(*scope.caller, t.descriptor.value("name", ""))) {
           continue;  // tools the caller may not call are not shown
+        }
+        if (options.authorizer) {
+          auto schema = t.descriptor.find("inputSchema");
+          if (!options.authorizer->may_list(scope.caller.get(), t.descriptor.value("name", ""),
+                                            schema == t.descriptor.end() ? nullptr : &*schema)) {
+            continue;
+          }
         }
         if (!t.stateless_only || !session) {
           items.push_back(t.descriptor);
