@@ -44,15 +44,16 @@ class AccessPolicy {
   virtual http::Response forbid_tool(const Caller& caller, std::string_view tool) const = 0;
 };
 
+struct Tool;  // tool.hpp
+
 // One tools/call as the tool-level authorizer sees it: after authentication, after the scope
 // check above, after the arguments were validated against the tool's inputSchema (defaults
 // filled in), before any tool code runs.
 struct ToolCall {
-  const Caller* caller = nullptr;           // null when the endpoint has no authentication
-  std::string_view tool;                    // the tool's name as the registry lists it
-  const nlohmann::json* arguments;          // validated object
-  const nlohmann::json* input_schema;       // the tool's inputSchema (null when it has none)
-  std::string_view source_ip;               // peer address of the HTTP request
+  const Caller* caller = nullptr;            // null when the endpoint has no authentication
+  const Tool* tool = nullptr;                // descriptor (name, inputSchema) and server
+  const nlohmann::json* arguments = nullptr;  // validated object, defaults filled in
+  std::string_view source_ip;                // peer address of the HTTP request
 };
 
 struct ToolDecision {
@@ -71,9 +72,7 @@ class ToolAuthorizer {
 
   // Whether tools/list shows `tool` to `caller` (null without authentication). A tool whose
   // decision depends on arguments not known at list time counts as visible; the call decides.
-  virtual bool may_list(const Caller* caller,
-                        std::string_view tool,
-                        const nlohmann::json* input_schema) const = 0;
+  virtual bool may_list(const Caller* caller, const Tool& tool) const = 0;
 };
 
 }  // namespace mcpgate::mcp

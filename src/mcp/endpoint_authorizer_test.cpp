@@ -22,18 +22,19 @@ class FakeAuthorizer final : public ToolAuthorizer {
   ToolDecision authorize_call(const ToolCall& call) const override {
     std::lock_guard lock(mu);
     ++calls;
-    last_tool = std::string(call.tool);
+    const std::string name = call.tool->descriptor.value("name", "");
+    last_tool = name;
     last_arguments = *call.arguments;
     last_source_ip = std::string(call.source_ip);
-    had_schema = call.input_schema != nullptr;
-    if (call.tool == "echo" && call.arguments->value("text", "") == "secret") {
+    had_schema = call.tool->descriptor.contains("inputSchema");
+    if (name == "echo" && call.arguments->value("text", "") == "secret") {
       return {false, "dec-1", "tool echo is not permitted for this client"};
     }
     return {true, "dec-ok", ""};
   }
 
-  bool may_list(const Caller*, std::string_view tool, const Json*) const override {
-    return tool != "chatty";
+  bool may_list(const Caller*, const Tool& tool) const override {
+    return tool.descriptor.value("name", "") != "chatty";
   }
 
   mutable std::mutex mu;

@@ -249,7 +249,7 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
   // Fine-grained authorization sees exactly the arguments the tool will get, and only arguments
   // that passed the schema.
   if (impl.options.authorizer) {
-    ToolCall call{scope.caller.get(), *name, &args, input_schema, scope.source_ip};
+    ToolCall call{scope.caller.get(), &*tool, &args, scope.source_ip};
     ToolDecision decision = impl.options.authorizer->authorize_call(call);
     if (!decision.allowed) {
       co_return Reply::fail(rpc::kToolCallForbidden,
@@ -417,12 +417,8 @@ asio::awaitable<Reply> Endpoint::Impl::dispatch(RequestScope& scope) {
             && !options.access->may_call(*scope.caller, t.descriptor.value("name", ""))) {
           continue;  // tools the caller may not call are not shown
         }
-        if (options.authorizer) {
-          auto schema = t.descriptor.find("inputSchema");
-          if (!options.authorizer->may_list(scope.caller.get(), t.descriptor.value("name", ""),
-                                            schema == t.descriptor.end() ? nullptr : &*schema)) {
-            continue;
-          }
+        if (options.authorizer && !options.authorizer->may_list(scope.caller.get(), t)) {
+          continue;
         }
         if (!t.stateless_only || !session) {
           items.push_back(t.descriptor);

@@ -81,6 +81,9 @@ using ToolHandler = std::function<asio::awaitable<Result<Json>>(Json arguments, 
 struct Tool {
   Json descriptor;  // name, title?, description, inputSchema, outputSchema?, annotations?, ...
   ToolHandler handler;
+  // The MCP server the tool belongs to, for authorization (policy objects `tool:{server}/{name}`):
+  // the upstream's name for a federated tool, the tool set's server name for a built-in one.
+  std::string server{};
   // Client capabilities the tool needs, e.g. {"sampling": {}}. A stateless-era call that lacks
   // one is rejected with MissingRequiredClientCapabilityError (-32021) before the handler runs.
   Json required_client_capabilities = Json::object();

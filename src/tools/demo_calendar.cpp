@@ -359,7 +359,7 @@ void add_calendar_tools(mcp::Registry& registry, const std::shared_ptr<DemoStore
   const auto bind = [&store](Result<Json> (*fn)(DemoStore&, const Json&)) {
     return make_handler([store, fn](const Json& args) { return fn(*store, args); });
   };
-  add_tool(registry,
+  add_tool(registry, "calendar",
       tool_descriptor("list_events", "List calendar events",
                       "Lists events of the user's calendar, earliest first, optionally only those "
                       "overlapping a time range. Times are UTC.",
@@ -367,7 +367,7 @@ void add_calendar_tools(mcp::Registry& registry, const std::shared_ptr<DemoStore
                       Hints{.read_only = true, .destructive = false, .idempotent = true,
                             .open_world = false}),
       bind(&list_events));
-  add_tool(registry,
+  add_tool(registry, "calendar",
       tool_descriptor("get_availability", "Find free time",
                       "Returns the free slots of one working day (09:00-17:00 UTC) that no "
                       "calendar event covers, optionally only slots of a minimum length.",
@@ -375,7 +375,7 @@ void add_calendar_tools(mcp::Registry& registry, const std::shared_ptr<DemoStore
                       Hints{.read_only = true, .destructive = false, .idempotent = true,
                             .open_world = false}),
       bind(&get_availability));
-  add_tool(registry,
+  add_tool(registry, "calendar",
       tool_descriptor("create_event", "Create calendar event",
                       "Adds an event to the user's calendar and returns it with its id. Attendees "
                       "are recorded, not notified.",
@@ -383,7 +383,7 @@ void add_calendar_tools(mcp::Registry& registry, const std::shared_ptr<DemoStore
                       Hints{.read_only = false, .destructive = false, .idempotent = false,
                             .open_world = false}),
       bind(&create_event));
-  add_tool(registry,
+  add_tool(registry, "calendar",
       tool_descriptor("delete_event", "Delete calendar event",
                       "Permanently removes one event from the user's calendar.", kDeleteEventInput,
                       with_event_schema(kDeleteEventOutput),

@@ -276,7 +276,7 @@ void add_mailbox_tools(mcp::Registry& registry, const std::shared_ptr<DemoStore>
   const auto bind = [&store](Result<Json> (*fn)(DemoStore&, const Json&)) {
     return make_handler([store, fn](const Json& args) { return fn(*store, args); });
   };
-  add_tool(registry,
+  add_tool(registry, "mail",
       tool_descriptor("search_messages", "Search mail",
                       "Searches the user's mailbox (inbox and sent) for messages whose subject, "
                       "body or sender contains the query, newest first.",
@@ -284,14 +284,14 @@ void add_mailbox_tools(mcp::Registry& registry, const std::shared_ptr<DemoStore>
                       Hints{.read_only = true, .destructive = false, .idempotent = true,
                             .open_world = false}),
       bind(&search_messages));
-  add_tool(registry,
+  add_tool(registry, "mail",
       tool_descriptor("read_message", "Read mail message",
                       "Returns one message of the user's mailbox in full: headers and body.",
                       kMessageIdInput, expand(kMessageOutput),
                       Hints{.read_only = true, .destructive = false, .idempotent = true,
                             .open_world = false}),
       bind(&read_message));
-  add_tool(registry,
+  add_tool(registry, "mail",
       tool_descriptor("send_message", "Send mail",
                       "Sends a plain-text message from the user's address to the given "
                       "recipients and files it in the \"sent\" folder.",
@@ -299,7 +299,7 @@ void add_mailbox_tools(mcp::Registry& registry, const std::shared_ptr<DemoStore>
                       Hints{.read_only = false, .destructive = false, .idempotent = false,
                             .open_world = true}),
       bind(&send_message));
-  add_tool(registry,
+  add_tool(registry, "mail",
       tool_descriptor("delete_message", "Delete mail message",
                       "Permanently removes one message from the user's mailbox.", kMessageIdInput,
                       expand(kDeleteOutput),

@@ -407,10 +407,11 @@ Json tool_descriptor(std::string_view name, std::string_view title, std::string_
   return d;
 }
 
-void add_tool(mcp::Registry& registry, Json descriptor, mcp::ToolHandler handler) {
+void add_tool(mcp::Registry& registry, std::string server, Json descriptor, mcp::ToolHandler handler) {
   mcp::Tool tool;
   tool.descriptor = std::move(descriptor);
   tool.handler = std::move(handler);
+  tool.server = std::move(server);
   registry.add_tool(std::move(tool));
 }
 

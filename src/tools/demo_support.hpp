@@ -90,8 +90,9 @@ Json tool_descriptor(std::string_view name, std::string_view title, std::string_
 // (so shared sub-schemas are written once).
 std::string expand_schema(std::string_view schema, std::string_view name, std::string_view with);
 
-// Registers a tool that needs no client capabilities and serves both protocol eras.
-void add_tool(mcp::Registry& registry, Json descriptor, mcp::ToolHandler handler);
+// Registers a tool of `server` (the name policies see: `tool:{server}/{tool}`) that needs no
+// client capabilities and serves both protocol eras.
+void add_tool(mcp::Registry& registry, std::string server, Json descriptor, mcp::ToolHandler handler);
 
 // Adapts a synchronous tool body to a ToolHandler: an Error from the body becomes an isError
 // result carrying its message. The body runs when the handler is called, not when awaited.
