@@ -1,0 +1,94 @@
+#include "policy/policy_service.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "crypto/random.hpp"
+
+namespace mcpgate::policy {
+
+std::string new_ulid() {
+  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count());
+  std::string out(26, '0');
+  // 48-bit timestamp in the first 10 characters (5 bits each, most significant first).
+  for (int i = 9; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = kAlphabet[(ms >> (5 * (9 - i))) & 31];
+  }
+  // 80 random bits in the last 16.
+  const std::string r = crypto::random_bytes(10);
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  for (int i = 0; i < 5; ++i) {
+    hi = (hi << 8) | static_cast<unsigned char>(r[static_cast<std::size_t>(i)]);
+    lo = (lo << 8) | static_cast<unsigned char>(r[static_cast<std::size_t>(i + 5)]);
+  }
+  for (int i = 0; i < 8; ++i) {
+    out[static_cast<std::size_t>(10 + i)] = kAlphabet[(hi >> (5 * (7 - i))) & 31];
+    out[static_cast<std::size_t>(18 + i)] = kAlphabet[(lo >> (5 * (7 - i))) & 31];
+  }
+  return out;
+}
+
+PolicyService::PolicyService(std::string store_id,
+                             std::string store_name,
+                             std::shared_ptr<authz::Engine> engine,
+                             std::shared_ptr<PolicyPersistence> persistence)
+    : store_id_(std::move(store_id)),
+      store_name_(std::move(store_name)),
+      engine_(std::move(engine)),
+      persistence_(std::move(persistence)) {}
+
+Result<std::string> PolicyService::write_model(const authz::AuthorizationModel& model) {
+  MCPGATE_TRY(authz::validate_model(model));
+  StoredModel stored;
+  stored.id = new_ulid();
+  stored.created_at = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  stored.model = model;
+  stored.model.id = stored.id;
+  std::lock_guard lock(mu_);
+  if (persistence_) {
+    MCPGATE_TRY(persistence_->save_model(store_id_, stored));
+  }
+  MCPGATE_TRY(engine_->set_model(stored.model));
+  models_.push_back(std::move(stored));
+  return models_.back().id;
+}
+
+std::vector<StoredModel> PolicyService::models() const {
+  std::lock_guard lock(mu_);
+  return {models_.rbegin(), models_.rend()};
+}
+
+Result<StoredModel> PolicyService::find_model(std::string_view id) const {
+  std::lock_guard lock(mu_);
+  for (const auto& m : models_) {
+    if (m.id == id) {
+      return m;
+    }
+  }
+  return make_error(ErrorCode::kNotFound, "authorization model not found");
+}
+
+std::string PolicyService::current_model_id() const {
+  std::lock_guard lock(mu_);
+  return models_.empty() ? std::string() : models_.back().id;
+}
+
+Result<authz::WriteResult> PolicyService::write_tuples(const authz::WriteRequest& request) {
+  std::lock_guard lock(mu_);
+  if (!persistence_) {
+    return engine_->write(request);
+  }
+  return make_error(ErrorCode::kFailedPrecondition, "persistent policy writes are not wired yet");
+}
+
+Status PolicyService::load() { return {}; }
+
+Status PolicyService::catch_up() { return {}; }
+
+}  // namespace mcpgate::policy

@@ -1,0 +1,239 @@
+#include "policy/tool_authorizer.hpp"
+
+#include <cctype>
+#include <chrono>
+
+#include "authz/tuple.hpp"
+#include "mcp/tool.hpp"
+
+namespace mcpgate::policy {
+namespace {
+
+// A value substituted into a tuple string: non-empty, not the wildcard, and nothing that would
+// change the string's structure (a '#' makes a userset, whitespace and controls are never ids).
+bool safe_value(std::string_view v) {
+  if (v.empty() || v == "*") {
+    return false;
+  }
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '#' || u <= 0x20 || u == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The host of a CIMD client id (an https URL), lower-cased; "" for other client ids.
+std::string cimd_host(std::string_view client_id) {
+  constexpr std::string_view kScheme = "https://";
+  if (client_id.substr(0, kScheme.size()) != kScheme) {
+    return "";
+  }
+  std::string_view rest = client_id.substr(kScheme.size());
+  const auto end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority = authority.substr(at + 1);
+  }
+  std::string_view host = authority;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else if (const auto colon = host.find(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  std::string out(host);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+bool missing_parameters_only(const authz::CheckResult& r) {
+  return r.error.code == authz::FgaErrorCode::kValidationError
+         && r.error.message.find("missing context parameters") != std::string::npos;
+}
+
+}  // namespace
+
+EngineToolAuthorizer::EngineToolAuthorizer(std::shared_ptr<const authz::Engine> engine,
+                                           ToolAuthorizerOptions options,
+                                           std::shared_ptr<DecisionLog> log)
+    : engine_(std::move(engine)), options_(std::move(options)), log_(std::move(log)) {}
+
+std::string EngineToolAuthorizer::expand(std::string_view pattern,
+                                         std::string_view server,
+                                         std::string_view tool,
+                                         std::string_view sub,
+                                         std::string_view client_id) {
+  std::string out;
+  out.reserve(pattern.size() + 64);
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    if (pattern[i] == '{') {
+      const auto close = pattern.find('}', i);
+      if (close == std::string_view::npos) {
+        return "";
+      }
+      const std::string_view name = pattern.substr(i + 1, close - i - 1);
+      std::string_view value;
+      if (name == "server") {
+        value = server;
+      } else if (name == "tool") {
+        value = tool;
+      } else if (name == "sub") {
+        value = sub;
+      } else if (name == "client_id") {
+        value = client_id;
+      } else {
+        return "";
+      }
+      if (!safe_value(value)) {
+        return "";
+      }
+      out += value;
+      i = close + 1;
+    } else {
+      out += pattern[i++];
+    }
+  }
+  return out;
+}
+
+std::string EngineToolAuthorizer::server_of(const mcp::Tool& tool) const {
+  return tool.server.empty() ? options_.default_server : tool.server;
+}
+
+bool EngineToolAuthorizer::principals(const mcp::Caller* caller, std::string& sub, std::string& client) const {
+  if (caller != nullptr) {
+    sub = caller->subject;
+    client = caller->client_id;
+    return true;
+  }
+  if (options_.anonymous_user.empty() || options_.anonymous_client.empty()) {
+    return false;
+  }
+  sub = options_.anonymous_user;
+  client = options_.anonymous_client;
+  return true;
+}
+
+mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call) const {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string name = call.tool->descriptor.value("name", "");
+  const std::string server = server_of(*call.tool);
+  Decision d;
+  d.id = log_->next_id();
+  d.tool = server + "/" + name;
+  const auto finish = [&](Outcome outcome, std::string principal, std::string reason) {
+    d.outcome = outcome;
+    d.principal = std::move(principal);
+    d.reason = std::move(reason);
+    d.model_id = engine_->model_id();
+    d.latency_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+    log_->record(d, call.arguments);
+    mcp::ToolDecision out;
+    out.allowed = outcome == Outcome::kAllow;
+    out.decision_id = d.id;
+    if (!out.allowed) {
+      out.message = "tool " + d.tool + " is not permitted"
+                    + (d.principal == "user"     ? " for this user"
+                       : d.principal == "client" ? " for this client"
+                                                 : "");
+    }
+    return out;
+  };
+
+  std::string sub;
+  std::string client;
+  if (!principals(call.caller, sub, client)) {
+    return finish(Outcome::kError, "", "no authenticated caller");
+  }
+  d.user = sub;
+  d.client_id = client;
+
+  const auto schema_it = call.tool->descriptor.find("inputSchema");
+  const nlohmann::json* schema = schema_it == call.tool->descriptor.end() ? nullptr : &*schema_it;
+  const std::string kind = options_.client_kind ? options_.client_kind(client) : std::string();
+  const std::string host = cimd_host(client);
+  RequestFacts facts;
+  facts.user = sub;
+  facts.client_id = client;
+  facts.client_kind = kind;
+  facts.client_host = host;
+  facts.scopes = call.caller != nullptr ? &call.caller->scopes : nullptr;
+  facts.time = std::chrono::system_clock::now();
+  facts.source_ip = call.source_ip;
+  auto context = build_call_context(*call.arguments, schema, facts, options_.context_limits);
+  if (!context) {
+    return finish(Outcome::kError, "", "arguments: " + context.error().message);
+  }
+
+  struct Step {
+    const CheckTemplate* t;
+    const char* principal;
+  };
+  for (const Step& step : {Step{&options_.user_check, "user"}, Step{&options_.client_check, "client"}}) {
+    authz::CheckRequest req;
+    req.object = expand(step.t->object, server, name, sub, client);
+    req.relation = step.t->relation;
+    req.user = expand(step.t->user, server, name, sub, client);
+    if (req.object.empty() || req.user.empty()) {
+      return finish(Outcome::kError, step.principal, "identifier not usable in a tuple");
+    }
+    req.context = *context;
+    authz::CheckResult r = engine_->check(req);
+    d.revision = static_cast<std::int64_t>(r.revision);
+    if (!r.error.ok()) {
+      return finish(Outcome::kError, step.principal,
+                    req.relation + " on " + req.object + ": " + r.error.message);
+    }
+    if (!r.allowed) {
+      return finish(Outcome::kDeny, step.principal,
+                    req.user + " lacks " + req.relation + " on " + req.object);
+    }
+  }
+  return finish(Outcome::kAllow, "", "");
+}
+
+bool EngineToolAuthorizer::may_list(const mcp::Caller* caller, const mcp::Tool& tool) const {
+  std::string sub;
+  std::string client;
+  if (!principals(caller, sub, client)) {
+    return false;
+  }
+  const std::string name = tool.descriptor.value("name", "");
+  const std::string server = server_of(tool);
+  const std::string kind = options_.client_kind ? options_.client_kind(client) : std::string();
+  const std::string host = cimd_host(client);
+  RequestFacts facts;
+  facts.user = sub;
+  facts.client_id = client;
+  facts.client_kind = kind;
+  facts.client_host = host;
+  facts.scopes = caller != nullptr ? &caller->scopes : nullptr;
+  facts.time = std::chrono::system_clock::now();
+  auto context = build_call_context(nlohmann::json::object(), nullptr, facts, options_.context_limits);
+  if (!context) {
+    return false;
+  }
+  for (const CheckTemplate* t : {&options_.user_check, &options_.client_check}) {
+    authz::CheckRequest req;
+    req.object = expand(t->object, server, name, sub, client);
+    req.relation = t->relation;
+    req.user = expand(t->user, server, name, sub, client);
+    if (req.object.empty() || req.user.empty()) {
+      return false;
+    }
+    req.context = *context;
+    authz::CheckResult r = engine_->check(req);
+    // Without the arguments a condition cannot be decided: the tool may be allowed, so it is
+    // listed and the call decides.
+    if (!r.allowed && !missing_parameters_only(r)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace mcpgate::policy

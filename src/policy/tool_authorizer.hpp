@@ -1,0 +1,71 @@
+#pragma once
+// The gate's tool-level authorization: every tools/call runs two checks on the tool's policy
+// object — the user may invoke it, and the client application (the agent) may be used for it —
+// and both must allow. Checks take the call's condition context (call_context.hpp): the tool's
+// typed arguments plus trusted request facts. Every decision is logged (decision_log.hpp).
+//
+// Objects, relations and users come from templates with placeholders {server}, {tool}, {sub}
+// and {client_id}; the defaults match examples/demo-policy.fga:
+//   user check   : tool:{server}/{tool}  can_invoke            user:{sub}
+//   client check : tool:{server}/{tool}  can_be_used_by_agent  client:{client_id}
+// A substituted value that would change the tuple's structure (a '#', whitespace, an empty id)
+// denies: identifiers are never allowed to smuggle a userset in.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "authz/engine.hpp"
+#include "mcp/access.hpp"
+#include "policy/call_context.hpp"
+#include "policy/decision_log.hpp"
+
+namespace mcpgate::policy {
+
+struct CheckTemplate {
+  std::string object;
+  std::string relation;
+  std::string user;
+};
+
+struct ToolAuthorizerOptions {
+  CheckTemplate user_check{"tool:{server}/{tool}", "can_invoke", "user:{sub}"};
+  CheckTemplate client_check{"tool:{server}/{tool}", "can_be_used_by_agent", "client:{client_id}"};
+  // {server} for tools that do not name one (built-in tool sets without a server).
+  std::string default_server = "local";
+  // Without authentication there is no user or client to check: deny every call unless the
+  // operator says the anonymous caller is `anonymous_user` / `anonymous_client`.
+  std::string anonymous_user;
+  std::string anonymous_client;
+  // The client's registration kind ("static" | "dcr" | "cimd") for the `client_kind` fact.
+  std::function<std::string(std::string_view client_id)> client_kind;
+  ContextLimits context_limits;
+};
+
+class EngineToolAuthorizer final : public mcp::ToolAuthorizer {
+ public:
+  EngineToolAuthorizer(std::shared_ptr<const authz::Engine> engine,
+                       ToolAuthorizerOptions options,
+                       std::shared_ptr<DecisionLog> log);
+
+  mcp::ToolDecision authorize_call(const mcp::ToolCall& call) const override;
+  bool may_list(const mcp::Caller* caller, const mcp::Tool& tool) const override;
+
+  // Substitutes the placeholders (exposed for tests). Empty when a value is not allowed there.
+  static std::string expand(std::string_view pattern,
+                            std::string_view server,
+                            std::string_view tool,
+                            std::string_view sub,
+                            std::string_view client_id);
+
+ private:
+  bool principals(const mcp::Caller* caller, std::string& sub, std::string& client) const;
+  std::string server_of(const mcp::Tool& tool) const;
+
+  std::shared_ptr<const authz::Engine> engine_;
+  ToolAuthorizerOptions options_;
+  std::shared_ptr<DecisionLog> log_;
+};
+
+}  // namespace mcpgate::policy
