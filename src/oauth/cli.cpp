@@ -23,11 +23,17 @@ Status validate_username(std::string_view username) {
 }
 
 Status add_user(store::Store& store, std::string_view username, std::string_view password,
-                std::int64_t now) {
+                std::int64_t now, std::string_view id) {
   MCPGATE_TRY(validate_username(username));
+  if (!id.empty()) {
+    // Same alphabet as usernames: ids end up in policy tuples (`user:<id>`).
+    if (auto st = validate_username(id); !st) {
+      return make_error(ErrorCode::kInvalidArgument, "a user id may hold letters, digits and . _ @ + - only");
+    }
+  }
   MCPGATE_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(password));
   store::User user;
-  user.id = "usr_" + crypto::random_id();
+  user.id = id.empty() ? "usr_" + crypto::random_id() : std::string(id);
   user.username = std::string(username);
   user.password_hash = std::move(hash);
   user.created_at = now;
@@ -55,7 +61,7 @@ Status seed_users(store::Store& store, const AuthOptions& options, std::int64_t 
     if (existing.error().code != ErrorCode::kNotFound) {
       return existing.error();
     }
-    auto st = add_user(store, u.username, u.password, now);
+    auto st = add_user(store, u.username, u.password, now, u.id);
     if (!st && st.error().code != ErrorCode::kAlreadyExists) {
       return st;
     }

@@ -19,9 +19,10 @@ Status validate_username(std::string_view username);
 
 // Creates a user with an Argon2id password hash. kAlreadyExists when the name is taken
 // (case-insensitively); kInvalidArgument for a bad name or an empty/over-long password.
-// The user id ("usr_" + 128 random bits) is what access tokens carry as `sub`.
+// The user id (`id`, or "usr_" + 128 random bits when empty) is what access tokens carry as
+// `sub` and what policies name.
 Status add_user(store::Store& store, std::string_view username, std::string_view password,
-                std::int64_t now = system_now());
+                std::int64_t now = system_now(), std::string_view id = {});
 
 // Replaces a user's password and revokes the user's grants (refresh families and live access
 // tokens: ATTACKS row 32). kNotFound for an unknown user.
