@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
+#include <filesystem>
 #include <sstream>
 
 #include "http/server.hpp"
@@ -239,6 +240,49 @@ void load_logging(Loader& l, const YAML::Node& g, Config& c) {
   l.get(g, "access_log", "logging.", c.logging.access_log);
 }
 
+void load_store(Loader& l, const YAML::Node& g, Config& c) {
+  l.only_keys(g, "store",
+              {"kind", "url", "password_file", "password_env", "pool_size", "statement_timeout_ms"});
+  if (!g.IsMap()) {
+    return;
+  }
+  StoreConfig& s = c.store;
+  l.get(g, "kind", "store.", s.kind);
+  l.get(g, "url", "store.", s.url);
+  l.get(g, "password_file", "store.", s.password_file);
+  l.get(g, "password_env", "store.", s.password_env);
+  l.get_uint(g, "pool_size", "store.", s.pool_size, 256);
+  l.get_ms(g, "statement_timeout_ms", "store.", s.statement_timeout);
+  // `kind` may be left out when the URL says it.
+  if (!g["kind"].IsDefined()) {
+    auto parsed = store::parse_store_url(s.url);
+    if (parsed && parsed->kind == store::StoreKind::kPostgres) {
+      s.kind = "postgres";
+    }
+  }
+  if (s.kind != "sqlite" && s.kind != "postgres") {
+    l.fail(g["kind"], "store.kind", "must be sqlite or postgres");
+    return;
+  }
+  if (s.pool_size == 0) {
+    l.fail(g["pool_size"], "store.pool_size", "must be at least 1");
+  }
+  if (s.statement_timeout.count() == 0) {
+    l.fail(g["statement_timeout_ms"], "store.statement_timeout_ms", "must be at least 1");
+  }
+  if (!s.password_file.empty() && !s.password_env.empty()) {
+    l.fail(g["password_env"], "store.password_env", "give password_file or password_env, not both");
+  }
+  if (s.kind == "postgres") {
+    auto parsed = store::parse_store_url(s.url);
+    if (s.url.empty() || !parsed || parsed->kind != store::StoreKind::kPostgres) {
+      l.fail(g["url"], "store.url", "kind postgres needs a postgresql://... or postgres://... URL");
+    }
+  } else if (!s.password_file.empty() || !s.password_env.empty()) {
+    l.fail(g, "store", "password_file and password_env are for kind postgres");
+  }
+}
+
 // Integer seconds, positive.
 void get_seconds(Loader& l, const YAML::Node& map, const char* name, const std::string& where,
                  std::int64_t& out) {
@@ -300,13 +344,14 @@ void load_auth(Loader& l, const YAML::Node& a, Config& c) {
     } else {
       for (size_t i = 0; i < users.size(); ++i) {
         const std::string w = "auth.users[" + std::to_string(i) + "]";
-        l.only_keys(users[i], w, {"username", "password"});
+        l.only_keys(users[i], w, {"username", "password", "id"});
         if (!users[i].IsMap()) {
           continue;
         }
         oauth::UserOptions u;
         l.get(users[i], "username", w + ".", u.username);
         l.get(users[i], "password", w + ".", u.password);
+        l.get(users[i], "id", w + ".", u.id);
         o.users.push_back(std::move(u));
       }
     }
@@ -364,6 +409,73 @@ void load_auth(Loader& l, const YAML::Node& a, Config& c) {
         l.get_list(holder, "t", "auth.scope_implies." + name + "/", implied);
         o.scope_implies[name] = std::move(implied);
       }
+    }
+  }
+}
+
+void get_check(Loader& l, const YAML::Node& n, const std::string& where, policy::CheckTemplate& out) {
+  if (!n.IsDefined() || n.IsNull()) {
+    return;
+  }
+  l.only_keys(n, where, {"object", "relation", "user"});
+  l.get(n, "object", where + ".", out.object);
+  l.get(n, "relation", where + ".", out.relation);
+  l.get(n, "user", where + ".", out.user);
+}
+
+void load_authz(Loader& l, const YAML::Node& a, Config& c) {
+  l.only_keys(a, "authz",
+              {"enabled", "store_file", "model_file", "store_name", "user_check", "client_check",
+               "default_server", "anonymous_user", "anonymous_client", "decision_log", "api"});
+  if (!a.IsDefined() || a.IsNull() || !a.IsMap()) {
+    return;
+  }
+  policy::PolicyOptions& o = c.authz;
+  o.enabled = true;  // a present `authz:` section turns authorization on unless it says otherwise
+  l.get(a, "enabled", "authz.", o.enabled);
+  l.get(a, "store_file", "authz.", o.store_file);
+  l.get(a, "model_file", "authz.", o.model_file);
+  l.get(a, "store_name", "authz.", o.store_name);
+  get_check(l, a["user_check"], "authz.user_check", o.authorizer.user_check);
+  get_check(l, a["client_check"], "authz.client_check", o.authorizer.client_check);
+  l.get(a, "default_server", "authz.", o.authorizer.default_server);
+  l.get(a, "anonymous_user", "authz.", o.authorizer.anonymous_user);
+  l.get(a, "anonymous_client", "authz.", o.authorizer.anonymous_client);
+  const YAML::Node dl = a["decision_log"];
+  l.only_keys(dl, "authz.decision_log", {"enabled", "arguments"});
+  if (dl.IsDefined() && dl.IsMap()) {
+    l.get(dl, "enabled", "authz.decision_log.", o.decision_log.enabled);
+    std::string args;
+    l.get(dl, "arguments", "authz.decision_log.", args);
+    if (args == "digest") {
+      o.decision_log.arguments = policy::ArgumentLogging::kDigest;
+    } else if (args == "full") {
+      o.decision_log.arguments = policy::ArgumentLogging::kFull;
+    } else if (args == "none") {
+      o.decision_log.arguments = policy::ArgumentLogging::kNone;
+    } else if (!args.empty()) {
+      l.fail(dl["arguments"], "authz.decision_log.arguments", "must be digest, full or none");
+    }
+  }
+  const YAML::Node api = a["api"];
+  l.only_keys(api, "authz.api", {"enabled", "token_file", "token_env"});
+  if (api.IsDefined() && api.IsMap()) {
+    o.api.enabled = true;
+    l.get(api, "enabled", "authz.api.", o.api.enabled);
+    l.get(api, "token_file", "authz.api.", o.api.token_file);
+    l.get(api, "token_env", "authz.api.", o.api.token_env);
+    if (o.api.enabled && o.api.token_file.empty() == o.api.token_env.empty()) {
+      l.fail(api, "authz.api", "needs exactly one of token_file and token_env");
+    }
+  }
+  if (o.enabled && o.store_file.empty() == o.model_file.empty()) {
+    l.fail(a, "authz", "needs exactly one of store_file and model_file");
+  }
+  // Paths in the file are relative to the file.
+  const auto dir = std::filesystem::path(c.source).parent_path();
+  for (std::string* path : {&o.store_file, &o.model_file, &o.api.token_file}) {
+    if (!path->empty() && std::filesystem::path(*path).is_relative()) {
+      *path = (dir / *path).lexically_normal().string();
     }
   }
 }
@@ -438,12 +550,14 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     return make_error(ErrorCode::kInvalidArgument, c.source + ": the top level must be a mapping");
   }
   try {
-    l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "auth"});
+    l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
     l.get(root, "data_dir", "", c.data_dir);
+    load_store(l, root["store"], c);
     load_auth(l, root["auth"], c);
+    load_authz(l, root["authz"], c);
   } catch (const YAML::Exception& e) {
     return make_error(ErrorCode::kInvalidArgument, c.source + ": " + e.what());
   }
@@ -459,6 +573,54 @@ Result<Config> load_config(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return parse_config(text.str(), path);
+}
+
+std::string store_url(const StoreConfig& store) {
+  if (store.kind == "postgres") {
+    return store.url;
+  }
+  if (store.url.empty() || store.url.rfind("sqlite:", 0) == 0) {
+    return store.url;
+  }
+  return "sqlite:" + store.url;
+}
+
+Status override_store_url(Config& config, std::string_view url) {
+  MCPGATE_ASSIGN_OR_RETURN(const auto parsed, store::parse_store_url(url));
+  config.store.kind = parsed.kind == store::StoreKind::kPostgres ? "postgres" : "sqlite";
+  config.store.url = std::string(url);
+  return {};
+}
+
+Result<store::OpenStoreOptions> store_open_options(const Config& config) {
+  store::OpenStoreOptions o;
+  o.data_dir = config.data_dir;
+  o.pool_size = config.store.pool_size;
+  o.statement_timeout_ms = static_cast<int>(config.store.statement_timeout.count());
+  if (!config.store.password_file.empty()) {
+    std::ifstream in(config.store.password_file, std::ios::binary);
+    if (!in) {
+      return make_error(ErrorCode::kNotFound,
+                        "store.password_file " + config.store.password_file + ": cannot open");
+    }
+    std::getline(in, o.password);
+    if (!o.password.empty() && o.password.back() == '\r') {
+      o.password.pop_back();
+    }
+    if (o.password.empty()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "store.password_file " + config.store.password_file + ": empty");
+    }
+  } else if (!config.store.password_env.empty()) {
+    const char* env = std::getenv(config.store.password_env.c_str());
+    if (env == nullptr || *env == '\0') {
+      return make_error(ErrorCode::kNotFound,
+                        "store.password_env: environment variable " + config.store.password_env
+                            + " is not set");
+    }
+    o.password = env;
+  }
+  return o;
 }
 
 Status check_deployment(const Config& config) {

@@ -3,6 +3,8 @@
 // reports every problem with file, line and key; `${VAR}` in any scalar is replaced from the
 // environment (a missing variable is an error). Unknown keys are errors, so typos surface.
 
+#include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +14,8 @@
 #include "http/server_options.hpp"
 #include "mcp/endpoint.hpp"
 #include "oauth/options.hpp"
+#include "policy/options.hpp"
+#include "store/open_store.hpp"
 
 namespace mcpgate::app {
 
@@ -19,6 +23,19 @@ struct McpConfig {
   std::string path = "/mcp";
   std::vector<std::string> tool_sets;  // "demo", "conformance"
   mcp::EndpointOptions endpoint;
+};
+
+// The `store:` section: where the authorization server keeps its state. The default is SQLite
+// in <data_dir>/mcpgate.db; PostgreSQL lets several replicas share one database.
+struct StoreConfig {
+  std::string kind = "sqlite";  // sqlite | postgres
+  std::string url;              // sqlite: a file path ("" = default); postgres: postgresql://...
+  // PostgreSQL password kept out of the URL (and so out of the config file): the first line of
+  // a file (e.g. a mounted secret), or an environment variable. At most one of the two.
+  std::string password_file;
+  std::string password_env;
+  std::size_t pool_size = 8;  // PostgreSQL connections per process
+  std::chrono::milliseconds statement_timeout{5000};
 };
 
 struct Config {
@@ -29,6 +46,7 @@ struct Config {
   McpConfig mcp;
   log::Options logging;
   std::string data_dir = "./data";
+  StoreConfig store;
   // The `auth:` section: the OAuth authorization server and the bearer guard on the MCP path.
   // Absent or `enabled: false` = no authentication (only allowed on loopback binds).
   oauth::AuthOptions auth;
@@ -36,6 +54,8 @@ struct Config {
   // endpoint (e.g. behind an authenticating proxy). Without it, only loopback binds may run
   // without authentication.
   bool auth_disabled_explicitly = false;
+  // The `authz:` section: tool-level authorization (src/policy) on every tools/call.
+  policy::PolicyOptions authz;
 };
 
 Result<Config> parse_config(std::string_view yaml_text, std::string_view source_name);
@@ -44,6 +64,18 @@ Result<Config> load_config(const std::string& path);
 // Fills what depends on other settings, after command-line overrides: public_url (from
 // server.listen), auth.issuer (public_url) and auth.resources (public_url + mcp.path).
 void finalize_config(Config& config);
+
+// The store URL the configuration names: "" (SQLite in data_dir), sqlite:PATH or the
+// PostgreSQL URL (store::open_store's forms).
+std::string store_url(const StoreConfig& store);
+
+// `--store URL` / MCPGATE_STORE_URL: replaces the `store:` section's kind and url (the password
+// settings stay). kInvalidArgument for a URL store::parse_store_url refuses.
+Status override_store_url(Config& config, std::string_view url);
+
+// What store::open_store needs: data_dir, pool settings and the password read from
+// store.password_file or store.password_env (never logged).
+Result<store::OpenStoreOptions> store_open_options(const Config& config);
 
 // Parses "host:port", "[v6]:port" into the options.
 Status parse_listen(std::string_view text, http::ServerOptions& out);

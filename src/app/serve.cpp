@@ -1,5 +1,8 @@
 #include "app/serve.hpp"
 
+#include "app/policy_stack.hpp"
+#include "policy/openfga_api.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
@@ -16,7 +19,7 @@
 #include "oauth/bearer_guard.hpp"
 #include "oauth/cimd.hpp"
 #include "store/executor.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/open_store.hpp"
 #include "tools/conformance_fixtures.hpp"
 #include "tools/demo_tools.hpp"
 
@@ -64,10 +67,15 @@ std::string resource_metadata_url(const std::string& resource) {
 
 Result<AuthStack> build_auth(const Config& config) {
   AuthStack a;
-  auto store = store::open_sqlite_data_dir(config.data_dir);
+  MCPGATE_ASSIGN_OR_RETURN(const auto store_options, store_open_options(config));
+  const std::string url = store_url(config.store);
+  auto store = store::open_store(url, store_options);
   if (!store) {
     return store.error();
   }
+  log::info("store",
+            {{"kind", config.store.kind},
+             {"url", url.empty() ? config.data_dir + "/mcpgate.db" : store::redacted_store_url(url)}});
   a.store = std::move(store).value();
   a.executor = std::make_unique<store::Executor>(2);
   if (config.auth.cimd.enabled) {
@@ -133,6 +141,17 @@ int serve(Config config) {
     log::warn("auth_disabled", {{"effect", "the MCP endpoint accepts unauthenticated requests"}});
   }
 
+  std::optional<PolicyStack> policy;
+  if (config.authz.enabled) {
+    auto built = build_policy(config);
+    if (!built) {
+      log::error("authz_start_failed", {{"error", built.error().message}});
+      return 1;
+    }
+    policy = std::move(built).value();
+    config.mcp.endpoint.authorizer = policy->authorizer;
+  }
+
   auto registry = build_registry(config);
   config.mcp.endpoint.server_version = MCPGATE_VERSION;
   auto endpoint = std::make_shared<mcp::Endpoint>(config.mcp.endpoint, registry);
@@ -140,6 +159,14 @@ int serve(Config config) {
   auto router = std::make_shared<http::Router>();
   router->add(config.mcp.path, [endpoint](http::Exchange& ex) { return endpoint->handle(ex); });
   router->add("/healthz", health);
+  if (policy && !policy->api_token.empty()) {
+    policy::OpenFgaApiOptions api;
+    api.admin_token = policy->api_token;
+    if (auto st = policy::mount_openfga_api(*router, policy->service, *policy->executor, api); !st) {
+      log::error("authz_api_failed", {{"error", st.error().message}});
+      return 1;
+    }
+  }
   if (auth) {
     auth->server->register_routes(*router);
     asio::co_spawn(ioc, auth->server->run_maintenance(), asio::detached);

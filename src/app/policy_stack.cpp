@@ -1,0 +1,96 @@
+#include "app/policy_stack.hpp"
+
+#include <fstream>
+#include <set>
+
+#include "core/log.hpp"
+#include "policy/store_file.hpp"
+
+namespace mcpgate::app {
+namespace {
+
+Result<std::string> read_token(const policy::PolicyOptions::Api& api) {
+  std::string token;
+  if (!api.token_file.empty()) {
+    std::ifstream in(api.token_file);
+    if (!in || !std::getline(in, token)) {
+      return make_error(ErrorCode::kInvalidArgument, "authz.api.token_file " + api.token_file + " is unreadable");
+    }
+  } else {
+    const char* env = std::getenv(api.token_env.c_str());
+    if (env == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "authz.api.token_env " + api.token_env + " is not set");
+    }
+    token = env;
+  }
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  // A guessable admin token is a master key: refuse short ones.
+  if (token.size() < 32) {
+    return make_error(ErrorCode::kInvalidArgument, "the authz API token must be at least 32 characters");
+  }
+  return token;
+}
+
+}  // namespace
+
+std::string client_kind_of(const std::set<std::string, std::less<>>& static_client_ids,
+                           std::string_view client_id) {
+  if (client_id.rfind("https://", 0) == 0) {
+    return "cimd";
+  }
+  return static_client_ids.count(client_id) != 0 ? "static" : "dcr";
+}
+
+Result<PolicyStack> build_policy(const Config& config) {
+  const policy::PolicyOptions& o = config.authz;
+  PolicyStack p;
+  authz::AuthorizationModel model;
+  std::vector<authz::TupleRecord> tuples;
+  std::string name = o.store_name;
+  if (!o.store_file.empty()) {
+    MCPGATE_ASSIGN_OR_RETURN(auto file, policy::load_store_file(o.store_file));
+    model = std::move(file.model);
+    tuples = std::move(file.tuples);
+  } else {
+    MCPGATE_ASSIGN_OR_RETURN(model, policy::load_model_file(o.model_file));
+    MCPGATE_TRY(authz::validate_model(model));
+  }
+  p.engine = std::make_shared<authz::Engine>();
+  p.service = std::make_shared<policy::PolicyService>(policy::new_ulid(), name, p.engine);
+  MCPGATE_ASSIGN_OR_RETURN(const std::string model_id, p.service->write_model(model));
+  // The store file's tuples, written in batches of the engine's per-write limit.
+  const std::size_t batch = p.engine->options().store.max_tuples_per_write;
+  for (std::size_t i = 0; i < tuples.size(); i += batch) {
+    authz::WriteRequest w;
+    w.writes.assign(tuples.begin() + static_cast<std::ptrdiff_t>(i),
+                    tuples.begin() + static_cast<std::ptrdiff_t>(std::min(tuples.size(), i + batch)));
+    MCPGATE_ASSIGN_OR_RETURN(const auto written, p.service->write_tuples(w));
+    if (!written.error.ok()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        o.store_file + ": tuples: " + written.error.message);
+    }
+  }
+  p.log = std::make_shared<policy::DecisionLog>(o.decision_log);
+  policy::ToolAuthorizerOptions aopts = o.authorizer;
+  std::set<std::string, std::less<>> static_ids;
+  for (const auto& c : config.auth.clients) {
+    static_ids.insert(c.client_id);
+  }
+  aopts.client_kind = [static_ids = std::move(static_ids)](std::string_view id) {
+    return client_kind_of(static_ids, id);
+  };
+  p.authorizer = std::make_shared<policy::EngineToolAuthorizer>(p.engine, std::move(aopts), p.log);
+  if (o.api.enabled) {
+    MCPGATE_ASSIGN_OR_RETURN(p.api_token, read_token(o.api));
+  }
+  p.executor = std::make_unique<store::Executor>(1);
+  log::info("authz", {{"store_id", p.service->store_id()},
+                      {"model_id", model_id},
+                      {"tuples", tuples.size()},
+                      {"api", o.api.enabled}});
+  return p;
+}
+
+}  // namespace mcpgate::app

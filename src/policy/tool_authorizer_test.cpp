@@ -1,0 +1,172 @@
+// EngineToolAuthorizer with the real engine and the demo policy (examples/demo-policy.fga): the
+// two checks per call, the condition on arguments, tools/list visibility, fail-closed paths.
+
+#include "policy/tool_authorizer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "authz/dsl.hpp"
+#include "mcp/tool.hpp"
+
+namespace mcpgate::policy {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+authz::TupleRecord t(std::string user, std::string relation, std::string object) {
+  return authz::TupleRecord{std::move(object), std::move(relation), std::move(user), "", nullptr};
+}
+
+mcp::Tool tool(const std::string& server, const std::string& name, Json schema = Json{{"type", "object"}}) {
+  mcp::Tool out;
+  out.descriptor = Json{{"name", name}, {"inputSchema", std::move(schema)}};
+  out.server = server;
+  return out;
+}
+
+class ToolAuthorizerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto model = authz::parse_dsl(read_file("examples/demo-policy.fga"));
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    auto engine = authz::Engine::create(*model);
+    ASSERT_TRUE(engine.ok()) << engine.error().message;
+    engine_ = std::shared_ptr<authz::Engine>(std::move(*engine));
+    authz::WriteRequest w;
+    for (const char* name : {"list_events", "get_availability", "create_event", "delete_event"}) {
+      w.writes.push_back(t("mcp_server:calendar", "server", std::string("tool:calendar/") + name));
+    }
+    for (const char* name : {"search_messages", "send_message"}) {
+      w.writes.push_back(t("mcp_server:mail", "server", std::string("tool:mail/") + name));
+    }
+    w.writes.push_back(t("user:alice", "member", "group:staff"));
+    w.writes.push_back(t("group:staff#member", "invoker", "mcp_server:calendar"));
+    w.writes.push_back(t("group:staff#member", "invoker", "mcp_server:mail"));
+    w.writes.push_back(t("user:bob", "invoker", "tool:calendar/list_events"));
+    w.writes.push_back(t("user:bob", "invoker", "tool:mail/search_messages"));
+    w.writes.push_back(t("client:*", "agent", "mcp_server:calendar"));
+    w.writes.push_back(t("client:*", "agent", "mcp_server:mail"));
+    w.writes.push_back(t("client:calendar-assistant", "scoped_agent", "mcp_server:calendar"));
+    w.writes.push_back(t("client:calendar-assistant", "scoped_agent", "mcp_server:mail"));
+    w.writes.push_back(t("client:calendar-assistant", "agent", "tool:calendar/get_availability"));
+    w.writes.push_back(t("client:calendar-assistant", "agent", "tool:calendar/list_events"));
+    authz::TupleRecord limit = t("user:*", "arg_denied", "tool:calendar/list_events");
+    limit.condition_name = "too_many_results";
+    limit.condition_context = Json{{"limit", 50}};
+    w.writes.push_back(limit);
+    auto r = engine_->write(w);
+    ASSERT_TRUE(r.error.ok()) << r.error.message;
+    log_ = std::make_shared<DecisionLog>(DecisionLog::Options{false, ArgumentLogging::kDigest});
+    authorizer_ = std::make_unique<EngineToolAuthorizer>(engine_, ToolAuthorizerOptions{}, log_);
+  }
+
+  mcp::ToolDecision call(const std::string& user, const std::string& client, const mcp::Tool& tl,
+                         const Json& args = Json::object()) {
+    mcp::Caller caller{user, client, {}};
+    mcp::ToolCall c{&caller, &tl, &args, "127.0.0.1"};
+    return authorizer_->authorize_call(c);
+  }
+
+  std::shared_ptr<authz::Engine> engine_;
+  std::shared_ptr<DecisionLog> log_;
+  std::unique_ptr<EngineToolAuthorizer> authorizer_;
+  const Json list_schema_ = Json{{"type", "object"},
+                                 {"properties", {{"max_results", {{"type", "integer"}, {"default", 20}}}}}};
+};
+
+TEST_F(ToolAuthorizerTest, BothUserAndAgentMustAllow) {
+  EXPECT_TRUE(call("alice", "calendar-assistant", tool("calendar", "get_availability")).allowed);
+  auto denied = call("alice", "calendar-assistant", tool("calendar", "delete_event"));
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_EQ(denied.message, "tool calendar/delete_event is not permitted for this client");
+  EXPECT_FALSE(denied.decision_id.empty());
+  EXPECT_TRUE(call("alice", "another-agent", tool("calendar", "delete_event")).allowed);
+  auto bob = call("bob", "another-agent", tool("calendar", "delete_event"));
+  EXPECT_FALSE(bob.allowed);
+  EXPECT_EQ(bob.message, "tool calendar/delete_event is not permitted for this user");
+  EXPECT_FALSE(call("alice", "calendar-assistant", tool("mail", "send_message")).allowed);
+}
+
+TEST_F(ToolAuthorizerTest, ArgumentConditionDecidesListEvents) {
+  const auto list = tool("calendar", "list_events", list_schema_);
+  EXPECT_TRUE(call("alice", "calendar-assistant", list, Json{{"max_results", 20}}).allowed);
+  EXPECT_TRUE(call("alice", "calendar-assistant", list, Json{{"max_results", 50}}).allowed);
+  auto over = call("alice", "calendar-assistant", list, Json{{"max_results", 51}});
+  EXPECT_FALSE(over.allowed);
+  EXPECT_EQ(over.message, "tool calendar/list_events is not permitted for this user");
+  // Without the argument the condition cannot be evaluated: an error, which denies.
+  EXPECT_FALSE(call("alice", "calendar-assistant", list, Json::object()).allowed);
+  // An argument of the wrong type cannot be typed for the condition: denied.
+  EXPECT_FALSE(call("alice", "calendar-assistant", list, Json{{"max_results", "51"}}).allowed);
+}
+
+TEST_F(ToolAuthorizerTest, DecisionsAreCounted) {
+  call("alice", "calendar-assistant", tool("calendar", "get_availability"));
+  call("alice", "calendar-assistant", tool("calendar", "delete_event"));
+  call("alice", "calendar-assistant", tool("calendar", "list_events", list_schema_));
+  EXPECT_EQ(log_->allowed(), 1u);
+  EXPECT_EQ(log_->denied(), 1u);
+  EXPECT_EQ(log_->errors(), 1u);
+}
+
+TEST_F(ToolAuthorizerTest, ToolsListShowsWhatBothMayCallCountingConditionsAsMaybe) {
+  mcp::Caller assistant{"alice", "calendar-assistant", {}};
+  EXPECT_TRUE(authorizer_->may_list(&assistant, tool("calendar", "get_availability")));
+  EXPECT_TRUE(authorizer_->may_list(&assistant, tool("calendar", "list_events", list_schema_)));
+  EXPECT_FALSE(authorizer_->may_list(&assistant, tool("calendar", "delete_event")));
+  EXPECT_FALSE(authorizer_->may_list(&assistant, tool("mail", "send_message")));
+  mcp::Caller bob{"bob", "other", {}};
+  EXPECT_TRUE(authorizer_->may_list(&bob, tool("mail", "search_messages")));
+  EXPECT_FALSE(authorizer_->may_list(&bob, tool("mail", "send_message")));
+}
+
+TEST_F(ToolAuthorizerTest, ACallerWhoMayCallNothingSeesNothing) {
+  mcp::Caller mallory{"mallory", "another-agent", {}};
+  for (const auto& tl : {tool("calendar", "get_availability"), tool("calendar", "delete_event"),
+                         tool("mail", "send_message"), tool("calendar", "list_events", list_schema_)}) {
+    EXPECT_FALSE(authorizer_->may_list(&mallory, tl)) << tl.descriptor.dump();
+  }
+}
+
+TEST_F(ToolAuthorizerTest, ATupleWriteTakesEffectOnTheNextCall) {
+  EXPECT_FALSE(call("bob", "other", tool("mail", "send_message")).allowed);
+  authz::WriteRequest w;
+  w.writes.push_back(t("user:bob", "invoker", "tool:mail/send_message"));
+  ASSERT_TRUE(engine_->write(w).error.ok());
+  EXPECT_TRUE(call("bob", "other", tool("mail", "send_message")).allowed);
+}
+
+TEST_F(ToolAuthorizerTest, NoCallerDeniesUnlessAnAnonymousIdentityIsConfigured) {
+  const auto tl = tool("calendar", "get_availability");
+  const Json args = Json::object();
+  mcp::ToolCall c{nullptr, &tl, &args, "127.0.0.1"};
+  EXPECT_FALSE(authorizer_->authorize_call(c).allowed);
+  EXPECT_FALSE(authorizer_->may_list(nullptr, tl));
+}
+
+TEST_F(ToolAuthorizerTest, IdentifiersCannotSmuggleUsersetsOrWildcards) {
+  EXPECT_EQ(EngineToolAuthorizer::expand("user:{sub}", "s", "t", "alice", "c"), "user:alice");
+  EXPECT_EQ(EngineToolAuthorizer::expand("user:{sub}", "s", "t", "group:staff#member", "c"), "");
+  EXPECT_EQ(EngineToolAuthorizer::expand("user:{sub}", "s", "t", "*", "c"), "");
+  EXPECT_EQ(EngineToolAuthorizer::expand("user:{sub}", "s", "t", "a b", "c"), "");
+  EXPECT_EQ(EngineToolAuthorizer::expand("user:{sub}", "s", "t", "", "c"), "");
+  EXPECT_EQ(EngineToolAuthorizer::expand("client:{client_id}", "s", "t", "u", "https://a.example/c.json"),
+            "client:https://a.example/c.json");
+  EXPECT_EQ(EngineToolAuthorizer::expand("tool:{nope}", "s", "t", "u", "c"), "");
+  // A user named like a userset is denied, not evaluated as the group.
+  EXPECT_FALSE(call("group:staff#member", "another-agent", tool("calendar", "delete_event")).allowed);
+  EXPECT_FALSE(call("*", "another-agent", tool("calendar", "delete_event")).allowed);
+}
+
+}  // namespace
+}  // namespace mcpgate::policy
