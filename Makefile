@@ -47,9 +47,18 @@ run: build
 # end-to-end suites (SDK client, hostile input, the official conformance suite) run against the
 # g++ release binary that `make run` serves. (`make test-release` also runs the unit tests on
 # the release build.)
+#
+# Both run on SQLite and on a real PostgreSQL 15: a throwaway cluster (scripts/pg-test-cluster)
+# is started first and stopped on the way out, whether the tests pass or not. Its URL reaches the
+# unit tests and the end-to-end runner as MCPGATE_TEST_PG_URL; MCPGATE_REQUIRE_PG=1 turns the
+# PostgreSQL tests' "no server: skip" into a failure, so CI cannot go green without them.
+# One cluster folder per checkout, so checkouts on one machine do not share a cluster.
+PG_TEST_DIR ?= /tmp/mcpgate-pg-$(shell printf '%s' '$(CURDIR)' | md5sum | cut -c1-8)
 test: build-asan build-bin test-tools
-	$(MAKE) test-asan
-	$(MAKE) test-e2e
+	@export PG_TEST_DIR='$(PG_TEST_DIR)'; trap 'scripts/pg-test-cluster stop' EXIT; \
+	  url=$$(scripts/pg-test-cluster start) && \
+	  export MCPGATE_TEST_PG_URL="$$url" MCPGATE_REQUIRE_PG=1 && \
+	  $(MAKE) test-asan && $(MAKE) test-e2e
 
 # Only the server binary of the release build (no benchmarks, no tests).
 build-bin: deps $(RELEASE_DIR)/build.ninja

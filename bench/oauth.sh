@@ -17,6 +17,13 @@
 #             refresh_token is sent next (bench_loadgen --chain-file); the last token of each
 #             run starts the next run. Families come from C real code flows per client.
 #             Target: refresh >= 3000 req/s.
+#   authz     the tools part's authenticated call with tool-level authorization on or off
+#             auth    as in `tools` (authentication only)
+#             authz   a third gateway, the same plus `authz:` — an MCP-shaped policy (users in
+#                     groups, tools in servers, agent grants, a condition on the client's
+#                     registration kind); every call runs the user's and the agent's check and
+#                     writes a decision-log line
+#             Target: authz >= 90 % of auth throughput (medians).
 #   metadata  GET on the authorization server's public documents, vs the bare Beast server
 #             bare      bench_hello_server, GET / (answers 405 with an empty body: the ceiling)
 #             as_meta   /.well-known/oauth-authorization-server
@@ -35,7 +42,7 @@
 #
 # It builds nothing. Build first (make build, or a Release build with benches on).
 #
-# Usage: bench/oauth.sh [options] [tools] [refresh] [metadata]
+# Usage: bench/oauth.sh [options] [tools] [refresh] [metadata] [authz]
 #   --mcpgate PATH     gateway binary        (default build/release/mcpgate)
 #   --hello PATH       bare server binary    (default build/release/bench/bench_hello_server)
 #   --loadgen PATH     load generator        (default build/release/bench/bench_loadgen)
@@ -45,11 +52,12 @@
 #   -w, --warmup W     warm-up seconds       (default 2)
 #   -c, --connections C  for tools and metadata (default 32)
 #   --refresh-connections C  refresh families = connections per refresh target (default 16)
-#   --port-base P      ports P (noauth), P+1 (auth), P+2 (bare)  (default 18100)
+#   --port-base P      ports P (noauth), P+1 (auth), P+2 (bare), P+3 (authz)  (default 18100)
 #   --no-pin           do not pin servers and generator to separate CPUs
 #   --out FILE         also append every run's JSON (one object per line) to FILE
 #   --keep             keep the work directory (configs, logs, the SQLite database)
-# Environment: BENCH_AUTH_TARGET_RATIO (default 0.80), BENCH_REFRESH_TARGET_RPS (default 3000).
+# Environment: BENCH_AUTH_TARGET_RATIO (default 0.80), BENCH_REFRESH_TARGET_RPS (default 3000),
+# BENCH_AUTHZ_TARGET_RATIO (default 0.90).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -73,6 +81,7 @@ keep=0
 parts=()
 auth_target=${BENCH_AUTH_TARGET_RATIO:-0.80}
 refresh_target=${BENCH_REFRESH_TARGET_RPS:-3000}
+authz_target=${BENCH_AUTHZ_TARGET_RATIO:-0.90}
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
@@ -90,7 +99,7 @@ while [[ $# -gt 0 ]]; do
     --no-pin) pin=0; shift ;;
     --out) out=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    tools|refresh|metadata) parts+=("$1"); shift ;;
+    tools|refresh|metadata|authz) parts+=("$1"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -104,7 +113,7 @@ need_exe "$loadgen"
 need_exe "$node"
 [[ -d tests/e2e/node_modules/oauth4webapi ]] ||
   { echo "tests/e2e/node_modules/oauth4webapi missing: run scripts/install-test-tools" >&2; exit 2; }
-if [[ " ${parts[*]} " == *" tools "* ]] &&
+if [[ " ${parts[*]} " == *" tools "* || " ${parts[*]} " == *" authz "* ]] &&
    awk -v r="$runs" -v d="$duration" -v w="$warmup" 'BEGIN { exit !(r * (d + w) > 800) }'; then
   echo "runs x (duration + warm-up) exceeds 800 s: the 900 s access token would expire" >&2
   exit 2
@@ -113,8 +122,9 @@ fi
 noauth_port=$port_base
 auth_port=$((port_base + 1))
 bare_port=$((port_base + 2))
+authz_port=$((port_base + 3))
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$noauth_port" "$auth_port" "$bare_port"; do
+for p in "$noauth_port" "$auth_port" "$bare_port" "$authz_port"; do
   if port_in_use "$p"; then
     echo "port $p is already in use; pick others with --port-base" >&2
     exit 2
@@ -206,6 +216,51 @@ auth:
     $scope: [test_simple_text]
 EOF
 
+# The authz gateway: the auth gateway's configuration on its own port and issuer, the bench user
+# with a fixed id (policies name `user:<id>`), and an MCP-shaped policy.
+authz_issuer="http://127.0.0.1:$authz_port"
+sed -e "s#127.0.0.1:$auth_port#127.0.0.1:$authz_port#g" \
+    -e "s#- {username: $user, password: \"$password\"}#- {username: $user, password: \"$password\", id: $user}#" \
+    "$work/auth.yaml" >"$work/authz.yaml"
+cat >>"$work/authz.yaml" <<EOF
+authz:
+  store_file: $work/policy.fga.yaml
+EOF
+cat >"$work/policy.fga" <<'EOF'
+model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user]
+type client
+type mcp_server
+  relations
+    define invoker: [user, group#member]
+    define agent: [client, client:*]
+type tool
+  relations
+    define server: [mcp_server]
+    define invoker: [user, group#member] or invoker from server
+    define agent: [client, client:* with registered_as] or agent from server
+    define blocked: [user, client]
+    define can_invoke: invoker but not blocked
+    define can_be_used_by_agent: agent but not blocked
+condition registered_as(client_kind: string, kinds: list<string>) {
+  client_kind in kinds
+}
+EOF
+cat >"$work/policy.fga.yaml" <<EOF
+model_file: ./policy.fga
+tuples:
+  - {user: "user:$user", relation: member, object: "group:staff"}
+  - {user: "group:staff#member", relation: invoker, object: "mcp_server:local"}
+  - {user: "mcp_server:local", relation: server, object: "tool:local/test_simple_text"}
+  - {user: "client:*", relation: agent, object: "tool:local/test_simple_text",
+     condition: {name: registered_as, context: {kinds: [static, cimd]}}}
+  - {user: "user:someone-else", relation: blocked, object: "tool:local/test_simple_text"}
+EOF
+
 wait_for_port() {  # port pid log
   local i
   for ((i = 0; i < 1000; i++)); do
@@ -233,11 +288,13 @@ start_server() {  # name port command...
 need_auth=0
 need_noauth=0
 need_bare=0
+need_authz=0
 for part in "${parts[@]}"; do
   case $part in
     tools) need_auth=1; need_noauth=1 ;;
     refresh) need_auth=1 ;;
     metadata) need_auth=1; need_bare=1 ;;
+    authz) need_auth=1; need_authz=1 ;;
   esac
 done
 if [[ $need_noauth == 1 ]]; then
@@ -248,13 +305,17 @@ if [[ $need_auth == 1 ]]; then
   mkdir -p "$work/auth-data"
   start_server auth "$auth_port" "$mcpgate" serve --config "$work/auth.yaml" --data "$work/auth-data"
 fi
+if [[ $need_authz == 1 ]]; then
+  mkdir -p "$work/authz-data"
+  start_server authz "$authz_port" "$mcpgate" serve --config "$work/authz.yaml" --data "$work/authz-data"
+fi
 if [[ $need_bare == 1 ]]; then
   start_server bare "$bare_port" "$hello" --listen "127.0.0.1:$bare_port"
 fi
 
 # Real tokens through the real flow (login + consent pages, PKCE, /token).
-get_tokens() {  # client(conf|pub) count access_out refresh_out
-  local args=(--base "$issuer" --count "$2" --username "$user" --password "$password" --scope "$scope")
+get_tokens() {  # client(conf|pub) count access_out refresh_out [issuer]
+  local args=(--base "${5:-$issuer}" --count "$2" --username "$user" --password "$password" --scope "$scope")
   if [[ $1 == conf ]]; then
     args+=(--client-id "$conf_id" --client-secret "$conf_secret" --redirect-uri "$conf_redirect")
   else
@@ -286,6 +347,7 @@ server_of() {
   case $1 in
     noauth) echo noauth ;;
     bare) echo bare ;;
+    authz) echo authz ;;
     *) echo auth ;;
   esac
 }
@@ -307,6 +369,10 @@ run_target() {
     auth)
       "${loadgen_pin[@]}" "$loadgen" --url "http://127.0.0.1:$auth_port/mcp" "${common[@]}" \
         --body "$mcp_body" "${mcp_headers[@]}" -H "Authorization: Bearer $access_token" \
+        --expect-body '"result"' || true ;;
+    authz)
+      "${loadgen_pin[@]}" "$loadgen" --url "http://127.0.0.1:$authz_port/mcp" "${common[@]}" \
+        --body "$mcp_body" "${mcp_headers[@]}" -H "Authorization: Bearer $authz_token" \
         --expect-body '"result"' || true ;;
     healthz)
       "${loadgen_pin[@]}" "$loadgen" --url "http://127.0.0.1:$auth_port/healthz" -m GET "${common[@]}" \
@@ -447,6 +513,17 @@ for part in "${parts[@]}"; do
       # shellcheck disable=SC2086
       echo "refresh_public median: $(printf '%.0f' "$(median ${rps[refresh_public]})") req/s; /healthz ratio $(ratio refresh_public healthz)"
       echo "database: $(du -sh "$work/auth-data" | cut -f1) in $work/auth-data"
+      ;;
+    authz)
+      get_tokens conf 1 "$work/access.txt" ""
+      access_token=$(head -1 "$work/access.txt")
+      get_tokens conf 1 "$work/authz-access.txt" "" "$authz_issuer"
+      authz_token=$(head -1 "$work/authz-access.txt")
+      compare authz auth authz
+      r=$(ratio authz auth)
+      echo "throughput ratio authz/auth (medians): $r ($(awk -v r="$r" -v t="$authz_target" \
+        'BEGIN { print (r >= t ? "meets" : "BELOW") }') the target of $authz_target)"
+      echo "server CPU per request, auth/authz (medians): $(cpu_ratio authz auth)"
       ;;
     metadata)
       compare metadata bare as_meta prm jwks

@@ -4,6 +4,8 @@
 #include <set>
 
 #include "core/log.hpp"
+#include "crypto/hash.hpp"
+#include "policy/store_persistence.hpp"
 #include "policy/store_file.hpp"
 
 namespace mcpgate::app {
@@ -43,12 +45,28 @@ std::string client_kind_of(const std::set<std::string, std::less<>>& static_clie
   return static_client_ids.count(client_id) != 0 ? "static" : "dcr";
 }
 
-Result<PolicyStack> build_policy(const Config& config) {
+std::string policy_store_id(std::string_view store_name) {
+  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const std::string digest = crypto::sha256("mcpgate policy store\n" + std::string(store_name));
+  std::string out(26, '0');
+  // 130 bits from the digest, 5 per character; the first character stays within a ULID's
+  // 48-bit time range (0-7).
+  std::size_t bit = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    unsigned v = 0;
+    for (int b = 0; b < 5; ++b, ++bit) {
+      v = (v << 1) | ((static_cast<unsigned char>(digest[bit / 8]) >> (7 - bit % 8)) & 1u);
+    }
+    out[i] = kAlphabet[i == 0 ? v % 8 : v];
+  }
+  return out;
+}
+
+Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
   const policy::PolicyOptions& o = config.authz;
   PolicyStack p;
   authz::AuthorizationModel model;
   std::vector<authz::TupleRecord> tuples;
-  std::string name = o.store_name;
   if (!o.store_file.empty()) {
     MCPGATE_ASSIGN_OR_RETURN(auto file, policy::load_store_file(o.store_file));
     model = std::move(file.model);
@@ -58,18 +76,33 @@ Result<PolicyStack> build_policy(const Config& config) {
     MCPGATE_TRY(authz::validate_model(model));
   }
   p.engine = std::make_shared<authz::Engine>();
-  p.service = std::make_shared<policy::PolicyService>(policy::new_ulid(), name, p.engine);
-  MCPGATE_ASSIGN_OR_RETURN(const std::string model_id, p.service->write_model(model));
-  // The store file's tuples, written in batches of the engine's per-write limit.
+  std::shared_ptr<policy::PolicyPersistence> persistence;
+  if (store != nullptr) {
+    persistence = std::make_shared<policy::StorePolicyPersistence>(*store);
+  }
+  p.service = std::make_shared<policy::PolicyService>(policy_store_id(o.store_name), o.store_name,
+                                                      p.engine, persistence);
+  MCPGATE_TRY(p.service->load());
+  // The configured model becomes current unless it already is (compared as OpenFGA JSON).
+  std::string model_id = p.service->current_model_id();
+  bool same = false;
+  if (!model_id.empty()) {
+    MCPGATE_ASSIGN_OR_RETURN(auto current, p.service->find_model(model_id));
+    same = authz::model_to_json(current.model) == authz::model_to_json(model);
+  }
+  if (!same) {
+    MCPGATE_ASSIGN_OR_RETURN(model_id, p.service->write_model(model));
+  }
+  // The store file's tuples seed an empty store, in batches of the per-write limit.
+  const bool seed = p.engine->revision() == 0;
   const std::size_t batch = p.engine->options().store.max_tuples_per_write;
-  for (std::size_t i = 0; i < tuples.size(); i += batch) {
+  for (std::size_t i = 0; seed && i < tuples.size(); i += batch) {
     authz::WriteRequest w;
     w.writes.assign(tuples.begin() + static_cast<std::ptrdiff_t>(i),
                     tuples.begin() + static_cast<std::ptrdiff_t>(std::min(tuples.size(), i + batch)));
     MCPGATE_ASSIGN_OR_RETURN(const auto written, p.service->write_tuples(w));
     if (!written.error.ok()) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        o.store_file + ": tuples: " + written.error.message);
+      return make_error(ErrorCode::kInvalidArgument, o.store_file + ": tuples: " + written.error.message);
     }
   }
   p.log = std::make_shared<policy::DecisionLog>(o.decision_log);
@@ -88,7 +121,10 @@ Result<PolicyStack> build_policy(const Config& config) {
   p.executor = std::make_unique<store::Executor>(1);
   log::info("authz", {{"store_id", p.service->store_id()},
                       {"model_id", model_id},
-                      {"tuples", tuples.size()},
+                      {"model_changed", !same},
+                      {"seeded_tuples", seed ? tuples.size() : 0},
+                      {"revision", p.engine->revision()},
+                      {"persistent", store != nullptr},
                       {"api", o.api.enabled}});
   return p;
 }

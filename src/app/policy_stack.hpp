@@ -3,6 +3,7 @@
 // the configured model, the policy service (and its store), the decision log and the authorizer
 // the MCP endpoint consults on every tools/call.
 
+#include <atomic>
 #include <memory>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include "policy/policy_service.hpp"
 #include "policy/tool_authorizer.hpp"
 #include "store/executor.hpp"
+#include "store/store.hpp"
 
 namespace mcpgate::app {
 
@@ -25,9 +27,19 @@ struct PolicyStack {
   std::string api_token;  // empty: the management API is off
   // Runs policy writes (which may block on storage) off the network threads.
   std::unique_ptr<store::Executor> executor;
+  // Ends the change-log poll (serve sets it at shutdown).
+  std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
 };
 
-Result<PolicyStack> build_policy(const Config& config);
+// `store`: where policy state persists (the authorization server's store, shared by replicas);
+// null keeps it in memory (no `auth:` section). With a store, the configured store file seeds
+// the model (again whenever the file's model changes) and, while the store has no tuples yet,
+// the tuples; tuples written through the API survive restarts and reach every replica.
+Result<PolicyStack> build_policy(const Config& config, store::Store* store);
+
+// The store id a deployment's policy lives under: derived from the store name, so every replica
+// (and every restart) agrees on it without coordination. A valid ULID string.
+std::string policy_store_id(std::string_view store_name);
 
 // The registration kind of a client id, as the `client_kind` condition fact reports it: ids that
 // are https URLs are Client ID Metadata Documents (the authorization server accepts no other

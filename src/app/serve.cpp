@@ -143,7 +143,7 @@ int serve(Config config) {
 
   std::optional<PolicyStack> policy;
   if (config.authz.enabled) {
-    auto built = build_policy(config);
+    auto built = build_policy(config, auth ? auth->store.get() : nullptr);
     if (!built) {
       log::error("authz_start_failed", {{"error", built.error().message}});
       return 1;
@@ -190,6 +190,17 @@ int serve(Config config) {
     asio::co_spawn(ioc,
                    auth->guard->run_revocation_poll(*auth->store, *auth->executor,
                                                     std::chrono::seconds(1)),
+                   asio::detached);
+  }
+
+  if (policy && policy->service->persistent()) {
+    // Tuple changes made through other replicas reach this one's engine within half a second.
+    std::shared_ptr<policy::PolicyService> service = policy->service;
+    asio::co_spawn(ioc,
+                   policy->executor->run_every(
+                       std::chrono::milliseconds(500), *policy->stop,
+                       [service] { return service->catch_up(); },
+                       [](const Error& e) { log::warn("authz_catch_up_failed", {{"error", e.message}}); }),
                    asio::detached);
   }
 
@@ -247,6 +258,9 @@ int serve(Config config) {
     if (auth) {
       auth->server->stop();
       auth->guard->stop();
+    }
+    if (policy) {
+      policy->stop->store(true);
     }
     drain.expires_after(config.server.drain_timeout);
     drain.async_wait([&](const boost::system::error_code& e) {

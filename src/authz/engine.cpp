@@ -548,24 +548,37 @@ std::vector<CheckResult> Engine::batch_check(const std::vector<CheckRequest>& re
   return out;
 }
 
-WriteResult Engine::write(const WriteRequest& request) {
-  WriteResult result;
-  {
-    TupleStore::ReadView view(store_);
-    if (!model_) {
-      result.error = fga(FgaErrorCode::kModelNotFound, "no authorization model is loaded");
-      return result;
-    }
-    // Deletes are not checked against the model: a tuple the model no longer allows must still
-    // be removable.
-    for (const TupleRecord& t : request.writes) {
-      if (!validate_tuple_against_model(*model_, view.data(), t, &result.error)) {
-        return result;
-      }
+FgaError Engine::validate_write(const WriteRequest& request) const {
+  FgaError error;
+  TupleStore::ReadView view(store_);
+  if (!model_) {
+    return fga(FgaErrorCode::kModelNotFound, "no authorization model is loaded");
+  }
+  if (request.writes.empty() && request.deletes.empty()) {
+    return fga(FgaErrorCode::kInvalidWriteInput, "no tuples to write or delete");
+  }
+  if (request.writes.size() + request.deletes.size() > options_.store.max_tuples_per_write) {
+    return fga(FgaErrorCode::kExceededEntityLimit,
+               "a write may change at most " + std::to_string(options_.store.max_tuples_per_write) + " tuples");
+  }
+  // Deletes are not checked against the model: a tuple the model no longer allows must still be
+  // removable.
+  for (const TupleRecord& t : request.writes) {
+    if (!validate_tuple_against_model(*model_, view.data(), t, &error)) {
+      return error;
     }
   }
+  return error;
+}
+
+WriteResult Engine::write(const WriteRequest& request, std::uint64_t at_revision) {
+  WriteResult result;
+  result.error = validate_write(request);
+  if (!result.error.ok()) {
+    return result;
+  }
   FgaError detail;
-  auto rev = store_.write(request.writes, request.deletes, &detail);
+  auto rev = store_.write(request.writes, request.deletes, &detail, at_revision);
   if (!rev) {
     result.error = detail.ok() ? fga(FgaErrorCode::kInvalidWriteInput, rev.error().message) : detail;
     return result;
@@ -573,6 +586,15 @@ WriteResult Engine::write(const WriteRequest& request) {
   result.revision = *rev;
   notify(result.revision);
   return result;
+}
+
+Status Engine::replicate(const WriteRequest& request, std::uint64_t revision) {
+  auto rev = store_.write(request.writes, request.deletes, nullptr, revision);
+  if (!rev) {
+    return rev.error();
+  }
+  notify(*rev);
+  return {};
 }
 
 std::vector<TupleRecord> Engine::read(const ReadFilter& filter, std::size_t limit) const {

@@ -144,7 +144,15 @@ class Engine {
   ExpandResult expand(const ExpandRequest& request) const;
 
   // Validates every tuple against the current model (2027), then applies atomically.
-  WriteResult write(const WriteRequest& request);
+  // `at_revision` non-zero: the revision persistent storage gave this change (above the current).
+  WriteResult write(const WriteRequest& request, std::uint64_t at_revision = 0);
+  // The model and syntax checks of write(), without applying anything (run before persisting).
+  FgaError validate_write(const WriteRequest& request) const;
+  // Applies a change another process already validated and persistent storage numbered
+  // `revision` (a replica following the change log): no model check, since tuples the current
+  // model does not allow are ignored by queries anyway. Fails (nothing applied) when the change
+  // does not fit this engine's content, e.g. a missed revision: reload then.
+  Status replicate(const WriteRequest& request, std::uint64_t revision);
   std::vector<TupleRecord> read(const ReadFilter& filter, std::size_t limit = 0) const;
   std::vector<TupleChange> read_changes(std::uint64_t after_revision, std::size_t limit = 0,
                                         std::string_view type = {}) const;

@@ -220,7 +220,8 @@ void TupleStore::apply_delete(Data& d, const TupleKey& key) {
 }
 
 Result<std::uint64_t> TupleStore::write(const std::vector<TupleRecord>& writes,
-                                        const std::vector<TupleRecord>& deletes, FgaError* detail) {
+                                        const std::vector<TupleRecord>& deletes, FgaError* detail,
+                                        std::uint64_t at_revision) {
   const std::size_t total = writes.size() + deletes.size();
   if (total == 0) {
     set_detail(detail, FgaErrorCode::kInvalidWriteInput, "no tuples to write or delete");
@@ -253,6 +254,11 @@ Result<std::uint64_t> TupleStore::write(const std::vector<TupleRecord>& writes,
 
   WriteView view(*this);
   Data& d = view.data();
+  if (at_revision != 0 && at_revision <= revision_.load(std::memory_order_relaxed)) {
+    const std::string m = "revision " + std::to_string(at_revision) + " is not after the current one";
+    set_detail(detail, FgaErrorCode::kInternal, m);
+    return make_error(ErrorCode::kFailedPrecondition, m);
+  }
   // Existence checks against the current content before any change, so failure changes nothing.
   std::vector<TupleKey> delete_keys;
   delete_keys.reserve(deletes.size());
@@ -290,7 +296,7 @@ Result<std::uint64_t> TupleStore::write(const std::vector<TupleRecord>& writes,
     // Cannot fail: existence and duplicates were ruled out above.
     apply_write(d, r).ignore_error();
   }
-  const std::uint64_t rev = revision_.load(std::memory_order_relaxed) + 1;
+  const std::uint64_t rev = at_revision != 0 ? at_revision : revision_.load(std::memory_order_relaxed) + 1;
   const auto now = std::chrono::system_clock::now();
   for (const TupleRecord& r : deletes) {
     changes_.push_back(TupleChange{TupleChange::Op::kDelete, r, rev, now});

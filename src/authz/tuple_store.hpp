@@ -190,9 +190,11 @@ class TupleStore {
   // existing tuple or deleting a missing one fails the whole call (2003), as does the same
   // tuple twice in one call (2004) or more than max_tuples_per_write tuples (2008). Tuple
   // strings are syntax-checked here; the model check (type restrictions) is the engine's.
-  // Returns the new revision.
+  // Returns the new revision: the next one, or `at_revision` when it is non-zero (a change that
+  // persistent storage already numbered; it must be above the current revision).
   Result<std::uint64_t> write(const std::vector<TupleRecord>& writes,
-                              const std::vector<TupleRecord>& deletes, FgaError* detail = nullptr);
+                              const std::vector<TupleRecord>& deletes, FgaError* detail = nullptr,
+                              std::uint64_t at_revision = 0);
 
   // Replaces the whole content (start-up from persistent storage), without change records.
   Status load(const std::vector<TupleRecord>& records, std::uint64_t revision);

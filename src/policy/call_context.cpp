@@ -199,6 +199,34 @@ Status flatten(const Json& value,
   return {};  // an unknown schema type: not a parameter
 }
 
+// The serialized size, near enough (escapes are not counted), that stops counting once past
+// `limit`: the context is built on every call, and serializing it just to measure it would
+// double its cost.
+std::size_t approximate_size(const Json& value, std::size_t limit) {
+  std::size_t total = 8;
+  if (value.is_string()) {
+    return total + value.get_ref<const std::string&>().size();
+  }
+  if (value.is_object()) {
+    for (const auto& [k, v] : value.items()) {
+      total += k.size() + approximate_size(v, limit);
+      if (total > limit) {
+        return total;
+      }
+    }
+  } else if (value.is_array()) {
+    for (const auto& v : value) {
+      total += approximate_size(v, limit);
+      if (total > limit) {
+        return total;
+      }
+    }
+  } else {
+    total += 24;  // numbers, booleans, null
+  }
+  return total;
+}
+
 }  // namespace
 
 Status flatten_arguments(const Json& arguments,
@@ -244,7 +272,7 @@ Result<Json> build_call_context(const Json& arguments,
     out["source_ip"] = std::string(facts.source_ip);
   }
   MCPGATE_TRY(flatten_arguments(arguments, input_schema, out, limits));
-  if (out.dump().size() > limits.max_bytes) {
+  if (approximate_size(out, limits.max_bytes) > limits.max_bytes) {
     return bad("call context exceeds " + std::to_string(limits.max_bytes) + " bytes");
   }
   return out;

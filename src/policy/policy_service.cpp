@@ -84,11 +84,87 @@ Result<authz::WriteResult> PolicyService::write_tuples(const authz::WriteRequest
   if (!persistence_) {
     return engine_->write(request);
   }
-  return make_error(ErrorCode::kFailedPrecondition, "persistent policy writes are not wired yet");
+  authz::WriteResult result;
+  // The model's rules first (the database only knows tuples), then the database decides
+  // existence atomically and numbers the change; the engine applies it at that revision.
+  result.error = engine_->validate_write(request);
+  if (!result.error.ok()) {
+    return result;
+  }
+  auto revision = persistence_->write_tuples(store_id_, request);
+  if (!revision) {
+    switch (revision.error().code) {
+      case ErrorCode::kAlreadyExists:
+      case ErrorCode::kNotFound:
+        result.error = {authz::FgaErrorCode::kInvalidWriteInput, revision.error().message};
+        return result;
+      case ErrorCode::kInvalidArgument:
+        result.error = {authz::FgaErrorCode::kValidationError, revision.error().message};
+        return result;
+      default:
+        return revision.error();
+    }
+  }
+  MCPGATE_TRY(catch_up_locked());
+  result.revision = *revision;
+  return result;
 }
 
-Status PolicyService::load() { return {}; }
+Status PolicyService::load() {
+  std::lock_guard lock(mu_);
+  if (!persistence_) {
+    return {};
+  }
+  MCPGATE_ASSIGN_OR_RETURN(auto models, persistence_->load_models(store_id_));
+  if (!models.empty()) {
+    MCPGATE_TRY(engine_->set_model(models.back().model));
+  }
+  models_ = std::move(models);
+  return reload_tuples_locked();
+}
 
-Status PolicyService::catch_up() { return {}; }
+Status PolicyService::catch_up() {
+  std::lock_guard lock(mu_);
+  if (!persistence_) {
+    return {};
+  }
+  return catch_up_locked();
+}
+
+Status PolicyService::reload_tuples_locked() {
+  std::uint64_t revision = 0;
+  MCPGATE_ASSIGN_OR_RETURN(auto tuples, persistence_->load_tuples(store_id_, revision));
+  return engine_->load(tuples, revision);
+}
+
+Status PolicyService::catch_up_locked() {
+  // Models written through another replica: the newest becomes current here too.
+  // (Cheap enough once a second: a store has few models.)
+  for (int round = 0; round < 100; ++round) {
+    MCPGATE_ASSIGN_OR_RETURN(auto changes, persistence_->changes_since(store_id_, engine_->revision()));
+    if (changes.empty()) {
+      return {};
+    }
+    std::size_t i = 0;
+    while (i < changes.size()) {
+      const std::uint64_t rev = changes[i].revision;
+      authz::WriteRequest w;
+      for (; i < changes.size() && changes[i].revision == rev; ++i) {
+        (changes[i].op == authz::TupleChange::Op::kWrite ? w.writes : w.deletes).push_back(changes[i].tuple);
+      }
+      if (rev <= engine_->revision()) {
+        continue;
+      }
+      if (auto st = engine_->replicate(w, rev); !st) {
+        // The engine's content and the log disagree (a gap, a change applied twice): take the
+        // database's state as a whole.
+        return reload_tuples_locked();
+      }
+    }
+  }
+  return {};
+}
+
+bool PolicyService::persistent() const { return persistence_ != nullptr; }
 
 }  // namespace mcpgate::policy

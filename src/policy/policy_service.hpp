@@ -72,10 +72,12 @@ class PolicyService {
   // model, ...); an Error is a storage failure (kUnavailable: retry).
   Result<authz::WriteResult> write_tuples(const authz::WriteRequest& request);
 
-  // Start-up / catch-up with persistent storage (no-ops without persistence): load the models
-  // and tuples, then apply changes made by other replicas since the engine's revision.
+  // Start-up / catch-up with persistent storage (no-ops without persistence): load() takes the
+  // newest stored model and every tuple; catch_up() applies the changes other replicas made
+  // since the engine's revision (run it periodically).
   Status load();
   Status catch_up();
+  bool persistent() const;
 
  private:
   std::string store_id_;
@@ -84,6 +86,9 @@ class PolicyService {
   std::shared_ptr<PolicyPersistence> persistence_;
   mutable std::mutex mu_;           // models_ and the write path
   std::vector<StoredModel> models_;  // oldest first
+
+  Status catch_up_locked();
+  Status reload_tuples_locked();
 };
 
 // A new ULID (26 characters, Crockford base32, time-ordered): OpenFGA's id format for stores

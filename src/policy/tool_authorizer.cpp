@@ -181,8 +181,10 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
     if (req.object.empty() || req.user.empty()) {
       return finish(Outcome::kError, step.principal, "identifier not usable in a tuple");
     }
-    req.context = *context;
+    // Lend the context to the request and take it back: one context serves both checks.
+    req.context = std::move(*context);
     authz::CheckResult r = engine_->check(req);
+    *context = std::move(req.context);
     d.revision = static_cast<std::int64_t>(r.revision);
     if (!r.error.ok()) {
       return finish(Outcome::kError, step.principal,
@@ -225,8 +227,9 @@ bool EngineToolAuthorizer::may_list(const mcp::Caller* caller, const mcp::Tool& 
     if (req.object.empty() || req.user.empty()) {
       return false;
     }
-    req.context = *context;
+    req.context = std::move(*context);
     authz::CheckResult r = engine_->check(req);
+    *context = std::move(req.context);
     // Without the arguments a condition cannot be decided: the tool may be allowed, so it is
     // listed and the call decides.
     if (!r.allowed && !missing_parameters_only(r)) {

@@ -119,6 +119,46 @@ CREATE TABLE cimd_documents (
 CREATE INDEX cimd_documents_expires ON cimd_documents (expires_at)
 )sql";
 
+// Version 2: persistence for the fine-grained authorization engine. "user" is reserved in
+// PostgreSQL, hence user_ref.
+constexpr std::string_view kAuthz = R"sql(
+CREATE TABLE authz_models (
+  store_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  model TEXT NOT NULL,
+  PRIMARY KEY (store_id, id)
+);
+CREATE TABLE authz_revisions (
+  store_id TEXT PRIMARY KEY,
+  revision BIGINT NOT NULL
+);
+CREATE TABLE authz_tuples (
+  store_id TEXT NOT NULL,
+  object TEXT NOT NULL,
+  relation TEXT NOT NULL,
+  user_ref TEXT NOT NULL,
+  condition_name TEXT NOT NULL,
+  condition_context TEXT NOT NULL,
+  revision BIGINT NOT NULL,
+  PRIMARY KEY (store_id, object, relation, user_ref)
+);
+CREATE INDEX authz_tuples_user ON authz_tuples (store_id, user_ref, relation);
+CREATE TABLE authz_changes (
+  store_id TEXT NOT NULL,
+  revision BIGINT NOT NULL,
+  ordinal BIGINT NOT NULL,
+  op TEXT NOT NULL CHECK (op IN ('write', 'delete')),
+  object TEXT NOT NULL,
+  relation TEXT NOT NULL,
+  user_ref TEXT NOT NULL,
+  condition_name TEXT NOT NULL,
+  condition_context TEXT NOT NULL,
+  changed_at BIGINT NOT NULL,
+  PRIMARY KEY (store_id, revision, ordinal)
+)
+)sql";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view seq = dialect == Dialect::kSqlite
@@ -146,6 +186,7 @@ std::string render(std::string_view sql, Dialect dialect) {
 std::vector<Migration> migrations(Dialect dialect) {
   return {
       Migration{1, "initial schema", render(kInitial, dialect)},
+      Migration{2, "authorization models, tuples and change log", render(kAuthz, dialect)},
   };
 }
 

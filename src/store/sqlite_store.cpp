@@ -1,6 +1,8 @@
 #include "store/sqlite_store.hpp"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 #include <array>
 #include <condition_variable>
 #include <ctime>
@@ -393,6 +395,58 @@ Result<std::vector<RevokedToken>> revoke_grants_in(Connection& c,
         all.end(), std::make_move_iterator(some.begin()), std::make_move_iterator(some.end()));
   }
   return all;
+}
+
+// --- authorization tuples --------------------------------------------------------------------
+
+constexpr const char* kAuthzTupleColumns =
+    "object, relation, user_ref, condition_name, condition_context, revision";
+
+std::string tuple_text(const AuthzTuple& t) { return t.object + "#" + t.relation + "@" + t.user; }
+
+// Code points, as substr() counts them in both SQLite and PostgreSQL.
+std::size_t utf8_length(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
+}
+
+Status check_tuple_batch(std::string_view store_id,
+                         const std::vector<AuthzTuple>& writes,
+                         const std::vector<AuthzTuple>& deletes) {
+  if (store_id.empty()) {
+    return invalid("store_id is required");
+  }
+  if (writes.empty() && deletes.empty()) {
+    return invalid("a tuple write needs at least one write or delete");
+  }
+  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  for (const auto* list : {&writes, &deletes}) {
+    for (const AuthzTuple& t : *list) {
+      if (t.object.empty() || t.relation.empty() || t.user.empty()) {
+        return invalid("a tuple needs object, relation and user");
+      }
+      if (!seen.emplace(t.object, t.relation, t.user).second) {
+        return invalid("tuple appears twice in one write: " + tuple_text(t));
+      }
+    }
+  }
+  return {};
+}
+
+StoredAuthzTuple read_tuple_row(const Statement& s) {
+  return StoredAuthzTuple{AuthzTuple{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)},
+                          s.integer(5)};
+}
+
+Result<std::vector<StoredAuthzTuple>> read_tuple_rows(Statement& s) {
+  std::vector<StoredAuthzTuple> out;
+  while (true) {
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(read_tuple_row(s));
+  }
 }
 
 constexpr const char* kInsertAccessToken =
@@ -1099,6 +1153,260 @@ class SqliteStore final : public Store {
     });
   }
 
+  // --- authorization (FGA) ---------------------------------------------------------------------
+
+  Status write_authz_model(const AuthzModel& model) override {
+    if (model.store_id.empty() || model.id.empty() || model.model.empty()) {
+      return invalid("authorization model needs store_id, id and model");
+    }
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(auto s,
+                               c.prepare("INSERT INTO authz_models (store_id, id, created_at, model)"
+                                         " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"));
+      s.bind(model.store_id, model.id, model.created_at, model.model);
+      MCPGATE_TRY(s.run());
+      if (s.changes() == 0) {
+        return make_error(ErrorCode::kAlreadyExists,
+                          "store: authorization model " + model.id + " already exists");
+      }
+      return {};
+    });
+  }
+
+  Result<AuthzModel> find_authz_model(std::string_view store_id, std::string_view id) override {
+    return read([&](Connection& c) -> Result<AuthzModel> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s,
+                               c.prepare("SELECT store_id, id, created_at, model FROM authz_models"
+                                         " WHERE store_id = ? AND id = ?"));
+      s.bind(store_id, id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("authorization model");
+      }
+      return AuthzModel{s.text(1), s.text(0), s.integer(2), s.text(3)};
+    });
+  }
+
+  Result<AuthzModel> latest_authz_model(std::string_view store_id) override {
+    return read([&](Connection& c) -> Result<AuthzModel> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s,
+                               c.prepare("SELECT store_id, id, created_at, model FROM authz_models"
+                                         " WHERE store_id = ? ORDER BY id DESC LIMIT 1"));
+      s.bind(store_id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("authorization model");
+      }
+      return AuthzModel{s.text(1), s.text(0), s.integer(2), s.text(3)};
+    });
+  }
+
+  Result<AuthzModelPage> list_authz_models(std::string_view store_id,
+                                           const PageRequest& page) override {
+    const auto limit = static_cast<std::int64_t>(std::clamp<std::size_t>(page.limit, 1, 1000));
+    return read([&](Connection& c) -> Result<AuthzModelPage> {
+      // Newest first (ULIDs sort by creation time); the token is the last id returned.
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s,
+          c.prepare(page.token.empty()
+                        ? "SELECT store_id, id, created_at, model FROM authz_models"
+                          " WHERE store_id = ? ORDER BY id DESC LIMIT ?"
+                        : "SELECT store_id, id, created_at, model FROM authz_models"
+                          " WHERE store_id = ? AND id < ? ORDER BY id DESC LIMIT ?"));
+      if (page.token.empty()) {
+        s.bind(store_id, limit + 1);
+      } else {
+        s.bind(store_id, page.token, limit + 1);
+      }
+      AuthzModelPage out;
+      while (true) {
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          break;
+        }
+        if (static_cast<std::int64_t>(out.models.size()) == limit) {
+          out.next_token = out.models.back().id;  // one more exists
+          break;
+        }
+        out.models.push_back(AuthzModel{s.text(1), s.text(0), s.integer(2), s.text(3)});
+      }
+      return out;
+    });
+  }
+
+  Result<std::int64_t> write_tuples(std::string_view store_id,
+                                    const std::vector<AuthzTuple>& writes,
+                                    const std::vector<AuthzTuple>& deletes,
+                                    Timestamp now) override {
+    MCPGATE_TRY(check_tuple_batch(store_id, writes, deletes));
+    return write([&](Connection& c) -> Result<std::int64_t> {
+      // One revision per call. The upsert takes the store's revision row lock, so concurrent
+      // writers to one store commit in revision order.
+      std::int64_t revision = 0;
+      {
+        MCPGATE_ASSIGN_OR_RETURN(
+            auto s,
+            c.prepare("INSERT INTO authz_revisions (store_id, revision) VALUES (?, 1)"
+                      " ON CONFLICT (store_id) DO UPDATE SET revision = authz_revisions.revision + 1"
+                      " RETURNING revision"));
+        s.bind(store_id);
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return make_error(ErrorCode::kInternal, "store: no revision returned");
+        }
+        revision = s.integer(0);
+      }
+      std::int64_t ordinal = 0;
+      auto log_change = [&](const char* op, const AuthzTuple& t) -> Status {
+        MCPGATE_ASSIGN_OR_RETURN(
+            auto s,
+            c.prepare("INSERT INTO authz_changes (store_id, revision, ordinal, op, object,"
+                      " relation, user_ref, condition_name, condition_context, changed_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        s.bind(store_id,
+               revision,
+               ordinal++,
+               op,
+               t.object,
+               t.relation,
+               t.user,
+               t.condition_name,
+               t.condition_context,
+               now);
+        return s.run();
+      };
+      for (const AuthzTuple& t : deletes) {
+        MCPGATE_ASSIGN_OR_RETURN(
+            auto s,
+            c.prepare("DELETE FROM authz_tuples WHERE store_id = ? AND object = ? AND relation = ?"
+                      " AND user_ref = ?"));
+        s.bind(store_id, t.object, t.relation, t.user);
+        MCPGATE_TRY(s.run());
+        if (s.changes() == 0) {
+          return make_error(ErrorCode::kNotFound,
+                            "store: cannot delete a tuple that does not exist: " + tuple_text(t));
+        }
+        MCPGATE_TRY(log_change("delete", t));
+      }
+      for (const AuthzTuple& t : writes) {
+        MCPGATE_ASSIGN_OR_RETURN(
+            auto s,
+            c.prepare("INSERT INTO authz_tuples (store_id, object, relation, user_ref,"
+                      " condition_name, condition_context, revision) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                      " ON CONFLICT DO NOTHING"));
+        s.bind(store_id,
+               t.object,
+               t.relation,
+               t.user,
+               t.condition_name,
+               t.condition_context,
+               revision);
+        MCPGATE_TRY(s.run());
+        if (s.changes() == 0) {
+          return make_error(ErrorCode::kAlreadyExists,
+                            "store: cannot write a tuple that already exists: " + tuple_text(t));
+        }
+        MCPGATE_TRY(log_change("write", t));
+      }
+      return revision;
+    });
+  }
+
+  Result<std::vector<StoredAuthzTuple>> read_tuples(std::string_view store_id,
+                                                    const AuthzTupleFilter& filter) override {
+    return read([&](Connection& c) -> Result<std::vector<StoredAuthzTuple>> {
+      // The WHERE clause is assembled from fixed fragments; values stay parameters.
+      std::string query = std::string("SELECT ") + kAuthzTupleColumns
+                          + " FROM authz_tuples WHERE store_id = ?";
+      std::vector<std::string> values;
+      auto add = [&](const char* column, const std::string& value, bool prefix_allowed) {
+        if (value.empty()) {
+          return;
+        }
+        if (prefix_allowed && value.back() == ':') {
+          query += std::string(" AND substr(") + column + ", 1, "
+                   + std::to_string(utf8_length(value)) + ") = ?";
+        } else {
+          query += std::string(" AND ") + column + " = ?";
+        }
+        values.push_back(value);
+      };
+      add("object", filter.object, true);
+      add("relation", filter.relation, false);
+      add("user_ref", filter.user, true);
+      query += " ORDER BY object, relation, user_ref";
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(query));
+      s.bind_at(1, store_id);
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        s.bind_at(static_cast<int>(i) + 2, values[i]);
+      }
+      return read_tuple_rows(s);
+    });
+  }
+
+  Result<AuthzSnapshot> load_all_tuples(std::string_view store_id) override {
+    return read([&](Connection& c) -> Result<AuthzSnapshot> {
+      // One statement, so the tuples and the revision come from one snapshot.
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s,
+          c.prepare(std::string("SELECT ") + kAuthzTupleColumns
+                    + ", (SELECT COALESCE(MAX(revision), 0) FROM authz_revisions r"
+                      " WHERE r.store_id = t.store_id)"
+                      " FROM authz_tuples t WHERE store_id = ? ORDER BY object, relation, user_ref"));
+      s.bind(store_id);
+      AuthzSnapshot out;
+      while (true) {
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          break;
+        }
+        out.tuples.push_back(read_tuple_row(s));
+        out.revision = s.integer(6);
+      }
+      if (out.tuples.empty()) {
+        MCPGATE_ASSIGN_OR_RETURN(auto r,
+                                 c.prepare("SELECT revision FROM authz_revisions WHERE store_id = ?"));
+        r.bind(store_id);
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, r.step());
+        out.revision = row ? r.integer(0) : 0;
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<AuthzTupleChange>> tuple_changes_since(std::string_view store_id,
+                                                            std::int64_t revision,
+                                                            std::size_t limit) override {
+    const auto offset =
+        static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, 1000000)) - 1;
+    return read([&](Connection& c) -> Result<std::vector<AuthzTupleChange>> {
+      // Whole revisions only: everything up to the revision of the limit-th change, so a
+      // caller that resumes from the last revision it saw never skips half a write.
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s,
+          c.prepare("SELECT revision, op, object, relation, user_ref, condition_name,"
+                    " condition_context, changed_at FROM authz_changes"
+                    " WHERE store_id = ? AND revision > ? AND revision <= COALESCE("
+                    "(SELECT revision FROM authz_changes WHERE store_id = ? AND revision > ?"
+                    " ORDER BY revision, ordinal LIMIT 1 OFFSET ?), 9223372036854775807)"
+                    " ORDER BY revision, ordinal"));
+      s.bind(store_id, revision, store_id, revision, offset);
+      std::vector<AuthzTupleChange> out;
+      while (true) {
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return out;
+        }
+        AuthzTupleChange ch;
+        ch.revision = s.integer(0);
+        ch.op = s.text(1) == "delete" ? TupleOp::kDelete : TupleOp::kWrite;
+        ch.tuple = AuthzTuple{s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)};
+        ch.changed_at = s.integer(7);
+        out.push_back(std::move(ch));
+      }
+    });
+  }
+
  private:
   template <class... Args>
   Status update_one(const char* query, const char* what, const Args&... args) {
@@ -1360,7 +1668,8 @@ Result<std::unique_ptr<Store>> open_sqlite_data_dir(const std::filesystem::path&
     }
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
   }
-  const std::filesystem::path db = data_dir / "mcpgate.db";
+  const std::filesystem::path db =
+      tuning.path.empty() ? data_dir / "mcpgate.db" : std::filesystem::path(tuning.path);
   const std::filesystem::path key_file = data_dir / "master.key";
   const bool initialised = has_master_key_fingerprint(db);
   auto key = crypto::MasterKey::load(

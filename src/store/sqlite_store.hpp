@@ -44,7 +44,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options,
 // The production layout: <data_dir>/mcpgate.db and <data_dir>/master.key. The master key is
 // created only for a new database; if the database already holds data sealed under a key and
 // master.key is missing, this refuses to start (kFailedPrecondition) instead of generating a
-// key that cannot open that data (ATTACKS row 184). `tuning.path` is ignored.
+// key that cannot open that data (ATTACKS row 184). A non-empty `tuning.path` puts the database
+// elsewhere (store URL sqlite:PATH); master.key stays in data_dir.
 Result<std::unique_ptr<Store>> open_sqlite_data_dir(const std::filesystem::path& data_dir,
                                                     const SqliteOptions& tuning = {});
 

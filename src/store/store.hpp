@@ -153,6 +153,37 @@ class Store {
   // expired access-token records and revocation entries, grants revoked over a day ago, and
   // expired CIMD documents.
   virtual Result<PurgeCounts> purge_expired(Timestamp now) = 0;
+
+  // --- authorization (FGA) -------------------------------------------------------------------
+  // kAlreadyExists for a duplicate (store_id, id).
+  virtual Status write_authz_model(const AuthzModel& model) = 0;
+  virtual Result<AuthzModel> find_authz_model(std::string_view store_id, std::string_view id) = 0;
+  // The model with the greatest id (ULIDs: the newest); kNotFound when the store has none.
+  virtual Result<AuthzModel> latest_authz_model(std::string_view store_id) = 0;
+  // Newest first, page.limit at a time.
+  virtual Result<AuthzModelPage> list_authz_models(std::string_view store_id,
+                                                   const PageRequest& page) = 0;
+  // Applies the deletes and the writes atomically as one new revision (monotonic per store_id,
+  // starting at 1) and logs each change under it; returns the revision. OpenFGA's semantics:
+  // kAlreadyExists if a written tuple exists (whatever its condition), kNotFound if a deleted
+  // one does not, kInvalidArgument for an empty call, an empty field, or a tuple named twice in
+  // one call. On any error nothing changes and no revision is used.
+  virtual Result<std::int64_t> write_tuples(std::string_view store_id,
+                                            const std::vector<AuthzTuple>& writes,
+                                            const std::vector<AuthzTuple>& deletes,
+                                            Timestamp now) = 0;
+  // Matching tuples ordered by (object, relation, user).
+  virtual Result<std::vector<StoredAuthzTuple>> read_tuples(std::string_view store_id,
+                                                            const AuthzTupleFilter& filter) = 0;
+  // Every tuple and the revision of that state, read in one snapshot (an engine loads this at
+  // start, then follows tuple_changes_since(revision)).
+  virtual Result<AuthzSnapshot> load_all_tuples(std::string_view store_id) = 0;
+  // Changes with revision > `revision`, in (revision, order within the write) order. Returns
+  // whole revisions only: about `limit` changes, more when needed to finish the last revision,
+  // so resuming from the last revision returned never skips part of a write.
+  virtual Result<std::vector<AuthzTupleChange>> tuple_changes_since(std::string_view store_id,
+                                                                    std::int64_t revision,
+                                                                    std::size_t limit) = 0;
 };
 
 }  // namespace mcpgate::store

@@ -7,7 +7,8 @@
 //       ::testing::Values(StoreFactory{"Memory", [] { return make_memory_store(); }}),
 //       store_factory_name);
 //
-// A factory may return nullptr to skip (e.g. PostgreSQL when MCPGATE_PG_DSN is unset). The
+// A factory may return nullptr to skip (e.g. PostgreSQL when MCPGATE_TEST_PG_URL is unset); if it
+// also records a failure (ADD_FAILURE), the test fails instead. The
 // TEST_P bodies live in store_suite_test.cpp, which is compiled into the module's test binary
 // once; this header only declares the fixture and its helpers.
 
@@ -45,6 +46,11 @@ class StoreSuite : public ::testing::TestWithParam<StoreFactory> {
   void SetUp() override {
     store_ = GetParam().make();
     if (!store_) {
+      // A factory that was required to work (MCPGATE_REQUIRE_PG=1) has recorded a failure:
+      // make it fatal so the body does not run on a null store.
+      if (HasFailure()) {
+        FAIL() << GetParam().name << " backend required but unavailable";
+      }
       GTEST_SKIP() << GetParam().name << " backend unavailable";
     }
   }

@@ -812,5 +812,219 @@ TEST_P(StoreSuite, PurgeDeletesOnlyWhatCanNoLongerMatter) {
   (void)live_jti;
 }
 
+// --- authorization (FGA) persistence ---------------------------------------------------------
+
+AuthzTuple tuple(std::string object, std::string relation, std::string user) {
+  return AuthzTuple{std::move(object), std::move(relation), std::move(user), "", ""};
+}
+
+TEST_P(StoreSuite, AuthzModelsAreWrittenFoundListedAndTheLatestIsTheGreatestId) {
+  const std::string s1 = "01HSTORE1";
+  EXPECT_EQ(store().latest_authz_model(s1).error().code, ErrorCode::kNotFound);
+  // ULIDs sort by time: ...01 < ...02 < ...03. Written out of order on purpose.
+  for (const char* id : {"01HZX00000000000000000002", "01HZX00000000000000000001",
+                         "01HZX00000000000000000003"}) {
+    ASSERT_TRUE(store().write_authz_model(AuthzModel{id, s1, kNow, R"({"schema_version":"1.1"})"}).ok());
+  }
+  ASSERT_TRUE(
+      store().write_authz_model(AuthzModel{"01HZX00000000000000000009", "other", kNow, "{}"}).ok());
+  const auto dup =
+      store().write_authz_model(AuthzModel{"01HZX00000000000000000001", s1, kNow, "{}"});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+
+  auto found = store().find_authz_model(s1, "01HZX00000000000000000002");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->store_id, s1);
+  EXPECT_EQ(found->created_at, kNow);
+  EXPECT_EQ(found->model, R"({"schema_version":"1.1"})");
+  // Another FGA store's model is not found through this one.
+  EXPECT_EQ(store().find_authz_model(s1, "01HZX00000000000000000009").error().code,
+            ErrorCode::kNotFound);
+
+  auto latest = store().latest_authz_model(s1);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->id, "01HZX00000000000000000003");
+
+  auto first = store().list_authz_models(s1, PageRequest{2, ""});
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->models.size(), 2U);
+  EXPECT_EQ(first->models[0].id, "01HZX00000000000000000003");
+  EXPECT_EQ(first->models[1].id, "01HZX00000000000000000002");
+  ASSERT_FALSE(first->next_token.empty());
+  auto second = store().list_authz_models(s1, PageRequest{2, first->next_token});
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->models.size(), 1U);
+  EXPECT_EQ(second->models[0].id, "01HZX00000000000000000001");
+  EXPECT_TRUE(second->next_token.empty());
+}
+
+TEST_P(StoreSuite, TupleWritesAreAtomicWithOneRevisionPerCall) {
+  const std::string s = "fga";
+  AuthzTuple conditioned = tuple("document:1", "viewer", "user:bob");
+  conditioned.condition_name = "in_office_hours";
+  conditioned.condition_context = R"({"tz":"UTC"})";
+  auto r1 = store().write_tuples(
+      s, {tuple("document:1", "owner", "user:alice"), conditioned}, {}, kNow);
+  ASSERT_TRUE(r1.ok()) << r1.error().message;
+  EXPECT_EQ(*r1, 1);
+
+  // Writing an existing tuple (even with another condition) fails and changes nothing, the
+  // delete in the same call included.
+  AuthzTuple again = tuple("document:1", "viewer", "user:bob");
+  auto dup = store().write_tuples(s, {again}, {tuple("document:1", "owner", "user:alice")}, kNow);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+  // Deleting a tuple that does not exist fails and changes nothing, the write included.
+  auto missing = store().write_tuples(
+      s, {tuple("document:2", "owner", "user:alice")}, {tuple("document:9", "owner", "user:x")},
+      kNow);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  // A tuple named twice in one call, and an empty call, are invalid.
+  EXPECT_EQ(store()
+                .write_tuples(s,
+                              {tuple("document:3", "owner", "user:a")},
+                              {tuple("document:3", "owner", "user:a")},
+                              kNow)
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store().write_tuples(s, {}, {}, kNow).error().code, ErrorCode::kInvalidArgument);
+
+  auto all = store().load_all_tuples(s);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->revision, 1);  // failed calls used no revision
+  ASSERT_EQ(all->tuples.size(), 2U);
+  EXPECT_EQ(all->tuples[0].tuple, tuple("document:1", "owner", "user:alice"));
+  EXPECT_EQ(all->tuples[1].tuple, conditioned);
+  EXPECT_EQ(all->tuples[1].revision, 1);
+
+  auto r2 = store().write_tuples(
+      s, {tuple("document:2", "owner", "user:alice")}, {tuple("document:1", "owner", "user:alice")},
+      kNow + 1);
+  ASSERT_TRUE(r2.ok()) << r2.error().message;
+  EXPECT_EQ(*r2, 2);
+  // Revisions are per FGA store.
+  auto other = store().write_tuples("other", {tuple("document:1", "owner", "user:z")}, {}, kNow);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(*other, 1);
+  all = store().load_all_tuples(s);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->revision, 2);
+  ASSERT_EQ(all->tuples.size(), 2U);
+  EXPECT_EQ(all->tuples[0].tuple.object, "document:1");
+  EXPECT_EQ(all->tuples[1].tuple.object, "document:2");
+  EXPECT_EQ(all->tuples[1].revision, 2);
+  auto empty = store().load_all_tuples("nobody");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->revision, 0);
+  EXPECT_TRUE(empty->tuples.empty());
+}
+
+TEST_P(StoreSuite, ReadTuplesFiltersExactlyOrByTypePrefix) {
+  const std::string s = "fga";
+  ASSERT_TRUE(store()
+                  .write_tuples(s,
+                                {tuple("document:1", "viewer", "user:alice"),
+                                 tuple("document:1", "editor", "user:bob"),
+                                 tuple("document:2", "viewer", "group:eng#member"),
+                                 tuple("folder:1", "viewer", "user:alice"),
+                                 tuple("documents:1", "viewer", "user:*")},
+                                {},
+                                kNow)
+                  .ok());
+  auto objects = [&](const AuthzTupleFilter& f) {
+    std::vector<std::string> out;
+    auto r = store().read_tuples(s, f);
+    EXPECT_TRUE(r.ok());
+    if (r.ok()) {
+      for (const auto& t : *r) {
+        out.push_back(t.tuple.object + "#" + t.tuple.relation + "@" + t.tuple.user);
+      }
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(objects({}).size(), 5U);
+  // "document:" is a type prefix: it does not match "documents:1".
+  EXPECT_EQ(objects({"document:", "", ""}),
+            (V{"document:1#editor@user:bob", "document:1#viewer@user:alice",
+               "document:2#viewer@group:eng#member"}));
+  EXPECT_EQ(objects({"document:1", "viewer", ""}), (V{"document:1#viewer@user:alice"}));
+  EXPECT_EQ(objects({"", "viewer", "user:alice"}),
+            (V{"document:1#viewer@user:alice", "folder:1#viewer@user:alice"}));
+  EXPECT_EQ(objects({"", "", "group:"}), (V{"document:2#viewer@group:eng#member"}));
+  EXPECT_EQ(objects({"", "", "user:*"}), (V{"documents:1#viewer@user:*"}));
+  EXPECT_TRUE(objects({"document:3", "", ""}).empty());
+  // Another FGA store sees none of them.
+  auto other = store().read_tuples("other", {});
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->empty());
+}
+
+TEST_P(StoreSuite, TupleChangeLogReturnsWholeRevisionsInOrder) {
+  const std::string s = "fga";
+  ASSERT_TRUE(store()
+                  .write_tuples(s,
+                                {tuple("doc:1", "viewer", "user:a"), tuple("doc:2", "viewer", "user:a"),
+                                 tuple("doc:3", "viewer", "user:a")},
+                                {},
+                                kNow)
+                  .ok());
+  ASSERT_TRUE(
+      store().write_tuples(s, {tuple("doc:4", "viewer", "user:a")}, {tuple("doc:1", "viewer", "user:a")}, kNow + 5)
+          .ok());
+  ASSERT_TRUE(store().write_tuples(s, {}, {tuple("doc:2", "viewer", "user:a")}, kNow + 9).ok());
+
+  auto all = store().tuple_changes_since(s, 0, 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 6U);
+  EXPECT_EQ((*all)[0].revision, 1);
+  EXPECT_EQ((*all)[0].op, TupleOp::kWrite);
+  EXPECT_EQ((*all)[0].tuple.object, "doc:1");
+  EXPECT_EQ((*all)[0].changed_at, kNow);
+  EXPECT_EQ((*all)[2].tuple.object, "doc:3");
+  // Within revision 2 the delete comes first, as it was applied.
+  EXPECT_EQ((*all)[3].revision, 2);
+  EXPECT_EQ((*all)[3].op, TupleOp::kDelete);
+  EXPECT_EQ((*all)[3].tuple.object, "doc:1");
+  EXPECT_EQ((*all)[4].op, TupleOp::kWrite);
+  EXPECT_EQ((*all)[4].tuple.object, "doc:4");
+  EXPECT_EQ((*all)[5].revision, 3);
+  EXPECT_EQ((*all)[5].changed_at, kNow + 9);
+
+  // A limit inside revision 1 still returns all of revision 1 and nothing after it.
+  auto first = store().tuple_changes_since(s, 0, 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 3U);
+  EXPECT_EQ(first->back().revision, 1);
+  auto rest = store().tuple_changes_since(s, 1, 2);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 2U);
+  EXPECT_EQ(rest->front().revision, 2);
+  auto none = store().tuple_changes_since(s, 3, 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(StoreSuite, ConcurrentTupleWritesGetDistinctConsecutiveRevisions) {
+  const std::string s = "fga";
+  std::vector<std::int64_t> revisions(kRacers, 0);
+  race([&](int i) {
+    auto r = store().write_tuples(
+        s, {tuple("doc:" + std::to_string(i), "viewer", "user:a")}, {}, kNow);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    revisions[static_cast<std::size_t>(i)] = *r;
+  });
+  std::sort(revisions.begin(), revisions.end());
+  for (int i = 0; i < kRacers; ++i) {
+    EXPECT_EQ(revisions[static_cast<std::size_t>(i)], i + 1);
+  }
+  auto changes = store().tuple_changes_since(s, 0, 1000);
+  ASSERT_TRUE(changes.ok());
+  EXPECT_EQ(changes->size(), static_cast<std::size_t>(kRacers));
+}
+
 }  // namespace
 }  // namespace mcpgate::store::testing

@@ -10,6 +10,7 @@
 //  * scope and resource are space-separated lists (RFC 6749 §3.3; RFC 8707 resource URIs
 //    cannot contain spaces).
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -194,6 +195,68 @@ struct PurgeCounts {
   std::int64_t revocations = 0;
   std::int64_t grants = 0;
   std::int64_t cimd_documents = 0;
+};
+
+// --- authorization (FGA) persistence ---------------------------------------------------------
+// What the fine-grained authorization engine keeps: its models, its relationship tuples with the
+// revision that inserted them, and a change log (OpenFGA's ReadChanges). `store_id` names an FGA
+// store (a tenant of the engine), not this database. JSON travels as text: the engine owns its
+// format, the store only keeps it.
+
+struct AuthzModel {
+  std::string id;        // a ULID: ids sort by creation time, so the newest sorts last
+  std::string store_id;
+  Timestamp created_at = 0;
+  std::string model;  // the model as JSON text
+};
+
+struct PageRequest {
+  std::size_t limit = 50;  // clamped to 1..1000
+  std::string token;       // "" = first page; else the next_token of the previous page
+};
+
+struct AuthzModelPage {
+  std::vector<AuthzModel> models;  // newest first
+  std::string next_token;          // "" = no more
+};
+
+// A tuple's identity is (object, relation, user); the condition is an attribute of it.
+struct AuthzTuple {
+  std::string object;             // "type:id"
+  std::string relation;
+  std::string user;               // "type:id", "type:*" or "type:id#relation"
+  std::string condition_name;     // "" = unconditioned
+  std::string condition_context;  // JSON object text; "" = none
+
+  friend bool operator==(const AuthzTuple&, const AuthzTuple&) = default;
+};
+
+struct StoredAuthzTuple {
+  AuthzTuple tuple;
+  std::int64_t revision = 0;  // the write_tuples revision that inserted it
+};
+
+// Every field may be empty (= any). object and user may also be a type prefix ending in ':'
+// ("document:" = every document); anything else matches exactly.
+struct AuthzTupleFilter {
+  std::string object;
+  std::string relation;
+  std::string user;
+};
+
+// All tuples of a store and the revision they are current at.
+struct AuthzSnapshot {
+  std::vector<StoredAuthzTuple> tuples;
+  std::int64_t revision = 0;  // 0 = never written
+};
+
+enum class TupleOp { kWrite, kDelete };
+
+struct AuthzTupleChange {
+  std::int64_t revision = 0;
+  TupleOp op = TupleOp::kWrite;
+  AuthzTuple tuple;
+  Timestamp changed_at = 0;
 };
 
 const char* client_kind_name(ClientKind kind);  // "static" | "dcr" | "cimd"

@@ -3,6 +3,10 @@
 #   1. node --test tests/e2e/*.test.mjs   (MCP SDK client tests; Node 22, MCPGATE_BIN=BINARY)
 #   2. tests/e2e/conformance.sh BINARY     (official MCP conformance suite, three runs)
 #   3. tests/e2e/conformance-authorization.sh BINARY  (the suite's OAuth AS scenarios)
+#   4. when MCPGATE_TEST_PG_URL names a PostgreSQL database (scripts/pg-test-cluster, which
+#      `make test` starts): the OAuth suites again with every server on PostgreSQL
+#      (MCPGATE_E2E_STORE=postgres: a fresh database per server, see lib/mcpgate.mjs).
+#      E2E_PG=0 skips this part; MCPGATE_REQUIRE_PG=1 makes a missing URL a failure.
 # All parts always run; the exit code is non-zero if any failed.
 #
 # Usage: tests/e2e/run-all.sh BINARY
@@ -71,6 +75,33 @@ run_suite() {  # title script
 [[ "$only" != oauth ]] && run_suite "conformance" "$repo_root/tests/e2e/conformance.sh"
 [[ "$only" != core ]] && run_suite "conformance authorization (OAuth AS)" \
   "$repo_root/tests/e2e/conformance-authorization.sh"
+
+# The OAuth suites whose state lives in the store, on PostgreSQL. (oauth_browser drives Chromium
+# through the same endpoints and adds nothing store-specific; it stays SQLite-only to save time.)
+pg_suites=(oauth_sdk oauth4webapi oauth_attacks oauth_concurrency)
+if [[ "$only" != core && "${E2E_PG:-1}" != 0 ]]; then
+  if [[ -n "${MCPGATE_TEST_PG_URL:-}" ]]; then
+    pg_files=()
+    for name in "${pg_suites[@]}"; do
+      [[ -f "tests/e2e/$name.test.mjs" ]] && pg_files+=("tests/e2e/$name.test.mjs")
+    done
+    echo
+    echo "=== e2e: OAuth suites on PostgreSQL (${#pg_files[@]} files) ==="
+    MCPGATE_E2E_STORE=postgres MCPGATE_BIN="$binary" \
+      "$node" --test --test-timeout=120000 "${pg_files[@]}"
+    pg_rc=$?
+    if [[ $pg_rc -ne 0 ]]; then
+      echo "run-all: OAuth suites on PostgreSQL failed (exit $pg_rc)" >&2
+      status=1
+    fi
+  elif [[ "${MCPGATE_REQUIRE_PG:-0}" == 1 ]]; then
+    echo "run-all: MCPGATE_REQUIRE_PG=1 but MCPGATE_TEST_PG_URL is unset" >&2
+    status=1
+  else
+    echo
+    echo "=== e2e: OAuth suites on PostgreSQL: skipped (no MCPGATE_TEST_PG_URL) ==="
+  fi
+fi
 
 echo
 if [[ $status -eq 0 ]]; then

@@ -1,5 +1,6 @@
 // Starts a real mcpgate process for a test and talks raw HTTP to it.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,33 @@ export async function freePort() {
   });
 }
 
+// MCPGATE_E2E_STORE=postgres runs every server on PostgreSQL (run-all.sh sets it for the OAuth
+// suites' second pass): each start gets a fresh database on the cluster at MCPGATE_TEST_PG_URL
+// (scripts/pg-test-cluster), dropped when the server stops. The URL is passed with --store and
+// also written into the config's `store:` section, so operator commands the tests run with the
+// same --config (`mcpgate keys rotate`) reach the same database.
+const PG_E2E = process.env.MCPGATE_E2E_STORE === 'postgres';
+
+function psql(adminUrl, sql) {
+  execFileSync('psql', [adminUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
+}
+
+// Creates a database next to the one MCPGATE_TEST_PG_URL names; returns {url, drop()}.
+function freshPgDatabase() {
+  const admin = process.env.MCPGATE_TEST_PG_URL;
+  if (!admin) throw new Error('MCPGATE_E2E_STORE=postgres needs MCPGATE_TEST_PG_URL (scripts/pg-test-cluster start)');
+  const m = admin.match(/^(postgres(?:ql)?:\/\/[^/]*\/)([^?]*)(\?.*)?$/);
+  if (!m) throw new Error('MCPGATE_TEST_PG_URL must be postgresql://HOST/DATABASE[?...]');
+  const name = `e2e_${randomBytes(6).toString('hex')}`;
+  psql(admin, `CREATE DATABASE ${name}`);
+  return {
+    url: `${m[1]}${name}${m[3] ?? ''}`,
+    drop: () => {
+      try { psql(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } catch { /* cluster gone */ }
+    },
+  };
+}
+
 // Starts `mcpgate serve` with the given YAML text (the listen address is set here).
 // `yaml` may also be a function of the chosen port, for configs that must name their own
 // address (server.public_url, auth.issuer).
@@ -27,8 +55,20 @@ export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgate-e2e-'));
   const config = join(dir, 'config.yaml');
   const port = wantedPort ?? await freePort();
-  writeFileSync(config, typeof yaml === 'function' ? yaml(port) : yaml);
-  const proc = spawn(BIN, ['serve', '--config', config, '--listen', `127.0.0.1:${port}`, '--data', join(dir, 'data')], {
+  let text = typeof yaml === 'function' ? yaml(port) : yaml;
+  const args = ['serve', '--config', config, '--listen', `127.0.0.1:${port}`, '--data', join(dir, 'data')];
+  const pg = PG_E2E ? freshPgDatabase() : null;
+  if (pg) {
+    if (/^store:/m.test(text)) throw new Error('MCPGATE_E2E_STORE=postgres: the test config has its own store: section');
+    text = `${text.replace(/\n*$/, '\n')}store:\n  kind: postgres\n  url: ${JSON.stringify(pg.url)}\n`;
+    args.push('--store', pg.url);
+  }
+  writeFileSync(config, text);
+  const cleanup = () => {
+    if (!process.env.MCPGATE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+    if (pg && !process.env.MCPGATE_E2E_KEEP) pg.drop();
+  };
+  const proc = spawn(BIN, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,7 +79,7 @@ export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
   const deadline = Date.now() + 30000;
   for (;;) {
     if (proc.exitCode !== null) {
-      if (!process.env.MCPGATE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+      cleanup();
       throw new Error(`mcpgate exited early: ${logs}`);
     }
     try {
@@ -48,7 +88,7 @@ export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
     } catch { /* not up yet */ }
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
-      if (!process.env.MCPGATE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+      cleanup();
       throw new Error(`mcpgate did not start: ${logs}`);
     }
     await new Promise((r) => setTimeout(r, 25));
@@ -61,13 +101,13 @@ export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
     alive: () => proc.exitCode === null && proc.signalCode === null,
     signal: (sig) => proc.kill(sig),
     // Stops the process (SIGTERM, then SIGKILL after 10 s) and removes its temporary directory
-    // (config and data) unless MCPGATE_E2E_KEEP is set.
+    // (config and data) and its PostgreSQL database unless MCPGATE_E2E_KEEP is set.
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
       const result = await exited;
       clearTimeout(timer);
-      if (!process.env.MCPGATE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+      cleanup();
       return result;
     },
   };

@@ -1,0 +1,350 @@
+#include "store/postgres_store.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "crypto/random.hpp"
+#include "store/postgres_connection.hpp"
+#include "store/schema.hpp"
+#include "store/store_suite.hpp"
+
+// These tests need a PostgreSQL server: MCPGATE_TEST_PG_URL (scripts/pg-test-cluster start
+// prints one; `make test` sets it). Without it they skip, unless MCPGATE_REQUIRE_PG=1 (set by
+// `make test` and CI), which turns the skip into a failure so a broken setup cannot pass
+// silently. Every store gets its own schema, so tests never see each other's rows.
+
+namespace mcpgate::store {
+namespace {
+
+using testing::StoreFactory;
+using testing::StoreSuite;
+
+constexpr Timestamp kNow = 1'700'000'000;
+
+std::string test_url() {
+  const char* url = std::getenv("MCPGATE_TEST_PG_URL");
+  return url != nullptr ? url : "";
+}
+
+bool pg_required() {
+  const char* required = std::getenv("MCPGATE_REQUIRE_PG");
+  return required != nullptr && std::string(required) == "1";
+}
+
+// Call first in a test: skips (or fails, when required) without a server.
+#define REQUIRE_PG()                                                                       \
+  do {                                                                                     \
+    if (test_url().empty()) {                                                              \
+      if (pg_required()) {                                                                 \
+        FAIL() << "MCPGATE_REQUIRE_PG=1 but MCPGATE_TEST_PG_URL is unset";                 \
+      }                                                                                    \
+      GTEST_SKIP() << "MCPGATE_TEST_PG_URL is unset (scripts/pg-test-cluster start)";       \
+    }                                                                                      \
+  } while (false)
+
+crypto::MasterKey test_master_key() {
+  return crypto::MasterKey::from_bytes(crypto::random_bytes(32)).value();
+}
+
+std::string fresh_schema() {
+  std::string id = crypto::random_id();
+  std::string schema = "t_";
+  for (const char ch : id) {
+    if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+      schema += ch;
+    } else if (ch >= 'A' && ch <= 'Z') {
+      schema += static_cast<char>(ch - 'A' + 'a');
+    }
+  }
+  return schema;
+}
+
+PostgresOptions options_for(const std::string& schema) {
+  PostgresOptions o;
+  o.url = test_url();
+  o.schema = schema;
+  o.pool_size = 8;
+  return o;
+}
+
+pg::ConnectOptions connect_options(const std::string& url, int statement_timeout_ms,
+                                   const std::string& schema) {
+  pg::ConnectOptions o;
+  o.url = url;
+  o.statement_timeout_ms = statement_timeout_ms;
+  o.schema = schema;
+  return o;
+}
+
+std::unique_ptr<Store> open_or_die(const PostgresOptions& options, const crypto::MasterKey& key) {
+  auto store = open_postgres_store(options, key);
+  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+std::unique_ptr<Store> make_suite_store() {
+  if (test_url().empty()) {
+    if (pg_required()) {
+      ADD_FAILURE() << "MCPGATE_REQUIRE_PG=1 but MCPGATE_TEST_PG_URL is unset";
+    }
+    return nullptr;  // the suite skips: "Postgres backend unavailable"
+  }
+  return open_or_die(options_for(fresh_schema()), test_master_key());
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres,
+                         StoreSuite,
+                         ::testing::Values(StoreFactory{"Postgres", make_suite_store}),
+                         testing::store_factory_name);
+
+TEST(PostgresUrlTest, RedactsPasswords) {
+  EXPECT_EQ(pg::redact_url("postgresql://app:s3cret@db:5432/gate"),
+            "postgresql://app:***@db:5432/gate");
+  EXPECT_EQ(pg::redact_url("postgres://db/gate?user=app&password=s3cret&sslmode=require"),
+            "postgres://db/gate?user=app&password=***&sslmode=require");
+  EXPECT_EQ(pg::redact_url("host=db password=s3cret dbname=gate"),
+            "host=db password=*** dbname=gate");
+  EXPECT_EQ(pg::redact_url("postgresql://app@db/gate"), "postgresql://app@db/gate");
+}
+
+TEST(PostgresStoreTest, UnreachableServerIsUnavailableAndTheMessageHidesThePassword) {
+  PostgresOptions o;
+  // A socket folder that does not exist: fails at once, without any network.
+  o.url = "postgresql://app:hunter2@%2Fnonexistent%2Fmcpgate:5432/gate";
+  o.connect_timeout_s = 1;
+  auto store = open_postgres_store(o, test_master_key());
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(store.error().message.find("hunter2"), std::string::npos) << store.error().message;
+}
+
+TEST(PostgresStoreTest, RefusesADatabaseInitialisedUnderAnotherMasterKey) {
+  REQUIRE_PG();
+  const auto options = options_for(fresh_schema());
+  ASSERT_NE(open_or_die(options, test_master_key()), nullptr);
+  auto again = open_postgres_store(options, test_master_key());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST(PostgresStoreTest, ReplicasStartingTogetherMigrateOnce) {
+  REQUIRE_PG();
+  const auto options = options_for(fresh_schema());
+  const auto key = test_master_key();
+  constexpr int kReplicas = 4;
+  std::vector<std::unique_ptr<Store>> stores(kReplicas);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kReplicas; ++i) {
+    threads.emplace_back([&, i] {
+      auto s = open_postgres_store(options, key);
+      EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+      if (s.ok()) {
+        stores[static_cast<std::size_t>(i)] = std::move(s).value();
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  auto version = migrate_postgres(options);
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  const auto all = migrations(Dialect::kPostgres);
+  EXPECT_EQ(*version, all.back().version);
+  // Each migration was recorded exactly once.
+  auto conn = pg::Connection::open(connect_options(options.url, 5000, options.schema));
+  ASSERT_TRUE(conn.ok()) << conn.error().message;
+  auto s = (*conn)->prepare("SELECT COUNT(*) FROM schema_migrations");
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->step().value_or(false));
+  EXPECT_EQ(s->integer(0), static_cast<std::int64_t>(all.size()));
+}
+
+// Two stores with separate pools on one database behave as two replicas: of many concurrent
+// exchanges of one code spread over both, exactly one wins.
+TEST(PostgresStoreTest, CodeExchangeIsExactlyOnceAcrossReplicas) {
+  REQUIRE_PG();
+  const auto options = options_for(fresh_schema());
+  const auto key = test_master_key();
+  auto a = open_or_die(options, key);
+  auto b = open_or_die(options, key);
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->create_user(User{"u1", "alice", "", false, kNow}).ok());
+  Client client;
+  client.client_id = "c1";
+  client.created_at = kNow;
+  ASSERT_TRUE(a->create_client(client).ok());
+  Grant grant{"g1", "u1", "c1", "mcp", "https://r", kNow, std::nullopt};
+  AuthorizationCode code;
+  code.code_hash = hash_secret("the code");
+  code.grant_id = "g1";
+  code.client_id = "c1";
+  code.user_id = "u1";
+  code.expires_at = kNow + 600;
+  ASSERT_TRUE(a->create_authorization_code(grant, code).ok());
+
+  std::atomic<int> consumed{0};
+  std::atomic<int> replayed{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    Store* store = (i % 2 == 0) ? a.get() : b.get();
+    threads.emplace_back([&, store] {
+      while (!go.load()) {
+        std::this_thread::yield();
+      }
+      auto r = store->consume_authorization_code(code.code_hash, kNow + 1);
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      if (r->outcome == CodeOutcome::kConsumed) {
+        ++consumed;
+      } else if (r->outcome == CodeOutcome::kAlreadyUsed) {
+        ++replayed;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(consumed.load(), 1);
+  EXPECT_EQ(replayed.load(), 11);
+}
+
+// A revocation racing rotations on another replica never leaves a live successor behind.
+TEST(PostgresStoreTest, RevocationRacingRotationLeavesNoLiveToken) {
+  REQUIRE_PG();
+  const auto options = options_for(fresh_schema());
+  const auto key = test_master_key();
+  auto a = open_or_die(options, key);
+  auto b = open_or_die(options, key);
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->create_user(User{"u1", "alice", "", false, kNow}).ok());
+  Client client;
+  client.client_id = "c1";
+  client.created_at = kNow;
+  ASSERT_TRUE(a->create_client(client).ok());
+  for (int round = 0; round < 10; ++round) {
+    const std::string gid = "g" + std::to_string(round);
+    Grant grant{gid, "u1", "c1", "mcp", "https://r", kNow, std::nullopt};
+    AuthorizationCode code;
+    code.code_hash = hash_secret("code" + gid);
+    code.grant_id = gid;
+    code.client_id = "c1";
+    code.user_id = "u1";
+    code.expires_at = kNow + 600;
+    ASSERT_TRUE(a->create_authorization_code(grant, code).ok());
+    RefreshToken first;
+    first.token_hash = hash_secret("rt0" + gid);
+    first.grant_id = gid;
+    first.client_id = "c1";
+    first.expires_at = kNow + 3600;
+    first.family_expires_at = kNow + 86400;
+    ASSERT_TRUE(a->create_refresh_token(first).ok());
+
+    std::thread rotator([&] {
+      std::string current = "rt0" + gid;
+      for (int i = 1; i < 20; ++i) {
+        RotateRequest r;
+        r.old_hash = hash_secret(current);
+        r.client_id = "c1";
+        const std::string next = "rt" + std::to_string(i) + gid;
+        r.new_hash = hash_secret(next);
+        r.new_expires_at = kNow + 3600;
+        r.now = kNow + i;
+        auto out = a->rotate_refresh_token(r);
+        ASSERT_TRUE(out.ok()) << out.error().message;
+        if (out->outcome != RotateOutcome::kRotated) {
+          return;
+        }
+        current = next;
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(round));
+    auto revoked = b->revoke_grant(gid, kNow + 5);
+    ASSERT_TRUE(revoked.ok()) << revoked.error().message;
+    rotator.join();
+    // Every token of the family is revoked, including any successor issued during the race.
+    for (int i = 0; i < 20; ++i) {
+      auto t = a->find_refresh_token(hash_secret("rt" + std::to_string(i) + gid));
+      if (t.ok()) {
+        EXPECT_TRUE(t->revoked_at.has_value()) << "round " << round << " token " << i;
+      }
+    }
+  }
+}
+
+TEST(PostgresStoreTest, ExhaustedPoolIsUnavailableAfterTheAcquireTimeout) {
+  REQUIRE_PG();
+  pg::PoolOptions o;
+  o.connect.url = test_url();
+  o.size = 1;
+  o.acquire_timeout = std::chrono::milliseconds(100);
+  auto pool = pg::Pool::open(o);
+  ASSERT_TRUE(pool.ok()) << pool.error().message;
+  auto held = (*pool)->acquire();
+  ASSERT_TRUE(held.ok());
+  const auto start = std::chrono::steady_clock::now();
+  auto second = (*pool)->acquire();
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+}
+
+TEST(PostgresStoreTest, StatementTimeoutCancelsARunawayQuery) {
+  REQUIRE_PG();
+  auto conn = pg::Connection::open(connect_options(test_url(), 100, ""));
+  ASSERT_TRUE(conn.ok()) << conn.error().message;
+  auto s = (*conn)->prepare("SELECT pg_sleep(2)");
+  ASSERT_TRUE(s.ok());
+  auto r = s->run();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ((*conn)->last_sqlstate(), "57014");
+}
+
+TEST(PostgresStoreTest, ConnectionsKilledByTheServerAreReplacedTransparently) {
+  REQUIRE_PG();
+  // A name of its own, so only this store's connections are killed (ctest runs other test
+  // processes on the same database at the same time).
+  auto options = options_for(fresh_schema());
+  options.application_name = "mcpgate_" + options.schema;
+  auto store = open_or_die(options, test_master_key());
+  ASSERT_NE(store, nullptr);
+  // Kill every backend of this store: the pool's idle connections are now dead.
+  {
+    auto killer = pg::Connection::open(connect_options(test_url(), 5000, ""));
+    ASSERT_TRUE(killer.ok());
+    auto s = (*killer)->prepare(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND application_name = ?");
+    ASSERT_TRUE(s.ok());
+    s->bind(options.application_name);
+    auto killed = s->step();
+    ASSERT_TRUE(killed.ok());
+    ASSERT_TRUE(*killed) << "no connection of the store was found";
+  }
+  // The dead connections are noticed and replaced inside the calls: nothing fails.
+  auto missing = store->find_user("nobody");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound) << missing.error().message;
+  const Status created = store->create_user(User{"u1", "alice", "", false, kNow});
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_TRUE(store->find_user("u1").ok());
+}
+
+TEST(PostgresStoreTest, TextWithANulByteIsRefused) {
+  REQUIRE_PG();
+  auto store = open_or_die(options_for(fresh_schema()), test_master_key());
+  ASSERT_NE(store, nullptr);
+  auto r = store->create_user(User{"u1", std::string("ali\0ce", 6), "", false, kNow});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mcpgate::store
