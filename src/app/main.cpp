@@ -11,7 +11,11 @@
 #include "core/log.hpp"
 #include "oauth/cli.hpp"
 #include "oauth/key_manager.hpp"
-#include "store/sqlite_store.hpp"
+#include "mcp/registry.hpp"
+#include "policy/cli.hpp"
+#include "tools/conformance_fixtures.hpp"
+#include "tools/demo_tools.hpp"
+#include "store/open_store.hpp"
 
 namespace {
 
@@ -34,11 +38,17 @@ std::string read_password() {
 }
 
 // Operator commands on the data directory of a configuration: `user add`, `user passwd`,
-// `keys rotate`. They share the store with a running server (SQLite WAL).
+// `keys rotate`. They share the store with a running server (SQLite WAL, or PostgreSQL).
 int run_admin(const Config& config, const std::string& command, const std::string& username) {
-  auto store = mcpgate::store::open_sqlite_data_dir(config.data_dir);
+  const std::string url = mcpgate::app::store_url(config.store);
+  const std::string where = url.empty() ? config.data_dir : mcpgate::store::redacted_store_url(url);
+  auto options = mcpgate::app::store_open_options(config);
+  if (!options) {
+    return fail(options.error().message);
+  }
+  auto store = mcpgate::store::open_store(url, *options);
   if (!store) {
-    return fail(config.data_dir + ": " + store.error().message);
+    return fail(where + ": " + store.error().message);
   }
   if (command == "keys rotate") {
     auto kid = mcpgate::oauth::rotate_signing_keys(**store, mcpgate::oauth::system_now());
@@ -60,6 +70,48 @@ int run_admin(const Config& config, const std::string& command, const std::strin
   return 0;
 }
 
+// `mcpgate migrate`: applies pending schema migrations to the configured store and exits.
+int run_migrate(const Config& config) {
+  const std::string url = mcpgate::app::store_url(config.store);
+  const std::string where = url.empty() ? config.data_dir : mcpgate::store::redacted_store_url(url);
+  auto options = mcpgate::app::store_open_options(config);
+  if (!options) {
+    return fail(options.error().message);
+  }
+  auto version = mcpgate::store::migrate_store(url, *options);
+  if (!version) {
+    return fail(where + ": migrate: " + version.error().message);
+  }
+  std::cout << where << ": schema version " << *version << "\n";
+  return 0;
+}
+
+// What `policy explain` and `tuples` need from a configuration: its authz: section, where the
+// gate listens, and the tools it serves.
+mcpgate::Result<mcpgate::policy::PolicyCliConfig> load_policy_cli_config(const std::string& path) {
+  auto loaded = mcpgate::app::load_config(path);
+  if (!loaded) {
+    return loaded.error();
+  }
+  Config config = std::move(loaded).value();
+  mcpgate::app::finalize_config(config);
+  mcpgate::policy::PolicyCliConfig out;
+  out.policy = config.authz;
+  out.base_url = config.public_url;
+  mcpgate::mcp::Registry registry;
+  for (const auto& set : config.mcp.tool_sets) {
+    if (set == "demo") {
+      mcpgate::tools::register_demo_tools(registry);
+    } else if (set == "conformance") {
+      mcpgate::tools::register_conformance_fixtures(registry);
+    }
+  }
+  for (const auto& tool : registry.tools()) {
+    out.tools.push_back({tool.server, tool.descriptor.value("name", std::string())});
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +129,10 @@ int main(int argc, char** argv) {
   serve->add_option("--config,-c", config_path, "YAML configuration file")->required();
   serve->add_option("--listen", listen, "Override server.listen (HOST:PORT)");
   serve->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
+  std::string store_url;
+  const char* store_help =
+      "Store URL: sqlite:PATH or postgresql://... (overrides store: and MCPGATE_STORE_URL)";
+  serve->add_option("--store", store_url, store_help);
 
   std::string check_path;
   auto* check = cli.add_subcommand("check", "Validate a configuration file and exit");
@@ -95,6 +151,7 @@ int main(int argc, char** argv) {
     sub->add_option("--config,-c", admin_config, "YAML configuration file (for data_dir)")->required();
     sub->add_option("username", username, "User name")->required();
     sub->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
+    sub->add_option("--store", store_url, store_help);
   }
   auto* keys = cli.add_subcommand("keys", "Manage token signing keys");
   keys->require_subcommand(1);
@@ -103,6 +160,16 @@ int main(int argc, char** argv) {
   keys_rotate->add_option("--config,-c", admin_config, "YAML configuration file (for data_dir)")
       ->required();
   keys_rotate->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
+  keys_rotate->add_option("--store", store_url, store_help);
+
+  auto* migrate = cli.add_subcommand("migrate", "Apply pending store schema migrations and exit");
+  migrate->add_option("--config,-c", admin_config, "YAML configuration file (for store:)")
+      ->required();
+  migrate->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
+  migrate->add_option("--store", store_url, store_help);
+
+  // `policy validate|test|explain`, `tuples write|delete|read` (src/policy/cli.hpp).
+  mcpgate::policy::PolicyCommands policy_commands(cli);
 
   try {
     cli.parse(argc, argv);
@@ -114,8 +181,12 @@ int main(int argc, char** argv) {
     std::cout << "mcpgate " << MCPGATE_VERSION << "\n";
     return 0;
   }
+  if (policy_commands.parsed()) {
+    return policy_commands.run(load_policy_cli_config, std::cout, std::cerr);
+  }
 
-  const bool admin = user_add->parsed() || user_passwd->parsed() || keys_rotate->parsed();
+  const bool admin =
+      user_add->parsed() || user_passwd->parsed() || keys_rotate->parsed() || migrate->parsed();
   const std::string& path = admin ? admin_config : serve->parsed() ? config_path : check_path;
   auto loaded = mcpgate::app::load_config(path);
   if (!loaded) {
@@ -128,12 +199,26 @@ int main(int argc, char** argv) {
   if (!data_dir.empty()) {
     config.data_dir = data_dir;
   }
+  // The store URL: --store, else MCPGATE_STORE_URL, else the file's store: section.
+  if (store_url.empty()) {
+    if (const char* env = std::getenv("MCPGATE_STORE_URL"); env != nullptr && *env != '\0') {
+      store_url = env;
+    }
+  }
+  if (!store_url.empty()) {
+    if (auto st = mcpgate::app::override_store_url(config, store_url); !st) {
+      return fail("--store: " + st.error().message);
+    }
+  }
   if (!listen.empty()) {
     if (auto st = mcpgate::app::parse_listen(listen, config.server); !st) {
       return fail("--listen: " + st.error().message);
     }
   }
   mcpgate::app::finalize_config(config);
+  if (migrate->parsed()) {
+    return run_migrate(config);
+  }
   if (admin) {
     const std::string command = keys_rotate->parsed() ? "keys rotate"
                                 : user_add->parsed()  ? "user add"
