@@ -70,8 +70,12 @@ test-release: build
 test-unit:
 	cd $(RELEASE_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# MCPGATE_REQUIRE_CORPUS=1: OpenFGA's test corpus (../shared/testdata) and the DSL transformer
+# (tests/e2e/node_modules) must be present; their tests fail instead of skipping. Set it to 0 to
+# run elsewhere.
 test-asan:
-	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+	cd $(ASAN_DIR) && MCPGATE_REQUIRE_CORPUS=$${MCPGATE_REQUIRE_CORPUS:-1} \
+	  ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 E2E_BIN ?= $(RELEASE_DIR)/mcpgate

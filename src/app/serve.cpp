@@ -189,7 +189,7 @@ int serve(Config config) {
     }
     asio::co_spawn(ioc,
                    auth->guard->run_revocation_poll(*auth->store, *auth->executor,
-                                                    std::chrono::seconds(1)),
+                                                    std::chrono::milliseconds(500)),
                    asio::detached);
   }
 

@@ -27,354 +27,12 @@ namespace {
 using Json = nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr std::size_t kMaxFileBytes = 16 * 1024 * 1024;
 constexpr std::size_t kWriteChunk = 100;  // OpenFGA's maxTuplesPerWrite
 
 Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
 
-Result<std::string> read_text(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
-    // Also refuses FIFOs and devices, which could block or never end.
-    return make_error(ErrorCode::kNotFound, path.string() + ": not a readable regular file");
-  }
-  const auto size = fs::file_size(path, ec);
-  if (ec || size > kMaxFileBytes) {
-    return invalid(path.string() + ": unreadable or larger than 16 MiB");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return invalid(path.string() + ": unreadable");
-  }
-  return ss.str();
-}
-
-// A file named inside a store file, resolved against the store file's directory. Unless allowed,
-// it must stay inside that directory once symlinks are resolved.
-Result<fs::path> resolve_ref(const fs::path& base, const std::string& ref, bool allow_external) {
-  if (ref.empty()) {
-    return invalid("empty file reference");
-  }
-  const fs::path p(ref);
-  if (allow_external) {
-    return p.is_absolute() ? p : base / p;
-  }
-  if (p.is_absolute()) {
-    return invalid("file reference '" + ref + "' is absolute (use --allow-external-files)");
-  }
-  std::error_code ec;
-  const fs::path canon_base = fs::weakly_canonical(base.empty() ? fs::path(".") : base, ec);
-  const fs::path canon = fs::weakly_canonical((base.empty() ? fs::path(".") : base) / p, ec);
-  if (ec) {
-    return invalid("file reference '" + ref + "': " + ec.message());
-  }
-  const fs::path rel = canon.lexically_relative(canon_base);
-  if (rel.empty() || *rel.begin() == "..") {
-    return invalid("file reference '" + ref + "' leaves the store file's directory (use --allow-external-files)");
-  }
-  return canon;
-}
-
-// YAML scalars to JSON the way YAML 1.2's core schema types them; quoted scalars are strings.
-Json yaml_to_json(const YAML::Node& node, int depth = 0) {
-  if (depth > 64) {
-    throw YAML::Exception(node.Mark(), "nested too deeply");
-  }
-  switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      Json out = Json::object();
-      for (const auto& kv : node) {
-        out[kv.first.as<std::string>()] = yaml_to_json(kv.second, depth + 1);
-      }
-      return out;
-    }
-    case YAML::NodeType::Sequence: {
-      Json out = Json::array();
-      for (const auto& v : node) {
-        out.push_back(yaml_to_json(v, depth + 1));
-      }
-      return out;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string& s = node.Scalar();
-      if (node.Tag() == "!") {
-        return s;
-      }
-      if (s == "true" || s == "True" || s == "TRUE") {
-        return true;
-      }
-      if (s == "false" || s == "False" || s == "FALSE") {
-        return false;
-      }
-      if (s == "~" || s == "null" || s == "Null" || s == "NULL") {
-        return nullptr;
-      }
-      if (!s.empty() && s.find_first_not_of("+-0123456789") == std::string::npos) {
-        try {
-          std::size_t used = 0;
-          const long long i = std::stoll(s, &used);
-          if (used == s.size()) {
-            return i;
-          }
-        } catch (const std::exception&) {  // out of range: try unsigned, then keep the text
-          try {
-            std::size_t used = 0;
-            const unsigned long long u = std::stoull(s, &used);
-            if (used == s.size() && s[0] != '-') {
-              return u;
-            }
-          } catch (const std::exception&) {
-          }
-        }
-      }
-      if (!s.empty() && s.find_first_not_of("+-0123456789.eE") == std::string::npos &&
-          s.find_first_of("0123456789") != std::string::npos) {
-        try {
-          std::size_t used = 0;
-          const double d = std::stod(s, &used);
-          if (used == s.size()) {
-            return d;
-          }
-        } catch (const std::exception&) {
-        }
-      }
-      return s;
-    }
-    default:
-      return nullptr;
-  }
-}
-
 std::string scalar(const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : std::string(); }
 
-Result<authz::TupleRecord> tuple_from_yaml(const YAML::Node& n, const std::string& at) {
-  if (!n.IsMap()) {
-    return invalid(at + ": a tuple is a mapping {user, relation, object}");
-  }
-  authz::TupleRecord t;
-  t.user = scalar(n["user"]);
-  t.relation = scalar(n["relation"]);
-  t.object = scalar(n["object"]);
-  if (t.user.empty() || t.relation.empty() || t.object.empty()) {
-    return invalid(at + ": a tuple needs user, relation and object");
-  }
-  if (const YAML::Node c = n["condition"]) {
-    if (!c.IsMap() || scalar(c["name"]).empty()) {
-      return invalid(at + ": condition needs a name");
-    }
-    t.condition_name = scalar(c["name"]);
-    if (c["context"] && !c["context"].IsNull()) {
-      t.condition_context = yaml_to_json(c["context"]);
-      if (!t.condition_context.is_object()) {
-        return invalid(at + ": condition context must be a mapping");
-      }
-    }
-  }
-  return t;
-}
-
-Result<std::vector<authz::TupleRecord>> tuples_from_yaml(const YAML::Node& list, const std::string& where) {
-  if (!list.IsSequence()) {
-    return invalid(where + ": tuples must be a list");
-  }
-  std::vector<authz::TupleRecord> out;
-  out.reserve(list.size());
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    MCPGATE_ASSIGN_OR_RETURN(auto t, tuple_from_yaml(list[i], where + ": tuple " + std::to_string(i + 1)));
-    out.push_back(std::move(t));
-  }
-  return out;
-}
-
-// One CSV line (RFC 4180 quoting).
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else if (c != '\r') {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
-// The OpenFGA CLI's CSV tuple files: a header naming user_type, user_id, user_relation?,
-// relation, object_type, object_id, condition_name?, condition_context?.
-Result<std::vector<authz::TupleRecord>> tuples_from_csv(const std::string& text, const std::string& where) {
-  std::istringstream in(text);
-  std::string line;
-  if (!std::getline(in, line)) {
-    return invalid(where + ": empty CSV file");
-  }
-  std::map<std::string, std::size_t> col;
-  const auto header = csv_fields(line);
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    std::string h = header[i];
-    h.erase(0, h.find_first_not_of(' '));
-    h.erase(h.find_last_not_of(' ') + 1);
-    col[h] = i;
-  }
-  for (const char* required : {"user_type", "user_id", "relation", "object_type", "object_id"}) {
-    if (!col.count(required)) {
-      return invalid(where + ": CSV header lacks " + required);
-    }
-  }
-  std::vector<authz::TupleRecord> out;
-  int n = 1;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line == "\r") {
-      continue;
-    }
-    const auto f = csv_fields(line);
-    auto get = [&](const char* name) -> std::string {
-      auto it = col.find(name);
-      return it == col.end() || it->second >= f.size() ? std::string() : f[it->second];
-    };
-    authz::TupleRecord t;
-    t.user = get("user_type") + ":" + get("user_id");
-    if (!get("user_relation").empty()) {
-      t.user += "#" + get("user_relation");
-    }
-    t.relation = get("relation");
-    t.object = get("object_type") + ":" + get("object_id");
-    t.condition_name = get("condition_name");
-    if (const std::string ctx = get("condition_context"); !ctx.empty()) {
-      auto parsed = mcp::parse_json(ctx);
-      if (!parsed || !parsed->is_object()) {
-        return invalid(where + ":" + std::to_string(n) + ": condition_context is not a JSON object");
-      }
-      t.condition_context = std::move(parsed).value();
-    }
-    out.push_back(std::move(t));
-  }
-  return out;
-}
-
-// A tuple file in YAML, JSON (a list of tuples) or CSV.
-Result<std::vector<authz::TupleRecord>> load_tuple_file(const fs::path& path) {
-  MCPGATE_ASSIGN_OR_RETURN(std::string text, read_text(path));
-  if (path.extension() == ".csv") {
-    return tuples_from_csv(text, path.string());
-  }
-  try {
-    return tuples_from_yaml(YAML::Load(text), path.string());
-  } catch (const YAML::Exception& e) {
-    return invalid(path.string() + ": " + e.what());
-  }
-}
-
-// "L:C: what" from the DSL parser, shifted by the line where an inline model starts.
-std::string shift_dsl_error(const std::string& message, int line_offset) {
-  const auto colon = message.find(':');
-  if (colon == std::string::npos || colon == 0) {
-    return message;
-  }
-  const std::string line = message.substr(0, colon);
-  if (line.find_first_not_of("0123456789") != std::string::npos || line.size() > 9) {
-    return message;
-  }
-  return std::to_string(std::stoi(line) + line_offset) + message.substr(colon);
-}
-
-Result<authz::AuthorizationModel> model_from_text(const std::string& text, const std::string& where,
-                                                  int line_offset) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && text[first] == '{') {
-    auto json = mcp::parse_json(text, 512);
-    if (!json) {
-      return invalid(where + ": " + json.error().message);
-    }
-    auto model = authz::model_from_json(*json);
-    if (!model) {
-      return invalid(where + ": " + model.error().message);
-    }
-    return model;
-  }
-  auto model = authz::parse_dsl(text);
-  if (!model) {
-    return invalid(where + ":" + shift_dsl_error(model.error().message, line_offset));
-  }
-  return model;
-}
-
-// A store file with its tests, every referenced file loaded.
-struct LoadedStore {
-  std::string name;
-  authz::AuthorizationModel model;
-  std::vector<authz::TupleRecord> tuples;
-  YAML::Node tests;
-  fs::path dir;
-};
-
-Result<LoadedStore> load_store(const std::string& path, bool allow_external) {
-  MCPGATE_ASSIGN_OR_RETURN(std::string text, read_text(path));
-  LoadedStore s;
-  s.dir = fs::path(path).parent_path();
-  try {
-    const YAML::Node root = YAML::Load(text);
-    if (!root.IsMap()) {
-      return invalid(path + ": a store file is a YAML mapping");
-    }
-    s.name = scalar(root["name"]);
-    if (root["model"] && !scalar(root["model"]).empty()) {
-      // A block scalar's text starts on the line after `model: |`.
-      MCPGATE_ASSIGN_OR_RETURN(s.model, model_from_text(scalar(root["model"]), path, root["model"].Mark().line + 1));
-    } else if (root["model_file"]) {
-      MCPGATE_ASSIGN_OR_RETURN(fs::path file, resolve_ref(s.dir, scalar(root["model_file"]), allow_external));
-      std::error_code ec;
-      if (!fs::is_regular_file(file, ec)) {
-        return invalid(file.string() + ": not a readable regular file");
-      }
-      MCPGATE_ASSIGN_OR_RETURN(s.model, load_model_file(file.string()));
-    } else {
-      return invalid(path + ": needs model or model_file");
-    }
-    if (auto st = authz::validate_model(s.model); !st) {
-      return invalid(path + ": invalid model: " + st.error().message);
-    }
-    if (root["tuples"] && !root["tuples"].IsNull()) {
-      MCPGATE_ASSIGN_OR_RETURN(s.tuples, tuples_from_yaml(root["tuples"], path));
-    }
-    std::vector<std::string> files;
-    if (root["tuple_file"]) {
-      files.push_back(scalar(root["tuple_file"]));
-    }
-    if (const YAML::Node list = root["tuple_files"]; list && list.IsSequence()) {
-      for (const auto& f : list) {
-        files.push_back(scalar(f));
-      }
-    }
-    for (const auto& f : files) {
-      MCPGATE_ASSIGN_OR_RETURN(fs::path file, resolve_ref(s.dir, f, allow_external));
-      MCPGATE_ASSIGN_OR_RETURN(auto more, load_tuple_file(file));
-      s.tuples.insert(s.tuples.end(), more.begin(), more.end());
-    }
-    s.tests = root["tests"];
-    if (s.tests && !s.tests.IsNull() && !s.tests.IsSequence()) {
-      return invalid(path + ": tests must be a list");
-    }
-  } catch (const YAML::Exception& e) {
-    return invalid(path + ": " + e.what());
-  }
-  return s;
-}
 
 Status write_all(authz::Engine& engine, const std::vector<authz::TupleRecord>& tuples) {
   for (std::size_t i = 0; i < tuples.size(); i += kWriteChunk) {
@@ -561,34 +219,6 @@ void run_list_users(const authz::Engine& engine, const YAML::Node& tests, TestRu
 
 // ---- explain helpers ---------------------------------------------------------------------
 
-// Substitutes {server}, {tool}, {sub}, {client_id}.
-std::string substitute(std::string_view pattern, std::string_view server, std::string_view tool,
-                       std::string_view sub, std::string_view client) {
-  std::string out;
-  for (std::size_t i = 0; i < pattern.size();) {
-    bool replaced = false;
-    for (auto [name, value] : {std::pair<std::string_view, std::string_view>{"{server}", server},
-                               {"{tool}", tool}, {"{sub}", sub}, {"{client_id}", client}}) {
-      if (pattern.substr(i, name.size()) == name) {
-        out += value;
-        i += name.size();
-        replaced = true;
-        break;
-      }
-    }
-    if (!replaced) {
-      out += pattern[i++];
-    }
-  }
-  return out;
-}
-
-// A user or client id that cannot change the structure of the tuple it is put in: no userset
-// ('#'), no wildcard ("*"), no whitespace, not empty.
-bool safe_identifier(std::string_view s) {
-  return !s.empty() && s != "*" && s.size() <= 256 && s.find_first_of("# \t\r\n") == std::string_view::npos;
-}
-
 Verdict verdict_of(const authz::CheckResult& r, std::string& detail) {
   if (r.error.ok()) {
     return r.allowed ? Verdict::kAllowed : Verdict::kDenied;
@@ -735,7 +365,7 @@ int run_validate(const std::string& path, std::ostream& out, std::ostream& err) 
 
 Result<StoreTestReport> run_store_tests(const std::string& path, const StoreTestOptions& options,
                                         std::ostream& out) {
-  MCPGATE_ASSIGN_OR_RETURN(LoadedStore store, load_store(path, options.allow_external_files));
+  MCPGATE_ASSIGN_OR_RETURN(StoreFile store, load_store_file(path, options.allow_external_files));
   StoreTestReport report;
   if (!store.tests || store.tests.size() == 0) {
     out << path << ": no tests\n";
@@ -761,7 +391,7 @@ Result<StoreTestReport> run_store_tests(const std::string& path, const StoreTest
         }
       }
       if (setup && test["tuple_file"]) {
-        auto file = resolve_ref(store.dir, scalar(test["tuple_file"]), options.allow_external_files);
+        auto file = resolve_policy_file(store.dir, scalar(test["tuple_file"]), options.allow_external_files);
         auto more = file ? load_tuple_file(*file) : Result<std::vector<authz::TupleRecord>>(file.error());
         if (!more) {
           setup = more.error();
@@ -824,8 +454,13 @@ std::vector<ExplainEntry> explain_pair(const authz::Engine& engine, const ToolAu
   std::set<std::string> objects;
   for (const auto& t : tools) {
     const std::string server = t.server.empty() ? authorizer.default_server : t.server;
-    objects.insert(substitute(authorizer.user_check.object, server, t.name, user, client));
-    objects.insert(substitute(authorizer.client_check.object, server, t.name, user, client));
+    // The authorizer's own substitution, so explain names exactly the objects calls check.
+    for (const auto* pattern : {&authorizer.user_check.object, &authorizer.client_check.object}) {
+      if (std::string object = EngineToolAuthorizer::expand(*pattern, server, t.name, user, client);
+          !object.empty()) {
+        objects.insert(std::move(object));
+      }
+    }
   }
   // Every object of the templates' type that the store mentions: tools granted by tuples even
   // when this configuration does not serve them (an upstream added later inherits them).
@@ -839,7 +474,10 @@ std::vector<ExplainEntry> explain_pair(const authz::Engine& engine, const ToolAu
     }
   }
   std::vector<ExplainEntry> out;
-  const bool identities_ok = safe_identifier(user) && safe_identifier(client);
+  const std::string user_subject = EngineToolAuthorizer::expand(authorizer.user_check.user, "-", "-", user, client);
+  const std::string client_subject =
+      EngineToolAuthorizer::expand(authorizer.client_check.user, "-", "-", user, client);
+  const bool identities_ok = !user_subject.empty() && !client_subject.empty();
   for (const auto& object : objects) {
     ExplainEntry e;
     e.object = object;
@@ -854,12 +492,12 @@ std::vector<ExplainEntry> explain_pair(const authz::Engine& engine, const ToolAu
     authz::CheckRequest u;
     u.object = object;
     u.relation = authorizer.user_check.relation;
-    u.user = substitute(authorizer.user_check.user, "", "", user, client);
+    u.user = user_subject;
     e.user = verdict_of(engine.check(u), user_detail);
     authz::CheckRequest c;
     c.object = object;
     c.relation = authorizer.client_check.relation;
-    c.user = substitute(authorizer.client_check.user, "", "", user, client);
+    c.user = client_subject;
     e.client = verdict_of(engine.check(c), client_detail);
     e.combined = combine(e.user, e.client);
     if (e.user != Verdict::kAllowed && e.user != Verdict::kDenied) {
