@@ -26,7 +26,7 @@ struct UserOptions {
   std::string password;  // clear text from the file / environment; hashed at seeding
   // The user's id, the `sub` of its tokens and what policies name (`user:{sub}`). Empty: a
   // random "usr_..." id. A fixed id keeps policies readable and stable across re-seeding.
-  std::string id;
+  std::string id{};
 };
 
 // A pre-registered ("static") client.
