@@ -101,6 +101,12 @@ Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
     w.writes.assign(tuples.begin() + static_cast<std::ptrdiff_t>(i),
                     tuples.begin() + static_cast<std::ptrdiff_t>(std::min(tuples.size(), i + batch)));
     MCPGATE_ASSIGN_OR_RETURN(const auto written, p.service->write_tuples(w));
+    if (written.error.code == authz::FgaErrorCode::kInvalidWriteInput && persistence) {
+      // Another replica starting at the same moment seeded first: take its tuples.
+      log::info("authz_seed_skipped", {{"reason", "the store was seeded concurrently"}});
+      MCPGATE_TRY(p.service->catch_up());
+      break;
+    }
     if (!written.error.ok()) {
       return make_error(ErrorCode::kInvalidArgument, o.store_file + ": tuples: " + written.error.message);
     }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "oauth/error_response.hpp"
 #include "oauth/expiring_map.hpp"
 #include "oauth/form.hpp"
 #include "oauth/options.hpp"
@@ -192,6 +193,24 @@ TEST(OptionsTest, ValidateListsEveryProblem) {
   EXPECT_NE(st.error().message.find("access_token_ttl_s"), std::string::npos);
   EXPECT_NE(st.error().message.find("look like a URL"), std::string::npos);
   EXPECT_NE(st.error().message.find("nope"), std::string::npos);
+}
+
+// A store that is down (PostgreSQL unreachable, pool exhausted, statement timeout) is the
+// client's cue to retry, not a server bug: 503 temporarily_unavailable with Retry-After (issue 7,
+// "Degradation"; tests/e2e/replicas.test.mjs checks it against a stopped PostgreSQL).
+TEST(ErrorResponseTest, StoreUnavailableIs503WithRetryAfter) {
+  for (const ErrorCode code : {ErrorCode::kUnavailable, ErrorCode::kDeadlineExceeded}) {
+    const OAuthError e = internal_error("test_store_failed", make_error(code, "database down"));
+    EXPECT_EQ(e.code, OAuthErrorCode::kTemporarilyUnavailable);
+    const http::Response res = json_error(e);
+    EXPECT_EQ(res.result(), http::StatusCode::service_unavailable);
+    EXPECT_EQ(res[http::Field::retry_after], "1");
+    EXPECT_NE(res.body().find("temporarily_unavailable"), std::string::npos) << res.body();
+  }
+  const http::Response bug =
+      json_error(internal_error("test_bug", make_error(ErrorCode::kInternal, "bug")));
+  EXPECT_EQ(bug.result(), http::StatusCode::internal_server_error);
+  EXPECT_TRUE(bug[http::Field::retry_after].empty());
 }
 
 }  // namespace

@@ -1200,13 +1200,18 @@ struct OpenFgaApi::Impl {
         return api_error(ApiCode::kInvalidContinuationToken, "invalid continuation token");
       }
     }
-    std::optional<std::chrono::system_clock::time_point> start;
+    // A flag and a value rather than std::optional: g++ 12 -O3 reports a false
+    // -Wmaybe-uninitialized on dereferencing the optional in the loop below.
+    bool has_start = false;
+    std::chrono::system_clock::time_point start_at{};
     if (const std::string st = param(*params, "start_time"); !st.empty() && token.empty()) {
-      start = parse_rfc3339(st);
-      if (!start) {
+      const auto parsed_start = parse_rfc3339(st);
+      if (!parsed_start) {
         return invalid("start_time must be an RFC 3339 timestamp");
       }
-      if (*start > std::chrono::system_clock::now()) {
+      has_start = true;
+      start_at = *parsed_start;
+      if (start_at > std::chrono::system_clock::now()) {
         return invalid("start_time must be in the past");
       }
     }
@@ -1214,7 +1219,7 @@ struct OpenFgaApi::Impl {
     bool consumed_any = false;
     // With start_time, changes before it are consumed in bounded batches until the first one due.
     for (;;) {
-      const std::size_t batch_size = start ? 1000 : page - out.size();
+      const std::size_t batch_size = has_start ? 1000 : page - out.size();
       const auto batch = service->engine().read_changes(rev - 1, static_cast<std::size_t>(cnt) + batch_size, type);
       std::size_t fresh = 0;
       for (std::size_t i = static_cast<std::size_t>(std::min<std::uint64_t>(cnt, batch.size()));
@@ -1228,16 +1233,16 @@ struct OpenFgaApi::Impl {
           rev = c.revision;
           cnt = 1;
         }
-        if (start && c.time < *start) {
+        if (has_start && c.time < start_at) {
           continue;
         }
-        start.reset();
+        has_start = false;
         out.push_back({{"tuple_key", tuple_key_json(c.tuple)},
                        {"operation", c.op == authz::TupleChange::Op::kWrite ? "TUPLE_OPERATION_WRITE"
                                                                            : "TUPLE_OPERATION_DELETE"},
                        {"timestamp", timestamp_json(c.time)}});
       }
-      if (!start || fresh == 0 || out.size() == page) {
+      if (!has_start || fresh == 0 || out.size() == page) {
         break;
       }
     }

@@ -6,6 +6,9 @@
 #   4. when MCPGATE_TEST_PG_URL names a PostgreSQL database (scripts/pg-test-cluster, which
 #      `make test` starts): the OAuth suites again with every server on PostgreSQL
 #      (MCPGATE_E2E_STORE=postgres: a fresh database per server, see lib/mcpgate.mjs).
+#      Then tests/e2e/replicas.test.mjs: three replicas on one fresh database behind nginx
+#      (deploy/nginx/mcpgate.conf), refresh races, cross-replica revocation and tuple writes,
+#      kill -9 of a replica, a PostgreSQL restart (it pauses that cluster for a moment).
 #      E2E_PG=0 skips this part; MCPGATE_REQUIRE_PG=1 makes a missing URL a failure.
 # All parts always run; the exit code is non-zero if any failed.
 #
@@ -39,6 +42,7 @@ shopt -s nullglob
 test_files=()
 for f in tests/e2e/*.test.mjs; do
   case "$(basename "$f")" in
+    replicas.test.mjs) ;;  # PostgreSQL only: part 4
     oauth*) [[ "$only" != core ]] && test_files+=("$f") ;;
     *) [[ "$only" != oauth ]] && test_files+=("$f") ;;
   esac
@@ -94,12 +98,20 @@ if [[ "$only" != core && "${E2E_PG:-1}" != 0 ]]; then
       echo "run-all: OAuth suites on PostgreSQL failed (exit $pg_rc)" >&2
       status=1
     fi
+    echo
+    echo "=== e2e: three replicas on PostgreSQL behind nginx (replicas.test.mjs) ==="
+    MCPGATE_BIN="$binary" "$node" --test --test-timeout=180000 tests/e2e/replicas.test.mjs
+    replicas_rc=$?
+    if [[ $replicas_rc -ne 0 ]]; then
+      echo "run-all: replicas test failed (exit $replicas_rc)" >&2
+      status=1
+    fi
   elif [[ "${MCPGATE_REQUIRE_PG:-0}" == 1 ]]; then
     echo "run-all: MCPGATE_REQUIRE_PG=1 but MCPGATE_TEST_PG_URL is unset" >&2
     status=1
   else
     echo
-    echo "=== e2e: OAuth suites on PostgreSQL: skipped (no MCPGATE_TEST_PG_URL) ==="
+    echo "=== e2e: OAuth suites and replicas on PostgreSQL: skipped (no MCPGATE_TEST_PG_URL) ==="
   fi
 fi
 

@@ -1,9 +1,9 @@
 // Starts a real mcpgate process for a test and talks raw HTTP to it.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import net from 'node:net';
 import http from 'node:http';
 
@@ -33,7 +33,7 @@ function psql(adminUrl, sql) {
 }
 
 // Creates a database next to the one MCPGATE_TEST_PG_URL names; returns {url, drop()}.
-function freshPgDatabase() {
+export function freshPgDatabase() {
   const admin = process.env.MCPGATE_TEST_PG_URL;
   if (!admin) throw new Error('MCPGATE_E2E_STORE=postgres needs MCPGATE_TEST_PG_URL (scripts/pg-test-cluster start)');
   const m = admin.match(/^(postgres(?:ql)?:\/\/[^/]*\/)([^?]*)(\?.*)?$/);
@@ -51,13 +51,21 @@ function freshPgDatabase() {
 // Starts `mcpgate serve` with the given YAML text (the listen address is set here).
 // `yaml` may also be a function of the chosen port, for configs that must name their own
 // address (server.public_url, auth.issuer).
-export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
+// Options: `store` (a store URL passed with --store; the caller owns that database, and
+// MCPGATE_E2E_STORE is then ignored), `files` ({path relative to the server's temporary folder:
+// contents}, written before the start, e.g. {'data/master.key': key} for a replica).
+export async function startServer(yaml, { env = {}, port: wantedPort, store, files = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mcpgate-e2e-'));
   const config = join(dir, 'config.yaml');
   const port = wantedPort ?? await freePort();
   let text = typeof yaml === 'function' ? yaml(port) : yaml;
   const args = ['serve', '--config', config, '--listen', `127.0.0.1:${port}`, '--data', join(dir, 'data')];
-  const pg = PG_E2E ? freshPgDatabase() : null;
+  if (store) args.push('--store', store);
+  for (const [rel, contents] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, rel), contents, { mode: 0o600 });
+  }
+  const pg = PG_E2E && !store ? freshPgDatabase() : null;
   if (pg) {
     if (/^store:/m.test(text)) throw new Error('MCPGATE_E2E_STORE=postgres: the test config has its own store: section');
     text = `${text.replace(/\n*$/, '\n')}store:\n  kind: postgres\n  url: ${JSON.stringify(pg.url)}\n`;
@@ -95,6 +103,7 @@ export async function startServer(yaml, { env = {}, port: wantedPort } = {}) {
   }
   return {
     port,
+    pid: proc.pid,
     url: `http://127.0.0.1:${port}/mcp`,
     dir,
     logs: () => logs,
