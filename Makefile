@@ -23,7 +23,7 @@ $(RELEASE_DIR)/build.ninja:
 
 $(ASAN_DIR)/build.ninja:
 	cmake -S . -B $(ASAN_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
-	  -DMCPGATE_SANITIZE=ON
+	  -DMCPGATE_SANITIZE=ON -DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only
 
 $(FUZZ_DIR)/build.ninja:
 	cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
@@ -53,12 +53,25 @@ run: build
 # unit tests and the end-to-end runner as MCPGATE_TEST_PG_URL; MCPGATE_REQUIRE_PG=1 turns the
 # PostgreSQL tests' "no server: skip" into a failure, so CI cannot go green without them.
 # One cluster folder per checkout, so checkouts on one machine do not share a cluster.
+#
+# To stay well inside CI's 30 minutes on 2 cores, the release build runs while the unit tests
+# run (many of them wait on sockets, PostgreSQL or timers rather than use a CPU); its output is
+# shown when it ends. Every part runs even when an earlier one failed; the exit code says
+# whether all passed.
 PG_TEST_DIR ?= /tmp/mcpgate-pg-$(shell printf '%s' '$(CURDIR)' | md5sum | cut -c1-8)
-test: build-asan build-bin test-tools
+BIN_LOG := build/build-bin.log
+test: build-asan test-tools
 	@export PG_TEST_DIR='$(PG_TEST_DIR)'; trap 'scripts/pg-test-cluster stop' EXIT; \
-	  url=$$(scripts/pg-test-cluster start) && \
-	  export MCPGATE_TEST_PG_URL="$$url" MCPGATE_REQUIRE_PG=1 && \
-	  $(MAKE) test-asan && $(MAKE) test-e2e
+	  url=$$(scripts/pg-test-cluster start) || exit 1; \
+	  export MCPGATE_TEST_PG_URL="$$url" MCPGATE_REQUIRE_PG=1; \
+	  $(MAKE) --no-print-directory build-bin > $(BIN_LOG) 2>&1 & bin_pid=$$!; \
+	  $(MAKE) --no-print-directory test-asan; unit_rc=$$?; \
+	  wait $$bin_pid; bin_rc=$$?; \
+	  echo "=== release build (ran alongside the unit tests) ==="; tail -n 40 $(BIN_LOG); \
+	  if [ $$bin_rc -ne 0 ]; then echo "make test: the release build failed" >&2; exit 1; fi; \
+	  $(MAKE) --no-print-directory test-e2e; e2e_rc=$$?; \
+	  if [ $$unit_rc -ne 0 ]; then echo "make test: unit tests FAILED" >&2; fi; \
+	  [ $$unit_rc -eq 0 ] && [ $$e2e_rc -eq 0 ]
 
 # Only the server binary of the release build (no benchmarks, no tests).
 build-bin: deps $(RELEASE_DIR)/build.ninja
