@@ -86,11 +86,11 @@ test-release: build
 test-unit:
 	cd $(RELEASE_DIR) && ctest --output-on-failure -j $(JOBS)
 
-# MCPGATE_REQUIRE_CORPUS=1: OpenFGA's test corpus (../shared/testdata) and the DSL transformer
-# (tests/e2e/node_modules) must be present; their tests fail instead of skipping. Set it to 0 to
-# run elsewhere.
+# OpenFGA's test corpus is read where it lies (../shared/testdata, beside the checkout); where it
+# is absent its suites say so and skip, as issue 4 specifies. MCPGATE_REQUIRE_CORPUS=1 turns that
+# skip into a failure (for a machine known to have it).
 test-asan:
-	cd $(ASAN_DIR) && MCPGATE_REQUIRE_CORPUS=$${MCPGATE_REQUIRE_CORPUS:-1} \
+	cd $(ASAN_DIR) && MCPGATE_REQUIRE_CORPUS=$${MCPGATE_REQUIRE_CORPUS:-0} \
 	  ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
