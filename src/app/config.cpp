@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/secret.hpp"
 #include "http/server.hpp"
 
 namespace mcpgate::app {
@@ -597,28 +598,11 @@ Result<store::OpenStoreOptions> store_open_options(const Config& config) {
   o.data_dir = config.data_dir;
   o.pool_size = config.store.pool_size;
   o.statement_timeout_ms = static_cast<int>(config.store.statement_timeout.count());
-  if (!config.store.password_file.empty()) {
-    std::ifstream in(config.store.password_file, std::ios::binary);
-    if (!in) {
-      return make_error(ErrorCode::kNotFound,
-                        "store.password_file " + config.store.password_file + ": cannot open");
-    }
-    std::getline(in, o.password);
-    if (!o.password.empty() && o.password.back() == '\r') {
-      o.password.pop_back();
-    }
-    if (o.password.empty()) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "store.password_file " + config.store.password_file + ": empty");
-    }
-  } else if (!config.store.password_env.empty()) {
-    const char* env = std::getenv(config.store.password_env.c_str());
-    if (env == nullptr || *env == '\0') {
-      return make_error(ErrorCode::kNotFound,
-                        "store.password_env: environment variable " + config.store.password_env
-                            + " is not set");
-    }
-    o.password = env;
+  if (!config.store.password_file.empty() || !config.store.password_env.empty()) {
+    MCPGATE_ASSIGN_OR_RETURN(o.password,
+                             read_secret(config.store.password_file, config.store.password_env,
+                                         config.store.password_file.empty() ? "store.password_env"
+                                                                            : "store.password_file"));
   }
   return o;
 }

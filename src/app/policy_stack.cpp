@@ -1,9 +1,9 @@
 #include "app/policy_stack.hpp"
 
-#include <fstream>
 #include <set>
 
 #include "core/log.hpp"
+#include "core/secret.hpp"
 #include "crypto/hash.hpp"
 #include "policy/store_persistence.hpp"
 #include "policy/store_file.hpp"
@@ -12,22 +12,9 @@ namespace mcpgate::app {
 namespace {
 
 Result<std::string> read_token(const policy::PolicyOptions::Api& api) {
-  std::string token;
-  if (!api.token_file.empty()) {
-    std::ifstream in(api.token_file);
-    if (!in || !std::getline(in, token)) {
-      return make_error(ErrorCode::kInvalidArgument, "authz.api.token_file " + api.token_file + " is unreadable");
-    }
-  } else {
-    const char* env = std::getenv(api.token_env.c_str());
-    if (env == nullptr) {
-      return make_error(ErrorCode::kInvalidArgument, "authz.api.token_env " + api.token_env + " is not set");
-    }
-    token = env;
-  }
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) {
-    token.pop_back();
-  }
+  MCPGATE_ASSIGN_OR_RETURN(std::string token,
+                           read_secret(api.token_file, api.token_env,
+                                       api.token_file.empty() ? "authz.api.token_env" : "authz.api.token_file"));
   // A guessable admin token is a master key: refuse short ones.
   if (token.size() < 32) {
     return make_error(ErrorCode::kInvalidArgument, "the authz API token must be at least 32 characters");
@@ -46,20 +33,7 @@ std::string client_kind_of(const std::set<std::string, std::less<>>& static_clie
 }
 
 std::string policy_store_id(std::string_view store_name) {
-  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  const std::string digest = crypto::sha256("mcpgate policy store\n" + std::string(store_name));
-  std::string out(26, '0');
-  // 130 bits from the digest, 5 per character; the first character stays within a ULID's
-  // 48-bit time range (0-7).
-  std::size_t bit = 0;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    unsigned v = 0;
-    for (int b = 0; b < 5; ++b, ++bit) {
-      v = (v << 1) | ((static_cast<unsigned char>(digest[bit / 8]) >> (7 - bit % 8)) & 1u);
-    }
-    out[i] = kAlphabet[i == 0 ? v % 8 : v];
-  }
-  return out;
+  return policy::ulid_from_bytes(crypto::sha256("mcpgate policy store\n" + std::string(store_name)).substr(0, 16));
 }
 
 Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
@@ -73,7 +47,6 @@ Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
     tuples = std::move(file.tuples);
   } else {
     MCPGATE_ASSIGN_OR_RETURN(model, policy::load_model_file(o.model_file));
-    MCPGATE_TRY(authz::validate_model(model));
   }
   p.engine = std::make_shared<authz::Engine>();
   std::shared_ptr<policy::PolicyPersistence> persistence;

@@ -257,9 +257,12 @@ Tri Evaluator::eval_condition(std::uint32_t condition, const nlohmann::json* tup
         missing += missing.empty() ? "" : ", ";
         missing += p;
       }
-      return fail(FgaErrorCode::kValidationError,
-                  "tuple '" + tuple + "' is missing context parameters '" + missing + "' for condition '" +
-                      c->name + "'");
+      const bool first_error = error_.ok();
+      const Tri t = fail(FgaErrorCode::kValidationError,
+                         "tuple '" + tuple + "' is missing context parameters '" + missing +
+                             "' for condition '" + c->name + "'");
+      error_.missing_parameters = error_.missing_parameters || first_error;
+      return t;
     }
     return fail(FgaErrorCode::kValidationError,
                 "failed to evaluate relationship condition '" + c->name + "' on '" + tuple + "': " + r.error().message);

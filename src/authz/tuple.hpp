@@ -31,6 +31,10 @@ enum class FgaErrorCode : int {
 struct FgaError {
   FgaErrorCode code = FgaErrorCode::kNone;
   std::string message;
+  // A condition lacked parameters the request did not supply (OpenFGA reports it as 2000).
+  // Callers deciding without a call's arguments (tools/list, `policy explain`) read it as
+  // "may be allowed"; everyone else denies, as for any error.
+  bool missing_parameters = false;
 
   bool ok() const { return code == FgaErrorCode::kNone; }
   int numeric() const { return static_cast<int>(code); }

@@ -70,9 +70,10 @@ class ToolAuthorizer {
 
   virtual ToolDecision authorize_call(const ToolCall& call) const = 0;
 
-  // Whether tools/list shows `tool` to `caller` (null without authentication). A tool whose
+  // For each of `tools`, whether tools/list shows it to `caller` (null without authentication).
+  // One call per list, so what depends only on the caller is worked out once. A tool whose
   // decision depends on arguments not known at list time counts as visible; the call decides.
-  virtual bool may_list(const Caller* caller, const Tool& tool) const = 0;
+  virtual std::vector<bool> may_list(const Caller* caller, const std::vector<Tool>& tools) const = 0;
 };
 
 }  // namespace mcpgate::mcp

@@ -33,8 +33,12 @@ class FakeAuthorizer final : public ToolAuthorizer {
     return {true, "dec-ok", ""};
   }
 
-  bool may_list(const Caller*, const Tool& tool) const override {
-    return tool.descriptor.value("name", "") != "chatty";
+  std::vector<bool> may_list(const Caller*, const std::vector<Tool>& tools) const override {
+    std::vector<bool> out;
+    for (const auto& t : tools) {
+      out.push_back(t.descriptor.value("name", "") != "chatty");
+    }
+    return out;
   }
 
   mutable std::mutex mu;

@@ -412,13 +412,18 @@ asio::awaitable<Reply> Endpoint::Impl::dispatch(RequestScope& scope) {
   try {
     if (m == "tools/list") {
       std::vector<Json> items;
-      for (const auto& t : registry->tools()) {
+      const std::vector<Tool> tools = registry->tools();
+      const std::vector<bool> listed = options.authorizer
+                                           ? options.authorizer->may_list(scope.caller.get(), tools)
+                                           : std::vector<bool>(tools.size(), true);
+      for (std::size_t i = 0; i < tools.size(); ++i) {
+        const Tool& t = tools[i];
         if (scope.caller && options.access
             && !options.access->may_call(*scope.caller, t.descriptor.value("name", ""))) {
           continue;  // tools the caller may not call are not shown
         }
-        if (options.authorizer && !options.authorizer->may_list(scope.caller.get(), t)) {
-          continue;
+        if (i >= listed.size() || !listed[i]) {
+          continue;  // nor those the tool-level policy refuses (a short answer refuses the rest)
         }
         if (!t.stateless_only || !session) {
           items.push_back(t.descriptor);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "authz/dsl.hpp"
+#include "core/secret.hpp"
 #include "http/client.hpp"
 #include "mcp/json_io.hpp"
 #include "policy/store_file.hpp"
@@ -225,7 +226,7 @@ Verdict verdict_of(const authz::CheckResult& r, std::string& detail) {
   }
   detail = r.error.message;
   // A grant that needs condition parameters only a call supplies (arguments, request facts).
-  if (r.error.message.find("missing context parameters") != std::string::npos) {
+  if (r.error.missing_parameters) {
     return Verdict::kConditional;
   }
   return Verdict::kError;
@@ -330,15 +331,6 @@ Json tuple_key(const authz::TupleRecord& t, bool with_condition) {
   return k;
 }
 
-std::string first_line_of_file(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\n')) {
-    line.pop_back();
-  }
-  return line;
-}
 
 }  // namespace
 
@@ -748,7 +740,7 @@ struct PolicyCommands::State {
     }
     // The token: --token-file, --token, MCPGATE_API_TOKEN, then the configuration's source.
     if (!file.empty()) {
-      t.token = first_line_of_file(file);
+      t.token = read_secret(file, "", "--token-file").value_or("");
     }
     if (t.token.empty()) {
       if (const char* env = std::getenv("MCPGATE_API_TOKEN"); env != nullptr) {
@@ -757,7 +749,9 @@ struct PolicyCommands::State {
     }
     if (t.token.empty() && !cfg.policy.api.token_file.empty()) {
       const fs::path p(cfg.policy.api.token_file);
-      t.token = first_line_of_file(p.is_absolute() ? p.string() : (fs::path(cfg.config_dir) / p).string());
+      t.token = read_secret(p.is_absolute() ? p.string() : (fs::path(cfg.config_dir) / p).string(), "",
+                            "authz.api.token_file")
+                    .value_or("");
     }
     if (t.token.empty() && !cfg.policy.api.token_env.empty()) {
       if (const char* env = std::getenv(cfg.policy.api.token_env.c_str()); env != nullptr) {

@@ -7,29 +7,36 @@
 
 namespace mcpgate::policy {
 
-std::string new_ulid() {
+std::string ulid_from_bytes(std::string_view bytes) {
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  // 128 bits as 26 base32 digits, most significant first: 130 bit positions, the first two zero
+  // (so the first digit is 0-7, as in every valid ULID).
+  std::string out(26, '0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    unsigned v = 0;
+    for (std::size_t b = 0; b < 5; ++b) {
+      const std::size_t bit = i * 5 + b;  // position among 130; bits 0 and 1 are padding
+      const std::size_t data_bit = bit - 2;
+      const bool one = bit >= 2 && data_bit / 8 < bytes.size() &&
+                       ((static_cast<unsigned char>(bytes[data_bit / 8]) >> (7 - data_bit % 8)) & 1u) != 0;
+      v = (v << 1) | (one ? 1u : 0u);
+    }
+    out[i] = kAlphabet[v];
+  }
+  return out;
+}
+
+std::string new_ulid() {
+  // 48-bit millisecond time, big-endian, then 80 random bits.
   const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                  std::chrono::system_clock::now().time_since_epoch())
                                                  .count());
-  std::string out(26, '0');
-  // 48-bit timestamp in the first 10 characters (5 bits each, most significant first).
-  for (int i = 9; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = kAlphabet[(ms >> (5 * (9 - i))) & 31];
+  std::string bytes(6, '\0');
+  for (int i = 0; i < 6; ++i) {
+    bytes[static_cast<std::size_t>(i)] = static_cast<char>((ms >> (8 * (5 - i))) & 0xff);
   }
-  // 80 random bits in the last 16.
-  const std::string r = crypto::random_bytes(10);
-  std::uint64_t hi = 0;
-  std::uint64_t lo = 0;
-  for (int i = 0; i < 5; ++i) {
-    hi = (hi << 8) | static_cast<unsigned char>(r[static_cast<std::size_t>(i)]);
-    lo = (lo << 8) | static_cast<unsigned char>(r[static_cast<std::size_t>(i + 5)]);
-  }
-  for (int i = 0; i < 8; ++i) {
-    out[static_cast<std::size_t>(10 + i)] = kAlphabet[(hi >> (5 * (7 - i))) & 31];
-    out[static_cast<std::size_t>(18 + i)] = kAlphabet[(lo >> (5 * (7 - i))) & 31];
-  }
-  return out;
+  bytes += crypto::random_bytes(10);
+  return ulid_from_bytes(bytes);
 }
 
 PolicyService::PolicyService(std::string store_id,

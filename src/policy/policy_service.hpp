@@ -94,5 +94,8 @@ class PolicyService {
 // A new ULID (26 characters, Crockford base32, time-ordered): OpenFGA's id format for stores
 // and models.
 std::string new_ulid();
+// The ULID spelling of 16 bytes (fewer are zero-padded at the end): for ids derived from other
+// data, such as a store id from its name.
+std::string ulid_from_bytes(std::string_view bytes);
 
 }  // namespace mcpgate::policy

@@ -135,3 +135,20 @@ TEST_F(PolicyServiceStoreTest, DatabaseWriteRulesBecomeFgaErrorsAndChangeNothing
 
 }  // namespace
 }  // namespace mcpgate::policy
+
+namespace mcpgate::policy {
+namespace {
+
+TEST(UlidTest, SixteenBytesSpellAsAValidUlid) {
+  EXPECT_EQ(ulid_from_bytes(std::string(16, '\0')), std::string(26, '0'));
+  // All ones: the two padding bits keep the first digit at 7, the largest valid ULID.
+  EXPECT_EQ(ulid_from_bytes(std::string(16, '\xff')), "7" + std::string(25, 'Z'));
+  const std::string id = new_ulid();
+  ASSERT_EQ(id.size(), 26u);
+  EXPECT_LE(id[0], '7');
+  EXPECT_EQ(id.find_first_not_of("0123456789ABCDEFGHJKMNPQRSTVWXYZ"), std::string::npos);
+  EXPECT_NE(new_ulid(), id);
+}
+
+}  // namespace
+}  // namespace mcpgate::policy

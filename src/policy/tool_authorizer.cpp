@@ -49,10 +49,6 @@ std::string cimd_host(std::string_view client_id) {
   return out;
 }
 
-bool missing_parameters_only(const authz::CheckResult& r) {
-  return r.error.code == authz::FgaErrorCode::kValidationError
-         && r.error.message.find("missing context parameters") != std::string::npos;
-}
 
 }  // namespace
 
@@ -154,17 +150,7 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
 
   const auto schema_it = call.tool->descriptor.find("inputSchema");
   const nlohmann::json* schema = schema_it == call.tool->descriptor.end() ? nullptr : &*schema_it;
-  const std::string kind = options_.client_kind ? options_.client_kind(client) : std::string();
-  const std::string host = cimd_host(client);
-  RequestFacts facts;
-  facts.user = sub;
-  facts.client_id = client;
-  facts.client_kind = kind;
-  facts.client_host = host;
-  facts.scopes = call.caller != nullptr ? &call.caller->scopes : nullptr;
-  facts.time = std::chrono::system_clock::now();
-  facts.source_ip = call.source_ip;
-  auto context = build_call_context(*call.arguments, schema, facts, options_.context_limits);
+  auto context = context_for(call.caller, sub, client, *call.arguments, schema, call.source_ip);
   if (!context) {
     return finish(Outcome::kError, "", "arguments: " + context.error().message);
   }
@@ -174,10 +160,7 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
     const char* principal;
   };
   for (const Step& step : {Step{&options_.user_check, "user"}, Step{&options_.client_check, "client"}}) {
-    authz::CheckRequest req;
-    req.object = expand(step.t->object, server, name, sub, client);
-    req.relation = step.t->relation;
-    req.user = expand(step.t->user, server, name, sub, client);
+    authz::CheckRequest req = request_for(*step.t, server, name, sub, client);
     if (req.object.empty() || req.user.empty()) {
       return finish(Outcome::kError, step.principal, "identifier not usable in a tuple");
     }
@@ -198,14 +181,50 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
   return finish(Outcome::kAllow, "", "");
 }
 
-bool EngineToolAuthorizer::may_list(const mcp::Caller* caller, const mcp::Tool& tool) const {
+std::vector<bool> EngineToolAuthorizer::may_list(const mcp::Caller* caller,
+                                                 const std::vector<mcp::Tool>& tools) const {
+  std::vector<bool> out(tools.size(), false);
   std::string sub;
   std::string client;
   if (!principals(caller, sub, client)) {
-    return false;
+    return out;
   }
-  const std::string name = tool.descriptor.value("name", "");
-  const std::string server = server_of(tool);
+  // The caller's facts are the whole context at list time (no arguments): built once.
+  auto context = context_for(caller, sub, client, nlohmann::json::object(), nullptr, {});
+  if (!context) {
+    return out;
+  }
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    const std::string name = tools[i].descriptor.value("name", "");
+    const std::string server = server_of(tools[i]);
+    bool visible = true;
+    for (const CheckTemplate* t : {&options_.user_check, &options_.client_check}) {
+      authz::CheckRequest req = request_for(*t, server, name, sub, client);
+      if (req.object.empty() || req.user.empty()) {
+        visible = false;
+        break;
+      }
+      req.context = std::move(*context);
+      authz::CheckResult r = engine_->check(req);
+      *context = std::move(req.context);
+      // Without the arguments a condition cannot be decided: the tool may be allowed, so it is
+      // listed and the call decides.
+      if (!r.allowed && !r.error.missing_parameters) {
+        visible = false;
+        break;
+      }
+    }
+    out[i] = visible;
+  }
+  return out;
+}
+
+Result<nlohmann::json> EngineToolAuthorizer::context_for(const mcp::Caller* caller,
+                                                         const std::string& sub,
+                                                         const std::string& client,
+                                                         const nlohmann::json& arguments,
+                                                         const nlohmann::json* input_schema,
+                                                         std::string_view source_ip) const {
   const std::string kind = options_.client_kind ? options_.client_kind(client) : std::string();
   const std::string host = cimd_host(client);
   RequestFacts facts;
@@ -215,28 +234,20 @@ bool EngineToolAuthorizer::may_list(const mcp::Caller* caller, const mcp::Tool& 
   facts.client_host = host;
   facts.scopes = caller != nullptr ? &caller->scopes : nullptr;
   facts.time = std::chrono::system_clock::now();
-  auto context = build_call_context(nlohmann::json::object(), nullptr, facts, options_.context_limits);
-  if (!context) {
-    return false;
-  }
-  for (const CheckTemplate* t : {&options_.user_check, &options_.client_check}) {
-    authz::CheckRequest req;
-    req.object = expand(t->object, server, name, sub, client);
-    req.relation = t->relation;
-    req.user = expand(t->user, server, name, sub, client);
-    if (req.object.empty() || req.user.empty()) {
-      return false;
-    }
-    req.context = std::move(*context);
-    authz::CheckResult r = engine_->check(req);
-    *context = std::move(req.context);
-    // Without the arguments a condition cannot be decided: the tool may be allowed, so it is
-    // listed and the call decides.
-    if (!r.allowed && !missing_parameters_only(r)) {
-      return false;
-    }
-  }
-  return true;
+  facts.source_ip = source_ip;
+  return build_call_context(arguments, input_schema, facts, options_.context_limits);
+}
+
+authz::CheckRequest EngineToolAuthorizer::request_for(const CheckTemplate& t,
+                                                      std::string_view server,
+                                                      std::string_view tool,
+                                                      std::string_view sub,
+                                                      std::string_view client) {
+  authz::CheckRequest req;
+  req.object = expand(t.object, server, tool, sub, client);
+  req.relation = t.relation;
+  req.user = expand(t.user, server, tool, sub, client);
+  return req;
 }
 
 }  // namespace mcpgate::policy

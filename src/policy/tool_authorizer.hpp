@@ -50,7 +50,7 @@ class EngineToolAuthorizer final : public mcp::ToolAuthorizer {
                        std::shared_ptr<DecisionLog> log);
 
   mcp::ToolDecision authorize_call(const mcp::ToolCall& call) const override;
-  bool may_list(const mcp::Caller* caller, const mcp::Tool& tool) const override;
+  std::vector<bool> may_list(const mcp::Caller* caller, const std::vector<mcp::Tool>& tools) const override;
 
   // Substitutes the placeholders (exposed for tests). Empty when a value is not allowed there.
   static std::string expand(std::string_view pattern,
@@ -62,6 +62,19 @@ class EngineToolAuthorizer final : public mcp::ToolAuthorizer {
  private:
   bool principals(const mcp::Caller* caller, std::string& sub, std::string& client) const;
   std::string server_of(const mcp::Tool& tool) const;
+  // The condition context: trusted facts about the caller, then the arguments.
+  Result<nlohmann::json> context_for(const mcp::Caller* caller,
+                                     const std::string& sub,
+                                     const std::string& client,
+                                     const nlohmann::json& arguments,
+                                     const nlohmann::json* input_schema,
+                                     std::string_view source_ip) const;
+  // One of the two checks, its identifiers substituted (empty object or user: not usable).
+  static authz::CheckRequest request_for(const CheckTemplate& t,
+                                         std::string_view server,
+                                         std::string_view tool,
+                                         std::string_view sub,
+                                         std::string_view client);
 
   std::shared_ptr<const authz::Engine> engine_;
   ToolAuthorizerOptions options_;

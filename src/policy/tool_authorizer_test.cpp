@@ -77,6 +77,10 @@ class ToolAuthorizerTest : public ::testing::Test {
     return authorizer_->authorize_call(c);
   }
 
+  bool visible(const mcp::Caller* caller, const mcp::Tool& tl) const {
+    return authorizer_->may_list(caller, std::vector<mcp::Tool>{tl}).at(0);
+  }
+
   std::shared_ptr<authz::Engine> engine_;
   std::shared_ptr<DecisionLog> log_;
   std::unique_ptr<EngineToolAuthorizer> authorizer_;
@@ -121,20 +125,28 @@ TEST_F(ToolAuthorizerTest, DecisionsAreCounted) {
 
 TEST_F(ToolAuthorizerTest, ToolsListShowsWhatBothMayCallCountingConditionsAsMaybe) {
   mcp::Caller assistant{"alice", "calendar-assistant", {}};
-  EXPECT_TRUE(authorizer_->may_list(&assistant, tool("calendar", "get_availability")));
-  EXPECT_TRUE(authorizer_->may_list(&assistant, tool("calendar", "list_events", list_schema_)));
-  EXPECT_FALSE(authorizer_->may_list(&assistant, tool("calendar", "delete_event")));
-  EXPECT_FALSE(authorizer_->may_list(&assistant, tool("mail", "send_message")));
+  EXPECT_TRUE(visible(&assistant, tool("calendar", "get_availability")));
+  EXPECT_TRUE(visible(&assistant, tool("calendar", "list_events", list_schema_)));
+  EXPECT_FALSE(visible(&assistant, tool("calendar", "delete_event")));
+  EXPECT_FALSE(visible(&assistant, tool("mail", "send_message")));
   mcp::Caller bob{"bob", "other", {}};
-  EXPECT_TRUE(authorizer_->may_list(&bob, tool("mail", "search_messages")));
-  EXPECT_FALSE(authorizer_->may_list(&bob, tool("mail", "send_message")));
+  EXPECT_TRUE(visible(&bob, tool("mail", "search_messages")));
+  EXPECT_FALSE(visible(&bob, tool("mail", "send_message")));
+}
+
+TEST_F(ToolAuthorizerTest, OneListCallAnswersEveryToolInOrder) {
+  mcp::Caller assistant{"alice", "calendar-assistant", {}};
+  const std::vector<mcp::Tool> tools{tool("calendar", "delete_event"), tool("calendar", "get_availability"),
+                                     tool("mail", "send_message"), tool("calendar", "list_events", list_schema_)};
+  EXPECT_EQ(authorizer_->may_list(&assistant, tools), (std::vector<bool>{false, true, false, true}));
+  EXPECT_EQ(authorizer_->may_list(nullptr, tools), (std::vector<bool>(4, false)));
 }
 
 TEST_F(ToolAuthorizerTest, ACallerWhoMayCallNothingSeesNothing) {
   mcp::Caller mallory{"mallory", "another-agent", {}};
   for (const auto& tl : {tool("calendar", "get_availability"), tool("calendar", "delete_event"),
                          tool("mail", "send_message"), tool("calendar", "list_events", list_schema_)}) {
-    EXPECT_FALSE(authorizer_->may_list(&mallory, tl)) << tl.descriptor.dump();
+    EXPECT_FALSE(visible(&mallory, tl)) << tl.descriptor.dump();
   }
 }
 
@@ -151,7 +163,7 @@ TEST_F(ToolAuthorizerTest, NoCallerDeniesUnlessAnAnonymousIdentityIsConfigured) 
   const Json args = Json::object();
   mcp::ToolCall c{nullptr, &tl, &args, "127.0.0.1"};
   EXPECT_FALSE(authorizer_->authorize_call(c).allowed);
-  EXPECT_FALSE(authorizer_->may_list(nullptr, tl));
+  EXPECT_FALSE(visible(nullptr, tl));
 }
 
 TEST_F(ToolAuthorizerTest, IdentifiersCannotSmuggleUsersetsOrWildcards) {
