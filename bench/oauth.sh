@@ -256,8 +256,13 @@ tuples:
   - {user: "user:$user", relation: member, object: "group:staff"}
   - {user: "group:staff#member", relation: invoker, object: "mcp_server:local"}
   - {user: "mcp_server:local", relation: server, object: "tool:local/test_simple_text"}
-  - {user: "client:*", relation: agent, object: "tool:local/test_simple_text",
-     condition: {name: registered_as, context: {kinds: [static, cimd]}}}
+  - user: "client:*"
+    relation: agent
+    object: "tool:local/test_simple_text"
+    condition:
+      name: registered_as
+      context:
+        kinds: [static, cimd]
   - {user: "user:someone-else", relation: blocked, object: "tool:local/test_simple_text"}
 EOF
 

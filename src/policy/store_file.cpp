@@ -366,7 +366,10 @@ Result<StoreFile> load_store_file(const std::string& path, bool allow_external) 
       MCPGATE_ASSIGN_OR_RETURN(auto more, load_tuple_file(file));
       s.tuples.insert(s.tuples.end(), more.begin(), more.end());
     }
-    s.tests = root["tests"];
+    // Copying an undefined node throws (yaml-cpp's "invalid node"): only a present key is kept.
+    if (const YAML::Node tests = root["tests"]; tests.IsDefined()) {
+      s.tests = tests;
+    }
     if (s.tests && !s.tests.IsNull() && !s.tests.IsSequence()) {
       return invalid(path + ": tests must be a list");
     }

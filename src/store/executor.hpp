@@ -34,26 +34,25 @@ class Executor {
 
   ~Executor() { pool_.join(); }
 
+  // (The lambdas handed to co_spawn are named first: g++ 12 destroys the captures of a lambda
+  // written inside a co_await expression twice, see tests/lint/coawait_lambda_lint.cpp.)
   template <class F>
   asio::awaitable<std::invoke_result_t<F&>> run(F f) {
     using R = std::invoke_result_t<F&>;
     if constexpr (std::is_void_v<R>) {
-      co_await asio::co_spawn(
-          pool_.get_executor(),
-          [fn = std::move(f)]() mutable -> asio::awaitable<void> {
-            fn();
-            co_return;
-          },
-          asio::use_awaitable);
+      auto on_pool = [fn = std::move(f)]() mutable -> asio::awaitable<void> {
+        fn();
+        co_return;
+      };
+      co_await asio::co_spawn(pool_.get_executor(), std::move(on_pool), asio::use_awaitable);
     } else {
       // Boost 1.74's co_spawn default-constructs the result on the error path, and Result<T>
       // has no default constructor: carry it in an optional.
-      std::optional<R> out = co_await asio::co_spawn(
-          pool_.get_executor(),
-          [fn = std::move(f)]() mutable -> asio::awaitable<std::optional<R>> {
-            co_return std::optional<R>(fn());
-          },
-          asio::use_awaitable);
+      auto on_pool = [fn = std::move(f)]() mutable -> asio::awaitable<std::optional<R>> {
+        co_return std::optional<R>(fn());
+      };
+      std::optional<R> out =
+          co_await asio::co_spawn(pool_.get_executor(), std::move(on_pool), asio::use_awaitable);
       co_return std::move(*out);
     }
   }

@@ -1,6 +1,8 @@
 #include "store/executor.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -87,6 +89,36 @@ TEST(ExecutorTest, ResumesOnTheCallersStrand) {
   t2.join();
   EXPECT_EQ(done, 20);
   EXPECT_TRUE(all_on_strand);
+}
+
+// A task that owns something (here a shared_ptr, as the policy catch-up loop's task owns the
+// PolicyService) is released exactly once per run, by run() and by run_every(). g++ 12 used to
+// release it twice per run here (a lambda built inside a co_await expression), freeing the
+// owned object under its users.
+TEST(ExecutorTest, ReleasesTheTaskOncePerRun) {
+  Executor executor(1);
+  asio::io_context ioc;
+  auto owned = std::make_shared<int>(5);
+  auto body = [&]() -> asio::awaitable<int> {
+    int sum = 0;
+    for (int i = 0; i < 5; ++i) {
+      auto task = [owned] { return *owned; };
+      sum += co_await executor.run(task);
+      sum += co_await executor.run(std::move(task));
+    }
+    std::atomic<bool> stop{false};
+    int rounds = 0;
+    auto every = [owned, &rounds, &stop] {
+      stop = ++rounds == 4;
+      return Status();
+    };
+    co_await executor.run_every(std::chrono::milliseconds(1), stop, std::move(every),
+                                [](const Error&) {});
+    sum += rounds;
+    co_return sum;
+  };
+  EXPECT_EQ(run_awaitable(ioc, body()), 5 * 2 * 5 + 4);
+  EXPECT_EQ(owned.use_count(), 1);
 }
 
 }  // namespace
