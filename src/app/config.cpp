@@ -243,7 +243,8 @@ void load_logging(Loader& l, const YAML::Node& g, Config& c) {
 
 void load_store(Loader& l, const YAML::Node& g, Config& c) {
   l.only_keys(g, "store",
-              {"kind", "url", "password_file", "password_env", "pool_size", "statement_timeout_ms"});
+              {"kind", "url", "password_file", "password_env", "pool_size", "statement_timeout_ms",
+               "poll_interval_ms"});
   if (!g.IsMap()) {
     return;
   }
@@ -254,6 +255,7 @@ void load_store(Loader& l, const YAML::Node& g, Config& c) {
   l.get(g, "password_env", "store.", s.password_env);
   l.get_uint(g, "pool_size", "store.", s.pool_size, 256);
   l.get_ms(g, "statement_timeout_ms", "store.", s.statement_timeout);
+  l.get_ms(g, "poll_interval_ms", "store.", s.poll_interval);
   // `kind` may be left out when the URL says it.
   if (!g["kind"].IsDefined()) {
     auto parsed = store::parse_store_url(s.url);
@@ -270,6 +272,9 @@ void load_store(Loader& l, const YAML::Node& g, Config& c) {
   }
   if (s.statement_timeout.count() == 0) {
     l.fail(g["statement_timeout_ms"], "store.statement_timeout_ms", "must be at least 1");
+  }
+  if (s.poll_interval.count() < 10) {
+    l.fail(g["poll_interval_ms"], "store.poll_interval_ms", "must be at least 10");
   }
   if (!s.password_file.empty() && !s.password_env.empty()) {
     l.fail(g["password_env"], "store.password_env", "give password_file or password_env, not both");

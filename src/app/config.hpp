@@ -36,6 +36,10 @@ struct StoreConfig {
   std::string password_env;
   std::size_t pool_size = 8;  // PostgreSQL connections per process
   std::chrono::milliseconds statement_timeout{5000};
+  // How often a process reads what other processes changed (revocations, policy tuples) when
+  // no notification told it sooner. PostgreSQL notifies at once (LISTEN/NOTIFY); this period is
+  // the safety net for a missed notification and the only mechanism on SQLite (CLI writes).
+  std::chrono::milliseconds poll_interval{500};
 };
 
 struct Config {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <stdlib.h>  // setenv, unsetenv
@@ -245,6 +247,30 @@ TEST(ConfigTest, WrongTypesAreReported) {
     const std::string err = parse_error(c.yaml);
     EXPECT_NE(err.find(c.expect), std::string::npos) << c.yaml << "→ " << err;
     EXPECT_EQ(err.rfind("test.yaml", 0), 0u) << err;  // every message names the file
+  }
+}
+
+TEST(ConfigTest, StoreSectionIsRead) {
+  const Config defaults = parse_ok("{}\n");
+  EXPECT_EQ(defaults.store.kind, "sqlite");
+  EXPECT_EQ(defaults.store.poll_interval, 500ms);
+  const Config c = parse_ok(
+      "store:\n  url: postgresql://gate@db/gate\n  pool_size: 4\n  statement_timeout_ms: 800\n"
+      "  poll_interval_ms: 2000\n  password_env: PGPASS\n");
+  EXPECT_EQ(c.store.kind, "postgres");
+  EXPECT_EQ(c.store.url, "postgresql://gate@db/gate");
+  EXPECT_EQ(c.store.pool_size, 4u);
+  EXPECT_EQ(c.store.statement_timeout, 800ms);
+  EXPECT_EQ(c.store.poll_interval, 2000ms);
+  EXPECT_EQ(c.store.password_env, "PGPASS");
+  for (const auto& [yaml, expect] : std::vector<std::pair<std::string, std::string>>{
+           {"store:\n  poll_interval_ms: 5\n", "store.poll_interval_ms: must be at least 10"},
+           {"store:\n  poll_interval_ms: soon\n", "store.poll_interval_ms: must be a whole number"},
+           {"store:\n  pool_size: 0\n", "store.pool_size: must be at least 1"},
+           {"store:\n  kind: mysql\n", "store.kind: must be sqlite or postgres"},
+       }) {
+    const std::string err = parse_error(yaml);
+    EXPECT_NE(err.find(expect), std::string::npos) << yaml << "→ " << err;
   }
 }
 

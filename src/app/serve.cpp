@@ -5,6 +5,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <array>
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -189,7 +191,7 @@ int serve(Config config) {
     }
     asio::co_spawn(ioc,
                    auth->guard->run_revocation_poll(*auth->store, *auth->executor,
-                                                    std::chrono::milliseconds(500)),
+                                                    config.store.poll_interval),
                    asio::detached);
   }
 
@@ -198,10 +200,62 @@ int serve(Config config) {
     std::shared_ptr<policy::PolicyService> service = policy->service;
     asio::co_spawn(ioc,
                    policy->executor->run_every(
-                       std::chrono::milliseconds(500), *policy->stop,
+                       config.store.poll_interval, *policy->stop,
                        [service] { return service->catch_up(); },
                        [](const Error& e) { log::warn("authz_catch_up_failed", {{"error", e.message}}); }),
                    asio::detached);
+  }
+
+  // Changes other replicas commit (PostgreSQL LISTEN/NOTIFY): the catch-ups above run at once
+  // instead of at their next period, which stays as the safety net. Per topic at most one run
+  // is queued; a notification arriving once that run has started queues another, since what it
+  // announces may have committed after the run read.
+  std::unique_ptr<store::ChangeWatch> watch;
+  if (auth) {
+    auto queued = std::make_shared<std::array<std::atomic<bool>, 3>>();
+    store::Store* st = auth->store.get();
+    store::Executor* auth_executor = auth->executor.get();
+    std::shared_ptr<oauth::BearerGuard> guard = auth->guard;
+    oauth::AuthorizationServer* as = auth->server.get();
+    store::Executor* policy_executor =
+        policy && policy->service->persistent() ? policy->executor.get() : nullptr;
+    std::shared_ptr<policy::PolicyService> service = policy ? policy->service : nullptr;
+    watch = st->watch_changes([=](store::ChangeTopic topic) {
+      const auto i = static_cast<std::size_t>(topic);
+      if ((*queued)[i].exchange(true)) {
+        return;
+      }
+      switch (topic) {
+        case store::ChangeTopic::kRevocations:
+          auth_executor->post([=] {
+            (*queued)[i] = false;
+            if (auto st2 = guard->poll_revocations_once(*st); !st2) {
+              log::warn("mcp_revocation_poll_failed", {{"error", st2.error().message}});
+            }
+          });
+          break;
+        case store::ChangeTopic::kSigningKeys:
+          auth_executor->post([=] {
+            (*queued)[i] = false;
+            if (auto st2 = as->reload_signing_keys(); !st2) {
+              log::warn("signing_keys_reload_failed", {{"error", st2.error().message}});
+            }
+          });
+          break;
+        case store::ChangeTopic::kAuthz:
+          if (policy_executor == nullptr) {
+            (*queued)[i] = false;
+            break;
+          }
+          policy_executor->post([=] {
+            (*queued)[i] = false;
+            if (auto st2 = service->catch_up(); !st2) {
+              log::warn("authz_catch_up_failed", {{"error", st2.error().message}});
+            }
+          });
+          break;
+      }
+    });
   }
 
   http::Server server(ioc, config.server, router);
@@ -295,6 +349,14 @@ int serve(Config config) {
   ioc.run();
   for (auto& t : pool) {
     t.join();
+  }
+  // No more notifications, then let queued store work finish while what it uses still exists.
+  watch.reset();
+  if (policy) {
+    policy->executor->join();
+  }
+  if (auth) {
+    auth->executor->join();
   }
   log::info("stopped");
   return 0;

@@ -106,6 +106,8 @@ Status AuthorizationServer::maintain_once() {
   return {};
 }
 
+Status AuthorizationServer::reload_signing_keys() { return ctx_->keys.refresh(ctx_->now()); }
+
 asio::awaitable<void> AuthorizationServer::run_maintenance(std::chrono::seconds period) {
   co_await ctx_->executor.run_every(
       period, stopped_, [this] { return maintain_once(); },

@@ -86,6 +86,8 @@ class AuthorizationServer {
   // --- upkeep -------------------------------------------------------------------------------
   // Blocking: refresh keys, purge expired rows and sessions.
   Status maintain_once();
+  // Blocking: re-reads the signing keys only (another replica rotated them).
+  Status reload_signing_keys();
   // Runs maintain_once() through the executor every `period` until stop().
   asio::awaitable<void> run_maintenance(std::chrono::seconds period = std::chrono::seconds(60));
   void stop();

@@ -110,6 +110,11 @@ http::Response fga_error_response(const ApiError& error) {
   if (w.status == http::StatusCode::unauthorized) {
     res.set(http::Field::www_authenticate, "Bearer");
   }
+  if (w.status == http::StatusCode::service_unavailable) {
+    // The store is away (restart, failover): a client may retry in a second, as the OAuth
+    // endpoints say in the same situation.
+    res.set(http::Field::retry_after, "1");
+  }
   return res;
 }
 

@@ -309,6 +309,47 @@ TEST_F(OpenFgaApiTest, CheckWithoutModelIs400) {
   expect_error(ex, 400, "latest_authorization_model_not_found");
 }
 
+// Storage that went away (a database restart) after the model was stored: every later call
+// fails as unavailable.
+class UnavailablePersistence final : public PolicyPersistence {
+ public:
+  Status save_model(std::string_view, const StoredModel&) override { return {}; }
+  Result<std::vector<StoredModel>> load_models(std::string_view) override { return down(); }
+  Result<std::uint64_t> write_tuples(std::string_view, const authz::WriteRequest&) override { return down(); }
+  Result<std::vector<authz::TupleRecord>> load_tuples(std::string_view, std::uint64_t&) override { return down(); }
+  Result<std::vector<authz::TupleChange>> changes_since(std::string_view, std::uint64_t) override { return down(); }
+
+ private:
+  static Error down() { return make_error(ErrorCode::kUnavailable, "postgres: connection lost: secret detail"); }
+};
+
+// A write while the store is away: 503 with Retry-After, and the storage message stays in the log.
+TEST_F(OpenFgaApiTest, WriteWithStorageDownIs503WithRetryAfter) {
+  auto model = authz::parse_dsl(read_file("examples/demo-policy.fga"));
+  ASSERT_TRUE(model.ok());
+  auto down = std::make_shared<PolicyService>(new_ulid(), "down", std::make_shared<authz::Engine>(),
+                                              std::make_shared<UnavailablePersistence>());
+  ASSERT_TRUE(down->write_model(*model).ok());
+  http::Router router;
+  OpenFgaApiOptions options;
+  options.admin_token = kToken;
+  ASSERT_TRUE(mount_openfga_api(router, down, executor_, options).ok());
+  http::Request req{http::bhttp::verb::post, "/stores/" + down->store_id() + "/write", 11};
+  req.set(http::Field::authorization, std::string("Bearer ") + kToken);
+  req.set(http::Field::content_type, "application/json");
+  req.body() = Json{{"writes", {{"tuple_keys", Json::array({{{"user", "user:alice"}, {"relation", "invoker"},
+                                                              {"object", "tool:calendar/list_events"}}})}}}}
+                   .dump();
+  req.prepare_payload();
+  asio::io_context ioc;
+  FakeExchange ex(ioc.get_executor(), std::move(req));
+  asio::co_spawn(ioc, router.dispatch(ex), Rethrow());
+  ioc.run();
+  expect_error(ex, 503, "unavailable");
+  EXPECT_EQ(ex.header("Retry-After"), "1");
+  EXPECT_EQ(ex.body().find("secret detail"), std::string::npos) << ex.body();
+}
+
 TEST_F(OpenFgaApiTest, BatchCheck) {
   Json body = {{"checks",
                 {{{"tuple_key", {{"user", "user:alice"}, {"relation", "can_invoke"}, {"object", "tool:calendar/delete_event"}}},

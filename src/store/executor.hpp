@@ -57,6 +57,12 @@ class Executor {
     }
   }
 
+  // Queues `f` on the pool without waiting for it (fire and forget: f handles its own errors).
+  template <class F>
+  void post(F f) {
+    asio::post(pool_, std::move(f));
+  }
+
   // Stops accepting work and waits for queued work to finish.
   void join() { pool_.join(); }
 

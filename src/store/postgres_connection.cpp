@@ -294,6 +294,22 @@ Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
+int Connection::socket() const { return PQsocket(conn_); }
+
+Result<std::vector<std::string>> Connection::take_notifications(std::string_view channel) {
+  if (PQconsumeInput(conn_) == 0 || broken()) {
+    return unavailable("listen: connection lost: " + first_line(PQerrorMessage(conn_)));
+  }
+  std::vector<std::string> out;
+  while (PGnotify* n = PQnotifies(conn_)) {
+    if (n->relname != nullptr && channel == n->relname) {
+      out.emplace_back(n->extra != nullptr ? n->extra : "");
+    }
+    PQfreemem(n);
+  }
+  return out;
+}
+
 bool Connection::in_transaction() const {
   return PQtransactionStatus(conn_) != PQTRANS_IDLE;
 }

@@ -152,6 +152,12 @@ class Connection {
   // SQLSTATE of the last failed command ("" when the last command succeeded).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
 
+  // LISTEN/NOTIFY support (postgres_listener.hpp). The socket to wait on for input, and the
+  // payloads of the notifications received so far on `channel` (reads what the socket has;
+  // kUnavailable when the connection is lost).
+  int socket() const;
+  Result<std::vector<std::string>> take_notifications(std::string_view channel);
+
  private:
   friend class Statement;
   explicit Connection(pg_conn* conn) : conn_(conn) {}

@@ -13,6 +13,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "store/postgres_connection.hpp"
+#include "store/postgres_listener.hpp"
 #include "store/schema.hpp"
 
 // The logic mirrors sqlite_store.cpp statement for statement (same SQL, '?' placeholders), so
@@ -467,8 +468,14 @@ constexpr const char* kInsertAccessToken =
 
 class PostgresStore final : public Store {
  public:
-  PostgresStore(std::unique_ptr<pg::Pool> pool, crypto::AeadKey seal_key)
-      : pool_(std::move(pool)), seal_key_(std::move(seal_key)) {}
+  PostgresStore(std::unique_ptr<pg::Pool> pool, crypto::AeadKey seal_key, pg::ConnectOptions connect)
+      : pool_(std::move(pool)), seal_key_(std::move(seal_key)), connect_(std::move(connect)) {}
+
+  std::unique_ptr<ChangeWatch> watch_changes(std::function<void(ChangeTopic)> on_change) override {
+    pg::ListenerOptions o;
+    o.connect = connect_;
+    return std::make_unique<pg::PostgresListener>(std::move(o), std::move(on_change));
+  }
 
   Status create_user(const User& user) override {
     if (user.id.empty() || user.username.empty()) {
@@ -1514,6 +1521,7 @@ class PostgresStore final : public Store {
   static constexpr int kMaxAttempts = 5;
   std::unique_ptr<pg::Pool> pool_;
   crypto::AeadKey seal_key_;
+  pg::ConnectOptions connect_;  // for the change listener's own connection
 };
 
 // --- opening ---------------------------------------------------------------------------------
@@ -1603,7 +1611,9 @@ Result<int> migrate(Connection& c) {
       continue;
     }
     const Status applied = in_transaction(c, [&]() -> Status {
-      MCPGATE_TRY(c.exec(m.sql.c_str()));
+      if (!m.sql.empty()) {
+        MCPGATE_TRY(c.exec(m.sql.c_str()));
+      }
       MCPGATE_ASSIGN_OR_RETURN(auto s,
                                c.prepare("INSERT INTO schema_migrations (version, name, applied_at)"
                                          " VALUES (?, ?, ?)"));
@@ -1671,8 +1681,8 @@ Result<std::unique_ptr<Store>> open_with(
     MCPGATE_TRY(prepared);
   }
   MCPGATE_ASSIGN_OR_RETURN(auto pool, pg::Pool::open(pool_options(options)));
-  return std::unique_ptr<Store>(
-      new PostgresStore(std::move(pool), key->aead_key(kSigningKeyPurpose)));
+  return std::unique_ptr<Store>(new PostgresStore(
+      std::move(pool), key->aead_key(kSigningKeyPurpose), pool_options(options).connect));
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "store/postgres_store.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -10,6 +14,7 @@
 
 #include "crypto/random.hpp"
 #include "store/postgres_connection.hpp"
+#include "store/postgres_listener.hpp"
 #include "store/schema.hpp"
 #include "store/store_suite.hpp"
 
@@ -344,6 +349,115 @@ TEST(PostgresStoreTest, TextWithANulByteIsRefused) {
   auto r = store->create_user(User{"u1", std::string("ali\0ce", 6), "", false, kNow});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+}
+
+// Records what a watch reports; wait_for() waits until a topic has been seen.
+class TopicLog {
+ public:
+  void add(ChangeTopic t) {
+    std::lock_guard lock(mu_);
+    seen_.insert(static_cast<int>(t));
+    cv_.notify_all();
+  }
+  bool wait_for(ChangeTopic t, std::chrono::milliseconds within) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, within, [&] { return seen_.count(static_cast<int>(t)) != 0; });
+  }
+  bool wait_all(std::chrono::milliseconds within) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, within, [&] { return seen_.size() == 3; });
+  }
+  void clear() {
+    std::lock_guard lock(mu_);
+    seen_.clear();
+  }
+  std::size_t size() {
+    std::lock_guard lock(mu_);
+    return seen_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<int> seen_;
+};
+
+// A replica watching the database hears about revocations, tuple writes and key changes that
+// another replica commits (LISTEN/NOTIFY through the triggers of migration 3), not about those
+// of a store in another schema; after its connection is cut it reconnects and reports every
+// topic once, since it may have missed some.
+TEST(PostgresStoreTest, ChangeNotificationsReachOtherReplicas) {
+  REQUIRE_PG();
+  auto options = options_for(fresh_schema());
+  options.application_name = "mcpgate-test-" + options.schema;
+  const auto key = test_master_key();
+  auto a = open_or_die(options, key);
+  auto b = open_or_die(options, key);
+  auto other = open_or_die(options_for(fresh_schema()), test_master_key());
+  ASSERT_TRUE(a && b && other);
+  TopicLog log;
+  auto watch = b->watch_changes([&](ChangeTopic t) { log.add(t); });
+  ASSERT_NE(watch, nullptr);
+  // On connecting, every topic once.
+  ASSERT_TRUE(log.wait_all(std::chrono::seconds(10)));
+  log.clear();
+
+  // Another schema's writes are not ours.
+  ASSERT_TRUE(other->write_tuples("s", {AuthzTuple{"doc:1", "viewer", "user:x", "", ""}}, {}, kNow).ok());
+  ASSERT_TRUE(other->revoke_access_token("jti-other", kNow + 60, kNow).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(log.size(), 0u);
+
+  ASSERT_TRUE(a->write_tuples("s", {AuthzTuple{"doc:1", "viewer", "user:anne", "", ""}}, {}, kNow).ok());
+  EXPECT_TRUE(log.wait_for(ChangeTopic::kAuthz, std::chrono::seconds(5)));
+  EXPECT_FALSE(log.wait_for(ChangeTopic::kRevocations, std::chrono::milliseconds(0)));
+  ASSERT_TRUE(a->revoke_access_token("jti-1", kNow + 60, kNow).ok());
+  EXPECT_TRUE(log.wait_for(ChangeTopic::kRevocations, std::chrono::seconds(5)));
+  SigningKeyRecord k;
+  k.kid = "k1";
+  k.alg = "ES256";
+  k.private_pem = "not a real key";
+  k.created_at = kNow;
+  ASSERT_TRUE(a->add_signing_key(k).ok());
+  EXPECT_TRUE(log.wait_for(ChangeTopic::kSigningKeys, std::chrono::seconds(5)));
+
+  // A rolled-back write announces nothing: the tuple exists, so this write fails as a whole.
+  log.clear();
+  EXPECT_FALSE(a->write_tuples("s", {AuthzTuple{"doc:1", "viewer", "user:anne", "", ""}}, {}, kNow).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(log.size(), 0u);
+
+  // Cut the listener's connection: it comes back and reports every topic.
+  auto admin = pg::Connection::open(connect_options(options.url, 5000, ""));
+  ASSERT_TRUE(admin.ok()) << admin.error().message;
+  auto kill = (*admin)->prepare(
+      "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?");
+  ASSERT_TRUE(kill.ok()) << kill.error().message;
+  kill->bind(options.application_name + " (listen)");
+  ASSERT_TRUE(kill->step().value_or(false));
+  ASSERT_EQ(kill->integer(0), 1);
+  EXPECT_TRUE(log.wait_all(std::chrono::seconds(10)));
+  auto* listener = dynamic_cast<pg::PostgresListener*>(watch.get());
+  ASSERT_NE(listener, nullptr);
+  EXPECT_GE(listener->connections(), 2u);
+  // And still hears new changes.
+  log.clear();
+  ASSERT_TRUE(a->revoke_access_token("jti-2", kNow + 60, kNow).ok());
+  EXPECT_TRUE(log.wait_for(ChangeTopic::kRevocations, std::chrono::seconds(5)));
+}
+
+TEST(PostgresListenerTest, PayloadsNameTheirSchemaAndTopic) {
+  ChangeTopic t{};
+  EXPECT_TRUE(pg::parse_change_payload("t_abc/authz", "t_abc", t));
+  EXPECT_EQ(t, ChangeTopic::kAuthz);
+  EXPECT_TRUE(pg::parse_change_payload("public/revocations", "public", t));
+  EXPECT_EQ(t, ChangeTopic::kRevocations);
+  EXPECT_TRUE(pg::parse_change_payload("public/keys", "public", t));
+  EXPECT_EQ(t, ChangeTopic::kSigningKeys);
+  EXPECT_FALSE(pg::parse_change_payload("t_other/authz", "t_abc", t));
+  EXPECT_FALSE(pg::parse_change_payload("t_abc/unknown", "t_abc", t));
+  EXPECT_FALSE(pg::parse_change_payload("authz", "t_abc", t));
+  EXPECT_FALSE(pg::parse_change_payload("", "", t));
 }
 
 }  // namespace

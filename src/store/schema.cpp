@@ -159,6 +159,28 @@ CREATE TABLE authz_changes (
 )
 )sql";
 
+// PostgreSQL only: every write other replicas must learn about promptly sends a notification
+// on channel mcpgate_changes, payload "<schema>/<topic>" (replicas in other schemas of the same
+// database ignore it). Triggers rather than calls in the store's code, so writes made by any
+// process (the CLI too) notify. NOTIFY is transactional: delivered at commit, never for a
+// rolled-back write, and repeats within one transaction are folded into one.
+constexpr std::string_view kChangeNotifications = R"sql(
+CREATE FUNCTION mcpgate_notify_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM pg_notify('mcpgate_changes', current_schema() || '/' || TG_ARGV[0]);
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER revoked_tokens_notify AFTER INSERT ON revoked_tokens
+  FOR EACH STATEMENT EXECUTE FUNCTION mcpgate_notify_change('revocations');
+CREATE TRIGGER authz_changes_notify AFTER INSERT ON authz_changes
+  FOR EACH STATEMENT EXECUTE FUNCTION mcpgate_notify_change('authz');
+CREATE TRIGGER authz_models_notify AFTER INSERT ON authz_models
+  FOR EACH STATEMENT EXECUTE FUNCTION mcpgate_notify_change('authz');
+CREATE TRIGGER signing_keys_notify AFTER INSERT OR UPDATE OR DELETE ON signing_keys
+  FOR EACH STATEMENT EXECUTE FUNCTION mcpgate_notify_change('keys')
+)sql";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view seq = dialect == Dialect::kSqlite
@@ -187,6 +209,10 @@ std::vector<Migration> migrations(Dialect dialect) {
   return {
       Migration{1, "initial schema", render(kInitial, dialect)},
       Migration{2, "authorization models, tuples and change log", render(kAuthz, dialect)},
+      // SQLite has one writer process and no notifications: nothing to run, the version is
+      // recorded so both dialects count alike.
+      Migration{3, "change notifications",
+                dialect == Dialect::kPostgres ? std::string(kChangeNotifications) : std::string()},
   };
 }
 

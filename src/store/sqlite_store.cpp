@@ -1557,7 +1557,9 @@ Status migrate(Connection& c) {
       if (m.version <= current) {
         continue;
       }
-      MCPGATE_TRY(c.exec(m.sql.c_str()));
+      if (!m.sql.empty()) {
+        MCPGATE_TRY(c.exec(m.sql.c_str()));
+      }
       MCPGATE_ASSIGN_OR_RETURN(auto s,
                                c.prepare("INSERT INTO schema_migrations (version, name, applied_at)"
                                          " VALUES (?, ?, ?)"));

@@ -27,6 +27,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +43,19 @@ namespace mcpgate::store {
 // enough: nothing to brute-force. Lookups go by hash; where a presented secret is checked
 // against a known row (client secret, registration token) the comparison is constant-time.
 std::string hash_secret(std::string_view secret);
+
+// What another process changed, as change notifications name it (Store::watch_changes).
+enum class ChangeTopic {
+  kRevocations,  // revoked_tokens grew: read revoked_since()
+  kAuthz,        // an authorization model or a tuple revision was written
+  kSigningKeys,  // a signing key was added, activated or deleted
+};
+
+// Stops its watch when destroyed (waiting for a callback in progress to return).
+class ChangeWatch {
+ public:
+  virtual ~ChangeWatch() = default;
+};
 
 class Store {
  public:
@@ -184,6 +199,16 @@ class Store {
   virtual Result<std::vector<AuthzTupleChange>> tuple_changes_since(std::string_view store_id,
                                                                     std::int64_t revision,
                                                                     std::size_t limit) = 0;
+
+  // --- change notifications between processes ------------------------------------------------
+  // Calls `on_change` (from a thread of the store's) soon after any process commits a change of
+  // a topic, and once for every topic whenever the watch (re)connects, since changes made while
+  // it was away were missed. Callers keep their periodic catch-up: a notification only makes it
+  // happen sooner. nullptr: this backend has no notifications (SQLite: the polls alone).
+  virtual std::unique_ptr<ChangeWatch> watch_changes(std::function<void(ChangeTopic)> on_change) {
+    (void)on_change;
+    return nullptr;
+  }
 };
 
 }  // namespace mcpgate::store

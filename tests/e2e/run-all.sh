@@ -98,23 +98,13 @@ if [[ "$only" != core && "${E2E_PG:-1}" != 0 ]]; then
       echo "run-all: OAuth suites on PostgreSQL failed (exit $pg_rc)" >&2
       status=1
     fi
-    # The multi-replica suite is opt-in (E2E_REPLICAS=1) until the release-build failure it found
-    # is fixed: after the OAuth parts of the suite, a policy write through one replica's API
-    # fails with std::length_error ("basic_string::_M_create") on the g++ -O3 binary (the ASan
-    # build passes), and replicas later die during the kill -9 storm. See the closing note of
-    # session 3 / issue 7.
-    if [[ "${E2E_REPLICAS:-0}" == 1 ]]; then
-      echo
-      echo "=== e2e: three replicas on PostgreSQL behind nginx (replicas.test.mjs) ==="
-      MCPGATE_BIN="$binary" "$node" --test --test-timeout=180000 tests/e2e/replicas.test.mjs
-      replicas_rc=$?
-      if [[ $replicas_rc -ne 0 ]]; then
-        echo "run-all: replicas test failed (exit $replicas_rc)" >&2
-        status=1
-      fi
-    else
-      echo
-      echo "=== e2e: three replicas behind nginx: not run (E2E_REPLICAS=1 runs it; a known release-build failure) ==="
+    echo
+    echo "=== e2e: three replicas on PostgreSQL behind nginx (replicas.test.mjs) ==="
+    MCPGATE_BIN="$binary" "$node" --test --test-timeout=180000 tests/e2e/replicas.test.mjs
+    replicas_rc=$?
+    if [[ $replicas_rc -ne 0 ]]; then
+      echo "run-all: replicas test failed (exit $replicas_rc)" >&2
+      status=1
     fi
   elif [[ "${MCPGATE_REQUIRE_PG:-0}" == 1 ]]; then
     echo "run-all: MCPGATE_REQUIRE_PG=1 but MCPGATE_TEST_PG_URL is unset" >&2
