@@ -24,6 +24,20 @@
 #                     registration kind); every call runs the user's and the agent's check and
 #                     writes a decision-log line
 #             Target: authz >= 90 % of auth throughput (medians).
+#   pg        refresh with rotation (as `refresh`, client_secret_basic) on SQLite vs PostgreSQL
+#             refresh         the SQLite gateway of `refresh`
+#             refresh_pg      a gateway on PostgreSQL, synchronous_commit = off (durability
+#                             like SQLite's WAL + synchronous=NORMAL: a power loss may drop the
+#                             last commits, a process crash never does)
+#             refresh_pg_sync the same with synchronous_commit = on (PostgreSQL's default,
+#                             docs/DEPLOYMENT.md's recommendation: every commit waits for fsync)
+#             The cluster is scripts/pg-test-cluster with PG_TEST_DURABLE=1 (fsync on), one
+#             database per gateway, in the work directory; --pg-url uses another server.
+#   replicas  the authenticated tools/call through nginx (deploy-like: HTTP/1.1 keep-alive
+#             upstreams) in front of one replica vs two, both on one PostgreSQL database
+#             rep1    nginx -> replica 1
+#             rep2    nginx -> replicas 1 and 2 (round robin)
+#             Server CPU is the replicas' (nginx's is not counted).
 #   metadata  GET on the authorization server's public documents, vs the bare Beast server
 #             bare      bench_hello_server, GET / (answers 405 with an empty body: the ceiling)
 #             as_meta   /.well-known/oauth-authorization-server
@@ -42,7 +56,7 @@
 #
 # It builds nothing. Build first (make build, or a Release build with benches on).
 #
-# Usage: bench/oauth.sh [options] [tools] [refresh] [metadata] [authz]
+# Usage: bench/oauth.sh [options] [tools] [refresh] [metadata] [authz] [pg] [replicas]
 #   --mcpgate PATH     gateway binary        (default build/release/mcpgate)
 #   --hello PATH       bare server binary    (default build/release/bench/bench_hello_server)
 #   --loadgen PATH     load generator        (default build/release/bench/bench_loadgen)
@@ -52,7 +66,10 @@
 #   -w, --warmup W     warm-up seconds       (default 2)
 #   -c, --connections C  for tools and metadata (default 32)
 #   --refresh-connections C  refresh families = connections per refresh target (default 16)
-#   --port-base P      ports P (noauth), P+1 (auth), P+2 (bare), P+3 (authz)  (default 18100)
+#   --port-base P      ports P (noauth), P+1 (auth), P+2 (bare), P+3 (authz), P+4..P+5 (pg),
+#                      P+6..P+9 (replicas and their nginx)  (default 18100)
+#   --pg-url URL       PostgreSQL for `pg` and `replicas` (a database the benchmark may create
+#                      databases next to); default: a durable throwaway cluster
 #   --no-pin           do not pin servers and generator to separate CPUs
 #   --out FILE         also append every run's JSON (one object per line) to FILE
 #   --keep             keep the work directory (configs, logs, the SQLite database)
@@ -78,6 +95,7 @@ port_base=18100
 pin=1
 out=""
 keep=0
+pg_url=""
 parts=()
 auth_target=${BENCH_AUTH_TARGET_RATIO:-0.80}
 refresh_target=${BENCH_REFRESH_TARGET_RPS:-3000}
@@ -99,7 +117,8 @@ while [[ $# -gt 0 ]]; do
     --no-pin) pin=0; shift ;;
     --out) out=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    tools|refresh|metadata|authz) parts+=("$1"); shift ;;
+    --pg-url) pg_url=$2; shift 2 ;;
+    tools|refresh|metadata|authz|pg|replicas) parts+=("$1"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -113,7 +132,7 @@ need_exe "$loadgen"
 need_exe "$node"
 [[ -d tests/e2e/node_modules/oauth4webapi ]] ||
   { echo "tests/e2e/node_modules/oauth4webapi missing: run scripts/install-test-tools" >&2; exit 2; }
-if [[ " ${parts[*]} " == *" tools "* || " ${parts[*]} " == *" authz "* ]] &&
+if [[ " ${parts[*]} " == *" tools "* || " ${parts[*]} " == *" authz "* || " ${parts[*]} " == *" replicas "* ]] &&
    awk -v r="$runs" -v d="$duration" -v w="$warmup" 'BEGIN { exit !(r * (d + w) > 800) }'; then
   echo "runs x (duration + warm-up) exceeds 800 s: the 900 s access token would expire" >&2
   exit 2
@@ -123,8 +142,15 @@ noauth_port=$port_base
 auth_port=$((port_base + 1))
 bare_port=$((port_base + 2))
 authz_port=$((port_base + 3))
+pg_port=$((port_base + 4))
+pgs_port=$((port_base + 5))
+r1_port=$((port_base + 6))
+r2_port=$((port_base + 7))
+lb1_port=$((port_base + 8))
+lb2_port=$((port_base + 9))
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$noauth_port" "$auth_port" "$bare_port" "$authz_port"; do
+for p in "$noauth_port" "$auth_port" "$bare_port" "$authz_port" "$pg_port" "$pgs_port" "$r1_port" \
+         "$r2_port" "$lb1_port" "$lb2_port"; do
   if port_in_use "$p"; then
     echo "port $p is already in use; pick others with --port-base" >&2
     exit 2
@@ -150,6 +176,9 @@ cleanup() {
   for pid in "${pid_of[@]}"; do
     wait "$pid" 2>/dev/null || true
   done
+  if [[ -n ${own_cluster:-} ]]; then
+    PG_TEST_DIR=$own_cluster scripts/pg-test-cluster stop >/dev/null 2>&1 || true
+  fi
   if [[ $keep == 1 ]]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -266,6 +295,15 @@ tuples:
   - {user: "user:someone-else", relation: blocked, object: "tool:local/test_simple_text"}
 EOF
 
+# The PostgreSQL gateways (`pg`) and the replicas (`replicas`): the auth gateway's configuration on
+# their own ports. Both replicas keep replica 1's issuer and resource: tokens come from replica 1
+# and either replica verifies them (the signing keys live in the shared database).
+sed -e "s#127.0.0.1:$auth_port#127.0.0.1:$pg_port#g" "$work/auth.yaml" >"$work/pg.yaml"
+sed -e "s#127.0.0.1:$auth_port#127.0.0.1:$pgs_port#g" "$work/auth.yaml" >"$work/pgs.yaml"
+sed -e "s#127.0.0.1:$auth_port#127.0.0.1:$r1_port#g" "$work/auth.yaml" >"$work/r1.yaml"
+sed -e "s#^  listen: 127.0.0.1:$r1_port\$#  listen: 127.0.0.1:$r2_port#" "$work/r1.yaml" >"$work/r2.yaml"
+grep -q "listen: 127.0.0.1:$r2_port" "$work/r2.yaml" || { echo "r2.yaml: listen not rewritten" >&2; exit 1; }
+
 wait_for_port() {  # port pid log
   local i
   for ((i = 0; i < 1000; i++)); do
@@ -294,14 +332,32 @@ need_auth=0
 need_noauth=0
 need_bare=0
 need_authz=0
+need_pg=0
+need_replicas=0
 for part in "${parts[@]}"; do
   case $part in
     tools) need_auth=1; need_noauth=1 ;;
     refresh) need_auth=1 ;;
     metadata) need_auth=1; need_bare=1 ;;
     authz) need_auth=1; need_authz=1 ;;
+    pg) need_auth=1; need_pg=1 ;;
+    replicas) need_replicas=1 ;;
   esac
 done
+# PostgreSQL: a durable throwaway cluster unless --pg-url names a server; one fresh database per
+# gateway (the role must be allowed to create databases).
+if [[ $need_pg == 1 || $need_replicas == 1 ]]; then
+  command -v psql >/dev/null || { echo "psql not found (scripts/install-deps installs PostgreSQL)" >&2; exit 2; }
+  if [[ -z $pg_url ]]; then
+    # Outside $work: the cluster runs as the postgres user, who may not enter $work (mode 700).
+    own_cluster="${TMPDIR:-/tmp}/mcpgate-bench-pg-$$"
+    pg_url=$(PG_TEST_DIR=$own_cluster PG_TEST_DURABLE=1 scripts/pg-test-cluster start)
+  fi
+fi
+pg_db_url() {  # NAME: pg_url with its database replaced by NAME (created afresh)
+  psql "$pg_url" -qAtX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  sed -E "s#/[^/?]*(\?.*)?\$#/$1\1#" <<<"$pg_url"
+}
 if [[ $need_noauth == 1 ]]; then
   mkdir -p "$work/noauth-data"
   start_server noauth "$noauth_port" "$mcpgate" serve --config "$work/noauth.yaml" --data "$work/noauth-data"
@@ -316,6 +372,54 @@ if [[ $need_authz == 1 ]]; then
 fi
 if [[ $need_bare == 1 ]]; then
   start_server bare "$bare_port" "$hello" --listen "127.0.0.1:$bare_port"
+fi
+if [[ $need_pg == 1 ]]; then
+  pg_async_url=$(pg_db_url mcpgate_bench_async)
+  psql "$pg_async_url" -qAtX -c "ALTER DATABASE mcpgate_bench_async SET synchronous_commit = off" >/dev/null
+  pg_sync_url=$(pg_db_url mcpgate_bench_sync)
+  psql "$pg_sync_url" -qAtX -c "ALTER DATABASE mcpgate_bench_sync SET synchronous_commit = on" >/dev/null
+  mkdir -p "$work/pg-data" "$work/pgs-data"
+  start_server pg "$pg_port" "$mcpgate" serve --config "$work/pg.yaml" --data "$work/pg-data" --store "$pg_async_url"
+  start_server pgs "$pgs_port" "$mcpgate" serve --config "$work/pgs.yaml" --data "$work/pgs-data" --store "$pg_sync_url"
+fi
+if [[ $need_replicas == 1 ]]; then
+  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+  [[ -x $nginx_bin ]] || { echo "nginx not found (scripts/install-deps installs it)" >&2; exit 2; }
+  replicas_url=$(pg_db_url mcpgate_bench_replicas)
+  mkdir -p "$work/r1-data" "$work/r2-data" "$work/nginx/logs"
+  start_server r1 "$r1_port" "$mcpgate" serve --config "$work/r1.yaml" --data "$work/r1-data" --store "$replicas_url"
+  cp "$work/r1-data/master.key" "$work/r2-data/master.key"  # every replica shares the master key
+  chmod 600 "$work/r2-data/master.key"
+  start_server r2 "$r2_port" "$mcpgate" serve --config "$work/r2.yaml" --data "$work/r2-data" --store "$replicas_url"
+  # nginx proxying /mcp as deploy/nginx/mcpgate.conf does (HTTP/1.1 keep-alive to the
+  # upstreams), one listener per upstream set. One worker: the servers' half of the CPUs is small.
+  # The Host sent upstream is the replicas' public address (their issuer), as a load balancer in
+  # front of a public name would send that name.
+  cat >"$work/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  upstream one { server 127.0.0.1:$r1_port; keepalive 64; }
+  upstream two { server 127.0.0.1:$r1_port; server 127.0.0.1:$r2_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$lb1_port;
+    location / { proxy_pass http://one; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host 127.0.0.1:$r1_port; proxy_buffering off; }
+  }
+  server {
+    listen 127.0.0.1:$lb2_port;
+    location / { proxy_pass http://two; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host 127.0.0.1:$r1_port; proxy_buffering off; }
+  }
+}
+NGINX
+  start_server nginx "$lb2_port" "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;'
 fi
 
 # Real tokens through the real flow (login + consent pages, PKCE, /token).
@@ -344,21 +448,29 @@ mcp_headers=(-H 'Content-Type: application/json'
              -H 'MCP-Protocol-Version: 2026-07-28'
              -H 'Mcp-Method: tools/call'
              -H 'Mcp-Name: test_simple_text')
-resource_enc=$(printf '%s' "$resource" | sed -e 's/%/%25/g' -e 's/:/%3A/g' -e 's#/#%2F#g')
-refresh_body="grant_type=refresh_token&refresh_token={chain}&resource=$resource_enc"
+refresh_body_for() {  # PORT: the refresh request body for the gateway on PORT (its resource)
+  local enc
+  enc=$(printf '%s' "http://127.0.0.1:$1/mcp" | sed -e 's/%/%25/g' -e 's/:/%3A/g' -e 's#/#%2F#g')
+  echo "grant_type=refresh_token&refresh_token={chain}&resource=$enc"
+}
 
 # Which server answers a target, and the generator's arguments for it.
-server_of() {
+servers_of() {  # the servers whose CPU a target's requests use
   case $1 in
     noauth) echo noauth ;;
     bare) echo bare ;;
     authz) echo authz ;;
+    refresh_pg) echo pg ;;
+    refresh_pg_sync) echo pgs ;;
+    rep1) echo r1 ;;
+    rep2) echo r1 r2 ;;
     *) echo auth ;;
   esac
 }
+server_of() { local s; s=$(servers_of "$1"); echo "${s%% *}"; }
 conns_of() {
   case $1 in
-    healthz|refresh|refresh_public) echo "$refresh_connections" ;;
+    healthz|refresh|refresh_public|refresh_pg|refresh_pg_sync) echo "$refresh_connections" ;;
     *) echo "$connections" ;;
   esac
 }
@@ -382,13 +494,21 @@ run_target() {
     healthz)
       "${loadgen_pin[@]}" "$loadgen" --url "http://127.0.0.1:$auth_port/healthz" -m GET "${common[@]}" \
         --expect-body '"ok"' || true ;;
-    refresh|refresh_public)
-      local chain="$work/chain-$t.txt" extra=()
-      [[ $t == refresh ]] && extra=(-H "Authorization: Basic $basic")
-      [[ $t == refresh_public ]] && extra=()
-      local body=$refresh_body
-      [[ $t == refresh_public ]] && body="$refresh_body&client_id=$pub_id"
-      "${loadgen_pin[@]}" "$loadgen" --url "http://127.0.0.1:$auth_port/token" "${common[@]}" \
+    rep1|rep2)
+      local lb=$lb1_port
+      [[ $t == rep2 ]] && lb=$lb2_port
+      "${loadgen_pin[@]}" "$loadgen" --url "http://127.0.0.1:$lb/mcp" "${common[@]}" \
+        --body "$mcp_body" "${mcp_headers[@]}" -H "Authorization: Bearer $rep_token" \
+        --expect-body '"result"' || true ;;
+    refresh|refresh_public|refresh_pg|refresh_pg_sync)
+      local chain="$work/chain-$t.txt" extra=() port=$auth_port
+      [[ $t == refresh_pg ]] && port=$pg_port
+      [[ $t == refresh_pg_sync ]] && port=$pgs_port
+      [[ $t != refresh_public ]] && extra=(-H "Authorization: Basic $basic")
+      local body
+      body=$(refresh_body_for "$port")
+      [[ $t == refresh_public ]] && body="$body&client_id=$pub_id"
+      "${loadgen_pin[@]}" "$loadgen" --url "http://127.0.0.1:$port/token" "${common[@]}" \
         --body "$body" -H 'Content-Type: application/x-www-form-urlencoded' -H 'Accept: application/json' \
         "${extra[@]}" --chain-file "$chain" --chain-field refresh_token --chain-out "$chain.next" \
         --expect-body '"access_token"' || true
@@ -413,7 +533,13 @@ field() { sed -n "s/.*\"$1\":\([-0-9.eE+]*\).*/\1/p" <<<"$2" | head -1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {
   if (NR == 0) { print "nan"; exit }
   if (NR % 2) { print v[(NR + 1) / 2] } else { print (v[NR / 2] + v[NR / 2 + 1]) / 2 } }'; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_ticks() {  # PID...: user + system ticks, summed
+  local pid sum=0
+  for pid in "$@"; do
+    sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+  done
+  echo "$sum"
+}
 clk_tck=$(getconf CLK_TCK)
 
 declare -A rps p50 p99 cpu gen
@@ -447,15 +573,16 @@ compare() {
       # two targets the orders are ab ba ba ab ab ...; with more, every target also leads.
       local k=$(((run - 1) / 2))
       if ((run % 2)); then t=${targets[$(((i + k) % n))]}; else t=${targets[$(((n - 1 - i + k) % n))]}; fi
-      local pid=${pid_of[$(server_of "$t")]} c
+      local pids=() name c
+      for name in $(servers_of "$t"); do pids+=("${pid_of[$name]}"); done
       c=$(conns_of "$t")
-      if [[ $t == refresh || $t == refresh_public ]]; then
+      if [[ $t == refresh* ]]; then
         c=$(( $(wc -l <"$work/chain-$t.txt") < c ? $(wc -l <"$work/chain-$t.txt") : c ))
       fi
       local before after cpu_us errors
-      before=$(cpu_ticks "$pid")
+      before=$(cpu_ticks "${pids[@]}")
       line=$(run_target "$t" "$warmup" "$duration" "$c")
-      after=$(cpu_ticks "$pid")
+      after=$(cpu_ticks "${pids[@]}")
       if [[ -z $line ]]; then
         echo "load generator failed on $t" >&2
         tail -20 "$work/$(server_of "$t").log" >&2
@@ -529,6 +656,20 @@ for part in "${parts[@]}"; do
       echo "throughput ratio authz/auth (medians): $r ($(awk -v r="$r" -v t="$authz_target" \
         'BEGIN { print (r >= t ? "meets" : "BELOW") }') the target of $authz_target)"
       echo "server CPU per request, auth/authz (medians): $(cpu_ratio authz auth)"
+      ;;
+    pg)
+      get_tokens conf "$refresh_connections" "" "$work/chain-refresh.txt"
+      get_tokens conf "$refresh_connections" "" "$work/chain-refresh_pg.txt" "http://127.0.0.1:$pg_port"
+      get_tokens conf "$refresh_connections" "" "$work/chain-refresh_pg_sync.txt" "http://127.0.0.1:$pgs_port"
+      compare pg refresh refresh_pg refresh_pg_sync
+      echo "refresh throughput PostgreSQL/SQLite (medians): synchronous_commit=off $(ratio refresh_pg refresh), on $(ratio refresh_pg_sync refresh)"
+      ;;
+    replicas)
+      get_tokens conf 1 "$work/rep-access.txt" "" "http://127.0.0.1:$r1_port"
+      rep_token=$(head -1 "$work/rep-access.txt")
+      compare replicas rep1 rep2
+      echo "throughput 2 replicas / 1 replica behind nginx (medians): $(ratio rep2 rep1)"
+      echo "server CPU per request (replicas' sum), 1/2 replicas (medians): $(cpu_ratio rep2 rep1)"
       ;;
     metadata)
       compare metadata bare as_meta prm jwks
