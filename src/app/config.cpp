@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/secret.hpp"
+#include "http/forwarded.hpp"
 #include "http/server.hpp"
 
 namespace mcpgate::app {
@@ -174,7 +175,8 @@ class Loader {
 };
 
 void load_server(Loader& l, const YAML::Node& s, Config& c) {
-  l.only_keys(s, "server", {"listen", "public_url", "insecure_http", "threads", "tls", "limits"});
+  l.only_keys(s, "server",
+              {"listen", "public_url", "insecure_http", "threads", "tls", "limits", "trusted_proxies"});
   if (!s.IsMap()) {
     return;
   }
@@ -188,6 +190,13 @@ void load_server(Loader& l, const YAML::Node& s, Config& c) {
   l.get(s, "public_url", "server.", c.public_url);
   l.get(s, "insecure_http", "server.", c.insecure_http);
   l.get_uint(s, "threads", "server.", c.server.threads, 256);
+  l.get_list(s, "trusted_proxies", "server.", c.server.trusted_proxies);
+  for (std::size_t i = 0; i < c.server.trusted_proxies.size(); ++i) {
+    if (auto block = http::parse_cidr(c.server.trusted_proxies[i]); !block) {
+      l.fail(s["trusted_proxies"][i], "server.trusted_proxies[" + std::to_string(i) + "]",
+             block.error().message);
+    }
+  }
   const YAML::Node tls = s["tls"];
   l.only_keys(tls, "server.tls", {"cert_file", "key_file"});
   if (tls.IsDefined() && tls.IsMap()) {  // IsMap() throws on a missing key of a const node

@@ -250,6 +250,17 @@ TEST(ConfigTest, WrongTypesAreReported) {
   }
 }
 
+TEST(ConfigTest, TrustedProxiesAreReadAndChecked) {
+  EXPECT_TRUE(parse_ok("{}\n").server.trusted_proxies.empty());
+  const Config c = parse_ok("server:\n  trusted_proxies: [127.0.0.1, 10.0.0.0/8, \"2001:db8::/32\"]\n");
+  EXPECT_EQ(c.server.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "10.0.0.0/8", "2001:db8::/32"}));
+  const std::string err = parse_error("server:\n  trusted_proxies:\n    - 10.0.0.0/8\n    - 10.0.0.1/8\n");
+  EXPECT_NE(err.find("test.yaml:4:"), std::string::npos) << err;
+  EXPECT_NE(err.find("server.trusted_proxies[1]"), std::string::npos) << err;
+  EXPECT_NE(err.find("host bits"), std::string::npos) << err;
+  EXPECT_NE(parse_error("server:\n  trusted_proxies: 10.0.0.0/8\n").find("must be a list"), std::string::npos);
+}
+
 TEST(ConfigTest, StoreSectionIsRead) {
   const Config defaults = parse_ok("{}\n");
   EXPECT_EQ(defaults.store.kind, "sqlite");

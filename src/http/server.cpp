@@ -21,6 +21,7 @@
 
 #include "core/log.hpp"
 #include "http/asio.hpp"
+#include "http/forwarded.hpp"
 #include "http/request_checks.hpp"
 
 namespace mcpgate::http {
@@ -98,6 +99,7 @@ struct Server::Impl {
   // On its own strand: the accept loop, stop() and the acceptor's close never run concurrently.
   tcp::acceptor acceptor;
   RequestIdSource ids;
+  TrustedProxies proxies;  // from options.trusted_proxies, parsed by start()
   bool loopback = false;
   std::atomic<bool> stopping{false};
 
@@ -451,11 +453,27 @@ template <class Stream>
 class ExchangeImpl final : public Exchange {
  public:
   ExchangeImpl(Connection<Stream>& conn, Request& req, std::string request_id)
-      : conn_(conn), req_(req), request_id_(std::move(request_id)) {}
+      : conn_(conn), req_(req), request_id_(std::move(request_id)) {
+    const TrustedProxies& proxies = conn_.server().proxies;
+    if (!proxies.empty()) {
+      // Every X-Forwarded-For field, in order, as one list.
+      std::string forwarded;
+      for (auto [it, end] = req_.equal_range("X-Forwarded-For"); it != end; ++it) {
+        if (!forwarded.empty()) {
+          forwarded += ',';
+        }
+        forwarded.append(it->value().data(), it->value().size());
+      }
+      client_ip_ = proxies.client_ip(conn_.remote_ip(), forwarded);
+    }
+  }
 
   const Request& request() const override { return req_; }
 
-  const std::string& remote_ip() const override { return conn_.remote_ip(); }
+  // The client's address: the peer's, or the one trusted proxies forwarded.
+  const std::string& remote_ip() const override {
+    return client_ip_.empty() ? conn_.remote_ip() : client_ip_;
+  }
 
   const std::string& request_id() const override { return request_id_; }
 
@@ -525,6 +543,7 @@ class ExchangeImpl final : public Exchange {
   Connection<Stream>& conn_;
   Request& req_;
   std::string request_id_;
+  std::string client_ip_;  // set when trusted proxies forwarded the client's address
   State state_ = State::kNone;
   unsigned status_ = 0;
 };
@@ -635,7 +654,7 @@ asio::awaitable<void> Connection<Stream>::run() {
                    {"method", std::string(req.method_string())},
                    {"path", std::string(target_path(req.target()))},
                    {"status", ex.status()},
-                   {"remote", remote_ip_},
+                   {"remote", ex.remote_ip()},  // the client, as trusted proxies report it
                    {"duration_us", us}});
     }
     if (!req.keep_alive() || must_close_ || closing_ || peer_closed_) {
@@ -718,6 +737,11 @@ bool is_loopback_host(const std::string& host) {
 
 Status Server::start() {
   const ServerOptions& opt = impl_->options;
+  auto proxies = TrustedProxies::parse(opt.trusted_proxies);
+  if (!proxies) {
+    return make_error(ErrorCode::kInvalidArgument, "trusted_proxies: " + proxies.error().message);
+  }
+  impl_->proxies = std::move(proxies).value();
   if (!opt.tls_cert_file.empty() || !opt.tls_key_file.empty()) {
     if (opt.tls_cert_file.empty() || opt.tls_key_file.empty()) {
       return make_error(ErrorCode::kInvalidArgument, "TLS needs both cert_file and key_file");

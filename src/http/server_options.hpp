@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mcpgate::http {
 
@@ -30,6 +31,9 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30000};
   // On shutdown, in-flight requests get this long before connections are closed.
   std::chrono::milliseconds drain_timeout{5000};
+  // Reverse proxies (CIDR blocks or addresses) whose X-Forwarded-For names the client
+  // (http/forwarded.hpp). Empty: the header is ignored and the peer is the client.
+  std::vector<std::string> trusted_proxies;
 };
 
 }  // namespace mcpgate::http

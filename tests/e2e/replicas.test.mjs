@@ -45,9 +45,9 @@ function replicaConfig(lbBase) {
   text = text.replace('store_file: demo-policy.fga.yaml',
     `store_file: ${JSON.stringify(path.join(repoRoot, 'examples/demo-policy.fga.yaml'))}\n  api:\n    token_env: MCPGATE_E2E_AUTHZ_TOKEN`);
   text = text.replace(/^(server:\n  listen: [^\n]*\n)/m, `$1  public_url: ${lbBase}\n`);
-  // Behind a load balancer every request reaches a replica from the balancer's address, and
-  // mcpgate's per-address limits (token endpoint, login attempts) would count all clients as one:
-  // they are raised here and belong in nginx instead (docs/DEPLOYMENT.md).
+  // Behind a load balancer mcpgate's per-address limits (token endpoint, login attempts) see the
+  // client only through server.trusted_proxies (docs/DEPLOYMENT.md); every client of this test is
+  // on loopback, so they would count as one either way: the limits are raised here.
   text = text.replace(/^auth:\n  enabled: true\n/m, `auth:\n  enabled: true\n  issuer: ${lbBase}\n  resources: [${lbBase}/mcp]\n` +
     '  limits:\n    token_requests_per_minute: 10000000\n    login_attempts_per_minute: 100000\n');
   text = text.replace(/^data_dir: .*\n/m, '');

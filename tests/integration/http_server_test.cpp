@@ -405,6 +405,56 @@ Reply fetch(uint16_t port, std::string_view target, ssl::context* tls = nullptr)
   return c.read();
 }
 
+// ---- client address behind reverse proxies --------------------------------------------------------
+
+// X-Forwarded-For names the client only when the peer is a configured proxy, read from the right;
+// otherwise (and by default) the header changes nothing.
+TEST(HttpServerTest, ClientAddressComesFromTrustedProxiesOnly) {
+  auto info = [](uint16_t port, std::string_view headers) {
+    Client c(port);
+    EXPECT_FALSE(c.connect());
+    EXPECT_FALSE(c.send(http_get("/info", headers)));
+    Reply r = c.read();
+    EXPECT_FALSE(r.ec) << r.ec.message();
+    const std::string body = r.res.body();
+    return body.substr(0, body.find(' '));
+  };
+  {
+    TestServer ts(fast_options());  // no trusted proxies
+    EXPECT_EQ(info(ts.port(), "X-Forwarded-For: 203.0.113.7\r\n"), "127.0.0.1");
+  }
+  {
+    ServerOptions o = fast_options();
+    o.trusted_proxies = {"10.0.0.0/8"};  // the peer (127.0.0.1) is not among them
+    TestServer ts(o);
+    EXPECT_EQ(info(ts.port(), "X-Forwarded-For: 203.0.113.7\r\n"), "127.0.0.1");
+  }
+  {
+    ServerOptions o = fast_options();
+    o.trusted_proxies = {"127.0.0.1", "10.0.0.0/8"};
+    TestServer ts(o);
+    EXPECT_EQ(info(ts.port(), ""), "127.0.0.1");
+    EXPECT_EQ(info(ts.port(), "X-Forwarded-For: 203.0.113.7\r\n"), "203.0.113.7");
+    // A spoofed entry on the left, two fields (joined in order), a trusted hop on the right.
+    EXPECT_EQ(info(ts.port(), "X-Forwarded-For: 6.6.6.6, 198.51.100.4\r\nX-Forwarded-For: 10.1.2.3\r\n"),
+              "198.51.100.4");
+    EXPECT_EQ(info(ts.port(), "X-Forwarded-For: not-an-address\r\n"), "127.0.0.1");
+  }
+}
+
+TEST(HttpServerTest, MalformedTrustedProxiesRefuseToStart) {
+  asio::io_context ioc;
+  ServerOptions o = fast_options();
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.trusted_proxies = {"10.0.0.0/33"};
+  Server server(ioc, o, std::make_shared<Router>());
+  const Status st = server.start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.error().message.find("trusted_proxies"), std::string::npos) << st.error().message;
+}
+
 // ---- keep-alive and pipelining ------------------------------------------------------------------
 
 TEST(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
