@@ -74,7 +74,8 @@
 #   --out FILE         also append every run's JSON (one object per line) to FILE
 #   --keep             keep the work directory (configs, logs, the SQLite database)
 # Environment: BENCH_AUTH_TARGET_RATIO (default 0.80), BENCH_REFRESH_TARGET_RPS (default 3000),
-# BENCH_AUTHZ_TARGET_RATIO (default 0.90).
+# BENCH_AUTHZ_TARGET_RATIO (default 0.90), BENCH_LOG_LEVEL (every gateway's logging.level, default
+# warn; info also writes the authz gateway's decision-log line per call).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -100,6 +101,7 @@ parts=()
 auth_target=${BENCH_AUTH_TARGET_RATIO:-0.80}
 refresh_target=${BENCH_REFRESH_TARGET_RPS:-3000}
 authz_target=${BENCH_AUTHZ_TARGET_RATIO:-0.90}
+log_level=${BENCH_LOG_LEVEL:-warn}
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
@@ -207,7 +209,7 @@ mcp:
   server_name: mcpgate-bench
   tool_sets: [conformance]
 logging:
-  level: warn
+  level: $log_level
   access_log: false
 EOF
 cat >"$work/auth.yaml" <<EOF
@@ -219,7 +221,7 @@ mcp:
   server_name: mcpgate-bench
   tool_sets: [conformance]
 logging:
-  level: warn
+  level: $log_level
   access_log: false
 auth:
   enabled: true

@@ -27,6 +27,12 @@ std::string DecisionLog::next_id() {
   return prefix_ + std::to_string(counter_.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
+namespace {
+log::Level level_of(Outcome outcome) { return outcome == Outcome::kError ? log::Level::kWarn : log::Level::kInfo; }
+}  // namespace
+
+bool DecisionLog::writes(Outcome outcome) const { return options_.enabled && log::enabled(level_of(outcome)); }
+
 void DecisionLog::record(const Decision& d, const nlohmann::json* arguments) {
   switch (d.outcome) {
     case Outcome::kAllow:
@@ -39,8 +45,8 @@ void DecisionLog::record(const Decision& d, const nlohmann::json* arguments) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       break;
   }
-  if (!options_.enabled) {
-    return;
+  if (!writes(d.outcome)) {
+    return;  // counted above; no line to build
   }
   nlohmann::json fields{{"decision_id", d.id},
                         {"user", d.user},
@@ -63,8 +69,7 @@ void DecisionLog::record(const Decision& d, const nlohmann::json* arguments) {
       fields["arguments"] = *arguments;
     }
   }
-  log::write(d.outcome == Outcome::kError ? log::Level::kWarn : log::Level::kInfo, "authz_decision",
-             std::move(fields));
+  log::write(level_of(d.outcome), "authz_decision", std::move(fields));
 }
 
 }  // namespace mcpgate::policy

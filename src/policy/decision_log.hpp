@@ -49,6 +49,9 @@ class DecisionLog {
   std::string next_id();
 
   void record(const Decision& decision, const nlohmann::json* arguments);
+  // Whether record() would write a line for this outcome (the log is on and the logger's level
+  // lets it through): callers skip gathering what only the line needs.
+  bool writes(Outcome outcome) const;
 
   std::uint64_t allowed() const { return allowed_.load(std::memory_order_relaxed); }
   std::uint64_t denied() const { return denied_.load(std::memory_order_relaxed); }

@@ -118,19 +118,31 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
   const auto start = std::chrono::steady_clock::now();
   const std::string name = call.tool->descriptor.value("name", "");
   const std::string server = server_of(*call.tool);
-  Decision d;
-  d.id = log_->next_id();
-  d.tool = server + "/" + name;
+  std::string sub;
+  std::string client;
+  std::int64_t revision = 0;
   const auto finish = [&](Outcome outcome, std::string principal, std::string reason) {
-    d.outcome = outcome;
-    d.principal = std::move(principal);
-    d.reason = std::move(reason);
-    d.model_id = engine_->model_id();
-    d.latency_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-    log_->record(d, call.arguments);
     mcp::ToolDecision out;
     out.allowed = outcome == Outcome::kAllow;
-    out.decision_id = d.id;
+    Decision d;
+    d.outcome = outcome;
+    // The record is assembled only when a line is written or the caller is told why (an id to
+    // quote, the tool's name): an allowed call whose line the logger drops costs nothing here.
+    if (const bool logged = log_->writes(outcome); logged || !out.allowed) {
+      d.id = log_->next_id();
+      d.tool = server + "/" + name;
+      d.user = sub;
+      d.client_id = client;
+      d.principal = std::move(principal);
+      d.reason = std::move(reason);
+      d.revision = revision;
+      if (logged) {
+        d.model_id = engine_->model_id();  // a lock and a copy: only the line needs it
+      }
+      d.latency_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+      out.decision_id = d.id;
+    }
+    log_->record(d, call.arguments);  // counts every outcome; writes the line when on
     if (!out.allowed) {
       out.message = "tool " + d.tool + " is not permitted"
                     + (d.principal == "user"     ? " for this user"
@@ -140,13 +152,9 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
     return out;
   };
 
-  std::string sub;
-  std::string client;
   if (!principals(call.caller, sub, client)) {
     return finish(Outcome::kError, "", "no authenticated caller");
   }
-  d.user = sub;
-  d.client_id = client;
 
   const auto schema_it = call.tool->descriptor.find("inputSchema");
   const nlohmann::json* schema = schema_it == call.tool->descriptor.end() ? nullptr : &*schema_it;
@@ -168,7 +176,7 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
     req.context = std::move(*context);
     authz::CheckResult r = engine_->check(req);
     *context = std::move(req.context);
-    d.revision = static_cast<std::int64_t>(r.revision);
+    revision = static_cast<std::int64_t>(r.revision);
     if (!r.error.ok()) {
       return finish(Outcome::kError, step.principal,
                     req.relation + " on " + req.object + ": " + r.error.message);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "authz/dsl.hpp"
+#include "core/log.hpp"
 #include "mcp/tool.hpp"
 
 namespace mcpgate::policy {
@@ -121,6 +122,27 @@ TEST_F(ToolAuthorizerTest, DecisionsAreCounted) {
   EXPECT_EQ(log_->allowed(), 1u);
   EXPECT_EQ(log_->denied(), 1u);
   EXPECT_EQ(log_->errors(), 1u);
+}
+
+// A decision line is written only when the log is on and the logger's level lets it through
+// (allow/deny at info, errors at warn); counting never depends on either.
+TEST(DecisionLogTest, WritesFollowTheSwitchAndTheLoggersLevel) {
+  log::init(log::Options{log::Level::kWarn, false});
+  DecisionLog on(DecisionLog::Options{});
+  EXPECT_FALSE(on.writes(Outcome::kAllow));
+  EXPECT_FALSE(on.writes(Outcome::kDeny));
+  EXPECT_TRUE(on.writes(Outcome::kError));
+  Decision d;
+  d.outcome = Outcome::kDeny;
+  on.record(d, nullptr);
+  EXPECT_EQ(on.denied(), 1u);
+  log::init(log::Options{log::Level::kInfo, false});
+  EXPECT_TRUE(on.writes(Outcome::kAllow));
+  DecisionLog off(DecisionLog::Options{false, ArgumentLogging::kDigest});
+  EXPECT_FALSE(off.writes(Outcome::kError));
+  off.record(d, nullptr);
+  EXPECT_EQ(off.denied(), 1u);
+  log::shutdown();
 }
 
 TEST_F(ToolAuthorizerTest, ToolsListShowsWhatBothMayCallCountingConditionsAsMaybe) {
