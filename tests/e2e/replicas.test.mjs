@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { freePort, freshPgDatabase, request, startServer } from './lib/mcpgate.mjs';
+import { BIN, freePort, freshPgDatabase, request, startServer } from './lib/mcpgate.mjs';
 import {
   USERS, exchangeCode, getTokens, initSessionWithToken, obtainCode, postForm, refresh, register, rpc,
 } from './lib/oauth.mjs';
@@ -352,6 +352,31 @@ if (!PG_URL) {
       { encoding: 'utf8' });
       return out.trim().split('\n').filter(Boolean).map((l) => Number(l.split('|')[1]));
     }
+
+    test('a signing-key rotation made by the CLI reaches every replica within 1 s', async () => {
+      const kids = async (r) => {
+        const res = await request(r.port, { method: 'GET', path: '/jwks.json' });
+        assert.equal(res.status, 200, res.body);
+        return new Set(JSON.parse(res.body).keys.map((k) => k.kid));
+      };
+      const before = await Promise.all(replicas.map(kids));
+      // `mcpgate keys rotate` as an operator runs it: another process, on the shared database,
+      // with a replica's master key. No replica is told; the store's notification does it.
+      const r1 = replicas[0].dir;
+      execFileSync(BIN, ['keys', 'rotate', '--config', path.join(r1, 'config.yaml'), '--data', path.join(r1, 'data'),
+        '--store', db.url], { stdio: 'pipe' });
+      const t0 = Date.now();
+      const fresh = replicas.map(() => false);
+      while (fresh.includes(false) && Date.now() - t0 < 3000) {
+        const now = await Promise.all(replicas.map(kids));
+        now.forEach((set, i) => { if ([...set].some((k) => !before[i].has(k))) fresh[i] = true; });
+        if (fresh.includes(false)) await sleep(20);
+      }
+      const ms = Date.now() - t0;
+      console.log(`# replicas: key rotation by the CLI published by every replica after ${ms} ms`);
+      assert.deepEqual(fresh, replicas.map(() => true), `replicas still serve the old key set after ${ms} ms`);
+      assert.ok(ms <= 1000, `the new key set took ${ms} ms to reach every replica`);
+    });
 
     test('kill -9 of a replica during a refresh storm: no forked family, no acknowledged grant lost, survivors serve', async () => {
       const victim = replicas[2];
