@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -212,49 +213,37 @@ int serve(Config config) {
   // announces may have committed after the run read.
   std::unique_ptr<store::ChangeWatch> watch;
   if (auth) {
-    auto queued = std::make_shared<std::array<std::atomic<bool>, 3>>();
+    struct CatchUp {
+      store::Executor* executor = nullptr;  // null: nothing to do for that topic
+      std::function<Status()> run;
+      const char* failure_event = "";
+    };
+    std::array<CatchUp, 3> catch_ups;  // by store::ChangeTopic
     store::Store* st = auth->store.get();
-    store::Executor* auth_executor = auth->executor.get();
-    std::shared_ptr<oauth::BearerGuard> guard = auth->guard;
-    oauth::AuthorizationServer* as = auth->server.get();
-    store::Executor* policy_executor =
-        policy && policy->service->persistent() ? policy->executor.get() : nullptr;
-    std::shared_ptr<policy::PolicyService> service = policy ? policy->service : nullptr;
-    watch = st->watch_changes([=](store::ChangeTopic topic) {
+    catch_ups[static_cast<std::size_t>(store::ChangeTopic::kRevocations)] = {
+        auth->executor.get(), [guard = auth->guard, st] { return guard->poll_revocations_once(*st); },
+        "mcp_revocation_poll_failed"};
+    catch_ups[static_cast<std::size_t>(store::ChangeTopic::kSigningKeys)] = {
+        auth->executor.get(), [as = auth->server.get()] { return as->reload_signing_keys(); },
+        "signing_keys_reload_failed"};
+    if (policy && policy->service->persistent()) {
+      catch_ups[static_cast<std::size_t>(store::ChangeTopic::kAuthz)] = {
+          policy->executor.get(), [service = policy->service] { return service->catch_up(); },
+          "authz_catch_up_failed"};
+    }
+    auto queued = std::make_shared<std::array<std::atomic<bool>, 3>>();
+    watch = st->watch_changes([catch_ups, queued](store::ChangeTopic topic) {
       const auto i = static_cast<std::size_t>(topic);
-      if ((*queued)[i].exchange(true)) {
+      const CatchUp& c = catch_ups[i];
+      if (c.executor == nullptr || (*queued)[i].exchange(true)) {
         return;
       }
-      switch (topic) {
-        case store::ChangeTopic::kRevocations:
-          auth_executor->post([=] {
-            (*queued)[i] = false;
-            if (auto st2 = guard->poll_revocations_once(*st); !st2) {
-              log::warn("mcp_revocation_poll_failed", {{"error", st2.error().message}});
-            }
-          });
-          break;
-        case store::ChangeTopic::kSigningKeys:
-          auth_executor->post([=] {
-            (*queued)[i] = false;
-            if (auto st2 = as->reload_signing_keys(); !st2) {
-              log::warn("signing_keys_reload_failed", {{"error", st2.error().message}});
-            }
-          });
-          break;
-        case store::ChangeTopic::kAuthz:
-          if (policy_executor == nullptr) {
-            (*queued)[i] = false;
-            break;
-          }
-          policy_executor->post([=] {
-            (*queued)[i] = false;
-            if (auto st2 = service->catch_up(); !st2) {
-              log::warn("authz_catch_up_failed", {{"error", st2.error().message}});
-            }
-          });
-          break;
-      }
+      c.executor->post([c, queued, i] {
+        (*queued)[i] = false;
+        if (auto done = c.run(); !done) {
+          log::warn(c.failure_event, {{"error", done.error().message}});
+        }
+      });
     });
   }
 

@@ -3,6 +3,8 @@
 #include <array>
 #include <charconv>
 
+#include "http/message.hpp"
+
 namespace mcpgate::http {
 namespace {
 
@@ -14,49 +16,31 @@ asio::ip::address canonical(const asio::ip::address& a) {
   return a;
 }
 
-// Network-order bytes of an address (4 or 16).
-std::array<unsigned char, 16> bytes_of(const asio::ip::address& a, std::size_t& size) {
-  std::array<unsigned char, 16> out{};
+// The first `prefix` bits of an address in network order, the rest zero (IPv4 in the first 4
+// bytes): two addresses of one family share a block of that prefix exactly when these agree.
+using Bytes = std::array<unsigned char, 16>;
+Bytes masked(const asio::ip::address& a, unsigned prefix) {
+  Bytes out{};
   if (a.is_v4()) {
     const auto b = a.to_v4().to_bytes();
     std::copy(b.begin(), b.end(), out.begin());
-    size = 4;
   } else {
     out = a.to_v6().to_bytes();
-    size = 16;
   }
-  return out;
-}
-
-bool prefix_equal(const std::array<unsigned char, 16>& x, const std::array<unsigned char, 16>& y,
-                  unsigned prefix) {
-  const unsigned whole = prefix / 8;
-  for (unsigned i = 0; i < whole; ++i) {
-    if (x[i] != y[i]) {
-      return false;
+  for (unsigned i = 0; i < out.size(); ++i) {
+    const unsigned first_bit = i * 8;
+    if (first_bit >= prefix) {
+      out[i] = 0;
+    } else if (prefix - first_bit < 8) {
+      out[i] = static_cast<unsigned char>(out[i] & (0xffu << (8 - (prefix - first_bit))));
     }
   }
-  const unsigned rest = prefix % 8;
-  if (rest == 0) {
-    return true;
-  }
-  const auto mask = static_cast<unsigned char>(0xffu << (8 - rest));
-  return (x[whole] & mask) == (y[whole] & mask);
+  return out;
 }
 
 Error invalid(std::string_view text, std::string_view why) {
   std::string shown(text.substr(0, 64));
   return make_error(ErrorCode::kInvalidArgument, "'" + shown + "': " + std::string(why));
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 // A strict address: no brackets, ports or zone ids (proxies write bare addresses).
@@ -72,7 +56,7 @@ bool parse_address(std::string_view text, asio::ip::address& out) {
 }  // namespace
 
 Result<Cidr> parse_cidr(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   const auto slash = text.find('/');
   asio::ip::address address;
   if (!parse_address(text.substr(0, slash), address)) {
@@ -91,18 +75,7 @@ Result<Cidr> parse_cidr(std::string_view text) {
       return invalid(text, "prefix length must be 0-" + std::to_string(max));
     }
   }
-  std::size_t size = 0;
-  const auto b = bytes_of(address, size);
-  std::array<unsigned char, 16> zero_host = b;
-  for (std::size_t i = 0; i < size; ++i) {
-    const unsigned first_bit = static_cast<unsigned>(i) * 8;
-    if (first_bit >= prefix) {
-      zero_host[i] = 0;
-    } else if (prefix - first_bit < 8) {
-      zero_host[i] = static_cast<unsigned char>(b[i] & (0xffu << (8 - (prefix - first_bit))));
-    }
-  }
-  if (zero_host != b) {
+  if (masked(address, prefix) != masked(address, max)) {
     return invalid(text, "host bits are set (did you mean the network address?)");
   }
   return Cidr{address, prefix};
@@ -113,8 +86,7 @@ bool cidr_contains(const Cidr& block, const asio::ip::address& address) {
   if (a.is_v4() != block.network.is_v4()) {
     return false;
   }
-  std::size_t size = 0;
-  return prefix_equal(bytes_of(a, size), bytes_of(block.network, size), block.prefix);
+  return masked(a, block.prefix) == masked(block.network, block.prefix);
 }
 
 Result<TrustedProxies> TrustedProxies::parse(const std::vector<std::string>& blocks) {
@@ -146,7 +118,7 @@ std::string TrustedProxies::client_ip(const std::string& peer, std::string_view 
   while (true) {
     const std::size_t comma = end == 0 ? std::string_view::npos : forwarded_for.rfind(',', end - 1);
     const std::size_t start = comma == std::string_view::npos ? 0 : comma + 1;
-    const std::string_view entry = trim(forwarded_for.substr(start, end - start));
+    const std::string_view entry = trim_ows(forwarded_for.substr(start, end - start));
     asio::ip::address hop;
     if (!parse_address(entry, hop)) {
       return answer;  // malformed or empty: nothing beyond it is vouched for

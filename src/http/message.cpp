@@ -21,6 +21,16 @@ Response make_json_error(StatusCode status, std::string_view code, std::string_v
   return res;
 }
 
+std::string_view trim_ows(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+    value.remove_prefix(1);
+  }
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+    value.remove_suffix(1);
+  }
+  return value;
+}
+
 std::string_view header(const Request& req, std::string_view name) {
   auto it = req.find(name);
   if (it == req.end()) {

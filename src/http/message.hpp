@@ -23,4 +23,8 @@ Response make_json_error(StatusCode status, std::string_view code, std::string_v
 // Header value or empty view when absent.
 std::string_view header(const Request& req, std::string_view name);
 
+// `value` without the optional whitespace (spaces and tabs, RFC 9110 §5.6.3) around it: header
+// fields, list elements, parameters.
+std::string_view trim_ows(std::string_view value);
+
 }  // namespace mcpgate::http

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "http/message.hpp"
 #include "mcp/crypto.hpp"
 #include "mcp/endpoint_impl.hpp"
 
@@ -21,16 +22,6 @@ constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
 constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
 constexpr const char* kSessionVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 
-std::string_view trim_ows(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
-    v.remove_prefix(1);
-  }
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
-    v.remove_suffix(1);
-  }
-  return v;
-}
-
 std::string lower(std::string_view v) {
   std::string out(v);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
@@ -40,7 +31,7 @@ std::string lower(std::string_view v) {
 }
 
 std::string_view header_of(const http::Exchange& ex, std::string_view name) {
-  return trim_ows(http::header(ex.request(), name));
+  return http::trim_ows(http::header(ex.request(), name));
 }
 
 Json error_message(const Json& id,
@@ -195,7 +186,7 @@ AcceptInfo parse_accept(std::string_view accept) {
 
 bool is_json_content_type(std::string_view ct) {
   const size_t semi = ct.find(';');
-  return lower(trim_ows(ct.substr(0, semi))) == "application/json";
+  return lower(http::trim_ows(ct.substr(0, semi))) == "application/json";
 }
 
 // --- Mcp-Name / Mcp-Param decoding ---------------------------------------------------------------
@@ -209,7 +200,7 @@ std::optional<std::string> decode_header_value(std::string_view raw) {
       return std::nullopt;
     }
   }
-  const std::string_view v = trim_ows(raw);
+  const std::string_view v = http::trim_ows(raw);
   constexpr std::string_view kPrefix = "=?base64?";
   constexpr std::string_view kSuffix = "?=";
   if (v.size() >= kPrefix.size() + kSuffix.size() && v.substr(0, kPrefix.size()) == kPrefix

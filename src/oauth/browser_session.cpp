@@ -5,21 +5,9 @@
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
+#include "http/message.hpp"
 
 namespace mcpgate::oauth {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-}  // namespace
 
 BrowserSessions::BrowserSessions(Options options)
     : options_(options),
@@ -35,14 +23,14 @@ std::string BrowserSessions::cookie_value(const http::Request& req) const {
     std::string_view header = it->value();
     while (!header.empty()) {
       const std::size_t semi = header.find(';');
-      const std::string_view pair = trim(header.substr(0, semi));
+      const std::string_view pair = http::trim_ows(header.substr(0, semi));
       header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
       const std::size_t eq = pair.find('=');
-      if (eq == std::string_view::npos || trim(pair.substr(0, eq)) != cookie_name_) {
+      if (eq == std::string_view::npos || http::trim_ows(pair.substr(0, eq)) != cookie_name_) {
         continue;
       }
       ++seen;
-      found = std::string(trim(pair.substr(eq + 1)));
+      found = std::string(http::trim_ows(pair.substr(eq + 1)));
     }
   }
   // Only the 43-character tokens we issue are accepted.

@@ -18,6 +18,7 @@
 
 #include "core/log.hpp"
 #include "http/address_policy.hpp"
+#include "http/message.hpp"
 
 namespace mcpgate::oauth {
 namespace {
@@ -284,16 +285,6 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // Seconds the document may be cached, or nullopt when it must not be stored.
 std::optional<std::int64_t> cache_lifetime(const http::Response& res,
                                            std::int64_t now,
@@ -306,12 +297,12 @@ std::optional<std::int64_t> cache_lifetime(const http::Response& res,
     std::string_view value = it->value();
     while (!value.empty()) {
       const size_t comma = value.find(',');
-      const std::string_view directive = trim(value.substr(0, comma));
+      const std::string_view directive = http::trim_ows(value.substr(0, comma));
       value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
       const size_t eq = directive.find('=');
-      const std::string name = to_lower(trim(directive.substr(0, eq)));
+      const std::string name = to_lower(http::trim_ows(directive.substr(0, eq)));
       const std::string_view arg =
-          eq == std::string_view::npos ? std::string_view{} : trim(directive.substr(eq + 1));
+          eq == std::string_view::npos ? std::string_view{} : http::trim_ows(directive.substr(eq + 1));
       if (name == "no-store" || name == "no-cache") {
         return std::nullopt;
       }
@@ -339,7 +330,7 @@ std::optional<std::int64_t> cache_lifetime(const http::Response& res,
 }
 
 bool json_media_type(std::string_view content_type) {
-  const std::string type = to_lower(trim(content_type.substr(0, content_type.find(';'))));
+  const std::string type = to_lower(http::trim_ows(content_type.substr(0, content_type.find(';'))));
   if (type == "application/json") {
     return true;
   }
@@ -492,7 +483,7 @@ Result<ClientMetadata> parse_cimd_document(std::string_view client_id,
 
   auto name = doc.find("client_name");
   if (name == doc.end() || !name->is_string()
-      || trim(name->get_ref<const std::string&>()).empty()) {
+      || http::trim_ows(name->get_ref<const std::string&>()).empty()) {
     return invalid("client_name is required");
   }
   m.client_name = name->get<std::string>();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/message.hpp"
+
 namespace mcpgate::oauth {
 namespace {
 
@@ -28,16 +30,6 @@ std::string lower(std::string_view s) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 }  // namespace
@@ -212,7 +204,7 @@ std::string append_query(std::string_view uri,
 
 bool media_type_is(std::string_view content_type, std::string_view media_type) {
   const std::size_t semi = content_type.find(';');
-  const std::string_view type = trim(content_type.substr(0, semi));
+  const std::string_view type = http::trim_ows(content_type.substr(0, semi));
   return lower(type) == lower(media_type);
 }
 

@@ -136,6 +136,25 @@ class OpenFgaApiTest : public ::testing::Test {
     return ex;
   }
 
+  // A request to the API mounted over another service (an empty one, one whose store is down).
+  std::unique_ptr<FakeExchange> call_service(const std::shared_ptr<PolicyService>& service, const std::string& op,
+                                             const std::string& body) {
+    http::Router router;
+    OpenFgaApiOptions options;
+    options.admin_token = kToken;
+    EXPECT_TRUE(mount_openfga_api(router, service, executor_, options).ok());
+    http::Request req{http::bhttp::verb::post, "/stores/" + service->store_id() + "/" + op, 11};
+    req.set(http::Field::authorization, std::string("Bearer ") + kToken);
+    req.set(http::Field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    asio::io_context ioc;
+    auto ex = std::make_unique<FakeExchange>(ioc.get_executor(), std::move(req));
+    asio::co_spawn(ioc, router.dispatch(*ex), Rethrow());
+    ioc.run();
+    return ex;
+  }
+
   std::unique_ptr<FakeExchange> post(const std::string& op, const Json& body) {
     return call(http::bhttp::verb::post, store() + "/" + op, body.dump());
   }
@@ -295,18 +314,8 @@ TEST_F(OpenFgaApiTest, CheckUnknownTypeOrRelationIs400) {
 
 TEST_F(OpenFgaApiTest, CheckWithoutModelIs400) {
   auto empty = std::make_shared<PolicyService>(new_ulid(), "empty", std::make_shared<authz::Engine>());
-  http::Router router;
-  OpenFgaApiOptions options;
-  options.admin_token = kToken;
-  ASSERT_TRUE(mount_openfga_api(router, empty, executor_, options).ok());
-  http::Request req{http::bhttp::verb::post, "/stores/" + empty->store_id() + "/check", 11};
-  req.set(http::Field::authorization, std::string("Bearer ") + kToken);
-  req.body() = check_body("user:a", "r", "t:x").dump();
-  asio::io_context ioc;
-  FakeExchange ex(ioc.get_executor(), std::move(req));
-  asio::co_spawn(ioc, router.dispatch(ex), Rethrow());
-  ioc.run();
-  expect_error(ex, 400, "latest_authorization_model_not_found");
+  auto ex = call_service(empty, "check", check_body("user:a", "r", "t:x").dump());
+  expect_error(*ex, 400, "latest_authorization_model_not_found");
 }
 
 // Storage that went away (a database restart) after the model was stored: every later call
@@ -330,24 +339,14 @@ TEST_F(OpenFgaApiTest, WriteWithStorageDownIs503WithRetryAfter) {
   auto down = std::make_shared<PolicyService>(new_ulid(), "down", std::make_shared<authz::Engine>(),
                                               std::make_shared<UnavailablePersistence>());
   ASSERT_TRUE(down->write_model(*model).ok());
-  http::Router router;
-  OpenFgaApiOptions options;
-  options.admin_token = kToken;
-  ASSERT_TRUE(mount_openfga_api(router, down, executor_, options).ok());
-  http::Request req{http::bhttp::verb::post, "/stores/" + down->store_id() + "/write", 11};
-  req.set(http::Field::authorization, std::string("Bearer ") + kToken);
-  req.set(http::Field::content_type, "application/json");
-  req.body() = Json{{"writes", {{"tuple_keys", Json::array({{{"user", "user:alice"}, {"relation", "invoker"},
-                                                              {"object", "tool:calendar/list_events"}}})}}}}
-                   .dump();
-  req.prepare_payload();
-  asio::io_context ioc;
-  FakeExchange ex(ioc.get_executor(), std::move(req));
-  asio::co_spawn(ioc, router.dispatch(ex), Rethrow());
-  ioc.run();
-  expect_error(ex, 503, "unavailable");
-  EXPECT_EQ(ex.header("Retry-After"), "1");
-  EXPECT_EQ(ex.body().find("secret detail"), std::string::npos) << ex.body();
+  auto ex = call_service(down, "write",
+                         Json{{"writes", {{"tuple_keys", Json::array({{{"user", "user:alice"},
+                                                                       {"relation", "invoker"},
+                                                                       {"object", "tool:calendar/list_events"}}})}}}}
+                             .dump());
+  expect_error(*ex, 503, "unavailable");
+  EXPECT_EQ(ex->header("Retry-After"), "1");
+  EXPECT_EQ(ex->body().find("secret detail"), std::string::npos) << ex->body();
 }
 
 TEST_F(OpenFgaApiTest, BatchCheck) {

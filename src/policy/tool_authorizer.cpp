@@ -49,7 +49,6 @@ std::string cimd_host(std::string_view client_id) {
   return out;
 }
 
-
 }  // namespace
 
 EngineToolAuthorizer::EngineToolAuthorizer(std::shared_ptr<const authz::Engine> engine,

@@ -226,6 +226,7 @@ class Pool {
   ~Pool() = default;
 
   Result<Lease> acquire();
+  const PoolOptions& options() const { return options_; }
 
  private:
   explicit Pool(PoolOptions options) : options_(std::move(options)) {}

@@ -468,12 +468,12 @@ constexpr const char* kInsertAccessToken =
 
 class PostgresStore final : public Store {
  public:
-  PostgresStore(std::unique_ptr<pg::Pool> pool, crypto::AeadKey seal_key, pg::ConnectOptions connect)
-      : pool_(std::move(pool)), seal_key_(std::move(seal_key)), connect_(std::move(connect)) {}
+  PostgresStore(std::unique_ptr<pg::Pool> pool, crypto::AeadKey seal_key)
+      : pool_(std::move(pool)), seal_key_(std::move(seal_key)) {}
 
   std::unique_ptr<ChangeWatch> watch_changes(std::function<void(ChangeTopic)> on_change) override {
     pg::ListenerOptions o;
-    o.connect = connect_;
+    o.connect = pool_->options().connect;  // the listener's own connection, as the pool's
     return std::make_unique<pg::PostgresListener>(std::move(o), std::move(on_change));
   }
 
@@ -1521,7 +1521,6 @@ class PostgresStore final : public Store {
   static constexpr int kMaxAttempts = 5;
   std::unique_ptr<pg::Pool> pool_;
   crypto::AeadKey seal_key_;
-  pg::ConnectOptions connect_;  // for the change listener's own connection
 };
 
 // --- opening ---------------------------------------------------------------------------------
@@ -1681,8 +1680,8 @@ Result<std::unique_ptr<Store>> open_with(
     MCPGATE_TRY(prepared);
   }
   MCPGATE_ASSIGN_OR_RETURN(auto pool, pg::Pool::open(pool_options(options)));
-  return std::unique_ptr<Store>(new PostgresStore(
-      std::move(pool), key->aead_key(kSigningKeyPurpose), pool_options(options).connect));
+  return std::unique_ptr<Store>(
+      new PostgresStore(std::move(pool), key->aead_key(kSigningKeyPurpose)));
 }
 
 }  // namespace
