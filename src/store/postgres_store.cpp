@@ -14,6 +14,7 @@
 #include "crypto/random.hpp"
 #include "store/postgres_connection.hpp"
 #include "store/postgres_listener.hpp"
+#include "store/audit_pin_queries.hpp"
 #include "store/schema.hpp"
 
 // The logic mirrors sqlite_store.cpp statement for statement (same SQL, '?' placeholders), so
@@ -1420,6 +1421,52 @@ class PostgresStore final : public Store {
         out.push_back(std::move(ch));
       }
     });
+  }
+
+  // --- audit log and tool pins (the SQL is shared: audit_pin_queries.hpp) --------------------
+
+  Status append_audit_records(const std::vector<AuditRecord>& records) override {
+    if (records.empty()) {
+      return {};
+    }
+    MCPGATE_TRY(queries::check_audit_batch(records));
+    return write(
+        [&](Connection& c) -> Status { return queries::append_audit_records(c, records); });
+  }
+
+  Result<AuditRecord> last_audit_record() override {
+    return read([&](Connection& c) { return queries::last_audit_record(c); });
+  }
+
+  Result<std::vector<AuditRecord>> read_audit_records(std::int64_t after_seq,
+                                                      std::size_t limit) override {
+    return read([&](Connection& c) { return queries::read_audit_records(c, after_seq, limit); });
+  }
+
+  Result<std::vector<ToolPin>> list_tool_pins(std::string_view upstream) override {
+    return read([&](Connection& c) { return queries::list_tool_pins(c, upstream); });
+  }
+
+  Result<ToolPin> pin_tool_if_absent(const ToolPin& pin) override {
+    MCPGATE_TRY(queries::check_new_pin(pin));
+    return write([&](Connection& c) { return queries::pin_tool_if_absent(c, pin); });
+  }
+
+  Status set_tool_pin_pending(std::string_view upstream,
+                              std::string_view tool,
+                              std::string_view pending_hash,
+                              std::string_view pending_definition,
+                              Timestamp now) override {
+    return write([&](Connection& c) {
+      return queries::set_tool_pin_pending(
+          c, upstream, tool, pending_hash, pending_definition, now);
+    });
+  }
+
+  Status approve_tool_pin(std::string_view upstream,
+                          std::string_view tool,
+                          Timestamp now) override {
+    return write([&](Connection& c) { return queries::approve_tool_pin(c, upstream, tool, now); });
   }
 
  private:

@@ -181,6 +181,31 @@ CREATE TRIGGER signing_keys_notify AFTER INSERT OR UPDATE OR DELETE ON signing_k
   FOR EACH STATEMENT EXECUTE FUNCTION mcpgate_notify_change('keys')
 )sql";
 
+// Version 4: the tamper-evident audit log and tool pins. The audit chain's order lives in
+// seq, assigned by the writer (the record text carries it and is hashed with it), so seq is a
+// plain primary key rather than an identity: a second writer that chained onto the same tail
+// collides on it and re-chains. Pins keep "no pending change" as '' / 0 rather than NULL, as
+// the record types do.
+constexpr std::string_view kAuditAndPins = R"sql(
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY,
+  record TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TABLE tool_pins (
+  upstream TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  pending_hash TEXT NOT NULL,
+  pending_definition TEXT NOT NULL,
+  approved_at BIGINT NOT NULL,
+  approved_by TEXT NOT NULL,
+  pending_since BIGINT NOT NULL,
+  PRIMARY KEY (upstream, tool)
+)
+)sql";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view seq = dialect == Dialect::kSqlite
@@ -213,6 +238,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       // recorded so both dialects count alike.
       Migration{3, "change notifications",
                 dialect == Dialect::kPostgres ? std::string(kChangeNotifications) : std::string()},
+      Migration{4, "audit log and tool pins", render(kAuditAndPins, dialect)},
   };
 }
 

@@ -200,6 +200,46 @@ class Store {
                                                                     std::int64_t revision,
                                                                     std::size_t limit) = 0;
 
+  // --- audit log ----------------------------------------------------------------------------
+  // The log is append-only and hash-chained by its writers (audit/audit_log.hpp); the store
+  // keeps the chain's order honest: seq is the primary key, so of two writers that chained onto
+  // the same tail only one can append.
+  //
+  // Appends `records` in one transaction. Their seqs must be contiguous and the first must be
+  // the last stored seq + 1; each hash must be the hex SHA-256 of its record text
+  // (kInvalidArgument otherwise, also for a first seq beyond last + 1). kAlreadyExists when
+  // another writer appended first (a seq is taken): nothing is written, and the caller re-reads
+  // last_audit_record() and re-chains. (kAlreadyExists is the contract's "unique key taken";
+  // there is no separate "aborted" code.) An empty batch is a no-op.
+  virtual Status append_audit_records(const std::vector<AuditRecord>& records) = 0;
+  // The record with the highest seq; kNotFound when the log is empty.
+  virtual Result<AuditRecord> last_audit_record() = 0;
+  // Records with seq > after_seq in seq order, at most `limit` (capped at 1,000,000).
+  virtual Result<std::vector<AuditRecord>> read_audit_records(std::int64_t after_seq,
+                                                              std::size_t limit) = 0;
+
+  // --- tool pins -----------------------------------------------------------------------------
+  // Pins of one upstream ("" = every upstream), ordered by (upstream, tool).
+  virtual Result<std::vector<ToolPin>> list_tool_pins(std::string_view upstream) = 0;
+  // Inserts `pin` when (upstream, tool) has none; returns the stored pin either way, so two
+  // replicas that see a tool first at the same time agree on one pin. upstream, tool, hash and
+  // definition are required (kInvalidArgument).
+  virtual Result<ToolPin> pin_tool_if_absent(const ToolPin& pin) = 0;
+  // Records a changed definition seen for a pinned tool: sets pending_hash/definition and
+  // pending_since = now (kept when the same pending hash is set again, so it says since when
+  // the change waits). A pending hash equal to the approved one clears pending (the upstream
+  // went back to the approved definition). kNotFound when the tool is not pinned.
+  virtual Status set_tool_pin_pending(std::string_view upstream,
+                                      std::string_view tool,
+                                      std::string_view pending_hash,
+                                      std::string_view pending_definition,
+                                      Timestamp now) = 0;
+  // Operator approval: the pending definition becomes the approved one (approved_by
+  // "operator", approved_at now, pending cleared). kNotFound when the tool is not pinned;
+  // kFailedPrecondition when nothing is pending.
+  virtual Status approve_tool_pin(std::string_view upstream, std::string_view tool,
+                                  Timestamp now) = 0;
+
   // --- change notifications between processes ------------------------------------------------
   // Calls `on_change` (from a thread of the store's) soon after any process commits a change of
   // a topic, and once for every topic whenever the watch (re)connects, since changes made while

@@ -259,6 +259,38 @@ struct AuthzTupleChange {
   Timestamp changed_at = 0;
 };
 
+// --- the audit log and tool pins -------------------------------------------------------------
+// The store keeps both as opaque text: the audit module owns the record format and its hash
+// chain (audit/record.hpp), the gateway owns what a tool definition is.
+
+// One record of the tamper-evident audit log as stored. `record` is the canonical JSON text of
+// the record (it carries its own "seq" and "prev" = the hash of record seq-1); `hash` is the
+// lowercase hex SHA-256 of exactly that text.
+struct AuditRecord {
+  std::int64_t seq = 0;  // 1, 2, 3, ... with no gaps
+  std::string record;
+  std::string hash;
+
+  friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
+};
+
+// The approved definition of one upstream tool (tool pinning): the gateway records a hash of
+// each tool's definition the first time it sees the tool, and a changed definition waits as
+// "pending" until an operator approves it (`mcpgate tools approve`).
+struct ToolPin {
+  std::string upstream;            // upstream name from the configuration
+  std::string tool;                // the upstream's own tool name
+  std::string hash;                // lowercase hex SHA-256 of the approved canonical definition
+  std::string definition;          // canonical JSON of the approved definition
+  std::string pending_hash;        // "" = nothing pending; else the hash of a changed definition
+  std::string pending_definition;  // canonical JSON of that changed definition
+  Timestamp approved_at = 0;
+  std::string approved_by;         // "first-sight" or "operator"
+  Timestamp pending_since = 0;     // when the pending definition was first seen; 0 = none
+
+  friend bool operator==(const ToolPin&, const ToolPin&) = default;
+};
+
 const char* client_kind_name(ClientKind kind);  // "static" | "dcr" | "cimd"
 const char* key_state_name(KeyState state);     // "next" | "active" | "retired"
 

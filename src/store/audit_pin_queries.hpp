@@ -1,0 +1,228 @@
+#pragma once
+// The audit-log and tool-pin operations, written once for both backends: the SQL is portable
+// and sqlite::Connection / pg::Connection (with their Statements) have the same shape, so each
+// operation is a template over the connection. The backend supplies the transaction (its
+// write()/read() wrapper); nothing here begins or commits.
+//
+// Concurrency, both backends: append relies on the primary key on seq (two writers that chained
+// onto the same tail both try to insert the same seq; the second gets kAlreadyExists, PostgreSQL
+// after waiting for the first to commit). pin_tool_if_absent relies on the (upstream, tool) key:
+// INSERT ... ON CONFLICT DO NOTHING, then a SELECT that, at READ COMMITTED, sees whichever
+// insert won. approve is a single conditional UPDATE, so it cannot approve a pending definition
+// that a concurrent set_tool_pin_pending has just replaced with another without approving that
+// other one (the row lock orders them).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/types.hpp"
+
+namespace mcpgate::store::queries {
+
+// Shape checks before any SQL runs (kInvalidArgument): contiguous seqs from >= 1, each hash the
+// hex SHA-256 of its record text.
+Status check_audit_batch(const std::vector<AuditRecord>& records);
+Status check_new_pin(const ToolPin& pin);
+
+inline constexpr const char* kPinColumns =
+    "upstream, tool, hash, definition, pending_hash, pending_definition, approved_at,"
+    " approved_by, pending_since";
+
+template <class Statement>
+ToolPin read_pin(const Statement& s) {
+  ToolPin p;
+  p.upstream = s.text(0);
+  p.tool = s.text(1);
+  p.hash = s.text(2);
+  p.definition = s.text(3);
+  p.pending_hash = s.text(4);
+  p.pending_definition = s.text(5);
+  p.approved_at = s.integer(6);
+  p.approved_by = s.text(7);
+  p.pending_since = s.integer(8);
+  return p;
+}
+
+template <class Connection>
+Status append_audit_records(Connection& c, const std::vector<AuditRecord>& records) {
+  std::int64_t last = 0;
+  {
+    MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT COALESCE(MAX(seq), 0) FROM audit_log"));
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    last = row ? s.integer(0) : 0;
+  }
+  const std::int64_t first = records.front().seq;
+  if (first <= last) {
+    return make_error(ErrorCode::kAlreadyExists,
+                      "store: audit seq " + std::to_string(first) + " is taken (the log is at "
+                          + std::to_string(last) + "): re-chain from the new tail");
+  }
+  if (first != last + 1) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "store: audit seq " + std::to_string(first) + " would leave a gap after "
+                          + std::to_string(last));
+  }
+  // A concurrent writer may still take `first` between the SELECT and here; the primary key
+  // turns that into kAlreadyExists (unique violation) and the caller's transaction rolls back.
+  for (const AuditRecord& r : records) {
+    MCPGATE_ASSIGN_OR_RETURN(auto s,
+                             c.prepare("INSERT INTO audit_log (seq, record, hash) VALUES (?, ?, ?)"));
+    s.bind(r.seq, r.record, r.hash);
+    MCPGATE_TRY(s.run());
+  }
+  return {};
+}
+
+template <class Connection>
+Result<AuditRecord> last_audit_record(Connection& c) {
+  MCPGATE_ASSIGN_OR_RETURN(
+      auto s, c.prepare("SELECT seq, record, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
+  MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+  if (!row) {
+    return make_error(ErrorCode::kNotFound, "store: the audit log is empty");
+  }
+  return AuditRecord{s.integer(0), s.text(1), s.text(2)};
+}
+
+template <class Connection>
+Result<std::vector<AuditRecord>> read_audit_records(Connection& c,
+                                                    std::int64_t after_seq,
+                                                    std::size_t limit) {
+  const auto capped = static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000000));
+  MCPGATE_ASSIGN_OR_RETURN(
+      auto s,
+      c.prepare("SELECT seq, record, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"));
+  s.bind(after_seq, capped);
+  std::vector<AuditRecord> out;
+  while (true) {
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(AuditRecord{s.integer(0), s.text(1), s.text(2)});
+  }
+}
+
+template <class Connection>
+Result<std::vector<ToolPin>> list_tool_pins(Connection& c, std::string_view upstream) {
+  const std::string select = std::string("SELECT ") + kPinColumns + " FROM tool_pins";
+  MCPGATE_ASSIGN_OR_RETURN(
+      auto s,
+      c.prepare(upstream.empty() ? select + " ORDER BY upstream, tool"
+                                 : select + " WHERE upstream = ? ORDER BY upstream, tool"));
+  if (!upstream.empty()) {
+    s.bind(upstream);
+  }
+  std::vector<ToolPin> out;
+  while (true) {
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+      return out;
+    }
+    out.push_back(read_pin(s));
+  }
+}
+
+template <class Connection>
+Result<ToolPin> pin_tool_if_absent(Connection& c, const ToolPin& pin) {
+  {
+    MCPGATE_ASSIGN_OR_RETURN(
+        auto s,
+        c.prepare(std::string("INSERT INTO tool_pins (") + kPinColumns
+                  + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upstream, tool) DO NOTHING"));
+    s.bind(pin.upstream,
+           pin.tool,
+           pin.hash,
+           pin.definition,
+           pin.pending_hash,
+           pin.pending_definition,
+           pin.approved_at,
+           pin.approved_by,
+           pin.pending_since);
+    MCPGATE_TRY(s.run());
+  }
+  MCPGATE_ASSIGN_OR_RETURN(
+      auto s,
+      c.prepare(std::string("SELECT ") + kPinColumns
+                + " FROM tool_pins WHERE upstream = ? AND tool = ?"));
+  s.bind(pin.upstream, pin.tool);
+  MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+  if (!row) {
+    return make_error(ErrorCode::kInternal, "store: tool pin vanished after insert");
+  }
+  return read_pin(s);
+}
+
+template <class Connection>
+Status set_tool_pin_pending(Connection& c,
+                            std::string_view upstream,
+                            std::string_view tool,
+                            std::string_view pending_hash,
+                            std::string_view pending_definition,
+                            Timestamp now) {
+  if (pending_hash.empty() || pending_definition.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "store: a pending tool definition needs its hash and text");
+  }
+  // Back to the approved definition: nothing waits any more. Otherwise pending_since keeps the
+  // first sighting of this same change.
+  MCPGATE_ASSIGN_OR_RETURN(
+      auto s,
+      c.prepare("UPDATE tool_pins SET"
+                " pending_since = CASE WHEN hash = ? THEN 0"
+                " WHEN pending_hash = ? THEN pending_since ELSE ? END,"
+                " pending_definition = CASE WHEN hash = ? THEN '' ELSE ? END,"
+                " pending_hash = CASE WHEN hash = ? THEN '' ELSE ? END"
+                " WHERE upstream = ? AND tool = ?"));
+  s.bind(pending_hash,
+         pending_hash,
+         now,
+         pending_hash,
+         pending_definition,
+         pending_hash,
+         pending_hash,
+         upstream,
+         tool);
+  MCPGATE_TRY(s.run());
+  if (s.changes() == 0) {
+    return make_error(ErrorCode::kNotFound, "store: tool pin not found");
+  }
+  return {};
+}
+
+template <class Connection>
+Status approve_tool_pin(Connection& c,
+                        std::string_view upstream,
+                        std::string_view tool,
+                        Timestamp now) {
+  {
+    MCPGATE_ASSIGN_OR_RETURN(
+        auto s,
+        c.prepare("UPDATE tool_pins SET hash = pending_hash, definition = pending_definition,"
+                  " approved_at = ?, approved_by = 'operator', pending_hash = '',"
+                  " pending_definition = '', pending_since = 0"
+                  " WHERE upstream = ? AND tool = ? AND pending_hash <> ''"));
+    s.bind(now, upstream, tool);
+    MCPGATE_TRY(s.run());
+    if (s.changes() == 1) {
+      return {};
+    }
+  }
+  // Nothing updated: tell "not pinned" from "nothing pending".
+  MCPGATE_ASSIGN_OR_RETURN(auto s,
+                           c.prepare("SELECT 1 FROM tool_pins WHERE upstream = ? AND tool = ?"));
+  s.bind(upstream, tool);
+  MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+  if (!row) {
+    return make_error(ErrorCode::kNotFound, "store: tool pin not found");
+  }
+  return make_error(ErrorCode::kFailedPrecondition,
+                    "store: no changed definition is pending for this tool");
+}
+
+}  // namespace mcpgate::store::queries
