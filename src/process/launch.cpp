@@ -21,11 +21,13 @@ constexpr std::string_view kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
 // Passed through without inherit_env: what programs need to find themselves, their home, their
 // locale and a temporary directory. Nothing that usually carries credentials.
-// clang-format off (a table)
+// A table, kept compact:
+// clang-format off
 constexpr std::array<std::string_view, 16> kAllowedVariables = {
     "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
     "LC_MESSAGES", "TZ", "TMPDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
     "XDG_RUNTIME_DIR"};
+
 // clang-format on
 
 std::string_view variable_name(std::string_view entry) {
