@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -186,26 +187,29 @@ struct ChildProcess::State : std::enable_shared_from_this<ChildProcess::State> {
   // --- stdin --------------------------------------------------------------------------------
 
   asio::awaitable<Status> write(std::string bytes) {
-    // One write at a time: async_write is a sequence of write_some calls, so two in flight could
-    // interleave their pieces. Waiters park on writer_idle, which is cancelled after each write.
-    while (writing) {
+    // One write at a time, in call order: async_write is a sequence of write_some calls, so two
+    // in flight could interleave their pieces. Each writer takes a ticket and parks on
+    // writer_idle (cancelled after every write) until its ticket is served.
+    const std::uint64_t ticket = next_ticket++;
+    while (serving_ticket != ticket) {
       boost::system::error_code ignored;
       co_await writer_idle.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
+    Status result;
     if (!stdin_pipe.is_open()) {
-      co_return make_error(ErrorCode::kUnavailable, "stdin of " + log_name + " is closed");
+      result = make_error(ErrorCode::kUnavailable, "stdin of " + log_name + " is closed");
+    } else {
+      boost::system::error_code ec;
+      co_await asio::async_write(
+          stdin_pipe, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        result = make_error(ErrorCode::kUnavailable,
+                            "write to " + log_name + " failed: " + ec.message());
+      }
     }
-    writing = true;
-    boost::system::error_code ec;
-    co_await asio::async_write(
-        stdin_pipe, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
-    writing = false;
+    ++serving_ticket;
     writer_idle.cancel();
-    if (ec) {
-      co_return make_error(ErrorCode::kUnavailable,
-                           "write to " + log_name + " failed: " + ec.message());
-    }
-    co_return Status();
+    co_return result;
   }
 
   // --- stderr -------------------------------------------------------------------------------
@@ -351,7 +355,8 @@ struct ChildProcess::State : std::enable_shared_from_this<ChildProcess::State> {
   bool stdout_eof = false;
   bool stdout_broken = false;
 
-  bool writing = false;
+  std::uint64_t next_ticket = 0;
+  std::uint64_t serving_ticket = 0;
   asio::steady_timer writer_idle;
 
   std::atomic<bool> exited{false};  // read by running() from any thread

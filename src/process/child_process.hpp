@@ -108,9 +108,10 @@ class ChildProcess {
   //   kFailedPrecondition another read_line is still in progress
   asio::awaitable<Result<std::string>> read_line(std::size_t max_bytes);
 
-  // Writes `bytes` to the child's stdin (the caller adds the "\n"). Writes are queued: bytes of
-  // concurrent callers never interleave, whatever their size. Completes when the bytes are in
-  // the pipe (the child may not have read them yet); a child that stops reading stalls writers.
+  // Writes `bytes` to the child's stdin (the caller adds the "\n"). Writes are queued in call
+  // order: bytes of concurrent callers never interleave, whatever their size. Completes when
+  // the bytes are in the pipe (the child may not have read them yet); a child that stops
+  // reading stalls writers.
   //   kUnavailable  the child's stdin is closed (terminate(), or the child exited / closed it)
   asio::awaitable<Status> write(std::string bytes);
 

@@ -134,6 +134,7 @@ TEST(ChildProcessTest, ConcurrentWritesNeverInterleave) {
       asio::co_spawn(ioc, write_line(child, std::move(line), &failures), asio::detached);
     }
     int intact = 0;
+    int in_order = 0;
     for (int i = 0; i < kWriters; ++i) {
       auto line = co_await child->read_line(kLength);
       if (!line.ok()) {
@@ -143,8 +144,11 @@ TEST(ChildProcessTest, ConcurrentWritesNeverInterleave) {
       const bool uniform =
           line->size() == kLength && line->find_first_not_of(line->front()) == std::string::npos;
       intact += uniform ? 1 : 0;
+      // The writers reached the queue in spawn order (one thread, FIFO handlers).
+      in_order += line->front() == static_cast<char>('A' + i % 26) ? 1 : 0;
     }
     EXPECT_EQ(intact, kWriters);
+    EXPECT_EQ(in_order, kWriters);
     EXPECT_EQ(failures, 0);
     child->terminate();
     co_await child->wait_exit();

@@ -194,13 +194,12 @@ std::variant<QuotaLease, QuotaDecision> QuotaLimiter::acquire(const QuotaKey& ke
     Shard* shard;
     detail::HashedKey key;
     Node* node;  // null: a new key
+    std::unique_lock<std::mutex> lock;
   };
 
   const std::int64_t now = state_->now_ns();
   std::vector<Pending> pending;
-  std::vector<std::unique_lock<std::mutex>> locks;
   pending.reserve(state_->rules.size());
-  locks.reserve(state_->rules.size());
 
   auto refuse = [](const RuleState& rs, QuotaLimit limit, std::chrono::milliseconds retry) {
     return QuotaDecision{
@@ -227,7 +226,7 @@ std::variant<QuotaLease, QuotaDecision> QuotaLimiter::acquire(const QuotaKey& ke
     }
     hk.hash = std::hash<std::string_view>{}(hk.text);
     Shard& shard = rs.shards[hk.hash % rs.shards.size()];
-    locks.emplace_back(shard.mu);
+    std::unique_lock lock(shard.mu);  // held (in `pending`) until the call is admitted or refused
 
     Node* node = nullptr;
     if (auto it = shard.table.find(hk); it != shard.table.end()) {
@@ -248,7 +247,7 @@ std::variant<QuotaLease, QuotaDecision> QuotaLimiter::acquire(const QuotaKey& ke
       // A new key with a full bucket always passes both limits; only room can refuse it.
       return refuse(rs, QuotaLimit::kKeyCapacity, detail::kBusyHint);
     }
-    pending.push_back(Pending{&rs, &shard, std::move(hk), node});
+    pending.push_back(Pending{&rs, &shard, std::move(hk), node, std::move(lock)});
   }
 
   // Phase 2: take a token and a slot from each (the locks are still held).
