@@ -13,6 +13,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/system/system_error.hpp>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -251,7 +252,12 @@ struct ChildProcess::State : std::enable_shared_from_this<ChildProcess::State> {
       line += " [truncated]";
     }
     if (on_stderr_line) {
-      on_stderr_line(line);
+      try {
+        on_stderr_line(line);
+      } catch (const std::exception& e) {
+        // Keep draining whatever the callback does: a stalled stderr pipe would block the child.
+        log::error("process_stderr_callback_failed", {{"process", log_name}, {"error", e.what()}});
+      }
       return;
     }
     nlohmann::json fields = {{"process", log_name}, {"pid", pid}, {"line", line}};
@@ -277,19 +283,25 @@ struct ChildProcess::State : std::enable_shared_from_this<ChildProcess::State> {
       waited = !ec;
     }
     int status = 0;
+    pid_t rc = -1;
     if (waited) {
-      while (::waitpid(self->pid, &status, 0) < 0 && errno == EINTR) {
-      }
+      do {
+        rc = ::waitpid(self->pid, &status, 0);
+      } while (rc < 0 && errno == EINTR);
     } else {
       // No pidfd (refused by a seccomp filter, or an old kernel): poll.
       asio::steady_timer timer(self->strand);
-      while (::waitpid(self->pid, &status, WNOHANG) == 0) {
+      while ((rc = ::waitpid(self->pid, &status, WNOHANG)) == 0 || (rc < 0 && errno == EINTR)) {
         timer.expires_after(kReapPoll);
         boost::system::error_code ec;
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
     }
-    self->exit_status = decode_status(status);
+    if (rc < 0) {
+      // Someone else reaped it (a waitpid(-1) elsewhere): the status is lost.
+      log::warn("process_status_lost", {{"process", self->log_name}, {"pid", self->pid}});
+    }
+    self->exit_status = rc < 0 ? 255 : decode_status(status);
     self->exited.store(true);
     self->exit_signal.cancel();
     if (self->terminating) {
@@ -378,8 +390,20 @@ Result<std::shared_ptr<ChildProcess>> ChildProcess::spawn(asio::any_io_executor 
   ignore_sigpipe_once();
   MCPGATE_ASSIGN_OR_RETURN(Launched launched, launch(spec));
   const int pid = launched.pid;
-  auto state = std::make_shared<State>(
-      std::move(ex), std::move(launched), std::move(spec), std::move(log_name));
+  std::shared_ptr<State> state;
+  try {
+    state = std::make_shared<State>(
+        std::move(ex), std::move(launched), std::move(spec), std::move(log_name));
+  } catch (const boost::system::system_error& e) {
+    // Registering a pipe with the reactor failed (out of memory or descriptors): do not leave a
+    // child behind that nobody reaps.
+    ::kill(-pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return make_error(ErrorCode::kResourceExhausted,
+                      std::string("cannot watch the child: ") + e.what());
+  }
   state->start();
   log::debug("process_started", {{"process", state->log_name}, {"pid", pid}});
   return std::shared_ptr<ChildProcess>(new ChildProcess(std::move(state)));

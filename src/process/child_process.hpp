@@ -53,13 +53,15 @@
 
 namespace mcpgate::process {
 
+// (Every member has an initializer, so designated initializers may leave any out without
+// g++'s -Wmissing-field-initializers.)
 struct ChildSpec {
   // The program. With a '/' it is used as is (relative to working_dir); without one it is
   // looked up in the child's PATH (absolute entries only: a relative entry such as "." would
   // make the lookup depend on the current directory). spawn() fails with kNotFound when the
   // lookup finds no executable file.
-  std::string command;
-  std::vector<std::string> args;  // argv[1..]; argv[0] is `command` as written
+  std::string command{};
+  std::vector<std::string> args{};  // argv[1..]; argv[0] is `command` as written
 
   // The environment. By default the child gets only a small allow-list of the gateway's
   // variables: PATH HOME USER LOGNAME SHELL LANG LANGUAGE LC_ALL LC_CTYPE LC_MESSAGES TZ TMPDIR
@@ -68,14 +70,14 @@ struct ChildSpec {
   // server has no business seeing; pass what it needs in `env`. `inherit_env = true` passes the
   // whole environment instead. `env` entries are added last and override same-named variables;
   // PATH lookup of `command` uses the resulting PATH (default /usr/local/bin:/usr/bin:/bin).
-  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::pair<std::string, std::string>> env{};
   bool inherit_env = false;
 
-  std::string working_dir;  // "" = the gateway's current directory; must exist
+  std::string working_dir{};  // "" = the gateway's current directory; must exist
 
   // Receives each stderr line (without "\n"/"\r", cut at 2 KiB with " [truncated]" appended),
   // on the child's strand. Must not block. Empty = log it (see above).
-  std::function<void(std::string_view)> on_stderr_line;
+  std::function<void(std::string_view)> on_stderr_line{};
 };
 
 class ChildProcess {

@@ -76,7 +76,8 @@ bool dead(int pid) {
 
 asio::awaitable<void> yield_a_few_times() {
   for (int i = 0; i < 10; ++i) {
-    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    const auto ex = co_await asio::this_coro::executor;
+    co_await asio::post(ex, asio::use_awaitable);
   }
 }
 
@@ -90,8 +91,11 @@ TEST(ChildProcessTest, EchoesLinesThroughCat) {
     }
     pid = child->pid();
     EXPECT_TRUE(child->running());
-    EXPECT_TRUE((co_await child->write("hello\n")).ok());
-    EXPECT_TRUE((co_await child->write("w\xc3\xb6rld\r\n\n")).ok());
+    // (Results are named before they are tested: g++ 12 miscompiles a co_await inside a
+    // condition whose temporary has a destructor; it traps at run time.)
+    const Status w1 = co_await child->write("hello\n");
+    const Status w2 = co_await child->write("w\xc3\xb6rld\r\n\n");
+    EXPECT_TRUE(w1.ok() && w2.ok());
     auto a = co_await child->read_line(100);
     auto b = co_await child->read_line(100);
     auto c = co_await child->read_line(100);
@@ -111,7 +115,8 @@ TEST(ChildProcessTest, EchoesLinesThroughCat) {
 asio::awaitable<void> write_line(std::shared_ptr<ChildProcess> child,
                                  std::string line,
                                  int* failures) {
-  if (!(co_await child->write(std::move(line))).ok()) {
+  const Status written = co_await child->write(std::move(line));
+  if (!written.ok()) {
     ++*failures;
   }
 }
@@ -195,7 +200,8 @@ TEST(ChildProcessTest, StderrLinesReachTheCallbackTruncated) {
     }
     auto out = co_await child->read_line(100);
     EXPECT_TRUE(out.ok() && *out == "out");
-    EXPECT_EQ(co_await child->wait_exit(), 0);
+    const int status = co_await child->wait_exit();
+    EXPECT_EQ(status, 0);
     while (lines.size() < 4) {
       boost::system::error_code ec;
       co_await got_line.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -215,7 +221,8 @@ TEST(ChildProcessTest, StderrGoesToTheLogByDefault) {
     if (!child) {
       co_return;
     }
-    EXPECT_EQ(co_await child->wait_exit(), 0);
+    const int status = co_await child->wait_exit();
+    EXPECT_EQ(status, 0);
   }());  // run_test waits for the stderr drain; the lines land in the test's stderr
 }
 
@@ -231,7 +238,8 @@ TEST(ChildProcessTest, ExternallyKilledChildReportsSignal) {
     ::kill(pid, SIGKILL);
     auto line = co_await child->read_line(100);
     EXPECT_EQ(line.ok() ? ErrorCode::kInternal : line.error().code, ErrorCode::kUnavailable);
-    EXPECT_EQ(co_await child->wait_exit(), 128 + SIGKILL);
+    const int status = co_await child->wait_exit();
+    EXPECT_EQ(status, 128 + SIGKILL);
     EXPECT_FALSE(child->running());
     auto write = co_await child->write("late\n");
     EXPECT_EQ(write.ok() ? ErrorCode::kInternal : write.error().code, ErrorCode::kUnavailable);
@@ -259,7 +267,8 @@ TEST(ChildProcessTest, TerminateKillsSigtermIgnoringChildAndGrandchild) {
     const auto started = std::chrono::steady_clock::now();
     child->terminate(300ms);
     child->terminate(1ms);  // idempotent: the first grace stands
-    EXPECT_EQ(co_await child->wait_exit(), 128 + SIGKILL);
+    const int status = co_await child->wait_exit();
+    EXPECT_EQ(status, 128 + SIGKILL);
     EXPECT_GE(std::chrono::steady_clock::now() - started, 290ms);
     // The grandchild got the same SIGKILL; its death is observable only by polling.
     asio::steady_timer poll(ioc);
@@ -299,14 +308,16 @@ TEST(ChildProcessTest, SecondConcurrentReadIsRefused) {
     }
     std::optional<Result<std::string>> first;
     auto reader = [&]() -> asio::awaitable<void> {
-      first.emplace(co_await child->read_line(100));
+      auto line = co_await child->read_line(100);
+      first.emplace(std::move(line));
     };
     asio::co_spawn(ioc, reader(), asio::detached);
     co_await yield_a_few_times();  // the first read is now parked on the pipe
     auto second = co_await child->read_line(100);
     EXPECT_EQ(second.ok() ? ErrorCode::kInternal : second.error().code,
               ErrorCode::kFailedPrecondition);
-    EXPECT_TRUE((co_await child->write("x\n")).ok());
+    const Status written = co_await child->write("x\n");
+    EXPECT_TRUE(written.ok());
     while (!first) {
       co_await yield_a_few_times();
     }

@@ -42,7 +42,7 @@ namespace mcpgate::quota {
 struct QuotaRule {
   // Names the rule in refusals (QuotaDecision::rule) and logs. parse_quota_rules() fills it
   // from `name:` or from the position ("quotas[2] (user+tool)").
-  std::string name;
+  std::string name{};
 
   // Key parts: the counters are per distinct combination of the chosen parts.
   bool per_user = false;
@@ -51,7 +51,7 @@ struct QuotaRule {
 
   // Tools the rule applies to: "" every tool, "name" that tool, "prefix*" tools starting with
   // prefix. A '*' anywhere but at the end is not a wildcard (parse_quota_rules refuses it).
-  std::string match_tool;
+  std::string match_tool{};
 
   std::uint32_t calls_per_minute = 0;  // 0 = no rate limit
   std::uint32_t max_concurrent = 0;    // 0 = no concurrency limit
@@ -62,9 +62,9 @@ struct QuotaRule {
 
 // The caller of one tool call. Views: only used during acquire().
 struct QuotaKey {
-  std::string_view user;
-  std::string_view client;
-  std::string_view tool;
+  std::string_view user{};
+  std::string_view client{};
+  std::string_view tool{};
 };
 
 enum class QuotaLimit {
@@ -75,7 +75,7 @@ enum class QuotaLimit {
 
 struct QuotaDecision {
   bool allowed = false;
-  std::string rule;  // the name of the refusing rule
+  std::string rule{};  // the name of the refusing rule
   std::chrono::milliseconds retry_after{0};
   QuotaLimit limit = QuotaLimit::kRate;
 };

@@ -35,6 +35,13 @@ QuotaRule per_user(std::string name, std::uint32_t rate, std::uint32_t concurren
   return r;
 }
 
+// prefix + i, appended (g++ 12 -O3 reports a false -Wrestrict on "prefix" + std::to_string(i)).
+std::string numbered(const char* prefix, int i) {
+  std::string out = prefix;
+  out += std::to_string(i);
+  return out;
+}
+
 bool allowed(const std::variant<QuotaLease, QuotaDecision>& v) {
   return std::holds_alternative<QuotaLease>(v);
 }
@@ -195,7 +202,7 @@ TEST(QuotaLimiterTest, IdleKeysAreEvictedUnderChurn) {
   // Every key is used once and idle a second later: the table never outgrows its cap and
   // nobody is refused.
   for (int i = 0; i < 20000; ++i) {
-    ASSERT_TRUE(allowed(limiter.acquire({.user = "u" + std::to_string(i)}))) << i;
+    ASSERT_TRUE(allowed(limiter.acquire({.user = numbered("u", i)}))) << i;
     clock.now += 1100ms;
     ASSERT_LE(limiter.tracked_keys(0), 160u);
   }
@@ -209,7 +216,7 @@ TEST(QuotaLimiterTest, FullTableFailsClosedForNewKeysOnly) {
   int refused = 0;
   std::vector<std::string> admitted;
   for (int i = 0; i < 2000; ++i) {  // all within the same instant: no key becomes idle
-    const std::string user = "hostile" + std::to_string(i);
+    const std::string user = numbered("hostile", i);
     auto v = limiter.acquire({.user = user});
     if (allowed(v)) {
       admitted.push_back(user);
@@ -251,7 +258,7 @@ TEST(QuotaLimiterTest, ThreadsNeverExceedMaxConcurrent) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       const bool is_alice = t % 2 == 0;
-      const std::string user = is_alice ? std::string("alice") : "user" + std::to_string(t);
+      const std::string user = is_alice ? std::string("alice") : numbered("user", t);
       const QuotaKey key{.user = user};
       for (int i = 0; i < 3000; ++i) {
         auto v = limiter.acquire(key);
