@@ -247,6 +247,25 @@ TEST(ChildProcessTest, ExternallyKilledChildReportsSignal) {
   EXPECT_TRUE(reaped(pid));
 }
 
+TEST(ChildProcessTest, WriteToClosedStdinFailsWithoutSigpipe) {
+  asio::io_context ioc;
+  run_test(ioc, [&]() -> asio::awaitable<void> {
+    // The child closes its stdin and tells us so; it stays alive, so only EPIPE can report it.
+    auto child = start(ioc, shell("exec 0<&-; echo closed; sleep 30"));
+    if (!child) {
+      co_return;
+    }
+    auto line = co_await child->read_line(100);
+    EXPECT_TRUE(line.ok() && *line == "closed");
+    const Status written = co_await child->write("anyone there?\n");
+    EXPECT_EQ(written.ok() ? ErrorCode::kInternal : written.error().code, ErrorCode::kUnavailable);
+    EXPECT_TRUE(child->running());
+    child->terminate();
+    const int status = co_await child->wait_exit();
+    EXPECT_EQ(status, 128 + SIGTERM);
+  }());
+}
+
 TEST(ChildProcessTest, TerminateKillsSigtermIgnoringChildAndGrandchild) {
   asio::io_context ioc;
   int pid = -1;
