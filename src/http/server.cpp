@@ -23,6 +23,7 @@
 #include "http/asio.hpp"
 #include "http/forwarded.hpp"
 #include "http/request_checks.hpp"
+#include "metrics/metrics.hpp"
 
 namespace mcpgate::http {
 namespace {
@@ -80,6 +81,79 @@ std::string exception_text(const std::exception_ptr& e) {
   }
 }
 
+// Request counts by method and status class, latency, open connections. Methods and classes
+// are fixed sets (anything else is "other"), so a client cannot add series; each series is
+// looked up once and kept.
+class HttpMetrics {
+ public:
+  static HttpMetrics& get() {
+    static HttpMetrics m;
+    return m;
+  }
+
+  void request_done(bhttp::verb method, unsigned status, std::chrono::steady_clock::duration d) {
+    requests(method, status).inc();
+    duration_.observe(d);
+  }
+
+  metrics::Counter& requests(bhttp::verb method, unsigned status) {
+    const std::size_t m = method_index(method);
+    const std::size_t c = status >= 100 && status < 600 ? status / 100 : 0;
+    std::atomic<metrics::Counter*>& slot = requests_[m * kClasses.size() + c];
+    metrics::Counter* counter = slot.load(std::memory_order_acquire);
+    if (counter == nullptr) {
+      counter = &family_.with({kMethods[m], kClasses[c]});
+      slot.store(counter, std::memory_order_release);
+    }
+    return *counter;
+  }
+
+  metrics::Gauge& open =
+      metrics::global().gauge("mcpgate_http_connections_open", "Open client connections.").with();
+
+ private:
+  static constexpr std::array<std::string_view, 8> kMethods = {
+      "other", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+  static constexpr std::array<std::string_view, 6> kClasses = {
+      "other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+  static std::size_t method_index(bhttp::verb v) {
+    switch (v) {
+      case bhttp::verb::get:
+        return 1;
+      case bhttp::verb::head:
+        return 2;
+      case bhttp::verb::post:
+        return 3;
+      case bhttp::verb::put:
+        return 4;
+      case bhttp::verb::delete_:
+        return 5;
+      case bhttp::verb::patch:
+        return 6;
+      case bhttp::verb::options:
+        return 7;
+      default:
+        return 0;
+    }
+  }
+
+  metrics::CounterFamily& family_ = metrics::global().counter(
+      "mcpgate_http_requests_total",
+      "HTTP requests answered, by method and status class (code: 1xx..5xx). Requests refused "
+      "before their head was parsed count as method \"other\".",
+      {"method", "code"});
+  metrics::Histogram& duration_ =
+      metrics::global()
+          .histogram("mcpgate_http_request_duration_seconds",
+                     "Time from a request's complete arrival to the end of its answer (a "
+                     "stream's end for SSE), in seconds.",
+                     {},
+                     metrics::kLatencyBuckets)
+          .with();
+  std::array<std::atomic<metrics::Counter*>, kMethods.size() * kClasses.size()> requests_{};
+};
+
 class ConnectionBase {
  public:
   virtual ~ConnectionBase() = default;
@@ -113,6 +187,7 @@ struct Server::Impl {
   std::list<std::weak_ptr<ConnectionBase>>::iterator track(std::weak_ptr<ConnectionBase> c) {
     std::lock_guard lock(mu);
     open.fetch_add(1);
+    HttpMetrics::get().open.inc();
     return connections.insert(connections.end(), std::move(c));
   }
 
@@ -120,6 +195,7 @@ struct Server::Impl {
     std::lock_guard lock(mu);
     connections.erase(it);
     open.fetch_sub(1);
+    HttpMetrics::get().open.dec();
   }
 
   template <class Fn>
@@ -388,6 +464,7 @@ class Connection final : public ConnectionBase,
   // Answers a request that cannot be served, then closes in a way the peer can read the answer.
   asio::awaitable<void> reject(RequestFailure failure, const beast::error_code& cause) {
     Response res = failure_response(failure);
+    HttpMetrics::get().requests(bhttp::verb::unknown, res.result_int()).inc();
     log::debug("http_rejected",
                {{"remote", remote_ip_}, {"status", res.result_int()}, {"cause", cause.message()}});
     if (co_await write_response(res, false, false)) {
@@ -646,10 +723,10 @@ asio::awaitable<void> Connection<Stream>::run() {
       co_await ex.respond(failure_response(RequestFailure::kNone));
     }
     end_exchange();
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    HttpMetrics::get().request_done(req.method(), ex.status(), elapsed);
     if (log::access_enabled()) {
-      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - started)
-                          .count();
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
       log::access({{"request_id", ex.request_id()},
                    {"method", std::string(req.method_string())},
                    {"path", std::string(target_path(req.target()))},

@@ -1,6 +1,7 @@
 #include "oauth/bearer_guard.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "core/log.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/jwt.hpp"
+#include "metrics/metrics.hpp"
 #include "oauth/form.hpp"
 
 namespace mcpgate::oauth {
@@ -142,6 +144,60 @@ std::uint64_t digest_word(const std::string& digest, std::size_t offset) {
   return w;
 }
 
+// mcpgate_token_verifications_total{result}: the refusal reasons folded into a fixed set, every
+// series created up front (a rate over a series that appears late misses its first events).
+enum class TokenResult {
+  kOk,
+  kMissing,
+  kInvalidRequest,
+  kInvalid,
+  kExpired,
+  kRevoked,
+  kWrongAudience,
+  kError
+};
+
+void count_token(TokenResult result) {
+  static constexpr std::array<std::string_view, 8> kNames = {"ok",
+                                                             "missing",
+                                                             "invalid_request",
+                                                             "invalid",
+                                                             "expired",
+                                                             "revoked",
+                                                             "wrong_audience",
+                                                             "error"};
+  static const std::array<metrics::Counter*, kNames.size()> counters = [] {
+    auto& family = metrics::global().counter(
+        "mcpgate_token_verifications_total",
+        "Bearer tokens checked at the MCP endpoint, by result: ok, missing (no Bearer "
+        "credential), invalid_request (two Authorization headers, a token in the query), invalid, "
+        "expired, revoked, wrong_audience, error (no signing keys to check against).",
+        {"result"});
+    std::array<metrics::Counter*, kNames.size()> out{};
+    for (std::size_t i = 0; i < kNames.size(); ++i) {
+      out[i] = &family.with({kNames[i]});
+    }
+    return out;
+  }();
+  counters[static_cast<std::size_t>(result)]->inc();
+}
+
+TokenResult token_result(std::string_view reason) {
+  if (reason == "expired") {
+    return TokenResult::kExpired;
+  }
+  if (reason == "revoked") {
+    return TokenResult::kRevoked;
+  }
+  if (reason == "audience") {
+    return TokenResult::kWrongAudience;
+  }
+  if (reason == "no_keys") {
+    return TokenResult::kError;
+  }
+  return TokenResult::kInvalid;
+}
+
 }  // namespace
 
 struct BearerGuard::Verified {
@@ -265,6 +321,7 @@ std::variant<mcp::Caller, http::Response> BearerGuard::authenticate(
   if (auto* reason = std::get_if<std::string_view>(&checked)) {
     return invalid_token(*reason);
   }
+  count_token(TokenResult::kOk);
   return std::get<mcp::Caller>(std::move(checked));
 }
 
@@ -433,6 +490,7 @@ http::Response BearerGuard::forbid_tool(const mcp::Caller& caller, std::string_v
 // --- responses ------------------------------------------------------------------------------
 
 http::Response BearerGuard::missing_token() const {
+  count_token(TokenResult::kMissing);
   http::Response res = http::make_json_error(
       http::StatusCode::unauthorized, "unauthorized", kMissingTokenDescription);
   res.set(http::Field::www_authenticate, challenge_);
@@ -440,6 +498,7 @@ http::Response BearerGuard::missing_token() const {
 }
 
 http::Response BearerGuard::invalid_token(std::string_view reason) const {
+  count_token(token_result(reason));
   // Expired tokens are routine (clients refresh on 401): debug. The rest deserve a look.
   if (reason == "expired") {
     log::debug("mcp_token_rejected", {{"reason", std::string(reason)}});
@@ -456,6 +515,7 @@ http::Response BearerGuard::invalid_token(std::string_view reason) const {
 }
 
 http::Response BearerGuard::invalid_request(std::string_view description) const {
+  count_token(TokenResult::kInvalidRequest);
   http::Response res =
       http::make_json_error(http::StatusCode::bad_request, "invalid_request", description);
   res.set(http::Field::www_authenticate,
