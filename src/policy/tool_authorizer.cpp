@@ -1,10 +1,12 @@
 #include "policy/tool_authorizer.hpp"
 
+#include <array>
 #include <cctype>
 #include <chrono>
 
 #include "authz/tuple.hpp"
 #include "mcp/tool.hpp"
+#include "metrics/metrics.hpp"
 
 namespace mcpgate::policy {
 namespace {
@@ -47,6 +49,35 @@ std::string cimd_host(std::string_view client_id) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
+}
+
+// Decisions by outcome (series made up front: a fixed set) and how long a tools/call's checks
+// took, context building included.
+struct AuthzMetrics {
+  std::array<metrics::Counter*, 3> decisions{};  // by Outcome
+  metrics::Histogram* latency = nullptr;
+};
+
+const AuthzMetrics& authz_metrics() {
+  static const AuthzMetrics m = [] {
+    AuthzMetrics out;
+    auto& family = metrics::global().counter(
+        "mcpgate_authz_decisions_total",
+        "Tool-call authorization decisions, by decision: allow, deny, error (an error denies).",
+        {"decision"});
+    for (const Outcome o : {Outcome::kAllow, Outcome::kDeny, Outcome::kError}) {
+      out.decisions[static_cast<std::size_t>(o)] = &family.with({outcome_name(o)});
+    }
+    out.latency = &metrics::global()
+                       .histogram("mcpgate_authz_decision_duration_seconds",
+                                  "Time to decide a tools/call (context and both checks), in "
+                                  "seconds.",
+                                  {},
+                                  metrics::kLatencyBuckets)
+                       .with();
+    return out;
+  }();
+  return m;
 }
 
 }  // namespace
@@ -121,6 +152,10 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
   std::string client;
   std::int64_t revision = 0;
   const auto finish = [&](Outcome outcome, std::string principal, std::string reason) {
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    const AuthzMetrics& m = authz_metrics();
+    m.decisions[static_cast<std::size_t>(outcome)]->inc();
+    m.latency->observe(elapsed);
     mcp::ToolDecision out;
     out.allowed = outcome == Outcome::kAllow;
     Decision d;
@@ -138,7 +173,7 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
       if (logged) {
         d.model_id = engine_->model_id();  // a lock and a copy: only the line needs it
       }
-      d.latency_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+      d.latency_us = std::chrono::duration<double, std::micro>(elapsed).count();
       out.decision_id = d.id;
     }
     log_->record(d, call.arguments);  // counts every outcome; writes the line when on
