@@ -1,0 +1,144 @@
+#include "app/observability_routes.hpp"
+
+#include <atomic>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "core/log.hpp"
+#include "crypto/hash.hpp"
+#include "http/message.hpp"
+#include "metrics/registry.hpp"
+
+namespace mcpgate::app {
+namespace {
+
+constexpr std::string_view kExpositionType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr std::string_view kChallenge = "Bearer realm=\"mcpgate-metrics\"";
+
+struct State {
+  ReadinessCheck ready;
+  std::string token_digest;  // SHA-256 of the metrics token; empty: /metrics is open
+  const metrics::Registry* registry = nullptr;
+  // -1 unknown (start), 0 not ready, 1 ready: only changes are logged, not every probe.
+  mutable std::atomic<int> last_ready{-1};
+};
+
+bool get_or_head(const http::Request& req) {
+  return req.method() == http::bhttp::verb::get || req.method() == http::bhttp::verb::head;
+}
+
+http::Response no_store(http::Response res) {
+  res.set(http::Field::cache_control, "no-store");
+  return res;
+}
+
+http::Response json(http::StatusCode status, const nlohmann::json& body) {
+  return no_store(http::make_response(status, body.dump() + "\n", "application/json"));
+}
+
+http::Response method_not_allowed() {
+  http::Response res = http::make_json_error(
+      http::StatusCode::method_not_allowed, "method_not_allowed", "Only GET and HEAD are allowed");
+  res.set(http::Field::allow, "GET, HEAD");
+  return res;
+}
+
+// The token of the request's one "Authorization: Bearer <token>" field, or "".
+std::string_view bearer_token(const http::Request& req) {
+  if (req.count(http::Field::authorization) != 1) {
+    return {};
+  }
+  const std::string_view value = http::trim_ows(req[http::Field::authorization]);
+  constexpr std::string_view kScheme = "bearer";
+  if (value.size() <= kScheme.size() || value[kScheme.size()] != ' ') {
+    return {};
+  }
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if ((value[i] | 0x20) != kScheme[i]) {  // ASCII case folding: the scheme is a token
+      return {};
+    }
+  }
+  return http::trim_ows(value.substr(kScheme.size()));
+}
+
+bool authorized(const State& state, const http::Request& req) {
+  if (state.token_digest.empty()) {
+    return true;
+  }
+  const std::string_view token = bearer_token(req);
+  // Digests have a fixed length, so the comparison's time says nothing about the token's.
+  return !token.empty() && crypto::constant_time_equal(crypto::sha256(token), state.token_digest);
+}
+
+asio::awaitable<void> serve_metrics(std::shared_ptr<const State> state, http::Exchange& ex) {
+  if (!get_or_head(ex.request())) {
+    co_await ex.respond(method_not_allowed());
+    co_return;
+  }
+  if (!authorized(*state, ex.request())) {
+    http::Response res = http::make_json_error(
+        http::StatusCode::unauthorized, "unauthorized", "A valid Bearer token is required");
+    res.set(http::Field::www_authenticate, kChallenge);
+    co_await ex.respond(std::move(res));
+    co_return;
+  }
+  co_await ex.respond(no_store(
+      http::make_response(http::StatusCode::ok, state->registry->render(), kExpositionType)));
+}
+
+asio::awaitable<void> serve_health(http::Exchange& ex) {
+  if (!get_or_head(ex.request())) {
+    co_await ex.respond(method_not_allowed());
+    co_return;
+  }
+  co_await ex.respond(json(http::StatusCode::ok, {{"status", "ok"}}));
+}
+
+asio::awaitable<void> serve_ready(std::shared_ptr<const State> state, http::Exchange& ex) {
+  if (!get_or_head(ex.request())) {
+    co_await ex.respond(method_not_allowed());
+    co_return;
+  }
+  Status ready;
+  if (state->ready) {
+    ready = co_await state->ready();
+  }
+  const int now = ready.ok() ? 1 : 0;
+  if (state->last_ready.exchange(now) != now) {
+    if (ready.ok()) {
+      log::info("ready");
+    } else {
+      log::warn(
+          "not_ready",
+          {{"reason", error_code_name(ready.error().code)}, {"error", ready.error().message}});
+    }
+  }
+  if (ready.ok()) {
+    co_await ex.respond(json(http::StatusCode::ok, {{"status", "ok"}}));
+  } else {
+    co_await ex.respond(
+        json(http::StatusCode::service_unavailable,
+             {{"status", "unavailable"}, {"reason", error_code_name(ready.error().code)}}));
+  }
+}
+
+}  // namespace
+
+void add_observability_routes(http::Router& router, ObservabilityOptions options) {
+  auto state = std::make_shared<State>();
+  state->ready = std::move(options.ready);
+  if (!options.metrics_token.empty()) {
+    state->token_digest = crypto::sha256(options.metrics_token);
+  }
+  state->registry = options.registry != nullptr ? options.registry : &metrics::global();
+  std::shared_ptr<const State> shared = std::move(state);
+
+  router.add("/metrics", [shared](http::Exchange& ex) { return serve_metrics(shared, ex); });
+  router.add("/healthz", serve_health);
+  router.add("/readyz", [shared](http::Exchange& ex) { return serve_ready(shared, ex); });
+}
+
+}  // namespace mcpgate::app
