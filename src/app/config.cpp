@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/secret.hpp"
+#include "http/client.hpp"
 #include "http/forwarded.hpp"
 #include "http/server.hpp"
 
@@ -497,6 +498,154 @@ void load_authz(Loader& l, const YAML::Node& a, Config& c) {
 
 }  // namespace
 
+// A header value for an upstream: {env: NAME} or {file: PATH} (first line). Inline values are
+// refused: credentials stay out of the configuration file, and errors never echo them.
+void get_secret_header(Loader& l, const YAML::Node& n, const std::string& key, std::string& out) {
+  if (!n.IsMap()) {
+    l.fail(n, key, "must be {env: NAME} or {file: PATH} (inline secrets are not accepted)");
+    return;
+  }
+  l.only_keys(n, key, {"env", "file"});
+  std::string env;
+  std::string file;
+  l.get(n, "env", key + ".", env);
+  l.get(n, "file", key + ".", file);
+  if (env.empty() == file.empty()) {
+    l.fail(n, key, "needs exactly one of env and file");
+    return;
+  }
+  auto secret = read_secret(file, env, key);
+  if (!secret) {
+    l.fail(n, key, secret.error().message);
+    return;
+  }
+  out = std::move(*secret);
+}
+
+bool valid_upstream_name(const std::string& name) {
+  if (name.empty() || name.size() > 32) {
+    return false;
+  }
+  for (const char ch : name) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void load_gateway(Loader& l, const YAML::Node& g, Config& c) {
+  l.only_keys(g, "gateway", {"separator", "pin_tools", "upstreams"});
+  if (!g.IsDefined() || g.IsNull() || !g.IsMap()) {
+    return;
+  }
+  gateway::GatewayOptions& o = c.gateway;
+  l.get(g, "separator", "gateway.", o.separator);
+  l.get(g, "pin_tools", "gateway.", o.pin_tools);
+  if (o.separator.empty() || o.separator.size() > 4) {
+    l.fail(g["separator"], "gateway.separator", "must be 1 to 4 characters");
+  }
+  const YAML::Node ups = g["upstreams"];
+  if (!ups.IsSequence() || ups.size() == 0) {
+    l.fail(ups, "gateway.upstreams", "must be a non-empty list");
+    return;
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < ups.size(); ++i) {
+    const YAML::Node u = ups[i];
+    const std::string where = "gateway.upstreams[" + std::to_string(i) + "]";
+    l.only_keys(u, where,
+                {"name", "transport", "url", "headers", "command", "args", "env", "inherit_env",
+                 "working_dir", "prefix", "include", "exclude", "connect_timeout_ms",
+                 "call_timeout_ms"});
+    if (!u.IsMap()) {
+      continue;
+    }
+    gateway::UpstreamOptions up;
+    const std::string w = where + ".";
+    l.get(u, "name", w, up.name);
+    if (!valid_upstream_name(up.name)) {
+      l.fail(u["name"], w + "name", "must be 1-32 characters of a-z, 0-9, '-' and '_'");
+    } else if (!names.insert(up.name).second) {
+      l.fail(u["name"], w + "name", "duplicate upstream name '" + up.name + "'");
+    }
+    std::string transport = "streamable-http";
+    l.get(u, "transport", w, transport);
+    if (transport == "streamable-http") {
+      up.transport = gateway::Transport::kStreamableHttp;
+      l.get(u, "url", w, up.url);
+      auto url = http::parse_url(up.url);
+      if (!url) {
+        l.fail(u["url"], w + "url", "must be an http URL: " + url.error().message);
+      } else if (url->tls()) {
+        l.fail(u["url"], w + "url", "https upstreams are not supported yet");
+      }
+      const YAML::Node h = u["headers"];
+      if (h.IsDefined() && !h.IsNull()) {
+        if (!h.IsMap()) {
+          l.fail(h, w + "headers", "must be a mapping");
+        } else {
+          for (const auto& kv : h) {
+            const std::string name = kv.first.as<std::string>();
+            std::string value;
+            get_secret_header(l, kv.second, w + "headers." + name, value);
+            up.headers.emplace_back(name, std::move(value));
+          }
+        }
+      }
+      for (const char* key : {"command", "args", "env", "working_dir", "inherit_env"}) {
+        if (u[key].IsDefined()) {
+          l.fail(u[key], w + key, "only for transport: stdio");
+        }
+      }
+    } else if (transport == "stdio") {
+      up.transport = gateway::Transport::kStdio;
+      l.get(u, "command", w, up.command);
+      if (up.command.empty()) {
+        l.fail(u, w + "command", "is required for transport: stdio");
+      }
+      l.get_list(u, "args", w, up.args);
+      l.get(u, "working_dir", w, up.working_dir);
+      l.get(u, "inherit_env", w, up.inherit_env);
+      const YAML::Node e = u["env"];
+      if (e.IsDefined() && !e.IsNull()) {
+        if (!e.IsMap()) {
+          l.fail(e, w + "env", "must be a mapping");
+        } else {
+          for (const auto& kv : e) {
+            const std::string name = kv.first.as<std::string>();
+            std::string value;
+            l.get(e, name.c_str(), w + "env.", value);
+            up.env.emplace_back(name, std::move(value));
+          }
+        }
+      }
+      for (const char* key : {"url", "headers"}) {
+        if (u[key].IsDefined()) {
+          l.fail(u[key], w + key, "only for transport: streamable-http");
+        }
+      }
+    } else {
+      l.fail(u["transport"], w + "transport", "must be streamable-http or stdio");
+    }
+    up.prefix = up.name;
+    if (u["prefix"].IsDefined()) {
+      up.prefix.clear();
+      l.get(u, "prefix", w, up.prefix);
+    }
+    up.has_prefix = !up.prefix.empty();
+    l.get_list(u, "include", w, up.include);
+    l.get_list(u, "exclude", w, up.exclude);
+    l.get_ms(u, "connect_timeout_ms", w, up.connect_timeout);
+    l.get_ms(u, "call_timeout_ms", w, up.call_timeout);
+    if (up.call_timeout.count() == 0 || up.connect_timeout.count() == 0) {
+      l.fail(u, w + "timeouts", "must be positive");
+    }
+    o.upstreams.push_back(std::move(up));
+  }
+  o.enabled = !o.upstreams.empty();
+}
+
 void finalize_config(Config& c) {
   if (c.public_url.empty()) {
     const bool v6 = c.server.host.find(':') != std::string::npos;
@@ -565,7 +714,8 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     return make_error(ErrorCode::kInvalidArgument, c.source + ": the top level must be a mapping");
   }
   try {
-    l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz"});
+    l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz",
+                           "gateway"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
@@ -573,6 +723,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     load_store(l, root["store"], c);
     load_auth(l, root["auth"], c);
     load_authz(l, root["authz"], c);
+    load_gateway(l, root["gateway"], c);
   } catch (const YAML::Exception& e) {
     return make_error(ErrorCode::kInvalidArgument, c.source + ": " + e.what());
   }

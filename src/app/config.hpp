@@ -11,6 +11,7 @@
 
 #include "core/log.hpp"
 #include "core/result.hpp"
+#include "gateway/options.hpp"
 #include "http/server_options.hpp"
 #include "mcp/endpoint.hpp"
 #include "oauth/options.hpp"
@@ -60,6 +61,8 @@ struct Config {
   bool auth_disabled_explicitly = false;
   // The `authz:` section: tool-level authorization (src/policy) on every tools/call.
   policy::PolicyOptions authz;
+  // The `gateway:` section: upstream MCP servers federated behind the MCP path (src/gateway).
+  gateway::GatewayOptions gateway;
 };
 
 Result<Config> parse_config(std::string_view yaml_text, std::string_view source_name);

@@ -1,5 +1,7 @@
 #include "app/serve.hpp"
 
+#include <future>
+
 #include "app/policy_stack.hpp"
 #include "policy/openfga_api.hpp"
 
@@ -16,6 +18,7 @@
 #include "http/asio.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "gateway/gateway.hpp"
 #include "mcp/endpoint.hpp"
 #include "mcp/registry.hpp"
 #include "oauth/authorization_server.hpp"
@@ -156,6 +159,50 @@ int serve(Config config) {
   }
 
   auto registry = build_registry(config);
+
+  // The gateway: upstream MCP servers federated into the registry. Their first lists are read
+  // before the listener opens, so the first client sees every upstream that answered.
+  std::unique_ptr<store::Store> pin_store;  // when no authorization server keeps one
+  std::unique_ptr<store::Executor> pin_executor;
+  std::shared_ptr<gateway::Gateway> gate;
+  if (config.gateway.enabled) {
+    gateway::Gateway::Deps deps;
+    deps.executor = ioc.get_executor();
+    deps.registry = registry;
+    if (auth) {
+      deps.store = auth->store.get();
+      deps.store_executor = auth->executor.get();
+    } else if (config.gateway.pin_tools) {
+      auto options = store_open_options(config);
+      if (!options) {
+        log::error("gateway_start_failed", {{"error", options.error().message}});
+        return 1;
+      }
+      auto opened = store::open_store(store_url(config.store), *options);
+      if (!opened) {
+        log::error("gateway_start_failed", {{"error", opened.error().message}});
+        return 1;
+      }
+      pin_store = std::move(opened).value();
+      pin_executor = std::make_unique<store::Executor>(1);
+      deps.store = pin_store.get();
+      deps.store_executor = pin_executor.get();
+    }
+    auto created = gateway::Gateway::create(config.gateway, std::move(deps));
+    if (!created) {
+      log::error("gateway_start_failed", {{"error", created.error().message}});
+      return 1;
+    }
+    gate = std::move(created).value();
+    std::promise<void> started;
+    asio::co_spawn(ioc, gate->start(), [&started](const std::exception_ptr&) { started.set_value(); });
+    std::thread first_sync([&ioc] { ioc.run(); });
+    started.get_future().wait();
+    ioc.stop();
+    first_sync.join();
+    ioc.restart();
+  }
+
   config.mcp.endpoint.server_version = MCPGATE_VERSION;
   auto endpoint = std::make_shared<mcp::Endpoint>(config.mcp.endpoint, registry);
 
@@ -298,6 +345,9 @@ int serve(Config config) {
     log::info("shutdown", {{"signal", sig}});
     reload.cancel();
     server.stop();
+    if (gate) {
+      gate->stop();
+    }
     if (auth) {
       auth->server->stop();
       auth->guard->stop();
@@ -346,6 +396,9 @@ int serve(Config config) {
   }
   if (auth) {
     auth->executor->join();
+  }
+  if (pin_executor) {
+    pin_executor->join();
   }
   log::info("stopped");
   return 0;

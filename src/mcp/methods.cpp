@@ -349,6 +349,9 @@ asio::awaitable<Reply> get_prompt(Endpoint::Impl& impl, RequestScope& scope) {
   co_return finish_result(impl, scope, *name, std::move(result).value(), false);
 }
 
+// complete()'s marker for "ask the remote completer" (never sent: complete_remote() answers).
+constexpr int kRemoteCompletion = 1;
+
 Reply complete(Endpoint::Impl& impl, RequestScope& scope) {
   auto ref = scope.params.find("ref");
   auto argument = scope.params.find("argument");
@@ -369,20 +372,28 @@ Reply complete(Endpoint::Impl& impl, RequestScope& scope) {
   }
   const std::string type = ref->value("type", "");
   Completer completer;
+  RemoteCompleter remote;
   if (type == "ref/prompt") {
     const std::string* name = string_param(*ref, "name");
-    if (name == nullptr || !impl.registry->get_prompt(*name)) {
+    auto prompt = name != nullptr ? impl.registry->get_prompt(*name) : nullptr;
+    if (!prompt) {
       return invalid_params("Unknown prompt: " + (name ? *name : std::string("(missing)")));
     }
-    completer = impl.registry->prompt_completer(*name);
+    completer = prompt->completer;
+    remote = prompt->remote_completer;
   } else if (type == "ref/resource") {
     const std::string* uri = string_param(*ref, "uri");
     if (uri == nullptr) {
       return invalid_params("Invalid params: ref.uri must be a string");
     }
     completer = impl.registry->template_completer(*uri);
+    remote = impl.registry->template_remote_completer(*uri);
   } else {
     return invalid_params("Invalid params: unknown ref type '" + type + "'");
+  }
+  if (remote) {
+    // Answered by the primitive's owner (a gateway upstream); see complete_remote().
+    return Reply::fail(kRemoteCompletion, "");
   }
   std::vector<std::string> values;
   if (completer) {
@@ -395,6 +406,38 @@ Reply complete(Endpoint::Impl& impl, RequestScope& scope) {
   return Reply::ok(
       Json{{"completion",
             {{"values", values}, {"total", total}, {"hasMore", total > kMaxCompletionValues}}}});
+}
+
+// completion/complete for a prompt or template whose owner answers (already validated by
+// complete()). The owner's CompleteResult is passed on, capped like local results.
+asio::awaitable<Reply> complete_remote(Endpoint::Impl& impl, RequestScope& scope) {
+  const Json& ref = scope.params["ref"];
+  RemoteCompleter remote;
+  if (ref.value("type", "") == "ref/prompt") {
+    if (auto prompt = impl.registry->get_prompt(ref.value("name", ""))) {
+      remote = prompt->remote_completer;
+    }
+  } else {
+    remote = impl.registry->template_remote_completer(ref.value("uri", ""));
+  }
+  if (!remote) {
+    co_return invalid_params("Unknown reference");
+  }
+  Json context = scope.params.contains("context") ? scope.params["context"] : Json();
+  auto result = co_await remote(scope.params["argument"], std::move(context));
+  if (!result) {
+    co_return Reply::fail(rpc_error_from(result.error()));
+  }
+  Json& completion = (*result)["completion"];
+  if (!completion.is_object() || !completion.contains("values")
+      || !completion["values"].is_array()) {
+    co_return Reply::fail(rpc::kInternalError, "malformed completion result");
+  }
+  if (completion["values"].size() > kMaxCompletionValues) {
+    completion["values"].get_ref<Json::array_t&>().resize(kMaxCompletionValues);
+    completion["hasMore"] = true;
+  }
+  co_return Reply::ok(Json{{"completion", completion}});
 }
 
 bool cacheable(std::string_view method) {
@@ -458,6 +501,9 @@ asio::awaitable<Reply> Endpoint::Impl::dispatch(RequestScope& scope) {
       reply = co_await get_prompt(*this, scope);
     } else if (m == "completion/complete") {
       reply = complete(*this, scope);
+      if (reply.error && reply.error->code == kRemoteCompletion) {
+        reply = co_await complete_remote(*this, scope);
+      }
     } else if (session && m == "ping") {
       reply = Reply::ok(Json::object());
     } else if (session && m == "logging/setLevel") {

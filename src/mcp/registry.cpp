@@ -16,18 +16,23 @@ std::string string_field(const Json& j, const char* key) {
 void Registry::add_tool(Tool tool) {
   const std::string name = string_field(tool.descriptor, "name");
   auto ptr = std::make_shared<const Tool>(std::move(tool));
+  bool same = false;
   {
     std::lock_guard lock(mu_);
     auto it = std::find_if(tools_.begin(), tools_.end(), [&](const auto& t) {
       return string_field(t->descriptor, "name") == name;
     });
     if (it != tools_.end()) {
+      // Same definition (a gateway re-reading an upstream): no list_changed for clients.
+      same = (*it)->descriptor == ptr->descriptor;
       *it = std::move(ptr);
     } else {
       tools_.push_back(std::move(ptr));
     }
   }
-  emit({ChangeKind::kToolsListChanged, {}});
+  if (!same) {
+    emit({ChangeKind::kToolsListChanged, {}});
+  }
 }
 
 bool Registry::remove_tool(const std::string& name) {
@@ -71,18 +76,22 @@ std::vector<Tool> Registry::tools() const {
 
 void Registry::add_resource(Resource resource) {
   const std::string uri = string_field(resource.descriptor, "uri");
+  bool same = false;
   {
     std::lock_guard lock(mu_);
     auto it = std::find_if(resources_.begin(), resources_.end(), [&](const auto& r) {
       return string_field(r.descriptor, "uri") == uri;
     });
     if (it != resources_.end()) {
+      same = it->descriptor == resource.descriptor;
       *it = std::move(resource);
     } else {
       resources_.push_back(std::move(resource));
     }
   }
-  emit({ChangeKind::kResourcesListChanged, {}});
+  if (!same) {
+    emit({ChangeKind::kResourcesListChanged, {}});
+  }
 }
 
 bool Registry::remove_resource(const std::string& uri) {
@@ -106,11 +115,33 @@ std::vector<Resource> Registry::resources() const {
 }
 
 void Registry::add_resource_template(ResourceTemplate tmpl) {
+  const std::string uri_template = string_field(tmpl.descriptor, "uriTemplate");
+  bool same = false;
   {
     std::lock_guard lock(mu_);
-    templates_.push_back(std::move(tmpl));
+    auto it = std::find_if(templates_.begin(), templates_.end(), [&](const auto& t) {
+      return string_field(t.descriptor, "uriTemplate") == uri_template;
+    });
+    if (it != templates_.end()) {
+      same = it->descriptor == tmpl.descriptor;
+      *it = std::move(tmpl);
+    } else {
+      templates_.push_back(std::move(tmpl));
+    }
   }
-  emit({ChangeKind::kResourcesListChanged, {}});
+  if (!same) {
+    emit({ChangeKind::kResourcesListChanged, {}});
+  }
+}
+
+RemoteCompleter Registry::template_remote_completer(const std::string& uri_template) const {
+  std::lock_guard lock(mu_);
+  for (const auto& t : templates_) {
+    if (string_field(t.descriptor, "uriTemplate") == uri_template) {
+      return t.remote_completer;
+    }
+  }
+  return {};
 }
 
 std::vector<ResourceTemplate> Registry::resource_templates() const {
@@ -136,18 +167,22 @@ std::optional<Registry::ResolvedResource> Registry::resolve_resource(const std::
 void Registry::add_prompt(Prompt prompt) {
   const std::string name = string_field(prompt.descriptor, "name");
   auto ptr = std::make_shared<const Prompt>(std::move(prompt));
+  bool same = false;
   {
     std::lock_guard lock(mu_);
     auto it = std::find_if(prompts_.begin(), prompts_.end(), [&](const auto& p) {
       return string_field(p->descriptor, "name") == name;
     });
     if (it != prompts_.end()) {
+      same = (*it)->descriptor == ptr->descriptor;
       *it = std::move(ptr);
     } else {
       prompts_.push_back(std::move(ptr));
     }
   }
-  emit({ChangeKind::kPromptsListChanged, {}});
+  if (!same) {
+    emit({ChangeKind::kPromptsListChanged, {}});
+  }
 }
 
 bool Registry::remove_prompt(const std::string& name) {

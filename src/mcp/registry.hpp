@@ -27,6 +27,11 @@ using ResourceReader = std::function<asio::awaitable<Result<Json>>(
 using Completer = std::function<std::vector<std::string>(
     const std::string& argument, const std::string& value, const Json& context)>;
 
+// Completion answered elsewhere (a gateway's upstream): gets the request's `argument` object and
+// `context` (null when absent) and returns the whole CompleteResult ({"completion": {...}}).
+using RemoteCompleter =
+    std::function<asio::awaitable<Result<Json>>(Json argument, Json context)>;
+
 struct Resource {
   Json descriptor;  // uri, name, title?, description?, mimeType?, size?, annotations?
   ResourceReader reader;
@@ -36,6 +41,7 @@ struct ResourceTemplate {
   Json descriptor;  // uriTemplate (RFC 6570 level 1: {var}), name, title?, description?, mimeType?
   ResourceReader reader;
   Completer completer;  // optional; completion/complete for ref/resource
+  RemoteCompleter remote_completer{};  // optional; takes precedence over `completer`
 };
 
 // A prompts/get handler: returns a GetPromptResult ({"description"?, "messages":[...]}). The
@@ -47,6 +53,7 @@ struct Prompt {
   Json descriptor;  // name, title?, description?, arguments?: [{name, description?, required?}]
   PromptHandler handler;
   Completer completer;  // optional; completion/complete for ref/prompt
+  RemoteCompleter remote_completer{};  // optional; takes precedence over `completer`
   bool stateless_only = false;
 };
 
@@ -66,7 +73,8 @@ using ChangeListener = std::function<void(const ChangeEvent&)>;
 
 class Registry {
  public:
-  // Adds a tool; a second tool with the same name replaces the first (in place).
+  // Adds a tool; a second tool with the same name replaces the first (in place). Adding (or
+  // replacing with) an identical descriptor tells no listener: nothing visible changed.
   void add_tool(Tool tool);
   // Removes a tool; true when it existed.
   bool remove_tool(const std::string& name);
@@ -80,6 +88,7 @@ class Registry {
   void add_resource(Resource resource);
   bool remove_resource(const std::string& uri);
   std::vector<Resource> resources() const;
+  // Replaces a template with the same uriTemplate.
   void add_resource_template(ResourceTemplate tmpl);
   std::vector<ResourceTemplate> resource_templates() const;
 
@@ -100,6 +109,7 @@ class Registry {
   // Completion source for a prompt argument / template variable (nullptr when none).
   Completer prompt_completer(const std::string& prompt_name) const;
   Completer template_completer(const std::string& uri_template) const;
+  RemoteCompleter template_remote_completer(const std::string& uri_template) const;
 
   // Notifies listeners that a resource changed (notifications/resources/updated to subscribers).
   void notify_resource_updated(const std::string& uri);

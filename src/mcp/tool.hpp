@@ -84,6 +84,9 @@ struct Tool {
   // The MCP server the tool belongs to, for authorization (policy objects `tool:{server}/{name}`):
   // the upstream's name for a federated tool, the tool set's server name for a built-in one.
   std::string server{};
+  // The tool's name in authorization objects (`tool:{server}/{policy_name}`) when it differs
+  // from the listed name: a federated tool's name at its upstream ("echo", not "up__echo").
+  std::string policy_name{};
   // Client capabilities the tool needs, e.g. {"sampling": {}}. A stateless-era call that lacks
   // one is rejected with MissingRequiredClientCapabilityError (-32021) before the handler runs.
   Json required_client_capabilities = Json::object();

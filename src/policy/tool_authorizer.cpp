@@ -126,6 +126,11 @@ std::string EngineToolAuthorizer::expand(std::string_view pattern,
   return out;
 }
 
+// A federated tool is authorized under its upstream's name for it (tool.hpp policy_name).
+static std::string policy_name_of(const mcp::Tool& tool) {
+  return tool.policy_name.empty() ? tool.descriptor.value("name", "") : tool.policy_name;
+}
+
 std::string EngineToolAuthorizer::server_of(const mcp::Tool& tool) const {
   return tool.server.empty() ? options_.default_server : tool.server;
 }
@@ -146,7 +151,7 @@ bool EngineToolAuthorizer::principals(const mcp::Caller* caller, std::string& su
 
 mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call) const {
   const auto start = std::chrono::steady_clock::now();
-  const std::string name = call.tool->descriptor.value("name", "");
+  const std::string name = policy_name_of(*call.tool);
   const std::string server = server_of(*call.tool);
   std::string sub;
   std::string client;
@@ -237,7 +242,7 @@ std::vector<bool> EngineToolAuthorizer::may_list(const mcp::Caller* caller,
     return out;
   }
   for (std::size_t i = 0; i < tools.size(); ++i) {
-    const std::string name = tools[i].descriptor.value("name", "");
+    const std::string name = policy_name_of(tools[i]);
     const std::string server = server_of(tools[i]);
     bool visible = true;
     for (const CheckTemplate* t : {&options_.user_check, &options_.client_check}) {

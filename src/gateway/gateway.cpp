@@ -1,0 +1,701 @@
+#include "gateway/gateway.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/random.hpp"
+#include "gateway/http_upstream.hpp"
+#include "gateway/stdio_upstream.hpp"
+#include "mcp/tool.hpp"
+
+namespace mcpgate::gateway {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kMaxName = 64;
+constexpr std::chrono::milliseconds kListTimeout{15000};
+constexpr int kMaxPages = 100;
+
+std::string hex_sha256(std::string_view text) {
+  return crypto::hex_encode(crypto::sha256(text));
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool offered(const UpstreamOptions& o, const std::string& name) {
+  if (!o.include.empty()
+      && std::none_of(o.include.begin(), o.include.end(),
+                      [&](const std::string& p) { return glob_match(p, name); })) {
+    return false;
+  }
+  return std::none_of(o.exclude.begin(), o.exclude.end(),
+                      [&](const std::string& p) { return glob_match(p, name); });
+}
+
+// The top-level fields in which two definitions differ (for the change log).
+std::string changed_fields(const Json& before, const Json& after) {
+  std::set<std::string> keys;
+  for (const auto& [k, v] : before.items()) {
+    keys.insert(k);
+  }
+  for (const auto& [k, v] : after.items()) {
+    keys.insert(k);
+  }
+  std::string out;
+  for (const auto& k : keys) {
+    if (before.value(k, Json()) != after.value(k, Json())) {
+      out += (out.empty() ? "" : ", ") + k;
+    }
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+// tools/list, prompts/list, ... following nextCursor.
+asio::awaitable<Result<std::vector<Json>>> list_all(Upstream& upstream,
+                                                    const std::string& method,
+                                                    const std::string& key) {
+  std::vector<Json> out;
+  std::optional<std::string> cursor;
+  for (int page = 0; page < kMaxPages; ++page) {
+    Json params = Json::object();
+    if (cursor) {
+      params["cursor"] = *cursor;
+    }
+    auto r = co_await upstream.request(method, params, CallHooks{}, kListTimeout);
+    if (!r) {
+      co_return r.error();
+    }
+    const Json& res = (*r)["result"];
+    if (!r->contains("result") || !res.is_object() || !res.contains(key) || !res[key].is_array()) {
+      co_return make_error(ErrorCode::kInternal,
+                           "upstream " + upstream.name() + ": bad " + method + " answer");
+    }
+    for (const auto& item : res[key]) {
+      if (item.is_object()) {
+        out.push_back(item);
+      }
+    }
+    auto next = res.find("nextCursor");
+    if (next == res.end() || !next->is_string() || next->get<std::string>().empty()) {
+      co_return out;
+    }
+    cursor = next->get<std::string>();
+  }
+  co_return out;
+}
+
+Json error_text(const Json& response) {
+  const Json& e = response.value("error", Json::object());
+  return e.is_object() ? e.value("message", Json("error")) : Json("error");
+}
+
+}  // namespace
+
+std::string pin_definition(const Json& tool) {
+  Json d = Json::object();
+  for (const char* k :
+       {"name", "title", "description", "inputSchema", "outputSchema", "annotations"}) {
+    if (auto it = tool.find(k); it != tool.end()) {
+      d[k] = *it;
+    }
+  }
+  return d.dump();  // nlohmann orders object keys: the text is canonical for equal JSON
+}
+
+std::string exposed_name(const std::string& prefix, const std::string& separator,
+                         const std::string& name) {
+  std::string full = prefix.empty() ? name : prefix + separator + name;
+  if (full.size() <= kMaxName) {
+    return full;
+  }
+  // Keep the readable head, make it unique with a short hash of the whole name.
+  const std::string tag = hex_sha256(full).substr(0, 8);
+  return full.substr(0, kMaxName - 9) + "_" + tag;
+}
+
+struct Gateway::UpstreamState {
+  UpstreamOptions options;
+  std::shared_ptr<Upstream> upstream;
+  std::mutex mu;
+  std::set<std::string> tools;      // exposed names registered for this upstream
+  std::set<std::string> prompts;
+  std::set<std::string> resources;  // URIs
+  std::set<std::string> withheld;   // original names of changed tools awaiting approval
+  std::map<std::string, std::string> memory_pins;  // tool → hash (no store)
+  bool syncing = false;
+  bool resync = false;
+};
+
+Result<std::shared_ptr<Gateway>> Gateway::create(GatewayOptions options, Deps deps) {
+  std::shared_ptr<Gateway> gw(new Gateway(std::move(options), std::move(deps)));
+  for (const auto& o : gw->options_.upstreams) {
+    auto state = std::make_shared<UpstreamState>();
+    state->options = o;
+    if (o.transport == Transport::kStreamableHttp) {
+      HttpUpstreamOptions h;
+      h.name = o.name;
+      h.url = o.url;
+      h.headers = o.headers;
+      h.connect_timeout = o.connect_timeout;
+      MCPGATE_ASSIGN_OR_RETURN(state->upstream, HttpUpstream::create(gw->deps_.executor, h));
+    } else {
+      StdioUpstreamOptions s;
+      s.name = o.name;
+      s.spec.command = o.command;
+      s.spec.args = o.args;
+      s.spec.env = o.env;
+      s.spec.inherit_env = o.inherit_env;
+      s.spec.working_dir = o.working_dir;
+      s.connect_timeout = o.connect_timeout;
+      state->upstream = StdioUpstream::create(gw->deps_.executor, std::move(s));
+    }
+    std::weak_ptr<Gateway> weak_gw = gw;
+    std::weak_ptr<UpstreamState> weak_state = state;
+    state->upstream->set_unsolicited_handler([weak_gw, weak_state](const Json& n) {
+      if (auto g = weak_gw.lock()) {
+        g->on_unsolicited(weak_state, n);
+      }
+    });
+    gw->upstreams_.push_back(std::move(state));
+  }
+  return gw;
+}
+
+Gateway::Gateway(GatewayOptions options, Deps deps)
+    : options_(std::move(options)), deps_(std::move(deps)) {}
+
+Gateway::~Gateway() {
+  stop();
+}
+
+void Gateway::stop() {
+  if (stopped_->exchange(true)) {
+    return;
+  }
+  for (auto& s : upstreams_) {
+    s->upstream->shutdown();
+  }
+}
+
+asio::awaitable<void> Gateway::start() {
+  // First contact with every upstream concurrently would be nicer; in order is simple and the
+  // supervisors take over for the ones that fail.
+  for (auto& state : upstreams_) {
+    auto st = co_await sync(state);
+    if (!st) {
+      log::warn("upstream_unavailable",
+                {{"upstream", state->options.name}, {"error", st.error().message}});
+    }
+    auto self = shared_from_this();
+    auto supervise_it = [self, state]() -> asio::awaitable<void> {
+      co_await self->supervise(state);
+    };
+    asio::co_spawn(deps_.executor, std::move(supervise_it), asio::detached);
+  }
+}
+
+asio::awaitable<void> Gateway::supervise(std::shared_ptr<UpstreamState> state) {
+  // Re-reads the lists every refresh_interval; while the upstream is down, retries with an
+  // exponential backoff (1 s doubling to the refresh interval).
+  auto stopped = stopped_;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::chrono::milliseconds wait = std::min(deps_.refresh_interval, std::chrono::milliseconds(1000));
+  bool healthy = false;
+  {
+    std::lock_guard lock(state->mu);
+    healthy = !state->tools.empty() || !state->prompts.empty() || !state->resources.empty();
+  }
+  if (healthy) {
+    wait = deps_.refresh_interval;
+  }
+  while (!stopped->load()) {
+    timer.expires_after(wait);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopped->load()) {
+      co_return;
+    }
+    auto st = co_await sync(state);
+    if (st) {
+      wait = deps_.refresh_interval;
+    } else {
+      log::warn("upstream_sync_failed",
+                {{"upstream", state->options.name}, {"error", st.error().message}});
+      wait = std::min(deps_.refresh_interval, wait * 2);
+    }
+  }
+}
+
+asio::awaitable<Status> Gateway::refresh(std::string upstream) {
+  for (auto& s : upstreams_) {
+    if (s->options.name == upstream) {
+      co_return co_await sync(s);
+    }
+  }
+  co_return make_error(ErrorCode::kNotFound, "no upstream named " + upstream);
+}
+
+void Gateway::on_unsolicited(std::weak_ptr<UpstreamState> weak, const Json& n) {
+  auto state = weak.lock();
+  if (!state || stopped_->load()) {
+    return;
+  }
+  const std::string method = n.value("method", "");
+  if (method == "notifications/resources/updated") {
+    const Json& params = n.value("params", Json::object());
+    if (params.is_object() && params.contains("uri") && params["uri"].is_string()) {
+      deps_.registry->notify_resource_updated(params["uri"].get<std::string>());
+    }
+    return;
+  }
+  if (method == "notifications/tools/list_changed" || method == "notifications/prompts/list_changed"
+      || method == "notifications/resources/list_changed") {
+    auto self = shared_from_this();
+    auto resync = [self, state]() -> asio::awaitable<void> {
+      auto st = co_await self->sync(state);
+      if (!st) {
+        log::warn("upstream_sync_failed",
+                  {{"upstream", state->options.name}, {"error", st.error().message}});
+      }
+    };
+    asio::co_spawn(deps_.executor, std::move(resync), asio::detached);
+  }
+}
+
+asio::awaitable<Status> Gateway::sync(std::shared_ptr<UpstreamState> state) {
+  {
+    // One sync per upstream at a time; a request during one runs once more afterwards.
+    std::lock_guard lock(state->mu);
+    if (state->syncing) {
+      state->resync = true;
+      co_return Status{};
+    }
+    state->syncing = true;
+  }
+  Status result;
+  for (;;) {
+    result = co_await state->upstream->ensure_ready();
+    if (result) {
+      result = co_await sync_tools(state);
+    }
+    if (result) {
+      co_await sync_prompts(state);
+      co_await sync_resources(state);
+    }
+    std::lock_guard lock(state->mu);
+    if (!state->resync || !result) {
+      state->syncing = false;
+      state->resync = false;
+      break;
+    }
+    state->resync = false;
+  }
+  co_return result;
+}
+
+asio::awaitable<bool> Gateway::pinned_ok(std::shared_ptr<UpstreamState> state, std::string tool,
+                                         Json definition) {
+  if (!options_.pin_tools) {
+    co_return true;
+  }
+  const std::string text = pin_definition(definition);
+  const std::string hash = hex_sha256(text);
+  const std::string& up = state->options.name;
+  if (deps_.store == nullptr) {
+    std::lock_guard lock(state->mu);
+    auto [it, inserted] = state->memory_pins.emplace(tool, hash);
+    if (!inserted && it->second != hash) {
+      log::warn("tool_changed_withheld", {{"upstream", up}, {"tool", tool}});
+      co_return false;
+    }
+    co_return true;
+  }
+  store::ToolPin pin;
+  pin.upstream = up;
+  pin.tool = tool;
+  pin.hash = hash;
+  pin.definition = text;
+  pin.approved_at = unix_now();
+  pin.approved_by = "first-sight";
+  store::Store* store = deps_.store;
+  auto pin_it = [store, pin]() { return store->pin_tool_if_absent(pin); };
+  Result<store::ToolPin> stored = make_error(ErrorCode::kInternal, "unset");
+  if (deps_.store_executor != nullptr) {
+    stored = co_await deps_.store_executor->run(std::move(pin_it));
+  } else {
+    stored = pin_it();
+  }
+  if (!stored) {
+    // Fail closed: a tool whose pin cannot be checked is not offered.
+    log::error("tool_pin_failed",
+               {{"upstream", up}, {"tool", tool}, {"error", stored.error().message}});
+    co_return false;
+  }
+  if (stored->hash == hash) {
+    co_return true;
+  }
+  if (stored->pending_hash != hash) {
+    Json before = Json::parse(stored->definition, nullptr, false);
+    if (before.is_discarded()) {
+      before = Json::object();
+    }
+    // The diff: which fields changed, and the old and new text of each (definitions are
+    // operator-visible metadata, not secrets).
+    Json diff = Json::object();
+    const Json now_def = Json::parse(text);
+    for (const auto& [k, v] : now_def.items()) {
+      if (before.value(k, Json()) != v) {
+        diff[k] = {{"before", before.value(k, Json())}, {"after", v}};
+      }
+    }
+    for (const auto& [k, v] : before.items()) {
+      if (!now_def.contains(k)) {
+        diff[k] = {{"before", v}, {"after", nullptr}};
+      }
+    }
+    log::warn("tool_definition_changed",
+              {{"upstream", up},
+               {"tool", tool},
+               {"fields", changed_fields(before, now_def)},
+               {"diff", diff},
+               {"effect", "withheld until `mcpgate tools approve " + up + " " + tool + "`"}});
+    auto mark = [store, up, tool, hash, text]() {
+      return store->set_tool_pin_pending(up, tool, hash, text, unix_now());
+    };
+    Status marked;
+    if (deps_.store_executor != nullptr) {
+      marked = co_await deps_.store_executor->run(std::move(mark));
+    } else {
+      marked = mark();
+    }
+    if (!marked) {
+      log::error("tool_pin_failed",
+                 {{"upstream", up}, {"tool", tool}, {"error", marked.error().message}});
+    }
+  }
+  co_return false;
+}
+
+asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state) {
+  auto listed = co_await list_all(*state->upstream, "tools/list", "tools");
+  if (!listed) {
+    co_return listed.error();
+  }
+  const UpstreamOptions& o = state->options;
+  std::set<std::string> now;
+  std::set<std::string> withheld;
+  for (const Json& t : *listed) {
+    if (!t.contains("name") || !t["name"].is_string()) {
+      continue;
+    }
+    const std::string original = t["name"].get<std::string>();
+    if (original.empty() || original.size() > 128 || !offered(o, original)) {
+      continue;
+    }
+    // Named first: g++ 12 miscompiles a co_await inside a condition (see ARCHITECTURE.md).
+    const bool pin_ok = co_await pinned_ok(state, original, t);
+    if (!pin_ok) {
+      withheld.insert(original);
+      continue;
+    }
+    const std::string name = exposed_name(o.prefix, options_.separator, original);
+    {
+      std::lock_guard lock(state->mu);
+      if (!state->tools.count(name) && deps_.registry->get_tool(name)) {
+        log::warn("tool_name_taken", {{"upstream", o.name}, {"tool", original}, {"name", name}});
+        continue;
+      }
+    }
+    mcp::Tool tool;
+    tool.descriptor = t;
+    tool.descriptor["name"] = name;
+    tool.server = o.name;
+    tool.policy_name = original;
+    std::weak_ptr<UpstreamState> weak = state;
+    const auto timeout = o.call_timeout;
+    tool.handler = [weak, original, timeout](Json args,
+                                             mcp::ToolContext& ctx) -> asio::awaitable<Result<Json>> {
+      auto s = weak.lock();
+      if (!s) {
+        co_return mcp::tool_error("the upstream of this tool is no longer configured");
+      }
+      const std::string token = "gw-" + crypto::random_token(12);
+      Json params{{"name", original}, {"arguments", std::move(args)},
+                  {"_meta", {{"progressToken", token}}}};
+      CallHooks hooks;
+      hooks.on_notification = [&ctx, token](Json n) -> asio::awaitable<void> {
+        const std::string method = n.value("method", "");
+        Json p = n.value("params", Json::object());
+        if (!p.is_object()) {
+          co_return;
+        }
+        if (method == "notifications/progress" && p.value("progressToken", Json()) == token
+            && p.contains("progress") && p["progress"].is_number()) {
+          std::optional<double> total;
+          if (p.contains("total") && p["total"].is_number()) {
+            total = p["total"].get<double>();
+          }
+          co_await ctx.progress(p["progress"].get<double>(), total,
+                                p.value("message", Json("")).is_string()
+                                    ? p.value("message", std::string())
+                                    : std::string());
+        } else if (method == "notifications/message") {
+          const Json level = p.value("level", Json("info"));
+          co_await ctx.log(level.is_string() ? level.get<std::string>() : "info",
+                           p.value("data", Json()));
+        }
+      };
+      hooks.on_request = [&ctx](std::string method, Json p) -> asio::awaitable<Result<Json>> {
+        co_return co_await ctx.request_client(std::move(method), std::move(p));
+      };
+      auto r = co_await s->upstream->request("tools/call", std::move(params), std::move(hooks),
+                                             timeout);
+      const std::string& up = s->options.name;
+      if (!r) {
+        switch (r.error().code) {
+          case ErrorCode::kDeadlineExceeded:
+            co_return mcp::tool_error("upstream " + up + " did not answer in time");
+          case ErrorCode::kUnavailable:
+            co_return mcp::tool_error("upstream " + up + " is unavailable");
+          default:
+            log::warn("upstream_call_failed",
+                      {{"upstream", up}, {"tool", original}, {"error", r.error().message}});
+            co_return mcp::tool_error("upstream " + up + " failed: " + r.error().message);
+        }
+      }
+      if (r->contains("error")) {
+        const Json text = error_text(*r);
+        co_return mcp::tool_error("upstream " + up + " refused the call: "
+                                  + (text.is_string() ? text.get<std::string>() : "error"));
+      }
+      Json result = (*r)["result"];
+      if (!result.is_object() || !result.contains("content") || !result["content"].is_array()) {
+        co_return mcp::tool_error("upstream " + up + " returned a malformed tool result");
+      }
+      co_return result;
+    };
+    deps_.registry->add_tool(std::move(tool));
+    now.insert(name);
+  }
+  std::set<std::string> gone;
+  {
+    std::lock_guard lock(state->mu);
+    for (const auto& n : state->tools) {
+      if (!now.count(n)) {
+        gone.insert(n);
+      }
+    }
+    state->tools = now;
+    state->withheld = withheld;
+  }
+  for (const auto& n : gone) {
+    deps_.registry->remove_tool(n);
+  }
+  co_return Status{};
+}
+
+asio::awaitable<void> Gateway::sync_prompts(std::shared_ptr<UpstreamState> state) {
+  const Json caps = state->upstream->initialize_result().value("capabilities", Json::object());
+  if (!caps.is_object() || !caps.contains("prompts")) {
+    co_return;
+  }
+  auto listed = co_await list_all(*state->upstream, "prompts/list", "prompts");
+  if (!listed) {
+    log::warn("upstream_list_failed", {{"upstream", state->options.name},
+                                       {"list", "prompts"}, {"error", listed.error().message}});
+    co_return;
+  }
+  const UpstreamOptions& o = state->options;
+  std::set<std::string> now;
+  for (const Json& p : *listed) {
+    if (!p.contains("name") || !p["name"].is_string()) {
+      continue;
+    }
+    const std::string original = p["name"].get<std::string>();
+    const std::string name = exposed_name(o.prefix, options_.separator, original);
+    mcp::Prompt prompt;
+    prompt.descriptor = p;
+    prompt.descriptor["name"] = name;
+    std::weak_ptr<UpstreamState> weak = state;
+    const auto timeout = o.call_timeout;
+    prompt.handler = [weak, original, timeout](Json args,
+                                               mcp::ToolContext&) -> asio::awaitable<Result<Json>> {
+      auto s = weak.lock();
+      if (!s) {
+        co_return make_error(ErrorCode::kUnavailable, "upstream gone");
+      }
+      auto r = co_await s->upstream->request(
+          "prompts/get", Json{{"name", original}, {"arguments", std::move(args)}}, CallHooks{},
+          timeout);
+      if (!r) {
+        co_return make_error(ErrorCode::kUnavailable,
+                             "upstream " + s->options.name + ": " + r.error().message);
+      }
+      if (r->contains("error")) {
+        const Json text = error_text(*r);
+        co_return make_error(ErrorCode::kInvalidArgument,
+                             text.is_string() ? text.get<std::string>() : "error");
+      }
+      co_return (*r)["result"];
+    };
+    prompt.remote_completer = [weak, original](Json argument,
+                                               Json context) -> asio::awaitable<Result<Json>> {
+      auto s = weak.lock();
+      if (!s) {
+        co_return make_error(ErrorCode::kUnavailable, "upstream gone");
+      }
+      Json params{{"ref", {{"type", "ref/prompt"}, {"name", original}}},
+                  {"argument", std::move(argument)}};
+      if (!context.is_null()) {
+        params["context"] = std::move(context);
+      }
+      auto r = co_await s->upstream->request("completion/complete", std::move(params),
+                                             CallHooks{}, kListTimeout);
+      if (!r) {
+        co_return r.error();
+      }
+      if (!r->contains("result")) {
+        co_return make_error(ErrorCode::kInvalidArgument, "completion refused upstream");
+      }
+      co_return (*r)["result"];
+    };
+    deps_.registry->add_prompt(std::move(prompt));
+    now.insert(name);
+  }
+  std::set<std::string> gone;
+  {
+    std::lock_guard lock(state->mu);
+    for (const auto& n : state->prompts) {
+      if (!now.count(n)) {
+        gone.insert(n);
+      }
+    }
+    state->prompts = now;
+  }
+  for (const auto& n : gone) {
+    deps_.registry->remove_prompt(n);
+  }
+}
+
+asio::awaitable<void> Gateway::sync_resources(std::shared_ptr<UpstreamState> state) {
+  const Json caps = state->upstream->initialize_result().value("capabilities", Json::object());
+  if (!caps.is_object() || !caps.contains("resources")) {
+    co_return;
+  }
+  std::weak_ptr<UpstreamState> weak = state;
+  const auto timeout = state->options.call_timeout;
+  auto reader = [weak, timeout](std::string uri, std::map<std::string, std::string>,
+                                mcp::ToolContext&) -> asio::awaitable<Result<Json>> {
+    auto s = weak.lock();
+    if (!s) {
+      co_return make_error(ErrorCode::kNotFound, "upstream gone");
+    }
+    auto r = co_await s->upstream->request("resources/read", Json{{"uri", uri}}, CallHooks{},
+                                           timeout);
+    if (!r) {
+      co_return make_error(ErrorCode::kUnavailable,
+                           "upstream " + s->options.name + ": " + r.error().message);
+    }
+    if (r->contains("error")) {
+      co_return make_error(ErrorCode::kNotFound, "Resource not found: " + uri);
+    }
+    co_return (*r)["result"];
+  };
+  auto listed = co_await list_all(*state->upstream, "resources/list", "resources");
+  if (listed) {
+    std::set<std::string> now;
+    for (const Json& r : *listed) {
+      if (!r.contains("uri") || !r["uri"].is_string()) {
+        continue;
+      }
+      const std::string uri = r["uri"].get<std::string>();
+      bool ours = false;
+      {
+        std::lock_guard lock(state->mu);
+        ours = state->resources.count(uri) > 0;
+      }
+      if (!ours && deps_.registry->resolve_resource(uri)) {
+        continue;  // another upstream (or a built-in) has it
+      }
+      deps_.registry->add_resource(mcp::Resource{r, reader});
+      now.insert(uri);
+    }
+    std::lock_guard lock(state->mu);
+    state->resources = now;
+  } else {
+    log::warn("upstream_list_failed", {{"upstream", state->options.name},
+                                       {"list", "resources"}, {"error", listed.error().message}});
+  }
+  auto templates =
+      co_await list_all(*state->upstream, "resources/templates/list", "resourceTemplates");
+  if (!templates) {
+    co_return;
+  }
+  for (const Json& t : *templates) {
+    if (!t.contains("uriTemplate") || !t["uriTemplate"].is_string()) {
+      continue;
+    }
+    mcp::ResourceTemplate tmpl;
+    tmpl.descriptor = t;
+    tmpl.reader = reader;
+    const std::string uri_template = t["uriTemplate"].get<std::string>();
+    tmpl.remote_completer = [weak, uri_template](Json argument,
+                                                 Json context) -> asio::awaitable<Result<Json>> {
+      auto s = weak.lock();
+      if (!s) {
+        co_return make_error(ErrorCode::kUnavailable, "upstream gone");
+      }
+      Json params{{"ref", {{"type", "ref/resource"}, {"uri", uri_template}}},
+                  {"argument", std::move(argument)}};
+      if (!context.is_null()) {
+        params["context"] = std::move(context);
+      }
+      auto r = co_await s->upstream->request("completion/complete", std::move(params),
+                                             CallHooks{}, kListTimeout);
+      if (!r) {
+        co_return r.error();
+      }
+      if (!r->contains("result")) {
+        co_return make_error(ErrorCode::kInvalidArgument, "completion refused upstream");
+      }
+      co_return (*r)["result"];
+    };
+    deps_.registry->add_resource_template(std::move(tmpl));
+  }
+}
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative wildcard match with backtracking to the last '*'.
+  std::size_t p = 0;
+  std::size_t t = 0;
+  std::size_t star = std::string_view::npos;
+  std::size_t mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') {
+    ++p;
+  }
+  return p == pattern.size();
+}
+
+}  // namespace mcpgate::gateway

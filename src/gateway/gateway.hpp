@@ -1,0 +1,92 @@
+#pragma once
+// Gateway: federates the configured upstream MCP servers into the endpoint's Registry.
+//
+// Each upstream's tools and prompts are listed as <prefix><separator><name> (at most 64
+// characters: a longer name keeps its head and gains a short hash), resources and resource
+// templates keep their URIs (the first upstream to claim a URI keeps it). Every federated tool
+// is a Registry tool whose handler forwards the call; the endpoint in front of it has already
+// authenticated, validated the arguments against the inputSchema and authorized user and
+// agent, so nothing reaches an upstream that the gate refused. The caller's token is never
+// forwarded: an upstream sees only the credential configured for it.
+//
+// Forwarding keeps the call transparent: the upstream's progress and log notifications reach
+// the caller, its sampling / elicitation / roots requests are relayed to the caller and
+// answered, and upstream failures come back as tool errors (isError: true), never as a broken
+// session.
+//
+// Tool pinning: the first definition seen of each tool is pinned in the store (hash of name,
+// title, description, schemas and annotations). A later, different definition is withheld from
+// tools/list (and so cannot be called) until an operator runs `mcpgate tools approve`; the
+// change is logged with the fields that changed. Annotations are copied as hints only: no
+// decision here reads them.
+//
+// Lists are re-read when an upstream says they changed, and every `refresh_interval` (which
+// also picks up approvals made by another process).
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gateway/options.hpp"
+#include "gateway/upstream.hpp"
+#include "mcp/registry.hpp"
+#include "store/executor.hpp"
+#include "store/store.hpp"
+
+namespace mcpgate::gateway {
+
+// The canonical text of a tool definition that pinning hashes (sorted keys, no whitespace).
+std::string pin_definition(const Json& tool);
+// The exposed name: prefix + separator + name, cut to 64 characters with a hash suffix.
+std::string exposed_name(const std::string& prefix, const std::string& separator,
+                         const std::string& name);
+
+class Gateway : public std::enable_shared_from_this<Gateway> {
+ public:
+  struct Deps {
+    asio::any_io_executor executor;
+    std::shared_ptr<mcp::Registry> registry;
+    // Pins live here (shared by replicas and the CLI); null = pins only in memory.
+    store::Store* store = nullptr;
+    store::Executor* store_executor = nullptr;  // runs the store's blocking calls
+    std::chrono::milliseconds refresh_interval{30000};
+  };
+
+  static Result<std::shared_ptr<Gateway>> create(GatewayOptions options, Deps deps);
+  ~Gateway();
+
+  // Connects every upstream and registers what it offers. An upstream that cannot be reached
+  // is logged and retried in the background (with backoff); start() does not wait for it.
+  asio::awaitable<void> start();
+  // Stops the background work and every upstream (child processes are terminated).
+  void stop();
+
+  // Re-reads one upstream's lists now (tests; list_changed). kNotFound for an unknown name.
+  asio::awaitable<Status> refresh(std::string upstream);
+
+  struct UpstreamState;
+
+ private:
+  Gateway(GatewayOptions options, Deps deps);
+
+  asio::awaitable<void> supervise(std::shared_ptr<UpstreamState> state);
+  asio::awaitable<Status> sync(std::shared_ptr<UpstreamState> state);
+  asio::awaitable<Status> sync_tools(std::shared_ptr<UpstreamState> state);
+  asio::awaitable<void> sync_prompts(std::shared_ptr<UpstreamState> state);
+  asio::awaitable<void> sync_resources(std::shared_ptr<UpstreamState> state);
+  // Whether the tool may be offered under pinning (records first sight / a change).
+  asio::awaitable<bool> pinned_ok(std::shared_ptr<UpstreamState> state, std::string tool,
+                                  Json definition);
+  void on_unsolicited(std::weak_ptr<UpstreamState> state, const Json& notification);
+
+  GatewayOptions options_;
+  Deps deps_;
+  std::vector<std::shared_ptr<UpstreamState>> upstreams_;
+  std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
+};
+
+}  // namespace mcpgate::gateway

@@ -1,0 +1,521 @@
+#include "gateway/http_upstream.hpp"
+
+#include <limits>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/log.hpp"
+#include "gateway/sse_parser.hpp"
+
+namespace mcpgate::gateway {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::redirect_error;
+using asio::use_awaitable;
+using Clock = std::chrono::steady_clock;
+
+struct HttpUpstream::Connection {
+  explicit Connection(asio::any_io_executor ex) : stream(std::move(ex)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+};
+
+// The state of one POST (or its resuming GET) while its answer streams in.
+struct HttpUpstream::Exchange {
+  Json id;
+  std::optional<Json> response;
+  Status failure;  // a relay failure that ends the exchange
+};
+
+namespace {
+
+bool is_sse(std::string_view content_type) {
+  return content_type.substr(0, 17) == "text/event-stream";
+}
+
+bool is_json(std::string_view content_type) {
+  return content_type.substr(0, 16) == "application/json";
+}
+
+Error io_error(const std::string& upstream, const beast::error_code& ec, std::string_view stage) {
+  if (ec == beast::error::timeout) {
+    return make_error(ErrorCode::kDeadlineExceeded,
+                      "upstream " + upstream + ": no answer in time (" + std::string(stage) + ")");
+  }
+  if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+    return make_error(ErrorCode::kResourceExhausted,
+                      "upstream " + upstream + ": response over the size limit ("
+                          + std::string(stage) + ": " + ec.message() + ")");
+  }
+  return make_error(ErrorCode::kInternal,
+                    "upstream " + upstream + ": " + std::string(stage) + " failed: " + ec.message());
+}
+
+}  // namespace
+
+Json gateway_client_capabilities() {
+  // The gateway relays these to the downstream client when the client has them.
+  return Json{{"sampling", Json::object()},
+              {"elicitation", Json{{"form", Json::object()}, {"url", Json::object()}}},
+              {"roots", Json{{"listChanged", true}}}};
+}
+
+bool is_response(const Json& message) {
+  return message.is_object() && message.contains("id") && !message.contains("method")
+         && (message.contains("result") || message.contains("error"));
+}
+
+Result<std::shared_ptr<HttpUpstream>> HttpUpstream::create(asio::any_io_executor executor,
+                                                           HttpUpstreamOptions options) {
+  MCPGATE_ASSIGN_OR_RETURN(http::Url url, http::parse_url(options.url));
+  if (url.tls()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "upstream " + options.name + ": https upstreams are not supported yet");
+  }
+  return std::shared_ptr<HttpUpstream>(
+      new HttpUpstream(std::move(executor), std::move(options), std::move(url)));
+}
+
+HttpUpstream::HttpUpstream(asio::any_io_executor executor,
+                           HttpUpstreamOptions options,
+                           http::Url url)
+    : executor_(std::move(executor)), options_(std::move(options)), url_(std::move(url)) {}
+
+HttpUpstream::~HttpUpstream() = default;
+
+Json HttpUpstream::initialize_result() const {
+  std::lock_guard lock(mu_);
+  return initialize_result_;
+}
+
+std::string HttpUpstream::session_id() const {
+  std::lock_guard lock(mu_);
+  return session_id_;
+}
+
+void HttpUpstream::set_unsolicited_handler(UnsolicitedHandler handler) {
+  std::lock_guard lock(mu_);
+  unsolicited_ = std::move(handler);
+}
+
+void HttpUpstream::shutdown() {
+  std::vector<std::unique_ptr<Connection>> idle;
+  {
+    std::lock_guard lock(mu_);
+    shut_down_ = true;
+    idle.swap(idle_);
+  }
+  for (auto& c : idle) {
+    beast::error_code ec;
+    c->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  }
+}
+
+std::unique_ptr<HttpUpstream::Connection> HttpUpstream::take_idle() {
+  std::lock_guard lock(mu_);
+  if (idle_.empty()) {
+    return nullptr;
+  }
+  auto c = std::move(idle_.back());
+  idle_.pop_back();
+  return c;
+}
+
+void HttpUpstream::give_back(std::unique_ptr<Connection> connection) {
+  std::lock_guard lock(mu_);
+  if (!shut_down_ && idle_.size() < options_.max_idle_connections) {
+    idle_.push_back(std::move(connection));
+  }
+}
+
+asio::awaitable<Result<std::unique_ptr<HttpUpstream::Connection>>> HttpUpstream::connect(
+    Clock::time_point deadline) {
+  const auto remaining =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  const auto budget = std::max(std::chrono::milliseconds(1),
+                               std::min(remaining, options_.connect_timeout));
+  auto endpoints =
+      co_await http::resolve_checked(url_.host, url_.port, options_.address_policy, budget);
+  if (!endpoints) {
+    co_return make_error(ErrorCode::kUnavailable,
+                         "upstream " + options_.name + ": " + endpoints.error().message);
+  }
+  auto c = std::make_unique<Connection>(executor_);
+  c->stream.expires_after(budget);
+  beast::error_code ec;
+  co_await c->stream.async_connect(*endpoints, redirect_error(use_awaitable, ec));
+  if (ec) {
+    // Nothing was sent: the caller may retry.
+    co_return make_error(ErrorCode::kUnavailable,
+                         "upstream " + options_.name + ": connect failed: " + ec.message());
+  }
+  c->stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  co_return c;
+}
+
+asio::awaitable<Status> HttpUpstream::ensure_ready() {
+  {
+    std::lock_guard lock(mu_);
+    if (ready_) {
+      co_return Status{};
+    }
+  }
+  co_return co_await initialize("");
+}
+
+asio::awaitable<Status> HttpUpstream::initialize(std::string stale) {
+  {
+    std::lock_guard lock(mu_);
+    if (ready_ && session_id_ != stale) {
+      co_return Status{};  // another call already replaced the lost session
+    }
+    ready_ = false;
+    session_id_.clear();
+  }
+  const Json id = next_id_.fetch_add(1);
+  Json message{{"jsonrpc", "2.0"},
+               {"id", id},
+               {"method", "initialize"},
+               {"params",
+                {{"protocolVersion", kUpstreamProtocolVersion},
+                 {"capabilities", gateway_client_capabilities()},
+                 {"clientInfo", {{"name", "mcpgate-gateway"}, {"version", "0.1"}}}}}};
+  auto response =
+      co_await post(std::move(message), nullptr, Clock::now() + options_.connect_timeout * 2);
+  if (!response) {
+    co_return response.error();
+  }
+  if (!response->contains("result") || !(*response)["result"].is_object()) {
+    co_return make_error(ErrorCode::kUnavailable,
+                         "upstream " + options_.name + ": initialize refused: "
+                             + response->value("error", Json::object()).value("message", "?"));
+  }
+  Json result = (*response)["result"];
+  {
+    std::lock_guard lock(mu_);
+    protocol_version_ = result.value("protocolVersion", kUpstreamProtocolVersion);
+    initialize_result_ = result;
+    ready_ = true;
+  }
+  auto sent = co_await notify("notifications/initialized", Json::object());
+  if (!sent) {
+    co_return sent;
+  }
+  co_return Status{};
+}
+
+asio::awaitable<Result<Json>> HttpUpstream::request(std::string method,
+                                                    Json params,
+                                                    CallHooks hooks,
+                                                    std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  auto ready = co_await ensure_ready();
+  if (!ready) {
+    co_return ready.error();
+  }
+  for (int attempt = 0;; ++attempt) {
+    const std::string session = session_id();
+    Json message{{"jsonrpc", "2.0"},
+                 {"id", next_id_.fetch_add(1)},
+                 {"method", method},
+                 {"params", params}};
+    auto response = co_await post(std::move(message), &hooks, deadline);
+    // 404 on a request that carried a session: the upstream forgot the session (restart,
+    // expiry). The request never ran; a new session takes it once.
+    if (!response && response.error().code == ErrorCode::kNotFound && attempt == 0
+        && !session.empty()) {
+      log::warn("upstream_session_expired", {{"upstream", options_.name}});
+      auto again = co_await initialize(session);
+      if (!again) {
+        co_return again.error();
+      }
+      continue;
+    }
+    if (!response && response.error().code == ErrorCode::kNotFound) {
+      co_return make_error(ErrorCode::kInternal, response.error().message);
+    }
+    co_return response;
+  }
+}
+
+asio::awaitable<Status> HttpUpstream::notify(std::string method, Json params) {
+  Json message{{"jsonrpc", "2.0"}, {"method", std::move(method)}};
+  if (!params.empty()) {
+    message["params"] = std::move(params);
+  }
+  auto r = co_await post(std::move(message), nullptr, Clock::now() + options_.connect_timeout);
+  if (!r) {
+    co_return r.error();
+  }
+  co_return Status{};
+}
+
+asio::awaitable<void> HttpUpstream::on_message(Json message,
+                                               const CallHooks* hooks,
+                                               Exchange& exchange) {
+  if (!message.is_object()) {
+    exchange.failure = make_error(ErrorCode::kInternal,
+                                  "upstream " + options_.name + ": a message is not an object");
+    co_return;
+  }
+  if (is_response(message)) {
+    if (message["id"] == exchange.id) {
+      exchange.response = std::move(message);
+    }
+    co_return;  // a response to something else: ignored (the upstream is confused)
+  }
+  auto method = message.find("method");
+  if (method == message.end() || !method->is_string()) {
+    exchange.failure = make_error(ErrorCode::kInternal,
+                                  "upstream " + options_.name + ": a message is not JSON-RPC");
+    co_return;
+  }
+  if (!message.contains("id")) {  // a notification
+    if (hooks != nullptr && hooks->on_notification) {
+      co_await hooks->on_notification(std::move(message));
+    } else {
+      UnsolicitedHandler handler;
+      {
+        std::lock_guard lock(mu_);
+        handler = unsolicited_;
+      }
+      if (handler) {
+        handler(message);
+      }
+    }
+    co_return;
+  }
+  // A server→client request made while our request runs: relay it, answer it.
+  Json reply{{"jsonrpc", "2.0"}, {"id", message["id"]}};
+  if (hooks != nullptr && hooks->on_request) {
+    auto result = co_await hooks->on_request(method->get<std::string>(),
+                                             message.value("params", Json::object()));
+    if (result) {
+      reply["result"] = std::move(*result);
+    } else {
+      reply["error"] = {{"code", -32603}, {"message", result.error().message}};
+    }
+  } else {
+    reply["error"] = {{"code", -32601}, {"message", "the gateway cannot relay this request"}};
+  }
+  auto sent = co_await post(std::move(reply), nullptr, Clock::now() + options_.connect_timeout);
+  if (!sent) {
+    log::warn("upstream_reply_failed",
+              {{"upstream", options_.name}, {"error", sent.error().message}});
+  }
+}
+
+asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
+                                                 const CallHooks* hooks,
+                                                 Clock::time_point deadline) {
+  Exchange exchange;
+  const bool expects_response = message.contains("method") && message.contains("id");
+  if (expects_response) {
+    exchange.id = message["id"];
+  }
+  const std::string body = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string session;
+  std::string version;
+  {
+    std::lock_guard lock(mu_);
+    session = session_id_;
+    version = protocol_version_;
+  }
+  std::optional<std::string> resume_from;  // Last-Event-ID of a stream the server ended
+  for (int leg = 0;; ++leg) {
+    // A pooled connection may have been closed by the upstream while idle; such a failure
+    // before any response byte is retried once on a fresh connection.
+    std::unique_ptr<Connection> c = take_idle();
+    const bool reused = c != nullptr;
+    if (!c) {
+      auto fresh = co_await connect(deadline);
+      if (!fresh) {
+        co_return fresh.error();
+      }
+      c = std::move(*fresh);
+    }
+    bhttp::request<bhttp::string_body> req{
+        resume_from ? bhttp::verb::get : bhttp::verb::post, url_.target, 11};
+    req.set(bhttp::field::host, url_.authority());
+    req.set(bhttp::field::user_agent, "mcpgate-gateway/0.1");
+    req.set(bhttp::field::accept, resume_from ? "text/event-stream"
+                                              : "application/json, text/event-stream");
+    if (!session.empty()) {
+      req.set("Mcp-Session-Id", session);
+    }
+    if (!version.empty()) {
+      req.set("MCP-Protocol-Version", version);
+    }
+    for (const auto& [k, v] : options_.headers) {
+      req.set(k, v);
+    }
+    if (resume_from) {
+      req.set("Last-Event-ID", *resume_from);
+    } else {
+      req.set(bhttp::field::content_type, "application/json");
+      req.body() = body;
+    }
+    req.keep_alive(true);
+    req.prepare_payload();
+
+    beast::error_code ec;
+    c->stream.expires_at(deadline);
+    co_await bhttp::async_write(c->stream, req, redirect_error(use_awaitable, ec));
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.header_limit(16 * 1024);
+    // No cap on an event stream's total (each event is capped by the SSE parser). Not
+    // boost::none: Beast 1.74 compares a Content-Length against an empty optional as "over".
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (!ec) {
+      co_await bhttp::async_read_header(c->stream, c->buffer, parser,
+                                        redirect_error(use_awaitable, ec));
+    }
+    if (ec) {
+      if (reused && leg == 0 && ec != beast::error::timeout
+          && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset
+              || ec == asio::error::broken_pipe || ec == asio::error::eof)) {
+        --leg;
+        continue;  // the idle connection had been closed by the upstream
+      }
+      co_return io_error(options_.name, ec, "request");
+    }
+    const unsigned status = parser.get().result_int();
+    const std::string content_type(parser.get()[bhttp::field::content_type]);
+    if (const auto sid = parser.get().find("Mcp-Session-Id"); sid != parser.get().end()) {
+      std::lock_guard lock(mu_);
+      if (message.value("method", "") == "initialize") {
+        session_id_ = std::string(sid->value());
+        session = session_id_;
+      }
+    }
+    const bool sse = status == 200 && is_sse(content_type);
+    if (!sse) {
+      // A complete body: JSON response, an HTTP error or 202.
+      if (const auto len = parser.content_length(); len && *len > options_.max_message_bytes) {
+        co_return io_error(options_.name, bhttp::error::body_limit, "read");
+      }
+      parser.body_limit(options_.max_message_bytes);
+      if (!parser.is_done()) {
+        co_await bhttp::async_read(c->stream, c->buffer, parser, redirect_error(use_awaitable, ec));
+        if (ec) {
+          co_return io_error(options_.name, ec, "read");
+        }
+      }
+      const bool keep = parser.get().keep_alive();
+      std::string text = std::move(parser.get().body());
+      if (keep) {
+        give_back(std::move(c));
+      }
+      if (status == 202 || (status == 200 && !expects_response && text.empty())) {
+        co_return Json(nullptr);
+      }
+      if (status == 404 && !session.empty()) {
+        co_return make_error(ErrorCode::kNotFound,
+                             "upstream " + options_.name + ": session not found (HTTP 404)");
+      }
+      if (status != 200) {
+        // Upstream JSON-RPC errors may come with an error status (e.g. 400 with a body).
+        auto parsed = Json::parse(text, nullptr, false);
+        if (expects_response && !parsed.is_discarded() && is_response(parsed)
+            && parsed["id"] == exchange.id) {
+          co_return parsed;
+        }
+        co_return make_error(ErrorCode::kInternal, "upstream " + options_.name + ": HTTP "
+                                                       + std::to_string(status));
+      }
+      if (!is_json(content_type)) {
+        co_return make_error(ErrorCode::kInternal, "upstream " + options_.name
+                                                       + ": unexpected content type");
+      }
+      auto parsed = Json::parse(text, nullptr, false);
+      if (parsed.is_discarded()) {
+        co_return make_error(ErrorCode::kInternal,
+                             "upstream " + options_.name + ": the response is not valid JSON");
+      }
+      co_await on_message(std::move(parsed), hooks, exchange);
+      if (!exchange.failure) {
+        co_return exchange.failure.error();
+      }
+      if (!exchange.response) {
+        co_return make_error(ErrorCode::kInternal,
+                             "upstream " + options_.name + ": no response to the request");
+      }
+      co_return std::move(*exchange.response);
+    }
+
+    // An event stream: events as they come, until the response arrives or the stream ends.
+    SseParser sse_parser(options_.max_message_bytes);
+    std::vector<SseEvent> events;
+    std::size_t consumed = 0;
+    bool ended = false;
+    while (!exchange.response && exchange.failure) {
+      if (parser.is_done()) {
+        ended = true;
+        break;
+      }
+      c->stream.expires_at(deadline);
+      co_await bhttp::async_read_some(c->stream, c->buffer, parser,
+                                      redirect_error(use_awaitable, ec));
+      if (ec == bhttp::error::need_buffer) {
+        ec = {};
+      }
+      if (ec) {
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) {
+          ended = true;
+          break;
+        }
+        co_return io_error(options_.name, ec, "read");
+      }
+      std::string& text = parser.get().body();
+      if (text.size() > consumed) {
+        auto fed = sse_parser.feed(std::string_view(text).substr(consumed), events);
+        text.clear();  // the body only grows at its end: the parser keeps what it needs
+        consumed = 0;
+        if (!fed) {
+          co_return make_error(ErrorCode::kInternal,
+                                "upstream " + options_.name + ": " + fed.error().message);
+        }
+      }
+      for (auto& event : events) {
+        if (event.data.empty()) {
+          continue;  // a priming event (id only)
+        }
+        auto parsed = Json::parse(event.data, nullptr, false);
+        if (parsed.is_discarded()) {
+          exchange.failure = make_error(ErrorCode::kInternal,
+                                        "upstream " + options_.name + ": an event is not JSON");
+          break;
+        }
+        co_await on_message(std::move(parsed), hooks, exchange);
+        if (!exchange.failure || exchange.response) {
+          break;
+        }
+      }
+      events.clear();
+    }
+    if (exchange.response && parser.is_done() && parser.get().keep_alive()) {
+      give_back(std::move(c));
+    }
+    // Otherwise the connection is dropped: the stream may still be open.
+    if (!exchange.failure) {
+      co_return exchange.failure.error();
+    }
+    if (exchange.response) {
+      co_return std::move(*exchange.response);
+    }
+    if (!expects_response) {
+      co_return Json(nullptr);
+    }
+    if (ended && sse_parser.last_event_id() && leg < 100) {
+      resume_from = sse_parser.last_event_id();
+      continue;  // the server ended the stream early (SSE polling): resume it with GET
+    }
+    co_return make_error(ErrorCode::kInternal, "upstream " + options_.name
+                                                   + ": the stream ended without a response");
+  }
+}
+
+}  // namespace mcpgate::gateway

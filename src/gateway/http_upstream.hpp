@@ -1,0 +1,93 @@
+#pragma once
+// An upstream MCP server reached over Streamable HTTP (MCP 2025-11-25 transport): every message
+// is a POST; the answer is a JSON body, an SSE stream that carries the request's notifications,
+// server→client requests and finally its response, or 202 for notifications and responses.
+// A stream the server ends before the response (SSE polling) is resumed with GET and
+// Last-Event-ID. The upstream session (Mcp-Session-Id) is shared by every call of this process;
+// when the upstream forgets it (404), the session is re-initialized and the call sent again
+// (it never ran).
+//
+// Connections are kept alive and pooled: a tools/call costs no TCP handshake.
+// Plain http:// only for now (https:// upstreams are refused at configuration).
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/upstream.hpp"
+#include "http/address_policy.hpp"
+#include "http/client.hpp"
+
+namespace mcpgate::gateway {
+
+struct HttpUpstreamOptions {
+  std::string name;
+  std::string url;
+  // Sent on every request (e.g. Authorization or an API key header); values are secrets and
+  // never logged.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::size_t max_message_bytes = std::size_t{16} * 1024 * 1024;
+  std::size_t max_idle_connections = 32;
+  // Operator-configured upstreams may be private or loopback addresses.
+  http::AddressPolicy address_policy = http::AddressPolicy::kAny;
+};
+
+class HttpUpstream final : public Upstream, public std::enable_shared_from_this<HttpUpstream> {
+ public:
+  static Result<std::shared_ptr<HttpUpstream>> create(asio::any_io_executor executor,
+                                                      HttpUpstreamOptions options);
+  ~HttpUpstream() override;
+
+  const std::string& name() const override { return options_.name; }
+  asio::awaitable<Status> ensure_ready() override;
+  Json initialize_result() const override;
+  asio::awaitable<Result<Json>> request(std::string method,
+                                        Json params,
+                                        CallHooks hooks,
+                                        std::chrono::milliseconds timeout) override;
+  asio::awaitable<Status> notify(std::string method, Json params) override;
+  void set_unsolicited_handler(UnsolicitedHandler handler) override;
+  void shutdown() override;
+
+  struct Connection;
+  struct Exchange;
+
+ private:
+  HttpUpstream(asio::any_io_executor executor, HttpUpstreamOptions options, http::Url url);
+
+  // The initialize handshake; `stale` is the session a 404 proved gone ("" at start). Two
+  // calls that lose the session at once may both re-initialize: the later session wins.
+  asio::awaitable<Status> initialize(std::string stale);
+  // One POST of `message` and everything that comes back for it.
+  asio::awaitable<Result<Json>> post(Json message,
+                                     const CallHooks* hooks,
+                                     std::chrono::steady_clock::time_point deadline);
+  asio::awaitable<Result<std::unique_ptr<Connection>>> connect(
+      std::chrono::steady_clock::time_point deadline);
+  std::unique_ptr<Connection> take_idle();
+  void give_back(std::unique_ptr<Connection> connection);
+  // Dispatches one message that arrived on a stream; the response to `id` ends the exchange.
+  asio::awaitable<void> on_message(Json message, const CallHooks* hooks, Exchange& exchange);
+  std::string session_id() const;
+
+  asio::any_io_executor executor_;
+  HttpUpstreamOptions options_;
+  http::Url url_;
+  std::atomic<std::int64_t> next_id_{1};
+
+  mutable std::mutex mu_;
+  std::string session_id_;
+  std::string protocol_version_;
+  Json initialize_result_;
+  bool ready_ = false;
+  bool shut_down_ = false;
+  UnsolicitedHandler unsolicited_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace mcpgate::gateway

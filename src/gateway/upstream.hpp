@@ -1,0 +1,73 @@
+#pragma once
+// The client side of one upstream MCP server: a JSON-RPC connection over Streamable HTTP
+// (http_upstream) or a supervised child's stdio (stdio_upstream). The gateway speaks the
+// session-era protocol (2025-11-25, falling back to what the upstream negotiates) to upstreams.
+//
+// Error contract of request() (the call pipeline's retry rules depend on it):
+//   kUnavailable        the request provably did not reach the upstream (connection refused,
+//                       child not running, upstream session gone): safe to retry
+//   kDeadlineExceeded   no response in time (the upstream may have acted)
+//   kInternal           the exchange broke after the request was sent: connection lost,
+//                       malformed response (garbage JSON, wrong id), an HTTP error status
+//   kResourceExhausted  the response was over the size limit
+// A JSON-RPC error response is NOT an Error: request() returns the response message
+// ({"result": ...} or {"error": {...}}) as the upstream sent it.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+#include "http/asio.hpp"
+
+namespace mcpgate::gateway {
+
+using Json = nlohmann::json;
+
+// What the gateway does with the messages an upstream sends while one of its requests runs.
+struct CallHooks {
+  // notifications/progress for this request's progress token, notifications/message, ...
+  std::function<asio::awaitable<void>(Json notification)> on_notification;
+  // A server→client request (sampling/createMessage, elicitation/create, roots/list) made while
+  // this request runs; returns the result to send back, or an Error (sent as a JSON-RPC error).
+  std::function<asio::awaitable<Result<Json>>(std::string method, Json params)> on_request;
+};
+
+// Notifications that belong to no request (list_changed, resources/updated).
+using UnsolicitedHandler = std::function<void(const Json& notification)>;
+
+class Upstream {
+ public:
+  virtual ~Upstream() = default;
+
+  // The upstream's name (config) and what its initialize result said.
+  virtual const std::string& name() const = 0;
+  // Connects (or starts the child) and runs the initialize handshake when not yet done.
+  virtual asio::awaitable<Status> ensure_ready() = 0;
+  // The upstream's InitializeResult (capabilities, serverInfo, protocolVersion); null before.
+  virtual Json initialize_result() const = 0;
+
+  virtual asio::awaitable<Result<Json>> request(std::string method,
+                                                Json params,
+                                                CallHooks hooks,
+                                                std::chrono::milliseconds timeout) = 0;
+  virtual asio::awaitable<Status> notify(std::string method, Json params) = 0;
+
+  // Where unsolicited notifications go (set once, before ensure_ready()).
+  virtual void set_unsolicited_handler(UnsolicitedHandler handler) = 0;
+  // Stops background work (streams, the child process). Idempotent.
+  virtual void shutdown() = 0;
+};
+
+// The client capabilities the gateway declares upstream: what it can relay downstream.
+Json gateway_client_capabilities();
+// The protocol version the gateway asks upstreams for.
+inline constexpr const char* kUpstreamProtocolVersion = "2025-11-25";
+
+// True for a JSON-RPC response message (has "result" or "error" and an id, no method).
+bool is_response(const Json& message);
+
+}  // namespace mcpgate::gateway
