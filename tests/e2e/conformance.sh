@@ -8,6 +8,9 @@
 #   stable      @modelcontextprotocol/conformance@0.1.16        server (active suite)
 #   alpha-2025  @modelcontextprotocol/conformance@0.2.0-alpha.x server --requirements 2025-11-25
 #   alpha-2026  @modelcontextprotocol/conformance@0.2.0-alpha.x server --requirements 2026-07-28
+#   gateway     the alpha suite (--requirements 2025-11-25) against a second process,
+#               `BINARY serve --config examples/gateway-conformance.yaml` with auth off, whose
+#               one upstream (UPSTREAM_URL) is the server above: proxying must be transparent
 # with Node 22 from tests/e2e/node_modules, writes everything under
 # build/test-artifacts/conformance/, prints each run's summary, stops the server
 # and exits non-zero if any run failed (or the server died).
@@ -41,7 +44,7 @@ fi
 config="${CONFORMANCE_CONFIG:-examples/conformance.yaml}"
 host="${CONFORMANCE_HOST:-127.0.0.1}"
 timeout_ms="${CONFORMANCE_TIMEOUT:-30000}"
-runs="${CONFORMANCE_RUNS:-stable alpha-2025 alpha-2026}"
+runs="${CONFORMANCE_RUNS:-stable alpha-2025 alpha-2026 gateway}"
 artifacts="${CONFORMANCE_ARTIFACTS:-build/test-artifacts/conformance}"
 
 e2e="$repo_root/tests/e2e"
@@ -182,8 +185,38 @@ for run in $runs; do
       run_suite alpha-2026 "$alpha_cli" server --url "$url" \
         --requirements 2026-07-28 --timeout "$timeout_ms" || break
       ;;
+    gateway)
+      gw_port="$("$node" -e '
+        const s = require("net").createServer();
+        s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });
+      ')"
+      gw_dir="$(mktemp -d)"
+      gw_log="$artifacts/gateway-server.log"
+      # The gateway keeps its tool pins in data_dir: a fresh one per run.
+      UPSTREAM_URL="$url" "$binary" serve --config examples/gateway-conformance.yaml \
+        --listen "127.0.0.1:$gw_port" --data "$gw_dir" >"$gw_log" 2>&1 &
+      gw_pid=$!
+      gw_url="http://$host:$gw_port/mcp"
+      for _ in $(seq 1 150); do
+        kill -0 "$gw_pid" 2>/dev/null || break
+        "$node" -e 'fetch(process.argv[1], { method: "GET", signal: AbortSignal.timeout(1000) })
+            .then(() => process.exit(0), () => process.exit(1));' "$gw_url" 2>/dev/null && break
+        sleep 0.2
+      done
+      run_suite gateway "$alpha_cli" server --url "$gw_url" \
+        --requirements 2025-11-25 --timeout "$timeout_ms"
+      if ! kill -0 "$gw_pid" 2>/dev/null; then
+        echo "conformance: the gateway died; its log:" >&2
+        tail -n 50 "$gw_log" >&2
+        results+=("FAIL  gateway process exited")
+        overall=1
+      fi
+      kill "$gw_pid" 2>/dev/null
+      wait "$gw_pid" 2>/dev/null
+      rm -rf "$gw_dir"
+      ;;
     *)
-      echo "conformance: unknown run '$run' (expected stable, alpha-2025, alpha-2026)" >&2
+      echo "conformance: unknown run '$run' (expected stable, alpha-2025, alpha-2026, gateway)" >&2
       overall=1
       ;;
   esac
