@@ -8,6 +8,7 @@
 
 #include "app/config.hpp"
 #include "app/serve.hpp"
+#include "audit/cli.hpp"
 #include "core/log.hpp"
 #include "oauth/cli.hpp"
 #include "oauth/key_manager.hpp"
@@ -112,6 +113,47 @@ mcpgate::Result<mcpgate::policy::PolicyCliConfig> load_policy_cli_config(const s
   return out;
 }
 
+// The data directory and store URL: the flag, else the environment, else the file.
+mcpgate::Status apply_overrides(Config& config, const std::string& data_dir, std::string store_url) {
+  if (const char* env = std::getenv("MCPGATE_DATA_DIR"); env != nullptr && *env != '\0') {
+    config.data_dir = env;
+  }
+  if (!data_dir.empty()) {
+    config.data_dir = data_dir;
+  }
+  if (store_url.empty()) {
+    if (const char* env = std::getenv("MCPGATE_STORE_URL"); env != nullptr && *env != '\0') {
+      store_url = env;
+    }
+  }
+  if (!store_url.empty()) {
+    if (auto st = mcpgate::app::override_store_url(config, store_url); !st) {
+      return mcpgate::make_error(st.error().code, "--store: " + st.error().message);
+    }
+  }
+  return {};
+}
+
+// The store of a configuration, for `audit export|verify` and `tools pins|approve`.
+mcpgate::Result<std::unique_ptr<mcpgate::store::Store>> open_configured_store(
+    const mcpgate::audit::StoreArgs& args) {
+  auto loaded = mcpgate::app::load_config(args.config);
+  if (!loaded) {
+    return loaded.error();
+  }
+  Config config = std::move(loaded).value();
+  MCPGATE_TRY(apply_overrides(config, args.data_dir, args.store_url));
+  mcpgate::app::finalize_config(config);
+  const std::string url = mcpgate::app::store_url(config.store);
+  const std::string where = url.empty() ? config.data_dir : mcpgate::store::redacted_store_url(url);
+  MCPGATE_ASSIGN_OR_RETURN(auto options, mcpgate::app::store_open_options(config));
+  auto store = mcpgate::store::open_store(url, options);
+  if (!store) {
+    return mcpgate::make_error(store.error().code, where + ": " + store.error().message);
+  }
+  return store;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -170,6 +212,8 @@ int main(int argc, char** argv) {
 
   // `policy validate|test|explain`, `tuples write|delete|read` (src/policy/cli.hpp).
   mcpgate::policy::PolicyCommands policy_commands(cli);
+  // `audit verify|export`, `tools pins|approve` (src/audit/cli.hpp).
+  mcpgate::audit::AuditCommands audit_commands(cli);
 
   try {
     cli.parse(argc, argv);
@@ -184,6 +228,9 @@ int main(int argc, char** argv) {
   if (policy_commands.parsed()) {
     return policy_commands.run(load_policy_cli_config, std::cout, std::cerr);
   }
+  if (audit_commands.parsed()) {
+    return audit_commands.run(open_configured_store, std::cin, std::cout, std::cerr);
+  }
 
   const bool admin =
       user_add->parsed() || user_passwd->parsed() || keys_rotate->parsed() || migrate->parsed();
@@ -193,22 +240,8 @@ int main(int argc, char** argv) {
     return fail(loaded.error().message);
   }
   Config config = std::move(loaded).value();
-  if (const char* env = std::getenv("MCPGATE_DATA_DIR"); env != nullptr && *env != '\0') {
-    config.data_dir = env;
-  }
-  if (!data_dir.empty()) {
-    config.data_dir = data_dir;
-  }
-  // The store URL: --store, else MCPGATE_STORE_URL, else the file's store: section.
-  if (store_url.empty()) {
-    if (const char* env = std::getenv("MCPGATE_STORE_URL"); env != nullptr && *env != '\0') {
-      store_url = env;
-    }
-  }
-  if (!store_url.empty()) {
-    if (auto st = mcpgate::app::override_store_url(config, store_url); !st) {
-      return fail("--store: " + st.error().message);
-    }
+  if (auto st = apply_overrides(config, data_dir, store_url); !st) {
+    return fail(st.error().message);
   }
   if (!listen.empty()) {
     if (auto st = mcpgate::app::parse_listen(listen, config.server); !st) {

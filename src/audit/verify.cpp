@@ -209,30 +209,24 @@ VerifyReport verify_stream(std::istream& in, const VerifyOptions& options) {
   ChainVerifier verifier(options);
   std::streambuf* buf = in.rdbuf();
   std::string line;
-  bool too_long = false;
-  bool more = true;
-  while (more && buf != nullptr) {
+  while (buf != nullptr) {
     const int c = buf->sbumpc();
-    if (c == std::char_traits<char>::eof()) {
-      more = false;
-      if (line.empty() && !too_long) {
-        break;  // the final newline, or an empty input
-      }
-    } else if (c != '\n') {
-      // Keep one byte past the cap, so the parser reports the overlong line without this loop
+    const bool end = c == std::char_traits<char>::eof();
+    if (end && line.empty()) {
+      break;  // after the final newline, or an empty input
+    }
+    if (!end && c != '\n') {
+      // Keep one byte past the cap: enough for the parser to report the overlong line, without
       // buffering the rest of it.
       if (line.size() <= options.max_line_bytes) {
         line.push_back(static_cast<char>(c));
-      } else {
-        too_long = true;
       }
       continue;
     }
-    if (!verifier.add_line(line)) {
+    if (!verifier.add_line(line) || end) {
       break;
     }
     line.clear();
-    too_long = false;
   }
   return verifier.finish();
 }
