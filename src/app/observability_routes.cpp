@@ -11,6 +11,8 @@
 #include "crypto/hash.hpp"
 #include "http/message.hpp"
 #include "metrics/registry.hpp"
+#include "store/executor.hpp"
+#include "store/store.hpp"
 
 namespace mcpgate::app {
 namespace {
@@ -35,8 +37,33 @@ http::Response no_store(http::Response res) {
   return res;
 }
 
+// The JSON answers are built outside the coroutines: g++ 12 miscompiles ("array used as
+// initializer") a braced list of string literals inside a coroutine.
 http::Response json(http::StatusCode status, const nlohmann::json& body) {
   return no_store(http::make_response(status, body.dump() + "\n", "application/json"));
+}
+
+http::Response status_ok() {
+  return json(http::StatusCode::ok, {{"status", "ok"}});
+}
+
+// The /readyz answer for the check's result; changes between ready and not ready are logged.
+http::Response readiness_answer(const State& state, const Status& ready) {
+  const int now = ready.ok() ? 1 : 0;
+  if (state.last_ready.exchange(now) != now) {
+    if (ready.ok()) {
+      log::info("ready");
+    } else {
+      log::warn(
+          "not_ready",
+          {{"reason", error_code_name(ready.error().code)}, {"error", ready.error().message}});
+    }
+  }
+  if (ready.ok()) {
+    return status_ok();
+  }
+  return json(http::StatusCode::service_unavailable,
+              {{"status", "unavailable"}, {"reason", error_code_name(ready.error().code)}});
 }
 
 http::Response method_not_allowed() {
@@ -94,7 +121,7 @@ asio::awaitable<void> serve_health(http::Exchange& ex) {
     co_await ex.respond(method_not_allowed());
     co_return;
   }
-  co_await ex.respond(json(http::StatusCode::ok, {{"status", "ok"}}));
+  co_await ex.respond(status_ok());
 }
 
 asio::awaitable<void> serve_ready(std::shared_ptr<const State> state, http::Exchange& ex) {
@@ -106,26 +133,28 @@ asio::awaitable<void> serve_ready(std::shared_ptr<const State> state, http::Exch
   if (state->ready) {
     ready = co_await state->ready();
   }
-  const int now = ready.ok() ? 1 : 0;
-  if (state->last_ready.exchange(now) != now) {
-    if (ready.ok()) {
-      log::info("ready");
-    } else {
-      log::warn(
-          "not_ready",
-          {{"reason", error_code_name(ready.error().code)}, {"error", ready.error().message}});
+  co_await ex.respond(readiness_answer(*state, ready));
+}
+
+asio::awaitable<Status> probe_store(store::Store* store, store::Executor* executor) {
+  // Any answer, "revoked" or not, shows the database is reachable and serving queries.
+  auto probe = [store]() -> Status {
+    auto revoked = store->is_access_token_revoked("mcpgate-readiness-probe");
+    if (!revoked) {
+      return revoked.error();
     }
-  }
-  if (ready.ok()) {
-    co_await ex.respond(json(http::StatusCode::ok, {{"status", "ok"}}));
-  } else {
-    co_await ex.respond(
-        json(http::StatusCode::service_unavailable,
-             {{"status", "unavailable"}, {"reason", error_code_name(ready.error().code)}}));
-  }
+    return {};
+  };
+  co_return co_await executor->run(probe);
 }
 
 }  // namespace
+
+ReadinessCheck store_readiness(store::Store& store, store::Executor& executor) {
+  return [s = &store, e = &executor] {
+    return probe_store(s, e);
+  };
+}
 
 void add_observability_routes(http::Router& router, ObservabilityOptions options) {
   auto state = std::make_shared<State>();

@@ -23,6 +23,11 @@ namespace mcpgate::metrics {
 class Registry;
 }  // namespace mcpgate::metrics
 
+namespace mcpgate::store {
+class Executor;
+class Store;
+}  // namespace mcpgate::store
+
 namespace mcpgate::app {
 
 // Whether the process can take traffic now (the store answers, ...). Called for every GET
@@ -40,6 +45,10 @@ struct ObservabilityOptions {
   // Null: metrics::global(). Must outlive the router.
   const metrics::Registry* registry = nullptr;
 };
+
+// Ready while `store` answers a one-row indexed read, run on `executor` like every store call.
+// Both must outlive the router.
+ReadinessCheck store_readiness(store::Store& store, store::Executor& executor);
 
 // Registers /metrics, /healthz and /readyz on `router` (replacing earlier handlers of those
 // paths).

@@ -1,5 +1,6 @@
 #include "app/observability_routes.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
@@ -7,8 +8,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "metrics/registry.hpp"
+#include "store/executor.hpp"
+#include "store/open_store.hpp"
 
 namespace mcpgate::app {
 namespace {
@@ -207,6 +211,30 @@ TEST_F(ObservabilityRoutesTest, QueryStringsDoNotMatter) {
   mount();
   EXPECT_EQ(get(router_, "/healthz?probe=1").result(), http::StatusCode::ok);
   EXPECT_EQ(get(router_, "/metrics?x").result(), http::StatusCode::ok);
+}
+
+TEST(StoreReadinessTest, ReadyWhileTheStoreAnswers) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("mcpgate-readyz-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  store::OpenStoreOptions o;
+  o.data_dir = dir;
+  auto opened = store::open_store("sqlite:" + (dir / "db.sqlite").string(), o);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  {
+    store::Executor executor(1);
+    metrics::Registry registry;
+    http::Router router;
+    ObservabilityOptions options;
+    options.registry = &registry;
+    options.ready = store_readiness(**opened, executor);
+    add_observability_routes(router, std::move(options));
+    const http::Response res = get(router, "/readyz");
+    EXPECT_EQ(res.result(), http::StatusCode::ok) << res.body();
+  }
+  opened->reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -140,8 +140,8 @@ class HttpMetrics {
 
   metrics::CounterFamily& family_ = metrics::global().counter(
       "mcpgate_http_requests_total",
-      "HTTP requests answered, by method and status class (code: 1xx..5xx). Requests refused "
-      "before their head was parsed count as method \"other\".",
+      "HTTP requests answered, by method and status class (code: 1xx..5xx). Requests the "
+      "transport refuses before routing (malformed, over a limit) count as method \"other\".",
       {"method", "code"});
   metrics::Histogram& duration_ =
       metrics::global()
