@@ -30,6 +30,7 @@ void BM_CounterInc(benchmark::State& state) {
     c.inc();
   }
 }
+
 BENCHMARK(BM_CounterInc)->Threads(1)->Threads(2);
 
 void BM_CounterIncDistinct(benchmark::State& state) {
@@ -40,6 +41,7 @@ void BM_CounterIncDistinct(benchmark::State& state) {
     c.inc();
   }
 }
+
 BENCHMARK(BM_CounterIncDistinct)->Threads(1)->Threads(2);
 
 void BM_HistogramObserve(benchmark::State& state) {
@@ -51,6 +53,7 @@ void BM_HistogramObserve(benchmark::State& state) {
     v = v > 20 ? 0.00003 : v * 1.7;
   }
 }
+
 BENCHMARK(BM_HistogramObserve)->Threads(1)->Threads(2);
 
 void BM_HistogramObserveDistinct(benchmark::State& state) {
@@ -63,6 +66,7 @@ void BM_HistogramObserveDistinct(benchmark::State& state) {
     v = v > 20 ? 0.00003 : v * 1.7;
   }
 }
+
 BENCHMARK(BM_HistogramObserveDistinct)->Threads(1)->Threads(2);
 
 // The lookup a caller pays when it does not keep the series (two labels, existing series).
@@ -73,6 +77,7 @@ void BM_FamilyWithLookup(benchmark::State& state) {
     family.with({"GET", "2xx"}).inc();
   }
 }
+
 BENCHMARK(BM_FamilyWithLookup)->Threads(1)->Threads(2);
 
 // One scrape of a registry with 1000 series.
@@ -90,6 +95,7 @@ void BM_Render(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes * state.iterations()));
 }
+
 BENCHMARK(BM_Render);
 
 }  // namespace
