@@ -535,13 +535,17 @@ bool valid_upstream_name(const std::string& name) {
 }
 
 void load_gateway(Loader& l, const YAML::Node& g, Config& c) {
-  l.only_keys(g, "gateway", {"separator", "pin_tools", "upstreams"});
+  l.only_keys(g, "gateway", {"separator", "pin_tools", "refresh_interval_ms", "upstreams"});
   if (!g.IsDefined() || g.IsNull() || !g.IsMap()) {
     return;
   }
   gateway::GatewayOptions& o = c.gateway;
   l.get(g, "separator", "gateway.", o.separator);
   l.get(g, "pin_tools", "gateway.", o.pin_tools);
+  l.get_ms(g, "refresh_interval_ms", "gateway.", o.refresh_interval);
+  if (o.refresh_interval < std::chrono::milliseconds(100)) {
+    l.fail(g["refresh_interval_ms"], "gateway.refresh_interval_ms", "must be at least 100");
+  }
   if (o.separator.empty() || o.separator.size() > 4) {
     l.fail(g["separator"], "gateway.separator", "must be 1 to 4 characters");
   }

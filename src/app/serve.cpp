@@ -169,6 +169,7 @@ int serve(Config config) {
     gateway::Gateway::Deps deps;
     deps.executor = ioc.get_executor();
     deps.registry = registry;
+    deps.refresh_interval = config.gateway.refresh_interval;
     if (auth) {
       deps.store = auth->store.get();
       deps.store_executor = auth->executor.get();

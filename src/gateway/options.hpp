@@ -59,6 +59,9 @@ struct GatewayOptions {
   bool enabled = false;  // a `gateway:` section with at least one upstream
   std::string separator = "__";
   bool pin_tools = true;
+  // Lists are re-read this often (and whenever an upstream says they changed); this is also
+  // how approvals made by `mcpgate tools approve` reach a running gateway.
+  std::chrono::milliseconds refresh_interval{30000};
   std::vector<UpstreamOptions> upstreams;
 };
 
