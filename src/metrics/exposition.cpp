@@ -58,24 +58,14 @@ bool valid_metric_name(std::string_view name) {
   if (name.empty() || !(name_start(name[0]) || name[0] == ':')) {
     return false;
   }
-  for (const char c : name) {
-    if (!name_char(c) && c != ':') {
-      return false;
-    }
-  }
-  return true;
+  return std::all_of(name.begin(), name.end(), [](char c) { return name_char(c) || c == ':'; });
 }
 
 bool valid_label_name(std::string_view name) {
   if (name.empty() || !name_start(name[0]) || name.substr(0, 2) == "__") {
     return false;
   }
-  for (const char c : name) {
-    if (!name_char(c)) {
-      return false;
-    }
-  }
-  return true;
+  return std::all_of(name.begin(), name.end(), name_char);
 }
 
 std::string sanitize_label_value(std::string_view value, std::size_t max_bytes) {

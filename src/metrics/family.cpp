@@ -158,40 +158,42 @@ S& Family<S>::with(std::span<const std::string_view> values) {
 }
 
 template <class S>
-S& Family<S>::insert(std::span<const std::string_view> raw) {
+S& Family<S>::insert(std::span<const std::string_view> values) {
   // Stored values are sanitized, so a lookup of the raw values can miss an existing series:
   // look again with the stored spelling.
-  std::vector<std::string> values;
-  values.reserve(raw.size());
-  for (const std::string_view v : raw) {
-    values.push_back(sanitize_label_value(v, options_.max_label_bytes));
+  std::vector<std::string> stored;
+  stored.reserve(values.size());
+  for (const std::string_view v : values) {
+    stored.push_back(sanitize_label_value(v, options_.max_label_bytes));
   }
   bool overflowed = false;
   S* series = nullptr;
   {
     std::unique_lock lock(mu_);
-    auto it = series_.find(values);
+    auto it = series_.find(stored);
     if (it == series_.end()) {
       const std::size_t held = series_.size() - (has_overflow_ ? 1 : 0);
       if (held >= options_.max_series) {
         overflowed = true;
-        values.assign(values.size(), std::string(kOverflowValue));
-        it = series_.find(values);
+        stored.assign(stored.size(), std::string(kOverflowValue));
+        it = series_.find(stored);
         has_overflow_ = true;
       }
     }
     if (it == series_.end()) {
       std::string labels;
-      for (std::size_t i = 0; i < values.size(); ++i) {
+      for (std::size_t i = 0; i < stored.size(); ++i) {
         if (i != 0) {
           labels += ',';
         }
         labels += label_names()[i];
         labels += "=\"";
-        append_escaped_label_value(labels, values[i]);
+        append_escaped_label_value(labels, stored[i]);
         labels += '"';
       }
-      it = series_.emplace(std::move(values), Entry{std::move(labels), make_series()}).first;
+      it = series_.try_emplace(std::move(stored)).first;  // absent: checked above
+      it->second.labels = std::move(labels);
+      it->second.series = make_series();
     }
     series = it->second.series.get();
   }
@@ -207,7 +209,7 @@ S& Family<S>::insert(std::span<const std::string_view> raw) {
 template <class S>
 std::unique_ptr<S> Family<S>::make_series() const {
   if constexpr (std::is_same_v<S, Histogram>) {
-    return std::make_unique<S>(std::span<const double>(bounds_));
+    return std::make_unique<S>(bounds());
   } else {
     return std::make_unique<S>();
   }

@@ -74,7 +74,7 @@ class FamilyBase {
 // Orders label-value lists (std::vector<std::string> keys, std::span<const std::string_view>
 // lookups) without building a key per lookup.
 struct LabelValuesLess {
-  using is_transparent = void;
+  using is_transparent = void;  // NOLINT(readability-identifier-naming): the standard's name
 
   template <class A, class B>
   bool operator()(const A& a, const B& b) const {

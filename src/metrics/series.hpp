@@ -12,7 +12,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <vector>
 
@@ -59,8 +58,7 @@ class alignas(kCacheLine) Histogram {
   // `bounds`: strictly increasing finite upper bounds, owned by the family (outlives us). The
   // +Inf bucket is implicit.
   explicit Histogram(std::span<const double> bounds)
-      : bounds_(bounds),
-        counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds.size() + 1)) {}
+      : bounds_(bounds), counts_(bounds.size() + 1) {}
 
   // NaN is dropped: it fits no bucket and would turn the sum into NaN for good.
   void observe(double v) {
@@ -98,7 +96,7 @@ class alignas(kCacheLine) Histogram {
 
  private:
   std::span<const double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+  std::vector<std::atomic<std::uint64_t>> counts_;  // sized once, never resized
   std::atomic<double> sum_{0};
 };
 
