@@ -1,7 +1,7 @@
-// bench_loadgen: a closed-loop HTTP/1.1 load generator. C keep-alive connections each send one
-// request, wait for the whole response, and send the next; after a warm-up, every request that
-// starts and completes inside the measurement window is timed. Prints throughput and latency
-// percentiles (nearest rank), or one JSON object with --json.
+// bench_loadgen: an HTTP/1.1 load generator, closed loop by default. C keep-alive connections
+// each send one request, wait for the whole response, and send the next; after a warm-up, every
+// request that starts and completes inside the measurement window is timed. Prints throughput
+// and latency percentiles (nearest rank), or one JSON object with --json.
 //
 //   bench_loadgen --url http://127.0.0.1:8081/mcp -c 32 -d 10 -w 2
 //       --body '{"jsonrpc":"2.0",...}' -H 'Content-Type: application/json' [--json]
@@ -26,6 +26,20 @@
 // connection stops, because the value it holds is spent. After the run, --chain-out gets the
 // current value of every unbroken chain, then the lines no connection used, one per line, for
 // the next run.
+//
+// Open loop (--rate R): requests are sent on a fixed schedule of R req/s in total, connection i
+// sending its k-th request at start + (i + k C) / R whatever the previous answers took (one
+// request in flight per connection: if the previous answer is late, the next request leaves as
+// soon as it arrives). Latency is measured from the scheduled time, not from the actual send, so
+// a stall is charged to every request it delays (no coordinated omission). Choose C so that
+// C / R is well above the expected latency; `late_sends` (> 1 ms behind schedule) and
+// `max_lag_us` in the report tell when the generator or the connections could not keep up.
+//
+// MCP sessions (--mcp-session): every connection first opens its own 2025-11-25 session
+// (initialize, notifications/initialized) and sends the configured body in it, with
+// Mcp-Session-Id and MCP-Protocol-Version added. --open-sessions N only opens N sessions over the
+// connections (sending the body once in each, when one is given), leaves them open and exits
+// (for measuring the server's memory per session).
 //
 // Exit status: 0 when at least one request succeeded and none failed, 1 otherwise, 2 on bad usage.
 
@@ -122,6 +136,28 @@ struct Shared {
   std::string body_before;
   std::string body_after;
   std::string chain_field;
+  // Open loop (--rate): request k of connection i is due at schedule_start + (i + k C) / rate;
+  // its latency runs from that due time, so a late send (the connection still waiting for the
+  // previous answer, or a slow generator) counts against the server, not for it.
+  double rate = 0;  // requests/s over all connections; 0 = closed loop
+  unsigned connections = 1;
+  Clock::time_point schedule_start;
+  // MCP session mode (--mcp-session): each connection first opens its own session (initialize,
+  // notifications/initialized) and sends every request with Mcp-Session-Id and
+  // MCP-Protocol-Version.
+  bool mcp_session = false;
+  std::string protocol_version = "2025-11-25";
+  std::string base_head;  // request line, Host, --header lines (no Content-Length, no blank line)
+  std::string body;
+};
+
+// Counters of --open-sessions mode.
+struct SessionOpening {
+  std::uint64_t target = 0;
+  std::atomic<std::uint64_t> claimed{0};
+  std::atomic<std::uint64_t> opened{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> calls_failed{0};
 };
 
 struct ConnectionStats {
@@ -134,6 +170,9 @@ struct ConnectionStats {
   std::uint64_t completed = 0;  // every response read, in any phase (for server CPU per request)
   std::uint64_t chain_breaks = 0;  // chain mode: responses that did not carry the next value
   std::string chain_value;         // chain mode: the value to send next
+  std::uint64_t late_sends = 0;    // open loop: measured requests sent > 1 ms after their due time
+  std::int64_t max_lag_ns = 0;     // open loop: the largest send delay behind the schedule
+  std::uint64_t session_failures = 0;  // --mcp-session: sessions that could not be opened
 };
 
 // Reads HTTP/1.1 responses: status, Content-Length or chunked bodies, Connection: close. Much
@@ -145,6 +184,7 @@ class ResponseReader {
     unsigned status = 0;
     bool keep_alive = true;
     bool body_matches = true;  // body contains the needle (or there is no needle)
+    std::string session_id;    // the Mcp-Session-Id header, when the response has one
   };
 
   // Reads one whole response. On failure returns false with `ec` set (a protocol error is
@@ -204,6 +244,11 @@ class ResponseReader {
         content_length = n;
       } else if (iequals(name, "transfer-encoding")) {
         chunked = icontains(value, "chunked");
+      } else if (iequals(name, "mcp-session-id")) {
+        out.session_id.assign(value.data(), value.size());
+        while (!out.session_id.empty() && std::isspace(static_cast<unsigned char>(out.session_id.back()))) {
+          out.session_id.pop_back();
+        }
       } else if (iequals(name, "connection")) {
         if (icontains(value, "close")) {
           out.keep_alive = false;
@@ -427,11 +472,117 @@ void build_chain_request(const Shared& shared, const std::string& value, std::st
   out += body;
 }
 
-asio::awaitable<void> run_connection(Shared& shared, ConnectionStats& stats) {
+std::string with_body(const std::string& head, std::string_view extra_headers,
+                      std::string_view body) {
+  std::string out = head;
+  out += extra_headers;
+  out += "Content-Length: ";
+  out += std::to_string(body.size());
+  out += "\r\n\r\n";
+  out += body;
+  return out;
+}
+
+// Opens one MCP session (2025-11-25 era) on `stream`: initialize, then
+// notifications/initialized. Returns the session id, or "" on any failure.
+asio::awaitable<std::string> open_mcp_session(const Shared& shared, beast::tcp_stream& stream,
+                                              ResponseReader& reader) {
+  beast::error_code ec;
+  ResponseReader::Response res;
+  const std::string init_body =
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":")" +
+      shared.protocol_version +
+      R"(","capabilities":{},"clientInfo":{"name":"bench_loadgen","version":"1.0.0"}}})";
+  stream.expires_after(shared.timeout);
+  co_await asio::async_write(stream, asio::buffer(with_body(shared.base_head, "", init_body)),
+                             redirect_error(use_awaitable, ec));
+  if (ec || !co_await reader.read(stream, R"("result")", res, ec) || res.status != 200 ||
+      !res.body_matches || res.session_id.empty()) {
+    co_return std::string();
+  }
+  std::string session_id = res.session_id;
+  const std::string extra =
+      "Mcp-Session-Id: " + session_id + "\r\nMCP-Protocol-Version: " + shared.protocol_version + "\r\n";
+  stream.expires_after(shared.timeout);
+  co_await asio::async_write(
+      stream,
+      asio::buffer(with_body(shared.base_head, extra,
+                             R"({"jsonrpc":"2.0","method":"notifications/initialized"})")),
+      redirect_error(use_awaitable, ec));
+  if (ec || !co_await reader.read(stream, "", res, ec) || res.status != 202) {
+    co_return std::string();
+  }
+  co_return session_id;
+}
+
+// The request a session sends: the configured one with the session's headers.
+std::string session_request(const Shared& shared, const std::string& session_id) {
+  return with_body(shared.base_head,
+                   "Mcp-Session-Id: " + session_id +
+                       "\r\nMCP-Protocol-Version: " + shared.protocol_version + "\r\n",
+                   shared.body);
+}
+
+// --open-sessions: opens sessions until `opening.target` were claimed, optionally sending the
+// configured request once in each (when a body is given), and leaves them open.
+asio::awaitable<void> open_sessions(Shared& shared, SessionOpening& opening, bool call_once) {
+  auto executor = co_await asio::this_coro::executor;
+  ResponseReader reader;
+  ResponseReader::Response res;
+  std::optional<beast::tcp_stream> stream;
+  while (opening.claimed.fetch_add(1, std::memory_order_relaxed) < opening.target) {
+    beast::error_code ec;
+    if (!stream) {
+      stream.emplace(executor);
+      stream->expires_after(shared.timeout);
+      co_await stream->async_connect(shared.endpoints, redirect_error(use_awaitable, ec));
+      if (ec) {
+        stream.reset();
+        opening.failed.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      stream->socket().set_option(tcp::no_delay(true), ec);
+      reader.reset();
+    }
+    const std::string id = co_await open_mcp_session(shared, *stream, reader);
+    if (id.empty()) {
+      opening.failed.fetch_add(1, std::memory_order_relaxed);
+      stream.reset();
+      continue;
+    }
+    opening.opened.fetch_add(1, std::memory_order_relaxed);
+    if (call_once) {
+      stream->expires_after(shared.timeout);
+      co_await asio::async_write(*stream, asio::buffer(session_request(shared, id)),
+                                 redirect_error(use_awaitable, ec));
+      if (ec || !co_await reader.read(*stream, shared.expect_body, res, ec) ||
+          res.status != shared.expect_status || !res.body_matches) {
+        opening.calls_failed.fetch_add(1, std::memory_order_relaxed);
+        stream.reset();
+      }
+    }
+  }
+  if (stream) {
+    beast::error_code ec;
+    stream->socket().close(ec);
+  }
+}
+
+asio::awaitable<void> run_connection(Shared& shared, ConnectionStats& stats, unsigned index) {
   auto executor = co_await asio::this_coro::executor;
   ResponseReader reader;
   ResponseReader::Response res;
   std::string chain_request;
+  std::string session_id;       // --mcp-session: this connection's session, opened once
+  std::string own_request;      // --mcp-session: the request with the session's headers
+  asio::steady_timer pacer(executor);
+  std::uint64_t sent = 0;       // open loop: requests scheduled so far on this connection
+  const bool open_loop = shared.rate > 0;
+  const auto due_of = [&](std::uint64_t k) {
+    const double s = (static_cast<double>(index) + static_cast<double>(k) * shared.connections) / shared.rate;
+    return shared.schedule_start +
+           std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  };
   bool first_connect = true;
   while (shared.phase.load(std::memory_order_relaxed) != kDone) {
     beast::tcp_stream stream(executor);
@@ -450,18 +601,46 @@ asio::awaitable<void> run_connection(Shared& shared, ConnectionStats& stats) {
     first_connect = false;
     stream.socket().set_option(tcp::no_delay(true), ec);
     reader.reset();
+    if (shared.mcp_session && session_id.empty()) {
+      session_id = co_await open_mcp_session(shared, stream, reader);
+      if (session_id.empty()) {
+        ++stats.session_failures;
+        stream.socket().close(ec);
+        co_return;  // counted as a failure; the connection stops
+      }
+      own_request = session_request(shared, session_id);
+    }
 
     while (true) {
+      auto t0 = Clock::now();
+      if (open_loop) {
+        const auto due = due_of(sent++);
+        if (t0 < due) {
+          pacer.expires_at(due);
+          co_await pacer.async_wait(redirect_error(use_awaitable, ec));
+          t0 = Clock::now();
+        }
+        if (shared.phase.load(std::memory_order_acquire) == kMeasure) {
+          const auto lag = std::chrono::duration_cast<std::chrono::nanoseconds>(t0 - due).count();
+          stats.max_lag_ns = std::max<std::int64_t>(stats.max_lag_ns, lag);
+          if (lag > 1'000'000) {
+            ++stats.late_sends;
+          }
+        }
+        t0 = due;  // latency from the due time (coordinated omission)
+      }
       const int phase_at_start = shared.phase.load(std::memory_order_acquire);
       if (phase_at_start == kDone) {
         co_return;
       }
-      const auto t0 = Clock::now();
       stream.expires_after(shared.timeout);
       if (shared.chain) {
         build_chain_request(shared, stats.chain_value, chain_request);
       }
-      co_await asio::async_write(stream, asio::buffer(shared.chain ? chain_request : shared.request),
+      co_await asio::async_write(stream,
+                                 asio::buffer(shared.chain          ? chain_request
+                                              : shared.mcp_session ? own_request
+                                                                   : shared.request),
                                  redirect_error(use_awaitable, ec));
       if (ec) {
         ++stats.io_errors;
@@ -536,7 +715,7 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Closed-loop HTTP/1.1 keep-alive load generator"};
+  CLI::App app{"HTTP/1.1 keep-alive load generator (closed loop, or open loop with --rate)"};
   std::string url = "http://127.0.0.1:8081/";
   unsigned connections = 32;
   unsigned threads = 1;
@@ -554,6 +733,10 @@ int main(int argc, char** argv) {
   std::string chain_file;
   std::string chain_field = "refresh_token";
   std::string chain_out;
+  double rate = 0;
+  bool mcp_session = false;
+  std::string protocol_version = "2025-11-25";
+  std::uint64_t open_session_count = 0;
   app.add_option("--url,-u", url, "Target, http://HOST:PORT/PATH")->required();
   app.add_option("--connections,-c", connections, "Keep-alive connections (one request in flight each)")
       ->check(CLI::Range(1U, 10000U));
@@ -574,7 +757,24 @@ int main(int argc, char** argv) {
                  "{chain} in the body is replaced by the connection's current value");
   app.add_option("--chain-field", chain_field, "Chain mode: JSON string field holding the next value");
   app.add_option("--chain-out", chain_out, "Chain mode: write the unbroken chains' current values here");
+  app.add_option("--rate", rate,
+                 "Open loop: send this many requests/s in total on a fixed schedule (spread over the "
+                 "connections); latency is measured from each request's scheduled time")
+      ->check(CLI::Range(0.001, 1e7));
+  app.add_flag("--mcp-session", mcp_session,
+               "Each connection first opens an MCP session (initialize + notifications/initialized) "
+               "and sends every request in it (Mcp-Session-Id, MCP-Protocol-Version)");
+  app.add_option("--protocol-version", protocol_version,
+                 "--mcp-session / --open-sessions: the protocol version");
+  app.add_option("--open-sessions", open_session_count,
+                 "Only open this many MCP sessions over the connections (and, with --body, send the "
+                 "request once in each), leave them open, print a summary and exit")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}));
   CLI11_PARSE(app, argc, argv);
+  if (!chain_file.empty() && (mcp_session || rate > 0 || open_session_count > 0)) {
+    std::cerr << "--chain-file does not combine with --mcp-session, --rate or --open-sessions\n";
+    return 2;
+  }
 
   Target target;
   if (!parse_url(url, target)) {
@@ -641,6 +841,8 @@ int main(int argc, char** argv) {
     if (!body.empty() && !has_content_type) {
       req += "Content-Type: application/json\r\n";
     }
+    shared.base_head = req;
+    shared.body = body;
     if (!chain_values.empty()) {
       shared.chain = true;
       shared.chain_head = req;
@@ -665,6 +867,33 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  shared.rate = rate;
+  shared.connections = connections;
+  shared.mcp_session = mcp_session;
+  shared.protocol_version = protocol_version;
+
+  if (open_session_count > 0) {
+    SessionOpening opening;
+    opening.target = open_session_count;
+    const bool call_once = !body.empty();
+    const auto t0 = Clock::now();
+    for (unsigned i = 0; i < connections; ++i) {
+      asio::co_spawn(asio::make_strand(ioc), open_sessions(shared, opening, call_once), asio::detached);
+    }
+    ioc.run();
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    nlohmann::json out = {{"label", label},
+                          {"url", url},
+                          {"connections", connections},
+                          {"sessions_opened", opening.opened.load()},
+                          {"sessions_failed", opening.failed.load()},
+                          {"calls", call_once ? opening.opened.load() : 0},
+                          {"calls_failed", opening.calls_failed.load()},
+                          {"seconds", secs}};
+    std::cout << out.dump() << std::endl;
+    return (opening.failed.load() > 0 || opening.calls_failed.load() > 0) ? 1 : 0;
+  }
+
   std::vector<ConnectionStats> stats(connections);
   for (unsigned i = 0; i < connections; ++i) {
     stats[i].latencies_ns.reserve(1 << 16);
@@ -673,8 +902,9 @@ int main(int argc, char** argv) {
     }
   }
   for (unsigned i = 0; i < connections; ++i) {
-    asio::co_spawn(asio::make_strand(ioc), run_connection(shared, stats[i]), asio::detached);
+    asio::co_spawn(asio::make_strand(ioc), run_connection(shared, stats[i], i), asio::detached);
   }
+  shared.schedule_start = Clock::now();
 
   Clock::time_point measure_end;
   const auto to_duration = [](double s) {
@@ -722,6 +952,9 @@ int main(int argc, char** argv) {
     total.warmup_requests += s.warmup_requests;
     total.completed += s.completed;
     total.chain_breaks += s.chain_breaks;
+    total.late_sends += s.late_sends;
+    total.max_lag_ns = std::max(total.max_lag_ns, s.max_lag_ns);
+    total.session_failures += s.session_failures;
   }
   std::size_t chains_written = 0;  // unbroken chains (written to --chain-out when given)
   if (shared.chain) {
@@ -752,7 +985,8 @@ int main(int argc, char** argv) {
       all.empty() ? 0
                   : std::accumulate(all.begin(), all.end(), 0.0) / static_cast<double>(all.size()) / 1000.0;
   const double max_us = all.empty() ? 0 : all.back() / 1000.0;
-  const std::uint64_t failures = total.bad_status + total.bad_body + total.io_errors + total.chain_breaks;
+  const std::uint64_t failures =
+      total.bad_status + total.bad_body + total.io_errors + total.chain_breaks + total.session_failures;
 
   if (json) {
     nlohmann::json out = {
@@ -781,7 +1015,17 @@ int main(int argc, char** argv) {
           {"body", total.bad_body},
           {"io", total.io_errors},
           {"chain", total.chain_breaks},
+          {"session", total.session_failures},
           {"reconnects", total.reconnects}}}};
+    out["mode"] = rate > 0 ? "open" : "closed";
+    if (rate > 0) {
+      out["target_rate"] = rate;
+      out["late_sends"] = total.late_sends;
+      out["max_lag_us"] = static_cast<double>(total.max_lag_ns) / 1000.0;
+    }
+    if (mcp_session) {
+      out["mcp_session"] = protocol_version;
+    }
     if (shared.chain) {
       out["chains_unbroken"] = chains_written;
     }
@@ -794,13 +1038,19 @@ int main(int argc, char** argv) {
     std::printf("  latency us p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  mean %.1f  max %.1f\n",
                 percentile_us(all, 50), percentile_us(all, 90), percentile_us(all, 99),
                 percentile_us(all, 99.9), mean_us, max_us);
+    if (rate > 0) {
+      std::printf("  open loop  target %.0f req/s; %llu sends > 1 ms late, max lag %.1f us\n", rate,
+                  static_cast<unsigned long long>(total.late_sends),
+                  static_cast<double>(total.max_lag_ns) / 1000.0);
+    }
     std::printf("  generator  %.1f us CPU per request\n",
                 total.completed > 0 ? cpu_s * 1e6 / static_cast<double>(total.completed) : 0.0);
-    std::printf("  errors     status %llu  body %llu  io %llu  chain %llu  (reconnects %llu)\n",
+    std::printf("  errors     status %llu  body %llu  io %llu  chain %llu  session %llu  (reconnects %llu)\n",
                 static_cast<unsigned long long>(total.bad_status),
                 static_cast<unsigned long long>(total.bad_body),
                 static_cast<unsigned long long>(total.io_errors),
                 static_cast<unsigned long long>(total.chain_breaks),
+                static_cast<unsigned long long>(total.session_failures),
                 static_cast<unsigned long long>(total.reconnects));
   }
   return (all.empty() || failures > 0) ? 1 : 0;
