@@ -650,6 +650,20 @@ void load_gateway(Loader& l, const YAML::Node& g, Config& c) {
   o.enabled = !o.upstreams.empty();
 }
 
+void load_audit(Loader& l, const YAML::Node& a, Config& c) {
+  l.only_keys(a, "audit", {"enabled", "arguments"});
+  if (!a.IsDefined() || a.IsNull() || !a.IsMap()) {
+    return;
+  }
+  l.get(a, "enabled", "audit.", c.audit.enabled);
+  std::string args = "digest";
+  l.get(a, "arguments", "audit.", args);
+  if (args != "digest" && args != "full") {
+    l.fail(a["arguments"], "audit.arguments", "must be digest or full");
+  }
+  c.audit.full_arguments = args == "full";
+}
+
 void finalize_config(Config& c) {
   if (c.public_url.empty()) {
     const bool v6 = c.server.host.find(':') != std::string::npos;
@@ -719,7 +733,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
   }
   try {
     l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz",
-                           "gateway"});
+                           "gateway", "audit"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
@@ -728,6 +742,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     load_auth(l, root["auth"], c);
     load_authz(l, root["authz"], c);
     load_gateway(l, root["gateway"], c);
+    load_audit(l, root["audit"], c);
   } catch (const YAML::Exception& e) {
     return make_error(ErrorCode::kInvalidArgument, c.source + ": " + e.what());
   }

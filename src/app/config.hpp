@@ -43,6 +43,13 @@ struct StoreConfig {
   std::chrono::milliseconds poll_interval{500};
 };
 
+// The `audit:` section: the hash-chained audit log of tools/call (src/audit). It lives in the
+// store, so it is kept when the server has one (authentication on, or a gateway).
+struct AuditConfig {
+  bool enabled = true;
+  bool full_arguments = false;  // `arguments: full`; default `digest` (SHA-256 only)
+};
+
 struct Config {
   std::string source;  // file the config came from
   http::ServerOptions server;
@@ -63,6 +70,7 @@ struct Config {
   policy::PolicyOptions authz;
   // The `gateway:` section: upstream MCP servers federated behind the MCP path (src/gateway).
   gateway::GatewayOptions gateway;
+  AuditConfig audit;
 };
 
 Result<Config> parse_config(std::string_view yaml_text, std::string_view source_name);

@@ -18,6 +18,8 @@
 #include "http/asio.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "app/call_audit.hpp"
+#include "audit/audit_log.hpp"
 #include "gateway/gateway.hpp"
 #include "mcp/endpoint.hpp"
 #include "mcp/registry.hpp"
@@ -173,7 +175,7 @@ int serve(Config config) {
     if (auth) {
       deps.store = auth->store.get();
       deps.store_executor = auth->executor.get();
-    } else if (config.gateway.pin_tools) {
+    } else if (config.gateway.pin_tools || config.audit.enabled) {
       auto options = store_open_options(config);
       if (!options) {
         log::error("gateway_start_failed", {{"error", options.error().message}});
@@ -202,6 +204,15 @@ int serve(Config config) {
     ioc.stop();
     first_sync.join();
     ioc.restart();
+  }
+
+  // The audit trail of tools/call, in the store when the server has one.
+  std::shared_ptr<audit::AuditLog> audit_log;
+  if (store::Store* audit_store = auth ? auth->store.get() : pin_store.get();
+      config.audit.enabled && audit_store != nullptr) {
+    audit_log = std::make_shared<audit::AuditLog>(*audit_store);
+    config.mcp.endpoint.audit =
+        std::make_shared<StoreCallAudit>(audit_log, config.audit.full_arguments);
   }
 
   config.mcp.endpoint.server_version = MCPGATE_VERSION;

@@ -8,6 +8,7 @@
 // A tools/call whose tool the caller may not call is answered by forbid_tool() before any
 // session or tool code runs; tools/list shows only the tools may_call() allows.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,6 +75,31 @@ class ToolAuthorizer {
   // One call per list, so what depends only on the caller is worked out once. A tool whose
   // decision depends on arguments not known at list time counts as visible; the call decides.
   virtual std::vector<bool> may_list(const Caller* caller, const std::vector<Tool>& tools) const = 0;
+};
+
+// One finished tools/call for the audit trail: refused at the gate (decision "deny", the tool
+// never ran) or run (decision "allow", with the tool's outcome). Built only when an audit sink
+// is configured.
+struct CallRecord {
+  const Caller* caller = nullptr;             // null without authentication
+  const Tool* tool = nullptr;                 // server and policy name
+  const nlohmann::json* arguments = nullptr;  // as validated (defaults filled in)
+  std::string_view request_id;                // the HTTP request id (X-Request-Id)
+  std::string_view decision;                  // "allow" | "deny"
+  std::string_view decision_id;               // the authorizer's id, when it gave one
+  std::string_view reason;                    // why a deny
+  // "ok" | "tool_error" (isError result) | "error" (protocol error) | "not_called"
+  std::string_view outcome;
+  std::int64_t started_unix_ms = 0;
+  std::int64_t latency_us = 0;
+  std::int64_t result_bytes = 0;
+};
+
+// Receives every CallRecord; must not block (queue and return).
+class CallAudit {
+ public:
+  virtual ~CallAudit() = default;
+  virtual void record(const CallRecord& call) const = 0;
 };
 
 }  // namespace mcpgate::mcp

@@ -619,6 +619,7 @@ asio::awaitable<void> handle_session_post(ImplPtr impl,
   scope->subject = subject;
   scope->caller = caller;
   scope->source_ip = ex.remote_ip();
+  scope->request_id = ex.request_id();
   scope->can_stream = accept.sse;
   if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
     if (auto token = meta->find("progressToken"); token != meta->end() && valid_id(*token)) {
@@ -784,6 +785,7 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
   scope->subject = subject;
   scope->caller = caller;
   scope->source_ip = ex.remote_ip();
+  scope->request_id = ex.request_id();
   scope->can_stream = accept.sse;
   if (auto token = meta.find("progressToken"); token != meta.end() && valid_id(*token)) {
     scope->progress_token = *token;

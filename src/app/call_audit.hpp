@@ -1,0 +1,25 @@
+#pragma once
+// The endpoint's audit hook (mcp::CallAudit) writing to the hash-chained audit log
+// (src/audit): one record per tools/call, denied or run, with the argument digest (the
+// arguments themselves only when `audit.arguments: full`).
+
+#include <memory>
+
+#include "audit/audit_log.hpp"
+#include "mcp/access.hpp"
+
+namespace mcpgate::app {
+
+class StoreCallAudit final : public mcp::CallAudit {
+ public:
+  StoreCallAudit(std::shared_ptr<audit::AuditLog> log, bool full_arguments)
+      : log_(std::move(log)), full_arguments_(full_arguments) {}
+
+  void record(const mcp::CallRecord& call) const override;
+
+ private:
+  std::shared_ptr<audit::AuditLog> log_;
+  bool full_arguments_;
+};
+
+}  // namespace mcpgate::app
