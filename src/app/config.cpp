@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/secret.hpp"
+#include "quota/quota_config.hpp"
 #include "http/client.hpp"
 #include "http/forwarded.hpp"
 #include "http/server.hpp"
@@ -733,7 +734,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
   }
   try {
     l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz",
-                           "gateway", "audit"});
+                           "gateway", "audit", "quotas"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
@@ -743,6 +744,14 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     load_authz(l, root["authz"], c);
     load_gateway(l, root["gateway"], c);
     load_audit(l, root["audit"], c);
+    if (const YAML::Node q = root["quotas"]; q.IsDefined() && !q.IsNull()) {
+      auto rules = quota::parse_quota_rules(q);
+      if (rules) {
+        c.quotas = std::move(*rules);
+      } else {
+        l.fail(q, "quotas", rules.error().message);
+      }
+    }
   } catch (const YAML::Exception& e) {
     return make_error(ErrorCode::kInvalidArgument, c.source + ": " + e.what());
   }

@@ -16,6 +16,7 @@
 #include "mcp/endpoint.hpp"
 #include "oauth/options.hpp"
 #include "policy/options.hpp"
+#include "quota/quota.hpp"
 #include "store/open_store.hpp"
 
 namespace mcpgate::app {
@@ -71,6 +72,8 @@ struct Config {
   // The `gateway:` section: upstream MCP servers federated behind the MCP path (src/gateway).
   gateway::GatewayOptions gateway;
   AuditConfig audit;
+  // The `quotas:` list: calls per minute / concurrent calls per user, client, tool.
+  std::vector<quota::QuotaRule> quotas;
 };
 
 Result<Config> parse_config(std::string_view yaml_text, std::string_view source_name);

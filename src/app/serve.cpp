@@ -19,6 +19,7 @@
 #include "http/client.hpp"
 #include "http/server.hpp"
 #include "app/call_audit.hpp"
+#include "app/call_quota.hpp"
 #include "audit/audit_log.hpp"
 #include "gateway/gateway.hpp"
 #include "mcp/endpoint.hpp"
@@ -213,6 +214,10 @@ int serve(Config config) {
     audit_log = std::make_shared<audit::AuditLog>(*audit_store);
     config.mcp.endpoint.audit =
         std::make_shared<StoreCallAudit>(audit_log, config.audit.full_arguments);
+  }
+
+  if (!config.quotas.empty()) {
+    config.mcp.endpoint.limiter = std::make_shared<QuotaCallLimiter>(config.quotas);
   }
 
   config.mcp.endpoint.server_version = MCPGATE_VERSION;

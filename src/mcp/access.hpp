@@ -8,6 +8,7 @@
 // A tools/call whose tool the caller may not call is answered by forbid_tool() before any
 // session or tool code runs; tools/list shows only the tools may_call() allows.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -75,6 +76,21 @@ class ToolAuthorizer {
   // One call per list, so what depends only on the caller is worked out once. A tool whose
   // decision depends on arguments not known at list time counts as visible; the call decides.
   virtual std::vector<bool> may_list(const Caller* caller, const std::vector<Tool>& tools) const = 0;
+};
+
+// Quotas on tools/call (calls per minute, concurrent calls) per user, client and tool. Called on
+// a network thread after authorization, before the tool runs: must not block.
+class CallLimiter {
+ public:
+  virtual ~CallLimiter() = default;
+
+  struct Refusal {
+    std::string rule;  // which limit refused (for the caller and the audit)
+    std::chrono::milliseconds retry_after{1000};
+  };
+  // Admits the call — the returned token holds its concurrency slot until destroyed — or
+  // refuses it.
+  virtual std::variant<std::shared_ptr<void>, Refusal> admit(const ToolCall& call) const = 0;
 };
 
 // One finished tools/call for the audit trail: refused at the gate (decision "deny", the tool

@@ -62,6 +62,8 @@ struct EndpointOptions {
   // Per-call authorization with the tool's arguments (access.hpp); null = none. A denial is a
   // JSON-RPC error (kToolCallForbidden) and the session stays usable.
   std::shared_ptr<const ToolAuthorizer> authorizer;
+  // Quotas on tools/call (access.hpp CallLimiter); null = none.
+  std::shared_ptr<const CallLimiter> limiter;
   // The audit trail of tools/call (access.hpp CallAudit); null = none.
   std::shared_ptr<const CallAudit> audit;
 };

@@ -34,6 +34,9 @@ inline constexpr int kMissingClientCapability = -32021;
 // failure; the digits echo HTTP 403. data: {"tool", "decisionId"}.
 inline constexpr int kToolCallForbidden = -31403;
 inline constexpr int kUnsupportedProtocolVersion = -32022;
+// A tools/call over a quota (access.hpp CallLimiter): outside the reserved ranges like
+// kToolCallForbidden, echoing HTTP 429. data: {"tool", "limit", "retryAfterMs"}.
+inline constexpr int kQuotaExceeded = -31429;
 }  // namespace rpc
 
 struct RpcError {

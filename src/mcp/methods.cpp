@@ -285,6 +285,29 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
                             Json{{"tool", *name}, {"decisionId", decision.decision_id}});
     }
   }
+  std::shared_ptr<void> quota_slot;  // held until the tool returns
+  if (impl.options.limiter) {
+    ToolCall call{scope.caller.get(), &*tool, &args, scope.source_ip};
+    auto admitted = impl.options.limiter->admit(call);
+    if (auto* over = std::get_if<CallLimiter::Refusal>(&admitted)) {
+      if (audit != nullptr) {
+        record.arguments = &args;
+        record.decision = "deny";
+        record.decision_id = decision_id;
+        const std::string why = "quota " + over->rule;
+        record.reason = why;
+        record.outcome = "not_called";
+        audit->record(record);
+      }
+      co_return Reply::fail(rpc::kQuotaExceeded,
+                            "quota exceeded for tool " + *name + "; retry in "
+                                + std::to_string(over->retry_after.count()) + " ms",
+                            Json{{"tool", *name},
+                                 {"limit", over->rule},
+                                 {"retryAfterMs", over->retry_after.count()}});
+    }
+    quota_slot = std::move(std::get<std::shared_ptr<void>>(admitted));
+  }
   if (scope.era == Era::kStateless && tool->required_client_capabilities.is_object()) {
     Json missing = Json::object();
     for (const auto& [cap, value] : tool->required_client_capabilities.items()) {

@@ -38,10 +38,14 @@ gateway:
       url: ${upstream.url}
       include: ["test_simple_text", "test_error_handling", "test_tool_with_progress"]
       call_timeout_ms: 20000
+quotas:
+  - per: [user, tool]
+    match: { tool: "everything__get-sum" }
+    calls_per_minute: 2
 logging:
   level: info
   access_log: false
-`);
+`, { env: { MCPGATE_E2E_GATEWAY_SECRET: 'must-not-reach-upstreams' } });
 });
 
 after(async () => {
@@ -107,6 +111,31 @@ describe('gateway', () => {
       undefined, { onprogress: (p) => seen.push(p.progress) });
     assert.equal(result.isError ?? false, false);
     assert.ok(seen.length >= 2, `progress seen: ${JSON.stringify(seen)}`);
+    await client.close();
+  });
+
+  test('a stdio child does not inherit the gateway environment', async () => {
+    const client = await connect();
+    const r = await client.callTool({ name: 'everything__get-env', arguments: {} });
+    assert.equal(r.isError ?? false, false, text(r));
+    assert.match(text(r), /PATH/);
+    assert.ok(!text(r).includes('must-not-reach-upstreams'), 'a gateway variable reached the child');
+    await client.close();
+  });
+
+  test('a quota refuses the call over the limit with a retry hint; other tools are unaffected', async () => {
+    const client = await connect();
+    for (let i = 0; i < 2; i++) {
+      const ok = await client.callTool({ name: 'everything__get-sum', arguments: { a: 1, b: i } });
+      assert.equal(ok.isError ?? false, false, text(ok));
+    }
+    const refused = await client.callTool({ name: 'everything__get-sum', arguments: { a: 1, b: 2 } })
+      .then(() => null, (e) => e);
+    assert.ok(refused, 'the third call within a minute was not refused');
+    assert.equal(refused.code, -31429);
+    assert.ok(refused.data.retryAfterMs > 0 && refused.data.retryAfterMs <= 60000, JSON.stringify(refused.data));
+    const echoed = await client.callTool({ name: 'everything__echo', arguments: { message: 'fine' } });
+    assert.match(text(echoed), /fine/);
     await client.close();
   });
 
