@@ -734,7 +734,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
   }
   try {
     l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz",
-                           "gateway", "audit", "quotas"});
+                           "gateway", "audit", "quotas", "metrics"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
@@ -744,6 +744,24 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     load_authz(l, root["authz"], c);
     load_gateway(l, root["gateway"], c);
     load_audit(l, root["audit"], c);
+    if (const YAML::Node m = root["metrics"]; m.IsDefined() && !m.IsNull()) {
+      l.only_keys(m, "metrics", {"token_file", "token_env"});
+      std::string file;
+      std::string env;
+      if (m.IsMap()) {
+        l.get(m, "token_file", "metrics.", file);
+        l.get(m, "token_env", "metrics.", env);
+      }
+      if (file.empty() == env.empty()) {
+        l.fail(m, "metrics", "needs exactly one of token_file and token_env");
+      } else if (auto token = read_secret(file, env, "metrics token"); !token) {
+        l.fail(m, "metrics", token.error().message);
+      } else if (token->size() < 32) {
+        l.fail(m, "metrics", "the token must be at least 32 characters");
+      } else {
+        c.metrics_token = std::move(*token);
+      }
+    }
     if (const YAML::Node q = root["quotas"]; q.IsDefined() && !q.IsNull()) {
       auto rules = quota::parse_quota_rules(q);
       if (rules) {

@@ -72,6 +72,9 @@ struct Config {
   // The `gateway:` section: upstream MCP servers federated behind the MCP path (src/gateway).
   gateway::GatewayOptions gateway;
   AuditConfig audit;
+  // `metrics: {token_file | token_env}`: /metrics then requires this Bearer token (metric
+  // labels name tools and upstreams). Without one, /metrics is open like /healthz.
+  std::string metrics_token;
   // The `quotas:` list: calls per minute / concurrent calls per user, client, tool.
   std::vector<quota::QuotaRule> quotas;
 };

@@ -20,6 +20,7 @@
 #include "http/server.hpp"
 #include "app/call_audit.hpp"
 #include "app/call_quota.hpp"
+#include "app/observability_routes.hpp"
 #include "audit/audit_log.hpp"
 #include "gateway/gateway.hpp"
 #include "mcp/endpoint.hpp"
@@ -45,12 +46,6 @@ std::shared_ptr<mcp::Registry> build_registry(const Config& config) {
     }
   }
   return registry;
-}
-
-asio::awaitable<void> health(http::Exchange& ex) {
-  http::Response res = http::make_response(http::StatusCode::ok, "{\"status\":\"ok\"}\n", "application/json");
-  res.set(http::Field::cache_control, "no-store");
-  co_await ex.respond(std::move(res));
 }
 
 // The authorization server and the guard in front of the MCP endpoint, with what they stand on.
@@ -225,7 +220,16 @@ int serve(Config config) {
 
   auto router = std::make_shared<http::Router>();
   router->add(config.mcp.path, [endpoint](http::Exchange& ex) { return endpoint->handle(ex); });
-  router->add("/healthz", health);
+  // /healthz, /readyz (the store answers) and /metrics (Prometheus).
+  {
+    ObservabilityOptions observability;
+    observability.metrics_token = config.metrics_token;
+    if (store::Store* ready_store = auth ? auth->store.get() : pin_store.get()) {
+      observability.ready =
+          store_readiness(*ready_store, auth ? *auth->executor : *pin_executor);
+    }
+    add_observability_routes(*router, std::move(observability));
+  }
   if (policy && !policy->api_token.empty()) {
     policy::OpenFgaApiOptions api;
     api.admin_token = policy->api_token;
@@ -408,6 +412,9 @@ int serve(Config config) {
   }
   // No more notifications, then let queued store work finish while what it uses still exists.
   watch.reset();
+  if (audit_log) {
+    audit_log->close();  // the endpoint (and its audit hook) may outlive the stores
+  }
   if (policy) {
     policy->executor->join();
   }

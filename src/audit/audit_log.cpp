@@ -34,12 +34,21 @@ AuditLog::AuditLog(store::Store& store, AuditLogOptions options)
 }
 
 AuditLog::~AuditLog() {
+  close();
+}
+
+void AuditLog::close() {
   {
     std::lock_guard lock(mutex_);
+    if (stop_ && !thread_.joinable()) {
+      return;
+    }
     stop_ = true;
   }
   wake_.notify_all();
-  thread_.join();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) {
+    thread_.join();
+  }
 }
 
 void AuditLog::record(AuditEvent event) {

@@ -55,6 +55,11 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
+  // Writes what is queued (as the destructor does) and stops the writer; later events are
+  // dropped. For owners whose store goes away before the last reference to the log does (the
+  // server's shutdown). Idempotent.
+  void close();
+
   // Queues one event. Never blocks on I/O; drops (and counts) when the queue is full.
   void record(AuditEvent event);
 

@@ -1,5 +1,8 @@
 #include "gateway/http_upstream.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <limits>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -114,14 +117,36 @@ void HttpUpstream::shutdown() {
   }
 }
 
+namespace {
+
+// Whether an idle keep-alive connection is still open: the upstream may have closed it while it
+// sat in the pool (a FIN waits in the socket). Checked before reuse because afterwards a failure
+// is ambiguous: a request the upstream read before dying must not be sent twice.
+bool still_open(beast::tcp_stream& stream) {
+  auto& socket = stream.socket();
+  char byte = 0;
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) {
+    return false;  // orderly close
+  }
+  if (n > 0) {
+    return false;  // unsolicited bytes on an idle connection: not a state to reuse
+  }
+  return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+}  // namespace
+
 std::unique_ptr<HttpUpstream::Connection> HttpUpstream::take_idle() {
   std::lock_guard lock(mu_);
-  if (idle_.empty()) {
-    return nullptr;
+  while (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    if (still_open(c->stream)) {
+      return c;
+    }
   }
-  auto c = std::move(idle_.back());
-  idle_.pop_back();
-  return c;
+  return nullptr;
 }
 
 void HttpUpstream::give_back(std::unique_ptr<Connection> connection) {
@@ -364,6 +389,7 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
     beast::error_code ec;
     c->stream.expires_at(deadline);
     co_await bhttp::async_write(c->stream, req, redirect_error(use_awaitable, ec));
+    const bool written = !ec;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(16 * 1024);
     // No cap on an event stream's total (each event is capped by the SSE parser). Not
@@ -374,11 +400,15 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
                                         redirect_error(use_awaitable, ec));
     }
     if (ec) {
-      if (reused && leg == 0 && ec != beast::error::timeout
-          && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset
-              || ec == asio::error::broken_pipe || ec == asio::error::eof)) {
+      // A reused connection that fails can only be retried when the upstream cannot have acted
+      // on the message: the write itself failed, or it was not a request (a notification or a
+      // response to the upstream is harmless twice). A request whose answer never came stays
+      // an error: it may have run.
+      const bool closed = ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset
+                          || ec == asio::error::broken_pipe || ec == asio::error::eof;
+      if (reused && leg == 0 && closed && (!written || !expects_response)) {
         --leg;
-        continue;  // the idle connection had been closed by the upstream
+        continue;
       }
       co_return io_error(options_.name, ec, "request");
     }

