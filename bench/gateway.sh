@@ -162,7 +162,7 @@ conf_id=bench-confidential
 conf_secret="s3cret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 conf_redirect=https://bench.example/cb
 scope=bench:call
-upstream_name=echo
+upstream_name="echo"
 gw_tool="${upstream_name}__test_simple_text"
 
 cat >"$work/upstream.yaml" <<EOF
@@ -444,7 +444,6 @@ for part in "${parts[@]}"; do
       gw_hwm=$(rss_kb "$gw" VmHWM)
       up_after=$(rss_kb "$up" VmRSS)
       opened=$(field sessions_opened "$line")
-      # The gateway's metrics agree on the count when it exports one (best effort).
       echo "gateway VmRSS: before $((gw_before / 1024)) MB ($gw_before kB), with $opened sessions open $((gw_after / 1024)) MB ($gw_after kB), VmHWM $((gw_hwm / 1024)) MB"
       echo "gateway per session: $(awk -v a="$gw_after" -v b="$gw_before" -v n="${opened:-0}" \
         'BEGIN { printf "%.2f", (n > 0 ? (a - b) / n : 0) }') kB"
