@@ -7,6 +7,8 @@
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "gateway/http_upstream.hpp"
+#include "gateway/messages.hpp"
+#include "gateway/resilience.hpp"
 #include "gateway/stdio_upstream.hpp"
 #include "mcp/tool.hpp"
 
@@ -132,6 +134,8 @@ struct Gateway::UpstreamState {
   std::map<std::string, std::string> memory_pins;  // tool → hash (no store)
   bool syncing = false;
   bool resync = false;
+  CircuitBreaker breaker;
+  RetryBudget retry_budget;
 };
 
 Result<std::shared_ptr<Gateway>> Gateway::create(GatewayOptions options, Deps deps) {
@@ -248,7 +252,7 @@ void Gateway::on_unsolicited(std::weak_ptr<UpstreamState> weak, const Json& n) {
   if (!state || stopped_->load()) {
     return;
   }
-  const std::string method = n.value("method", "");
+  const std::string method = string_member(n, "method");
   if (method == "notifications/resources/updated") {
     const Json& params = n.value("params", Json::object());
     if (params.is_object() && params.contains("uri") && params["uri"].is_string()) {
@@ -349,18 +353,8 @@ asio::awaitable<bool> Gateway::pinned_ok(std::shared_ptr<UpstreamState> state, s
     }
     // The diff: which fields changed, and the old and new text of each (definitions are
     // operator-visible metadata, not secrets).
-    Json diff = Json::object();
     const Json now_def = Json::parse(text);
-    for (const auto& [k, v] : now_def.items()) {
-      if (before.value(k, Json()) != v) {
-        diff[k] = {{"before", before.value(k, Json())}, {"after", v}};
-      }
-    }
-    for (const auto& [k, v] : before.items()) {
-      if (!now_def.contains(k)) {
-        diff[k] = {{"before", v}, {"after", nullptr}};
-      }
-    }
+    const Json diff = definition_diff(before, now_def);
     log::warn("tool_definition_changed",
               {{"upstream", up},
                {"tool", tool},
@@ -421,18 +415,20 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
     tool.policy_name = original;
     std::weak_ptr<UpstreamState> weak = state;
     const auto timeout = o.call_timeout;
-    tool.handler = [weak, original, timeout](Json args,
+    // A hint from the upstream, used only to decide whether a failed call may be tried again.
+    const Json annotations = t.value("annotations", Json::object());
+    const bool read_only = true_member(annotations, "readOnlyHint");
+    tool.handler = [weak, original, timeout, read_only](Json args,
                                              mcp::ToolContext& ctx) -> asio::awaitable<Result<Json>> {
       auto s = weak.lock();
       if (!s) {
         co_return mcp::tool_error("the upstream of this tool is no longer configured");
       }
       const std::string token = "gw-" + crypto::random_token(12);
-      Json params{{"name", original}, {"arguments", std::move(args)},
-                  {"_meta", {{"progressToken", token}}}};
+      Json params = tool_call_params(original, std::move(args), token);
       CallHooks hooks;
       hooks.on_notification = [&ctx, token](Json n) -> asio::awaitable<void> {
-        const std::string method = n.value("method", "");
+        const std::string method = string_member(n, "method");
         Json p = n.value("params", Json::object());
         if (!p.is_object()) {
           co_return;
@@ -443,22 +439,47 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
           if (p.contains("total") && p["total"].is_number()) {
             total = p["total"].get<double>();
           }
-          co_await ctx.progress(p["progress"].get<double>(), total,
-                                p.value("message", Json("")).is_string()
-                                    ? p.value("message", std::string())
-                                    : std::string());
+          // Arguments named before the co_await: g++ 12 destroys a conditional expression's
+          // temporary twice when it sits inside a co_await expression (ARCHITECTURE.md).
+          const double progress = p["progress"].get<double>();
+          std::string message = string_member(p, "message");
+          co_await ctx.progress(progress, total, std::move(message));
         } else if (method == "notifications/message") {
-          const Json level = p.value("level", Json("info"));
-          co_await ctx.log(level.is_string() ? level.get<std::string>() : "info",
-                           p.value("data", Json()));
+          std::string level = string_member(p, "level", "info");
+          Json data = p.value("data", Json());
+          co_await ctx.log(std::move(level), std::move(data));
         }
       };
       hooks.on_request = [&ctx](std::string method, Json p) -> asio::awaitable<Result<Json>> {
         co_return co_await ctx.request_client(std::move(method), std::move(p));
       };
-      auto r = co_await s->upstream->request("tools/call", std::move(params), std::move(hooks),
-                                             timeout);
       const std::string& up = s->options.name;
+      if (!s->breaker.allow()) {
+        co_return mcp::tool_error("upstream " + up
+                                  + " is unavailable (too many recent failures; retrying shortly)");
+      }
+      s->retry_budget.on_call();
+      Result<Json> r = make_error(ErrorCode::kInternal, "not sent");
+      for (int attempt = 1;; ++attempt) {
+        r = co_await s->upstream->request("tools/call", params, hooks, timeout);
+        if (r) {
+          s->breaker.on_success();  // a JSON-RPC error is an answer too: the upstream is up
+          break;
+        }
+        // Only what cannot have run is tried again, or a read-only tool behind an HTTP
+        // 502/503/504 (resilience.hpp).
+        const ErrorCode code = r.error().code;
+        const bool retryable = code == ErrorCode::kUnavailable
+                               || (read_only && code == ErrorCode::kFailedPrecondition);
+        if (!retryable || attempt >= 3 || !s->retry_budget.try_retry()) {
+          s->breaker.on_failure();
+          break;
+        }
+        asio::steady_timer pause(co_await asio::this_coro::executor);
+        pause.expires_after(retry_delay(attempt));
+        boost::system::error_code ec;
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (!r) {
         switch (r.error().code) {
           case ErrorCode::kDeadlineExceeded:
@@ -533,7 +554,7 @@ asio::awaitable<void> Gateway::sync_prompts(std::shared_ptr<UpstreamState> state
         co_return make_error(ErrorCode::kUnavailable, "upstream gone");
       }
       auto r = co_await s->upstream->request(
-          "prompts/get", Json{{"name", original}, {"arguments", std::move(args)}}, CallHooks{},
+          "prompts/get", prompt_get_params(original, std::move(args)), CallHooks{},
           timeout);
       if (!r) {
         co_return make_error(ErrorCode::kUnavailable,
@@ -552,11 +573,8 @@ asio::awaitable<void> Gateway::sync_prompts(std::shared_ptr<UpstreamState> state
       if (!s) {
         co_return make_error(ErrorCode::kUnavailable, "upstream gone");
       }
-      Json params{{"ref", {{"type", "ref/prompt"}, {"name", original}}},
-                  {"argument", std::move(argument)}};
-      if (!context.is_null()) {
-        params["context"] = std::move(context);
-      }
+      Json params = completion_params("ref/prompt", "name", original, std::move(argument),
+                                      std::move(context));
       auto r = co_await s->upstream->request("completion/complete", std::move(params),
                                              CallHooks{}, kListTimeout);
       if (!r) {
@@ -598,7 +616,7 @@ asio::awaitable<void> Gateway::sync_resources(std::shared_ptr<UpstreamState> sta
     if (!s) {
       co_return make_error(ErrorCode::kNotFound, "upstream gone");
     }
-    auto r = co_await s->upstream->request("resources/read", Json{{"uri", uri}}, CallHooks{},
+    auto r = co_await s->upstream->request("resources/read", uri_params(uri), CallHooks{},
                                            timeout);
     if (!r) {
       co_return make_error(ErrorCode::kUnavailable,
@@ -653,11 +671,8 @@ asio::awaitable<void> Gateway::sync_resources(std::shared_ptr<UpstreamState> sta
       if (!s) {
         co_return make_error(ErrorCode::kUnavailable, "upstream gone");
       }
-      Json params{{"ref", {{"type", "ref/resource"}, {"uri", uri_template}}},
-                  {"argument", std::move(argument)}};
-      if (!context.is_null()) {
-        params["context"] = std::move(context);
-      }
+      Json params = completion_params("ref/resource", "uri", uri_template, std::move(argument),
+                                      std::move(context));
       auto r = co_await s->upstream->request("completion/complete", std::move(params),
                                              CallHooks{}, kListTimeout);
       if (!r) {

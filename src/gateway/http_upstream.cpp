@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/log.hpp"
+#include "gateway/messages.hpp"
 #include "gateway/sse_parser.hpp"
 
 namespace mcpgate::gateway {
@@ -201,13 +202,7 @@ asio::awaitable<Status> HttpUpstream::initialize(std::string stale) {
     session_id_.clear();
   }
   const Json id = next_id_.fetch_add(1);
-  Json message{{"jsonrpc", "2.0"},
-               {"id", id},
-               {"method", "initialize"},
-               {"params",
-                {{"protocolVersion", kUpstreamProtocolVersion},
-                 {"capabilities", gateway_client_capabilities()},
-                 {"clientInfo", {{"name", "mcpgate-gateway"}, {"version", "0.1"}}}}}};
+  Json message = rpc_request(id, "initialize", initialize_params());
   auto response =
       co_await post(std::move(message), nullptr, Clock::now() + options_.connect_timeout * 2);
   if (!response) {
@@ -216,12 +211,12 @@ asio::awaitable<Status> HttpUpstream::initialize(std::string stale) {
   if (!response->contains("result") || !(*response)["result"].is_object()) {
     co_return make_error(ErrorCode::kUnavailable,
                          "upstream " + options_.name + ": initialize refused: "
-                             + response->value("error", Json::object()).value("message", "?"));
+                             + string_member(response->value("error", Json::object()), "message", "?"));
   }
   Json result = (*response)["result"];
   {
     std::lock_guard lock(mu_);
-    protocol_version_ = result.value("protocolVersion", kUpstreamProtocolVersion);
+    protocol_version_ = string_member(result, "protocolVersion", kUpstreamProtocolVersion);
     initialize_result_ = result;
     ready_ = true;
   }
@@ -243,10 +238,7 @@ asio::awaitable<Result<Json>> HttpUpstream::request(std::string method,
   }
   for (int attempt = 0;; ++attempt) {
     const std::string session = session_id();
-    Json message{{"jsonrpc", "2.0"},
-                 {"id", next_id_.fetch_add(1)},
-                 {"method", method},
-                 {"params", params}};
+    Json message = rpc_request(Json(next_id_.fetch_add(1)), method, params);
     auto response = co_await post(std::move(message), &hooks, deadline);
     // 404 on a request that carried a session: the upstream forgot the session (restart,
     // expiry). The request never ran; a new session takes it once.
@@ -267,10 +259,7 @@ asio::awaitable<Result<Json>> HttpUpstream::request(std::string method,
 }
 
 asio::awaitable<Status> HttpUpstream::notify(std::string method, Json params) {
-  Json message{{"jsonrpc", "2.0"}, {"method", std::move(method)}};
-  if (!params.empty()) {
-    message["params"] = std::move(params);
-  }
+  Json message = rpc_notification(method, std::move(params));
   auto r = co_await post(std::move(message), nullptr, Clock::now() + options_.connect_timeout);
   if (!r) {
     co_return r.error();
@@ -314,17 +303,14 @@ asio::awaitable<void> HttpUpstream::on_message(Json message,
     co_return;
   }
   // A server→client request made while our request runs: relay it, answer it.
-  Json reply{{"jsonrpc", "2.0"}, {"id", message["id"]}};
+  Json reply;
   if (hooks != nullptr && hooks->on_request) {
     auto result = co_await hooks->on_request(method->get<std::string>(),
                                              message.value("params", Json::object()));
-    if (result) {
-      reply["result"] = std::move(*result);
-    } else {
-      reply["error"] = {{"code", -32603}, {"message", result.error().message}};
-    }
+    reply = result ? rpc_result_reply(message["id"], std::move(*result))
+                   : rpc_error_reply(message["id"], -32603, result.error().message);
   } else {
-    reply["error"] = {{"code", -32601}, {"message", "the gateway cannot relay this request"}};
+    reply = rpc_error_reply(message["id"], -32601, "the gateway cannot relay this request");
   }
   auto sent = co_await post(std::move(reply), nullptr, Clock::now() + options_.connect_timeout);
   if (!sent) {
@@ -416,7 +402,7 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
     const std::string content_type(parser.get()[bhttp::field::content_type]);
     if (const auto sid = parser.get().find("Mcp-Session-Id"); sid != parser.get().end()) {
       std::lock_guard lock(mu_);
-      if (message.value("method", "") == "initialize") {
+      if (string_member(message, "method") == "initialize") {
         session_id_ = std::string(sid->value());
         session = session_id_;
       }
@@ -453,8 +439,10 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
             && parsed["id"] == exchange.id) {
           co_return parsed;
         }
-        co_return make_error(ErrorCode::kInternal, "upstream " + options_.name + ": HTTP "
-                                                       + std::to_string(status));
+        // 502/503/504: the upstream (or a proxy before it) says it could not serve the request.
+        const bool gateway_class = status == 502 || status == 503 || status == 504;
+        co_return make_error(gateway_class ? ErrorCode::kFailedPrecondition : ErrorCode::kInternal,
+                             "upstream " + options_.name + ": HTTP " + std::to_string(status));
       }
       if (!is_json(content_type)) {
         co_return make_error(ErrorCode::kInternal, "upstream " + options_.name

@@ -53,6 +53,10 @@ Status SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
 }
 
 Status SseParser::line(std::string_view text, std::vector<SseEvent>& out) {
+  if (text.size() > max_event_bytes_) {
+    // The same limit whether the line arrived whole or was assembled from chunks.
+    return make_error(ErrorCode::kResourceExhausted, "event stream line over the size limit");
+  }
   if (first_line_) {
     first_line_ = false;
     if (text.substr(0, 3) == "\xEF\xBB\xBF") {

@@ -1,6 +1,7 @@
 #include "gateway/stdio_upstream.hpp"
 
 #include "core/log.hpp"
+#include "gateway/messages.hpp"
 
 namespace mcpgate::gateway {
 
@@ -120,9 +121,7 @@ asio::awaitable<Status> StdioUpstream::ready_on_strand() {
   const std::uint64_t generation = ++generation_;
   log::info("upstream_started", {{"upstream", options_.name}, {"pid", child_->pid()}});
   asio::co_spawn(strand_, read_loop(child_, generation), asio::detached);
-  Json init{{"protocolVersion", kUpstreamProtocolVersion},
-            {"capabilities", gateway_client_capabilities()},
-            {"clientInfo", {{"name", "mcpgate-gateway"}, {"version", "0.1"}}}};
+  Json init = initialize_params();
   auto response = co_await send_request("initialize", std::move(init), CallHooks{},
                                         Clock::now() + options_.connect_timeout);
   if (!response) {
@@ -135,7 +134,7 @@ asio::awaitable<Status> StdioUpstream::ready_on_strand() {
     std::lock_guard lock(result_mu_);
     initialize_result_ = (*response)["result"];
   }
-  auto sent = co_await write_message(Json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  auto sent = co_await write_message(rpc_notification("notifications/initialized"));
   if (!sent) {
     co_return failed(sent.error());
   }
@@ -200,7 +199,7 @@ asio::awaitable<Result<Json>> StdioUpstream::send_request(std::string method,
   }
   pending_[key] = pending;
   auto sent = co_await write_message(
-      Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+      rpc_request(id, method, std::move(params)));
   if (!sent) {
     pending_.erase(key);
     co_return make_error(ErrorCode::kUnavailable, "upstream " + options_.name + ": " + sent.error().message);
@@ -215,14 +214,10 @@ asio::awaitable<Result<Json>> StdioUpstream::send_request(std::string method,
         }
         continue;
       }
-      Json reply{{"jsonrpc", "2.0"}, {"id", message["id"]}};
-      auto answer = co_await hooks.on_request(message.value("method", ""),
+      auto answer = co_await hooks.on_request(string_member(message, "method"),
                                               message.value("params", Json::object()));
-      if (answer) {
-        reply["result"] = std::move(*answer);
-      } else {
-        reply["error"] = {{"code", -32603}, {"message", answer.error().message}};
-      }
+      Json reply = answer ? rpc_result_reply(message["id"], std::move(*answer))
+                          : rpc_error_reply(message["id"], -32603, answer.error().message);
       auto replied = co_await write_message(reply);
       if (!replied) {
         log::warn("upstream_reply_failed",
@@ -242,9 +237,8 @@ asio::awaitable<Result<Json>> StdioUpstream::send_request(std::string method,
       pending_.erase(key);
       // Tell the upstream to stop working on it (best effort).
       auto cancelled = co_await write_message(
-          Json{{"jsonrpc", "2.0"},
-               {"method", "notifications/cancelled"},
-               {"params", {{"requestId", id}, {"reason", "timeout at the gateway"}}}});
+          rpc_notification("notifications/cancelled",
+                           cancelled_params(id, "timeout at the gateway")));
       (void)cancelled;
       co_return make_error(ErrorCode::kDeadlineExceeded,
                            "upstream " + options_.name + ": no answer in time");
@@ -256,10 +250,7 @@ asio::awaitable<Result<Json>> StdioUpstream::send_request(std::string method,
 
 asio::awaitable<Status> StdioUpstream::notify(std::string method, Json params) {
   auto self = shared_from_this();
-  Json message{{"jsonrpc", "2.0"}, {"method", std::move(method)}};
-  if (!params.empty()) {
-    message["params"] = std::move(params);
-  }
+  Json message = rpc_notification(method, std::move(params));
   auto write_it = [self, message]() -> asio::awaitable<Status> {
     co_return co_await self->write_message(message);
   };
@@ -325,7 +316,7 @@ void StdioUpstream::dispatch(Json message) {
     }
     return;
   }
-  const std::string method = message.value("method", "");
+  const std::string method = string_member(message, "method");
   if (method.empty()) {
     return;
   }
@@ -363,9 +354,7 @@ void StdioUpstream::dispatch(Json message) {
   }
   if (is_request) {
     auto self = shared_from_this();
-    Json reply{{"jsonrpc", "2.0"},
-               {"id", message["id"]},
-               {"error", {{"code", -32601}, {"message", "the gateway cannot relay this request"}}}};
+    Json reply = rpc_error_reply(message["id"], -32601, "the gateway cannot relay this request");
     auto answer = [self, reply]() -> asio::awaitable<void> {
       auto sent = co_await self->write_message(reply);
       (void)sent;

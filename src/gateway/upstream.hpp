@@ -10,6 +10,8 @@
 //   kInternal           the exchange broke after the request was sent: connection lost,
 //                       malformed response (garbage JSON, wrong id), an HTTP error status
 //   kResourceExhausted  the response was over the size limit
+//   kFailedPrecondition the upstream answered HTTP 502, 503 or 504 (it may or may not have
+//                       acted: only read-only tools are retried)
 // A JSON-RPC error response is NOT an Error: request() returns the response message
 // ({"result": ...} or {"error": {...}}) as the upstream sent it.
 

@@ -1,0 +1,118 @@
+#include "gateway/messages.hpp"
+
+#include "gateway/upstream.hpp"
+
+namespace mcpgate::gateway {
+
+Json rpc_request(const Json& id, const std::string& method, Json params) {
+  Json m = Json::object();
+  m["jsonrpc"] = "2.0";
+  m["id"] = id;
+  m["method"] = method;
+  m["params"] = std::move(params);
+  return m;
+}
+
+Json rpc_notification(const std::string& method, Json params) {
+  Json m = Json::object();
+  m["jsonrpc"] = "2.0";
+  m["method"] = method;
+  if (!params.is_null() && !params.empty()) {
+    m["params"] = std::move(params);
+  }
+  return m;
+}
+
+Json rpc_result_reply(const Json& id, Json result) {
+  Json m = Json::object();
+  m["jsonrpc"] = "2.0";
+  m["id"] = id;
+  m["result"] = std::move(result);
+  return m;
+}
+
+Json rpc_error_reply(const Json& id, int code, const std::string& message) {
+  Json m = Json::object();
+  m["jsonrpc"] = "2.0";
+  m["id"] = id;
+  m["error"] = Json{{"code", code}, {"message", message}};
+  return m;
+}
+
+Json initialize_params() {
+  return Json{{"protocolVersion", kUpstreamProtocolVersion},
+              {"capabilities", gateway_client_capabilities()},
+              {"clientInfo", {{"name", "mcpgate-gateway"}, {"version", "0.1"}}}};
+}
+
+Json tool_call_params(const std::string& name, Json arguments, const std::string& progress_token) {
+  Json p = Json::object();
+  p["name"] = name;
+  p["arguments"] = std::move(arguments);
+  p["_meta"] = Json{{"progressToken", progress_token}};
+  return p;
+}
+
+Json prompt_get_params(const std::string& name, Json arguments) {
+  Json p = Json::object();
+  p["name"] = name;
+  p["arguments"] = std::move(arguments);
+  return p;
+}
+
+Json uri_params(const std::string& uri) {
+  Json p = Json::object();
+  p["uri"] = uri;
+  return p;
+}
+
+Json completion_params(const std::string& ref_type, const std::string& ref_key,
+                       const std::string& ref_value, Json argument, Json context) {
+  Json p = Json::object();
+  p["ref"] = Json{{"type", ref_type}, {ref_key, ref_value}};
+  p["argument"] = std::move(argument);
+  if (!context.is_null()) {
+    p["context"] = std::move(context);
+  }
+  return p;
+}
+
+Json cancelled_params(const Json& request_id, const std::string& reason) {
+  Json p = Json::object();
+  p["requestId"] = request_id;
+  p["reason"] = reason;
+  return p;
+}
+
+std::string string_member(const Json& j, const char* key, const std::string& fallback) {
+  if (!j.is_object()) {
+    return fallback;
+  }
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+bool true_member(const Json& j, const char* key) {
+  if (!j.is_object()) {
+    return false;
+  }
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+Json definition_diff(const Json& before, const Json& after) {
+  Json diff = Json::object();
+  for (const auto& [k, v] : after.items()) {
+    if (before.value(k, Json()) != v) {
+      diff[k] = Json{{"before", before.value(k, Json())}, {"after", v}};
+    }
+  }
+  for (const auto& [k, v] : before.items()) {
+    if (!after.contains(k)) {
+      diff[k] = Json{{"before", v}, {"after", nullptr}};
+    }
+  }
+  return diff;
+}
+
+}  // namespace mcpgate::gateway

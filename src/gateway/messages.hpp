@@ -1,0 +1,39 @@
+#pragma once
+// JSON-RPC messages the gateway sends upstream, built in plain functions: g++ 12 rejects nested
+// braced nlohmann::json initializers inside coroutines ("array used as initializer"), so
+// coroutines call these instead of spelling the objects out.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace mcpgate::gateway {
+
+using Json = nlohmann::json;
+
+Json rpc_request(const Json& id, const std::string& method, Json params);
+// `params` is left out when null or empty.
+Json rpc_notification(const std::string& method, Json params = nullptr);
+Json rpc_result_reply(const Json& id, Json result);
+Json rpc_error_reply(const Json& id, int code, const std::string& message);
+
+// initialize: the version the gateway asks for, the capabilities it relays, its clientInfo.
+Json initialize_params();
+// tools/call of the upstream's `name`, with a progress token of the gateway's own.
+Json tool_call_params(const std::string& name, Json arguments, const std::string& progress_token);
+Json prompt_get_params(const std::string& name, Json arguments);
+Json uri_params(const std::string& uri);
+// completion/complete for a prompt (`ref/prompt`) or a resource template (`ref/resource`).
+Json completion_params(const std::string& ref_type, const std::string& ref_key,
+                       const std::string& ref_value, Json argument, Json context);
+Json cancelled_params(const Json& request_id, const std::string& reason);
+// j[key] when j is an object and that member is a string, else `fallback`. Upstream messages
+// are untrusted: nlohmann's value() throws on a member of another type.
+std::string string_member(const Json& j, const char* key, const std::string& fallback = "");
+// j[key] == true (a boolean member), false otherwise.
+bool true_member(const Json& j, const char* key);
+
+// {field: {before, after}} for the top-level fields in which two tool definitions differ.
+Json definition_diff(const Json& before, const Json& after);
+
+}  // namespace mcpgate::gateway
