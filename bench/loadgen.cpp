@@ -637,11 +637,11 @@ asio::awaitable<void> run_connection(Shared& shared, ConnectionStats& stats, uns
       if (shared.chain) {
         build_chain_request(shared, stats.chain_value, chain_request);
       }
-      co_await asio::async_write(stream,
-                                 asio::buffer(shared.chain          ? chain_request
-                                              : shared.mcp_session ? own_request
-                                                                   : shared.request),
-                                 redirect_error(use_awaitable, ec));
+      // Chosen before the co_await (tests/lint: no conditional inside a co_await expression).
+      const std::string& body = shared.chain          ? chain_request
+                                : shared.mcp_session ? own_request
+                                                     : shared.request;
+      co_await asio::async_write(stream, asio::buffer(body), redirect_error(use_awaitable, ec));
       if (ec) {
         ++stats.io_errors;
         break;

@@ -104,8 +104,9 @@ std::shared_ptr<Router> make_router(const std::shared_ptr<Probe>& probe) {
   router->add_prefix("/p/", echo);
 
   router->add("/info", [](Exchange& ex) -> asio::awaitable<void> {
-    co_await ex.respond(text(ex.remote_ip() + " " + (ex.secure() ? "tls" : "plain") + " "
-                             + (ex.loopback_bind() ? "loopback" : "public")));
+    const std::string info = ex.remote_ip() + " " + (ex.secure() ? "tls" : "plain") + " "
+                             + (ex.loopback_bind() ? "loopback" : "public");
+    co_await ex.respond(text(info));
   });
 
   // Answers after probe->slow_for; a closed connection cuts the wait short.

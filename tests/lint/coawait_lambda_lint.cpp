@@ -11,6 +11,16 @@
 // rules"). The safe forms: capture by reference (`[&]`, `[&x]`, `[this]`), or build the lambda
 // (or the awaitable) in a declaration before the co_await.
 //
+// A second rule, the same family of g++ 12 bugs: a conditional expression (`c ? a : b`) inside a
+// co_await expression whose result is a temporary with a destructor. g++ 12 destroys that
+// temporary twice:
+//
+//   co_await ctx.log(level.is_string() ? level.get<std::string>() : "info", data);   // free()
+//                                                                                     // abort
+//
+// (found when the gateway relayed an upstream's log message in the Release build). The safe
+// form names the value first. The lint refuses any `?` inside a co_await expression.
+//
 // Usage: coawait_lambda_lint DIR...   prints every offending co_await and exits 1 if any.
 
 #include <algorithm>
@@ -124,7 +134,7 @@ std::size_t expression_end(const std::string& s, std::size_t from) {
 
 struct Finding {
   std::size_t line;
-  std::string capture;
+  std::string capture;  // empty: a conditional expression
 };
 
 std::vector<Finding> scan(const std::string& text) {
@@ -137,6 +147,10 @@ std::vector<Finding> scan(const std::string& text) {
       continue;
     }
     const std::size_t end = expression_end(s, at + kAwait.size());
+    if (const std::size_t q = s.find('?', at); q < end) {
+      const auto line = static_cast<std::size_t>(std::count(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(q), '\n')) + 1;
+      found.push_back({line, std::string()});
+    }
     for (std::size_t i = at + kAwait.size(); i < end; ++i) {
       if (s[i] != '[') {
         continue;
@@ -205,9 +219,16 @@ int main(int argc, char** argv) {
       buf << in.rdbuf();
       ++files;
       for (const Finding& f : scan(buf.str())) {
-        std::printf("%s:%zu: lambda capture `%s` copied inside a co_await expression "
-                    "(g++ 12 destroys it twice): capture by reference or name the lambda first\n",
-                    entry.path().c_str(), f.line, f.capture.c_str());
+        if (f.capture.empty()) {
+          std::printf("%s:%zu: conditional expression inside a co_await expression (g++ 12 "
+                      "destroys its temporary twice): name the value before the co_await\n",
+                      entry.path().c_str(), f.line);
+        } else {
+          std::printf("%s:%zu: lambda capture `%s` copied inside a co_await expression "
+                      "(g++ 12 destroys it twice): capture by reference or name the lambda "
+                      "first\n",
+                      entry.path().c_str(), f.line, f.capture.c_str());
+        }
         ++bad;
       }
     }

@@ -1,4 +1,4 @@
-// Input for the lint's own test (not compiled): 3 offending captures, the rest allowed.
+// Input for the lint's own test (not compiled): 4 offenders, the rest allowed.
 asio::awaitable<void> sample(Executor& executor, std::shared_ptr<Service> service, std::string id) {
   co_await executor.run([service] { return service->catch_up(); });             // offends
   auto r = co_await executor.run([id = std::move(id), &service] { return 1; });  // offends (id)
@@ -11,4 +11,7 @@ asio::awaitable<void> sample(Executor& executor, std::shared_ptr<Service> servic
   co_await table[index];                                                        // a subscript
   // co_await executor.run([service] { ... });  comments are ignored
   log("co_await executor.run([service] {})");                                  // so are strings
+  co_await ctx.log(ok ? name : "info", data);                                   // offends (?:)
+  const std::string level = ok ? name : "info";                                 // named first
+  co_await ctx.log(level, data);
 }
