@@ -138,6 +138,34 @@ struct Gateway::UpstreamState {
   RetryBudget retry_budget;
 };
 
+namespace {
+
+// completion/complete for one of an upstream's prompts or templates, asked of that upstream.
+mcp::RemoteCompleter remote_completer(std::weak_ptr<Gateway::UpstreamState> weak,
+                                      std::string ref_type, std::string ref_key,
+                                      std::string ref_value) {
+  return [weak, ref_type, ref_key, ref_value](Json argument,
+                                              Json context) -> asio::awaitable<Result<Json>> {
+    auto s = weak.lock();
+    if (!s) {
+      co_return make_error(ErrorCode::kUnavailable, "upstream gone");
+    }
+    Json params = completion_params(ref_type, ref_key, ref_value, std::move(argument),
+                                    std::move(context));
+    auto r = co_await s->upstream->request("completion/complete", std::move(params), CallHooks{},
+                                           kListTimeout);
+    if (!r) {
+      co_return r.error();
+    }
+    if (!r->contains("result")) {
+      co_return make_error(ErrorCode::kInvalidArgument, "completion refused upstream");
+    }
+    co_return (*r)["result"];
+  };
+}
+
+}  // namespace
+
 Result<std::shared_ptr<Gateway>> Gateway::create(GatewayOptions options, Deps deps) {
   std::shared_ptr<Gateway> gw(new Gateway(std::move(options), std::move(deps)));
   for (const auto& o : gw->options_.upstreams) {
@@ -567,24 +595,7 @@ asio::awaitable<void> Gateway::sync_prompts(std::shared_ptr<UpstreamState> state
       }
       co_return (*r)["result"];
     };
-    prompt.remote_completer = [weak, original](Json argument,
-                                               Json context) -> asio::awaitable<Result<Json>> {
-      auto s = weak.lock();
-      if (!s) {
-        co_return make_error(ErrorCode::kUnavailable, "upstream gone");
-      }
-      Json params = completion_params("ref/prompt", "name", original, std::move(argument),
-                                      std::move(context));
-      auto r = co_await s->upstream->request("completion/complete", std::move(params),
-                                             CallHooks{}, kListTimeout);
-      if (!r) {
-        co_return r.error();
-      }
-      if (!r->contains("result")) {
-        co_return make_error(ErrorCode::kInvalidArgument, "completion refused upstream");
-      }
-      co_return (*r)["result"];
-    };
+    prompt.remote_completer = remote_completer(weak, "ref/prompt", "name", original);
     deps_.registry->add_prompt(std::move(prompt));
     now.insert(name);
   }
@@ -665,24 +676,7 @@ asio::awaitable<void> Gateway::sync_resources(std::shared_ptr<UpstreamState> sta
     tmpl.descriptor = t;
     tmpl.reader = reader;
     const std::string uri_template = t["uriTemplate"].get<std::string>();
-    tmpl.remote_completer = [weak, uri_template](Json argument,
-                                                 Json context) -> asio::awaitable<Result<Json>> {
-      auto s = weak.lock();
-      if (!s) {
-        co_return make_error(ErrorCode::kUnavailable, "upstream gone");
-      }
-      Json params = completion_params("ref/resource", "uri", uri_template, std::move(argument),
-                                      std::move(context));
-      auto r = co_await s->upstream->request("completion/complete", std::move(params),
-                                             CallHooks{}, kListTimeout);
-      if (!r) {
-        co_return r.error();
-      }
-      if (!r->contains("result")) {
-        co_return make_error(ErrorCode::kInvalidArgument, "completion refused upstream");
-      }
-      co_return (*r)["result"];
-    };
+    tmpl.remote_completer = remote_completer(weak, "ref/resource", "uri", uri_template);
     deps_.registry->add_resource_template(std::move(tmpl));
   }
 }
