@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <variant>
 
 #include <spdlog/spdlog.h>
 
+#include "core/log.hpp"
 #include "http/message.hpp"
 #include "mcp/crypto.hpp"
 #include "mcp/endpoint_impl.hpp"
@@ -21,6 +23,12 @@ using ImplPtr = std::shared_ptr<Endpoint::Impl>;
 constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
 constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
 constexpr const char* kSessionVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string lower(std::string_view v) {
   std::string out(v);
@@ -516,12 +524,40 @@ asio::awaitable<void> handle_initialize(ImplPtr impl,
   if (!caps.is_object()) {
     caps = Json::object();
   }
-  auto session = impl->sessions.create(version,
-                                       caps,
-                                       params.value("clientInfo", Json::object()),
-                                       subject,
-                                       impl->options.max_stream_events);
+  if (!impl->sessions.has_room()) {
+    co_await respond_error(ex,
+                           http::StatusCode::service_unavailable,
+                           id,
+                           rpc::kServerError,
+                           "Too many open sessions; try again later");
+    co_return;
+  }
+  SessionTable::NewSession fresh;
+  fresh.protocol_version = version;
+  fresh.client_capabilities = caps;
+  fresh.client_info = params.value("clientInfo", Json::object());
+  fresh.subject = subject;
+  fresh.max_stream_events = impl->options.max_stream_events;
+  if (impl->options.session_hooks) {
+    SessionOpening opening{subject, version, caps};
+    fresh.attachments = co_await impl->options.session_hooks->opened(std::move(opening));
+  }
+  if (impl->options.session_sealer) {
+    SessionState state{subject, version, caps, fresh.attachments, unix_now()};
+    auto sealed = impl->options.session_sealer->seal(state, state.issued_at);
+    if (sealed) {
+      fresh.id = std::move(*sealed);
+    } else {
+      // Still a working session, known to this process only.
+      log::warn("mcp_session_not_sealed", {{"error", sealed.error().message}});
+    }
+  }
+  const Json attachments = fresh.attachments;
+  auto session = impl->sessions.create(std::move(fresh));
   if (!session) {
+    if (impl->options.session_hooks) {
+      co_await impl->options.session_hooks->ended(attachments);
+    }
     co_await respond_error(ex,
                            http::StatusCode::service_unavailable,
                            id,
@@ -541,6 +577,38 @@ asio::awaitable<void> handle_initialize(ImplPtr impl,
   co_await ex.respond(std::move(res));
 }
 
+// A session this process does not hold, opened from its sealed id (another replica issued it,
+// or this process forgot it while idle). nullptr when the id is not a valid sealed id, has
+// expired, was ended by DELETE here, or belongs to another principal.
+std::shared_ptr<Session> resume_sealed(Endpoint::Impl& impl,
+                                       std::string_view sid,
+                                       const std::string& subject) {
+  if (!impl.options.session_sealer || impl.sessions.terminated(std::string(sid))) {
+    return nullptr;
+  }
+  auto state = impl.options.session_sealer->open(sid, unix_now());
+  if (!state) {
+    return nullptr;
+  }
+  if (state->subject != subject) {
+    // A genuine id of another (user, client): stolen or mixed up. Never resumed.
+    log::warn("mcp_session_foreign", {{"effect", "refused as an unknown session"}});
+    return nullptr;
+  }
+  SessionTable::NewSession fresh;
+  fresh.id = std::string(sid);
+  fresh.protocol_version = std::move(state->protocol_version);
+  fresh.client_capabilities = std::move(state->client_capabilities);
+  fresh.subject = std::move(state->subject);
+  fresh.attachments = std::move(state->attachments);
+  fresh.max_stream_events = impl.options.max_stream_events;
+  auto session = impl.sessions.create(std::move(fresh));
+  if (session) {
+    session->mark_initialized();
+  }
+  return session;
+}
+
 // The session for a non-initialize request, or an answered error (nullptr).
 asio::awaitable<std::shared_ptr<Session>> require_session(ImplPtr impl,
                                                           http::Exchange& ex,
@@ -556,6 +624,9 @@ asio::awaitable<std::shared_ptr<Session>> require_session(ImplPtr impl,
     co_return nullptr;
   }
   auto session = impl->sessions.find(std::string(sid));
+  if (!session) {
+    session = resume_sealed(*impl, sid, subject);
+  }
   if (!session || session->subject() != subject) {
     co_await respond_error(
         ex, http::StatusCode::not_found, id, rpc::kSessionNotFound, "Session not found");
@@ -907,7 +978,8 @@ asio::awaitable<void> handle_post(ImplPtr impl,
     co_await respond_error(ex, http::StatusCode::bad_request, id, rpc::kInvalidRequest, *bad);
     co_return;
   }
-  if (caller && impl->options.access && msg.contains("id") && msg.value("method", "") == "tools/call") {
+  if (caller && impl->options.access && msg.contains("id")
+      && msg.value("method", "") == "tools/call") {
     // Refused before any session or tool code runs: an HTTP 403 with a step-up challenge.
     const Json& params = msg.contains("params") ? msg["params"] : Json(nullptr);
     if (params.is_object() && params.contains("name") && params["name"].is_string()) {
@@ -1009,6 +1081,13 @@ asio::awaitable<void> handle_delete(ImplPtr impl, http::Exchange& ex, std::strin
     co_return;
   }
   impl->sessions.remove(session->id());
+  if (impl->options.session_sealer) {
+    impl->sessions.mark_terminated(
+        session->id(), Session::Clock::now() + impl->options.session_sealer->max_lifetime());
+  }
+  if (impl->options.session_hooks) {
+    co_await impl->options.session_hooks->ended(session->attachments());
+  }
   co_await respond_empty(ex, http::StatusCode::ok);
 }
 

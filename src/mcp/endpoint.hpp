@@ -23,6 +23,8 @@
 #include "http/exchange.hpp"
 #include "mcp/access.hpp"
 #include "mcp/registry.hpp"
+#include "mcp/session_hooks.hpp"
+#include "mcp/session_seal.hpp"
 
 namespace mcpgate::mcp {
 
@@ -66,6 +68,11 @@ struct EndpointOptions {
   std::shared_ptr<const CallLimiter> limiter;
   // The audit trail of tools/call (access.hpp CallAudit); null = none.
   std::shared_ptr<const CallAudit> audit;
+  // Session era: seal each session's state into its Mcp-Session-Id (session_seal.hpp) so any
+  // process with the key resumes it; null = random ids known to this process only.
+  std::shared_ptr<const SessionSealer> session_sealer;
+  // Session era: told when a client opens or ends a session (session_hooks.hpp); null = none.
+  std::shared_ptr<SessionHooks> session_hooks;
 };
 
 class Endpoint {

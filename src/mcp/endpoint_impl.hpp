@@ -83,7 +83,7 @@ struct RequestScope {
   Json client_capabilities = Json::object();
   std::optional<Json> progress_token;
   std::optional<std::string> log_level;  // stateless era: _meta logLevel; nullopt = no logs
-  std::string subject;                  // session binding key: "" or "<sub>\n<client_id>"
+  std::string subject;                   // session binding key: "" or "<sub>\n<client_id>"
   std::shared_ptr<const Caller> caller;  // null without authentication
   std::string source_ip;                 // peer address of the HTTP request
   std::string request_id;                // the HTTP request id (X-Request-Id)
@@ -160,6 +160,16 @@ class CallContext final : public ToolContext {
   const Json& input_responses() const override { return input_responses_; }
 
   const std::optional<std::string>& request_state() const override { return request_state_; }
+
+  const std::string& session_id() const override {
+    static const std::string kNone;
+    return scope_.session ? scope_.session->id() : kNone;
+  }
+
+  const Json& session_attachments() const override {
+    static const Json kNone = Json::object();
+    return scope_.session ? scope_.session->attachments() : kNone;
+  }
 
   void close_stream() override;
 

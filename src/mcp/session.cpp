@@ -13,13 +13,15 @@ Session::Session(std::string id,
                  Json client_capabilities,
                  Json client_info,
                  std::string subject,
-                 size_t max_stream_events)
+                 size_t max_stream_events,
+                 Json attachments)
     : id_(std::move(id)),
       protocol_version_(std::move(protocol_version)),
       client_capabilities_(std::move(client_capabilities)),
       client_info_(std::move(client_info)),
       subject_(std::move(subject)),
       max_stream_events_(max_stream_events),
+      attachments_(std::move(attachments)),
       standalone_(std::make_shared<EventStream>("0", max_stream_events)) {}
 
 void Session::set_log_level(std::string level) {
@@ -166,24 +168,48 @@ void Session::close() {
 SessionTable::SessionTable(size_t max_sessions, std::chrono::seconds idle_timeout)
     : max_sessions_(max_sessions), idle_timeout_(idle_timeout) {}
 
-std::shared_ptr<Session> SessionTable::create(std::string protocol_version,
-                                              Json client_capabilities,
-                                              Json client_info,
-                                              std::string subject,
-                                              size_t max_stream_events) {
+std::shared_ptr<Session> SessionTable::create(NewSession fresh) {
   expire_idle();  // O(sessions), once per initialize: keeps the table free of abandoned sessions
-  auto session = std::make_shared<Session>(random_token(),
-                                           std::move(protocol_version),
-                                           std::move(client_capabilities),
-                                           std::move(client_info),
-                                           std::move(subject),
-                                           max_stream_events);
+  std::string id = fresh.id.empty() ? random_token() : std::move(fresh.id);
+  auto session = std::make_shared<Session>(std::move(id),
+                                           std::move(fresh.protocol_version),
+                                           std::move(fresh.client_capabilities),
+                                           std::move(fresh.client_info),
+                                           std::move(fresh.subject),
+                                           fresh.max_stream_events,
+                                           std::move(fresh.attachments));
   std::lock_guard lock(mu_);
+  if (auto it = sessions_.find(session->id()); it != sessions_.end()) {
+    return it->second;
+  }
   if (sessions_.size() >= max_sessions_) {
     return nullptr;
   }
   sessions_.emplace(session->id(), session);
   return session;
+}
+
+bool SessionTable::has_room() {
+  expire_idle();
+  std::lock_guard lock(mu_);
+  return sessions_.size() < max_sessions_;
+}
+
+void SessionTable::mark_terminated(const std::string& id, Session::Clock::time_point until) {
+  // Bounded: a client that opens and ends sessions in a loop cannot grow this without limit.
+  // Forgetting a tombstone early only lets the same principal resume its own ended session.
+  constexpr size_t kMaxTombstones = 100000;
+  std::lock_guard lock(mu_);
+  if (terminated_.size() >= kMaxTombstones) {
+    terminated_.erase(terminated_.begin());
+  }
+  terminated_[id] = until;
+}
+
+bool SessionTable::terminated(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = terminated_.find(id);
+  return it != terminated_.end() && it->second > Session::Clock::now();
 }
 
 std::shared_ptr<Session> SessionTable::find(const std::string& id) {
@@ -223,10 +249,12 @@ size_t SessionTable::size() const {
 }
 
 void SessionTable::expire_idle() {
-  const auto deadline = Session::Clock::now() - idle_timeout_;
+  const auto now = Session::Clock::now();
+  const auto deadline = now - idle_timeout_;
   std::vector<std::shared_ptr<Session>> expired;
   {
     std::lock_guard lock(mu_);
+    std::erase_if(terminated_, [now](const auto& entry) { return entry.second <= now; });
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       if (it->second->idle_since(deadline)) {
         expired.push_back(std::move(it->second));

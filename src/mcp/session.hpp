@@ -37,9 +37,14 @@ class Session {
           Json client_capabilities,
           Json client_info,
           std::string subject,
-          size_t max_stream_events);
+          size_t max_stream_events,
+          Json attachments = Json::object());
 
   const std::string& id() const { return id_; }
+
+  // State an EndpointOptions::session_hooks implementation attached when the session opened
+  // (the gateway: this client's own upstream session ids); sealed into a sealed id.
+  const Json& attachments() const { return attachments_; }
 
   const std::string& protocol_version() const { return protocol_version_; }
 
@@ -96,6 +101,7 @@ class Session {
   const Json client_info_;
   const std::string subject_;
   const size_t max_stream_events_;
+  const Json attachments_;
   std::atomic<bool> initialized_{false};
   std::atomic<bool> closed_{false};
 
@@ -115,15 +121,30 @@ class SessionTable {
  public:
   SessionTable(size_t max_sessions, std::chrono::seconds idle_timeout);
 
-  // Adds a session; nullptr when the table is full even after expiring idle sessions.
-  std::shared_ptr<Session> create(std::string protocol_version,
-                                  Json client_capabilities,
-                                  Json client_info,
-                                  std::string subject,
-                                  size_t max_stream_events);
+  // What a new or resumed session starts with. `id` "" = a fresh random id.
+  struct NewSession {
+    std::string id;
+    std::string protocol_version;
+    Json client_capabilities = Json::object();
+    Json client_info = Json::object();
+    std::string subject;
+    Json attachments = Json::object();
+    size_t max_stream_events = 1024;
+  };
+
+  // Adds a session; nullptr when the table is full even after expiring idle sessions. When a
+  // session with that id exists already (two requests resuming it at once), that one is
+  // returned.
+  std::shared_ptr<Session> create(NewSession fresh);
+  // Whether a create() would find room now (expires idle sessions first).
+  bool has_room();
   std::shared_ptr<Session> find(const std::string& id);
   // Removes and closes the session; false when unknown.
   bool remove(const std::string& id);
+  // Remembers that the client ended `id` (DELETE) until `until` (steady clock), so a sealed id
+  // is not resumed by this process afterwards.
+  void mark_terminated(const std::string& id, Session::Clock::time_point until);
+  bool terminated(const std::string& id) const;
   std::vector<std::shared_ptr<Session>> all() const;
   size_t size() const;
   // Closes sessions idle for longer than the timeout.
@@ -134,6 +155,7 @@ class SessionTable {
   const std::chrono::seconds idle_timeout_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
+  std::map<std::string, Session::Clock::time_point> terminated_;
 };
 
 }  // namespace mcpgate::mcp

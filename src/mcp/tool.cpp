@@ -22,6 +22,14 @@ asio::awaitable<Result<Json>> ToolContext::request_client(std::string method, Js
                        "Server-to-client request '" + method + "' is not available here");
 }
 
+const std::string& ToolContext::session_id() const {
+  return kEmptyString;
+}
+
+const Json& ToolContext::session_attachments() const {
+  return kEmptyObject;
+}
+
 const Json& ToolContext::input_responses() const {
   return kNull;
 }

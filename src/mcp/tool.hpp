@@ -50,6 +50,7 @@ class ToolContext {
   virtual bool cancelled() const = 0;
   // Authenticated subject ("" when the endpoint has no authentication).
   virtual const std::string& subject() const = 0;
+
   // The authenticated caller (user, client, scopes); null without authentication.
   virtual const Caller* caller() const { return nullptr; }
 
@@ -70,6 +71,12 @@ class ToolContext {
   // and the verified `requestState` this server issued in the previous round (nullopt when absent).
   virtual const Json& input_responses() const;
   virtual const std::optional<std::string>& request_state() const;
+
+  // Session era: the client's Mcp-Session-Id ("" otherwise) and what SessionHooks attached
+  // to the session when it opened ({} otherwise). The gateway finds the client's own upstream
+  // sessions there.
+  virtual const std::string& session_id() const;
+  virtual const Json& session_attachments() const;
 
   // Session era: ends the HTTP response stream of this request now (the client reconnects with
   // Last-Event-ID and receives the rest). Used to exercise SSE resumability.
