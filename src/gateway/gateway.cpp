@@ -6,6 +6,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
+#include "gateway/gateway_internal.hpp"
 #include "gateway/http_upstream.hpp"
 #include "gateway/messages.hpp"
 #include "gateway/resilience.hpp"
@@ -123,21 +124,6 @@ std::string exposed_name(const std::string& prefix, const std::string& separator
   return full.substr(0, kMaxName - 9) + "_" + tag;
 }
 
-struct Gateway::UpstreamState {
-  UpstreamOptions options;
-  std::shared_ptr<Upstream> upstream;
-  std::mutex mu;
-  std::set<std::string> tools;      // exposed names registered for this upstream
-  std::set<std::string> prompts;
-  std::set<std::string> resources;  // URIs
-  std::set<std::string> withheld;   // original names of changed tools awaiting approval
-  std::map<std::string, std::string> memory_pins;  // tool → hash (no store)
-  bool syncing = false;
-  bool resync = false;
-  CircuitBreaker breaker;
-  RetryBudget retry_budget;
-};
-
 namespace {
 
 // completion/complete for one of an upstream's prompts or templates, asked of that upstream.
@@ -169,33 +155,7 @@ mcp::RemoteCompleter remote_completer(std::weak_ptr<Gateway::UpstreamState> weak
 Result<std::shared_ptr<Gateway>> Gateway::create(GatewayOptions options, Deps deps) {
   std::shared_ptr<Gateway> gw(new Gateway(std::move(options), std::move(deps)));
   for (const auto& o : gw->options_.upstreams) {
-    auto state = std::make_shared<UpstreamState>();
-    state->options = o;
-    if (o.transport == Transport::kStreamableHttp) {
-      HttpUpstreamOptions h;
-      h.name = o.name;
-      h.url = o.url;
-      h.headers = o.headers;
-      h.connect_timeout = o.connect_timeout;
-      MCPGATE_ASSIGN_OR_RETURN(state->upstream, HttpUpstream::create(gw->deps_.executor, h));
-    } else {
-      StdioUpstreamOptions s;
-      s.name = o.name;
-      s.spec.command = o.command;
-      s.spec.args = o.args;
-      s.spec.env = o.env;
-      s.spec.inherit_env = o.inherit_env;
-      s.spec.working_dir = o.working_dir;
-      s.connect_timeout = o.connect_timeout;
-      state->upstream = StdioUpstream::create(gw->deps_.executor, std::move(s));
-    }
-    std::weak_ptr<Gateway> weak_gw = gw;
-    std::weak_ptr<UpstreamState> weak_state = state;
-    state->upstream->set_unsolicited_handler([weak_gw, weak_state](const Json& n) {
-      if (auto g = weak_gw.lock()) {
-        g->on_unsolicited(weak_state, n);
-      }
-    });
+    MCPGATE_ASSIGN_OR_RETURN(auto state, gw->make_upstream(o));
     gw->upstreams_.push_back(std::move(state));
   }
   return gw;
@@ -212,6 +172,7 @@ void Gateway::stop() {
   if (stopped_->exchange(true)) {
     return;
   }
+  std::lock_guard lock(upstreams_mu_);
   for (auto& s : upstreams_) {
     s->upstream->shutdown();
   }
@@ -220,7 +181,12 @@ void Gateway::stop() {
 asio::awaitable<void> Gateway::start() {
   // First contact with every upstream concurrently would be nicer; in order is simple and the
   // supervisors take over for the ones that fail.
-  for (auto& state : upstreams_) {
+  std::vector<std::shared_ptr<UpstreamState>> states;
+  {
+    std::lock_guard lock(upstreams_mu_);
+    states = upstreams_;
+  }
+  for (auto& state : states) {
     auto st = co_await sync(state);
     if (!st) {
       log::warn("upstream_unavailable",
@@ -248,11 +214,11 @@ asio::awaitable<void> Gateway::supervise(std::shared_ptr<UpstreamState> state) {
   if (healthy) {
     wait = deps_.refresh_interval;
   }
-  while (!stopped->load()) {
+  while (!stopped->load() && !state->retired.load()) {
     timer.expires_after(wait);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopped->load()) {
+    if (stopped->load() || state->retired.load()) {
       co_return;
     }
     auto st = co_await sync(state);
@@ -267,17 +233,24 @@ asio::awaitable<void> Gateway::supervise(std::shared_ptr<UpstreamState> state) {
 }
 
 asio::awaitable<Status> Gateway::refresh(std::string upstream) {
-  for (auto& s : upstreams_) {
-    if (s->options.name == upstream) {
-      co_return co_await sync(s);
+  std::shared_ptr<UpstreamState> found;
+  {
+    std::lock_guard lock(upstreams_mu_);
+    for (auto& s : upstreams_) {
+      if (s->options.name == upstream) {
+        found = s;
+      }
     }
+  }
+  if (found) {
+    co_return co_await sync(found);
   }
   co_return make_error(ErrorCode::kNotFound, "no upstream named " + upstream);
 }
 
 void Gateway::on_unsolicited(std::weak_ptr<UpstreamState> weak, const Json& n) {
   auto state = weak.lock();
-  if (!state || stopped_->load()) {
+  if (!state || stopped_->load() || state->retired.load()) {
     return;
   }
   const std::string method = string_member(n, "method");
@@ -306,6 +279,11 @@ asio::awaitable<Status> Gateway::sync(std::shared_ptr<UpstreamState> state) {
   {
     // One sync per upstream at a time; a request during one runs once more afterwards.
     std::lock_guard lock(state->mu);
+    if (state->retired.load()) {
+      co_return make_error(
+          ErrorCode::kUnavailable,
+          "upstream " + state->options.name + " was removed from the configuration");
+    }
     if (state->syncing) {
       state->resync = true;
       co_return Status{};
@@ -329,6 +307,9 @@ asio::awaitable<Status> Gateway::sync(std::shared_ptr<UpstreamState> state) {
       break;
     }
     state->resync = false;
+  }
+  if (state->retired.load()) {
+    unregister(*state);  // a reload retired it while this ran: take back what it added
   }
   co_return result;
 }
@@ -678,6 +659,8 @@ asio::awaitable<void> Gateway::sync_resources(std::shared_ptr<UpstreamState> sta
     const std::string uri_template = t["uriTemplate"].get<std::string>();
     tmpl.remote_completer = remote_completer(weak, "ref/resource", "uri", uri_template);
     deps_.registry->add_resource_template(std::move(tmpl));
+    std::lock_guard lock(state->mu);
+    state->templates.insert(uri_template);
   }
 }
 

@@ -45,6 +45,18 @@ std::string pin_definition(const Json& tool);
 std::string exposed_name(const std::string& prefix, const std::string& separator,
                          const std::string& name);
 
+// How a new upstream list differs from the running one, by name (in the new list's order, the
+// removed ones in the old list's): an upstream whose options differ in any field is `changed`
+// (it is replaced), one whose options are equal is `unchanged` (left alone).
+struct UpstreamChanges {
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  std::vector<std::string> changed;
+  std::vector<std::string> unchanged;
+};
+UpstreamChanges diff_upstreams(const std::vector<UpstreamOptions>& running,
+                               const std::vector<UpstreamOptions>& next);
+
 class Gateway : public std::enable_shared_from_this<Gateway> {
  public:
   struct Deps {
@@ -68,6 +80,15 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // Re-reads one upstream's lists now (tests; list_changed). kNotFound for an unknown name.
   asio::awaitable<Status> refresh(std::string upstream);
 
+  // Configuration reload (src/gateway/reconfigure.cpp): applies a new upstream list. Removed
+  // upstreams are stopped (a child process is terminated, calls still running on it fail) and
+  // their tools, prompts, resources and templates leave the registry; an upstream whose options
+  // changed is replaced the same way by a new one; added ones are started and synced as in
+  // start(); unchanged ones (equal options) are not touched, nor are their sessions and calls.
+  // The gateway-wide settings (separator, pin_tools, refresh_interval) stay as they were:
+  // they need a restart. Not to be run concurrently with itself (serve serializes reloads).
+  asio::awaitable<UpstreamChanges> reconfigure(GatewayOptions options);
+
   struct UpstreamState;
 
  private:
@@ -82,9 +103,14 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   asio::awaitable<bool> pinned_ok(std::shared_ptr<UpstreamState> state, std::string tool,
                                   Json definition);
   void on_unsolicited(std::weak_ptr<UpstreamState> state, const Json& notification);
+  // The client of one configured upstream, not yet connected (reconfigure.cpp).
+  Result<std::shared_ptr<UpstreamState>> make_upstream(const UpstreamOptions& options);
+  // Takes what a retired upstream registered out of the registry (reconfigure.cpp).
+  void unregister(UpstreamState& state);
 
   GatewayOptions options_;
   Deps deps_;
+  std::mutex upstreams_mu_;  // guards upstreams_ (reconfigure() changes it at run time)
   std::vector<std::shared_ptr<UpstreamState>> upstreams_;
   std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
 };

@@ -53,6 +53,9 @@ struct UpstreamOptions {
   std::vector<std::string> exclude;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds call_timeout{60000};
+
+  // Field by field: a configuration reload replaces an upstream whose options differ.
+  bool operator==(const UpstreamOptions&) const = default;
 };
 
 struct GatewayOptions {

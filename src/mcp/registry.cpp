@@ -134,6 +134,21 @@ void Registry::add_resource_template(ResourceTemplate tmpl) {
   }
 }
 
+bool Registry::remove_resource_template(const std::string& uri_template) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(templates_.begin(), templates_.end(), [&](const auto& t) {
+      return string_field(t.descriptor, "uriTemplate") == uri_template;
+    });
+    if (it == templates_.end()) {
+      return false;
+    }
+    templates_.erase(it);
+  }
+  emit({ChangeKind::kResourcesListChanged, {}});
+  return true;
+}
+
 RemoteCompleter Registry::template_remote_completer(const std::string& uri_template) const {
   std::lock_guard lock(mu_);
   for (const auto& t : templates_) {

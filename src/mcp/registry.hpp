@@ -90,6 +90,8 @@ class Registry {
   std::vector<Resource> resources() const;
   // Replaces a template with the same uriTemplate.
   void add_resource_template(ResourceTemplate tmpl);
+  // Removes the template with this uriTemplate; true when it existed.
+  bool remove_resource_template(const std::string& uri_template);
   std::vector<ResourceTemplate> resource_templates() const;
 
   // Finds the reader for `uri`: a fixed resource first, then the first matching template.
