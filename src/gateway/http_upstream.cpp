@@ -1,13 +1,12 @@
 #include "gateway/http_upstream.hpp"
 
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <limits>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sys/socket.h>
 
 #include "core/log.hpp"
 #include "gateway/messages.hpp"
@@ -23,6 +22,7 @@ using Clock = std::chrono::steady_clock;
 
 struct HttpUpstream::Connection {
   explicit Connection(asio::any_io_executor ex) : stream(std::move(ex)) {}
+
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
 };
@@ -30,6 +30,7 @@ struct HttpUpstream::Connection {
 // The state of one POST (or its resuming GET) while its answer streams in.
 struct HttpUpstream::Exchange {
   Json id;
+  std::optional<std::string> own;  // the session the exchange runs on (nullopt = shared)
   std::optional<Json> response;
   Status failure;  // a relay failure that ends the exchange
 };
@@ -54,8 +55,9 @@ Error io_error(const std::string& upstream, const beast::error_code& ec, std::st
                       "upstream " + upstream + ": response over the size limit ("
                           + std::string(stage) + ": " + ec.message() + ")");
   }
-  return make_error(ErrorCode::kInternal,
-                    "upstream " + upstream + ": " + std::string(stage) + " failed: " + ec.message());
+  return make_error(
+      ErrorCode::kInternal,
+      "upstream " + upstream + ": " + std::string(stage) + " failed: " + ec.message());
 }
 
 }  // namespace
@@ -65,6 +67,21 @@ Json gateway_client_capabilities() {
   return Json{{"sampling", Json::object()},
               {"elicitation", Json{{"form", Json::object()}, {"url", Json::object()}}},
               {"roots", Json{{"listChanged", true}}}};
+}
+
+Json relayable_capabilities(const Json& client_capabilities) {
+  Json out = Json::object();
+  if (!client_capabilities.is_object()) {
+    return out;
+  }
+  const Json relayed = gateway_client_capabilities();  // named: items() would dangle on a temporary
+  for (const auto& [name, value] : relayed.items()) {
+    if (auto it = client_capabilities.find(name);
+        it != client_capabilities.end() && it->is_object()) {
+      out[name] = *it;
+    }
+  }
+  return out;
 }
 
 bool is_response(const Json& message) {
@@ -161,8 +178,8 @@ asio::awaitable<Result<std::unique_ptr<HttpUpstream::Connection>>> HttpUpstream:
     Clock::time_point deadline) {
   const auto remaining =
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  const auto budget = std::max(std::chrono::milliseconds(1),
-                               std::min(remaining, options_.connect_timeout));
+  const auto budget =
+      std::max(std::chrono::milliseconds(1), std::min(remaining, options_.connect_timeout));
   auto endpoints =
       co_await http::resolve_checked(url_.host, url_.port, options_.address_policy, budget);
   if (!endpoints) {
@@ -202,16 +219,17 @@ asio::awaitable<Status> HttpUpstream::initialize(std::string stale) {
     session_id_.clear();
   }
   const Json id = next_id_.fetch_add(1);
-  Json message = rpc_request(id, "initialize", initialize_params());
+  Json message = rpc_request(id, "initialize", initialize_params(gateway_client_capabilities()));
   auto response =
       co_await post(std::move(message), nullptr, Clock::now() + options_.connect_timeout * 2);
   if (!response) {
     co_return response.error();
   }
   if (!response->contains("result") || !(*response)["result"].is_object()) {
-    co_return make_error(ErrorCode::kUnavailable,
-                         "upstream " + options_.name + ": initialize refused: "
-                             + string_member(response->value("error", Json::object()), "message", "?"));
+    co_return make_error(
+        ErrorCode::kUnavailable,
+        "upstream " + options_.name + ": initialize refused: "
+            + string_member(response->value("error", Json::object()), "message", "?"));
   }
   Json result = (*response)["result"];
   {
@@ -236,6 +254,10 @@ asio::awaitable<Result<Json>> HttpUpstream::request(std::string method,
   if (!ready) {
     co_return ready.error();
   }
+  if (hooks.own_session) {
+    Json message = rpc_request(Json(next_id_.fetch_add(1)), method, std::move(params));
+    co_return co_await request_own(std::move(message), hooks, deadline);
+  }
   for (int attempt = 0;; ++attempt) {
     const std::string session = session_id();
     Json message = rpc_request(Json(next_id_.fetch_add(1)), method, params);
@@ -255,6 +277,143 @@ asio::awaitable<Result<Json>> HttpUpstream::request(std::string method,
       co_return make_error(ErrorCode::kInternal, response.error().message);
     }
     co_return response;
+  }
+}
+
+asio::awaitable<Result<Json>> HttpUpstream::request_own(Json message,
+                                                        CallHooks& hooks,
+                                                        Clock::time_point deadline) {
+  const OwnSession& own = *hooks.own_session;
+  std::string session = own_session_for(own);
+  bool fresh = false;
+  if (session.empty()) {
+    // The client's session opened while this upstream was unreachable, or in a process
+    // that did not know it: open one now and keep it for the client's later calls.
+    auto opened = co_await open_session(own.client_capabilities);
+    if (!opened) {
+      co_return opened.error();
+    }
+    session = std::move(*opened);
+    remember_replacement(own.key, session);
+    fresh = true;
+  }
+  for (int attempt = 0;; ++attempt) {
+    auto response = co_await post(message, &hooks, deadline, session);
+    if (!response && response.error().code == ErrorCode::kNotFound && attempt == 0 && !fresh
+        && !session.empty()) {
+      // The upstream forgot the client's session (restart, expiry): the request never ran.
+      log::warn("upstream_session_expired", {{"upstream", options_.name}, {"session", "client"}});
+      auto opened = co_await open_session(own.client_capabilities);
+      if (!opened) {
+        co_return opened.error();
+      }
+      session = std::move(*opened);
+      remember_replacement(own.key, session);
+      continue;
+    }
+    if (!response && response.error().code == ErrorCode::kNotFound) {
+      co_return make_error(ErrorCode::kInternal, response.error().message);
+    }
+    co_return response;
+  }
+}
+
+std::string HttpUpstream::own_session_for(const OwnSession& own) const {
+  std::lock_guard lock(mu_);
+  if (auto it = replaced_.find(own.key); it != replaced_.end()) {
+    return it->second;
+  }
+  return own.sealed;
+}
+
+void HttpUpstream::remember_replacement(const std::string& key, std::string session) {
+  constexpr std::size_t kMaxReplacements = 10000;
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = replaced_.insert_or_assign(key, std::move(session));
+  if (inserted) {
+    replaced_order_.push_back(key);
+  }
+  while (replaced_order_.size() > kMaxReplacements) {
+    replaced_.erase(replaced_order_.front());
+    replaced_order_.pop_front();
+  }
+}
+
+asio::awaitable<Result<std::string>> HttpUpstream::open_session(Json client_capabilities) {
+  auto ready = co_await ensure_ready();
+  if (!ready) {
+    co_return ready.error();
+  }
+  const Json id = next_id_.fetch_add(1);
+  Json message =
+      rpc_request(id, "initialize", initialize_params(relayable_capabilities(client_capabilities)));
+  std::string opened;
+  auto response = co_await post(std::move(message),
+                                nullptr,
+                                Clock::now() + options_.connect_timeout * 2,
+                                std::string(),
+                                &opened);
+  if (!response) {
+    co_return response.error();
+  }
+  if (!response->contains("result") || !(*response)["result"].is_object()) {
+    co_return make_error(
+        ErrorCode::kUnavailable,
+        "upstream " + options_.name + ": initialize refused: "
+            + string_member(response->value("error", Json::object()), "message", "?"));
+  }
+  Json initialized = rpc_notification("notifications/initialized", Json::object());
+  auto sent = co_await post(
+      std::move(initialized), nullptr, Clock::now() + options_.connect_timeout, opened);
+  if (!sent) {
+    co_return sent.error();
+  }
+  co_return opened;
+}
+
+asio::awaitable<void> HttpUpstream::close_session(std::string session) {
+  if (session.empty()) {
+    co_return;
+  }
+  // DELETE with the session id (Streamable HTTP session termination); 405 = the server does
+  // not let clients end sessions, which is fine.
+  auto c = take_idle();
+  if (!c) {
+    auto fresh = co_await connect(Clock::now() + options_.connect_timeout);
+    if (!fresh) {
+      co_return;
+    }
+    c = std::move(*fresh);
+  }
+  bhttp::request<bhttp::empty_body> req{bhttp::verb::delete_, url_.target, 11};
+  req.set(bhttp::field::host, url_.authority());
+  req.set(bhttp::field::user_agent, "mcpgate-gateway/0.1");
+  req.set("Mcp-Session-Id", session);
+  {
+    std::lock_guard lock(mu_);
+    if (!protocol_version_.empty()) {
+      req.set("MCP-Protocol-Version", protocol_version_);
+    }
+  }
+  for (const auto& [k, v] : options_.headers) {
+    req.set(k, v);
+  }
+  req.keep_alive(true);
+  beast::error_code ec;
+  c->stream.expires_after(options_.connect_timeout);
+  co_await bhttp::async_write(c->stream, req, redirect_error(use_awaitable, ec));
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024);
+  if (!ec) {
+    co_await bhttp::async_read(c->stream, c->buffer, parser, redirect_error(use_awaitable, ec));
+  }
+  if (ec) {
+    log::warn("upstream_session_close_failed",
+              {{"upstream", options_.name}, {"error", ec.message()}});
+    co_return;
+  }
+  if (parser.get().keep_alive()) {
+    give_back(std::move(c));
   }
 }
 
@@ -312,7 +471,8 @@ asio::awaitable<void> HttpUpstream::on_message(Json message,
   } else {
     reply = rpc_error_reply(message["id"], -32601, "the gateway cannot relay this request");
   }
-  auto sent = co_await post(std::move(reply), nullptr, Clock::now() + options_.connect_timeout);
+  auto sent = co_await post(
+      std::move(reply), nullptr, Clock::now() + options_.connect_timeout, exchange.own);
   if (!sent) {
     log::warn("upstream_reply_failed",
               {{"upstream", options_.name}, {"error", sent.error().message}});
@@ -321,8 +481,11 @@ asio::awaitable<void> HttpUpstream::on_message(Json message,
 
 asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
                                                  const CallHooks* hooks,
-                                                 Clock::time_point deadline) {
+                                                 Clock::time_point deadline,
+                                                 std::optional<std::string> own,
+                                                 std::string* opened) {
   Exchange exchange;
+  exchange.own = own;
   const bool expects_response = message.contains("method") && message.contains("id");
   if (expects_response) {
     exchange.id = message["id"];
@@ -332,7 +495,7 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
   std::string version;
   {
     std::lock_guard lock(mu_);
-    session = session_id_;
+    session = own ? *own : session_id_;
     version = protocol_version_;
   }
   std::optional<std::string> resume_from;  // Last-Event-ID of a stream the server ended
@@ -352,8 +515,8 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
         resume_from ? bhttp::verb::get : bhttp::verb::post, url_.target, 11};
     req.set(bhttp::field::host, url_.authority());
     req.set(bhttp::field::user_agent, "mcpgate-gateway/0.1");
-    req.set(bhttp::field::accept, resume_from ? "text/event-stream"
-                                              : "application/json, text/event-stream");
+    req.set(bhttp::field::accept,
+            resume_from ? "text/event-stream" : "application/json, text/event-stream");
     if (!session.empty()) {
       req.set("Mcp-Session-Id", session);
     }
@@ -382,8 +545,8 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
     // boost::none: Beast 1.74 compares a Content-Length against an empty optional as "over".
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     if (!ec) {
-      co_await bhttp::async_read_header(c->stream, c->buffer, parser,
-                                        redirect_error(use_awaitable, ec));
+      co_await bhttp::async_read_header(
+          c->stream, c->buffer, parser, redirect_error(use_awaitable, ec));
     }
     if (ec) {
       // A reused connection that fails can only be retried when the upstream cannot have acted
@@ -401,10 +564,16 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
     const unsigned status = parser.get().result_int();
     const std::string content_type(parser.get()[bhttp::field::content_type]);
     if (const auto sid = parser.get().find("Mcp-Session-Id"); sid != parser.get().end()) {
-      std::lock_guard lock(mu_);
       if (string_member(message, "method") == "initialize") {
-        session_id_ = std::string(sid->value());
-        session = session_id_;
+        session = std::string(sid->value());
+        if (own) {
+          if (opened != nullptr) {
+            *opened = session;
+          }
+        } else {
+          std::lock_guard lock(mu_);
+          session_id_ = session;
+        }
       }
     }
     const bool sse = status == 200 && is_sse(content_type);
@@ -445,8 +614,8 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
                              "upstream " + options_.name + ": HTTP " + std::to_string(status));
       }
       if (!is_json(content_type)) {
-        co_return make_error(ErrorCode::kInternal, "upstream " + options_.name
-                                                       + ": unexpected content type");
+        co_return make_error(ErrorCode::kInternal,
+                             "upstream " + options_.name + ": unexpected content type");
       }
       auto parsed = Json::parse(text, nullptr, false);
       if (parsed.is_discarded()) {
@@ -475,8 +644,8 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
         break;
       }
       c->stream.expires_at(deadline);
-      co_await bhttp::async_read_some(c->stream, c->buffer, parser,
-                                      redirect_error(use_awaitable, ec));
+      co_await bhttp::async_read_some(
+          c->stream, c->buffer, parser, redirect_error(use_awaitable, ec));
       if (ec == bhttp::error::need_buffer) {
         ec = {};
       }
@@ -494,7 +663,7 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
         consumed = 0;
         if (!fed) {
           co_return make_error(ErrorCode::kInternal,
-                                "upstream " + options_.name + ": " + fed.error().message);
+                               "upstream " + options_.name + ": " + fed.error().message);
         }
       }
       for (auto& event : events) {
@@ -531,8 +700,8 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
       resume_from = sse_parser.last_event_id();
       continue;  // the server ended the stream early (SSE polling): resume it with GET
     }
-    co_return make_error(ErrorCode::kInternal, "upstream " + options_.name
-                                                   + ": the stream ended without a response");
+    co_return make_error(ErrorCode::kInternal,
+                         "upstream " + options_.name + ": the stream ended without a response");
   }
 }
 

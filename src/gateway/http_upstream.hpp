@@ -3,18 +3,22 @@
 // is a POST; the answer is a JSON body, an SSE stream that carries the request's notifications,
 // server→client requests and finally its response, or 202 for notifications and responses.
 // A stream the server ends before the response (SSE polling) is resumed with GET and
-// Last-Event-ID. The upstream session (Mcp-Session-Id) is shared by every call of this process;
-// when the upstream forgets it (404), the session is re-initialized and the call sent again
-// (it never ran).
+// Last-Event-ID. The gateway's own upstream session (Mcp-Session-Id) serves list reads and
+// callers without a session; a client's session-era calls go on a session of that client's own
+// (CallHooks::own_session). When the upstream forgets a session (404), it is re-initialized
+// and the call sent again (it never ran).
 //
 // Connections are kept alive and pooled: a tools/call costs no TCP handshake.
 // Plain http:// only for now (https:// upstreams are refused at configuration).
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -44,6 +48,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   ~HttpUpstream() override;
 
   const std::string& name() const override { return options_.name; }
+
   asio::awaitable<Status> ensure_ready() override;
   Json initialize_result() const override;
   asio::awaitable<Result<Json>> request(std::string method,
@@ -51,6 +56,8 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
                                         CallHooks hooks,
                                         std::chrono::milliseconds timeout) override;
   asio::awaitable<Status> notify(std::string method, Json params) override;
+  asio::awaitable<Result<std::string>> open_session(Json client_capabilities) override;
+  asio::awaitable<void> close_session(std::string session) override;
   void set_unsolicited_handler(UnsolicitedHandler handler) override;
   void shutdown() override;
 
@@ -63,10 +70,22 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   // The initialize handshake; `stale` is the session a 404 proved gone ("" at start). Two
   // calls that lose the session at once may both re-initialize: the later session wins.
   asio::awaitable<Status> initialize(std::string stale);
-  // One POST of `message` and everything that comes back for it.
+  // One POST of `message` and everything that comes back for it. `own` names the upstream
+  // session to use ("" = none yet, e.g. the initialize that opens one: its id is stored in
+  // `opened`); nullopt = the shared session.
   asio::awaitable<Result<Json>> post(Json message,
                                      const CallHooks* hooks,
-                                     std::chrono::steady_clock::time_point deadline);
+                                     std::chrono::steady_clock::time_point deadline,
+                                     std::optional<std::string> own = std::nullopt,
+                                     std::string* opened = nullptr);
+  // A request on a client's own upstream session (opened on use; re-opened once after a 404).
+  asio::awaitable<Result<Json>> request_own(Json message,
+                                            CallHooks& hooks,
+                                            std::chrono::steady_clock::time_point deadline);
+  // The upstream session a client's sealed id maps to here: a replacement made after its own
+  // was lost, else the sealed one.
+  std::string own_session_for(const OwnSession& own) const;
+  void remember_replacement(const std::string& key, std::string session);
   asio::awaitable<Result<std::unique_ptr<Connection>>> connect(
       std::chrono::steady_clock::time_point deadline);
   std::unique_ptr<Connection> take_idle();
@@ -88,6 +107,10 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   bool shut_down_ = false;
   UnsolicitedHandler unsolicited_;
   std::vector<std::unique_ptr<Connection>> idle_;
+  // Client session → the upstream session that replaced its sealed one (bounded, oldest first
+  // out; a forgotten entry costs one more re-open).
+  std::unordered_map<std::string, std::string> replaced_;
+  std::deque<std::string> replaced_order_;
 };
 
 }  // namespace mcpgate::gateway

@@ -39,9 +39,9 @@ Json rpc_error_reply(const Json& id, int code, const std::string& message) {
   return m;
 }
 
-Json initialize_params() {
+Json initialize_params(Json capabilities) {
   return Json{{"protocolVersion", kUpstreamProtocolVersion},
-              {"capabilities", gateway_client_capabilities()},
+              {"capabilities", std::move(capabilities)},
               {"clientInfo", {{"name", "mcpgate-gateway"}, {"version", "0.1"}}}};
 }
 
@@ -66,8 +66,11 @@ Json uri_params(const std::string& uri) {
   return p;
 }
 
-Json completion_params(const std::string& ref_type, const std::string& ref_key,
-                       const std::string& ref_value, Json argument, Json context) {
+Json completion_params(const std::string& ref_type,
+                       const std::string& ref_key,
+                       const std::string& ref_value,
+                       Json argument,
+                       Json context) {
   Json p = Json::object();
   p["ref"] = Json{{"type", ref_type}, {ref_key, ref_value}};
   p["argument"] = std::move(argument);

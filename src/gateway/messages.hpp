@@ -18,14 +18,17 @@ Json rpc_result_reply(const Json& id, Json result);
 Json rpc_error_reply(const Json& id, int code, const std::string& message);
 
 // initialize: the version the gateway asks for, the capabilities it relays, its clientInfo.
-Json initialize_params();
+Json initialize_params(Json capabilities);
 // tools/call of the upstream's `name`, with a progress token of the gateway's own.
 Json tool_call_params(const std::string& name, Json arguments, const std::string& progress_token);
 Json prompt_get_params(const std::string& name, Json arguments);
 Json uri_params(const std::string& uri);
 // completion/complete for a prompt (`ref/prompt`) or a resource template (`ref/resource`).
-Json completion_params(const std::string& ref_type, const std::string& ref_key,
-                       const std::string& ref_value, Json argument, Json context);
+Json completion_params(const std::string& ref_type,
+                       const std::string& ref_key,
+                       const std::string& ref_value,
+                       Json argument,
+                       Json context);
 Json cancelled_params(const Json& request_id, const std::string& reason);
 // j[key] when j is an object and that member is a string, else `fallback`. Upstream messages
 // are untrusted: nlohmann's value() throws on a member of another type.

@@ -121,7 +121,7 @@ asio::awaitable<Status> StdioUpstream::ready_on_strand() {
   const std::uint64_t generation = ++generation_;
   log::info("upstream_started", {{"upstream", options_.name}, {"pid", child_->pid()}});
   asio::co_spawn(strand_, read_loop(child_, generation), asio::detached);
-  Json init = initialize_params();
+  Json init = initialize_params(gateway_client_capabilities());
   auto response = co_await send_request("initialize", std::move(init), CallHooks{},
                                         Clock::now() + options_.connect_timeout);
   if (!response) {

@@ -45,6 +45,7 @@ class StdioUpstream final : public Upstream, public std::enable_shared_from_this
   ~StdioUpstream() override;
 
   const std::string& name() const override { return options_.name; }
+
   asio::awaitable<Status> ensure_ready() override;
   Json initialize_result() const override;
   asio::awaitable<Result<Json>> request(std::string method,
@@ -52,6 +53,12 @@ class StdioUpstream final : public Upstream, public std::enable_shared_from_this
                                         CallHooks hooks,
                                         std::chrono::milliseconds timeout) override;
   asio::awaitable<Status> notify(std::string method, Json params) override;
+
+  // One child, one connection: every client shares it (no per-client sessions).
+  asio::awaitable<Result<std::string>> open_session(Json) override { co_return std::string(); }
+
+  asio::awaitable<void> close_session(std::string) override { co_return; }
+
   void set_unsolicited_handler(UnsolicitedHandler handler) override;
   void shutdown() override;
 
@@ -60,7 +67,8 @@ class StdioUpstream final : public Upstream, public std::enable_shared_from_this
 
   struct Pending;
   // request() once on the strand (public for the boxing helper in the .cpp).
-  asio::awaitable<Result<Json>> request_on_strand(std::string method, Json params,
+  asio::awaitable<Result<Json>> request_on_strand(std::string method,
+                                                  Json params,
                                                   CallHooks hooks,
                                                   std::chrono::milliseconds timeout);
 
@@ -70,7 +78,9 @@ class StdioUpstream final : public Upstream, public std::enable_shared_from_this
 
   asio::awaitable<Status> ready_on_strand();
   // Sends a request on the running child and waits for its response (no readiness check).
-  asio::awaitable<Result<Json>> send_request(std::string method, Json params, CallHooks hooks,
+  asio::awaitable<Result<Json>> send_request(std::string method,
+                                             Json params,
+                                             CallHooks hooks,
                                              std::chrono::steady_clock::time_point deadline);
   asio::awaitable<Status> write_message(const Json& message);
   asio::awaitable<void> read_loop(std::shared_ptr<process::ChildProcess> child,

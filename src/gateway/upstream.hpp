@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,16 @@ namespace mcpgate::gateway {
 
 using Json = nlohmann::json;
 
+// The caller's own session at an upstream. An HTTP upstream gives each client session of the
+// gateway a session of its own (opened when the client's session opens, its id sealed into the
+// client's Mcp-Session-Id), so upstream session state never mixes users and any gateway
+// process continues it. A stdio upstream has one connection: it ignores this.
+struct OwnSession {
+  std::string key;     // the client's gateway session id
+  std::string sealed;  // the upstream session id it carries ("" = none yet: opened on use)
+  Json client_capabilities = Json::object();  // declared upstream when a session is opened
+};
+
 // What the gateway does with the messages an upstream sends while one of its requests runs.
 struct CallHooks {
   // notifications/progress for this request's progress token, notifications/message, ...
@@ -36,6 +47,8 @@ struct CallHooks {
   // A server→client request (sampling/createMessage, elicitation/create, roots/list) made while
   // this request runs; returns the result to send back, or an Error (sent as a JSON-RPC error).
   std::function<asio::awaitable<Result<Json>>(std::string method, Json params)> on_request;
+  // Whose session carries the request; nullopt = the gateway's shared session.
+  std::optional<OwnSession> own_session;
 };
 
 // Notifications that belong to no request (list_changed, resources/updated).
@@ -58,6 +71,12 @@ class Upstream {
                                                 std::chrono::milliseconds timeout) = 0;
   virtual asio::awaitable<Status> notify(std::string method, Json params) = 0;
 
+  // A new upstream session for one client (OwnSession): its id, or "" when this upstream has no
+  // per-client sessions (stdio; an HTTP server that issues no session id).
+  virtual asio::awaitable<Result<std::string>> open_session(Json client_capabilities) = 0;
+  // Ends such a session (the client ended its own). Failures are only logged.
+  virtual asio::awaitable<void> close_session(std::string session) = 0;
+
   // Where unsolicited notifications go (set once, before ensure_ready()).
   virtual void set_unsolicited_handler(UnsolicitedHandler handler) = 0;
   // Stops background work (streams, the child process). Idempotent.
@@ -66,6 +85,8 @@ class Upstream {
 
 // The client capabilities the gateway declares upstream: what it can relay downstream.
 Json gateway_client_capabilities();
+// What it declares for one client's own session: the client's capabilities it can relay.
+Json relayable_capabilities(const Json& client_capabilities);
 // The protocol version the gateway asks upstreams for.
 inline constexpr const char* kUpstreamProtocolVersion = "2025-11-25";
 
