@@ -6,6 +6,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
+#include "gateway/client_sessions.hpp"
 #include "gateway/gateway_internal.hpp"
 #include "gateway/http_upstream.hpp"
 #include "gateway/messages.hpp"
@@ -463,6 +464,7 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
         co_return co_await ctx.request_client(std::move(method), std::move(p));
       };
       const std::string& up = s->options.name;
+      hooks.own_session = own_session(ctx, up);
       if (!s->breaker.allow()) {
         co_return mcp::tool_error("upstream " + up
                                   + " is unavailable (too many recent failures; retrying shortly)");
@@ -556,15 +558,16 @@ asio::awaitable<void> Gateway::sync_prompts(std::shared_ptr<UpstreamState> state
     prompt.descriptor["name"] = name;
     std::weak_ptr<UpstreamState> weak = state;
     const auto timeout = o.call_timeout;
-    prompt.handler = [weak, original, timeout](Json args,
-                                               mcp::ToolContext&) -> asio::awaitable<Result<Json>> {
+    prompt.handler = [weak, original, timeout](
+                         Json args, mcp::ToolContext& ctx) -> asio::awaitable<Result<Json>> {
       auto s = weak.lock();
       if (!s) {
         co_return make_error(ErrorCode::kUnavailable, "upstream gone");
       }
+      CallHooks hooks;
+      hooks.own_session = own_session(ctx, s->options.name);
       auto r = co_await s->upstream->request(
-          "prompts/get", prompt_get_params(original, std::move(args)), CallHooks{},
-          timeout);
+          "prompts/get", prompt_get_params(original, std::move(args)), std::move(hooks), timeout);
       if (!r) {
         co_return make_error(ErrorCode::kUnavailable,
                              "upstream " + s->options.name + ": " + r.error().message);
@@ -603,12 +606,14 @@ asio::awaitable<void> Gateway::sync_resources(std::shared_ptr<UpstreamState> sta
   std::weak_ptr<UpstreamState> weak = state;
   const auto timeout = state->options.call_timeout;
   auto reader = [weak, timeout](std::string uri, std::map<std::string, std::string>,
-                                mcp::ToolContext&) -> asio::awaitable<Result<Json>> {
+                                mcp::ToolContext& ctx) -> asio::awaitable<Result<Json>> {
     auto s = weak.lock();
     if (!s) {
       co_return make_error(ErrorCode::kNotFound, "upstream gone");
     }
-    auto r = co_await s->upstream->request("resources/read", uri_params(uri), CallHooks{},
+    CallHooks hooks;
+    hooks.own_session = own_session(ctx, s->options.name);
+    auto r = co_await s->upstream->request("resources/read", uri_params(uri), std::move(hooks),
                                            timeout);
     if (!r) {
       co_return make_error(ErrorCode::kUnavailable,

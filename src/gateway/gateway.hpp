@@ -34,6 +34,7 @@
 #include "gateway/options.hpp"
 #include "gateway/upstream.hpp"
 #include "mcp/registry.hpp"
+#include "mcp/session_hooks.hpp"
 #include "store/executor.hpp"
 #include "store/store.hpp"
 
@@ -88,6 +89,16 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // The gateway-wide settings (separator, pin_tools, refresh_interval) stay as they were:
   // they need a restart. Not to be run concurrently with itself (serve serializes reloads).
   asio::awaitable<UpstreamChanges> reconfigure(GatewayOptions options);
+
+  // Per-client upstream sessions (client_sessions.cpp). When a client opens a session, every
+  // ready HTTP upstream gets a session of that client's own; the result ({"upstreams": {name:
+  // session id}}) is sealed into the client's Mcp-Session-Id. An upstream that cannot open one
+  // now is left out (its session is opened on first use).
+  asio::awaitable<Json> open_client_sessions(Json client_capabilities);
+  // The client ended its session: the upstream sessions are ended too.
+  asio::awaitable<void> close_client_sessions(Json attachments);
+  // The endpoint's SessionHooks that call the two above (holds the gateway weakly).
+  std::shared_ptr<mcp::SessionHooks> session_hooks();
 
   struct UpstreamState;
 
