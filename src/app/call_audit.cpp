@@ -19,7 +19,7 @@ void StoreCallAudit::record(const mcp::CallRecord& call) const {
   }
   if (call.arguments != nullptr) {
     e.args_digest = audit::args_digest(*call.arguments);
-    if (full_arguments_) {
+    if (full_arguments_.load()) {
       e.arguments = *call.arguments;
     }
   }

@@ -3,6 +3,7 @@
 // (src/audit): one record per tools/call, denied or run, with the argument digest (the
 // arguments themselves only when `audit.arguments: full`).
 
+#include <atomic>
 #include <memory>
 
 #include "audit/audit_log.hpp"
@@ -17,9 +18,12 @@ class StoreCallAudit final : public mcp::CallAudit {
 
   void record(const mcp::CallRecord& call) const override;
 
+  // `audit.arguments` changed by a configuration reload: applies to the records made after it.
+  void set_full_arguments(bool full) { full_arguments_.store(full); }
+
  private:
   std::shared_ptr<audit::AuditLog> log_;
-  bool full_arguments_;
+  std::atomic<bool> full_arguments_;
 };
 
 }  // namespace mcpgate::app

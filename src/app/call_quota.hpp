@@ -1,8 +1,13 @@
 #pragma once
 // The endpoint's quota hook (mcp::CallLimiter) on the `quotas:` rules (src/quota): per user,
 // client and tool (the name the caller used), calls per minute and concurrent calls.
+//
+// The rules can be replaced at run time (a configuration reload): calls admitted afterwards are
+// counted by a new limiter whose buckets start full and whose concurrency counts start at zero;
+// calls already running keep the slots of the old one until they end.
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "mcp/access.hpp"
@@ -12,12 +17,16 @@ namespace mcpgate::app {
 
 class QuotaCallLimiter final : public mcp::CallLimiter {
  public:
-  explicit QuotaCallLimiter(std::vector<quota::QuotaRule> rules) : limiter_(std::move(rules)) {}
+  explicit QuotaCallLimiter(std::vector<quota::QuotaRule> rules) { set_rules(std::move(rules)); }
 
   std::variant<std::shared_ptr<void>, Refusal> admit(const mcp::ToolCall& call) const override;
 
+  // Replaces the rules (no rules: every call is admitted). Thread-safe.
+  void set_rules(std::vector<quota::QuotaRule> rules);
+
  private:
-  mutable quota::QuotaLimiter limiter_;  // thread-safe; acquire() is not const
+  mutable std::mutex mu_;
+  std::shared_ptr<quota::QuotaLimiter> limiter_;  // null: no rules; the limiter is thread-safe
 };
 
 }  // namespace mcpgate::app

@@ -717,6 +717,7 @@ Status parse_listen(std::string_view text, http::ServerOptions& out) {
 Result<Config> parse_config(std::string_view yaml_text, std::string_view source_name) {
   Config c;
   c.source = std::string(source_name);
+  c.text = std::string(yaml_text);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));

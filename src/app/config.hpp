@@ -53,6 +53,7 @@ struct AuditConfig {
 
 struct Config {
   std::string source;  // file the config came from
+  std::string text;    // the YAML it was parsed from (a reload compares files key by key)
   http::ServerOptions server;
   bool insecure_http = false;  // allow plain HTTP on a non-loopback address
   std::string public_url;      // defaults to http(s)://listen

@@ -267,10 +267,24 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // SIGHUP: the same file through the same steps, with the same command-line overrides.
+  mcpgate::app::ConfigLoader reload =
+      [path, data_dir, store_url, listen]() -> mcpgate::Result<Config> {
+    MCPGATE_ASSIGN_OR_RETURN(Config next, mcpgate::app::load_config(path));
+    MCPGATE_TRY(apply_overrides(next, data_dir, store_url));
+    if (!listen.empty()) {
+      if (auto st = mcpgate::app::parse_listen(listen, next.server); !st) {
+        return mcpgate::make_error(st.error().code, "--listen: " + st.error().message);
+      }
+    }
+    mcpgate::app::finalize_config(next);
+    MCPGATE_TRY(mcpgate::app::check_deployment(next));
+    return next;
+  };
   mcpgate::log::init(config.logging);
   int rc = 1;
   try {
-    rc = mcpgate::app::serve(std::move(config));
+    rc = mcpgate::app::serve(std::move(config), std::move(reload));
   } catch (const std::exception& e) {
     mcpgate::log::error("fatal", {{"what", e.what()}});
   }

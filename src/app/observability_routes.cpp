@@ -22,7 +22,7 @@ constexpr std::string_view kChallenge = "Bearer realm=\"mcpgate-metrics\"";
 
 struct State {
   ReadinessCheck ready;
-  std::string token_digest;  // SHA-256 of the metrics token; empty: /metrics is open
+  std::shared_ptr<MetricsToken> token;  // /metrics is open while it holds none
   const metrics::Registry* registry = nullptr;
   // -1 unknown (start), 0 not ready, 1 ready: only changes are logged, not every probe.
   mutable std::atomic<int> last_ready{-1};
@@ -92,12 +92,13 @@ std::string_view bearer_token(const http::Request& req) {
 }
 
 bool authorized(const State& state, const http::Request& req) {
-  if (state.token_digest.empty()) {
+  const std::string digest = state.token->digest();
+  if (digest.empty()) {
     return true;
   }
   const std::string_view token = bearer_token(req);
   // Digests have a fixed length, so the comparison's time says nothing about the token's.
-  return !token.empty() && crypto::constant_time_equal(crypto::sha256(token), state.token_digest);
+  return !token.empty() && crypto::constant_time_equal(crypto::sha256(token), digest);
 }
 
 asio::awaitable<void> serve_metrics(std::shared_ptr<const State> state, http::Exchange& ex) {
@@ -150,24 +151,37 @@ asio::awaitable<Status> probe_store(store::Store* store, store::Executor* execut
 
 }  // namespace
 
+void MetricsToken::set(std::string_view token) {
+  std::string digest = token.empty() ? std::string() : crypto::sha256(token);
+  std::lock_guard lock(mu_);
+  digest_.swap(digest);
+}
+
+std::string MetricsToken::digest() const {
+  std::lock_guard lock(mu_);
+  return digest_;
+}
+
 ReadinessCheck store_readiness(store::Store& store, store::Executor& executor) {
   return [s = &store, e = &executor] {
     return probe_store(s, e);
   };
 }
 
-void add_observability_routes(http::Router& router, ObservabilityOptions options) {
+std::shared_ptr<MetricsToken> add_observability_routes(http::Router& router,
+                                                       ObservabilityOptions options) {
   auto state = std::make_shared<State>();
   state->ready = std::move(options.ready);
-  if (!options.metrics_token.empty()) {
-    state->token_digest = crypto::sha256(options.metrics_token);
-  }
+  state->token = std::make_shared<MetricsToken>();
+  state->token->set(options.metrics_token);
+  std::shared_ptr<MetricsToken> token = state->token;
   state->registry = options.registry != nullptr ? options.registry : &metrics::global();
   std::shared_ptr<const State> shared = std::move(state);
 
   router.add("/metrics", [shared](http::Exchange& ex) { return serve_metrics(shared, ex); });
   router.add("/healthz", serve_health);
   router.add("/readyz", [shared](http::Exchange& ex) { return serve_ready(shared, ex); });
+  return token;
 }
 
 }  // namespace mcpgate::app

@@ -13,7 +13,10 @@
 // Cache-Control: no-store.
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 
 #include "core/result.hpp"
 #include "http/asio.hpp"
@@ -46,12 +49,27 @@ struct ObservabilityOptions {
   const metrics::Registry* registry = nullptr;
 };
 
+// The /metrics token, replaceable while the server runs (a configuration reload). Only its
+// SHA-256 is kept. Thread-safe.
+class MetricsToken {
+ public:
+  // "" opens /metrics.
+  void set(std::string_view token);
+  // The token's digest; "" when /metrics is open.
+  std::string digest() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::string digest_;
+};
+
 // Ready while `store` answers a one-row indexed read, run on `executor` like every store call.
 // Both must outlive the router.
 ReadinessCheck store_readiness(store::Store& store, store::Executor& executor);
 
 // Registers /metrics, /healthz and /readyz on `router` (replacing earlier handlers of those
-// paths).
-void add_observability_routes(http::Router& router, ObservabilityOptions options);
+// paths). Returns the token /metrics checks, to replace it later.
+std::shared_ptr<MetricsToken> add_observability_routes(http::Router& router,
+                                                       ObservabilityOptions options);
 
 }  // namespace mcpgate::app

@@ -36,6 +36,27 @@ std::string policy_store_id(std::string_view store_name) {
   return policy::ulid_from_bytes(crypto::sha256("mcpgate policy store\n" + std::string(store_name)).substr(0, 16));
 }
 
+Result<authz::AuthorizationModel> load_policy_model(const policy::PolicyOptions& o) {
+  if (!o.store_file.empty()) {
+    MCPGATE_ASSIGN_OR_RETURN(auto file, policy::load_store_file(o.store_file));
+    return std::move(file.model);
+  }
+  return policy::load_model_file(o.model_file);
+}
+
+Result<bool> make_model_current(policy::PolicyService& service,
+                                const authz::AuthorizationModel& model) {
+  const std::string model_id = service.current_model_id();
+  if (!model_id.empty()) {
+    MCPGATE_ASSIGN_OR_RETURN(auto current, service.find_model(model_id));
+    if (authz::model_to_json(current.model) == authz::model_to_json(model)) {
+      return false;
+    }
+  }
+  MCPGATE_TRY(service.write_model(model));
+  return true;
+}
+
 Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
   const policy::PolicyOptions& o = config.authz;
   PolicyStack p;
@@ -57,15 +78,9 @@ Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
                                                       p.engine, persistence);
   MCPGATE_TRY(p.service->load());
   // The configured model becomes current unless it already is (compared as OpenFGA JSON).
-  std::string model_id = p.service->current_model_id();
-  bool same = false;
-  if (!model_id.empty()) {
-    MCPGATE_ASSIGN_OR_RETURN(auto current, p.service->find_model(model_id));
-    same = authz::model_to_json(current.model) == authz::model_to_json(model);
-  }
-  if (!same) {
-    MCPGATE_ASSIGN_OR_RETURN(model_id, p.service->write_model(model));
-  }
+  MCPGATE_ASSIGN_OR_RETURN(const bool changed, make_model_current(*p.service, model));
+  const bool same = !changed;
+  const std::string model_id = p.service->current_model_id();
   // The store file's tuples seed an empty store, in batches of the per-write limit.
   const bool seed = p.engine->revision() == 0;
   const std::size_t batch = p.engine->options().store.max_tuples_per_write;

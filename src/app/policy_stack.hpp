@@ -37,6 +37,15 @@ struct PolicyStack {
 // the tuples; tuples written through the API survive restarts and reach every replica.
 Result<PolicyStack> build_policy(const Config& config, store::Store* store);
 
+// The model the `authz:` section names: its store file's model, or its model file. Parses and
+// validates only (a configuration reload checks it before applying anything).
+Result<authz::AuthorizationModel> load_policy_model(const policy::PolicyOptions& options);
+
+// Makes `model` the current model unless it already is (compared as OpenFGA JSON), as at start.
+// May block on the store: call it on the stack's executor. Returns whether the model changed.
+Result<bool> make_model_current(policy::PolicyService& service,
+                                const authz::AuthorizationModel& model);
+
 // The store id a deployment's policy lives under: derived from the store name, so every replica
 // (and every restart) agrees on it without coordination. A valid ULID string.
 std::string policy_store_id(std::string_view store_name);

@@ -120,7 +120,8 @@ Result<AuthStack> build_auth(const Config& config) {
 
 }  // namespace
 
-int serve(Config config) {
+int serve(Config config, ConfigLoader reload_config) {
+  const Config config_at_start = config;  // what a reload compares the new file with
   std::error_code fs_ec;
   std::filesystem::create_directories(config.data_dir, fs_ec);
   if (fs_ec) {
@@ -204,16 +205,17 @@ int serve(Config config) {
 
   // The audit trail of tools/call, in the store when the server has one.
   std::shared_ptr<audit::AuditLog> audit_log;
+  std::shared_ptr<StoreCallAudit> call_audit;
   if (store::Store* audit_store = auth ? auth->store.get() : pin_store.get();
       config.audit.enabled && audit_store != nullptr) {
     audit_log = std::make_shared<audit::AuditLog>(*audit_store);
-    config.mcp.endpoint.audit =
-        std::make_shared<StoreCallAudit>(audit_log, config.audit.full_arguments);
+    call_audit = std::make_shared<StoreCallAudit>(audit_log, config.audit.full_arguments);
+    config.mcp.endpoint.audit = call_audit;
   }
 
-  if (!config.quotas.empty()) {
-    config.mcp.endpoint.limiter = std::make_shared<QuotaCallLimiter>(config.quotas);
-  }
+  // Always installed, so a reload can add quotas to a server started without any.
+  auto quotas = std::make_shared<QuotaCallLimiter>(config.quotas);
+  config.mcp.endpoint.limiter = quotas;
 
   config.mcp.endpoint.server_version = MCPGATE_VERSION;
   auto endpoint = std::make_shared<mcp::Endpoint>(config.mcp.endpoint, registry);
@@ -221,6 +223,7 @@ int serve(Config config) {
   auto router = std::make_shared<http::Router>();
   router->add(config.mcp.path, [endpoint](http::Exchange& ex) { return endpoint->handle(ex); });
   // /healthz, /readyz (the store answers) and /metrics (Prometheus).
+  std::shared_ptr<MetricsToken> metrics_token;
   {
     ObservabilityOptions observability;
     observability.metrics_token = config.metrics_token;
@@ -228,7 +231,7 @@ int serve(Config config) {
       observability.ready =
           store_readiness(*ready_store, auth ? *auth->executor : *pin_executor);
     }
-    add_observability_routes(*router, std::move(observability));
+    metrics_token = add_observability_routes(*router, std::move(observability));
   }
   if (policy && !policy->api_token.empty()) {
     policy::OpenFgaApiOptions api;
@@ -329,13 +332,27 @@ int serve(Config config) {
                           {"threads", threads},
                           {"version", MCPGATE_VERSION}});
 
-  // SIGHUP: re-read the signing keys now (after `mcpgate keys rotate`) instead of at the next
-  // minute's upkeep.
+  // SIGHUP: reload the configuration file (app/config_reload.hpp), and re-read the signing keys
+  // now (after `mcpgate keys rotate`) instead of at the next minute's upkeep.
+  std::shared_ptr<ConfigReloader> reloader;
+  if (reload_config) {
+    ReloadTargets targets;
+    targets.gateway = gate;
+    targets.quotas = quotas;
+    targets.audit = call_audit;
+    targets.metrics_token = metrics_token;
+    targets.policy = policy ? &*policy : nullptr;
+    reloader = std::make_shared<ConfigReloader>(
+        config_at_start, std::move(reload_config), std::move(targets));
+  }
   asio::signal_set reload(ioc, SIGHUP);
   std::function<void()> await_reload = [&] {
     reload.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) {
         return;
+      }
+      if (reloader) {
+        reloader->request(ioc.get_executor());
       }
       if (auth) {
         asio::co_spawn(

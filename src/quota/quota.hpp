@@ -58,6 +58,9 @@ struct QuotaRule {
   std::size_t max_keys = 100000;       // keys tracked at once (see above); 0 = this default
 
   bool applies_to(std::string_view tool) const;
+
+  // A configuration reload keeps the running limiter (and its counters) when the rules are equal.
+  bool operator==(const QuotaRule&) const = default;
 };
 
 // The caller of one tool call. Views: only used during acquire().
