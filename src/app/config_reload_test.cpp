@@ -1,13 +1,17 @@
 #include "app/config_reload.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
+#include <unistd.h>  // getpid
 
 #include "app/call_quota.hpp"
+#include "app/policy_stack.hpp"
 #include "http/asio.hpp"
 #include "mcp/tool.hpp"
 
@@ -207,6 +211,68 @@ TEST(ConfigReloaderTest, AppliesQuotasToTheRunningLimiter) {
   const mcp::ToolCall call{&caller, &tool, nullptr, ""};
   EXPECT_TRUE(std::holds_alternative<std::shared_ptr<void>>(quotas->admit(call)));
   EXPECT_TRUE(std::holds_alternative<mcp::CallLimiter::Refusal>(quotas->admit(call)));
+}
+
+Status reload(ConfigReloader& reloader) {
+  asio::io_context ioc;
+  auto done = asio::co_spawn(ioc, reloader.reload_once(), asio::use_future);
+  ioc.run();
+  return done.get();
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+const char* const kModel = R"(model
+  schema 1.1
+
+type user
+
+type client
+
+type tool
+  relations
+    define can_invoke: [user]
+    define can_be_used_by_agent: [client]
+)";
+
+// The policy model is read again on every reload and becomes current when it changed; a model
+// that does not validate rejects the reload and leaves the current one in force.
+TEST(ConfigReloaderTest, ReloadsThePolicyModelAndRejectsAnInvalidOne) {
+  const auto dir = std::filesystem::temp_directory_path()
+                   / ("mcpgate-reload-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto model_file = dir / "policy.fga";
+  write_file(model_file, kModel);
+  const std::string yaml = "authz:\n  model_file: " + model_file.string()
+                           + "\n  anonymous_user: anon\n  anonymous_client: anon\n";
+  const Config running = parse_ok(yaml);
+  auto built = build_policy(running, nullptr);
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  PolicyStack policy = std::move(built).value();
+  const std::string first = policy.service->current_model_id();
+  ReloadTargets targets;
+  targets.policy = &policy;
+  auto reloader = std::make_shared<ConfigReloader>(
+      running, [yaml]() -> Result<Config> { return parse_ok(yaml); }, targets);
+
+  ASSERT_TRUE(reload(*reloader));
+  EXPECT_EQ(policy.service->current_model_id(), first);  // unchanged: no new model
+
+  write_file(model_file, std::string(kModel) + "    define owner: [user]\n");
+  ASSERT_TRUE(reload(*reloader));
+  const std::string second = policy.service->current_model_id();
+  EXPECT_NE(second, first);
+
+  write_file(model_file, std::string(kModel) + "    define broken: [no_such_type]\n");
+  const Status rejected = reload(*reloader);
+  ASSERT_FALSE(rejected);
+  EXPECT_NE(rejected.error().message.find("authz"), std::string::npos) << rejected.error().message;
+  EXPECT_EQ(policy.service->current_model_id(), second);
+
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -49,7 +49,12 @@ Result<bool> make_model_current(policy::PolicyService& service,
   const std::string model_id = service.current_model_id();
   if (!model_id.empty()) {
     MCPGATE_ASSIGN_OR_RETURN(auto current, service.find_model(model_id));
-    if (authz::model_to_json(current.model) == authz::model_to_json(model)) {
+    // Compared without ids: a stored model carries its id, a model read from a file has none.
+    authz::AuthorizationModel running = std::move(current.model);
+    authz::AuthorizationModel wanted = model;
+    running.id.clear();
+    wanted.id.clear();
+    if (authz::model_to_json(running) == authz::model_to_json(wanted)) {
       return false;
     }
   }
