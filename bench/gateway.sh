@@ -172,6 +172,8 @@ mcp:
   path: /mcp
   server_name: mcpgate-bench-upstream
   tool_sets: [conformance]
+  # Every gateway session opens a session of its own here (per-client upstream sessions).
+  max_sessions: $((sessions + 1000))
 logging:
   level: $log_level
   access_log: false

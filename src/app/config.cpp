@@ -224,7 +224,8 @@ void load_server(Loader& l, const YAML::Node& s, Config& c) {
 
 void load_mcp(Loader& l, const YAML::Node& m, Config& c) {
   l.only_keys(m, "mcp",
-              {"path", "tool_sets", "server_name", "instructions", "allowed_origins", "max_sessions"});
+              {"path", "tool_sets", "server_name", "instructions", "allowed_origins", "max_sessions",
+               "sessions"});
   if (!m.IsMap()) {
     return;
   }
@@ -237,6 +238,24 @@ void load_mcp(Loader& l, const YAML::Node& m, Config& c) {
   l.get(m, "instructions", "mcp.", c.mcp.endpoint.instructions);
   l.get_list(m, "allowed_origins", "mcp.", c.mcp.endpoint.allowed_origins);
   l.get_uint(m, "max_sessions", "mcp.", c.mcp.endpoint.max_sessions, 10000000);
+  if (const YAML::Node s = m["sessions"]; s) {
+    l.only_keys(s, "mcp.sessions", {"sealed", "key_generation", "max_lifetime_s", "idle_timeout_s"});
+    if (s.IsMap()) {
+      const std::string w = "mcp.sessions.";
+      l.get(s, "sealed", w, c.mcp.sessions.sealed);
+      l.get_uint(s, "key_generation", w, c.mcp.sessions.key_generation, 1000000);
+      if (c.mcp.sessions.key_generation < 1) {
+        l.fail(s["key_generation"], "mcp.sessions.key_generation", "must be at least 1");
+      }
+      unsigned long long lifetime = static_cast<unsigned long long>(c.mcp.sessions.max_lifetime.count());
+      l.get_uint(s, "max_lifetime_s", w, lifetime, 365ull * 24 * 3600);
+      c.mcp.sessions.max_lifetime = std::chrono::seconds(std::max(1ull, lifetime));
+      unsigned long long idle =
+          static_cast<unsigned long long>(c.mcp.endpoint.session_idle_timeout.count());
+      l.get_uint(s, "idle_timeout_s", w, idle, 365ull * 24 * 3600);
+      c.mcp.endpoint.session_idle_timeout = std::chrono::seconds(std::max(1ull, idle));
+    }
+  }
 }
 
 void load_logging(Loader& l, const YAML::Node& g, Config& c) {

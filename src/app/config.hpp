@@ -21,10 +21,22 @@
 
 namespace mcpgate::app {
 
+// `mcp.sessions`: session-era session ids.
+struct McpSessionsConfig {
+  // Seal each session's state into its id (AES-256-GCM, key from <data_dir>/master.key) so
+  // every replica with that file resumes it; false = random ids this process alone knows.
+  bool sealed = true;
+  // Raising it rotates the sealing key; ids of the previous generation still open.
+  int key_generation = 1;
+  // A sealed id is refused this long after it was issued (it cannot be revoked elsewhere).
+  std::chrono::seconds max_lifetime{24 * 3600};
+};
+
 struct McpConfig {
   std::string path = "/mcp";
   std::vector<std::string> tool_sets;  // "demo", "conformance"
   mcp::EndpointOptions endpoint;
+  McpSessionsConfig sessions;
 };
 
 // The `store:` section: where the authorization server keeps its state. The default is SQLite

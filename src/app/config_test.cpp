@@ -508,3 +508,35 @@ TEST(ConfigTest, ShippedExamplesAreValid) {
 
 }  // namespace
 }  // namespace mcpgate::app
+
+namespace mcpgate::app {
+namespace {
+
+TEST(ConfigSessionsTest, SealedSessionsAreOnByDefault) {
+  const Config c = parse_ok("mcp:\n  path: /mcp\n");
+  EXPECT_TRUE(c.mcp.sessions.sealed);
+  EXPECT_EQ(c.mcp.sessions.key_generation, 1);
+  EXPECT_EQ(c.mcp.sessions.max_lifetime, std::chrono::hours(24));
+}
+
+TEST(ConfigSessionsTest, ReadsEveryKey) {
+  const Config c = parse_ok(
+      "mcp:\n  sessions:\n    sealed: false\n    key_generation: 3\n    max_lifetime_s: 600\n"
+      "    idle_timeout_s: 120\n");
+  EXPECT_FALSE(c.mcp.sessions.sealed);
+  EXPECT_EQ(c.mcp.sessions.key_generation, 3);
+  EXPECT_EQ(c.mcp.sessions.max_lifetime, std::chrono::seconds(600));
+  EXPECT_EQ(c.mcp.endpoint.session_idle_timeout, std::chrono::seconds(120));
+}
+
+TEST(ConfigSessionsTest, RefusesBadValues) {
+  EXPECT_NE(parse_error("mcp:\n  sessions:\n    key_generation: 0\n").find("key_generation"),
+            std::string::npos);
+  EXPECT_NE(parse_error("mcp:\n  sessions:\n    sealed: maybe\n").find("sealed"),
+            std::string::npos);
+  EXPECT_NE(parse_error("mcp:\n  sessions:\n    lifetime: 5\n").find("unknown key"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace mcpgate::app

@@ -22,6 +22,8 @@
 #include "app/call_quota.hpp"
 #include "app/observability_routes.hpp"
 #include "audit/audit_log.hpp"
+#include "core/cpus.hpp"
+#include "crypto/master_key.hpp"
 #include "gateway/gateway.hpp"
 #include "mcp/endpoint.hpp"
 #include "mcp/registry.hpp"
@@ -130,7 +132,7 @@ int serve(Config config, ConfigLoader reload_config) {
   }
 
   const unsigned threads =
-      config.server.threads != 0 ? config.server.threads : std::max(1u, std::thread::hardware_concurrency());
+      config.server.threads != 0 ? config.server.threads : usable_cpus();
   asio::io_context ioc(static_cast<int>(threads));
 
   std::optional<AuthStack> auth;
@@ -194,10 +196,10 @@ int serve(Config config, ConfigLoader reload_config) {
       return 1;
     }
     gate = std::move(created).value();
-    std::promise<void> started;
-    asio::co_spawn(ioc, gate->start(), [&started](const std::exception_ptr&) { started.set_value(); });
+    std::promise<void> synced;
+    asio::co_spawn(ioc, gate->start(), [&synced](const std::exception_ptr&) { synced.set_value(); });
     std::thread first_sync([&ioc] { ioc.run(); });
-    started.get_future().wait();
+    synced.get_future().wait();
     ioc.stop();
     first_sync.join();
     ioc.restart();
@@ -216,6 +218,23 @@ int serve(Config config, ConfigLoader reload_config) {
   // Always installed, so a reload can add quotas to a server started without any.
   auto quotas = std::make_shared<QuotaCallLimiter>(config.quotas);
   config.mcp.endpoint.limiter = quotas;
+
+  // Sealed session ids: the key comes from the data directory's master key, which every
+  // replica of one deployment shares (it already seals the signing keys).
+  if (config.mcp.sessions.sealed && config.mcp.endpoint.enable_session_era) {
+    auto master = crypto::MasterKey::load(std::filesystem::path(config.data_dir) / "master.key",
+                                          crypto::MasterKey::Create::kIfMissing);
+    if (!master) {
+      log::error("session_key_failed", {{"error", master.error().message}});
+      return 1;
+    }
+    config.mcp.endpoint.session_sealer =
+        std::make_shared<const mcp::SessionSealer>(mcp::SessionSealer::from_master_key(
+            *master, config.mcp.sessions.key_generation, config.mcp.sessions.max_lifetime));
+  }
+  if (gate) {
+    config.mcp.endpoint.session_hooks = gate->session_hooks();
+  }
 
   config.mcp.endpoint.server_version = MCPGATE_VERSION;
   auto endpoint = std::make_shared<mcp::Endpoint>(config.mcp.endpoint, registry);
