@@ -482,6 +482,7 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
       };
       const std::string& up = s->options.name;
       hooks.own_session = own_session(ctx, up);
+      hooks.cancelled = ctx.cancellation();
       if (!s->breaker.allow()) {
         co_return mcp::tool_error("upstream " + up
                                   + " is unavailable (too many recent failures; retrying shortly)");
@@ -497,6 +498,9 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
         // Only what cannot have run is tried again, or a read-only tool behind an HTTP
         // 502/503/504 (resilience.hpp).
         const ErrorCode code = r.error().code;
+        if (code == ErrorCode::kCancelled) {
+          break;  // the caller's doing, not the upstream's: no retry, no breaker failure
+        }
         const bool retryable = code == ErrorCode::kUnavailable
                                || (read_only && code == ErrorCode::kFailedPrecondition);
         if (!retryable || attempt >= 3 || !s->retry_budget.try_retry()) {
@@ -514,6 +518,8 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
             co_return mcp::tool_error("upstream " + up + " did not answer in time");
           case ErrorCode::kUnavailable:
             co_return mcp::tool_error("upstream " + up + " is unavailable");
+          case ErrorCode::kCancelled:
+            co_return mcp::tool_error("the call was cancelled");
           default:
             log::warn("upstream_call_failed",
                       {{"upstream", up}, {"tool", original}, {"error", r.error().message}});

@@ -27,6 +27,27 @@ struct HttpUpstream::Connection {
   beast::flat_buffer buffer;
 };
 
+// A caller's cancellation seen while an exchange runs: every kCancelPoll the watcher looks at
+// the caller's flag and, once it is set, shuts the exchange's connection down (the pending read
+// fails at once; the connection is dropped). The watcher may run on another thread than the
+// exchange: it touches only the flag (shared), the atomics and, under `mu`, the socket's
+// descriptor with shutdown(2), never the stream object's state.
+struct HttpUpstream::CancelWatch {
+  explicit CancelWatch(asio::any_io_executor ex) : timer(std::move(ex)) {}
+
+  asio::steady_timer timer;
+  std::shared_ptr<const std::atomic<bool>> cancelled;
+  std::atomic<bool> done{false};
+  std::atomic<bool> fired{false};
+  std::mutex mu;
+  int fd = -1;  // the connection in use; -1 between legs
+
+  void use(beast::tcp_stream* stream) {
+    std::lock_guard lock(mu);
+    fd = stream == nullptr ? -1 : stream->socket().native_handle();
+  }
+};
+
 // The state of one POST (or its resuming GET) while its answer streams in.
 struct HttpUpstream::Exchange {
   Json id;
@@ -479,11 +500,76 @@ asio::awaitable<void> HttpUpstream::on_message(Json message,
   }
 }
 
+namespace {
+
+asio::awaitable<void> watch_cancellation(std::shared_ptr<HttpUpstream::CancelWatch> watch) {
+  for (;;) {
+    watch->timer.expires_after(kCancelPoll);
+    boost::system::error_code ec;
+    co_await watch->timer.async_wait(redirect_error(use_awaitable, ec));
+    if (watch->done) {
+      co_return;
+    }
+    if (watch->cancelled->load()) {
+      watch->fired = true;
+      std::lock_guard lock(watch->mu);
+      if (watch->fd >= 0) {
+        ::shutdown(watch->fd, SHUT_RDWR);
+      }
+      co_return;
+    }
+  }
+}
+
+}  // namespace
+
 asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
                                                  const CallHooks* hooks,
                                                  Clock::time_point deadline,
                                                  std::optional<std::string> own,
                                                  std::string* opened) {
+  const bool is_request = message.contains("method") && message.contains("id");
+  const Json id = is_request ? message["id"] : Json();
+  std::shared_ptr<CancelWatch> watch;
+  if (is_request && hooks != nullptr && hooks->cancelled) {
+    auto executor = co_await asio::this_coro::executor;
+    watch = std::make_shared<CancelWatch>(executor);
+    watch->cancelled = hooks->cancelled;
+    asio::co_spawn(executor, watch_cancellation(watch), asio::detached);
+  }
+  auto result = co_await post_once(std::move(message), hooks, deadline, own, opened, watch.get());
+  bool by_client = false;
+  if (watch) {
+    watch->done = true;
+    watch->use(nullptr);
+    watch->timer.cancel();
+    by_client = watch->fired;
+  }
+  if (is_request
+      && (by_client || (!result && result.error().code == ErrorCode::kDeadlineExceeded))) {
+    // The upstream may still be working on it: tell it to stop (best effort).
+    const std::string reason = by_client ? "cancelled by the client" : "timeout at the gateway";
+    Json note = rpc_notification("notifications/cancelled", cancelled_params(id, reason));
+    auto told = co_await post_once(
+        std::move(note), nullptr, Clock::now() + options_.connect_timeout, own, nullptr, nullptr);
+    if (!told) {
+      log::warn("upstream_cancel_not_sent",
+                {{"upstream", options_.name}, {"error", told.error().message}});
+    }
+    if (by_client) {
+      co_return make_error(ErrorCode::kCancelled,
+                           "upstream " + options_.name + ": cancelled by the client");
+    }
+  }
+  co_return result;
+}
+
+asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
+                                                      const CallHooks* hooks,
+                                                      Clock::time_point deadline,
+                                                      std::optional<std::string> own,
+                                                      std::string* opened,
+                                                      CancelWatch* watch) {
   Exchange exchange;
   exchange.own = own;
   const bool expects_response = message.contains("method") && message.contains("id");
@@ -500,6 +586,12 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
   }
   std::optional<std::string> resume_from;  // Last-Event-ID of a stream the server ended
   for (int leg = 0;; ++leg) {
+    if (watch != nullptr) {
+      watch->use(nullptr);  // the previous leg's connection is gone
+      if (watch->fired) {
+        co_return make_error(ErrorCode::kCancelled, "cancelled by the client");
+      }
+    }
     // A pooled connection may have been closed by the upstream while idle; such a failure
     // before any response byte is retried once on a fresh connection.
     std::unique_ptr<Connection> c = take_idle();
@@ -510,6 +602,12 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
         co_return fresh.error();
       }
       c = std::move(*fresh);
+    }
+    if (watch != nullptr) {
+      if (watch->fired) {
+        co_return make_error(ErrorCode::kCancelled, "cancelled by the client");
+      }
+      watch->use(&c->stream);
     }
     bhttp::request<bhttp::string_body> req{
         resume_from ? bhttp::verb::get : bhttp::verb::post, url_.target, 11};
@@ -591,6 +689,9 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
       }
       const bool keep = parser.get().keep_alive();
       std::string text = std::move(parser.get().body());
+      if (watch != nullptr) {
+        watch->use(nullptr);
+      }
       if (keep) {
         give_back(std::move(c));
       }
@@ -682,6 +783,9 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
         }
       }
       events.clear();
+    }
+    if (watch != nullptr) {
+      watch->use(nullptr);
     }
     if (exchange.response && parser.is_done() && parser.get().keep_alive()) {
       give_back(std::move(c));

@@ -63,6 +63,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
 
   struct Connection;
   struct Exchange;
+  struct CancelWatch;
 
  private:
   HttpUpstream(asio::any_io_executor executor, HttpUpstreamOptions options, http::Url url);
@@ -73,11 +74,20 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   // One POST of `message` and everything that comes back for it. `own` names the upstream
   // session to use ("" = none yet, e.g. the initialize that opens one: its id is stored in
   // `opened`); nullopt = the shared session.
+  // A request whose caller cancels (hooks->cancelled) or that runs out of time is abandoned
+  // and the upstream told with notifications/cancelled.
   asio::awaitable<Result<Json>> post(Json message,
                                      const CallHooks* hooks,
                                      std::chrono::steady_clock::time_point deadline,
                                      std::optional<std::string> own = std::nullopt,
                                      std::string* opened = nullptr);
+  // One exchange of post(); `watch` (may be null) learns the connection in use.
+  asio::awaitable<Result<Json>> post_once(Json message,
+                                          const CallHooks* hooks,
+                                          std::chrono::steady_clock::time_point deadline,
+                                          std::optional<std::string> own,
+                                          std::string* opened,
+                                          CancelWatch* watch);
   // A request on a client's own upstream session (opened on use; re-opened once after a 404).
   asio::awaitable<Result<Json>> request_own(Json message,
                                             CallHooks& hooks,

@@ -10,17 +10,19 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 asio::awaitable<std::optional<Result<Json>>> boxed_request(std::shared_ptr<StdioUpstream> self,
-                                                           std::string method, Json params,
+                                                           std::string method,
+                                                           Json params,
                                                            CallHooks hooks,
                                                            std::chrono::milliseconds timeout) {
-  co_return co_await self->request_on_strand(std::move(method), std::move(params),
-                                             std::move(hooks), timeout);
+  co_return co_await self->request_on_strand(
+      std::move(method), std::move(params), std::move(hooks), timeout);
 }
 
 }  // namespace
 
 struct StdioUpstream::Pending {
   explicit Pending(const Strand& strand) : wake(strand) {}
+
   asio::steady_timer wake;  // expires at the deadline; cancelled to wake the caller
   std::deque<Json> inbox;   // notifications and requests routed to this call
   std::optional<Json> response;
@@ -94,9 +96,9 @@ asio::awaitable<Status> StdioUpstream::ready_on_strand() {
   const auto now = Clock::now();
   if (now < next_start_) {
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_start_ - now);
-    co_return make_error(ErrorCode::kUnavailable, "upstream " + options_.name
-                                                      + " is restarting (next attempt in "
-                                                      + std::to_string(wait.count()) + " ms)");
+    co_return make_error(ErrorCode::kUnavailable,
+                         "upstream " + options_.name + " is restarting (next attempt in "
+                             + std::to_string(wait.count()) + " ms)");
   }
   starting_ = true;
   auto failed = [this](const Error& e) -> Status {
@@ -110,8 +112,8 @@ asio::awaitable<Status> StdioUpstream::ready_on_strand() {
     log::warn("upstream_start_failed", {{"upstream", options_.name}, {"error", e.message}});
     return make_error(ErrorCode::kUnavailable, "upstream " + options_.name + ": " + e.message);
   };
-  auto child = process::ChildProcess::spawn(strand_.get_inner_executor(), options_.spec,
-                                            options_.name);
+  auto child =
+      process::ChildProcess::spawn(strand_.get_inner_executor(), options_.spec, options_.name);
   if (!child) {
     co_return failed(child.error());
   }
@@ -122,8 +124,8 @@ asio::awaitable<Status> StdioUpstream::ready_on_strand() {
   log::info("upstream_started", {{"upstream", options_.name}, {"pid", child_->pid()}});
   asio::co_spawn(strand_, read_loop(child_, generation), asio::detached);
   Json init = initialize_params(gateway_client_capabilities());
-  auto response = co_await send_request("initialize", std::move(init), CallHooks{},
-                                        Clock::now() + options_.connect_timeout);
+  auto response = co_await send_request(
+      "initialize", std::move(init), CallHooks{}, Clock::now() + options_.connect_timeout);
   if (!response) {
     co_return failed(response.error());
   }
@@ -176,8 +178,7 @@ asio::awaitable<Result<Json>> StdioUpstream::request_on_strand(std::string metho
   if (!ready) {
     co_return ready.error();
   }
-  co_return co_await send_request(std::move(method), std::move(params), std::move(hooks),
-                                  deadline);
+  co_return co_await send_request(std::move(method), std::move(params), std::move(hooks), deadline);
 }
 
 asio::awaitable<Result<Json>> StdioUpstream::send_request(std::string method,
@@ -198,11 +199,11 @@ asio::awaitable<Result<Json>> StdioUpstream::send_request(std::string method,
     }
   }
   pending_[key] = pending;
-  auto sent = co_await write_message(
-      rpc_request(id, method, std::move(params)));
+  auto sent = co_await write_message(rpc_request(id, method, std::move(params)));
   if (!sent) {
     pending_.erase(key);
-    co_return make_error(ErrorCode::kUnavailable, "upstream " + options_.name + ": " + sent.error().message);
+    co_return make_error(ErrorCode::kUnavailable,
+                         "upstream " + options_.name + ": " + sent.error().message);
   }
   for (;;) {
     while (!pending->inbox.empty()) {
@@ -236,12 +237,22 @@ asio::awaitable<Result<Json>> StdioUpstream::send_request(std::string method,
     if (Clock::now() >= deadline) {
       pending_.erase(key);
       // Tell the upstream to stop working on it (best effort).
-      auto cancelled = co_await write_message(
-          rpc_notification("notifications/cancelled",
-                           cancelled_params(id, "timeout at the gateway")));
+      auto cancelled = co_await write_message(rpc_notification(
+          "notifications/cancelled", cancelled_params(id, "timeout at the gateway")));
       (void)cancelled;
       co_return make_error(ErrorCode::kDeadlineExceeded,
                            "upstream " + options_.name + ": no answer in time");
+    }
+    if (hooks.cancelled && hooks.cancelled->load()) {
+      pending_.erase(key);
+      auto told = co_await write_message(rpc_notification(
+          "notifications/cancelled", cancelled_params(id, "cancelled by the client")));
+      (void)told;
+      co_return make_error(ErrorCode::kCancelled,
+                           "upstream " + options_.name + ": cancelled by the client");
+    }
+    if (hooks.cancelled) {
+      pending->wake.expires_at(std::min(deadline, Clock::now() + kCancelPoll));
     }
     boost::system::error_code ec;
     co_await pending->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -282,7 +293,8 @@ asio::awaitable<void> StdioUpstream::read_loop(std::shared_ptr<process::ChildPro
   if (generation != generation_) {
     co_return;  // an older child; a newer one runs
   }
-  const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at_);
+  const auto ran =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at_);
   child->terminate();
   const int status = co_await child->wait_exit();
   if (generation != generation_) {

@@ -12,9 +12,12 @@
 //   kResourceExhausted  the response was over the size limit
 //   kFailedPrecondition the upstream answered HTTP 502, 503 or 504 (it may or may not have
 //                       acted: only read-only tools are retried)
+//   kCancelled          the caller cancelled (CallHooks::cancelled); the upstream was told
+// On kDeadlineExceeded and kCancelled the upstream gets notifications/cancelled (best effort).
 // A JSON-RPC error response is NOT an Error: request() returns the response message
 // ({"result": ...} or {"error": {...}}) as the upstream sent it.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -49,7 +52,14 @@ struct CallHooks {
   std::function<asio::awaitable<Result<Json>>(std::string method, Json params)> on_request;
   // Whose session carries the request; nullopt = the gateway's shared session.
   std::optional<OwnSession> own_session;
+  // Set once the caller cancelled (looked at every kCancelPoll while the request runs): the
+  // request is abandoned (kCancelled) and the upstream told with notifications/cancelled.
+  // Shared, so a watcher never outlives what it reads.
+  std::shared_ptr<const std::atomic<bool>> cancelled;
 };
+
+// How often a running request looks at CallHooks::cancelled.
+inline constexpr std::chrono::milliseconds kCancelPoll{100};
 
 // Notifications that belong to no request (list_changed, resources/updated).
 using UnsolicitedHandler = std::function<void(const Json& notification)>;

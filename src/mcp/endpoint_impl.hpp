@@ -142,6 +142,10 @@ class CallContext final : public ToolContext {
 
   bool cancelled() const override { return scope_.cancelled->load(); }
 
+  std::shared_ptr<const std::atomic<bool>> cancellation() const override {
+    return scope_.cancelled;
+  }
+
   const std::string& subject() const override {
     static const std::string kAnonymous;
     return scope_.caller ? scope_.caller->subject : kAnonymous;

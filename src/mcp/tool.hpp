@@ -14,7 +14,9 @@
 // Threading: a handler runs on the executor of the HTTP exchange that carried the request. It may
 // co_await; the ToolContext stays valid until the handler's awaitable completes.
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -48,6 +50,10 @@ class ToolContext {
   virtual asio::awaitable<void> log(std::string level, Json data) = 0;
   // True once the client cancelled the request (notifications/cancelled or closed stream).
   virtual bool cancelled() const = 0;
+
+  // The same as a shared flag, for work that may outlive this context (null: never set).
+  virtual std::shared_ptr<const std::atomic<bool>> cancellation() const { return nullptr; }
+
   // Authenticated subject ("" when the endpoint has no authentication).
   virtual const std::string& subject() const = 0;
 

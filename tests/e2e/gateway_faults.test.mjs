@@ -238,11 +238,30 @@ describe('HTTP upstream faults', () => {
     assert.match(text(r), /upstream slowpoke did not answer in time/);
     assert.ok(took >= 1450, `the call ended after ${took} ms, before call_timeout_ms (1500)`);
     assert.ok(took < 1500 + 6000, `the call ended after ${took} ms (call_timeout_ms 1500)`);
+    // The upstream was told to stop working on it.
+    await slowpoke.waitFor('cancelled: timeout at the gateway', from);
     // The session and the hung upstream's other tools still work.
     const after = await client.callTool({ name: 'slowpoke__echo', arguments: { message: 'after' } });
     assert.equal(after.isError ?? false, false, text(after));
     assert.equal(text(after), 'slowpoke: after');
     assert.ok(gate.alive());
+  });
+
+  test('a call the client cancels is cancelled at the upstream at once; the session goes on', async () => {
+    const from = slowpoke.lines.length;
+    const abort = new AbortController();
+    const pending = client.callTool({ name: 'slowpoke__hang', arguments: {} }, undefined, { signal: abort.signal });
+    await slowpoke.waitFor('call hang', from);
+    const abortedAt = Date.now();
+    abort.abort('the user changed their mind');
+    await assert.rejects(pending);
+    // notifications/cancelled reached the gateway, which told the upstream well before the
+    // call's own timeout (1500 ms).
+    await slowpoke.waitFor('cancelled: cancelled by the client', from, 5000);
+    const took = Date.now() - abortedAt;
+    assert.ok(took < 1400, `the upstream heard of the cancellation after ${took} ms`);
+    const after = await client.callTool({ name: 'slowpoke__echo', arguments: { message: 'after cancel' } });
+    assert.equal(text(after), 'slowpoke: after cancel');
   });
 
   test('an upstream killed mid-call: tool error at once (not at the timeout); the others keep serving', async () => {
