@@ -27,17 +27,14 @@ struct HttpUpstream::Connection {
   beast::flat_buffer buffer;
 };
 
-// A caller's cancellation seen while an exchange runs: every kCancelPoll the watcher looks at
-// the caller's flag and, once it is set, shuts the exchange's connection down (the pending read
-// fails at once; the connection is dropped). The watcher may run on another thread than the
-// exchange: it touches only the flag (shared), the atomics and, under `mu`, the socket's
-// descriptor with shutdown(2), never the stream object's state.
+// A caller's cancellation seen while an exchange runs. One watcher per upstream (not per call:
+// a timer per call cost more than the rest of the hop's bookkeeping) looks at every registered
+// exchange's flag each kCancelPoll and shuts a cancelled exchange's connection down, so its
+// pending read fails at once (the connection is dropped). The watcher may run on another thread
+// than the exchange: it touches only the shared flag, the atomics and, under `mu`, the
+// socket's descriptor with shutdown(2) — never the stream object.
 struct HttpUpstream::CancelWatch {
-  explicit CancelWatch(asio::any_io_executor ex) : timer(std::move(ex)) {}
-
-  asio::steady_timer timer;
   std::shared_ptr<const std::atomic<bool>> cancelled;
-  std::atomic<bool> done{false};
   std::atomic<bool> fired{false};
   std::mutex mu;
   int fd = -1;  // the connection in use; -1 between legs
@@ -500,28 +497,54 @@ asio::awaitable<void> HttpUpstream::on_message(Json message,
   }
 }
 
-namespace {
+namespace {}  // namespace
 
-asio::awaitable<void> watch_cancellation(std::shared_ptr<HttpUpstream::CancelWatch> watch) {
-  for (;;) {
-    watch->timer.expires_after(kCancelPoll);
-    boost::system::error_code ec;
-    co_await watch->timer.async_wait(redirect_error(use_awaitable, ec));
-    if (watch->done) {
-      co_return;
-    }
-    if (watch->cancelled->load()) {
-      watch->fired = true;
-      std::lock_guard lock(watch->mu);
-      if (watch->fd >= 0) {
-        ::shutdown(watch->fd, SHUT_RDWR);
-      }
-      co_return;
+void HttpUpstream::watch_start(std::shared_ptr<CancelWatch> watch) {
+  bool start = false;
+  {
+    std::lock_guard lock(watch_mu_);
+    watches_.push_back(std::move(watch));
+    start = !watcher_running_;
+    watcher_running_ = true;
+  }
+  if (start) {
+    asio::co_spawn(executor_, watch_loop(shared_from_this()), asio::detached);
+  }
+}
+
+void HttpUpstream::watch_end(const CancelWatch* watch) {
+  std::lock_guard lock(watch_mu_);
+  for (auto& w : watches_) {
+    if (w.get() == watch) {
+      w = std::move(watches_.back());
+      watches_.pop_back();
+      break;
     }
   }
 }
 
-}  // namespace
+asio::awaitable<void> HttpUpstream::watch_loop(std::shared_ptr<HttpUpstream> self) {
+  asio::steady_timer timer(self->executor_);
+  for (;;) {
+    timer.expires_after(kCancelPoll);
+    boost::system::error_code ec;
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+    std::lock_guard lock(self->watch_mu_);
+    if (self->watches_.empty()) {
+      self->watcher_running_ = false;  // the next watched call starts it again
+      co_return;
+    }
+    for (const auto& w : self->watches_) {
+      if (!w->fired && w->cancelled->load()) {
+        w->fired = true;
+        std::lock_guard fd_lock(w->mu);
+        if (w->fd >= 0) {
+          ::shutdown(w->fd, SHUT_RDWR);
+        }
+      }
+    }
+  }
+}
 
 asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
                                                  const CallHooks* hooks,
@@ -532,17 +555,15 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
   const Json id = is_request ? message["id"] : Json();
   std::shared_ptr<CancelWatch> watch;
   if (is_request && hooks != nullptr && hooks->cancelled) {
-    auto executor = co_await asio::this_coro::executor;
-    watch = std::make_shared<CancelWatch>(executor);
+    watch = std::make_shared<CancelWatch>();
     watch->cancelled = hooks->cancelled;
-    asio::co_spawn(executor, watch_cancellation(watch), asio::detached);
+    watch_start(watch);
   }
   auto result = co_await post_once(std::move(message), hooks, deadline, own, opened, watch.get());
   bool by_client = false;
   if (watch) {
-    watch->done = true;
     watch->use(nullptr);
-    watch->timer.cancel();
+    watch_end(watch.get());
     by_client = watch->fired;
   }
   if (is_request
@@ -604,10 +625,11 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
       c = std::move(*fresh);
     }
     if (watch != nullptr) {
+      // Registered before the check: a cancellation after the check finds the descriptor.
+      watch->use(&c->stream);
       if (watch->fired) {
         co_return make_error(ErrorCode::kCancelled, "cancelled by the client");
       }
-      watch->use(&c->stream);
     }
     bhttp::request<bhttp::string_body> req{
         resume_from ? bhttp::verb::get : bhttp::verb::post, url_.target, 11};

@@ -95,6 +95,11 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   // The upstream session a client's sealed id maps to here: a replacement made after its own
   // was lost, else the sealed one.
   std::string own_session_for(const OwnSession& own) const;
+  // Cancellation watching (CancelWatch in the .cpp): one loop per upstream, running while any
+  // watched exchange is in flight.
+  void watch_start(std::shared_ptr<CancelWatch> watch);
+  void watch_end(const CancelWatch* watch);
+  static asio::awaitable<void> watch_loop(std::shared_ptr<HttpUpstream> self);
   void remember_replacement(const std::string& key, std::string session);
   asio::awaitable<Result<std::unique_ptr<Connection>>> connect(
       std::chrono::steady_clock::time_point deadline);
@@ -121,6 +126,9 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   // out; a forgotten entry costs one more re-open).
   std::unordered_map<std::string, std::string> replaced_;
   std::deque<std::string> replaced_order_;
+  std::mutex watch_mu_;
+  std::vector<std::shared_ptr<CancelWatch>> watches_;
+  bool watcher_running_ = false;
 };
 
 }  // namespace mcpgate::gateway
