@@ -78,6 +78,21 @@ Error io_error(const std::string& upstream, const beast::error_code& ec, std::st
       "upstream " + upstream + ": " + std::string(stage) + " failed: " + ec.message());
 }
 
+// The InitializeResult in an upstream's answer to initialize, or why there is none.
+Result<Json> initialize_answer(const std::string& upstream, Result<Json> response) {
+  if (!response) {
+    return response.error();
+  }
+  auto result = response->find("result");
+  if (result == response->end() || !result->is_object()) {
+    return make_error(
+        ErrorCode::kUnavailable,
+        "upstream " + upstream + ": initialize refused: "
+            + string_member(response->value("error", Json::object()), "message", "?"));
+  }
+  return std::move(*result);
+}
+
 }  // namespace
 
 Json gateway_client_capabilities() {
@@ -240,16 +255,11 @@ asio::awaitable<Status> HttpUpstream::initialize(std::string stale) {
   Json message = rpc_request(id, "initialize", initialize_params(gateway_client_capabilities()));
   auto response =
       co_await post(std::move(message), nullptr, Clock::now() + options_.connect_timeout * 2);
-  if (!response) {
-    co_return response.error();
+  auto answered = initialize_answer(options_.name, std::move(response));
+  if (!answered) {
+    co_return answered.error();
   }
-  if (!response->contains("result") || !(*response)["result"].is_object()) {
-    co_return make_error(
-        ErrorCode::kUnavailable,
-        "upstream " + options_.name + ": initialize refused: "
-            + string_member(response->value("error", Json::object()), "message", "?"));
-  }
-  Json result = (*response)["result"];
+  Json result = std::move(*answered);
   {
     std::lock_guard lock(mu_);
     protocol_version_ = string_member(result, "protocolVersion", kUpstreamProtocolVersion);
@@ -371,14 +381,9 @@ asio::awaitable<Result<std::string>> HttpUpstream::open_session(Json client_capa
                                 Clock::now() + options_.connect_timeout * 2,
                                 std::string(),
                                 &opened);
-  if (!response) {
-    co_return response.error();
-  }
-  if (!response->contains("result") || !(*response)["result"].is_object()) {
-    co_return make_error(
-        ErrorCode::kUnavailable,
-        "upstream " + options_.name + ": initialize refused: "
-            + string_member(response->value("error", Json::object()), "message", "?"));
+  auto answered = initialize_answer(options_.name, std::move(response));
+  if (!answered) {
+    co_return answered.error();
   }
   Json initialized = rpc_notification("notifications/initialized", Json::object());
   auto sent = co_await post(
