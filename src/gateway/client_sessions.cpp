@@ -41,11 +41,11 @@ std::optional<OwnSession> own_session(const mcp::ToolContext& ctx, const std::st
   }
   OwnSession own;
   own.key = ctx.session_id();
-  own.client_capabilities = ctx.client_capabilities();
+  own.client_capabilities = &ctx.client_capabilities();
   const Json& attachments = ctx.session_attachments();
   if (auto all = attachments.find(kUpstreams); all != attachments.end() && all->is_object()) {
     if (auto mine = all->find(upstream); mine != all->end() && mine->is_string()) {
-      own.sealed = mine->get<std::string>();
+      own.sealed = mine->get_ref<const std::string&>();
     }
   }
   return own;

@@ -317,7 +317,7 @@ asio::awaitable<Result<Json>> HttpUpstream::request_own(Json message,
   if (session.empty()) {
     // The client's session opened while this upstream was unreachable, or in a process
     // that did not know it: open one now and keep it for the client's later calls.
-    auto opened = co_await open_session(own.client_capabilities);
+    auto opened = co_await open_session(*own.client_capabilities);
     if (!opened) {
       co_return opened.error();
     }
@@ -331,7 +331,7 @@ asio::awaitable<Result<Json>> HttpUpstream::request_own(Json message,
         && !session.empty()) {
       // The upstream forgot the client's session (restart, expiry): the request never ran.
       log::warn("upstream_session_expired", {{"upstream", options_.name}, {"session", "client"}});
-      auto opened = co_await open_session(own.client_capabilities);
+      auto opened = co_await open_session(*own.client_capabilities);
       if (!opened) {
         co_return opened.error();
       }
@@ -348,18 +348,18 @@ asio::awaitable<Result<Json>> HttpUpstream::request_own(Json message,
 
 std::string HttpUpstream::own_session_for(const OwnSession& own) const {
   std::lock_guard lock(mu_);
-  if (auto it = replaced_.find(own.key); it != replaced_.end()) {
+  if (auto it = replaced_.find(std::string(own.key)); it != replaced_.end()) {
     return it->second;
   }
-  return own.sealed;
+  return std::string(own.sealed);
 }
 
-void HttpUpstream::remember_replacement(const std::string& key, std::string session) {
+void HttpUpstream::remember_replacement(std::string_view key, std::string session) {
   constexpr std::size_t kMaxReplacements = 10000;
   std::lock_guard lock(mu_);
-  auto [it, inserted] = replaced_.insert_or_assign(key, std::move(session));
+  auto [it, inserted] = replaced_.insert_or_assign(std::string(key), std::move(session));
   if (inserted) {
-    replaced_order_.push_back(key);
+    replaced_order_.push_back(it->first);
   }
   while (replaced_order_.size() > kMaxReplacements) {
     replaced_.erase(replaced_order_.front());

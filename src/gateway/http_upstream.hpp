@@ -100,7 +100,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   void watch_start(std::shared_ptr<CancelWatch> watch);
   void watch_end(const CancelWatch* watch);
   static asio::awaitable<void> watch_loop(std::shared_ptr<HttpUpstream> self);
-  void remember_replacement(const std::string& key, std::string session);
+  void remember_replacement(std::string_view key, std::string session);
   asio::awaitable<Result<std::unique_ptr<Connection>>> connect(
       std::chrono::steady_clock::time_point deadline);
   std::unique_ptr<Connection> take_idle();

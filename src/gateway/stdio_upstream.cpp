@@ -234,22 +234,19 @@ asio::awaitable<Result<Json>> StdioUpstream::send_request(std::string method,
       co_return make_error(ErrorCode::kInternal,
                            "upstream " + options_.name + ": " + *pending->failure);
     }
-    if (Clock::now() >= deadline) {
+    const bool timed_out = Clock::now() >= deadline;
+    if (timed_out || (hooks.cancelled && hooks.cancelled->load())) {
       pending_.erase(key);
       // Tell the upstream to stop working on it (best effort).
-      auto cancelled = co_await write_message(rpc_notification(
-          "notifications/cancelled", cancelled_params(id, "timeout at the gateway")));
-      (void)cancelled;
-      co_return make_error(ErrorCode::kDeadlineExceeded,
-                           "upstream " + options_.name + ": no answer in time");
-    }
-    if (hooks.cancelled && hooks.cancelled->load()) {
-      pending_.erase(key);
-      auto told = co_await write_message(rpc_notification(
-          "notifications/cancelled", cancelled_params(id, "cancelled by the client")));
+      const std::string reason = timed_out ? "timeout at the gateway" : "cancelled by the client";
+      Json note = rpc_notification("notifications/cancelled", cancelled_params(id, reason));
+      auto told = co_await write_message(std::move(note));
       (void)told;
-      co_return make_error(ErrorCode::kCancelled,
-                           "upstream " + options_.name + ": cancelled by the client");
+      if (timed_out) {
+        co_return make_error(ErrorCode::kDeadlineExceeded,
+                             "upstream " + options_.name + ": no answer in time");
+      }
+      co_return make_error(ErrorCode::kCancelled, "upstream " + options_.name + ": " + reason);
     }
     if (hooks.cancelled) {
       pending->wake.expires_at(std::min(deadline, Clock::now() + kCancelPoll));

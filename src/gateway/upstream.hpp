@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -37,10 +38,12 @@ using Json = nlohmann::json;
 // gateway a session of its own (opened when the client's session opens, its id sealed into the
 // client's Mcp-Session-Id), so upstream session state never mixes users and any gateway
 // process continues it. A stdio upstream has one connection: it ignores this.
+// Views into the calling client's session (ToolContext), which outlives the request: built on
+// every forwarded call, so nothing is copied.
 struct OwnSession {
-  std::string key;     // the client's gateway session id
-  std::string sealed;  // the upstream session id it carries ("" = none yet: opened on use)
-  Json client_capabilities = Json::object();  // declared upstream when a session is opened
+  std::string_view key;     // the client's gateway session id
+  std::string_view sealed;  // the upstream session id it carries ("" = none yet: opened on use)
+  const Json* client_capabilities = nullptr;  // declared upstream when a session is opened
 };
 
 // What the gateway does with the messages an upstream sends while one of its requests runs.

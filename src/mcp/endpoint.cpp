@@ -494,6 +494,14 @@ asio::awaitable<void> serve_request(ImplPtr impl,
 
 // --- Session era -------------------------------------------------------------------------------
 
+asio::awaitable<void> respond_no_room(http::Exchange& ex, const Json& id) {
+  co_await respond_error(ex,
+                         http::StatusCode::service_unavailable,
+                         id,
+                         rpc::kServerError,
+                         "Too many open sessions; try again later");
+}
+
 asio::awaitable<void> handle_initialize(ImplPtr impl,
                                         http::Exchange& ex,
                                         const Json& msg,
@@ -525,11 +533,7 @@ asio::awaitable<void> handle_initialize(ImplPtr impl,
     caps = Json::object();
   }
   if (!impl->sessions.has_room()) {
-    co_await respond_error(ex,
-                           http::StatusCode::service_unavailable,
-                           id,
-                           rpc::kServerError,
-                           "Too many open sessions; try again later");
+    co_await respond_no_room(ex, id);
     co_return;
   }
   SessionTable::NewSession fresh;
@@ -558,11 +562,7 @@ asio::awaitable<void> handle_initialize(ImplPtr impl,
     if (impl->options.session_hooks) {
       co_await impl->options.session_hooks->ended(attachments);
     }
-    co_await respond_error(ex,
-                           http::StatusCode::service_unavailable,
-                           id,
-                           rpc::kServerError,
-                           "Too many open sessions; try again later");
+    co_await respond_no_room(ex, id);
     co_return;
   }
   Json result{{"protocolVersion", version},
@@ -593,6 +593,9 @@ std::shared_ptr<Session> resume_sealed(Endpoint::Impl& impl,
   if (state->subject != subject) {
     // A genuine id of another (user, client): stolen or mixed up. Never resumed.
     log::warn("mcp_session_foreign", {{"effect", "refused as an unknown session"}});
+    return nullptr;
+  }
+  if (!impl.sessions.has_room()) {
     return nullptr;
   }
   SessionTable::NewSession fresh;

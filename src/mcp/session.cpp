@@ -169,7 +169,6 @@ SessionTable::SessionTable(size_t max_sessions, std::chrono::seconds idle_timeou
     : max_sessions_(max_sessions), idle_timeout_(idle_timeout) {}
 
 std::shared_ptr<Session> SessionTable::create(NewSession fresh) {
-  expire_idle();  // O(sessions), once per initialize: keeps the table free of abandoned sessions
   std::string id = fresh.id.empty() ? random_token() : std::move(fresh.id);
   auto session = std::make_shared<Session>(std::move(id),
                                            std::move(fresh.protocol_version),
@@ -190,7 +189,7 @@ std::shared_ptr<Session> SessionTable::create(NewSession fresh) {
 }
 
 bool SessionTable::has_room() {
-  expire_idle();
+  expire_idle();  // O(sessions), once per new session: keeps the table free of abandoned ones
   std::lock_guard lock(mu_);
   return sessions_.size() < max_sessions_;
 }

@@ -132,11 +132,11 @@ class SessionTable {
     size_t max_stream_events = 1024;
   };
 
-  // Adds a session; nullptr when the table is full even after expiring idle sessions. When a
-  // session with that id exists already (two requests resuming it at once), that one is
-  // returned.
+  // Adds a session; nullptr when the table is full (call has_room() first: it expires idle
+  // sessions). When a session with that id exists already (two requests resuming it at once),
+  // that one is returned.
   std::shared_ptr<Session> create(NewSession fresh);
-  // Whether a create() would find room now (expires idle sessions first).
+  // Expires idle sessions; whether a create() would find room now.
   bool has_room();
   std::shared_ptr<Session> find(const std::string& id);
   // Removes and closes the session; false when unknown.
