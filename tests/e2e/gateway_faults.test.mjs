@@ -423,8 +423,13 @@ describe('session id replayed by another user', () => {
     const mine = await call(alice, sid, 'from alice', 2);
     assert.equal(mine.status, 200, mine.body);
     assert.equal(mine.msg?.result?.content?.[0]?.text, 'guarded: from alice', mine.body);
-    const echoCalls = () => upstream.lines.filter((l) => l === 'call echo').length;
-    const before = echoCalls();
+    // The upstream's own count (its `count` tool), not its stdout lines: a line can reach this
+    // process after the call that printed it has returned.
+    const echoCalls = async () => {
+      const r = await rpc(gate, alice, sid, 'tools/call', { name: 'guarded__count', arguments: {} }, 20);
+      return JSON.parse(r.msg?.result?.content?.[0]?.text ?? '{}').echo ?? 0;
+    };
+    const before = await echoCalls();
 
     // Bob's own token is good (his own session works) ...
     const bobSid = await initSessionWithToken(gate, bob);
@@ -446,7 +451,7 @@ describe('session id replayed by another user', () => {
     const del = await request(gate.port, { method: 'DELETE', headers: sessionHeaders });
     assert.equal(del.status, 404, `DELETE: ${del.status} ${del.body}`);
     // Nothing of bob's reached the upstream through alice's session (only his own call).
-    assert.equal(echoCalls(), before + 1);
+    assert.equal(await echoCalls(), before + 1);
 
     // Alice's session survived all of it (the DELETE did not end it).
     const still = await call(alice, sid, 'still alice', 6);

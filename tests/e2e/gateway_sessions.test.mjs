@@ -76,9 +76,11 @@ async function whoami(gate, token, sid, id = 9) {
 describe('gateway sessions across replicas', () => {
   test('a session opened on one replica goes on on the other, on the same upstream session', async () => {
     const sid = await initSessionWithToken(a, alice);
-    const before = opened();
     const onA = await whoami(a, alice, sid);
     assert.match(onA, /^fault-shared-/);
+    // Lines reach this process asynchronously: count once the line of alice's session is in.
+    await upstream.waitFor(`session opened ${onA}`);
+    const before = opened();
     const onB = await whoami(b, alice, sid);
     assert.equal(onB, onA, 'replica b used another upstream session');
     assert.equal(opened(), before, 'resuming on replica b opened an upstream session');
