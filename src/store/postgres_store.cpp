@@ -15,6 +15,7 @@
 #include "store/postgres_connection.hpp"
 #include "store/postgres_listener.hpp"
 #include "store/audit_pin_queries.hpp"
+#include "store/vault_queries.hpp"
 #include "store/schema.hpp"
 
 // The logic mirrors sqlite_store.cpp statement for statement (same SQL, '?' placeholders), so
@@ -1467,6 +1468,83 @@ class PostgresStore final : public Store {
                           std::string_view tool,
                           Timestamp now) override {
     return write([&](Connection& c) { return queries::approve_tool_pin(c, upstream, tool, now); });
+  }
+
+  // --- token vault and refresh leases (the SQL is shared: vault_queries.hpp) -------------------
+
+  Result<std::vector<VaultDataKey>> list_vault_data_keys(std::string_view tenant) override {
+    return read([&](Connection& c) { return queries::list_vault_data_keys(c, tenant); });
+  }
+
+  Status add_vault_data_key(const VaultDataKey& key) override {
+    MCPGATE_TRY(queries::check_vault_data_key(key));
+    return write([&](Connection& c) { return queries::add_vault_data_key<Blob>(c, key); });
+  }
+
+  Status rewrap_vault_data_key(std::string_view tenant, std::int64_t version,
+                               std::int64_t expected_master_version, std::string_view wrapped,
+                               std::int64_t master_key_version, Timestamp now) override {
+    return write([&](Connection& c) {
+      return queries::rewrap_vault_data_key<Blob>(
+          c, tenant, version, expected_master_version, wrapped, master_key_version, now);
+    });
+  }
+
+  Status insert_vault_connection(const VaultConnection& connection) override {
+    MCPGATE_TRY(queries::check_vault_connection(connection));
+    return write(
+        [&](Connection& c) { return queries::insert_vault_connection<Blob>(c, connection); });
+  }
+
+  Result<VaultConnection> find_vault_connection(std::string_view tenant, std::string_view user_id,
+                                                std::string_view connector) override {
+    return read([&](Connection& c) {
+      return queries::find_vault_connection(c, tenant, user_id, connector);
+    });
+  }
+
+  Result<std::vector<VaultConnection>> list_vault_connections(std::string_view tenant,
+                                                              std::string_view user_id) override {
+    return read([&](Connection& c) { return queries::list_vault_connections(c, tenant, user_id); });
+  }
+
+  Result<std::int64_t> update_vault_connection(const VaultConnection& connection,
+                                               std::int64_t expected_version) override {
+    MCPGATE_TRY(queries::check_vault_connection(connection));
+    return write([&](Connection& c) {
+      return queries::update_vault_connection<Blob>(c, connection, expected_version);
+    });
+  }
+
+  Status delete_vault_connection(std::string_view tenant, std::string_view user_id,
+                                 std::string_view connector) override {
+    return write([&](Connection& c) {
+      return queries::delete_vault_connection(c, tenant, user_id, connector);
+    });
+  }
+
+  Result<std::vector<VaultKeyUsage>> vault_key_usage() override {
+    return read([&](Connection& c) { return queries::vault_key_usage(c); });
+  }
+
+  Result<std::int64_t> count_vault_connections_not_under(std::string_view tenant,
+                                                         std::int64_t data_key_version) override {
+    return read([&](Connection& c) {
+      return queries::count_vault_connections_not_under(c, tenant, data_key_version);
+    });
+  }
+
+  Result<RefreshLease> acquire_refresh_lease(std::string_view connection_id,
+                                             std::string_view holder, Timestamp now,
+                                             Timestamp ttl_s) override {
+    return write([&](Connection& c) {
+      return queries::acquire_refresh_lease(c, connection_id, holder, now, ttl_s);
+    });
+  }
+
+  Status release_refresh_lease(std::string_view connection_id, std::string_view holder) override {
+    return write(
+        [&](Connection& c) { return queries::release_refresh_lease(c, connection_id, holder); });
   }
 
  private:

@@ -206,6 +206,45 @@ CREATE TABLE tool_pins (
 )
 )sql";
 
+// Version 5: the token vault (src/vault). Only wrapped data keys and sealed token fields are
+// stored; the columns beside them are what the gate must read without opening anything
+// (status, expiry, scopes, which key sealed the row). Leases make token refresh single-flight
+// across processes; deleting a connection drops its lease.
+constexpr std::string_view kVault = R"sql(
+CREATE TABLE vault_data_keys (
+  tenant TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  wrapped {BLOB} NOT NULL,
+  master_key_version BIGINT NOT NULL,
+  active INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  rewrapped_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant, version)
+);
+CREATE UNIQUE INDEX vault_data_keys_one_active ON vault_data_keys (tenant) WHERE active = 1;
+CREATE TABLE vault_connections (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  connector TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'needs_reconsent')),
+  expires_at BIGINT NOT NULL,
+  scopes TEXT NOT NULL,
+  data_key_version BIGINT NOT NULL,
+  access_token {BLOB} NOT NULL,
+  refresh_token {BLOB} NOT NULL,
+  version BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (tenant, user_id, connector)
+);
+CREATE TABLE vault_refresh_leases (
+  connection_id TEXT PRIMARY KEY REFERENCES vault_connections (id) ON DELETE CASCADE,
+  holder TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+)
+)sql";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view seq = dialect == Dialect::kSqlite
@@ -239,6 +278,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       Migration{3, "change notifications",
                 dialect == Dialect::kPostgres ? std::string(kChangeNotifications) : std::string()},
       Migration{4, "audit log and tool pins", render(kAuditAndPins, dialect)},
+      Migration{5, "token vault", render(kVault, dialect)},
   };
 }
 

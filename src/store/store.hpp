@@ -35,6 +35,7 @@
 
 #include "core/result.hpp"
 #include "store/types.hpp"
+#include "store/vault_types.hpp"
 
 namespace mcpgate::store {
 
@@ -239,6 +240,57 @@ class Store {
   // kFailedPrecondition when nothing is pending.
   virtual Status approve_tool_pin(std::string_view upstream, std::string_view tool,
                                   Timestamp now) = 0;
+
+  // --- token vault (src/vault; the SQL is shared: vault_queries.hpp) ----------------------------
+  // Data keys of one tenant ("" = every tenant), ordered by (tenant, version).
+  virtual Result<std::vector<VaultDataKey>> list_vault_data_keys(std::string_view tenant) = 0;
+  // Inserts a data-key version. An active one demotes the tenant's previous active version in
+  // the same transaction. kAlreadyExists when (tenant, version) is taken (a racing creator won:
+  // re-read); kInvalidArgument for an empty tenant or wrapped key, or a version < 1.
+  virtual Status add_vault_data_key(const VaultDataKey& key) = 0;
+  // Replaces the wrapping of one data key (master-key rotation), only if it is still wrapped
+  // under `expected_master_version` (kFailedPrecondition otherwise: someone re-wrapped it
+  // first); kNotFound when absent.
+  virtual Status rewrap_vault_data_key(std::string_view tenant, std::int64_t version,
+                                       std::int64_t expected_master_version,
+                                       std::string_view wrapped,
+                                       std::int64_t master_key_version, Timestamp now) = 0;
+  // Inserts a connection with version 1. kAlreadyExists when the id or (tenant, user_id,
+  // connector) is taken; kInvalidArgument for empty ids or sealed fields.
+  virtual Status insert_vault_connection(const VaultConnection& connection) = 0;
+  virtual Result<VaultConnection> find_vault_connection(std::string_view tenant,
+                                                        std::string_view user_id,
+                                                        std::string_view connector) = 0;
+  // A user's connections ordered by connector, sealed fields included (the vault strips them).
+  virtual Result<std::vector<VaultConnection>> list_vault_connections(std::string_view tenant,
+                                                                      std::string_view user_id) = 0;
+  // Compare-and-set: replaces status, expiry, scopes, data-key version, sealed fields and
+  // updated_at of the row with connection.id, only if its version is `expected_version`; the
+  // row's version becomes expected_version + 1 (returned). kFailedPrecondition when the version
+  // moved (another writer won: re-read), kNotFound when the row is gone.
+  virtual Result<std::int64_t> update_vault_connection(const VaultConnection& connection,
+                                                       std::int64_t expected_version) = 0;
+  // Deletes the connection and its refresh lease. kNotFound when absent.
+  virtual Status delete_vault_connection(std::string_view tenant, std::string_view user_id,
+                                         std::string_view connector) = 0;
+  // Connections per (tenant, data-key version), for `mcpgate vault status`.
+  virtual Result<std::vector<VaultKeyUsage>> vault_key_usage() = 0;
+  // Rows of one tenant still sealed under a data-key version other than `data_key_version`.
+  virtual Result<std::int64_t> count_vault_connections_not_under(std::string_view tenant,
+                                                                 std::int64_t data_key_version) = 0;
+
+  // --- refresh leases (one token refresh per connection across processes) ---------------------
+  // Atomic: granted when no lease exists, the lease expired (expires_at <= now), or `holder`
+  // already holds it (renewal); the lease then runs until now + ttl_s. Otherwise the current
+  // holder and expiry are returned with granted = false. kFailedPrecondition when the
+  // connection does not exist; kInvalidArgument for an empty holder or ttl_s < 1.
+  virtual Result<RefreshLease> acquire_refresh_lease(std::string_view connection_id,
+                                                     std::string_view holder, Timestamp now,
+                                                     Timestamp ttl_s) = 0;
+  // Releases the lease if `holder` still holds it; kFailedPrecondition when it does not (it
+  // expired and was taken over, or was never held).
+  virtual Status release_refresh_lease(std::string_view connection_id,
+                                       std::string_view holder) = 0;
 
   // --- change notifications between processes ------------------------------------------------
   // Calls `on_change` (from a thread of the store's) soon after any process commits a change of
