@@ -684,6 +684,43 @@ void load_audit(Loader& l, const YAML::Node& a, Config& c) {
   c.audit.full_arguments = args == "full";
 }
 
+// `vault:` master_keys: [{version, file | env}], active_master_key, data_dir_key.
+void load_vault(Loader& l, const YAML::Node& v, Config& c) {
+  l.only_keys(v, "vault", {"master_keys", "active_master_key", "data_dir_key"});
+  if (!v.IsDefined() || v.IsNull() || !v.IsMap()) {
+    return;
+  }
+  l.get(v, "data_dir_key", "vault.", c.vault.data_dir_key);
+  l.get_uint(v, "active_master_key", "vault.", c.vault.active_master_key, 1u << 30);
+  const YAML::Node keys = v["master_keys"];
+  if (!keys.IsDefined() || keys.IsNull()) {
+    return;
+  }
+  if (!keys.IsSequence()) {
+    l.fail(keys, "vault.master_keys", "must be a list of {version, file | env}");
+    return;
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const YAML::Node k = keys[i];
+    const std::string w = "vault.master_keys[" + std::to_string(i) + "].";
+    l.only_keys(k, w.substr(0, w.size() - 1), {"version", "file", "env"});
+    if (!k.IsMap()) {
+      continue;
+    }
+    vault::MasterKeySource source;
+    l.get_uint(k, "version", w, source.version, 1u << 30);
+    l.get(k, "file", w, source.file);
+    l.get(k, "env", w, source.env);
+    if (source.version < 1) {
+      l.fail(k, w + "version", "must be 1 or more");
+    }
+    if (source.file.empty() == source.env.empty()) {
+      l.fail(k, w.substr(0, w.size() - 1), "needs exactly one of file and env");
+    }
+    c.vault.master_keys.push_back(std::move(source));
+  }
+}
+
 void finalize_config(Config& c) {
   if (c.public_url.empty()) {
     const bool v6 = c.server.host.find(':') != std::string::npos;
@@ -754,7 +791,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
   }
   try {
     l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz",
-                           "gateway", "audit", "quotas", "metrics"});
+                           "gateway", "audit", "quotas", "metrics", "vault"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
@@ -764,6 +801,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     load_authz(l, root["authz"], c);
     load_gateway(l, root["gateway"], c);
     load_audit(l, root["audit"], c);
+    load_vault(l, root["vault"], c);
     if (const YAML::Node m = root["metrics"]; m.IsDefined() && !m.IsNull()) {
       l.only_keys(m, "metrics", {"token_file", "token_env"});
       std::string file;

@@ -18,6 +18,7 @@
 #include "policy/options.hpp"
 #include "quota/quota.hpp"
 #include "store/open_store.hpp"
+#include "vault/options.hpp"
 
 namespace mcpgate::app {
 
@@ -90,6 +91,8 @@ struct Config {
   std::string metrics_token;
   // The `quotas:` list: calls per minute / concurrent calls per user, client, tool.
   std::vector<quota::QuotaRule> quotas;
+  // The `vault:` section: where the token vault's master keys come from (vault/options.hpp).
+  vault::VaultKeyOptions vault;
 };
 
 Result<Config> parse_config(std::string_view yaml_text, std::string_view source_name);

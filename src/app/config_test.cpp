@@ -538,5 +538,29 @@ TEST(ConfigSessionsTest, RefusesBadValues) {
             std::string::npos);
 }
 
+TEST(ConfigVaultTest, ReadsMasterKeySources) {
+  const Config c = parse_ok(
+      "vault:\n  active_master_key: 2\n  data_dir_key: true\n  master_keys:\n"
+      "    - {version: 1, file: /run/secrets/vault-1}\n    - {version: 2, env: VAULT_KEY_2}\n");
+  EXPECT_EQ(c.vault.active_master_key, 2);
+  EXPECT_TRUE(c.vault.data_dir_key);
+  ASSERT_EQ(c.vault.master_keys.size(), 2U);
+  EXPECT_EQ(c.vault.master_keys[0].version, 1);
+  EXPECT_EQ(c.vault.master_keys[0].file, "/run/secrets/vault-1");
+  EXPECT_EQ(c.vault.master_keys[1].env, "VAULT_KEY_2");
+  EXPECT_TRUE(parse_ok("mcp:\n  path: /mcp\n").vault.master_keys.empty());
+}
+
+TEST(ConfigVaultTest, RefusesBadMasterKeySources) {
+  EXPECT_NE(parse_error("vault:\n  master_keys:\n    - {version: 1}\n").find("exactly one of"),
+            std::string::npos);
+  EXPECT_NE(parse_error("vault:\n  master_keys:\n    - {version: 0, env: X}\n").find("version"),
+            std::string::npos);
+  EXPECT_NE(parse_error("vault:\n  master_keys:\n    - {version: 1, env: X, key: y}\n")
+                .find("unknown key"),
+            std::string::npos);
+  EXPECT_NE(parse_error("vault:\n  keys: []\n").find("unknown key"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mcpgate::app

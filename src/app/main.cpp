@@ -17,6 +17,8 @@
 #include "tools/conformance_fixtures.hpp"
 #include "tools/demo_tools.hpp"
 #include "store/open_store.hpp"
+#include "vault/cli.hpp"
+#include "vault/keyring.hpp"
 
 namespace {
 
@@ -69,6 +71,31 @@ int run_admin(const Config& config, const std::string& command, const std::strin
   }
   std::cout << command << ": " << username << ": OK\n";
   return 0;
+}
+
+// `mcpgate vault status|rotate-key`: the token vault's keys (src/vault/cli.hpp). The master
+// keys come from the configuration's vault: section and the environment, as for serve.
+int run_vault(const Config& config, bool rotate, const mcpgate::vault::RotateOptions& options) {
+  const std::string url = mcpgate::app::store_url(config.store);
+  const std::string where = url.empty() ? config.data_dir : mcpgate::store::redacted_store_url(url);
+  auto keyring = mcpgate::vault::load_keyring(config.vault, config.data_dir);
+  if (!keyring) {
+    return fail(keyring.error().message);
+  }
+  auto open_options = mcpgate::app::store_open_options(config);
+  if (!open_options) {
+    return fail(open_options.error().message);
+  }
+  auto store = mcpgate::store::open_store(url, *open_options);
+  if (!store) {
+    return fail(where + ": " + store.error().message);
+  }
+  mcpgate::vault::Vault vault(**store, std::move(keyring).value());
+  if (!rotate) {
+    return mcpgate::vault::run_vault_status(vault, std::cout, std::cerr);
+  }
+  return mcpgate::vault::run_vault_rotate_key(vault, options, mcpgate::oauth::system_now(),
+                                              std::cout, std::cerr);
 }
 
 // `mcpgate migrate`: applies pending schema migrations to the configured store and exits.
@@ -204,6 +231,24 @@ int main(int argc, char** argv) {
   keys_rotate->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
   keys_rotate->add_option("--store", store_url, store_help);
 
+  auto* vault = cli.add_subcommand("vault", "Manage the token vault's keys");
+  vault->require_subcommand(1);
+  auto* vault_status =
+      vault->add_subcommand("status", "Master and data key versions in use (counts, no secrets)");
+  auto* vault_rotate = vault->add_subcommand(
+      "rotate-key", "Re-wrap every data key under the active master key (no downtime)");
+  mcpgate::vault::RotateOptions vault_rotate_options;
+  vault_rotate->add_flag("--new-data-key", vault_rotate_options.new_data_key,
+                         "Also start a new data key version (new seals use it; old ones open)");
+  vault_rotate->add_option("--tenant", vault_rotate_options.tenant,
+                           "With --new-data-key: only this tenant (default: every tenant)");
+  for (auto* sub : {vault_status, vault_rotate}) {
+    sub->add_option("--config,-c", admin_config, "YAML configuration file (vault:, store:)")
+        ->required();
+    sub->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
+    sub->add_option("--store", store_url, store_help);
+  }
+
   auto* migrate = cli.add_subcommand("migrate", "Apply pending store schema migrations and exit");
   migrate->add_option("--config,-c", admin_config, "YAML configuration file (for store:)")
       ->required();
@@ -232,8 +277,8 @@ int main(int argc, char** argv) {
     return audit_commands.run(open_configured_store, std::cin, std::cout, std::cerr);
   }
 
-  const bool admin =
-      user_add->parsed() || user_passwd->parsed() || keys_rotate->parsed() || migrate->parsed();
+  const bool admin = user_add->parsed() || user_passwd->parsed() || keys_rotate->parsed()
+                     || migrate->parsed() || vault->parsed();
   const std::string& path = admin ? admin_config : serve->parsed() ? config_path : check_path;
   auto loaded = mcpgate::app::load_config(path);
   if (!loaded) {
@@ -251,6 +296,9 @@ int main(int argc, char** argv) {
   mcpgate::app::finalize_config(config);
   if (migrate->parsed()) {
     return run_migrate(config);
+  }
+  if (vault->parsed()) {
+    return run_vault(config, vault_rotate->parsed(), vault_rotate_options);
   }
   if (admin) {
     const std::string command = keys_rotate->parsed() ? "keys rotate"
