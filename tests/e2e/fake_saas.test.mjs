@@ -209,13 +209,21 @@ describe('code + PKCE flow', () => {
     // The right client gets past authentication to the grant check.
     assert.equal((await saas.tokenRequest(grant)).body.error, 'invalid_grant');
 
+    // Switched at run time: now basic is the wrong method, and the metadata says so.
     await saas.config({ clientAuth: 'client_secret_post' });
-    assert.equal((await saas.tokenRequest(grant)).body.error, 'invalid_client');
-    assert.equal((await saas.tokenRequest(grant, { auth: 'client_secret_post' })).body.error, 'invalid_grant');
-    const t = await saas.connect('alice').catch((e) => e);
-    assert.ok(t instanceof Error, 'the helper still uses basic: refused'); // startup option, not the live config
-    const form = await saas.tokenRequest(grant, { auth: 'client_secret_post' });
-    assert.equal(form.status, 400);
+    assert.equal((await saas.tokenRequest(grant, { auth: 'client_secret_basic' })).body.error, 'invalid_client');
+    assert.equal((await saas.tokenRequest(grant)).body.error, 'invalid_grant', 'the helper follows the live config');
+    const t = await saas.connect('alice');
+    assert.equal((await saas.api(t.access_token, 'GET', '/api/me')).status, 200);
+    assert.equal((await saas.log('/oauth/token')).at(-1).clientAuth, 'client_secret_post');
+    const both = await fetch(saas.tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('fake-client:fake-client-secret').toString('base64')}` },
+      body: new URLSearchParams({ ...grant, client_id: 'fake-client', client_secret: 'fake-client-secret' }),
+    });
+    assert.equal((await both.json()).error, 'invalid_request', 'two authentication methods at once');
+    const m = await (await fetch(`${saas.issuer}/.well-known/oauth-authorization-server`)).json();
+    assert.deepEqual(m.token_endpoint_auth_methods_supported, ['client_secret_post']);
   });
 
   test('tokens expire on demand, per user; the API answers 401 invalid_token', async () => {
@@ -583,12 +591,16 @@ describe('hostile input', () => {
     assert.match(await rawRequest('BLAH /\r\nnonsense\r\n\r\n'), /^HTTP\/1\.1 400/);
     assert.match(await rawRequest(`GET /api/me HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20000)}\r\n\r\n`), /^HTTP\/1\.1 431/);
     assert.match(await rawRequest('GET http://evil.test/api/me HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'), /^HTTP\/1\.1 400/);
-    // A body that stops half-way: the client gives up, the server carries on.
+    // A body that stops half-way: the client gives up, the server carries on without acting on it.
     assert.equal(await rawRequest(`POST /api/items HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${a}\r\n` +
       'content-type: application/json\r\ncontent-length: 100\r\n\r\n{"title":"half"}', 200), '');
 
+    await new Promise((r) => setTimeout(r, 50));
     assert.equal((await saas.api(a, 'GET', '/api/me')).status, 200, 'still serving');
-    assert.equal((await saas.stats()).internalErrors, 0);
+    const st = await saas.stats();
+    assert.equal(st.internalErrors, 0);
+    assert.equal(st.postsExecuted, 0, 'nothing was created by any of it');
+    assert.equal((await saas.log('/api/items')).at(-1).status, 'aborted');
   });
 });
 

@@ -173,8 +173,14 @@ export async function startFakeSaas(options = {}) {
   });
 
   const issuer = `http://127.0.0.1:${port}`;
-  const clientId = o.clientId ?? 'fake-client';
-  const clientSecret = o.clientSecret ?? 'fake-client-secret';
+  // The client credentials and method the helper's own token requests use; they follow
+  // config() patches and reset(), so tokenRequest() keeps matching the live configuration.
+  const startupClient = {
+    clientId: o.clientId ?? 'fake-client',
+    clientSecret: o.clientSecret ?? 'fake-client-secret',
+    clientAuth: o.clientAuth ?? 'client_secret_basic',
+  };
+  let client = { ...startupClient };
 
   async function control(method, p, body) {
     const res = await fetch(`${issuer}${p}`, {
@@ -195,8 +201,9 @@ export async function startFakeSaas(options = {}) {
     authorizationEndpoint: `${issuer}/oauth/authorize`,
     tokenEndpoint: `${issuer}/oauth/token`,
     revocationEndpoint: `${issuer}/oauth/revoke`,
-    clientId,
-    clientSecret,
+    get clientId() { return client.clientId; },
+    get clientSecret() { return client.clientSecret; },
+    get clientAuth() { return client.clientAuth; },
     proc,
     lines,
     stderr: () => stderr,
@@ -204,8 +211,17 @@ export async function startFakeSaas(options = {}) {
 
     stats: () => control('GET', '/control/stats'),
     resetStats: () => control('POST', '/control/reset-stats'),
-    reset: () => control('POST', '/control/reset'),
-    config: (patch) => (patch === undefined ? control('GET', '/control/config') : control('POST', '/control/config', patch)),
+    async reset() {
+      const out = await control('POST', '/control/reset');
+      client = { ...startupClient };
+      return out;
+    },
+    async config(patch) {
+      if (patch === undefined) return control('GET', '/control/config');
+      const live = await control('POST', '/control/config', patch);
+      client = { clientId: live.clientId, clientSecret: live.clientSecret, clientAuth: live.clientAuth };
+      return live;
+    },
     // One rule or an array of rules (fields: see the header of this file).
     inject: (rules) => control('POST', '/control/inject', Array.isArray(rules) ? { rules } : rules),
     injections: () => control('GET', '/control/inject'),
@@ -221,7 +237,7 @@ export async function startFakeSaas(options = {}) {
     authorizeUrl({ redirectUri = DIRECT_REDIRECT_URI, state, challenge, scope, resource, loginHint, extra = {} } = {}) {
       const u = new URL(fake.authorizationEndpoint);
       u.searchParams.set('response_type', 'code');
-      u.searchParams.set('client_id', clientId);
+      u.searchParams.set('client_id', client.clientId);
       u.searchParams.set('redirect_uri', redirectUri);
       if (challenge !== undefined) {
         u.searchParams.set('code_challenge', challenge);
@@ -254,9 +270,10 @@ export async function startFakeSaas(options = {}) {
       return new URL(res.headers.get('location'));
     },
 
-    // POST /oauth/token with the client's credentials in the configured way (auth: override with
+    // POST /oauth/token with the client's credentials in the live configured way (auth: override with
     // 'client_secret_basic', 'client_secret_post', 'none'). Returns { status, headers, body }.
-    async tokenRequest(params, { auth = o.clientAuth ?? 'client_secret_basic', endpoint = fake.tokenEndpoint } = {}) {
+    async tokenRequest(params, { auth = client.clientAuth, endpoint = fake.tokenEndpoint } = {}) {
+      const { clientId, clientSecret } = client;
       const form = new URLSearchParams();
       for (const [k, v] of Object.entries(params)) for (const x of [v].flat()) if (x !== undefined) form.append(k, x);
       const headers = { 'content-type': 'application/x-www-form-urlencoded' };
