@@ -368,6 +368,11 @@ describe('REST API', () => {
     assert.equal((await saas.api(a, 'GET', '/api/items')).body.total, 1);
     assert.equal((await saas.api(a, 'DELETE', `/api/items/${created.body.id}`)).status, 204);
     assert.equal((await saas.api(a, 'GET', `/api/items/${created.body.id}`)).status, 404);
+    const st = await saas.stats();
+    assert.deepEqual(st.apiByUser.bob, { [`GET /api/items/${created.body.id}`]: 1, [`DELETE /api/items/${created.body.id}`]: 1,
+      'GET /api/items': 1 });
+    assert.equal(st.apiRoutes['GET /api/items/{id}'], 3);
+    assert.equal(st.deletesExecuted, 1);
   });
 
   test('list: limit, tag filter, cursor; bad limit is a 400', async () => {
@@ -472,7 +477,7 @@ describe('fault injection', () => {
     await saas.inject([
       { path: '/api/*', status: 503, headers: { 'x-ratelimit-remaining': '0' }, body: { ok: false, error: 'down' } },
       { path: '/api/me', status: 429, retryAfter: 'Wed, 21 Oct 2037 07:28:00 GMT' },
-      { path: '/oauth/token', grantType: 'refresh_token', oauthError: 'temporarily_unavailable' },
+      { path: '/oauth/token', grantType: 'refresh_token', oauthError: 'temporarily_unavailable', retryAfter: 1 },
     ]);
     const r1 = await saas.api(a, 'GET', '/api/me');
     assert.equal(r1.status, 503);
@@ -484,6 +489,7 @@ describe('fault injection', () => {
     const r3 = await saas.refresh(t.refresh_token);
     assert.equal(r3.status, 503);
     assert.equal(r3.body.error, 'temporarily_unavailable');
+    assert.equal(r3.headers.get('retry-after'), '1');
     assert.equal((await saas.refresh(t.refresh_token)).status, 200, 'the injected failure consumed nothing');
   });
 
