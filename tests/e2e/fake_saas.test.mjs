@@ -22,8 +22,22 @@ const CHROMIUM_FLAGS = [
 let saas;
 let cb;           // the browser test's redirect target
 let cbUrl;
+let browser;      // resolves to { context, profileDir } or an Error
+
+// Chromium takes seconds to start on a busy machine; it starts with the file and the fetch-only
+// tests run meanwhile.
+function launchBrowser() {
+  if (!existsSync(CHROMIUM)) return Promise.resolve(new Error(`${CHROMIUM} not found; install Debian's chromium (scripts/install-deps)`));
+  const profileDir = mkdtempSync(path.join(os.tmpdir(), 'mcpgate-e2e-fakesaas-chromium-'));
+  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS })
+    .then((context) => ({ context, profileDir }), (e) => {
+      rmSync(profileDir, { recursive: true, force: true });
+      return e;
+    });
+}
 
 before(async () => {
+  browser = launchBrowser();
   cb = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end('<!doctype html><title>callback</title><h1>client callback</h1>');
@@ -34,6 +48,11 @@ before(async () => {
 });
 
 after(async () => {
+  const b = await browser;
+  if (b && !(b instanceof Error)) {
+    await b.context.close().catch(() => {});
+    rmSync(b.profileDir, { recursive: true, force: true });
+  }
   await saas?.stop();
   await new Promise((r) => (cb ? cb.close(() => r()) : r()));
 });
@@ -245,11 +264,11 @@ describe('code + PKCE flow', () => {
   });
 
   test('token lifetime from the config', async () => {
-    await saas.config({ tokenLifetime: 0.3 });
+    await saas.config({ tokenLifetime: 0.2 });
     const t = await saas.connect('alice');
     assert.equal(t.expires_in, 1);
     assert.equal((await saas.api(t.access_token, 'GET', '/api/me')).status, 200);
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 250));
     assert.equal((await saas.api(t.access_token, 'GET', '/api/me')).status, 401);
   });
 });
@@ -495,10 +514,10 @@ describe('fault injection', () => {
 
   test('delay before handling, and a POST executed but answered late', async () => {
     const a = (await saas.connect('alice')).access_token;
-    await saas.inject({ path: '/api/me', delayMs: 300 });
+    await saas.inject({ path: '/api/me', delayMs: 150 });
     let t0 = Date.now();
     assert.equal((await saas.api(a, 'GET', '/api/me')).status, 200);
-    assert.ok(Date.now() - t0 >= 290, `delayed ${Date.now() - t0} ms`);
+    assert.ok(Date.now() - t0 >= 145, `delayed ${Date.now() - t0} ms`);
 
     // The client gives up before the answer: the item exists anyway (a retry would duplicate it).
     await saas.inject({ path: '/api/items', method: 'POST', delayResponseMs: 1500 });
@@ -612,19 +631,11 @@ describe('hostile input', () => {
 
 describe('consent in Chromium', { timeout: 60000 }, () => {
   let context;
-  let profileDir;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found; install Debian's chromium (scripts/install-deps)`);
-    profileDir = mkdtempSync(path.join(os.tmpdir(), 'mcpgate-e2e-fakesaas-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS,
-    });
-  });
-
-  after(async () => {
-    await context?.close().catch(() => {});
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    const b = await browser;
+    if (b instanceof Error) throw b;
+    ({ context } = b);
   });
 
   test('pick bob, press Allow, land on the client with code, state and iss; bob\'s tokens', async () => {
