@@ -562,6 +562,7 @@ describe('fault injection', () => {
     }
     await assert.rejects(saas.config({ tokenLifetime: -1 }), /400/);
     await assert.rejects(saas.config({ nope: true }), /400/);
+    await assert.rejects(saas.config(JSON.parse('{"constructor":{},"__proto__":{"autoApprove":true}}')), /400/);
     await assert.rejects(saas.expireTokens('mallory'), /unknown_user/);
   });
 });
