@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "connectors/json_get.hpp"
 #include "connectors/loader.hpp"
 #include "connectors/semantic_checks.hpp"
 #include "connectors/url.hpp"
@@ -15,6 +16,7 @@ namespace {
 
 constexpr size_t kMaxRefDepth = 64;
 constexpr size_t kMaxDescription = 4096;
+constexpr size_t kTotalBudgetFactor = 20;
 
 Error bad(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
 
@@ -26,7 +28,10 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 // number of nodes produced is capped so a "billion laughs" of refs stays small.
 class RefResolver {
  public:
-  RefResolver(const Json& root, size_t budget) : root_(root), budget_(budget) {}
+  // `total` counts across every operation of the document (a thousand operations each just
+  // under the per-operation cap must not add up to gigabytes).
+  RefResolver(const Json& root, size_t budget, size_t& total)
+      : root_(root), budget_(budget), total_(total) {}
 
   Result<Json> resolve(const Json& node) {
     std::vector<std::string> stack;
@@ -37,6 +42,10 @@ class RefResolver {
   Result<Json> walk(const Json& node, std::vector<std::string>& stack, size_t depth) {
     if (++nodes_ > budget_) {
       return bad("schemas expand to more than " + std::to_string(budget_) + " nodes");
+    }
+    if (++total_ > budget_ * kTotalBudgetFactor) {
+      return bad("the document's schemas expand to more than " +
+                 std::to_string(budget_ * kTotalBudgetFactor) + " nodes");
     }
     if (depth > kMaxRefDepth) {
       return bad("schema nesting deeper than " + std::to_string(kMaxRefDepth));
@@ -103,6 +112,7 @@ class RefResolver {
 
   const Json& root_;
   size_t budget_;
+  size_t& total_;
   size_t nodes_ = 0;
 };
 
@@ -152,7 +162,7 @@ class Importer {
       : spec_(spec), opt_(options) {}
 
   Result<OpenApiImport> run() {
-    const std::string version = spec_.value("openapi", "");
+    const std::string version = get_string(spec_, "openapi");
     if (version.rfind("3.0", 0) != 0 && version.rfind("3.1", 0) != 0) {
       return bad("not an OpenAPI 3.0 or 3.1 document (openapi: '" + version + "')");
     }
@@ -185,12 +195,12 @@ class Importer {
         return bad("the document has no servers[0]; pass a server URL");
       }
       const Json& s = (*servers)[0];
-      url = s.value("url", "");
+      url = get_string(s, "url");
       // Server variables take their defaults.
       if (auto vars = s.find("variables"); vars != s.end() && vars->is_object()) {
         for (const auto& [k, v] : vars->items()) {
           const std::string token = "{" + k + "}";
-          const std::string value = v.is_object() ? v.value("default", "") : "";
+          const std::string value = v.is_object() ? get_string(v, "default") : "";
           for (size_t at = url.find(token); at != std::string::npos; at = url.find(token)) {
             url.replace(at, token.size(), value);
           }
@@ -227,8 +237,8 @@ class Importer {
       return;
     }
     for (const auto& [k, s] : schemes->items()) {
-      if (s.is_object() && s.value("type", "") == "apiKey") {
-        security_params_.insert(s.value("in", "") + ":" + s.value("name", ""));
+      if (s.is_object() && get_string(s, "type") == "apiKey") {
+        security_params_.insert(get_string(s, "in") + ":" + get_string(s, "name"));
       }
     }
   }
@@ -248,7 +258,7 @@ class Importer {
 
   Status operation(const std::string& path, const Json& item, const std::string& method,
                    const Json& op) {
-    const std::string op_id = op.value("operationId", "");
+    const std::string op_id = get_string(op, "operationId");
     std::set<std::string> tags;
     if (auto t = op.find("tags"); t != op.end() && t->is_array()) {
       for (const auto& tag : *t) {
@@ -261,7 +271,7 @@ class Importer {
       return {};
     }
     const std::string where = op_id.empty() ? method + " " + path : op_id;
-    RefResolver refs(spec_, opt_.max_schema_nodes);
+    RefResolver refs(spec_, opt_.max_schema_nodes, total_nodes_);
     auto fail = [&where](const Error& e) { return bad(where + ": " + e.message); };
 
     // Path-level parameters, then the operation's, which override by (in, name).
@@ -281,7 +291,7 @@ class Importer {
         if (!r.is_object()) {
           continue;
         }
-        const std::string key = r.value("in", "") + ":" + r.value("name", "");
+        const std::string key = get_string(r, "in") + ":" + get_string(r, "name");
         if (!raw.count(key)) {
           order.push_back(key);
         }
@@ -292,8 +302,8 @@ class Importer {
     std::set<std::string> arg_names;
     for (const auto& key : order) {
       const Json& r = raw[key];
-      Param p{r.value("name", ""), r.value("in", ""), "", r.value("required", false),
-              r.value("schema", Json::object())};
+      Param p{get_string(r, "name"), get_string(r, "in"), "", get_bool(r, "required", false),
+              (r.contains("schema") ? r["schema"] : Json::object())};
       if (p.in == "path") {
         p.required = true;
       }
@@ -376,7 +386,7 @@ class Importer {
   // False when the operation is skipped (a warning says why).
   bool body(const Json& rb, const std::string& where, const std::set<std::string>& arg_names,
             Json& properties, Json& required, Json& request) {
-    const Json content = rb.value("content", Json::object());
+    const Json content = get_object(rb, "content");
     std::string format;
     Json schema;
     for (const auto& [type, media] : content.items()) {
@@ -385,7 +395,7 @@ class Importer {
                         (t.size() > 5 && t.compare(t.size() - 5, 5, "+json") == 0);
       if (json || (format.empty() && t == "application/x-www-form-urlencoded")) {
         format = json ? "json" : "form";
-        schema = media.is_object() ? media.value("schema", Json::object()) : Json::object();
+        schema = media.is_object() && media.contains("schema") ? media["schema"] : Json::object();
         if (json) {
           break;
         }
@@ -395,10 +405,10 @@ class Importer {
       warnings_.push_back(where + ": skipped (no JSON or form request body)");
       return false;
     }
-    const bool body_required = rb.value("required", false);
+    const bool body_required = get_bool(rb, "required", false);
     // Flatten the body's properties into the arguments when every name is free and usable as
     // a placeholder; otherwise the body is one `body` argument.
-    bool flat = schema.is_object() && schema.value("type", "object") == "object" &&
+    bool flat = schema.is_object() && get_string(schema, "type", "object") == "object" &&
                 schema.contains("properties") && schema["properties"].is_object() &&
                 !schema["properties"].empty() && !schema.contains("allOf") &&
                 !schema.contains("oneOf") && !schema.contains("anyOf");
@@ -445,10 +455,9 @@ class Importer {
   }
 
   static std::string description(const Json& op, const std::string& where) {
-    std::string d = op.value("description", "");
-    if (d.empty() || !op["description"].is_string()) {
-      d = op.contains("summary") && op["summary"].is_string() ? op["summary"].get<std::string>()
-                                                               : where;
+    std::string d = get_string(op, "description");
+    if (d.empty()) {
+      d = get_string(op, "summary", where);
     }
     if (d.size() > kMaxDescription) {
       d.resize(kMaxDescription);
@@ -504,7 +513,7 @@ class Importer {
     }
     if (!problems.empty()) {
       const Json& t = tools_[std::stoul(problems[0].pointer.substr(7))];
-      return bad(t.value("name", "") + ": " + problems[0].message);
+      return bad(get_string(t, "name") + ": " + problems[0].message);
     }
     OpenApiImport out;
     if (!tools_.empty()) {
@@ -520,6 +529,7 @@ class Importer {
   std::vector<std::string> hosts_;
   std::set<std::string> security_params_;
   std::set<std::string> used_names_;
+  size_t total_nodes_ = 0;
   Json tools_ = Json::array();
   std::vector<std::string> warnings_;
 };

@@ -247,6 +247,32 @@ TEST(OpenApiImport, RefusesWhatItCannotUse) {
       "paths": {"/x": {"get": {"operationId": "x"}}}})"),
                               opts()));
   EXPECT_FALSE(import_openapi_text("openapi: [", "bad.yaml", opts()));
+  EXPECT_FALSE(import_openapi_text("openapi: 3.1\n", "number.yaml", opts()));  // not a string
+}
+
+TEST(OpenApiImport, WrongTypesAnywhereAreNotFatal) {
+  // Every field with an unexpected type: the import degrades or fails, it never throws.
+  auto im = import_openapi(Json::parse(R"({
+    "openapi": "3.0.1",
+    "servers": [{"url": "https://api.acme.example", "variables": 5}],
+    "components": {"securitySchemes": {"k": {"type": 1, "in": [], "name": {}}}},
+    "paths": {
+      "/a": {"get": {"operationId": 7, "description": 5, "summary": ["x"], "tags": "t",
+                     "parameters": [{"name": "q", "in": "query", "required": "yes", "schema": true},
+                                    {"name": 3, "in": "query"}, "junk"]},
+             "post": {"requestBody": {"required": "no", "content": "text"}}},
+      "/b": 5,
+      "/c": {"delete": {"requestBody": {"content": {"application/json": 5}}}}
+    }
+  })"),
+                           opts());
+  if (im) {
+    for (const auto& t : im->tools) {
+      EXPECT_FALSE(t.name.empty());
+    }
+  } else {
+    EXPECT_FALSE(im.error().message.empty());
+  }
 }
 
 }  // namespace

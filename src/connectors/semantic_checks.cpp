@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "connectors/json_get.hpp"
 #include "connectors/template.hpp"
 #include "connectors/url.hpp"
 #include "connectors/yaml_json.hpp"
@@ -111,7 +112,7 @@ class ToolChecker {
 
   void check_schemas() {
     const Json& in = tool_["input_schema"];
-    if (in.value("type", "") != "object") {
+    if (get_string(in, "type") != "object") {
       add("/input_schema", "input_schema must have type: object");
       return;
     }
@@ -141,7 +142,7 @@ class ToolChecker {
             "argument '" + k + "' looks like a credential: the gateway injects the token itself");
       }
     }
-    if (auto o = tool_.find("output_schema"); o != tool_.end() && o->value("type", "") != "object") {
+    if (auto o = tool_.find("output_schema"); o != tool_.end() && get_string(*o, "type") != "object") {
       add("/output_schema", "output_schema must have type: object (MCP structuredContent)");
     }
   }
