@@ -557,7 +557,8 @@ describe('fault injection', () => {
     assert.equal((await saas.api(a, 'GET', '/api/me')).status, 200);
     assert.equal((await saas.api(b, 'GET', '/api/me')).status, 503);
     for (const bad of [{}, { status: 99 }, { status: 503, bogus: 1 }, { reset: 'sometimes' }, { status: 503, times: 0 },
-      { path: 'api', status: 503 }]) {
+      { path: 'api', status: 503 }, { status: 503, headers: { 'x-a': 'b\r\nset-cookie: x' } },
+      { status: 503, headers: { 'bad name': 'v' } }, { status: 503, headers: { 'Content-Length': '0' } }]) {
       await assert.rejects(saas.inject(bad), /400/, JSON.stringify(bad));
     }
     await assert.rejects(saas.config({ tokenLifetime: -1 }), /400/);
