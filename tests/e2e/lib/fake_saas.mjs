@@ -15,8 +15,9 @@
 //        code_challenge + code_challenge_method=S256 (required), state, scope, resource (repeatable),
 //        login_hint (preselects the user). Unknown client or redirect URI: 400 HTML page with
 //        <p id="error">. Other errors: 302 to redirect_uri with error, error_description, state, iss.
-//        Otherwise a consent page: <select id="user" name="user">, <button id="allow">,
-//        <button id="deny">, posting to POST /oauth/authorize (request_id, user, decision).
+//        Otherwise a consent page: <form id="fake-saas-consent"> with <select id="user" name="user">,
+//        <button id="allow">, <button id="deny">, posting to POST /oauth/authorize (request_id,
+//        user, decision=allow|deny). consentInBrowser() below clicks through it.
 //        Allow: 302 redirect_uri?code=fsac_…&state=…&iss=ISSUER. Deny: error=access_denied.
 //        With autoApprove the GET redirects with a code at once (login_hint's user, else the first).
 //   POST /oauth/token  form: grant_type=authorization_code (code, redirect_uri, code_verifier,
@@ -97,15 +98,17 @@ export function pkce() {
   return { verifier, challenge };
 }
 
-// On a consent page already open in a playwright page: pick the user and press Allow (or Deny),
-// then wait until the browser has left the provider (the redirect to the client).
+// In a playwright page that is on, or on its way to, the provider's consent page (e.g. after
+// the gate's /connect page redirected there): pick the user, press Allow (or Deny), and wait
+// until the browser has left the provider (the redirect to the client). Returns that URL.
 export async function consentInBrowser(page, { user, decision = 'allow', timeout = 15000 } = {}) {
-  await page.waitForSelector('#allow', { timeout });
+  // The form's id is the fake's own, so another page's "Allow" button is never pressed instead.
+  await page.waitForSelector('#fake-saas-consent #allow', { timeout });
   const origin = new URL(page.url()).origin;
-  if (user !== undefined) await page.selectOption('#user', user);
+  if (user !== undefined) await page.selectOption('#fake-saas-consent #user', user);
   await Promise.all([
     page.waitForURL((u) => new URL(u).origin !== origin, { timeout }),
-    page.click(decision === 'deny' ? '#deny' : '#allow'),
+    page.click(decision === 'deny' ? '#fake-saas-consent #deny' : '#fake-saas-consent #allow'),
   ]);
   return page.url();
 }
