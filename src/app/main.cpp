@@ -9,6 +9,7 @@
 #include "app/config.hpp"
 #include "app/serve.hpp"
 #include "audit/cli.hpp"
+#include "connectors/check.hpp"
 #include "core/log.hpp"
 #include "oauth/cli.hpp"
 #include "oauth/key_manager.hpp"
@@ -204,8 +205,21 @@ int main(int argc, char** argv) {
   serve->add_option("--store", store_url, store_help);
 
   std::string check_path;
-  auto* check = cli.add_subcommand("check", "Validate a configuration file and exit");
-  check->add_option("--config,-c", check_path, "YAML configuration file")->required();
+  std::string check_connector;
+  std::string check_openapi;
+  std::string check_openapi_id;
+  auto* check = cli.add_subcommand(
+      "check", "Validate a configuration file, a connector definition or an OpenAPI import");
+  auto* check_config_opt = check->add_option("--config,-c", check_path, "YAML configuration file");
+  auto* check_connector_opt =
+      check->add_option("--connector", check_connector, "Connector definition (connectors/*.yaml)");
+  auto* check_openapi_opt =
+      check->add_option("--openapi", check_openapi, "OpenAPI 3.0/3.1 document to import as tools");
+  check->add_option("--connector-id", check_openapi_id, "Tool-name prefix for --openapi")
+      ->needs(check_openapi_opt);
+  check_config_opt->excludes(check_connector_opt)->excludes(check_openapi_opt);
+  check_connector_opt->excludes(check_openapi_opt);
+  check->require_option(1, 2);
 
   auto* version = cli.add_subcommand("version", "Print the version");
 
@@ -275,6 +289,14 @@ int main(int argc, char** argv) {
   }
   if (audit_commands.parsed()) {
     return audit_commands.run(open_configured_store, std::cin, std::cout, std::cerr);
+  }
+
+  if (check->parsed() && !check_connector.empty()) {
+    return mcpgate::connectors::check_connector_command(check_connector, std::cout, std::cerr);
+  }
+  if (check->parsed() && !check_openapi.empty()) {
+    return mcpgate::connectors::check_openapi_command(check_openapi, check_openapi_id, std::cout,
+                                                      std::cerr);
   }
 
   const bool admin = user_add->parsed() || user_passwd->parsed() || keys_rotate->parsed()
