@@ -46,11 +46,16 @@
 //   ANY    /api/echo[/…]                { method, path, query, rawQuery, headers (no authorization),
 //          authorization: { present, scheme, user }, user, bodyBytes, body (text), json, form }
 //          (works without a token; a presented token must be valid)
+//   With enforceScopes: /api/me needs profile, GETs items:read, POST/DELETE items:write (403
+//   insufficient_scope otherwise); off by default.
 //   An access_token query parameter is refused (400) and counted (stats.tokenInUrl); a
 //   token-shaped string anywhere but the Authorization header is counted (stats.tokenLeaks).
 //
 // Control API (JSON; never subject to faults, not counted)
-//   GET  /control/stats           counters (see freshStats() in the fixture)
+//   GET  /control/stats           counters (see freshStats() in the fixture): requests, api,
+//                                 apiRoutes, apiByUser, token (arrivals by grant_type), tokensIssued,
+//                                 refreshes/refreshAttempts per user, reuseDetected, familiesRevoked,
+//                                 revocations, postsExecuted(+ByUser), idempotentReplays, injected, …
 //   POST /control/reset-stats     counters and request log to zero
 //   POST /control/reset           everything back to the startup state (tokens, items, config, faults)
 //   GET  /control/config          the live config (+ users, scopes, issuer, maxBody)
