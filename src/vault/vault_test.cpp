@@ -328,10 +328,11 @@ TEST_F(VaultTest, TheDatabaseFileHoldsNoPlaintextToken) {
   auto vault = make_vault(keyring_of({{1, master1_}}));
   std::vector<std::string> secrets;
   for (int i = 0; i < 20; ++i) {
-    TokenSet t = tokens("u" + std::to_string(i));
+    const std::string n = std::to_string(i);
+    TokenSet t = tokens(n);
     secrets.push_back(t.access_token);
     secrets.push_back(t.refresh_token);
-    ASSERT_TRUE(vault->put_connection("acme", "user" + std::to_string(i), "github", t, kNow).ok());
+    ASSERT_TRUE(vault->put_connection("acme", "user" + n, "github", t, kNow).ok());
   }
   TokenUpdate u{"at-refreshed-PLAINTEXT", std::string("rt-refreshed-PLAINTEXT"), kNow, std::nullopt};
   secrets.push_back(u.access_token);
@@ -340,7 +341,7 @@ TEST_F(VaultTest, TheDatabaseFileHoldsNoPlaintextToken) {
   store_.reset();  // close: everything is in the file (and its WAL, checked too)
 
   std::string bytes;
-  for (const std::string& suffix : {"", "-wal", "-shm"}) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
     std::ifstream in(path_ + suffix, std::ios::binary);
     bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
