@@ -60,7 +60,7 @@ TEST(Loader, EveryShippedConnectorValidates) {
     }
     EXPECT_TRUE(read && destructive) << entry.path() << " needs read and destructive tools";
   }
-  EXPECT_EQ(files, 5u);
+  EXPECT_GE(files, 5u);  // the five shipped providers, and any added later
 }
 
 TEST(Loader, BuildsTheDefinition) {

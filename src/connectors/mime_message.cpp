@@ -44,7 +44,10 @@ Result<std::string> address_list(const Json& args, const char* name) {
     if (has_line_break(a) || !ascii(a) || a.find('@') == std::string::npos) {
       return bad(std::string(name) + ": '" + a.substr(0, 64) + "' is not an e-mail address");
     }
-    out += (out.empty() ? "" : ", ") + a;
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += a;
   }
   return out;
 }

@@ -277,3 +277,44 @@ TEST(OpenApiImport, WrongTypesAnywhereAreNotFatal) {
 
 }  // namespace
 }  // namespace mcpgate::connectors
+
+namespace mcpgate::connectors {
+namespace {
+
+// The fake SaaS provider's API (tests/e2e/fixtures/fake_saas.mjs) imports into tools whose
+// requests are the ones the fake serves.
+TEST(OpenApiImport, FakeSaasDocument) {
+  OpenApiImportOptions o;
+  o.connector_id = "fake";
+  o.server_url = "http://127.0.0.1:40123";
+  o.allow_loopback_http = true;
+  o.hosts = {"127.0.0.1"};
+  auto im = import_openapi_text(read("tests/data/openapi/fake-saas.yaml"), "fake-saas.yaml", o);
+  ASSERT_TRUE(im) << im.error().message;
+  EXPECT_TRUE(im->warnings.empty());
+  ASSERT_EQ(im->tools.size(), 5u);
+  const ToolDef* list = find(*im, "list_items");
+  ASSERT_NE(list, nullptr);
+  auto l = build_request(*list, {{"limit", 2}, {"cursor", "c_2"}, {"tag", "red"}});
+  ASSERT_TRUE(l) << l.error().message;
+  EXPECT_EQ(l->url, "http://127.0.0.1:40123/api/items?cursor=c_2&limit=2&tag=red");
+  const ToolDef* create = find(*im, "create_item");
+  ASSERT_NE(create, nullptr);
+  auto c = build_request(*create, {{"title", "Buy milk"}, {"tags", {"home"}}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->method, "POST");
+  EXPECT_EQ(c->url, "http://127.0.0.1:40123/api/items");
+  EXPECT_EQ(c->body, R"({"tags":["home"],"title":"Buy milk"})");
+  EXPECT_FALSE(build_request(*create, {{"title", "x"}, {"tags", {std::string(51, 'a')}}}));
+  const ToolDef* del = find(*im, "delete_item");
+  ASSERT_NE(del, nullptr);
+  EXPECT_TRUE(del->annotations.destructive);
+  auto d = build_request(*del, {{"id", "it_1"}});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->method, "DELETE");
+  EXPECT_EQ(d->url, "http://127.0.0.1:40123/api/items/it_1");
+  EXPECT_NE(find(*im, "get_me"), nullptr);
+}
+
+}  // namespace
+}  // namespace mcpgate::connectors

@@ -13,21 +13,19 @@ namespace {
 
 Error bad(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
 
-// A scalar argument as text; nullopt for null (treated as absent).
-Result<std::optional<std::string>> scalar_text(const Json& v, const std::string& name) {
-  if (v.is_null()) {
-    return std::optional<std::string>();
-  }
+// A scalar argument as text. (An out-parameter rather than Result<optional<string>>: g++ 12
+// at -O3 reports that combination as maybe-uninitialized.)
+Status scalar_text(const Json& v, const std::string& name, std::string& out) {
   if (v.is_string()) {
-    return std::optional<std::string>(v.get<std::string>());
+    out = v.get<std::string>();
+  } else if (v.is_boolean()) {
+    out = v.get<bool>() ? "true" : "false";
+  } else if (v.is_number()) {
+    out = mcp::dump_json(v);
+  } else {
+    return bad("argument '" + name + "' must be a string, number or boolean here");
   }
-  if (v.is_boolean()) {
-    return std::optional<std::string>(v.get<bool>() ? "true" : "false");
-  }
-  if (v.is_number_integer() || v.is_number_unsigned() || v.is_number_float()) {
-    return std::optional<std::string>(mcp::dump_json(v));
-  }
-  return bad("argument '" + name + "' must be a string, number or boolean here");
+  return {};
 }
 
 const Json* arg(const Json& args, const std::string& name) {
@@ -35,11 +33,11 @@ const Json* arg(const Json& args, const std::string& name) {
   return it == args.end() || it->is_null() ? nullptr : &*it;
 }
 
-// Fills a multi-part template with scalar arguments; nullopt when one of them is absent (the
-// whole parameter is then left out rather than sent half-filled).
-Result<std::optional<std::string>> fill(const std::vector<TemplatePart>& parts, const Json& args,
-                                        std::set<std::string>& used) {
-  std::string out;
+// Fills a multi-part template with scalar arguments into `out`; false when one of them is
+// absent (the whole parameter is then left out rather than sent half-filled).
+Result<bool> fill(const std::vector<TemplatePart>& parts, const Json& args,
+                  std::set<std::string>& used, std::string& out) {
+  out.clear();
   for (const auto& p : parts) {
     if (!p.placeholder) {
       out += p.text;
@@ -48,12 +46,13 @@ Result<std::optional<std::string>> fill(const std::vector<TemplatePart>& parts, 
     used.insert(p.text);
     const Json* v = arg(args, p.text);
     if (v == nullptr) {
-      return std::optional<std::string>();
+      return false;
     }
-    MCPGATE_ASSIGN_OR_RETURN(auto text, scalar_text(*v, p.text));
-    out += *text;
+    std::string text;
+    MCPGATE_TRY(scalar_text(*v, p.text, text));
+    out += text;
   }
-  return std::optional<std::string>(std::move(out));
+  return true;
 }
 
 Result<std::string> base_url(const std::string& var, const ToolDef& tool,
@@ -100,13 +99,14 @@ Result<std::string> build_url(const ToolDef& tool, const Json& args, const Conne
     if (v == nullptr) {
       return bad("missing path argument '" + p.text + "'");
     }
-    MCPGATE_ASSIGN_OR_RETURN(const auto text, scalar_text(*v, p.text));
+    std::string text;
+    MCPGATE_TRY(scalar_text(*v, p.text, text));
     // Percent-encoding keeps '/', '?', '#' and '%' inside the segment; "." and ".." survive
     // encoding as themselves and would be dot-segments, so they are refused.
-    if (text->empty() || *text == "." || *text == "..") {
+    if (text.empty() || text == "." || text == "..") {
       return bad("path argument '" + p.text + "' must not be empty, '.' or '..'");
     }
-    url += percent_encode(*text);
+    url += percent_encode(text);
   }
   return url;
 }
@@ -115,8 +115,14 @@ Result<std::string> build_query(const ToolDef& tool, const Json& args,
                                 std::set<std::string>& used) {
   std::string q;
   auto add = [&q](const std::string& k, const std::string& v) {
-    q += (q.empty() ? "" : "&") + percent_encode(k) + "=" + percent_encode(v);
+    if (!q.empty()) {
+      q += '&';
+    }
+    q += percent_encode(k);
+    q += '=';
+    q += percent_encode(v);
   };
+  std::string text;
   for (const auto& [name, tmpl] : tool.query) {
     MCPGATE_ASSIGN_OR_RETURN(const auto parts, parse_template(tmpl));
     if (is_single_placeholder(parts)) {
@@ -128,20 +134,20 @@ Result<std::string> build_query(const ToolDef& tool, const Json& args,
       }
       if (v->is_array()) {  // repeated key: ?label=a&label=b
         for (const auto& item : *v) {
-          MCPGATE_ASSIGN_OR_RETURN(const auto text, scalar_text(item, a));
-          if (text) {
-            add(name, *text);
+          if (!item.is_null()) {
+            MCPGATE_TRY(scalar_text(item, a, text));
+            add(name, text);
           }
         }
         continue;
       }
-      MCPGATE_ASSIGN_OR_RETURN(const auto text, scalar_text(*v, a));
-      add(name, *text);
+      MCPGATE_TRY(scalar_text(*v, a, text));
+      add(name, text);
       continue;
     }
-    MCPGATE_ASSIGN_OR_RETURN(const auto text, fill(parts, args, used));
-    if (text) {
-      add(name, *text);
+    MCPGATE_ASSIGN_OR_RETURN(const bool present, fill(parts, args, used, text));
+    if (present) {
+      add(name, text);
     }
   }
   return q;
@@ -167,9 +173,10 @@ Result<Json> json_fields(const ToolDef& tool, const Json& args) {
       }
       continue;
     }
-    MCPGATE_ASSIGN_OR_RETURN(const auto text, fill(parts, args, ignored));
-    if (text) {
-      body[name] = *text;
+    std::string text;
+    MCPGATE_ASSIGN_OR_RETURN(const bool present, fill(parts, args, ignored, text));
+    if (present) {
+      body[name] = std::move(text);
     }
   }
   return body;
@@ -178,7 +185,12 @@ Result<Json> json_fields(const ToolDef& tool, const Json& args) {
 Result<std::string> form_body(const Json& fields) {
   std::string out;
   auto add = [&out](const std::string& k, const std::string& v) {
-    out += (out.empty() ? "" : "&") + form_encode(k) + "=" + form_encode(v);
+    if (!out.empty()) {
+      out += '&';
+    }
+    out += form_encode(k);
+    out += '=';
+    out += form_encode(v);
   };
   for (const auto& [k, v] : fields.items()) {
     if (v.is_null()) {
@@ -273,9 +285,10 @@ Result<HttpRequest> build_request(const ToolDef& tool, const Json& arguments,
   }
   for (const auto& [name, tmpl] : tool.headers) {
     MCPGATE_ASSIGN_OR_RETURN(const auto parts, parse_template(tmpl));
-    MCPGATE_ASSIGN_OR_RETURN(const auto value, fill(parts, args, used));
-    if (value) {
-      MCPGATE_TRY(add_header(req, name, *value));
+    std::string value;
+    MCPGATE_ASSIGN_OR_RETURN(const bool present, fill(parts, args, used, value));
+    if (present) {
+      MCPGATE_TRY(add_header(req, name, value));
     }
   }
   MCPGATE_TRY(build_body(tool, args, used, req));
