@@ -173,9 +173,10 @@ TEST(OpenApiImport, RefBombsAndBadRefsAreErrors) {
   for (int i = 1; i <= 8; ++i) {
     Json props = Json::object();
     for (int k = 0; k < 10; ++k) {
-      props["p" + std::to_string(k)] = {{"$ref", "#/components/schemas/L" + std::to_string(i - 1)}};
+      props[std::string("p") + std::to_string(k)] = {
+          {"$ref", std::string("#/components/schemas/L") + std::to_string(i - 1)}};
     }
-    schemas["L" + std::to_string(i)] = {{"type", "object"}, {"properties", props}};
+    schemas[std::string("L") + std::to_string(i)] = {{"type", "object"}, {"properties", props}};
   }
   auto bomb = import_openapi(
       spec_with({{"schemas", schemas}}, post_with_body("bomb", R"({"$ref": "#/components/schemas/L8"})")),

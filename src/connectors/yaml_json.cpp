@@ -12,7 +12,8 @@ namespace {
 Error located_error(std::string_view source, int line, const std::string& message) {
   std::string out(source);
   if (line > 0) {
-    out += ":" + std::to_string(line);
+    out += ':';
+    out += std::to_string(line);
   }
   return make_error(ErrorCode::kInvalidArgument, out + ": " + message);
 }
@@ -149,7 +150,8 @@ std::string located(std::string_view source, const SourceJson& doc, const std::s
                     const std::string& message) {
   std::string out(source);
   if (const int line = doc.line_of(pointer); line > 0) {
-    out += ":" + std::to_string(line);
+    out += ':';
+    out += std::to_string(line);
   }
   return out + ": " + message;
 }

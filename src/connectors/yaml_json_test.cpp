@@ -46,8 +46,10 @@ TEST(YamlJson, AliasBombIsCappedByNodeCount) {
   // Nine levels of nine aliases: 9^9 nodes once expanded, a few hundred bytes as YAML.
   std::string y = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i <= 9; ++i) {
-    const std::string prev = "*a" + std::to_string(i - 1);
-    y += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    // (std::string("a") + ...: g++ 12 -O3 reports "lit" + std::string&& as -Wrestrict.)
+    const std::string n = std::to_string(i);
+    const std::string prev = std::string("*a") + std::to_string(i - 1);
+    y += std::string("a") + n + ": &a" + n + " [" + prev;
     for (int k = 0; k < 8; ++k) {
       y += ", " + prev;
     }
