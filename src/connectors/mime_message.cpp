@@ -9,7 +9,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-Error bad(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
+Error mime_error(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
 
 bool has_line_break(const std::string& s) {
   return s.find_first_of("\r\n") != std::string::npos || s.find('\0') != std::string::npos;
@@ -32,17 +32,17 @@ Result<std::string> address_list(const Json& args, const char* name) {
   } else if (it->is_array()) {
     for (const auto& v : *it) {
       if (!v.is_string()) {
-        return bad(std::string(name) + ": addresses are strings");
+        return mime_error(std::string(name) + ": addresses are strings");
       }
       list.push_back(v.get<std::string>());
     }
   } else {
-    return bad(std::string(name) + ": a string or an array of strings");
+    return mime_error(std::string(name) + ": a string or an array of strings");
   }
   std::string out;
   for (const auto& a : list) {
     if (has_line_break(a) || !ascii(a) || a.find('@') == std::string::npos) {
-      return bad(std::string(name) + ": '" + a.substr(0, 64) + "' is not an e-mail address");
+      return mime_error(std::string(name) + ": '" + a.substr(0, 64) + "' is not an e-mail address");
     }
     if (!out.empty()) {
       out += ", ";
@@ -90,17 +90,17 @@ Result<std::string> build_mime_message(const Json& args) {
   MCPGATE_ASSIGN_OR_RETURN(const std::string cc, address_list(args, "cc"));
   MCPGATE_ASSIGN_OR_RETURN(const std::string bcc, address_list(args, "bcc"));
   if (to.empty()) {
-    return bad("to: at least one recipient");
+    return mime_error("to: at least one recipient");
   }
   const std::string subject = args.value("subject", "");
   const std::string text = args.value("text", "");
   const std::string in_reply_to = args.value("in_reply_to", "");
   if (has_line_break(subject) || has_line_break(in_reply_to) ||
       (!in_reply_to.empty() && !ascii(in_reply_to))) {
-    return bad("subject and in_reply_to are single lines");
+    return mime_error("subject and in_reply_to are single lines");
   }
   if (!mcp::is_valid_utf8(subject) || !mcp::is_valid_utf8(text)) {
-    return bad("subject and text must be UTF-8");
+    return mime_error("subject and text must be UTF-8");
   }
   std::string m;
   m += "To: " + to + "\r\n";

@@ -18,7 +18,7 @@ constexpr size_t kMaxRefDepth = 64;
 constexpr size_t kMaxDescription = 4096;
 constexpr size_t kTotalBudgetFactor = 20;
 
-Error bad(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
+Error openapi_error(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -41,14 +41,14 @@ class RefResolver {
  private:
   Result<Json> walk(const Json& node, std::vector<std::string>& stack, size_t depth) {
     if (++nodes_ > budget_) {
-      return bad("schemas expand to more than " + std::to_string(budget_) + " nodes");
+      return openapi_error("schemas expand to more than " + std::to_string(budget_) + " nodes");
     }
     if (++total_ > budget_ * kTotalBudgetFactor) {
-      return bad("the document's schemas expand to more than " +
+      return openapi_error("the document's schemas expand to more than " +
                  std::to_string(budget_ * kTotalBudgetFactor) + " nodes");
     }
     if (depth > kMaxRefDepth) {
-      return bad("schema nesting deeper than " + std::to_string(kMaxRefDepth));
+      return openapi_error("schema nesting deeper than " + std::to_string(kMaxRefDepth));
     }
     if (node.is_array()) {
       Json out = Json::array();
@@ -64,14 +64,14 @@ class RefResolver {
     if (auto r = node.find("$ref"); r != node.end() && r->is_string()) {
       const std::string ref = r->get<std::string>();
       if (ref.rfind("#/", 0) != 0) {
-        return bad("only local $refs (#/...) are supported: " + ref);
+        return openapi_error("only local $refs (#/...) are supported: " + ref);
       }
       if (contains(stack, ref)) {
         std::string chain;
         for (const auto& s : stack) {
           chain += s + " -> ";
         }
-        return bad("cyclic $ref: " + chain + ref);
+        return openapi_error("cyclic $ref: " + chain + ref);
       }
       const Json* target = nullptr;
       try {
@@ -82,7 +82,7 @@ class RefResolver {
       } catch (const Json::exception&) {
       }
       if (target == nullptr) {
-        return bad("unresolvable $ref " + ref);
+        return openapi_error("unresolvable $ref " + ref);
       }
       stack.push_back(ref);
       auto resolved = walk(*target, stack, depth + 1);
@@ -164,13 +164,13 @@ class Importer {
   Result<OpenApiImport> run() {
     const std::string version = get_string(spec_, "openapi");
     if (version.rfind("3.0", 0) != 0 && version.rfind("3.1", 0) != 0) {
-      return bad("not an OpenAPI 3.0 or 3.1 document (openapi: '" + version + "')");
+      return openapi_error("not an OpenAPI 3.0 or 3.1 document (openapi: '" + version + "')");
     }
     MCPGATE_TRY(pick_server());
     collect_security_params();
     auto paths = spec_.find("paths");
     if (paths == spec_.end() || !paths->is_object()) {
-      return bad("the document has no paths");
+      return openapi_error("the document has no paths");
     }
     for (const auto& [path, item] : paths->items()) {
       if (!item.is_object()) {
@@ -192,7 +192,7 @@ class Importer {
       auto servers = spec_.find("servers");
       if (servers == spec_.end() || !servers->is_array() || servers->empty() ||
           !(*servers)[0].is_object()) {
-        return bad("the document has no servers[0]; pass a server URL");
+        return openapi_error("the document has no servers[0]; pass a server URL");
       }
       const Json& s = (*servers)[0];
       url = get_string(s, "url");
@@ -212,11 +212,11 @@ class Importer {
     }
     auto parts = parse_url(url);
     if (!parts) {
-      return bad("server URL '" + url + "': " + parts.error().message +
+      return openapi_error("server URL '" + url + "': " + parts.error().message +
                  " (a relative server URL needs an override)");
     }
     if (!parts->query.empty() || url.find_first_of("{}") != std::string::npos) {
-      return bad("server URL '" + url + "' has a query or an unresolved variable");
+      return openapi_error("server URL '" + url + "' has a query or an unresolved variable");
     }
     server_ = url;
     hosts_ = opt_.hosts.empty() ? std::vector<std::string>{parts->host} : opt_.hosts;
@@ -272,7 +272,7 @@ class Importer {
     }
     const std::string where = op_id.empty() ? method + " " + path : op_id;
     RefResolver refs(spec_, opt_.max_schema_nodes, total_nodes_);
-    auto fail = [&where](const Error& e) { return bad(where + ": " + e.message); };
+    auto fail = [&where](const Error& e) { return openapi_error(where + ": " + e.message); };
 
     // Path-level parameters, then the operation's, which override by (in, name).
     std::map<std::string, Json> raw;
@@ -349,7 +349,7 @@ class Importer {
         const std::string token = "{" + p.name + "}";
         const size_t at = url_path.find(token);
         if (at == std::string::npos) {
-          return bad(where + ": path parameter '" + p.name + "' is not in the path");
+          return openapi_error(where + ": path parameter '" + p.name + "' is not in the path");
         }
         url_path.replace(at, token.size(), "{" + p.arg + "}");
       } else if (p.in == "query") {
@@ -513,7 +513,7 @@ class Importer {
     }
     if (!problems.empty()) {
       const Json& t = tools_[std::stoul(problems[0].pointer.substr(7))];
-      return bad(get_string(t, "name") + ": " + problems[0].message);
+      return openapi_error(get_string(t, "name") + ": " + problems[0].message);
     }
     OpenApiImport out;
     if (!tools_.empty()) {
@@ -569,7 +569,7 @@ std::string snake_case_name(std::string_view id) {
 
 Result<OpenApiImport> import_openapi(const Json& spec, const OpenApiImportOptions& options) {
   if (!spec.is_object()) {
-    return bad("an OpenAPI document is an object");
+    return openapi_error("an OpenAPI document is an object");
   }
   return Importer(spec, options).run();
 }
@@ -582,7 +582,7 @@ Result<OpenApiImport> import_openapi_text(std::string_view text, std::string_vie
   MCPGATE_ASSIGN_OR_RETURN(const SourceJson doc, yaml_to_json(text, source, limits));
   auto out = import_openapi(doc.value, options);
   if (!out) {
-    return bad(std::string(source) + ": " + out.error().message);
+    return openapi_error(std::string(source) + ": " + out.error().message);
   }
   return out;
 }

@@ -11,7 +11,7 @@
 namespace mcpgate::connectors {
 namespace {
 
-Error bad(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
+Error argument_error(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
 
 // A scalar argument as text. (An out-parameter rather than Result<optional<string>>: g++ 12
 // at -O3 reports that combination as maybe-uninitialized.)
@@ -23,7 +23,7 @@ Status scalar_text(const Json& v, const std::string& name, std::string& out) {
   } else if (v.is_number()) {
     out = mcp::dump_json(v);
   } else {
-    return bad("argument '" + name + "' must be a string, number or boolean here");
+    return argument_error("argument '" + name + "' must be a string, number or boolean here");
   }
   return {};
 }
@@ -97,14 +97,14 @@ Result<std::string> build_url(const ToolDef& tool, const Json& args, const Conne
     used.insert(p.text);
     const Json* v = arg(args, p.text);
     if (v == nullptr) {
-      return bad("missing path argument '" + p.text + "'");
+      return argument_error("missing path argument '" + p.text + "'");
     }
     std::string text;
     MCPGATE_TRY(scalar_text(*v, p.text, text));
     // Percent-encoding keeps '/', '?', '#' and '%' inside the segment; "." and ".." survive
     // encoding as themselves and would be dot-segments, so they are refused.
     if (text.empty() || text == "." || text == "..") {
-      return bad("path argument '" + p.text + "' must not be empty, '.' or '..'");
+      return argument_error("path argument '" + p.text + "' must not be empty, '.' or '..'");
     }
     url += percent_encode(text);
   }
@@ -155,7 +155,7 @@ Result<std::string> build_query(const ToolDef& tool, const Json& args,
 
 Status add_header(HttpRequest& req, const std::string& name, const std::string& value) {
   if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos) {
-    return bad("header '" + name + "' cannot contain line breaks");
+    return argument_error("header '" + name + "' cannot contain line breaks");
   }
   req.headers.emplace_back(name, value);
   return {};
@@ -246,7 +246,7 @@ Status build_body(const ToolDef& tool, const Json& args, const std::set<std::str
   }
   if (b.format == BodyFormat::kForm) {
     if (!fields.is_object()) {
-      return bad("a form body needs an object");
+      return argument_error("a form body needs an object");
     }
     MCPGATE_ASSIGN_OR_RETURN(req.body, form_body(fields));
     return add_header(req, "Content-Type", "application/x-www-form-urlencoded");
@@ -260,12 +260,12 @@ Status build_body(const ToolDef& tool, const Json& args, const std::set<std::str
 Result<HttpRequest> build_request(const ToolDef& tool, const Json& arguments,
                                   const ConnectionVars& conn) {
   if (!arguments.is_object() && !arguments.is_null()) {
-    return bad("arguments must be an object");
+    return argument_error("arguments must be an object");
   }
   Json args = arguments.is_null() ? Json::object() : arguments;
   mcp::apply_schema_defaults(tool.input_schema, args);
   if (auto st = mcp::validate_json_schema(tool.input_schema, args); !st) {
-    return bad("invalid arguments: " + st.error().message);
+    return argument_error("invalid arguments: " + st.error().message);
   }
   HttpRequest req;
   req.method = tool.method;

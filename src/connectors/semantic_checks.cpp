@@ -16,7 +16,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string lower(std::string s) {
+std::string lower_copy(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -375,12 +375,12 @@ bool header_name_allowed(const std::string& name, std::string& why) {
       "authorization", "proxy-authorization", "cookie",  "host",           "content-length",
       "transfer-encoding", "connection",      "te",      "upgrade",        "trailer",
       "keep-alive",     "proxy-connection",   "expect",  "idempotency-key", "content-type"};
-  if (kOwned.count(lower(name))) {
+  if (kOwned.count(lower_copy(name))) {
     why = "header '" + name + "' is set by the gateway, not by a template";
     return false;
   }
-  if (is_credential_name(lower(name)) || lower(name).find("api-key") != std::string::npos ||
-      lower(name).find("token") != std::string::npos) {
+  if (is_credential_name(lower_copy(name)) || lower_copy(name).find("api-key") != std::string::npos ||
+      lower_copy(name).find("token") != std::string::npos) {
     why = "header '" + name + "' looks like a credential: only Authorization carries the token";
     return false;
   }

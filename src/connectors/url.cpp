@@ -10,7 +10,7 @@ bool unreserved(unsigned char c) {
   return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-std::string lower(std::string_view s) {
+std::string ascii_lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -24,7 +24,7 @@ void append_hex(std::string& out, unsigned char c) {
   out += kHex[c & 0x0F];
 }
 
-Error bad(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
+Error url_error(std::string why) { return make_error(ErrorCode::kInvalidArgument, std::move(why)); }
 
 bool valid_host_chars(std::string_view host) {
   return !host.empty() && std::all_of(host.begin(), host.end(), [](unsigned char c) {
@@ -78,38 +78,38 @@ Result<UrlParts> parse_url(std::string_view url) {
   UrlParts p;
   const size_t colon = url.find("://");
   if (colon == std::string_view::npos) {
-    return bad("not an absolute URL");
+    return url_error("not an absolute URL");
   }
-  p.scheme = lower(url.substr(0, colon));
+  p.scheme = ascii_lower(url.substr(0, colon));
   if (p.scheme != "https" && p.scheme != "http") {
-    return bad("scheme must be https");
+    return url_error("scheme must be https");
   }
   std::string_view rest = url.substr(colon + 3);
   if (rest.find('#') != std::string_view::npos) {
-    return bad("URL must not have a fragment");
+    return url_error("URL must not have a fragment");
   }
   // Control characters, spaces and backslashes are refused outright: parsers disagree on them
   // (a backslash ends the authority for browsers and some HTTP clients).
   for (unsigned char c : url) {
     if (c <= 0x20 || c == 0x7F || c == '\\') {
-      return bad("URL contains a space, a control character or a backslash");
+      return url_error("URL contains a space, a control character or a backslash");
     }
   }
   const size_t end = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, end);
   rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
   if (authority.find('@') != std::string_view::npos) {
-    return bad("URL must not carry user information");
+    return url_error("URL must not carry user information");
   }
   if (!authority.empty() && authority.front() == '[') {
     const size_t close = authority.find(']');
     if (close == std::string_view::npos) {
-      return bad("unterminated IPv6 address");
+      return url_error("unterminated IPv6 address");
     }
-    p.host = lower(authority.substr(1, close - 1));
+    p.host = ascii_lower(authority.substr(1, close - 1));
     authority.remove_prefix(close + 1);
     if (!authority.empty() && authority.front() != ':') {
-      return bad("bad authority");
+      return url_error("bad authority");
     }
     if (!authority.empty()) {
       p.port = std::string(authority.substr(1));
@@ -117,20 +117,20 @@ Result<UrlParts> parse_url(std::string_view url) {
     if (p.host.empty() || !std::all_of(p.host.begin(), p.host.end(), [](unsigned char c) {
           return std::isxdigit(c) != 0 || c == ':' || c == '.';
         })) {
-      return bad("bad IPv6 address");
+      return url_error("bad IPv6 address");
     }
   } else {
     const size_t pc = authority.find(':');
-    p.host = lower(authority.substr(0, pc));
+    p.host = ascii_lower(authority.substr(0, pc));
     if (pc != std::string_view::npos) {
       p.port = std::string(authority.substr(pc + 1));
     }
     if (!valid_host_chars(p.host)) {
-      return bad("bad host name");
+      return url_error("bad host name");
     }
   }
   if (pc_invalid_port(p.port)) {
-    return bad("bad port");
+    return url_error("bad port");
   }
   const size_t q = rest.find('?');
   p.path = std::string(rest.substr(0, q));
@@ -145,9 +145,9 @@ bool is_loopback_host(std::string_view host) {
 }
 
 bool host_allowed(std::string_view host, const std::vector<std::string>& allowed) {
-  const std::string h = lower(host);
+  const std::string h = ascii_lower(host);
   for (const auto& entry : allowed) {
-    const std::string e = lower(entry);
+    const std::string e = ascii_lower(entry);
     if (e.rfind("*.", 0) == 0) {
       const std::string_view suffix = std::string_view(e).substr(1);  // ".example.com"
       if (h.size() > suffix.size() && h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0) {
@@ -164,10 +164,10 @@ Status check_url_allowed(std::string_view url, const std::vector<std::string>& h
                          bool allow_loopback_http) {
   MCPGATE_ASSIGN_OR_RETURN(const UrlParts p, parse_url(url));
   if (p.scheme == "http" && !(allow_loopback_http && is_loopback_host(p.host))) {
-    return bad("plain http is only allowed to loopback with api.allow_loopback_http (tests)");
+    return url_error("plain http is only allowed to loopback with api.allow_loopback_http (tests)");
   }
   if (!host_allowed(p.host, hosts)) {
-    return bad("host '" + p.host + "' is not in api.hosts");
+    return url_error("host '" + p.host + "' is not in api.hosts");
   }
   return {};
 }
