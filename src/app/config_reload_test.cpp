@@ -14,20 +14,12 @@
 #include "app/policy_stack.hpp"
 #include "http/asio.hpp"
 #include "mcp/tool.hpp"
+#include "app/config_test_support.hpp"
 
 namespace mcpgate::app {
 namespace {
 
-Config parse_ok(const std::string& yaml) {
-  auto c = parse_config(yaml, "test.yaml");
-  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
-  if (!c.ok()) {
-    return Config{};
-  }
-  Config out = std::move(c).value();
-  finalize_config(out);
-  return out;
-}
+using test_support::parse_ok;
 
 constexpr RunningParts kGatewayAndAuthz{true, true};
 constexpr RunningParts kNeither{false, false};

@@ -12,21 +12,14 @@
 #include <stdlib.h>  // setenv, unsetenv
 #include <unistd.h>  // getpid
 
+#include "app/config_test_support.hpp"
+
 namespace mcpgate::app {
 namespace {
 
 using namespace std::chrono_literals;
 
-Config parse_ok(const std::string& yaml) {
-  auto c = parse_config(yaml, "test.yaml");
-  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
-  if (!c.ok()) {
-    return Config{};
-  }
-  Config out = std::move(c).value();
-  finalize_config(out);
-  return out;
-}
+using test_support::parse_ok;
 
 std::string parse_error(const std::string& yaml) {
   auto c = parse_config(yaml, "test.yaml");

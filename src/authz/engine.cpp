@@ -9,8 +9,6 @@ namespace mcpgate::authz {
 
 namespace {
 
-FgaError fga(FgaErrorCode code, std::string message) { return FgaError{code, std::move(message)}; }
-
 bool set_error(FgaError* out, FgaErrorCode code, std::string message) {
   if (out != nullptr) {
     *out = fga(code, std::move(message));

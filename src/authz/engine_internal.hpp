@@ -19,6 +19,8 @@
 
 namespace mcpgate::authz {
 
+inline FgaError fga(FgaErrorCode code, std::string message) { return FgaError{code, std::move(message)}; }
+
 // A rewrite with names replaced by interned relation ids.
 struct CNode {
   Rewrite::Kind kind = Rewrite::Kind::kThis;

@@ -9,8 +9,6 @@ namespace mcpgate::authz {
 
 namespace {
 
-FgaError fga(FgaErrorCode code, std::string message) { return FgaError{code, std::move(message)}; }
-
 // Validates "type" or "type#relation" of a ListUsers filter.
 struct Filter {
   std::uint32_t type = kNoId;

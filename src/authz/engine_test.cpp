@@ -5,15 +5,12 @@
 #include <thread>
 
 #include "authz/dsl.hpp"
+#include "authz/test_tuples.hpp"
 
 namespace mcpgate::authz {
 namespace {
 
-TupleRecord t(std::string object, std::string relation, std::string user, std::string condition = {},
-              nlohmann::json context = nullptr) {
-  return TupleRecord{std::move(object), std::move(relation), std::move(user), std::move(condition),
-                     std::move(context)};
-}
+using test_support::t;
 
 std::unique_ptr<Engine> make_engine(const std::string& dsl, EngineOptions options = {}) {
   auto model = parse_dsl(dsl);

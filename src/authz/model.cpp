@@ -45,9 +45,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Rewrites nest once per JSON level; a bound keeps a hostile model from exhausting the stack
-// here and in every later walk over the tree (validation, the engine).
-constexpr int kMaxRewriteDepth = 64;
 
 Error json_error(const std::string& path, const std::string& message) {
   return make_error(ErrorCode::kInvalidArgument, path + ": " + message);

@@ -80,6 +80,11 @@ struct Condition {
   friend bool operator==(const Condition&, const Condition&) = default;
 };
 
+// Rewrites nest once per JSON level; a bound keeps a hostile model from exhausting the stack in
+// the reader and in every later walk over the tree (validation, the engine). DSL models stay well
+// below it.
+inline constexpr int kMaxRewriteDepth = 64;
+
 struct AuthorizationModel {
   std::string id;  // assigned when stored (ULID, as OpenFGA); empty for a model not yet written
   std::string schema_version = "1.1";

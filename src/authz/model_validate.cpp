@@ -38,12 +38,9 @@ constexpr std::size_t kMaxParameters = 25;
 constexpr std::size_t kMaxExpressionBytes = 512;
 constexpr std::size_t kMaxTypeNameBytes = 254;
 constexpr std::size_t kMaxNameBytes = 50;
-// Matches the JSON reader's bound; DSL models stay well below it.
-constexpr int kMaxRewriteDepth = 64;
 // The id OpenFGA assigns (a ULID) counts towards the stored size.
 constexpr std::size_t kIdBytes = 26;
 
-Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
 
 std::string relation_error(const std::string& type, const std::string& relation,
                            const std::string& cause) {
@@ -139,7 +136,7 @@ std::size_t model_wire_size(const AuthorizationModel& model) {
 Status check_shape(const std::string& type, const std::string& relation, const Rewrite& r,
                    int depth) {
   if (depth > kMaxRewriteDepth) {
-    return invalid(relation_error(type, relation, "rewrites are nested more than " +
+    return invalid_argument(relation_error(type, relation, "rewrites are nested more than " +
                                                       std::to_string(kMaxRewriteDepth) + " deep"));
   }
   switch (r.kind) {
@@ -147,18 +144,18 @@ Status check_shape(const std::string& type, const std::string& relation, const R
       return {};
     case Rewrite::Kind::kComputed:
       if (r.relation.empty()) {
-        return invalid(relation_error(type, relation, "a computed userset names no relation"));
+        return invalid_argument(relation_error(type, relation, "a computed userset names no relation"));
       }
       return {};
     case Rewrite::Kind::kTupleToUserset:
       if (r.relation.empty() || r.tupleset.empty()) {
-        return invalid(relation_error(type, relation, "a tuple-to-userset names no relation"));
+        return invalid_argument(relation_error(type, relation, "a tuple-to-userset names no relation"));
       }
       return {};
     case Rewrite::Kind::kUnion:
     case Rewrite::Kind::kIntersection:
       if (r.children.size() < 2) {
-        return invalid(relation_error(
+        return invalid_argument(relation_error(
             type, relation,
             std::string(r.kind == Rewrite::Kind::kUnion ? "a union" : "an intersection") +
                 " needs at least 2 children"));
@@ -166,7 +163,7 @@ Status check_shape(const std::string& type, const std::string& relation, const R
       break;
     case Rewrite::Kind::kDifference:
       if (r.children.size() != 2) {
-        return invalid(relation_error(type, relation,
+        return invalid_argument(relation_error(type, relation,
                                       "a difference needs exactly a base and a subtract"));
       }
       break;
@@ -208,18 +205,18 @@ class Validator {
  private:
   Status check_limits_and_names() {
     if (model_.schema_version != "1.1") {
-      return invalid("invalid schema version '" + model_.schema_version +
+      return invalid_argument("invalid schema version '" + model_.schema_version +
                      "': only schema 1.1 is supported");
     }
     if (model_.types.empty()) {
-      return invalid("the model defines no types; at least one type definition is required");
+      return invalid_argument("the model defines no types; at least one type definition is required");
     }
     if (model_.types.size() > kMaxTypes) {
-      return invalid("the model defines " + std::to_string(model_.types.size()) +
+      return invalid_argument("the model defines " + std::to_string(model_.types.size()) +
                      " types; at most " + std::to_string(kMaxTypes) + " are allowed");
     }
     if (model_.conditions.size() > kMaxConditions) {
-      return invalid("the model defines " + std::to_string(model_.conditions.size()) +
+      return invalid_argument("the model defines " + std::to_string(model_.conditions.size()) +
                      " conditions; at most " + std::to_string(kMaxConditions) + " are allowed");
     }
     for (const auto& type : model_.types) {
@@ -229,56 +226,56 @@ class Validator {
     }
     // Size after shape: the size walk recurses, so the depth must be known to be bounded.
     if (const std::size_t size = model_wire_size(model_); size > kMaxModelBytes) {
-      return invalid("model exceeds size limit: " + std::to_string(size) + " bytes vs " +
+      return invalid_argument("model exceeds size limit: " + std::to_string(size) + " bytes vs " +
                      std::to_string(kMaxModelBytes) + " bytes");
     }
     for (std::size_t i = 0; i < model_.types.size(); ++i) {
       const auto& type = model_.types[i];
       if (type.name.empty()) {
-        return invalid("the type name of a type definition cannot be an empty string");
+        return invalid_argument("the type name of a type definition cannot be an empty string");
       }
       if (type.name == "self" || type.name == "this") {
-        return invalid("the definition of type '" + type.name +
+        return invalid_argument("the definition of type '" + type.name +
                        "' is invalid: self and this are reserved keywords");
       }
       if (!valid_name(type.name, kMaxTypeNameBytes)) {
-        return invalid("invalid type name '" + type.name + "': at most " +
+        return invalid_argument("invalid type name '" + type.name + "': at most " +
                        std::to_string(kMaxTypeNameBytes) +
                        " bytes and no ':', '#', '@' or white space");
       }
       for (std::size_t j = 0; j < i; ++j) {
         if (model_.types[j].name == type.name) {
-          return invalid("an authorization model cannot contain duplicate types: '" + type.name +
+          return invalid_argument("an authorization model cannot contain duplicate types: '" + type.name +
                          "' is defined twice");
         }
       }
       std::unordered_set<std::string_view> relation_names;
       for (const auto& rel : type.relations) {
         if (rel.name.empty()) {
-          return invalid("type '" + type.name + "' defines a relation with an empty string for a name");
+          return invalid_argument("type '" + type.name + "' defines a relation with an empty string for a name");
         }
         if (rel.name == "self" || rel.name == "this") {
-          return invalid(relation_error(type.name, rel.name, "self and this are reserved keywords"));
+          return invalid_argument(relation_error(type.name, rel.name, "self and this are reserved keywords"));
         }
         if (!valid_name(rel.name, kMaxNameBytes)) {
-          return invalid("invalid relation name '" + rel.name + "' in type '" + type.name +
+          return invalid_argument("invalid relation name '" + rel.name + "' in type '" + type.name +
                          "': at most " + std::to_string(kMaxNameBytes) +
                          " bytes and no ':', '#', '@' or white space");
         }
         if (!relation_names.insert(rel.name).second) {
-          return invalid("relation '" + rel.name + "' is defined twice in type '" + type.name + "'");
+          return invalid_argument("relation '" + rel.name + "' is defined twice in type '" + type.name + "'");
         }
       }
     }
     for (std::size_t i = 0; i < model_.conditions.size(); ++i) {
       const auto& c = model_.conditions[i];
       if (!valid_name(c.name, kMaxNameBytes)) {
-        return invalid("invalid condition name '" + c.name + "': 1 to " +
+        return invalid_argument("invalid condition name '" + c.name + "': 1 to " +
                        std::to_string(kMaxNameBytes) + " bytes, no ':', '#', '@' or white space");
       }
       for (std::size_t j = 0; j < i; ++j) {
         if (model_.conditions[j].name == c.name) {
-          return invalid("condition '" + c.name + "' is defined twice");
+          return invalid_argument("condition '" + c.name + "' is defined twice");
         }
       }
     }
@@ -333,22 +330,22 @@ class Validator {
         return {};
       case Rewrite::Kind::kComputed:
         if (r.relation == rel) {
-          return invalid(relation_error(type, rel, "it rewrites to itself ('" + rel + "')"));
+          return invalid_argument(relation_error(type, rel, "it rewrites to itself ('" + rel + "')"));
         }
         if (relation(type, r.relation) == nullptr) {
-          return invalid("'" + type + "#" + r.relation + "' relation is undefined (used in '" +
+          return invalid_argument("'" + type + "#" + r.relation + "' relation is undefined (used in '" +
                          type + "#" + rel + "')");
         }
         return {};
       case Rewrite::Kind::kTupleToUserset: {
         const Relation* tupleset = relation(type, r.tupleset);
         if (tupleset == nullptr) {
-          return invalid("'" + type + "#" + r.tupleset + "' relation is undefined (used as the "
+          return invalid_argument("'" + type + "#" + r.tupleset + "' relation is undefined (used as the "
                          "tupleset of '" + r.relation + " from " + r.tupleset + "' in '" + type +
                          "#" + rel + "')");
         }
         if (tupleset->rewrite.kind != Rewrite::Kind::kThis) {
-          return invalid("the '" + type + "#" + r.tupleset +
+          return invalid_argument("the '" + type + "#" + r.tupleset +
                          "' relation is referenced in at least one tupleset and thus must be a "
                          "direct relation (only [...] type restrictions)");
         }
@@ -357,7 +354,7 @@ class Validator {
             return {};
           }
         }
-        return invalid(relation_error(
+        return invalid_argument(relation_error(
             type, rel,
             "'" + r.relation + " from " + r.tupleset + "': '" + r.relation +
                 "' is not a relation of any type that '" + type + "#" + r.tupleset +
@@ -378,11 +375,11 @@ class Validator {
     const std::string& type = model_.types[t].name;
     const bool assignable = contains_this(rel.rewrite);
     if (assignable && rel.directly_related.empty()) {
-      return invalid("the assignable relation '" + rel.name + "' in object type '" + type +
+      return invalid_argument("the assignable relation '" + rel.name + "' in object type '" + type +
                      "' must contain at least one relation type");
     }
     if (!assignable && !rel.directly_related.empty()) {
-      return invalid("the non-assignable relation '" + rel.name + "' in object type '" + type +
+      return invalid_argument("the non-assignable relation '" + rel.name + "' in object type '" + type +
                      "' should not contain a relation type");
     }
     const auto& tuplesets = tuplesets_[t];
@@ -395,22 +392,22 @@ class Validator {
       const std::string where = "the relation type '" + spelled + "' on '" + rel.name +
                                 "' in object type '" + type + "' is not valid: ";
       if (related.wildcard && !related.relation.empty()) {
-        return invalid(where + "a restriction is either a wildcard or a userset, not both");
+        return invalid_argument(where + "a restriction is either a wildcard or a userset, not both");
       }
       if (types_.find(related.type) == types_.end()) {
-        return invalid(where + "'" + related.type + "' is an undefined object type");
+        return invalid_argument(where + "'" + related.type + "' is an undefined object type");
       }
       if ((related.wildcard || !related.relation.empty()) && is_tupleset) {
-        return invalid(where + "'" + rel.name +
+        return invalid_argument(where + "'" + rel.name +
                        "' is used as a tupleset, so it may only hold plain objects (no wildcard "
                        "and no userset)");
       }
       if (!related.relation.empty() && relation(related.type, related.relation) == nullptr) {
-        return invalid(where + "'" + related.type + "#" + related.relation +
+        return invalid_argument(where + "'" + related.type + "#" + related.relation +
                        "' relation is undefined");
       }
       if (!related.condition.empty() && model_.find_condition(related.condition) == nullptr) {
-        return invalid("condition " + related.condition + " is undefined for relation " +
+        return invalid_argument("condition " + related.condition + " is undefined for relation " +
                        rel.name + " (in object type '" + type + "')");
       }
     }
@@ -576,14 +573,14 @@ class Validator {
       const auto& type = model_.types[t].name;
       const auto& rel = model_.types[t].relations[r].name;
       if (!nodes_[relation_node(t, r)].value) {
-        return invalid(relation_error(
+        return invalid_argument(relation_error(
             type, rel,
             "no entrypoints defined: no tuple can ever satisfy it (every path ends in a cycle, "
             "an intersection or exclusion part that cannot be satisfied, or a tupleset whose "
             "types lack the relation)"));
       }
       if (on_cycle[t][r]) {
-        return invalid(relation_error(type, rel,
+        return invalid_argument(relation_error(type, rel,
                                       "an authorization model cannot contain a cycle (a chain "
                                       "of computed relations leads back to itself)"));
       }
@@ -596,7 +593,7 @@ class Validator {
     const bool generic = type.kind == cel::TypeKind::kList || type.kind == cel::TypeKind::kMap;
     if (depth > 8 || type.kind == cel::TypeKind::kBytes ||
         type.generic.size() != (generic ? 1U : 0U)) {
-      return invalid("condition '" + c.name + "': parameter '" + p.name + "' has an invalid type '" +
+      return invalid_argument("condition '" + c.name + "': parameter '" + p.name + "' has an invalid type '" +
                      cel::type_to_dsl(p.type) + "'");
     }
     for (const auto& g : type.generic) {
@@ -608,26 +605,26 @@ class Validator {
   Status check_conditions() const {
     for (const auto& c : model_.conditions) {
       if (c.expression.empty()) {
-        return invalid("condition '" + c.name + "' has an empty expression");
+        return invalid_argument("condition '" + c.name + "' has an empty expression");
       }
       if (c.expression.size() > kMaxExpressionBytes) {
-        return invalid("condition '" + c.name + "' has a " + std::to_string(c.expression.size()) +
+        return invalid_argument("condition '" + c.name + "' has a " + std::to_string(c.expression.size()) +
                        "-byte expression; at most " + std::to_string(kMaxExpressionBytes) +
                        " bytes are allowed");
       }
       if (c.parameters.size() > kMaxParameters) {
-        return invalid("condition '" + c.name + "' declares " +
+        return invalid_argument("condition '" + c.name + "' declares " +
                        std::to_string(c.parameters.size()) + " parameters; at most " +
                        std::to_string(kMaxParameters) + " are allowed");
       }
       for (std::size_t i = 0; i < c.parameters.size(); ++i) {
         const auto& p = c.parameters[i];
         if (!valid_name(p.name, kMaxNameBytes)) {
-          return invalid("condition '" + c.name + "': invalid parameter name '" + p.name + "'");
+          return invalid_argument("condition '" + c.name + "': invalid parameter name '" + p.name + "'");
         }
         for (std::size_t j = 0; j < i; ++j) {
           if (c.parameters[j].name == p.name) {
-            return invalid("condition '" + c.name + "': parameter '" + p.name +
+            return invalid_argument("condition '" + c.name + "': parameter '" + p.name +
                            "' is declared twice");
           }
         }

@@ -7,7 +7,6 @@ namespace mcpgate::authz {
 
 namespace {
 
-Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
 
 void set_detail(FgaError* detail, FgaErrorCode code, const std::string& message) {
   if (detail != nullptr) {
@@ -34,7 +33,7 @@ Status check_tuple_syntax(const TupleRecord& r, std::size_t max_context_bytes) {
     return obj.error();
   }
   if (!valid_relation_name(r.relation)) {
-    return invalid("invalid relation '" + r.relation + "'");
+    return invalid_argument("invalid relation '" + r.relation + "'");
   }
   auto user = parse_user(r.user);
   if (!user) {
@@ -42,13 +41,13 @@ Status check_tuple_syntax(const TupleRecord& r, std::size_t max_context_bytes) {
   }
   if (!r.condition_context.is_null()) {
     if (!r.condition_context.is_object()) {
-      return invalid("condition context of " + to_string(r) + " must be a JSON object");
+      return invalid_argument("condition context of " + to_string(r) + " must be a JSON object");
     }
     if (r.condition_name.empty()) {
-      return invalid("condition context without a condition name in " + to_string(r));
+      return invalid_argument("condition context without a condition name in " + to_string(r));
     }
     if (r.condition_context.dump().size() > max_context_bytes) {
-      return invalid("condition context of " + r.object + "#" + r.relation + "@" + r.user +
+      return invalid_argument("condition context of " + r.object + "#" + r.relation + "@" + r.user +
                      " exceeds " + std::to_string(max_context_bytes) + " bytes");
     }
   }
@@ -146,7 +145,7 @@ Status TupleStore::apply_write(Data& d, const TupleRecord& r) {
       hash == std::string::npos ? kNoRelation : d.relations.intern(std::string_view(r.user).substr(hash + 1));
   auto [slot, inserted] = d.tuple_index.try_emplace(key);
   if (!inserted) {
-    return invalid("cannot write a tuple which already exists: " + to_string(r));
+    return invalid_argument("cannot write a tuple which already exists: " + to_string(r));
   }
   std::uint32_t index = 0;
   if (!d.free_tuples.empty()) {
@@ -225,7 +224,7 @@ Result<std::uint64_t> TupleStore::write(const std::vector<TupleRecord>& writes,
   const std::size_t total = writes.size() + deletes.size();
   if (total == 0) {
     set_detail(detail, FgaErrorCode::kInvalidWriteInput, "no tuples to write or delete");
-    return invalid("no tuples to write or delete");
+    return invalid_argument("no tuples to write or delete");
   }
   if (total > options_.max_tuples_per_write) {
     const std::string m = "a write may change at most " + std::to_string(options_.max_tuples_per_write) +
@@ -249,7 +248,7 @@ Result<std::uint64_t> TupleStore::write(const std::vector<TupleRecord>& writes,
   if (auto dup = std::adjacent_find(keys.begin(), keys.end()); dup != keys.end()) {
     const std::string m = "duplicate tuple in one write: " + *dup;
     set_detail(detail, FgaErrorCode::kDuplicateTupleInWrite, m);
-    return invalid(m);
+    return invalid_argument(m);
   }
 
   WriteView view(*this);
@@ -277,7 +276,7 @@ Result<std::uint64_t> TupleStore::write(const std::vector<TupleRecord>& writes,
     if (!lookup_key(r, &k)) {
       const std::string m = "cannot delete a tuple which does not exist: " + to_string(r);
       set_detail(detail, FgaErrorCode::kInvalidWriteInput, m);
-      return invalid(m);
+      return invalid_argument(m);
     }
     delete_keys.push_back(k);
   }
@@ -286,7 +285,7 @@ Result<std::uint64_t> TupleStore::write(const std::vector<TupleRecord>& writes,
     if (lookup_key(r, &k)) {
       const std::string m = "cannot write a tuple which already exists: " + to_string(r);
       set_detail(detail, FgaErrorCode::kInvalidWriteInput, m);
-      return invalid(m);
+      return invalid_argument(m);
     }
   }
   for (const TupleKey& k : delete_keys) {

@@ -1,4 +1,5 @@
 #include "authz/tuple_store.hpp"
+#include "authz/test_tuples.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +9,7 @@
 namespace mcpgate::authz {
 namespace {
 
-TupleRecord t(std::string object, std::string relation, std::string user) {
-  return TupleRecord{std::move(object), std::move(relation), std::move(user), {}, nullptr};
-}
+using test_support::t;
 
 TEST(TupleStoreTest, WriteBumpsRevisionAndReadFindsTuples) {
   TupleStore store;

@@ -18,6 +18,7 @@
 #include <limits>
 
 #include "cel/ast.hpp"
+#include "core/ascii.hpp"
 
 namespace mcpgate::cel {
 namespace {
@@ -50,16 +51,8 @@ bool is_ident_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 int hex_digit(char c) {
-  if (is_digit(c)) {
+  if (ascii::is_digit(c)) {
     return c - '0';
   }
   return (c | 0x20) - 'a' + 10;
@@ -180,7 +173,7 @@ class Lexer {
     }
     if (is_ident_start(c)) {
       std::size_t end = pos_ + 1;
-      while (end < src_.size() && (is_ident_start(src_[end]) || is_digit(src_[end]))) {
+      while (end < src_.size() && (is_ident_start(src_[end]) || ascii::is_digit(src_[end]))) {
         ++end;
       }
       tok.kind = Tok::kIdent;
@@ -188,7 +181,7 @@ class Lexer {
       pos_ = end;
       return tok;
     }
-    if (is_digit(c) || (c == '.' && pos_ + 1 < src_.size() && is_digit(src_[pos_ + 1]))) {
+    if (ascii::is_digit(c) || (c == '.' && pos_ + 1 < src_.size() && ascii::is_digit(src_[pos_ + 1]))) {
       return lex_number(tok);
     }
     static constexpr std::string_view kTwo[] = {"&&", "||", "==", "!=", "<=", ">="};
@@ -236,7 +229,7 @@ class Lexer {
     if (src_[pos_] == '0' && pos_ + 1 < src_.size()
         && (src_[pos_ + 1] == 'x' || src_[pos_ + 1] == 'X')) {
       std::size_t end = pos_ + 2;
-      while (end < src_.size() && is_hex(src_[end])) {
+      while (end < src_.size() && ascii::is_hex(src_[end])) {
         ++end;
       }
       if (end == pos_ + 2) {
@@ -251,14 +244,14 @@ class Lexer {
       return finish_int(tok);
     }
     std::size_t end = pos_;
-    while (end < src_.size() && is_digit(src_[end])) {
+    while (end < src_.size() && ascii::is_digit(src_[end])) {
       ++end;
     }
     bool is_float = false;
-    if (end + 1 < src_.size() && src_[end] == '.' && is_digit(src_[end + 1])) {
+    if (end + 1 < src_.size() && src_[end] == '.' && ascii::is_digit(src_[end + 1])) {
       is_float = true;
       end += 1;
-      while (end < src_.size() && is_digit(src_[end])) {
+      while (end < src_.size() && ascii::is_digit(src_[end])) {
         ++end;
       }
     }
@@ -267,8 +260,8 @@ class Lexer {
       if (e < src_.size() && (src_[e] == '+' || src_[e] == '-')) {
         ++e;
       }
-      if (e < src_.size() && is_digit(src_[e])) {
-        while (e < src_.size() && is_digit(src_[e])) {
+      if (e < src_.size() && ascii::is_digit(src_[e])) {
+        while (e < src_.size() && ascii::is_digit(src_[e])) {
           ++e;
         }
         is_float = true;
@@ -299,7 +292,7 @@ class Lexer {
     } else {
       tok.kind = Tok::kInt;
     }
-    if (pos_ < src_.size() && (is_ident_start(src_[pos_]) || is_digit(src_[pos_]))) {
+    if (pos_ < src_.size() && (is_ident_start(src_[pos_]) || ascii::is_digit(src_[pos_]))) {
       return fail(tok, "invalid number literal");
     }
     return tok;
@@ -399,7 +392,7 @@ class Lexer {
           return fail(tok, "invalid escape sequence");
         }
         const char d = src_[pos_];
-        if (base == 8 ? !(d >= '0' && d <= '7') : !is_hex(d)) {
+        if (base == 8 ? !(d >= '0' && d <= '7') : !ascii::is_hex(d)) {
           return fail(tok, "invalid escape sequence");
         }
         cp = cp * static_cast<std::uint32_t>(base) + static_cast<std::uint32_t>(hex_digit(d));

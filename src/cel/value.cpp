@@ -15,6 +15,8 @@
 
 #include "cel/value.hpp"
 
+#include "core/ascii.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -29,10 +31,6 @@ Error invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, std::move(message));
 }
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 // `[+-]?(D+(.D*)?|.D+)([eE][+-]?D+)?`, the base-10 subset of Go's big.ParseFloat syntax.
 bool is_decimal_syntax(std::string_view s) {
   std::size_t i = 0;
@@ -40,13 +38,13 @@ bool is_decimal_syntax(std::string_view s) {
     ++i;
   }
   std::size_t digits = 0;
-  while (i < s.size() && is_digit(s[i])) {
+  while (i < s.size() && ascii::is_digit(s[i])) {
     ++i;
     ++digits;
   }
   if (i < s.size() && s[i] == '.') {
     ++i;
-    while (i < s.size() && is_digit(s[i])) {
+    while (i < s.size() && ascii::is_digit(s[i])) {
       ++i;
       ++digits;
     }
@@ -60,7 +58,7 @@ bool is_decimal_syntax(std::string_view s) {
       ++i;
     }
     std::size_t exp_digits = 0;
-    while (i < s.size() && is_digit(s[i])) {
+    while (i < s.size() && ascii::is_digit(s[i])) {
       ++i;
       ++exp_digits;
     }
@@ -503,12 +501,12 @@ Result<std::int64_t> parse_duration(std::string_view text) {
   Int128 total = 0;
   const Int128 limit = static_cast<Int128>(std::numeric_limits<std::int64_t>::max()) + 1;
   while (!text.empty()) {
-    if (!(is_digit(text[0]) || text[0] == '.')) {
+    if (!(ascii::is_digit(text[0]) || text[0] == '.')) {
       return bad();
     }
     Int128 whole = 0;
     std::size_t pre = 0;
-    while (!text.empty() && is_digit(text[0])) {
+    while (!text.empty() && ascii::is_digit(text[0])) {
       whole = whole * 10 + (text[0] - '0');
       if (whole > limit) {
         return bad();
@@ -521,7 +519,7 @@ Result<std::int64_t> parse_duration(std::string_view text) {
     std::size_t post = 0;
     if (!text.empty() && text[0] == '.') {
       text.remove_prefix(1);
-      while (!text.empty() && is_digit(text[0])) {
+      while (!text.empty() && ascii::is_digit(text[0])) {
         // Digits beyond nanosecond precision of the largest unit cannot matter; Go drops them too.
         if (scale < static_cast<Int128>(1000000000000000000LL)) {
           frac = frac * 10 + (text[0] - '0');
@@ -535,7 +533,7 @@ Result<std::int64_t> parse_duration(std::string_view text) {
       return bad();
     }
     std::size_t unit_len = 0;
-    while (unit_len < text.size() && text[unit_len] != '.' && !is_digit(text[unit_len])) {
+    while (unit_len < text.size() && text[unit_len] != '.' && !ascii::is_digit(text[unit_len])) {
       ++unit_len;
     }
     const std::string_view unit = text.substr(0, unit_len);
@@ -632,7 +630,7 @@ bool fixed_digits(std::string_view s, std::size_t pos, std::size_t count, unsign
   }
   out = 0;
   for (std::size_t i = pos; i < pos + count; ++i) {
-    if (!is_digit(s[i])) {
+    if (!ascii::is_digit(s[i])) {
       return false;
     }
     out = out * 10 + static_cast<unsigned>(s[i] - '0');
@@ -664,7 +662,7 @@ Result<Val> parse_timestamp(std::string_view text) {
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
     std::size_t digits = 0;
-    while (pos < text.size() && is_digit(text[pos])) {
+    while (pos < text.size() && ascii::is_digit(text[pos])) {
       if (digits < 9) {
         nanos = nanos * 10 + static_cast<std::uint32_t>(text[pos] - '0');
       }
@@ -749,7 +747,7 @@ bool parse_ipv4(std::string_view s, std::uint8_t* out) {
     }
     std::size_t len = 0;
     unsigned value = 0;
-    while (len < s.size() && len < 4 && is_digit(s[len])) {
+    while (len < s.size() && len < 4 && ascii::is_digit(s[len])) {
       value = value * 10 + static_cast<unsigned>(s[len] - '0');
       ++len;
     }
@@ -761,19 +759,6 @@ bool parse_ipv4(std::string_view s, std::uint8_t* out) {
     s.remove_prefix(len);
   }
   return s.empty();
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 bool parse_ipv6(std::string_view s, std::uint8_t* out) {
@@ -790,8 +775,8 @@ bool parse_ipv6(std::string_view s, std::uint8_t* out) {
   while (i < 16) {
     std::size_t len = 0;
     unsigned value = 0;
-    while (len < s.size() && len < 5 && hex_value(s[len]) >= 0) {
-      value = value * 16 + static_cast<unsigned>(hex_value(s[len]));
+    while (len < s.size() && len < 5 && ascii::hex_value(s[len]) >= 0) {
+      value = value * 16 + static_cast<unsigned>(ascii::hex_value(s[len]));
       ++len;
     }
     if (len == 0 || len > 4) {
@@ -938,7 +923,7 @@ Result<bool> ip_in_cidr(const IpAddr& ip, std::string_view cidr) {
     return bad();
   }
   for (char c : bits_text) {
-    if (!is_digit(c)) {
+    if (!ascii::is_digit(c)) {
       return bad();
     }
     bits = bits * 10 + static_cast<unsigned>(c - '0');

@@ -34,6 +34,13 @@ struct Error {
 
 inline Error make_error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
 
+// The most common one, named: every parser and validator returns it for bad input. (Modules used
+// to define their own `invalid()` in anonymous namespaces; one name avoids the copies and keeps
+// unity builds, where a module's files share one translation unit, free of clashes.)
+inline Error invalid_argument(std::string message) {
+  return make_error(ErrorCode::kInvalidArgument, std::move(message));
+}
+
 template <class T>
 class [[nodiscard]] Result {
  public:

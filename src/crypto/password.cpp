@@ -14,7 +14,7 @@ namespace mcpgate::crypto {
 namespace {
 
 constexpr std::size_t kSaltBytes = 16;
-constexpr std::size_t kTagBytes = 32;
+constexpr std::size_t kHashBytes = 32;
 // Upper bounds accepted when verifying: generous for real deployments, small enough that a
 // planted hash cannot make one verification allocate gigabytes or run for minutes.
 constexpr std::uint32_t kMaxMemoryKib = 256 * 1024;
@@ -103,7 +103,7 @@ Result<std::string> hash_password(std::string_view password, const PasswordParam
   }
   const std::string salt = random_bytes(kSaltBytes);
   const std::size_t encoded_len = argon2_encodedlen(
-      params.iterations, params.memory_kib, params.parallelism, kSaltBytes, kTagBytes, Argon2_id);
+      params.iterations, params.memory_kib, params.parallelism, kSaltBytes, kHashBytes, Argon2_id);
   // Room for the terminating NUL libargon2 writes, whether or not encodedlen counted it.
   std::string encoded(encoded_len + 1, '\0');
   const int rc = argon2id_hash_encoded(params.iterations,
@@ -113,7 +113,7 @@ Result<std::string> hash_password(std::string_view password, const PasswordParam
                                        password.size(),
                                        salt.data(),
                                        salt.size(),
-                                       kTagBytes,
+                                       kHashBytes,
                                        encoded.data(),
                                        encoded.size());
   if (rc != ARGON2_OK) {
@@ -165,7 +165,7 @@ bool password_needs_rehash(std::string_view phc, const PasswordParams& params) {
   return parsed->params.memory_kib != params.memory_kib
          || parsed->params.iterations != params.iterations
          || parsed->params.parallelism != params.parallelism || parsed->salt.size() != kSaltBytes
-         || parsed->tag.size() != kTagBytes;
+         || parsed->tag.size() != kHashBytes;
 }
 
 const std::string& dummy_password_hash() {

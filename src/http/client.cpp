@@ -1,5 +1,7 @@
 #include "http/client.hpp"
 
+#include "core/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -30,31 +32,6 @@ Error url_error(std::string what) {
   return make_error(ErrorCode::kInvalidArgument, "invalid URL: " + std::move(what));
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return out;
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// ASCII-only (the <cctype> classifiers depend on the locale).
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_alnum(char c) {
-  return is_alpha(c) || is_digit(c);
-}
-
-bool is_hex(char c) {
-  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-}
-
 bool all_of(std::string_view s, bool (*pred)(char)) {
   return !s.empty() && std::all_of(s.begin(), s.end(), pred);
 }
@@ -66,11 +43,11 @@ bool looks_numeric(std::string_view host) {
   if (last.empty() && dot != std::string_view::npos) {
     return false;
   }
-  if (all_of(last, is_digit)) {
+  if (all_of(last, ascii::is_digit)) {
     return true;
   }
   return last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')
-         && std::all_of(last.begin() + 2, last.end(), is_hex);
+         && std::all_of(last.begin() + 2, last.end(), ascii::is_hex);
 }
 
 Status check_reg_name(std::string_view host) {
@@ -90,7 +67,7 @@ Status check_reg_name(std::string_view host) {
       continue;
     }
     const char c = host[i];
-    if (!(is_alnum(c) || c == '-' || c == '_')) {
+    if (!(ascii::is_alnum(c) || c == '-' || c == '_')) {
       return url_error("invalid character in host name");
     }
     ++label;
@@ -101,7 +78,7 @@ Status check_reg_name(std::string_view host) {
 Status check_escapes(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%') {
-      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) {
+      if (i + 2 >= s.size() || !ascii::is_hex(s[i + 1]) || !ascii::is_hex(s[i + 2])) {
         return url_error("malformed percent-escape");
       }
     }
@@ -120,23 +97,8 @@ bool same_origin(const Url& a, const Url& b) {
 // ---------------------------------------------------------------------------------------------
 // Request building
 
-bool is_tchar(char c) {
-  if (is_alnum(c)) {
-    return true;
-  }
-  constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
-  return kExtra.find(c) != std::string_view::npos;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x))
-                  == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 Status check_header(std::string_view name, std::string_view value) {
-  if (name.empty() || !std::all_of(name.begin(), name.end(), is_tchar)) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(), ascii::is_tchar)) {
     return make_error(ErrorCode::kInvalidArgument, "invalid request header name");
   }
   for (std::string_view reserved : {"host",
@@ -149,7 +111,7 @@ Status check_header(std::string_view name, std::string_view value) {
                                     "trailer",
                                     "upgrade",
                                     "expect"}) {
-    if (iequals(name, reserved)) {
+    if (ascii::iequals(name, reserved)) {
       return make_error(ErrorCode::kInvalidArgument,
                         "request header " + std::string(name) + " is set by the client");
     }
@@ -172,7 +134,7 @@ Result<Request> build_request(const ClientRequest& in,
   bool has_agent = false;
   for (const auto& [name, value] : in.headers) {
     MCPGATE_TRY(check_header(name, value));
-    has_agent = has_agent || iequals(name, "user-agent");
+    has_agent = has_agent || ascii::iequals(name, "user-agent");
     req.insert(name, value);
   }
   if (!has_agent) {
@@ -442,11 +404,11 @@ bool has_scheme(std::string_view ref) {
   if (colon == std::string_view::npos || colon == 0) {
     return false;
   }
-  if (!is_alpha(ref[0])) {
+  if (!ascii::is_alpha(ref[0])) {
     return false;
   }
   return std::all_of(ref.begin(), ref.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
-    return is_alnum(c) || c == '+' || c == '-' || c == '.';
+    return ascii::is_alnum(c) || c == '+' || c == '-' || c == '.';
   });
 }
 
@@ -599,7 +561,7 @@ Result<Url> parse_url(std::string_view text) {
     return url_error("not an absolute http(s) URL");
   }
   Url url;
-  url.scheme = lower(text.substr(0, sep));
+  url.scheme = ascii::to_lower(text.substr(0, sep));
   if (url.scheme != "http" && url.scheme != "https") {
     return url_error("scheme must be http or https");
   }
@@ -652,7 +614,7 @@ Result<Url> parse_url(std::string_view text) {
     if (host.empty()) {
       return url_error("missing host");
     }
-    url.host = lower(host);
+    url.host = ascii::to_lower(host);
     MCPGATE_TRY(check_reg_name(url.host));
     if (looks_numeric(url.host)) {
       beast::error_code ec;
@@ -665,7 +627,7 @@ Result<Url> parse_url(std::string_view text) {
   }
 
   if (has_port) {
-    if (port_text.empty() || port_text.size() > 5 || !all_of(port_text, is_digit)) {
+    if (port_text.empty() || port_text.size() > 5 || !all_of(port_text, ascii::is_digit)) {
       return url_error("invalid port");
     }
     const unsigned long value = std::stoul(std::string(port_text));

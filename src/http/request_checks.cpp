@@ -1,5 +1,7 @@
 #include "http/request_checks.hpp"
 
+#include "core/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -39,11 +41,6 @@ RequestFailure check_head(const RequestParser& parser, const ServerOptions& opti
 
 namespace {
 
-bool is_tchar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0
-         || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 // True for "METHOD SP TARGET SP HTTP/d.d CRLF" with a version other than 1.0 and 1.1.
 bool names_other_version(std::string_view received) {
   const auto eol = received.find("\r\n");
@@ -59,7 +56,7 @@ bool names_other_version(std::string_view received) {
   const std::string_view method = line.substr(0, sp1);
   const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
-  if (!std::all_of(method.begin(), method.end(), is_tchar)
+  if (!std::all_of(method.begin(), method.end(), ascii::is_tchar)
       || target.find(' ') != std::string_view::npos || version.size() != 8
       || version.substr(0, 5) != "HTTP/"
       || std::isdigit(static_cast<unsigned char>(version[5])) == 0 || version[6] != '.'

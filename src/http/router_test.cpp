@@ -8,17 +8,12 @@
 #include <gtest/gtest.h>
 
 #include "http/asio.hpp"
+#include "http/test_server.hpp"
 
 namespace mcpgate::http {
 namespace {
 
-template <class T>
-T run_awaitable(asio::awaitable<T> aw) {
-  asio::io_context ioc;
-  auto fut = asio::co_spawn(ioc, std::move(aw), asio::use_future);
-  ioc.run();
-  return fut.get();
-}
+using testing::run_awaitable;
 
 // An exchange that records the answer instead of sending it.
 class FakeExchange final : public Exchange {

@@ -72,9 +72,7 @@ asio::awaitable<Result<Json>> whoami_tool(Json, ToolContext& ctx) {
   co_return tool_result_text(ctx.subject() + "/" + (caller ? caller->client_id : "-"));
 }
 
-Json request(int id, const std::string& method, Json params = Json::object()) {
-  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
-}
+using testing::request;
 
 class AccessEndpointTest : public ::testing::Test {
  protected:

@@ -55,9 +55,7 @@ asio::awaitable<Result<Json>> counting_tool(Json args, ToolContext&) {
   co_return tool_result_text("ran:" + std::to_string(runs.load()) + ":" + args.value("n", std::string("-")));
 }
 
-Json request(int id, const std::string& method, Json params = Json::object()) {
-  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
-}
+using testing::request;
 
 class AuthorizerEndpointTest : public ::testing::Test {
  protected:

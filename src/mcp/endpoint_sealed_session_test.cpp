@@ -6,6 +6,7 @@
 #include "crypto/encoding.hpp"
 #include "mcp/endpoint.hpp"
 #include "mcp/test_exchange.hpp"
+#include "mcp/endpoint_test_tools.hpp"
 
 namespace mcpgate::mcp {
 namespace {
@@ -58,9 +59,7 @@ asio::awaitable<Result<Json>> session_tool(Json, ToolContext& ctx) {
   co_return tool_result_text(ctx.session_attachments().dump() + "|" + ctx.session_id());
 }
 
-Json request(int id, const std::string& method, Json params = Json::object()) {
-  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
-}
+using testing::request;
 
 std::shared_ptr<const SessionSealer> sealer(char key_fill, int generation = 1) {
   auto master = crypto::MasterKey::from_bytes(std::string(32, key_fill)).value();

@@ -13,9 +13,7 @@ using testing::FakeExchange;
 using testing::Harness;
 using testing::RequestSpec;
 
-Json request(int id, const std::string& method, Json params = Json::object()) {
-  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
-}
+using testing::request;
 
 class SessionEndpointTest : public ::testing::Test {
  protected:

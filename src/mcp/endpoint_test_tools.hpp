@@ -5,6 +5,11 @@
 
 namespace mcpgate::mcp::testing {
 
+// A JSON-RPC request object.
+inline Json request(int id, const std::string& method, Json params = Json::object()) {
+  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+}
+
 inline asio::awaitable<Result<Json>> echo_tool(Json args, ToolContext&) {
   co_return tool_result_text("echo:" + args.value("text", ""));
 }

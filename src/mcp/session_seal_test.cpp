@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "crypto/encoding.hpp"
+#include "mcp/json_io.hpp"
 
 namespace mcpgate::mcp {
 namespace {
 
-using Json = nlohmann::json;
 using std::chrono::hours;
 
 crypto::MasterKey master(char fill) {

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.hpp"
 #include "core/log.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/jwt.hpp"
@@ -30,13 +31,6 @@ constexpr std::int64_t kPruneEveryS = 60;
 constexpr std::string_view kInvalidTokenDescription =
     "The access token is invalid, expired or revoked";
 constexpr std::string_view kMissingTokenDescription = "A Bearer access token is required";
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x))
-                  == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 bool is_b64token(std::string_view token) {
@@ -308,7 +302,7 @@ std::variant<mcp::Caller, http::Response> BearerGuard::authenticate(
   }
   const std::string_view value = request[http::Field::authorization];
   const std::size_t space = value.find(' ');
-  if (!iequals(value.substr(0, space), "Bearer")) {
+  if (!ascii::iequals(value.substr(0, space), "Bearer")) {
     return missing_token();  // another scheme (Basic, DPoP, ...): no Bearer credential
   }
   std::string_view token =

@@ -19,6 +19,7 @@
 namespace mcpgate::oauth {
 namespace {
 
+using testing::kAppRedirect;
 using testing::authorize_code;
 using testing::Browser;
 using testing::code_exchange;
@@ -29,7 +30,6 @@ using testing::jwt_payload;
 using testing::kTestIssuer;
 using testing::kTestResource;
 
-constexpr const char* kAppRedirect = "https://app.example.com/cb";
 constexpr const char* kPrmUrl = "http://127.0.0.1:8080/.well-known/oauth-protected-resource/mcp";
 constexpr const char* kAllScopes = "calendar:read calendar:write mail:read mail:write";
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <mutex>
 
+#include "core/ascii.hpp"
 #include "core/log.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/jwt.hpp"
@@ -21,13 +22,6 @@ constexpr std::int64_t kLeewayS = 60;
 
 OAuthError invalid_client(std::string description) {
   return oauth_error(OAuthErrorCode::kInvalidClient, std::move(description));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 bool audience_contains(const nlohmann::json& aud, const std::vector<std::string>& accepted) {
@@ -55,7 +49,7 @@ std::vector<crypto::JwsAlgorithm> allowed_algs(const ClientInfo& client) {
 
 std::optional<BasicCredentials> parse_basic_credentials(std::string_view value) {
   const std::size_t space = value.find(' ');
-  if (space == std::string_view::npos || !iequals(value.substr(0, space), "basic")) {
+  if (space == std::string_view::npos || !ascii::iequals(value.substr(0, space), "basic")) {
     return std::nullopt;
   }
   std::string_view b64 = value.substr(space + 1);

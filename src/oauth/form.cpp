@@ -3,34 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.hpp"
 #include "http/message.hpp"
 
 namespace mcpgate::oauth {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-bool is_unreserved(unsigned char c) {
-  return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 }  // namespace
 
@@ -83,8 +60,8 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
       if (i + 2 >= text.size()) {
         return make_error(ErrorCode::kInvalidArgument, "truncated %-escape");
       }
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
+      const int hi = ascii::hex_value(text[i + 1]);
+      const int lo = ascii::hex_value(text[i + 2]);
       if (hi < 0 || lo < 0) {
         return make_error(ErrorCode::kInvalidArgument, "bad %-escape");
       }
@@ -162,7 +139,7 @@ std::string percent_encode(std::string_view text) {
   out.reserve(text.size());
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
+    if (ascii::is_unreserved(c)) {
       out.push_back(ch);
     } else {
       out.push_back('%');
@@ -205,7 +182,7 @@ std::string append_query(std::string_view uri,
 bool media_type_is(std::string_view content_type, std::string_view media_type) {
   const std::size_t semi = content_type.find(';');
   const std::string_view type = http::trim_ows(content_type.substr(0, semi));
-  return lower(type) == lower(media_type);
+  return ascii::to_lower(type) == ascii::to_lower(media_type);
 }
 
 }  // namespace mcpgate::oauth

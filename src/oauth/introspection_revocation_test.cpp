@@ -9,6 +9,7 @@
 namespace mcpgate::oauth {
 namespace {
 
+using testing::kAppRedirect;
 using testing::Browser;
 using testing::Call;
 using testing::FakeExchange;
@@ -22,7 +23,6 @@ using testing::jwt_payload;
 using testing::kOpsSecret;
 using testing::refresh_call;
 
-constexpr const char* kAppRedirect = "https://app.example.com/cb";
 
 class IntrospectionTest : public ::testing::Test {
  protected:

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 
+#include "core/ascii.hpp"
 #include "http/client.hpp"
 
 namespace mcpgate::oauth {
@@ -15,13 +16,6 @@ constexpr std::array<std::string_view, 3> kLoopbackHosts = {"127.0.0.1", "[::1]"
 
 constexpr std::array<std::string_view, 8> kForbiddenSchemes = {
     "javascript", "data", "vbscript", "file", "blob", "about", "filesystem", "view-source"};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 Status invalid(const char* why) { return make_error(ErrorCode::kInvalidArgument, why); }
 
@@ -41,7 +35,7 @@ std::optional<std::string> scheme_of(std::string_view uri) {
       return std::nullopt;
     }
   }
-  return lower(scheme);
+  return ascii::to_lower(scheme);
 }
 
 // Splits "http://HOST[:PORT]REST" for the loopback hosts. REST starts with '/' or '?' or is

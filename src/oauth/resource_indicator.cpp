@@ -3,25 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.hpp"
 #include "http/client.hpp"
 
 namespace mcpgate::oauth {
 namespace {
-
-bool is_unreserved(unsigned char c) {
-  return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
 
 // Upper-cases escape hex digits and decodes escapes of unreserved characters (RFC 3986
 // §6.2.2.1, §6.2.2.2). parse_url has already refused malformed escapes.
@@ -31,8 +17,8 @@ std::string normalize_escapes(std::string_view text) {
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size()) {
-      const int value = hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]);
-      if (is_unreserved(static_cast<unsigned char>(value))) {
+      const int value = ascii::hex_value(text[i + 1]) * 16 + ascii::hex_value(text[i + 2]);
+      if (ascii::is_unreserved(static_cast<unsigned char>(value))) {
         out.push_back(static_cast<char>(value));
       } else {
         out.push_back('%');

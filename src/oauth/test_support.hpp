@@ -173,6 +173,7 @@ inline std::string form_field(const std::string& html, const std::string& name) 
   return {};
 }
 
+inline const char* kAppRedirect = "https://app.example.com/cb";
 inline const char* kTestIssuer = "http://127.0.0.1:8080";
 inline const char* kTestResource = "http://127.0.0.1:8080/mcp";
 inline const char* kOpsSecret = "ops:Secret%e2e&+/=_0123456789abcdef";

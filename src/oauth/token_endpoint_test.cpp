@@ -12,6 +12,7 @@
 namespace mcpgate::oauth {
 namespace {
 
+using testing::kAppRedirect;
 using testing::Authorized;
 using testing::Browser;
 using testing::Call;
@@ -27,7 +28,6 @@ using testing::kTestResource;
 using testing::refresh_call;
 using testing::token_call;
 
-constexpr const char* kAppRedirect = "https://app.example.com/cb";
 constexpr const char* kOpsRedirect = "https://ops.example.com/cb";
 
 void expect_oauth_error(const FakeExchange& ex, const std::string& error, unsigned status = 400) {

@@ -30,9 +30,6 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kWriteChunk = 100;  // OpenFGA's maxTuplesPerWrite
 
-Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
-
-std::string scalar(const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : std::string(); }
 
 
 Status write_all(authz::Engine& engine, const std::vector<authz::TupleRecord>& tuples) {
@@ -42,7 +39,7 @@ Status write_all(authz::Engine& engine, const std::vector<authz::TupleRecord>& t
                     tuples.begin() + static_cast<std::ptrdiff_t>(std::min(tuples.size(), i + kWriteChunk)));
     const auto r = engine.write(w);
     if (!r.error.ok()) {
-      return invalid("writing tuples: " + r.error.message);
+      return invalid_argument("writing tuples: " + r.error.message);
     }
   }
   return {};
@@ -69,7 +66,7 @@ std::vector<std::string> string_list(const YAML::Node& n) {
   std::vector<std::string> out;
   if (n && n.IsSequence()) {
     for (const auto& v : n) {
-      out.push_back(scalar(v));
+      out.push_back(yaml_scalar(v));
     }
   } else if (n && n.IsScalar()) {
     out.push_back(n.Scalar());
@@ -144,8 +141,8 @@ void run_list_objects(const authz::Engine& engine, const YAML::Node& tests, Test
     return;
   }
   for (const auto& t : tests) {
-    const std::string user = scalar(t["user"]);
-    const std::string type = scalar(t["type"]);
+    const std::string user = yaml_scalar(t["user"]);
+    const std::string type = yaml_scalar(t["type"]);
     const YAML::Node assertions = t["assertions"];
     if (user.empty() || type.empty() || !assertions || !assertions.IsMap()) {
       run.record(false, "list_objects", "needs user, type and assertions");
@@ -180,7 +177,7 @@ void run_list_users(const authz::Engine& engine, const YAML::Node& tests, TestRu
     return;
   }
   for (const auto& t : tests) {
-    const std::string object = scalar(t["object"]);
+    const std::string object = yaml_scalar(t["object"]);
     const YAML::Node filters = t["user_filter"];
     const YAML::Node assertions = t["assertions"];
     if (object.empty() || !filters || !filters.IsSequence() || filters.size() == 0 || !assertions ||
@@ -190,8 +187,8 @@ void run_list_users(const authz::Engine& engine, const YAML::Node& tests, TestRu
     }
     std::vector<std::string> filter_strings;
     for (const auto& f : filters) {
-      const std::string type = scalar(f["type"]);
-      const std::string relation = scalar(f["relation"]);
+      const std::string type = yaml_scalar(f["type"]);
+      const std::string relation = yaml_scalar(f["relation"]);
       filter_strings.push_back(relation.empty() ? type : type + "#" + relation);
     }
     const Json context = context_of(t);
@@ -366,7 +363,7 @@ Result<StoreTestReport> run_store_tests(const std::string& path, const StoreTest
   try {
     for (std::size_t i = 0; i < store.tests.size(); ++i) {
       const YAML::Node test = store.tests[i];
-      std::string name = scalar(test["name"]);
+      std::string name = yaml_scalar(test["name"]);
       if (name.empty()) {
         name = "test " + std::to_string(i + 1);
       }
@@ -383,7 +380,7 @@ Result<StoreTestReport> run_store_tests(const std::string& path, const StoreTest
         }
       }
       if (setup && test["tuple_file"]) {
-        auto file = resolve_policy_file(store.dir, scalar(test["tuple_file"]), options.allow_external_files);
+        auto file = resolve_policy_file(store.dir, yaml_scalar(test["tuple_file"]), options.allow_external_files);
         auto more = file ? load_tuple_file(*file) : Result<std::vector<authz::TupleRecord>>(file.error());
         if (!more) {
           setup = more.error();
@@ -422,7 +419,7 @@ Result<StoreTestReport> run_store_tests(const std::string& path, const StoreTest
       }
     }
   } catch (const YAML::Exception& e) {
-    return invalid(path + ": " + e.what());
+    return invalid_argument(path + ": " + e.what());
   }
   out << report.tests << " tests: " << (report.tests - report.failed_tests) << " passed, " << report.failed_tests
       << " failed (" << (report.assertions - report.failed_assertions) << "/" << report.assertions
@@ -670,7 +667,7 @@ struct PolicyCommands::State {
       return PolicyCliConfig{};
     }
     if (!load) {
-      return invalid("--config is not supported here");
+      return invalid_argument("--config is not supported here");
     }
     return load(config_path);
   }

@@ -16,7 +16,7 @@
 namespace mcpgate::policy {
 namespace {
 
-constexpr const char* kModel = R"(model
+constexpr const char* kServiceModel = R"(model
   schema 1.1
 type user
 type tool
@@ -49,7 +49,7 @@ class PolicyServiceStoreTest : public ::testing::Test {
     auto s = store::open_store("sqlite:" + (dir_ / "db.sqlite").string(), o);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
-    auto m = authz::parse_dsl(kModel);
+    auto m = authz::parse_dsl(kServiceModel);
     ASSERT_TRUE(m.ok()) << m.error().message;
     model_ = *m;
   }

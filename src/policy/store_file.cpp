@@ -15,7 +15,6 @@ using Json = nlohmann::json;
 
 constexpr std::size_t kMaxFileBytes = 16 * 1024 * 1024;
 
-Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -29,13 +28,13 @@ Result<std::string> read_text(const fs::path& path) {
   }
   const auto size = fs::file_size(path, ec);
   if (ec || size > kMaxFileBytes) {
-    return invalid(path.string() + ": unreadable or larger than 16 MiB");
+    return invalid_argument(path.string() + ": unreadable or larger than 16 MiB");
   }
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   if (!in.good() && !in.eof()) {
-    return invalid(path.string() + ": unreadable");
+    return invalid_argument(path.string() + ": unreadable");
   }
   return ss.str();
 }
@@ -46,29 +45,33 @@ Result<std::string> read_text(const fs::path& path) {
 
 Result<fs::path> resolve_policy_file(const fs::path& base, const std::string& ref, bool allow_external) {
   if (ref.empty()) {
-    return invalid("empty file reference");
+    return invalid_argument("empty file reference");
   }
   const fs::path p(ref);
   if (allow_external) {
     return p.is_absolute() ? p : base / p;
   }
   if (p.is_absolute()) {
-    return invalid("file reference '" + ref + "' is absolute (use --allow-external-files)");
+    return invalid_argument("file reference '" + ref + "' is absolute (use --allow-external-files)");
   }
   std::error_code ec;
   const fs::path canon_base = fs::weakly_canonical(base.empty() ? fs::path(".") : base, ec);
   const fs::path canon = fs::weakly_canonical((base.empty() ? fs::path(".") : base) / p, ec);
   if (ec) {
-    return invalid("file reference '" + ref + "': " + ec.message());
+    return invalid_argument("file reference '" + ref + "': " + ec.message());
   }
   const fs::path rel = canon.lexically_relative(canon_base);
   if (rel.empty() || *rel.begin() == "..") {
-    return invalid("file reference '" + ref + "' leaves the store file's directory (use --allow-external-files)");
+    return invalid_argument("file reference '" + ref + "' leaves the store file's directory (use --allow-external-files)");
   }
   return canon;
 }
 
 // YAML scalars to JSON the way YAML 1.2's core schema types them; quoted scalars are strings.
+std::string yaml_scalar(const YAML::Node& node) {
+  return node && node.IsScalar() ? node.Scalar() : std::string();
+}
+
 Json yaml_to_json(const YAML::Node& node, int depth) {
   if (depth > 64) {
     throw YAML::Exception(node.Mark(), "nested too deeply");
@@ -141,28 +144,26 @@ Json yaml_to_json(const YAML::Node& node, int depth) {
 namespace {
 
 
-std::string scalar(const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : std::string(); }
-
 Result<authz::TupleRecord> tuple_from_yaml(const YAML::Node& n, const std::string& at) {
   if (!n.IsMap()) {
-    return invalid(at + ": a tuple is a mapping {user, relation, object}");
+    return invalid_argument(at + ": a tuple is a mapping {user, relation, object}");
   }
   authz::TupleRecord t;
-  t.user = scalar(n["user"]);
-  t.relation = scalar(n["relation"]);
-  t.object = scalar(n["object"]);
+  t.user = yaml_scalar(n["user"]);
+  t.relation = yaml_scalar(n["relation"]);
+  t.object = yaml_scalar(n["object"]);
   if (t.user.empty() || t.relation.empty() || t.object.empty()) {
-    return invalid(at + ": a tuple needs user, relation and object");
+    return invalid_argument(at + ": a tuple needs user, relation and object");
   }
   if (const YAML::Node c = n["condition"]) {
-    if (!c.IsMap() || scalar(c["name"]).empty()) {
-      return invalid(at + ": condition needs a name");
+    if (!c.IsMap() || yaml_scalar(c["name"]).empty()) {
+      return invalid_argument(at + ": condition needs a name");
     }
-    t.condition_name = scalar(c["name"]);
+    t.condition_name = yaml_scalar(c["name"]);
     if (c["context"] && !c["context"].IsNull()) {
       t.condition_context = yaml_to_json(c["context"]);
       if (!t.condition_context.is_object()) {
-        return invalid(at + ": condition context must be a mapping");
+        return invalid_argument(at + ": condition context must be a mapping");
       }
     }
   }
@@ -173,7 +174,7 @@ Result<authz::TupleRecord> tuple_from_yaml(const YAML::Node& n, const std::strin
 
 Result<std::vector<authz::TupleRecord>> tuples_from_yaml(const YAML::Node& list, const std::string& where) {
   if (!list.IsSequence()) {
-    return invalid(where + ": tuples must be a list");
+    return invalid_argument(where + ": tuples must be a list");
   }
   std::vector<authz::TupleRecord> out;
   out.reserve(list.size());
@@ -219,7 +220,7 @@ Result<std::vector<authz::TupleRecord>> tuples_from_csv(const std::string& text,
   std::istringstream in(text);
   std::string line;
   if (!std::getline(in, line)) {
-    return invalid(where + ": empty CSV file");
+    return invalid_argument(where + ": empty CSV file");
   }
   std::map<std::string, std::size_t> col;
   const auto header = csv_fields(line);
@@ -231,7 +232,7 @@ Result<std::vector<authz::TupleRecord>> tuples_from_csv(const std::string& text,
   }
   for (const char* required : {"user_type", "user_id", "relation", "object_type", "object_id"}) {
     if (!col.count(required)) {
-      return invalid(where + ": CSV header lacks " + required);
+      return invalid_argument(where + ": CSV header lacks " + required);
     }
   }
   std::vector<authz::TupleRecord> out;
@@ -260,7 +261,7 @@ Result<std::vector<authz::TupleRecord>> tuples_from_csv(const std::string& text,
     if (const std::string ctx = get("condition_context"); !ctx.empty()) {
       auto parsed = mcp::parse_json(ctx);
       if (!parsed || !parsed->is_object()) {
-        return invalid(where + ":" + std::to_string(n) + ": condition_context is not a JSON object");
+        return invalid_argument(where + ":" + std::to_string(n) + ": condition_context is not a JSON object");
       }
       t.condition_context = std::move(parsed).value();
     }
@@ -280,7 +281,7 @@ Result<std::vector<authz::TupleRecord>> load_tuple_file(const fs::path& path) {
   try {
     return tuples_from_yaml(YAML::Load(text), path.string());
   } catch (const YAML::Exception& e) {
-    return invalid(path.string() + ": " + e.what());
+    return invalid_argument(path.string() + ": " + e.what());
   }
 }
 
@@ -306,17 +307,17 @@ Result<authz::AuthorizationModel> model_from_text(const std::string& text, const
   if (first != std::string::npos && text[first] == '{') {
     auto json = mcp::parse_json(text, 512);
     if (!json) {
-      return invalid(where + ": " + json.error().message);
+      return invalid_argument(where + ": " + json.error().message);
     }
     auto model = authz::model_from_json(*json);
     if (!model) {
-      return invalid(where + ": " + model.error().message);
+      return invalid_argument(where + ": " + model.error().message);
     }
     return model;
   }
   auto model = authz::parse_dsl(text);
   if (!model) {
-    return invalid(where + ":" + shift_dsl_error(model.error().message, line_offset));
+    return invalid_argument(where + ":" + shift_dsl_error(model.error().message, line_offset));
   }
   return model;
 }
@@ -330,35 +331,35 @@ Result<StoreFile> load_store_file(const std::string& path, bool allow_external) 
   try {
     const YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) {
-      return invalid(path + ": a store file is a YAML mapping");
+      return invalid_argument(path + ": a store file is a YAML mapping");
     }
-    s.name = scalar(root["name"]);
-    if (root["model"] && !scalar(root["model"]).empty()) {
+    s.name = yaml_scalar(root["name"]);
+    if (root["model"] && !yaml_scalar(root["model"]).empty()) {
       // A block scalar's text starts on the line after `model: |`.
-      MCPGATE_ASSIGN_OR_RETURN(s.model, model_from_text(scalar(root["model"]), path, root["model"].Mark().line + 1));
+      MCPGATE_ASSIGN_OR_RETURN(s.model, model_from_text(yaml_scalar(root["model"]), path, root["model"].Mark().line + 1));
     } else if (root["model_file"]) {
-      MCPGATE_ASSIGN_OR_RETURN(fs::path file, resolve_policy_file(s.dir, scalar(root["model_file"]), allow_external));
+      MCPGATE_ASSIGN_OR_RETURN(fs::path file, resolve_policy_file(s.dir, yaml_scalar(root["model_file"]), allow_external));
       std::error_code ec;
       if (!fs::is_regular_file(file, ec)) {
-        return invalid(file.string() + ": not a readable regular file");
+        return invalid_argument(file.string() + ": not a readable regular file");
       }
       MCPGATE_ASSIGN_OR_RETURN(s.model, load_model_file(file.string()));
     } else {
-      return invalid(path + ": needs model or model_file");
+      return invalid_argument(path + ": needs model or model_file");
     }
     if (auto st = authz::validate_model(s.model); !st) {
-      return invalid(path + ": invalid model: " + st.error().message);
+      return invalid_argument(path + ": invalid model: " + st.error().message);
     }
     if (root["tuples"] && !root["tuples"].IsNull()) {
       MCPGATE_ASSIGN_OR_RETURN(s.tuples, tuples_from_yaml(root["tuples"], path));
     }
     std::vector<std::string> files;
     if (root["tuple_file"]) {
-      files.push_back(scalar(root["tuple_file"]));
+      files.push_back(yaml_scalar(root["tuple_file"]));
     }
     if (const YAML::Node list = root["tuple_files"]; list && list.IsSequence()) {
       for (const auto& f : list) {
-        files.push_back(scalar(f));
+        files.push_back(yaml_scalar(f));
       }
     }
     for (const auto& f : files) {
@@ -371,10 +372,10 @@ Result<StoreFile> load_store_file(const std::string& path, bool allow_external) 
       s.tests = tests;
     }
     if (s.tests && !s.tests.IsNull() && !s.tests.IsSequence()) {
-      return invalid(path + ": tests must be a list");
+      return invalid_argument(path + ": tests must be a list");
     }
   } catch (const YAML::Exception& e) {
-    return invalid(path + ": " + e.what());
+    return invalid_argument(path + ": " + e.what());
   }
   return s;
 }

@@ -45,6 +45,9 @@ Result<std::vector<authz::TupleRecord>> load_tuple_file(const std::filesystem::p
 // prefixes error messages.
 Result<std::vector<authz::TupleRecord>> tuples_from_yaml(const YAML::Node& list, const std::string& where);
 
+// A scalar node's text; "" for a missing or non-scalar node.
+std::string yaml_scalar(const YAML::Node& node);
+
 // YAML -> JSON for condition contexts (quoted scalars stay strings; bounded depth).
 nlohmann::json yaml_to_json(const YAML::Node& node, int depth = 0);
 

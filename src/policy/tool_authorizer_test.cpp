@@ -17,7 +17,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string read_file(const std::string& path) {
+std::string read_text_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -38,7 +38,7 @@ mcp::Tool tool(const std::string& server, const std::string& name, Json schema =
 class ToolAuthorizerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto model = authz::parse_dsl(read_file("examples/demo-policy.fga"));
+    auto model = authz::parse_dsl(read_text_file("examples/demo-policy.fga"));
     ASSERT_TRUE(model.ok()) << model.error().message;
     auto engine = authz::Engine::create(*model);
     ASSERT_TRUE(engine.ok()) << engine.error().message;

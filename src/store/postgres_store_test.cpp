@@ -28,8 +28,9 @@ namespace {
 
 using testing::StoreFactory;
 using testing::StoreSuite;
+using testing::kNow;
+using testing::test_master_key;
 
-constexpr Timestamp kNow = 1'700'000'000;
 
 std::string test_url() {
   const char* url = std::getenv("MCPGATE_TEST_PG_URL");
@@ -51,10 +52,6 @@ bool pg_required() {
       GTEST_SKIP() << "MCPGATE_TEST_PG_URL is unset (scripts/pg-test-cluster start)";       \
     }                                                                                      \
   } while (false)
-
-crypto::MasterKey test_master_key() {
-  return crypto::MasterKey::from_bytes(crypto::random_bytes(32)).value();
-}
 
 std::string fresh_schema() {
   std::string id = crypto::random_id();

@@ -22,8 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::StoreFactory;
 using testing::StoreSuite;
+using testing::kNow;
+using testing::test_master_key;
 
-constexpr Timestamp kNow = 1'700'000'000;
 
 // One scratch directory for the whole binary, removed at exit.
 const fs::path& scratch_dir() {
@@ -44,10 +45,6 @@ class ScratchCleanup : public ::testing::Environment {
 };
 
 const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
-
-crypto::MasterKey test_master_key() {
-  return crypto::MasterKey::from_bytes(crypto::random_bytes(32)).value();
-}
 
 std::unique_ptr<Store> open_or_die(const SqliteOptions& options, const crypto::MasterKey& key) {
   auto store = open_sqlite_store(options, key);

@@ -18,10 +18,19 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/master_key.hpp"
 #include "crypto/random.hpp"
 #include "store/store.hpp"
 
 namespace mcpgate::store::testing {
+
+// The fixed "now" of the store tests.
+inline constexpr Timestamp kNow = 1'700'000'000;
+
+// A fresh random master key.
+inline crypto::MasterKey test_master_key() {
+  return crypto::MasterKey::from_bytes(crypto::random_bytes(32)).value();
+}
 
 struct StoreFactory {
   std::string name;
@@ -41,8 +50,6 @@ struct IssuedCode {
 
 class StoreSuite : public ::testing::TestWithParam<StoreFactory> {
  protected:
-  static constexpr Timestamp kNow = 1'700'000'000;
-
   void SetUp() override {
     store_ = GetParam().make();
     if (!store_) {

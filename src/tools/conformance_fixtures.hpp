@@ -30,6 +30,9 @@ void register_session_tools(mcp::Registry& registry);
 void register_stateless_tools(mcp::Registry& registry);
 void register_resources_and_prompts(mcp::Registry& registry);
 
+// {"type":"object","properties":{}}: the input schema of a tool without arguments.
+nlohmann::json no_args_schema();
+
 // A 1x1 red PNG and a short silent 8 kHz mono 16-bit WAV, built in code, base64-encoded.
 const std::string& png_base64();
 const std::string& wav_base64();

@@ -110,6 +110,8 @@ std::string make_wav() {
 
 }  // namespace
 
+nlohmann::json no_args_schema() { return {{"type", "object"}, {"properties", nlohmann::json::object()}}; }
+
 const std::string& png_base64() {
   static const std::string encoded = mcp::base64_encode(make_png());
   return encoded;

@@ -11,10 +11,6 @@ namespace {
 using mcp::Json;
 using mcp::ToolContext;
 
-Json no_args_schema() {
-  return Json{{"type", "object"}, {"properties", Json::object()}};
-}
-
 mcp::Tool stateless_tool(const char* name, const char* description, mcp::ToolHandler handler) {
   mcp::Tool tool{
       Json{{"name", name}, {"description", description}, {"inputSchema", no_args_schema()}},

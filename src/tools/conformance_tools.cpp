@@ -12,10 +12,6 @@ namespace {
 using mcp::Json;
 using mcp::ToolContext;
 
-Json no_args_schema() {
-  return Json{{"type", "object"}, {"properties", Json::object()}};
-}
-
 Json descriptor(const char* name, const char* description, Json schema = no_args_schema()) {
   return Json{{"name", name}, {"description", description}, {"inputSchema", std::move(schema)}};
 }

@@ -78,7 +78,6 @@ std::string plural(size_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
 
 // ---- list_events ----
 
@@ -113,7 +112,7 @@ Result<Json> list_events(DemoStore& store, const Json& args) {
   MCPGATE_ASSIGN_OR_RETURN(auto to, a.optional_date_time("to"));
   MCPGATE_ASSIGN_OR_RETURN(auto max_results, a.optional_int("max_results", 1, 500));
   if (from && to && *to <= *from) {
-    return invalid(fmt::format("`to` ({}) must be after `from` ({})", format_date_time(*to),
+    return invalid_argument(fmt::format("`to` ({}) must be after `from` ({})", format_date_time(*to),
                                format_date_time(*from)));
   }
   const auto page = store.list_events(from, to, static_cast<size_t>(max_results.value_or(20)));
@@ -201,7 +200,7 @@ Result<Json> get_availability(DemoStore& store, const Json& args) {
   MCPGATE_ASSIGN_OR_RETURN(std::string date_text, a.required_string("date", 1, 32));
   const auto day = parse_date(date_text);
   if (!day) {
-    return invalid(fmt::format("`date` must be a calendar date YYYY-MM-DD, got '{}'",
+    return invalid_argument(fmt::format("`date` must be a calendar date YYYY-MM-DD, got '{}'",
                                utf8_truncate(date_text, 40)));
   }
   MCPGATE_ASSIGN_OR_RETURN(auto duration, a.optional_int("duration_minutes", 5, 480));
@@ -295,18 +294,18 @@ Result<Json> create_event(DemoStore& store, const Json& args) {
   MCPGATE_TRY(a.only({"title", "start", "end", "attendees", "location"}));
   MCPGATE_ASSIGN_OR_RETURN(std::string title, a.required_string("title", 1, 200));
   if (has_control_chars(title, false)) {
-    return invalid("`title` must not contain control characters such as line breaks");
+    return invalid_argument("`title` must not contain control characters such as line breaks");
   }
   MCPGATE_ASSIGN_OR_RETURN(sys_seconds start, a.required_date_time("start"));
   MCPGATE_ASSIGN_OR_RETURN(sys_seconds end, a.required_date_time("end"));
   if (end <= start) {
-    return invalid(fmt::format("`end` ({}) must be after `start` ({})", format_date_time(end),
+    return invalid_argument(fmt::format("`end` ({}) must be after `start` ({})", format_date_time(end),
                                format_date_time(start)));
   }
   MCPGATE_ASSIGN_OR_RETURN(auto attendees, a.email_list("attendees", 0, 50));
   MCPGATE_ASSIGN_OR_RETURN(auto location, a.optional_string("location", 200));
   if (location && has_control_chars(*location, false)) {
-    return invalid("`location` must not contain control characters such as line breaks");
+    return invalid_argument("`location` must not contain control characters such as line breaks");
   }
   const CalendarEvent event = store.create_event(std::move(title), start, end, std::move(attendees),
                                                  location.value_or(""));

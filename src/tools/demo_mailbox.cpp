@@ -97,7 +97,6 @@ std::string headline(const MailMessage& m) {
                      m.from, fmt::join(m.to, ", "), m.subject);
 }
 
-Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
 
 Error not_found(const std::string& id) {
   return make_error(ErrorCode::kNotFound,
@@ -138,7 +137,7 @@ Result<Json> search_messages(DemoStore& store, const Json& args) {
   MCPGATE_ASSIGN_OR_RETURN(std::string query, a.required_string("query", 0, 200));
   MCPGATE_ASSIGN_OR_RETURN(auto folder, a.optional_string("folder", 16));
   if (folder && *folder != "inbox" && *folder != "sent") {
-    return invalid(fmt::format("`folder` must be \"inbox\" or \"sent\", got '{}'", *folder));
+    return invalid_argument(fmt::format("`folder` must be \"inbox\" or \"sent\", got '{}'", *folder));
   }
   MCPGATE_ASSIGN_OR_RETURN(auto max_results, a.optional_int("max_results", 1, 100));
   const auto page =
@@ -230,11 +229,11 @@ Result<Json> send_message(DemoStore& store, const Json& args) {
   MCPGATE_ASSIGN_OR_RETURN(std::string subject, a.required_string("subject", 1, 200));
   // A line break in a subject would let the text forge further mail headers.
   if (has_control_chars(subject, false)) {
-    return invalid("`subject` must be a single line without control characters");
+    return invalid_argument("`subject` must be a single line without control characters");
   }
   MCPGATE_ASSIGN_OR_RETURN(std::string body, a.required_string("body", 0, 20000));
   if (has_control_chars(body, true)) {
-    return invalid("`body` must not contain control characters other than tab and line breaks");
+    return invalid_argument("`body` must not contain control characters other than tab and line breaks");
   }
   const MailMessage sent = store.send_message(std::move(to), std::move(subject), std::move(body));
   Json structured = Json::object();

@@ -69,7 +69,6 @@ std::string quote(std::string_view value) { return fmt::format("'{}'", utf8_trun
 
 std::string type_name(const Json& v) { return v.type_name(); }
 
-Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
 
 }  // namespace
 
@@ -241,11 +240,11 @@ bool contains_ignore_case(std::string_view haystack, std::string_view needle) {
 
 Status Args::only(std::initializer_list<std::string_view> allowed) const {
   if (!args_.is_object()) {
-    return invalid("arguments must be a JSON object");
+    return invalid_argument("arguments must be a JSON object");
   }
   for (const auto& item : args_.items()) {
     if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-      return invalid(fmt::format("unknown argument {}", quote(item.key())));
+      return invalid_argument(fmt::format("unknown argument {}", quote(item.key())));
     }
   }
   return {};
@@ -263,18 +262,18 @@ Result<std::string> Args::required_string(const char* name, size_t min_chars,
                                           size_t max_chars) const {
   const Json* v = find(name);
   if (v == nullptr) {
-    return invalid(fmt::format("`{}` is required", name));
+    return invalid_argument(fmt::format("`{}` is required", name));
   }
   if (!v->is_string()) {
-    return invalid(fmt::format("`{}` must be a string, got {}", name, type_name(*v)));
+    return invalid_argument(fmt::format("`{}` must be a string, got {}", name, type_name(*v)));
   }
   const auto& s = v->get_ref<const std::string&>();
   const size_t length = utf8_length(s);
   if (min_chars > 0 && (length < min_chars || is_blank(s))) {
-    return invalid(fmt::format("`{}` must not be empty", name));
+    return invalid_argument(fmt::format("`{}` must not be empty", name));
   }
   if (length > max_chars) {
-    return invalid(fmt::format("`{}` must be at most {} characters (got {})", name, max_chars, length));
+    return invalid_argument(fmt::format("`{}` must be at most {} characters (got {})", name, max_chars, length));
   }
   return s;
 }
@@ -294,7 +293,7 @@ Result<std::optional<std::int64_t>> Args::optional_int(const char* name, std::in
     return std::optional<std::int64_t>{};
   }
   const auto out_of_range = [&] {
-    return invalid(fmt::format("`{}` must be between {} and {}", name, min, max));
+    return invalid_argument(fmt::format("`{}` must be between {} and {}", name, min, max));
   };
   std::int64_t n = 0;
   if (v->is_number_unsigned()) {
@@ -308,14 +307,14 @@ Result<std::optional<std::int64_t>> Args::optional_int(const char* name, std::in
   } else if (v->is_number_float()) {
     const double d = v->get<double>();
     if (!std::isfinite(d) || std::trunc(d) != d) {
-      return invalid(fmt::format("`{}` must be an integer", name));
+      return invalid_argument(fmt::format("`{}` must be an integer", name));
     }
     if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
       return out_of_range();
     }
     n = static_cast<std::int64_t>(d);
   } else {
-    return invalid(fmt::format("`{}` must be an integer, got {}", name, type_name(*v)));
+    return invalid_argument(fmt::format("`{}` must be an integer, got {}", name, type_name(*v)));
   }
   if (n < min || n > max) {
     return out_of_range();
@@ -327,7 +326,7 @@ Result<sys_seconds> Args::required_date_time(const char* name) const {
   MCPGATE_ASSIGN_OR_RETURN(std::string s, required_string(name, 1, 64));
   const auto t = parse_date_time(s);
   if (!t) {
-    return invalid(fmt::format(
+    return invalid_argument(fmt::format(
         "`{}` is not an RFC 3339 date-time such as 2025-05-02T14:00:00Z: {}", name, quote(s)));
   }
   return *t;
@@ -346,29 +345,29 @@ Result<std::vector<std::string>> Args::email_list(const char* name, size_t min_i
   const Json* v = find(name);
   if (v == nullptr) {
     if (min_items > 0) {
-      return invalid(fmt::format("`{}` is required", name));
+      return invalid_argument(fmt::format("`{}` is required", name));
     }
     return std::vector<std::string>{};
   }
   if (!v->is_array()) {
-    return invalid(fmt::format("`{}` must be an array of e-mail addresses, got {}", name, type_name(*v)));
+    return invalid_argument(fmt::format("`{}` must be an array of e-mail addresses, got {}", name, type_name(*v)));
   }
   if (v->size() < min_items) {
-    return invalid(fmt::format("`{}` must have at least {} address(es)", name, min_items));
+    return invalid_argument(fmt::format("`{}` must have at least {} address(es)", name, min_items));
   }
   if (v->size() > max_items) {
-    return invalid(fmt::format("`{}` must have at most {} addresses", name, max_items));
+    return invalid_argument(fmt::format("`{}` must have at most {} addresses", name, max_items));
   }
   std::vector<std::string> out;
   std::vector<std::string> seen;  // lower-cased, for de-duplication
   for (size_t i = 0; i < v->size(); ++i) {
     const Json& item = (*v)[i];
     if (!item.is_string()) {
-      return invalid(fmt::format("`{}[{}]` must be a string, got {}", name, i, type_name(item)));
+      return invalid_argument(fmt::format("`{}[{}]` must be a string, got {}", name, i, type_name(item)));
     }
     const auto& addr = item.get_ref<const std::string&>();
     if (!is_email(addr)) {
-      return invalid(fmt::format("`{}[{}]` is not an e-mail address: {}", name, i, quote(addr)));
+      return invalid_argument(fmt::format("`{}[{}]` is not an e-mail address: {}", name, i, quote(addr)));
     }
     std::string key = addr;
     std::transform(key.begin(), key.end(), key.begin(), ascii_lower);

@@ -12,7 +12,7 @@ namespace {
 using testing::keyring_of;
 using testing::random_master_key;
 
-constexpr store::Timestamp kNow = 1'700'000'000;
+using testing::kNow;
 
 TEST(VaultCli, StatusAndRotateKeyReportCountsAndNoSecrets) {
   const crypto::MasterKey m1 = random_master_key();

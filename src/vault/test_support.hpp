@@ -14,6 +14,8 @@
 
 namespace mcpgate::vault::testing {
 
+inline constexpr store::Timestamp kNow = 1'700'000'000;
+
 inline const std::filesystem::path& scratch_dir() {
   static const std::filesystem::path dir = [] {
     auto d = std::filesystem::temp_directory_path() / ("mcpgate_vault_test_" + crypto::random_id());

@@ -18,7 +18,7 @@ using testing::keyring_of;
 using testing::open_store;
 using testing::random_master_key;
 
-constexpr store::Timestamp kNow = 1'700'000'000;
+using testing::kNow;
 
 TokenSet tokens(const std::string& tag) {
   return TokenSet{"at-" + tag + "-PLAINTEXT-ACCESS", "rt-" + tag + "-PLAINTEXT-REFRESH", kNow + 3600,
