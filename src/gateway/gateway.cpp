@@ -10,7 +10,7 @@
 #include "gateway/gateway_internal.hpp"
 #include "gateway/http_upstream.hpp"
 #include "gateway/messages.hpp"
-#include "gateway/resilience.hpp"
+#include "http/resilience.hpp"
 #include "gateway/stdio_upstream.hpp"
 #include "mcp/tool.hpp"
 

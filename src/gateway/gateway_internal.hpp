@@ -9,9 +9,14 @@
 #include <string>
 
 #include "gateway/gateway.hpp"
-#include "gateway/resilience.hpp"
+#include "http/resilience.hpp"
 
 namespace mcpgate::gateway {
+
+// The resilience primitives moved to http/ so connectors can share them.
+using http::CircuitBreaker;
+using http::RetryBudget;
+using http::retry_delay;
 
 // One configured upstream: its client, what it registered, its sync state and call resilience.
 struct Gateway::UpstreamState {

@@ -1,9 +1,9 @@
-#include "gateway/resilience.hpp"
+#include "http/resilience.hpp"
 
 #include <algorithm>
 #include <random>
 
-namespace mcpgate::gateway {
+namespace mcpgate::http {
 
 CircuitBreaker::CircuitBreaker(BreakerOptions options, SteadyClock clock)
     : options_(options), clock_(std::move(clock)) {}
@@ -94,4 +94,4 @@ std::chrono::milliseconds retry_delay(int attempt) {
   return std::chrono::milliseconds(dist(rng));
 }
 
-}  // namespace mcpgate::gateway
+}  // namespace mcpgate::http

@@ -3,6 +3,8 @@
 // keeps failing, probe it again after a cool-down) and a retry budget (retries may add at most a
 // fraction of the calls, so a struggling upstream is not buried under them).
 //
+// Shared by the gateway (upstream MCP servers) and the connector runtime (SaaS APIs).
+//
 // Retry rules (gateway.cpp applies them): a call is retried only when it provably did not reach
 // the upstream (kUnavailable: connection refused, child restarting), or when the upstream
 // declares the tool read-only (`annotations.readOnlyHint`) and the failure was an HTTP 502/503/
@@ -17,7 +19,7 @@
 #include <mutex>
 #include <string>
 
-namespace mcpgate::gateway {
+namespace mcpgate::http {
 
 using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
 
@@ -76,4 +78,4 @@ class RetryBudget {
 // The delay before retry `attempt` (1-based): 50 ms · 2^(attempt-1), full jitter, at most 1 s.
 std::chrono::milliseconds retry_delay(int attempt);
 
-}  // namespace mcpgate::gateway
+}  // namespace mcpgate::http

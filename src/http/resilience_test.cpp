@@ -1,8 +1,8 @@
-#include "gateway/resilience.hpp"
+#include "http/resilience.hpp"
 
 #include <gtest/gtest.h>
 
-namespace mcpgate::gateway {
+namespace mcpgate::http {
 namespace {
 
 using namespace std::chrono_literals;
@@ -75,4 +75,4 @@ TEST(RetryDelayTest, GrowsAndIsCapped) {
 }
 
 }  // namespace
-}  // namespace mcpgate::gateway
+}  // namespace mcpgate::http
