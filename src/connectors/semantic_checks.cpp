@@ -3,16 +3,38 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <regex>
 #include <set>
+#include <string_view>
 
 #include "connectors/json_get.hpp"
 #include "connectors/template.hpp"
 #include "connectors/url.hpp"
 #include "connectors/yaml_json.hpp"
+#include "core/ascii.hpp"
 
 namespace mcpgate::connectors {
 namespace {
+
+// Hand-written matchers for the name grammars below. Not std::regex: libstdc++'s matcher recurses
+// once per input character, so a long name in a hostile definition could exhaust the stack.
+bool is_lower_digit_underscore(char c) { return (c >= 'a' && c <= 'z') || ascii::is_digit(c) || c == '_'; }
+
+// [a-z0-9_]+
+bool is_tool_name(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), is_lower_digit_underscore);
+}
+
+// [a-z][a-z0-9_]*
+bool is_variable_name(std::string_view s) {
+  return !s.empty() && s[0] >= 'a' && s[0] <= 'z' && std::all_of(s.begin(), s.end(), is_lower_digit_underscore);
+}
+
+// [a-z0-9]([a-z0-9-]*[a-z0-9])?
+bool is_host_label(std::string_view label) {
+  const auto ok = [](char c) { return (c >= 'a' && c <= 'z') || ascii::is_digit(c) || c == '-'; };
+  return !label.empty() && label.front() != '-' && label.back() != '-' && std::all_of(label.begin(), label.end(), ok);
+}
+
 
 using Json = nlohmann::json;
 
@@ -47,8 +69,7 @@ class ToolChecker {
 
   void run() {
     const std::string name = tool_.value("name", "");
-    static const std::regex kName("[a-z0-9_]+");
-    if (!std::regex_match(name, kName)) {
+    if (!is_tool_name(name)) {
       add("/name", "tool names are lower-case letters, digits and '_'");
     }
     const std::string id = doc_.value("id", "");
@@ -340,9 +361,20 @@ class ToolChecker {
 };
 
 bool valid_host_entry(const std::string& host) {
-  static const std::regex kHost("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
-  if (!std::regex_match(host, kHost)) {
-    return false;
+  // (\*\.)?label(\.label)*
+  std::string_view rest = host;
+  if (rest.rfind("*.", 0) == 0) {
+    rest.remove_prefix(2);
+  }
+  for (size_t start = 0;;) {
+    const size_t dot = rest.find('.', start);
+    if (!is_host_label(rest.substr(start, dot == std::string_view::npos ? dot : dot - start))) {
+      return false;
+    }
+    if (dot == std::string_view::npos) {
+      break;
+    }
+    start = dot + 1;
   }
   // "*.com" would allow a whole top-level domain.
   return host.rfind("*.", 0) != 0 || std::count(host.begin(), host.end(), '.') >= 2;
@@ -366,8 +398,7 @@ void check_oauth_url(const Json& oauth, const char* key, bool loopback_ok,
 }  // namespace
 
 bool header_name_allowed(const std::string& name, std::string& why) {
-  static const std::regex kToken("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-  if (!std::regex_match(name, kToken)) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(), ascii::is_tchar)) {
     why = "'" + name + "' is not a valid header name";
     return false;
   }
@@ -440,14 +471,13 @@ std::vector<Problem> semantic_problems(const Json& doc) {
     }
   }
   if (auto cv = oauth.find("connection_vars"); cv != oauth.end()) {
-    static const std::regex kVar("[a-z][a-z0-9_]*");
     std::set<std::string> seen;
     for (size_t i = 0; i < cv->size(); ++i) {
       const Json& v = (*cv)[i];
       const std::string at = "/oauth/connection_vars/" + std::to_string(i);
       const std::string name = v.value("name", "");
       const std::string from = v.value("from_token_response", "");
-      if (!std::regex_match(name, kVar) || !seen.insert(name).second) {
+      if (!is_variable_name(name) || !seen.insert(name).second) {
         out.push_back({at + "/name", "connection variable names are unique, [a-z][a-z0-9_]*"});
       }
       if (is_credential_name(name) || is_credential_name(from) || from == "expires_in" ||
