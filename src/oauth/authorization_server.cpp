@@ -76,6 +76,47 @@ void AuthorizationServer::register_routes(http::Router& router) {
 
 const std::string& AuthorizationServer::issuer() const { return ctx_->urls.issuer; }
 
+const std::string& AuthorizationServer::origin() const { return ctx_->urls.origin; }
+
+std::optional<AuthorizationServer::SignedIn> AuthorizationServer::signed_in(
+    const http::Request& req) const {
+  const std::string cookie = ctx_->sessions.cookie_value(req);
+  if (cookie.empty()) {
+    return std::nullopt;
+  }
+  auto session = ctx_->sessions.find_session(cookie, ctx_->now());
+  if (!session) {
+    return std::nullopt;
+  }
+  return SignedIn{session->user_id, session->username, BrowserSessions::browser_key(cookie)};
+}
+
+http::Response AuthorizationServer::sign_in_redirect(const http::Request& req,
+                                                     const std::string& return_to,
+                                                     const std::string& purpose) const {
+  // The same pending-request machinery as /authorize (browser binding, CSRF, expiry), with a
+  // local page to return to instead of a client.
+  std::string cookie = ctx_->sessions.cookie_value(req);
+  std::string set_cookie;
+  if (cookie.empty()) {
+    cookie = BrowserSessions::new_cookie_value();
+    set_cookie = ctx_->sessions.set_cookie(cookie);
+  }
+  PendingAuthorization flow;
+  flow.browser_key = BrowserSessions::browser_key(cookie);
+  flow.client_name = purpose;
+  flow.return_to = return_to;
+  flow = ctx_->sessions.add_flow(std::move(flow), ctx_->now());
+  http::Response res{http::StatusCode::see_other, 11};
+  res.set(http::Field::location, ctx_->urls.login_path + "?flow=" + flow.id);
+  res.set(http::Field::cache_control, "no-store");
+  res.set("Referrer-Policy", "no-referrer");
+  if (!set_cookie.empty()) {
+    res.insert(http::Field::set_cookie, set_cookie);
+  }
+  return res;
+}
+
 const std::vector<std::string>& AuthorizationServer::resources() const {
   return ctx_->resources.all();
 }

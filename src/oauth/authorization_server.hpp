@@ -33,6 +33,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,20 @@ class AuthorizationServer {
   // Called (from any thread, possibly a store-executor thread) with every access-token jti this
   // process puts on the revocation list. Must be quick and thread-safe.
   void set_revocation_listener(std::function<void(const std::vector<store::RevokedToken>&)> fn);
+
+  // --- for other gate pages that need the user signed in (the connect pages) ----------------
+  struct SignedIn {
+    std::string user_id;
+    std::string username;
+    std::string browser_key;  // binds state to this browser's sign-in (hash of the cookie)
+  };
+  // The signed-in user of the request's browser, or nullopt.
+  std::optional<SignedIn> signed_in(const http::Request& req) const;
+  // The 303 to the login page that comes back to `return_to` (a local path) once signed in.
+  http::Response sign_in_redirect(const http::Request& req, const std::string& return_to,
+                                  const std::string& purpose) const;
+  // The issuer's origin (scheme://host[:port]): what a same-site form POST's Origin must be.
+  const std::string& origin() const;
 
   // --- upkeep -------------------------------------------------------------------------------
   // Blocking: refresh keys, purge expired rows and sessions.

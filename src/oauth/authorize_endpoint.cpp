@@ -337,6 +337,10 @@ asio::awaitable<http::Response> AuthorizeEndpoint::continue_flow(
   if (!*active) {
     co_return login_page(flow);
   }
+  if (!flow.return_to.empty()) {  // a gate page's sign-in: back to it
+    ctx_.sessions.remove_flow(flow.id);
+    co_return see_other(flow.return_to);
+  }
   if (!flow.force_consent) {
     auto covered = co_await consent_covers(session->user_id, flow);
     if (!covered) {
@@ -545,6 +549,11 @@ asio::awaitable<void> AuthorizeEndpoint::login(http::Exchange& ex) {
     f.last_username.clear();
   });
   log::info("oauth_login", {{"result", "ok"}, {"user_id", outcome.user->id}});
+  if (!flow->return_to.empty()) {  // a gate page's sign-in (connect pages): no consent step
+    ctx_.sessions.remove_flow(flow_id);
+    co_await ex.respond(with_cookie(see_other(flow->return_to), ctx_.sessions.set_cookie(new_cookie)));
+    co_return;
+  }
   co_await ex.respond(with_cookie(see_other(flow_location(ctx_.urls.consent_path, flow_id)),
                                   ctx_.sessions.set_cookie(new_cookie)));
 }

@@ -61,6 +61,9 @@ struct PendingAuthorization {
   bool force_consent = false;  // prompt=consent: ask even when a stored consent covers it
   std::string login_error;     // shown on the next login page render
   std::string last_username;
+  // A sign-in for a gate page rather than for a client (the connect pages): a local path to go
+  // back to once signed in. Such a flow has no client, and no consent follows.
+  std::string return_to;
   std::int64_t expires_at = 0;
 };
 
