@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "connectors/loader.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -721,6 +723,53 @@ void load_vault(Loader& l, const YAML::Node& v, Config& c) {
   }
 }
 
+// `connectors:` [{file, client_id, client_secret | client_secret_env, enabled, resource}].
+void load_connectors(Loader& l, const YAML::Node& list, Config& c) {
+  if (!list.IsDefined() || list.IsNull()) {
+    return;
+  }
+  if (!list.IsSequence()) {
+    l.fail(list, "connectors", "must be a list of {file, client_id, client_secret | client_secret_env}");
+    return;
+  }
+  const auto dir = std::filesystem::path(c.source).parent_path();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node n = list[i];
+    const std::string w = "connectors[" + std::to_string(i) + "].";
+    l.only_keys(n, w.substr(0, w.size() - 1),
+                {"file", "client_id", "client_secret", "client_secret_env", "enabled", "resource"});
+    if (!n.IsMap()) {
+      continue;
+    }
+    ConnectorConfig cc;
+    l.get(n, "file", w, cc.file);
+    l.get(n, "client_id", w, cc.client_id);
+    l.get(n, "client_secret", w, cc.client_secret);
+    l.get(n, "enabled", w, cc.enabled);
+    l.get(n, "resource", w, cc.resource);
+    std::string secret_env;
+    l.get(n, "client_secret_env", w, secret_env);
+    if (cc.file.empty()) {
+      l.fail(n, w + "file", "is required");
+    } else if (std::filesystem::path(cc.file).is_relative()) {
+      cc.file = (dir / cc.file).lexically_normal().string();
+    }
+    if (cc.client_id.empty()) {
+      l.fail(n, w + "client_id", "is required");
+    }
+    if (!secret_env.empty()) {
+      if (!cc.client_secret.empty()) {
+        l.fail(n, w + "client_secret", "give client_secret or client_secret_env, not both");
+      } else if (auto secret = read_secret("", secret_env, w + "client_secret_env"); !secret) {
+        l.fail(n, w + "client_secret_env", secret.error().message);
+      } else {
+        cc.client_secret = std::move(*secret);
+      }
+    }
+    c.connectors.push_back(std::move(cc));
+  }
+}
+
 void finalize_config(Config& c) {
   if (c.public_url.empty()) {
     const bool v6 = c.server.host.find(':') != std::string::npos;
@@ -791,7 +840,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
   }
   try {
     l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz",
-                           "gateway", "audit", "quotas", "metrics", "vault"});
+                           "gateway", "audit", "quotas", "metrics", "vault", "connectors"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
@@ -802,6 +851,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     load_gateway(l, root["gateway"], c);
     load_audit(l, root["audit"], c);
     load_vault(l, root["vault"], c);
+    load_connectors(l, root["connectors"], c);
     if (const YAML::Node m = root["metrics"]; m.IsDefined() && !m.IsNull()) {
       l.only_keys(m, "metrics", {"token_file", "token_env"});
       std::string file;
@@ -876,6 +926,37 @@ Result<store::OpenStoreOptions> store_open_options(const Config& config) {
   return o;
 }
 
+// Every enabled connector's definition loads and validates (the same checks as `mcpgate check
+// --connector`); ids are unique; the connect pages need the gate's login (auth on).
+Status check_connectors(const Config& config) {
+  std::set<std::string> ids;
+  for (const auto& cc : config.connectors) {
+    if (!cc.enabled) {
+      continue;
+    }
+    if (!config.auth.enabled) {
+      return make_error(ErrorCode::kFailedPrecondition,
+                        config.source + ": connectors: need the `auth:` section (users sign in to "
+                        "the gate before connecting their accounts)");
+    }
+    auto def = connectors::load_connector_file(cc.file);
+    if (!def) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        config.source + ": connectors: " + def.error().message);
+    }
+    if (!ids.insert(def->id).second) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        config.source + ": connectors: connector id '" + def->id + "' appears twice");
+    }
+    if (def->oauth.client_auth != connectors::ClientAuth::kNone && cc.client_secret.empty()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        config.source + ": connectors: " + def->id +
+                            " needs client_secret or client_secret_env (its client_auth is not none)");
+    }
+  }
+  return {};
+}
+
 Status check_deployment(const Config& config) {
   const bool tls = !config.server.tls_cert_file.empty();
   if (!tls && !config.insecure_http && !http::is_loopback_host(config.server.host)) {
@@ -896,6 +977,9 @@ Status check_deployment(const Config& config) {
       return make_error(ErrorCode::kInvalidArgument,
                         config.source + ": auth: " + st.error().message);
     }
+  }
+  if (auto st = check_connectors(config); !st) {
+    return st;
   }
   for (const auto& set : config.mcp.tool_sets) {
     if (set != "demo" && set != "conformance") {

@@ -64,6 +64,17 @@ struct AuditConfig {
   bool full_arguments = false;  // `arguments: full`; default `digest` (SHA-256 only)
 };
 
+// One entry of the `connectors:` list: a connector definition and the gate's registration at
+// that provider (README "Connectors").
+struct ConnectorConfig {
+  std::string file;  // the definition (relative paths: to the config file)
+  std::string client_id;
+  std::string client_secret;  // inline (use ${VAR}) or from client_secret_env
+  bool enabled = true;
+  // RFC 8707 `resource` sent to providers that support it ("" = the origin of the token URL).
+  std::string resource;
+};
+
 struct Config {
   std::string source;  // file the config came from
   std::string text;    // the YAML it was parsed from (a reload compares files key by key)
@@ -93,6 +104,8 @@ struct Config {
   std::vector<quota::QuotaRule> quotas;
   // The `vault:` section: where the token vault's master keys come from (vault/options.hpp).
   vault::VaultKeyOptions vault;
+  // The `connectors:` list; redirect URIs are public_url + "/connect/callback".
+  std::vector<ConnectorConfig> connectors;
 };
 
 Result<Config> parse_config(std::string_view yaml_text, std::string_view source_name);
@@ -121,5 +134,8 @@ Status parse_listen(std::string_view text, http::ServerOptions& out);
 // loopback unless insecure_http; known tool sets only; authentication on unless the gateway only
 // listens on loopback; the auth options' own rules (oauth::validate_auth_options).
 Status check_deployment(const Config& config);
+
+// The `connectors:` part of check_deployment: every enabled definition loads and validates.
+Status check_connectors(const Config& config);
 
 }  // namespace mcpgate::app

@@ -20,6 +20,8 @@
 #include "http/server.hpp"
 #include "app/call_audit.hpp"
 #include "app/call_quota.hpp"
+#include "app/connect_routes.hpp"
+#include "app/connector_setup.hpp"
 #include "app/observability_routes.hpp"
 #include "audit/audit_log.hpp"
 #include "core/cpus.hpp"
@@ -34,6 +36,8 @@
 #include "store/open_store.hpp"
 #include "tools/conformance_fixtures.hpp"
 #include "tools/demo_tools.hpp"
+#include "vault/keyring.hpp"
+#include "vault/vault.hpp"
 
 namespace mcpgate::app {
 namespace {
@@ -161,6 +165,29 @@ int serve(Config config, ConfigLoader reload_config) {
 
   auto registry = build_registry(config);
 
+  // Connectors (SaaS APIs as tools): definitions, the token vault, the connect pages. The vault
+  // refuses to start without a master key unless `vault.data_dir_key` (demo) says otherwise.
+  std::unique_ptr<vault::Vault> token_vault;
+  std::vector<ConfiguredConnector> connectors;
+  if (auth) {
+    auto loaded = load_configured_connectors(config);
+    if (!loaded) {
+      log::error("connectors_start_failed", {{"error", loaded.error().message}});
+      return 1;
+    }
+    connectors = std::move(loaded).value();
+  }
+  if (!connectors.empty()) {
+    auto keyring = vault::load_keyring(config.vault, config.data_dir);
+    if (!keyring) {
+      log::error("vault_start_failed", {{"error", keyring.error().message}});
+      return 1;
+    }
+    token_vault = std::make_unique<vault::Vault>(*auth->store, std::move(keyring).value());
+    register_connector_tools(*registry, connectors, *token_vault, *auth->executor,
+                             config.public_url);
+  }
+
   // The gateway: upstream MCP servers federated into the registry. Their first lists are read
   // before the listener opens, so the first client sees every upstream that answered.
   std::unique_ptr<store::Store> pin_store;  // when no authorization server keeps one
@@ -259,6 +286,15 @@ int serve(Config config, ConfigLoader reload_config) {
       log::error("authz_api_failed", {{"error", st.error().message}});
       return 1;
     }
+  }
+  if (token_vault) {
+    ConnectPagesDeps pages;
+    pages.connectors = connectors;
+    pages.auth = auth->server.get();
+    pages.vault = token_vault.get();
+    pages.executor = auth->executor.get();
+    pages.public_url = config.public_url;
+    mount_connect_pages(*router, std::move(pages));
   }
   if (auth) {
     auth->server->register_routes(*router);
