@@ -115,6 +115,7 @@ Result<SecretsPtr> Vault::open_row(const store::VaultConnection& row) {
                  row.refresh_token_sealed));
   out->id = row.id;
   out->expires_at = row.expires_at;
+  out->issued_at = row.updated_at;
   out->scopes = row.scopes;
   out->status = row.status;
   out->version = row.version;
@@ -161,6 +162,7 @@ Result<std::int64_t> Vault::put_connection(std::string_view tenant, std::string_
       secrets->access_token = tokens.access_token;
       secrets->refresh_token = tokens.refresh_token;
       secrets->expires_at = row.expires_at;
+      secrets->issued_at = now;
       secrets->scopes = row.scopes;
       secrets->version = *version;
       remember(key, std::move(secrets));
@@ -255,6 +257,7 @@ Result<std::int64_t> Vault::update_tokens(std::string_view tenant, std::string_v
   secrets->access_token = update.access_token;
   secrets->refresh_token = std::move(refresh);
   secrets->expires_at = row.expires_at;
+  secrets->issued_at = now;
   secrets->scopes = row.scopes;
   secrets->version = *version;
   remember(cache_key(tenant, user_id, connector), std::move(secrets));

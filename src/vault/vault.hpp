@@ -46,6 +46,9 @@ struct ConnectionSecrets {
   std::string access_token;
   std::string refresh_token;  // "" = the provider issued none
   store::Timestamp expires_at = 0;  // 0 = unknown
+  // When these tokens were stored (the row's updated_at): with expires_at it gives the token's
+  // lifetime, which sets how early the runtime refreshes.
+  store::Timestamp issued_at = 0;
   std::string scopes;
   ConnectionStatus status = ConnectionStatus::kActive;
   std::int64_t version = 0;  // pass to update_tokens as expected_version
