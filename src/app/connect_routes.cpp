@@ -53,6 +53,20 @@ http::Response connect_redirect(StatusCode status, std::string location) {
   return res;
 }
 
+// The hand-off to the provider: a page that navigates at once (meta refresh, with a link as the
+// fallback), not a 302. The sign-in page's CSP allows forms to post only to the gate
+// (form-action 'self'), and browsers hold the redirects that follow a form post to it, so a 302
+// to the provider straight after signing in would be blocked.
+http::Response connect_handoff(std::string_view url, std::string_view provider) {
+  const std::string u = oauth::html_escape(url);
+  std::string html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                     "<meta name=\"referrer\" content=\"no-referrer\">"
+                     "<meta http-equiv=\"refresh\" content=\"0;url=" + u + "\">"
+                     "<title>Connecting</title></head><body><main><h1>Connecting</h1><p>Continue to <a id=\"continue\" href=\"" +
+                     u + "\">" + oauth::html_escape(provider) + "</a>.</p></main></body></html>";
+  return oauth::page_response(StatusCode::ok, std::move(html));
+}
+
 const char* connect_status_text(vault::ConnectionStatus s) {
   return s == vault::ConnectionStatus::kActive ? "connected" : "needs reconnecting";
 }
@@ -128,7 +142,7 @@ class ConnectPages {
     const std::string url = connectors::authorize_url(
         *c->def, c->client, {redirect_uri(), state, challenge, c->resource});
     log::info("connect_started", {{"connector", id}, {"user_id", user->user_id}});
-    return connect_redirect(StatusCode::found, url);
+    return connect_handoff(url, c->def->display_name);
   }
 
   asio::awaitable<http::Response> callback(const http::Request& req) {

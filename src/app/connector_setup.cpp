@@ -1,5 +1,8 @@
 #include "app/connector_setup.hpp"
 
+#include <map>
+#include <optional>
+
 #include <chrono>
 
 #include "connectors/loader.hpp"
@@ -58,46 +61,13 @@ asio::awaitable<Result<Json>> guarded_connector_call(std::shared_ptr<const Guard
                               " needs to be renewed. Open " + g->connect_link +
                               " in your browser to reconnect, then call the tool again.");
   }
-  co_return co_await g->inner(std::move(arguments), ctx);
-}
-
-asio::awaitable<Result<connectors::ConnectionVars>> minimal_connection(
-    const connectors::ToolDef&, mcp::ToolContext&) {
-  // Connection variables (Salesforce's instance_url) are not kept by the vault yet.
-  co_return connectors::ConnectionVars{};
-}
-
-struct MinimalSender {
-  vault::Vault* vault = nullptr;
-  store::Executor* executor = nullptr;
-};
-
-asio::awaitable<Result<connectors::UpstreamReply>> minimal_send(
-    MinimalSender s, std::shared_ptr<const connectors::ToolDef> tool_copy,
-    connectors::HttpRequest request, std::string user) {
-  auto found = co_await s.executor->run(
-      [&] { return s.vault->get_connection(kConnectTenant, user, tool_copy->connector_id); });
-  if (!found) {
-    co_return make_error(ErrorCode::kUnavailable, "no connection to " + tool_copy->connector_id);
+  auto result = co_await g->inner(std::move(arguments), ctx);
+  if (!result && result.error().code == ErrorCode::kFailedPrecondition) {
+    // The runtime's connect_required_error(): the provider refused the refresh token since the
+    // check above. Its message names the connect link.
+    co_return mcp::tool_error(result.error().message);
   }
-  http::ClientRequest out;
-  out.method = boost::beast::http::string_to_verb(request.method);
-  out.url = std::move(request.url);
-  out.headers = std::move(request.headers);
-  out.headers.emplace_back("Authorization", "Bearer " + (*found)->access_token);
-  out.body = std::move(request.body);
-  out.options.timeout = std::chrono::seconds(30);
-  out.options.address_policy = tool_copy->api.allow_loopback_http ? http::AddressPolicy::kAllowLoopback
-                                                                  : http::AddressPolicy::kPublicOnly;
-  auto reply = co_await http::fetch(std::move(out));
-  if (!reply) {
-    co_return make_error(ErrorCode::kUnavailable, reply.error().message);
-  }
-  connectors::UpstreamReply r;
-  r.status = static_cast<int>(reply->status());
-  r.content_type = std::string(reply->header(http::Field::content_type));
-  r.body = std::move(reply->message.body());
-  co_return r;
+  co_return result;
 }
 
 }  // namespace
@@ -126,27 +96,40 @@ Result<std::vector<ConfiguredConnector>> load_configured_connectors(const Config
   return out;
 }
 
-connectors::ConnectorRuntime minimal_runtime(vault::Vault& vault, store::Executor& executor,
-                                             std::string public_url) {
-  (void)public_url;  // the guard in front of the handler words the connect link
-  connectors::ConnectorRuntime rt;
-  rt.connection = minimal_connection;
-  MinimalSender sender{&vault, &executor};
-  rt.send = [sender](const connectors::ToolDef& tool, connectors::HttpRequest request,
-                     mcp::ToolContext& ctx) {
-    const mcp::Caller* caller = ctx.caller();
-    std::string user = caller != nullptr ? caller->subject : std::string();
-    return minimal_send(sender, std::make_shared<const connectors::ToolDef>(tool),
-                        std::move(request), std::move(user));
+Result<std::unique_ptr<connectors::Runtime>> make_connector_runtime(
+    const std::vector<ConfiguredConnector>& connectors, vault::Vault& vault, store::Store& store,
+    store::Executor& executor, const std::string& public_url) {
+  std::vector<std::shared_ptr<const connectors::ConnectorDef>> defs;
+  std::map<std::string, connectors::ConnectorCredentials> credentials;
+  for (const auto& c : connectors) {
+    defs.push_back(c.def);
+    credentials[c.def->id] = {c.client.client_id, c.client.client_secret};
+  }
+  auto client = http::default_http_client();
+  if (!client) {
+    return client.error();
+  }
+  connectors::RuntimeOptions options;
+  options.public_base_url = public_url;
+  options.tenant = kConnectTenant;
+  auto lookup = [credentials = std::move(credentials)](const std::string& id)
+      -> std::optional<connectors::ConnectorCredentials> {
+    auto it = credentials.find(id);
+    if (it == credentials.end()) {
+      return std::nullopt;
+    }
+    return it->second;
   };
-  return rt;
+  return std::make_unique<connectors::Runtime>(std::move(defs), vault, store, executor,
+                                               std::move(client).value(), std::move(lookup),
+                                               std::move(options));
 }
 
 void register_connector_tools(mcp::Registry& registry,
                               const std::vector<ConfiguredConnector>& connectors,
-                              vault::Vault& vault, store::Executor& executor,
-                              const std::string& public_url) {
-  const connectors::ConnectorRuntime runtime = minimal_runtime(vault, executor, public_url);
+                              connectors::Runtime& runtime_impl, vault::Vault& vault,
+                              store::Executor& executor, const std::string& public_url) {
+  const connectors::ConnectorRuntime runtime = runtime_impl.bind();
   for (const auto& c : connectors) {
     for (const auto& tool : c.def->tools) {
       mcp::Tool t = connectors::make_mcp_tool(std::make_shared<const connectors::ToolDef>(tool),

@@ -2,11 +2,9 @@
 // The `connectors:` configuration turned into running parts: the loaded definitions with the
 // gate's client registration at each provider, and their tools in the registry.
 //
-// The tools run through a ConnectorRuntime. The real runtime (refresh, retries, breakers) is
-// being written in connectors/runtime.*; until it lands, `minimal_runtime` below is the stand-in:
-// a vault lookup (no connection → a tool error naming /connect/<id>) and a plain send with
-// `Authorization: Bearer`. No refresh: an expired token fails until the user reconnects.
-// Switch to the real runtime here, in one place.
+// The tools run through connectors::Runtime (the caller's vault connection, refresh, retries,
+// breakers); a call without a usable connection is answered with a tool error naming
+// /connect/<id>.
 
 #include <memory>
 #include <string>
@@ -16,6 +14,7 @@
 #include "connectors/connect_flow.hpp"
 #include "connectors/connector.hpp"
 #include "connectors/mcp_tool.hpp"
+#include "connectors/runtime.hpp"
 #include "core/result.hpp"
 #include "http/address_policy.hpp"
 #include "mcp/registry.hpp"
@@ -39,15 +38,16 @@ Result<std::vector<ConfiguredConnector>> load_configured_connectors(const Config
 // the test flag.
 http::AddressPolicy connector_address_policy(const connectors::ConnectorDef& def);
 
-// The stand-in runtime (see above). `public_url` makes the connect link absolute.
-connectors::ConnectorRuntime minimal_runtime(vault::Vault& vault, store::Executor& executor,
-                                             std::string public_url);
+// The runtime the connector tools run on. Must outlive every call (serve keeps it to the end).
+Result<std::unique_ptr<connectors::Runtime>> make_connector_runtime(
+    const std::vector<ConfiguredConnector>& connectors, vault::Vault& vault, store::Store& store,
+    store::Executor& executor, const std::string& public_url);
 
 // Registers every tool of every connector; a call without a connection is answered with a tool
 // error naming the connect page before any request is built.
 void register_connector_tools(mcp::Registry& registry,
                               const std::vector<ConfiguredConnector>& connectors,
-                              vault::Vault& vault, store::Executor& executor,
-                              const std::string& public_url);
+                              connectors::Runtime& runtime, vault::Vault& vault,
+                              store::Executor& executor, const std::string& public_url);
 
 }  // namespace mcpgate::app

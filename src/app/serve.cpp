@@ -168,6 +168,7 @@ int serve(Config config, ConfigLoader reload_config) {
   // Connectors (SaaS APIs as tools): definitions, the token vault, the connect pages. The vault
   // refuses to start without a master key unless `vault.data_dir_key` (demo) says otherwise.
   std::unique_ptr<vault::Vault> token_vault;
+  std::unique_ptr<connectors::Runtime> connector_runtime;  // after the vault: it holds a reference
   std::vector<ConfiguredConnector> connectors;
   if (auth) {
     auto loaded = load_configured_connectors(config);
@@ -184,8 +185,15 @@ int serve(Config config, ConfigLoader reload_config) {
       return 1;
     }
     token_vault = std::make_unique<vault::Vault>(*auth->store, std::move(keyring).value());
-    register_connector_tools(*registry, connectors, *token_vault, *auth->executor,
-                             config.public_url);
+    auto runtime = make_connector_runtime(connectors, *token_vault, *auth->store, *auth->executor,
+                                          config.public_url);
+    if (!runtime) {
+      log::error("connectors_start_failed", {{"error", runtime.error().message}});
+      return 1;
+    }
+    connector_runtime = std::move(runtime).value();
+    register_connector_tools(*registry, connectors, *connector_runtime, *token_vault,
+                             *auth->executor, config.public_url);
   }
 
   // The gateway: upstream MCP servers federated into the registry. Their first lists are read
