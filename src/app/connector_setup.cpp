@@ -103,7 +103,7 @@ Result<std::unique_ptr<connectors::Runtime>> make_connector_runtime(
   std::map<std::string, connectors::ConnectorCredentials> credentials;
   for (const auto& c : connectors) {
     defs.push_back(c.def);
-    credentials[c.def->id] = {c.client.client_id, c.client.client_secret};
+    credentials[c.def->id] = {c.client.client_id, c.client.client_secret, c.resource};
   }
   auto client = http::default_http_client();
   if (!client) {

@@ -111,7 +111,7 @@ http::ClientRequest refresh_token_request(const ConnectorDef& connector,
       body += "&client_id=" + form_encode(credentials.client_id);
       break;
   }
-  const std::string resource = token_resource(connector);
+  const std::string resource = credentials.resource ? *credentials.resource : token_resource(connector);
   if (!resource.empty()) {
     body += "&resource=" + form_encode(resource);
   }

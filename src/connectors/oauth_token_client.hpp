@@ -21,6 +21,10 @@ namespace mcpgate::connectors {
 struct ConnectorCredentials {
   std::string client_id;
   std::string client_secret;  // "" for client_auth: none
+  // The RFC 8707 `resource` the connect flow asked for (configuration may override the
+  // default). Refresh grants must send the same value, or the provider refuses them
+  // (invalid_target). nullopt: token_resource(connector).
+  std::optional<std::string> resource;
 };
 
 // The `resource` (RFC 8707) the gate asks tokens for: the connector's first API host as an

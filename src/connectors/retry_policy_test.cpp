@@ -71,7 +71,7 @@ ConnectorDef token_connector(ClientAuth auth) {
 
 TEST(OAuthTokenClientTest, RefreshRequestPerClientAuthAndResource) {
   auto basic = token_connector(ClientAuth::kClientSecretBasic);
-  auto req = refresh_token_request(basic, {"id", "se:cret"}, "r t");
+  auto req = refresh_token_request(basic, {"id", "se:cret", std::nullopt}, "r t");
   EXPECT_EQ(req.body, "grant_type=refresh_token&refresh_token=r+t");
   bool has_basic = false;
   for (const auto& [k, v] : req.headers) {
@@ -80,13 +80,23 @@ TEST(OAuthTokenClientTest, RefreshRequestPerClientAuthAndResource) {
   EXPECT_TRUE(has_basic);
   auto post = token_connector(ClientAuth::kClientSecretPost);
   post.oauth.resource_indicator = true;
-  req = refresh_token_request(post, {"id", "sec"}, "rt");
+  req = refresh_token_request(post, {"id", "sec", std::nullopt}, "rt");
   EXPECT_EQ(req.body,
             "grant_type=refresh_token&refresh_token=rt&client_id=id&client_secret=sec"
             "&resource=https%3A%2F%2Fapi.acme.example");
   auto none = token_connector(ClientAuth::kNone);
-  req = refresh_token_request(none, {"id", ""}, "rt");
+  req = refresh_token_request(none, {"id", "", std::nullopt}, "rt");
   EXPECT_EQ(req.body, "grant_type=refresh_token&refresh_token=rt&client_id=id");
+}
+
+TEST(OAuthTokenClientTest, RefreshSendsTheConfiguredResourceTheConnectFlowUsed) {
+  auto post = token_connector(ClientAuth::kClientSecretPost);
+  post.oauth.resource_indicator = true;
+  const ConnectorCredentials client{"id", "sec", std::string("https://api.acme.example/v2")};
+  const auto req = refresh_token_request(post, client, "rt");
+  EXPECT_EQ(req.body,
+            "grant_type=refresh_token&refresh_token=rt&client_id=id&client_secret=sec"
+            "&resource=https%3A%2F%2Fapi.acme.example%2Fv2");
 }
 
 TEST(OAuthTokenClientTest, ParsesAnswersAndQuirks) {

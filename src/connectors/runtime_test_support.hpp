@@ -163,7 +163,7 @@ struct RuntimeProcess {
     runtime = std::make_unique<Runtime>(
         std::vector<std::shared_ptr<const ConnectorDef>>{std::move(connector)}, *vault, *store,
         *executor, client,
-        [](const std::string&) { return std::optional<ConnectorCredentials>({"gate", "s3cret"}); },
+        [](const std::string&) { return std::optional<ConnectorCredentials>({"gate", "s3cret", std::nullopt}); },
         std::move(options));
   }
   ~RuntimeProcess() {

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,43 @@ describe('connect, call, disconnect', { timeout: 60000 }, () => {
     assert.equal(msg.result.structuredContent.login, 'alice', JSON.stringify(msg.result));
     const items = await callTool(alice, 'fakesaas_list_items', { limit: 5 });
     assert.notEqual(items.result?.isError, true, JSON.stringify(items));
+  });
+
+  test('an access token the provider expired is refreshed transparently', async () => {
+    const before = (await saas.stats()).refreshes.alice ?? 0;
+    await saas.expireTokens('alice');
+    const msg = await callTool(alice, 'fakesaas_get_me');
+    assert.notEqual(msg.result?.isError, true, JSON.stringify(msg));
+    assert.equal(msg.result.structuredContent.login, 'alice');
+    assert.equal((await saas.stats()).refreshes.alice, before + 1);
+  });
+
+  test('50 concurrent calls when the token expires cause exactly one refresh', async () => {
+    const g = { base, port: gate.port };
+    const sid = await initSessionWithToken(g, alice);
+    const before = (await saas.stats()).refreshes.alice ?? 0;
+    await saas.expireTokens('alice');
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => rpc(
+      g, alice, sid, 'tools/call', { name: 'fakesaas_get_me', arguments: {} }, 100 + i)));
+    for (const r of replies) {
+      assert.equal(r.status, 200, r.body);
+      assert.notEqual(r.msg?.result?.isError, true, JSON.stringify(r.msg));
+    }
+    const stats = await saas.stats();
+    assert.equal(stats.refreshes.alice, before + 1, JSON.stringify(stats.refreshes));
+    assert.equal(stats.reuseDetected ?? 0, 0);
+  });
+
+  test('the gate\'s database holds no provider token in clear', async () => {
+    const tokens = JSON.stringify(await saas.tokens('alice')).match(/fs(at|rt)_[A-Za-z0-9_-]+/g) ?? [];
+    assert.ok(tokens.length > 0);
+    const files = readdirSync(path.join(gate.dir, 'data'), { recursive: true })
+      .map((f) => path.join(gate.dir, 'data', f)).filter((f) => statSync(f).isFile());
+    assert.ok(files.some((f) => f.endsWith('.db')), files.join(' '));
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      for (const t of tokens) assert.ok(!bytes.includes(t), `${t.slice(0, 5)}… in clear in ${path.basename(f)}`);
+    }
   });
 
   test('a second user who has not connected gets the connect link, not alice\'s data', async () => {
