@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/url.hpp"
+#include "core/ascii.hpp"
 #include "crypto/encoding.hpp"
 
 namespace mcpgate::connectors {
@@ -27,20 +28,8 @@ std::string refresh_form_decode(std::string_view in) {
     if (in[i] == '+') {
       out.push_back(' ');
     } else if (in[i] == '%' && i + 2 < in.size()) {
-      const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-          return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-          return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-          return c - 'A' + 10;
-        }
-        return -1;
-      };
-      const int hi = hex(in[i + 1]);
-      const int lo = hex(in[i + 2]);
+      const int hi = ascii::hex_value(in[i + 1]);
+      const int lo = ascii::hex_value(in[i + 2]);
       if (hi < 0 || lo < 0) {
         out.push_back('%');
         continue;

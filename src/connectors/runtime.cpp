@@ -196,18 +196,28 @@ asio::awaitable<Result<vault::SecretsPtr>> Runtime::usable_secrets(const Connect
   co_return fresh;
 }
 
-asio::awaitable<Result<ConnectionVars>> Runtime::connection(const ToolDef& tool,
-                                                           mcp::ToolContext& ctx) {
+Result<Runtime::CallerConnection> Runtime::resolve(const ToolDef& tool,
+                                                   const mcp::ToolContext& ctx) const {
   const ConnectorDef* connector = find(tool.connector_id);
   if (connector == nullptr) {
-    co_return make_error(ErrorCode::kFailedPrecondition,
-                         "connector " + tool.connector_id + " is not configured");
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "connector " + tool.connector_id + " is not configured");
   }
-  const std::string user = connection_user(ctx);
+  std::string user = connection_user(ctx);
   if (user.empty()) {
-    co_return make_error(ErrorCode::kUnauthenticated,
-                         connector->id + " tools need an authenticated caller");
+    return make_error(ErrorCode::kUnauthenticated, connector->id + " tools need an authenticated caller");
   }
+  return CallerConnection{connector, std::move(user)};
+}
+
+asio::awaitable<Result<ConnectionVars>> Runtime::connection(const ToolDef& tool,
+                                                           mcp::ToolContext& ctx) {
+  auto caller = resolve(tool, ctx);
+  if (!caller) {
+    co_return caller.error();
+  }
+  const ConnectorDef* connector = caller->connector;
+  const std::string& user = caller->user;
   Result<vault::SecretsPtr> secrets = co_await usable_secrets(*connector, user);
   if (!secrets) {
     co_return secrets.error();
@@ -218,16 +228,12 @@ asio::awaitable<Result<ConnectionVars>> Runtime::connection(const ToolDef& tool,
 
 asio::awaitable<Result<UpstreamReply>> Runtime::send(const ToolDef& tool, HttpRequest request,
                                                      mcp::ToolContext& ctx) {
-  const ConnectorDef* connector = find(tool.connector_id);
-  if (connector == nullptr) {
-    co_return make_error(ErrorCode::kFailedPrecondition,
-                         "connector " + tool.connector_id + " is not configured");
+  auto caller = resolve(tool, ctx);
+  if (!caller) {
+    co_return caller.error();
   }
-  const std::string user = connection_user(ctx);
-  if (user.empty()) {
-    co_return make_error(ErrorCode::kUnauthenticated,
-                         connector->id + " tools need an authenticated caller");
-  }
+  const ConnectorDef* connector = caller->connector;
+  const std::string& user = caller->user;
   auto url = parse_url(request.url);
   if (!url) {
     co_return url.error();

@@ -87,6 +87,14 @@ class Runtime {
                                                        vault::SecretsPtr seen, bool forced);
   Error connect_error(const ConnectorDef& connector, bool reconsent) const;
   const ConnectorDef* find(const std::string& connector_id) const;
+
+  // The tool's connector and the caller whose connection it uses; an error when the connector
+  // is not configured or the call has no authenticated caller.
+  struct CallerConnection {
+    const ConnectorDef* connector = nullptr;
+    std::string user;
+  };
+  Result<CallerConnection> resolve(const ToolDef& tool, const mcp::ToolContext& ctx) const;
   std::shared_ptr<const ConnectorDef> find_shared(const std::string& connector_id) const;
   HostGuard& guard_for(const std::string& host);
   std::int64_t now() const;
