@@ -33,6 +33,16 @@ std::string sha256(std::string_view data) {
   return out;
 }
 
+std::string sha512(std::string_view data) {
+  std::string out(kSha512Size, '\0');
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), detail::ubytes(out), &len, EVP_sha512(), nullptr) != 1
+      || len != kSha512Size) {
+    die("SHA-512");
+  }
+  return out;
+}
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::string out(kSha256Size, '\0');
   unsigned int len = 0;

@@ -1,5 +1,6 @@
 #pragma once
-// Hashes and MACs on OpenSSL: SHA-256, HMAC-SHA256, HKDF-SHA256, and constant-time comparison.
+// Hashes and MACs on OpenSSL: SHA-256, SHA-512, HMAC-SHA256, HKDF-SHA256, and constant-time
+// comparison.
 // Outputs are raw bytes in a std::string; encode them (crypto/encoding.hpp) for text.
 //
 // Thread-safe.
@@ -11,9 +12,13 @@
 namespace mcpgate::crypto {
 
 inline constexpr std::size_t kSha256Size = 32;
+inline constexpr std::size_t kSha512Size = 64;
 
 // SHA-256 of `data` (32 raw bytes).
 std::string sha256(std::string_view data);
+
+// SHA-512 of `data` (64 raw bytes); OpenID Connect's at_hash/c_hash for EdDSA (Ed25519) tokens.
+std::string sha512(std::string_view data);
 
 // HMAC-SHA256 of `data` under `key` (RFC 2104; 32 raw bytes). Any key length.
 std::string hmac_sha256(std::string_view key, std::string_view data);

@@ -24,6 +24,13 @@ TEST(Sha256Test, MatchesFips180Vectors) {
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+TEST(Sha512Test, MatchesFips180Vectors) {
+  EXPECT_EQ(hex(sha512("abc")),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+            "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+  EXPECT_EQ(sha512("").size(), kSha512Size);
+}
+
 struct HmacVector {
   std::string key;
   std::string data;

@@ -12,6 +12,7 @@ enum class JwsAlgorithm {
   kES256,  // ECDSA P-256 + SHA-256; signature is r || s, 64 bytes (RFC 7518 §3.4)
   kRS256,  // RSASSA-PKCS1-v1_5 + SHA-256
   kPS256,  // RSASSA-PSS + SHA-256, MGF1-SHA-256, salt length 32
+  kEdDSA,  // Ed25519 (RFC 8037 §3.1; Ed448 is not implemented); signature is 64 bytes
 };
 
 constexpr std::string_view jws_algorithm_name(JwsAlgorithm alg) {
@@ -22,6 +23,8 @@ constexpr std::string_view jws_algorithm_name(JwsAlgorithm alg) {
       return "RS256";
     case JwsAlgorithm::kPS256:
       return "PS256";
+    case JwsAlgorithm::kEdDSA:
+      return "EdDSA";
   }
   return "";
 }
@@ -36,6 +39,9 @@ constexpr std::optional<JwsAlgorithm> parse_jws_algorithm(std::string_view name)
   }
   if (name == "PS256") {
     return JwsAlgorithm::kPS256;
+  }
+  if (name == "EdDSA") {
+    return JwsAlgorithm::kEdDSA;
   }
   return std::nullopt;
 }

@@ -23,6 +23,7 @@ using detail::ParamBldPtr;
 using detail::ParamPtr;
 
 constexpr std::size_t kP256CoordBytes = 32;
+constexpr std::size_t kEd25519KeyBytes = 32;
 constexpr int kGeneratedRsaBits = 3072;
 constexpr std::size_t kMaxPemBytes = std::size_t{64} * 1024;
 
@@ -61,6 +62,9 @@ Result<KeyType> key_type_of(EVP_PKEY* pkey) {
     }
     return KeyType::kRsa;
   }
+  if (EVP_PKEY_is_a(pkey, "ED25519") == 1) {
+    return KeyType::kOkp;
+  }
   return invalid("unsupported key type");
 }
 
@@ -71,6 +75,8 @@ bool alg_fits(KeyType type, JwsAlgorithm alg) {
     case JwsAlgorithm::kRS256:
     case JwsAlgorithm::kPS256:
       return type == KeyType::kRsa;
+    case JwsAlgorithm::kEdDSA:
+      return type == KeyType::kOkp;
   }
   return false;
 }
@@ -103,6 +109,15 @@ Result<nlohmann::json> public_members(EVP_PKEY* pkey, KeyType type) {
     jwk["crv"] = "P-256";
     jwk["x"] = base64url_encode(x);
     jwk["y"] = base64url_encode(y);
+  } else if (type == KeyType::kOkp) {
+    std::string x(kEd25519KeyBytes, '\0');
+    std::size_t len = x.size();
+    if (EVP_PKEY_get_raw_public_key(pkey, detail::ubytes(x), &len) != 1 || len != x.size()) {
+      return make_error(ErrorCode::kInternal, detail::openssl_error("jwk: reading Ed25519 key"));
+    }
+    jwk["kty"] = "OKP";
+    jwk["crv"] = "Ed25519";
+    jwk["x"] = base64url_encode(x);
   } else {
     MCPGATE_ASSIGN_OR_RETURN(auto n, bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, 0));
     MCPGATE_ASSIGN_OR_RETURN(auto e, bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, 0));
@@ -114,10 +129,13 @@ Result<nlohmann::json> public_members(EVP_PKEY* pkey, KeyType type) {
 }
 
 // RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace. The values
-// are base64url or fixed names, which JSON serialises without escapes.
+// are base64url or fixed names, which JSON serialises without escapes. OKP: RFC 8037 §2.
 std::string thumbprint_of(const nlohmann::json& jwk) {
   std::string canonical;
-  if (jwk.at("kty") == "EC") {
+  if (jwk.at("kty") == "OKP") {
+    canonical = R"({"crv":")" + jwk.at("crv").get<std::string>() + R"(","kty":"OKP","x":")"
+                + jwk.at("x").get<std::string>() + R"("})";
+  } else if (jwk.at("kty") == "EC") {
     canonical = R"({"crv":")" + jwk.at("crv").get<std::string>() + R"(","kty":"EC","x":")"
                 + jwk.at("x").get<std::string>() + R"(","y":")" + jwk.at("y").get<std::string>()
                 + R"("})";
@@ -217,6 +235,24 @@ Result<EvpPkeyPtr> import_rsa(const nlohmann::json& jwk) {
   return from_params("RSA", bld.get());
 }
 
+Result<EvpPkeyPtr> import_okp(const nlohmann::json& jwk) {
+  const auto crv = jwk.find("crv");
+  if (crv == jwk.end() || !crv->is_string() || *crv != "Ed25519") {
+    return invalid("only crv Ed25519 is supported for OKP");
+  }
+  MCPGATE_ASSIGN_OR_RETURN(auto x, b64_member(jwk, "x"));
+  if (x.size() != kEd25519KeyBytes) {
+    return invalid("Ed25519 public key must be 32 bytes");
+  }
+  EVP_PKEY* raw =
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, detail::ubytes(x), x.size());
+  if (raw == nullptr) {
+    ERR_clear_error();
+    return invalid("Ed25519 key rejected");
+  }
+  return EvpPkeyPtr(raw);
+}
+
 }  // namespace
 
 Result<PublicKey> PublicKey::from_jwk(const nlohmann::json& jwk) {
@@ -258,6 +294,9 @@ Result<PublicKey> PublicKey::from_jwk(const nlohmann::json& jwk) {
   } else if (*kty == "RSA") {
     key.type_ = KeyType::kRsa;
     MCPGATE_ASSIGN_OR_RETURN(pkey, import_rsa(jwk));
+  } else if (*kty == "OKP") {
+    key.type_ = KeyType::kOkp;
+    MCPGATE_ASSIGN_OR_RETURN(pkey, import_okp(jwk));
   } else {
     return invalid("unsupported kty");
   }
@@ -345,6 +384,8 @@ Result<SigningKey> SigningKey::generate(JwsAlgorithm alg) {
   EVP_PKEY* raw = nullptr;
   if (alg == JwsAlgorithm::kES256) {
     raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  } else if (alg == JwsAlgorithm::kEdDSA) {
+    raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
   } else {
     raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(kGeneratedRsaBits));
   }

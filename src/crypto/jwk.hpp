@@ -1,9 +1,9 @@
 #pragma once
 // Asymmetric keys as JSON Web Keys (RFC 7517, RFC 7518 §6) and their RFC 7638 thumbprints.
 //
-// PublicKey: an EC P-256 or RSA public key used to verify signatures: ours, a client's
-// (private_key_jwt, DPoP) or an upstream IdP's (ID tokens).
-// SigningKey: one of our private keys (ES256 by default, RS256/PS256 available).
+// PublicKey: an EC P-256, RSA or Ed25519 (OKP, RFC 8037) public key used to verify signatures:
+// ours, a client's (private_key_jwt, DPoP) or an upstream IdP's (ID tokens).
+// SigningKey: one of our private keys (ES256 by default, RS256/PS256/EdDSA available).
 // JwkSet: a "keys" array with lookup by kid.
 //
 // Objects are immutable after construction, cheap to copy (the OpenSSL key is shared) and safe
@@ -23,7 +23,7 @@
 
 namespace mcpgate::crypto {
 
-enum class KeyType { kEc, kRsa };
+enum class KeyType { kEc, kRsa, kOkp };  // kOkp: Ed25519 only
 
 inline constexpr int kMinRsaBits = 2048;
 inline constexpr int kMaxRsaBits = 16384;
@@ -31,13 +31,14 @@ inline constexpr int kMaxRsaBits = 16384;
 class PublicKey {
  public:
   // Imports a public JWK. Accepted: kty "EC" with crv "P-256" (x and y exactly 32 bytes, the
-  // point on the curve) and kty "RSA" (n of 2048..16384 bits without leading zero bytes, odd
-  // e >= 3). Refused (kInvalidArgument): any other kty or crv, private members (d, p, q, dp,
-  // dq, qi, oth, k), "use" other than "sig", "key_ops" without "verify", an "alg" we do not
+  // point on the curve), kty "RSA" (n of 2048..16384 bits without leading zero bytes, odd
+  // e >= 3) and kty "OKP" with crv "Ed25519" (x exactly 32 bytes; RFC 8037 §2). Refused
+  // (kInvalidArgument): any other kty or crv, private members (d, p, q, dp, dq, qi, oth, k), "use" other than "sig", "key_ops" without "verify", an "alg" we do not
   // implement or that does not fit the key type, non-string kid.
   static Result<PublicKey> from_jwk(const nlohmann::json& jwk);
 
-  // A SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----") holding an EC P-256 or RSA key.
+  // A SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----") holding an EC P-256, RSA or
+  // Ed25519 key.
   // The kid is the RFC 7638 thumbprint; no alg is pinned.
   static Result<PublicKey> from_pem(std::string_view pem);
 
@@ -74,7 +75,8 @@ class PublicKey {
 
 class SigningKey {
  public:
-  // A fresh key: P-256 for ES256, RSA-3072 for RS256/PS256. kid = RFC 7638 thumbprint.
+  // A fresh key: P-256 for ES256, RSA-3072 for RS256/PS256, Ed25519 for EdDSA. kid = RFC 7638
+  // thumbprint (RFC 8037 §2 for OKP keys).
   static Result<SigningKey> generate(JwsAlgorithm alg = JwsAlgorithm::kES256);
 
   // Imports a PEM private key (PKCS#8 "BEGIN PRIVATE KEY", or the traditional EC/RSA forms)
@@ -90,7 +92,7 @@ class SigningKey {
 
   const PublicKey& public_key() const { return public_; }
 
-  // What goes in our JWKS: {kty, crv, x, y | n, e, kid, alg, use: "sig"}.
+  // What goes in our JWKS: {kty, crv, x, y | n, e | crv, x, kid, alg, use: "sig"}.
   nlohmann::json public_jwk() const { return public_.to_jwk(); }
 
   EVP_PKEY* native() const { return pkey_.get(); }
@@ -131,8 +133,8 @@ class JwkSet {
   std::vector<PublicKey> keys_;
 };
 
-// RFC 7638 thumbprint (SHA-256, base64url) of a public JWK; it must be a valid EC P-256 or RSA
-// key as PublicKey::from_jwk accepts (used for DPoP's jkt).
+// RFC 7638 thumbprint (SHA-256, base64url) of a public JWK; it must be a valid EC P-256, RSA or
+// Ed25519 key as PublicKey::from_jwk accepts (used for DPoP's jkt).
 Result<std::string> jwk_thumbprint(const nlohmann::json& jwk);
 
 }  // namespace mcpgate::crypto

@@ -164,6 +164,64 @@ TEST(SigningKeyTest, PrivatePemRoundTrip) {
   EXPECT_FALSE(SigningKey::from_pem(key.public_key().to_pem().value(), JwsAlgorithm::kES256).ok());
 }
 
+// RFC 8037 Appendix A.2/A.3: the Ed25519 public key and its thumbprint.
+const char* const kRfc8037X = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+
+TEST(PublicKeyTest, ImportsEd25519WithRfc8037Thumbprint) {
+  const nlohmann::json jwk = {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", kRfc8037X}};
+  const auto key = PublicKey::from_jwk(jwk);
+  ASSERT_TRUE(key.ok()) << key.error().message;
+  EXPECT_EQ(key->type(), KeyType::kOkp);
+  EXPECT_EQ(key->thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+  EXPECT_TRUE(key->supports(JwsAlgorithm::kEdDSA));
+  EXPECT_FALSE(key->supports(JwsAlgorithm::kES256));
+  EXPECT_FALSE(key->supports(JwsAlgorithm::kRS256));
+  EXPECT_EQ(key->to_jwk()["x"], kRfc8037X);
+  // PEM round trip keeps the key.
+  const auto pem = key->to_pem();
+  ASSERT_TRUE(pem.ok());
+  const auto back = PublicKey::from_pem(*pem);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->thumbprint(), key->thumbprint());
+}
+
+TEST(PublicKeyTest, RefusesBadOkpKeys) {
+  // Ed448 and X25519 are not implemented; x must be exactly 32 bytes; "d" is private.
+  EXPECT_FALSE(PublicKey::from_jwk({{"kty", "OKP"}, {"crv", "Ed448"}, {"x", kRfc8037X}}).ok());
+  EXPECT_FALSE(PublicKey::from_jwk({{"kty", "OKP"}, {"crv", "X25519"}, {"x", kRfc8037X}}).ok());
+  EXPECT_FALSE(PublicKey::from_jwk({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", "AAAA"}}).ok());
+  EXPECT_FALSE(PublicKey::from_jwk({{"kty", "OKP"}, {"crv", "Ed25519"}}).ok());
+  EXPECT_FALSE(PublicKey::from_jwk({{"kty", "OKP"},
+                                    {"crv", "Ed25519"},
+                                    {"x", kRfc8037X},
+                                    {"d", "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}})
+                   .ok());
+  // An alg that does not fit the key type.
+  EXPECT_FALSE(
+      PublicKey::from_jwk({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", kRfc8037X}, {"alg", "ES256"}})
+          .ok());
+  EXPECT_FALSE(PublicKey::from_jwk(
+                   {{"kty", "EC"}, {"crv", "P-256"}, {"x", kA3X}, {"y", kA3Y}, {"alg", "EdDSA"}})
+                   .ok());
+}
+
+TEST(SigningKeyTest, GeneratesEd25519) {
+  const auto key = SigningKey::generate(JwsAlgorithm::kEdDSA);
+  ASSERT_TRUE(key.ok()) << key.error().message;
+  EXPECT_EQ(key->public_key().type(), KeyType::kOkp);
+  const auto jwk = key->public_jwk();
+  EXPECT_EQ(jwk["kty"], "OKP");
+  EXPECT_EQ(jwk["crv"], "Ed25519");
+  EXPECT_EQ(jwk["alg"], "EdDSA");
+  EXPECT_EQ(jwk["kid"], key->public_key().thumbprint());
+  const auto pem = key->to_pem();
+  ASSERT_TRUE(pem.ok());
+  const auto back = SigningKey::from_pem(*pem, JwsAlgorithm::kEdDSA);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->kid(), key->kid());
+  EXPECT_FALSE(SigningKey::from_pem(*pem, JwsAlgorithm::kES256).ok());
+}
+
 TEST(JwkSetTest, ParsesFindsAndSkipsUnusableKeys) {
   auto first = ec_jwk();
   first["kid"] = "a";

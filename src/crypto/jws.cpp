@@ -14,6 +14,7 @@ using detail::EcdsaSigPtr;
 using detail::EvpMdCtxPtr;
 
 constexpr std::size_t kEs256SignatureBytes = 64;
+constexpr std::size_t kEd25519SignatureBytes = 64;
 
 Error unauthenticated(const char* message) {
   return make_error(ErrorCode::kUnauthenticated, std::string("jws: ") + message);
@@ -23,6 +24,7 @@ Error unauthenticated(const char* message) {
 bool set_padding(EVP_PKEY_CTX* pctx, JwsAlgorithm alg) {
   switch (alg) {
     case JwsAlgorithm::kES256:
+    case JwsAlgorithm::kEdDSA:
       return true;
     case JwsAlgorithm::kRS256:
       return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
@@ -32,6 +34,11 @@ bool set_padding(EVP_PKEY_CTX* pctx, JwsAlgorithm alg) {
              && EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1;
   }
   return false;
+}
+
+// Ed25519 hashes internally (PureEdDSA, RFC 8037 §3.1): OpenSSL wants no digest for it.
+const EVP_MD* digest_for(JwsAlgorithm alg) {
+  return alg == JwsAlgorithm::kEdDSA ? nullptr : EVP_sha256();
 }
 
 }  // namespace
@@ -87,7 +94,8 @@ Result<std::string> ecdsa_jose_to_der(std::string_view raw) {
 Result<std::string> jws_sign(const SigningKey& key, std::string_view signing_input) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.native()) != 1
+  if (!ctx
+      || EVP_DigestSignInit(ctx.get(), &pctx, digest_for(key.alg()), nullptr, key.native()) != 1
       || !set_padding(pctx, key.alg())) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jws: sign init"));
   }
@@ -128,12 +136,17 @@ Status jws_verify(const PublicKey& key,
     }
     der = std::move(converted).value();
     to_check = der;
+  } else if (alg == JwsAlgorithm::kEdDSA) {
+    if (signature.size() != kEd25519SignatureBytes) {
+      return unauthenticated("EdDSA signature must be 64 bytes");
+    }
   } else if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.native()))) {
     return unauthenticated("RSA signature has the wrong length");
   }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key.native()) != 1
+  if (!ctx
+      || EVP_DigestVerifyInit(ctx.get(), &pctx, digest_for(alg), nullptr, key.native()) != 1
       || !set_padding(pctx, alg)) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jws: verify init"));
   }

@@ -89,5 +89,39 @@ TEST(JwsTest, Rs256AndPs256SignAndVerify) {
   }
 }
 
+// RFC 8037 Appendix A.4: Ed25519 is deterministic, so the published signature must verify and
+// our own signature of the same input must be the same bytes.
+TEST(JwsTest, EdDsaMatchesRfc8037Example) {
+  const auto pub = PublicKey::from_jwk(
+      {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}});
+  ASSERT_TRUE(pub.ok());
+  const std::string input = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+  const auto sig = base64url_decode(
+      "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg");
+  ASSERT_TRUE(sig.ok());
+  EXPECT_TRUE(jws_verify(*pub, JwsAlgorithm::kEdDSA, input, *sig).ok());
+  EXPECT_FALSE(jws_verify(*pub, JwsAlgorithm::kEdDSA, input + "x", *sig).ok());
+  EXPECT_FALSE(jws_verify(*pub, JwsAlgorithm::kES256, input, *sig).ok());
+  EXPECT_FALSE(jws_verify(*pub, JwsAlgorithm::kEdDSA, input, sig->substr(1)).ok());
+}
+
+TEST(JwsTest, EdDsaSignsAndVerifies) {
+  const auto key = SigningKey::generate(JwsAlgorithm::kEdDSA);
+  ASSERT_TRUE(key.ok());
+  const auto sig = jws_sign(*key, "a.b");
+  ASSERT_TRUE(sig.ok()) << sig.error().message;
+  EXPECT_EQ(sig->size(), 64U);
+  EXPECT_TRUE(jws_verify(key->public_key(), JwsAlgorithm::kEdDSA, "a.b", *sig).ok());
+  std::string flipped = *sig;
+  flipped[10] = static_cast<char>(flipped[10] ^ 1);
+  EXPECT_EQ(jws_verify(key->public_key(), JwsAlgorithm::kEdDSA, "a.b", flipped).error().code,
+            ErrorCode::kUnauthenticated);
+  // An RSA key cannot verify EdDSA, nor an Ed25519 key RS256.
+  EXPECT_FALSE(jws_verify(rsa_key(JwsAlgorithm::kRS256).public_key(), JwsAlgorithm::kEdDSA, "a.b",
+                          *sig)
+                   .ok());
+  EXPECT_FALSE(jws_verify(key->public_key(), JwsAlgorithm::kRS256, "a.b", *sig).ok());
+}
+
 }  // namespace
 }  // namespace mcpgate::crypto

@@ -131,6 +131,23 @@ TEST(JwtTest, SignedTokenRoundTrips) {
   EXPECT_EQ(jwt->header["alg"], "ES256");
 }
 
+TEST(JwtTest, EdDsaTokensVerifyOnlyWhenAllowed) {
+  const auto key = SigningKey::generate(JwsAlgorithm::kEdDSA).value();
+  JwkSet set;
+  set.add(key.public_key());
+  const auto token = sign_jwt(key, {{"sub", "s"}});
+  ASSERT_TRUE(token.ok());
+  const auto jwt = verify_jwt(*token, set, options_for({JwsAlgorithm::kEdDSA}));
+  ASSERT_TRUE(jwt.ok()) << jwt.error().message;
+  EXPECT_EQ(jwt->alg, JwsAlgorithm::kEdDSA);
+  EXPECT_EQ(jwt->header["alg"], "EdDSA");
+  EXPECT_EQ(verify_jwt(*token, set, kEs256).error().code, ErrorCode::kUnauthenticated);
+  // "Ed25519" (the fully-specified name) is not a registered alg we accept.
+  const std::string renamed = b64(R"({"alg":"Ed25519","kid":")" + key.kid() + R"("})") + "."
+                              + b64(R"({"sub":"s"})") + "." + b64(std::string(64, 'x'));
+  EXPECT_FALSE(decode_jwt(renamed).ok());
+}
+
 TEST(JwtTest, RefusesAlgNone) {
   Fixture f;
   const std::string body = b64(f.claims.dump());
