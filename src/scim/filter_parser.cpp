@@ -300,6 +300,11 @@ class FilterParser {
         pos_ = start;
         return fail("invalid string (bad escape, control character or invalid UTF-8)");
       }
+      if (value.get_ref<const std::string&>().find('\0') != std::string::npos) {
+        // SQLite's LIKE and C APIs stop at a NUL: refuse it rather than match differently.
+        pos_ = start;
+        return fail("a string may not contain \\u0000");
+      }
       return value;
     }
     if (c == '-' || ascii::is_digit(c)) {

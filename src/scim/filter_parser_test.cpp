@@ -96,6 +96,7 @@ TEST(FilterParserTest, MalformedFiltersAreInvalidFilter) {
            R"(userName eq "bad \x escape")",
            R"(userName eq "\u12")",
            R"(userName eq "\ud800")",  // lone surrogate
+           R"(userName eq "a\u0000b")",  // NUL: LIKE in SQLite would stop there
            "userName eq \"\xff\"",     // invalid UTF-8
            "userName eq \"a\x01b\"",   // control character
            R"(userName xx "x")",
