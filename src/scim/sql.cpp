@@ -325,7 +325,7 @@ class SqlCompiler {
   std::string present(const Attribute& leaf, const ValueSource& s) const {
     switch (s.kind) {
       case ValueSource::Kind::kColumn:
-        if (leaf.is_string_like() || leaf.type == AttrType::kDateTime) {
+        if (leaf.is_string_like()) {
           return "(" + s.value + " IS NOT NULL AND " + s.value + " <> '')";
         }
         return s.value + " IS NOT NULL";
