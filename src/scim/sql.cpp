@@ -243,8 +243,9 @@ class SqlCompiler {
       args += ", " + param(k) + "::text";
     }
     const std::string array = "jsonb_extract_path(" + m_.json_column + args + ")";
-    return "jsonb_array_elements(CASE WHEN jsonb_typeof(" + array + ") = 'array' THEN " + array
-           + " ELSE '[]'::jsonb END) AS " + alias + "(value)";
+    // A stored scalar or object counts as one value, as in the evaluator and SQLite's json_each.
+    return "jsonb_array_elements(CASE WHEN jsonb_typeof(" + array + ") = 'array' THEN " + array + " WHEN " + array
+           + " IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(" + array + ") END) AS " + alias + "(value)";
   }
 
   const SqlValueTable* value_table(const Resolved& target) const {
