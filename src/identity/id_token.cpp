@@ -59,7 +59,20 @@ Result<crypto::Jwt> verify_id_token_signature(std::string_view token,
   options.allowed_algs = checks.allowed_algs;
   options.require_kid = false;  // OIDC Core §10.1: kid may be left out when the JWKS has one key
   options.limits.max_token_bytes = checks.max_token_bytes;
-  MCPGATE_ASSIGN_OR_RETURN(auto jwt, crypto::verify_jwt(token, keys, options));
+  auto verified = crypto::verify_jwt(token, keys, options);
+  if (!verified && verified.error().code == ErrorCode::kUnauthenticated) {
+    // A token without kid whose alg is allowed but which no key of the set verifies: the
+    // provider may have rotated its only key. Report it like an unknown kid, so the caller
+    // refetches the JWKS once (rate-limited) before refusing.
+    const auto decoded = crypto::decode_jwt(token, options.limits);
+    if (decoded && !decoded->header.contains("kid")
+        && std::find(options.allowed_algs.begin(), options.allowed_algs.end(), decoded->alg)
+               != options.allowed_algs.end()
+        && id_token_typ_ok(decoded->typ)) {
+      return make_error(ErrorCode::kNotFound, "id_token: no key of the JWKS verifies it (no kid)");
+    }
+  }
+  MCPGATE_ASSIGN_OR_RETURN(auto jwt, std::move(verified));
   if (!id_token_typ_ok(jwt.typ)) {
     return id_token_refused("typ is not JWT (not an ID token)");
   }

@@ -13,8 +13,10 @@
 //     the same provider is not an ID token;
 //   * the key: the header's kid selects it in the provider's JWKS, and it must fit the alg (an
 //     RSA key never verifies ES256 or EdDSA). Without a kid the token is accepted only when the
-//     JWKS has exactly one key for its alg. kNotFound when the kid is in no key: the caller may
-//     refetch the JWKS once (RelyingParty does, rate-limited) and try again.
+//     JWKS has exactly one key for its alg. kNotFound when the kid is in no key — or, for a
+//     token without kid, when no key of the set verifies it (a provider with a single key may
+//     have rotated it): the caller may refetch the JWKS once (RelyingParty does, rate-limited)
+//     and try again.
 //
 // check_id_token_claims — the claims (steps 2-12):
 //   iss equals the issuer exactly; aud contains client_id, and every other audience is one the

@@ -390,6 +390,33 @@ TEST(RelyingPartyTest, Attacks065UnknownKidRightAfterAFetchFailsClosed) {
   EXPECT_EQ(h.idp.jwks_requests(), 1U);
 }
 
+TEST(RelyingPartyTest, Attacks065ASingleKeyIdpRotatingWithoutKidIsFollowed) {
+  // The IdP publishes one key and leaves kid out of its tokens (OIDC Core §10.1 allows that).
+  RpHarness h;
+  const auto& old_key = testing::idp_rsa_key();
+  const auto& new_key = testing::idp_rotated_rsa_key();
+  h.idp.set_jwks(testing::jwks_of({&old_key}));
+  h.set_forge([&](const nlohmann::json& c) {
+    return testing::sign_with_header(old_key, {{"alg", "RS256"}, {"typ", "JWT"}}, c);
+  });
+  ASSERT_TRUE(h.login().ok());
+  h.idp.set_jwks(testing::jwks_of({&new_key}));
+  h.set_forge([&](const nlohmann::json& c) {
+    return testing::sign_with_header(new_key, {{"alg", "RS256"}, {"typ", "JWT"}}, c);
+  });
+  h.clock.advance(31);
+  auto signin = h.login();
+  ASSERT_TRUE(signin.ok()) << signin.error().message;
+  EXPECT_EQ(h.idp.jwks_requests(), 2U);
+  // A kid-less token no published key verifies: one refetch at most, then refused.
+  const auto stranger = crypto::SigningKey::generate(crypto::JwsAlgorithm::kES256).value();
+  h.set_forge([&](const nlohmann::json& c) {
+    return testing::sign_with_header(stranger, {{"alg", "ES256"}}, c);
+  });
+  EXPECT_EQ(h.login().error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(h.idp.jwks_requests(), 2U);  // inside the refetch interval
+}
+
 TEST(RelyingPartyTest, DiscoveryWithAMismatchingIssuerIsRefused) {
   RpHarness h;
   auto doc = h.idp.discovery();
@@ -471,6 +498,45 @@ TEST(RelyingPartyTest, BeginLoginRefusesBadOptionsWithoutKeepingState) {
   redirect = h.begin(fine);
   ASSERT_TRUE(redirect.ok());
   EXPECT_TRUE(h.complete(h.callback_for(*redirect)).ok());
+}
+
+TEST(RelyingPartyTest, Attacks078NoCodesTokensOrSecretsInLogs) {
+  ::testing::internal::CaptureStderr();
+  std::vector<std::string> secrets = {kCode, kAccessToken, testing::kIdpClientSecret};
+  {
+    RpHarness post([](ProviderConfig& c) { c.auth_method = ClientAuthMethod::kClientSecretPost; });
+    ASSERT_TRUE(post.login().ok());
+    // A refused ID token and a refused exchange log their reasons, not their inputs.
+    post.set_forge([](nlohmann::json c) {
+      c["aud"] = "another-client";
+      return sign_token(testing::idp_rsa_key(), c);
+    });
+    ASSERT_FALSE(post.login().ok());
+    auto redirect = post.begin();
+    ASSERT_TRUE(redirect.ok());
+    auto cb = post.callback_for(*redirect);
+    cb.code = "wrong-code-secret-value";
+    secrets.push_back(*cb.code);
+    ASSERT_FALSE(post.complete(cb).ok());
+    const auto client_key = crypto::SigningKey::generate(crypto::JwsAlgorithm::kES256).value();
+    RpHarness pkjwt([&](ProviderConfig& c) {
+      c.auth_method = ClientAuthMethod::kPrivateKeyJwt;
+      c.client_secret.clear();
+      c.assertion_key = client_key;
+    });
+    ASSERT_TRUE(pkjwt.login().ok());
+    const auto form = url_query("?" + pkjwt.idp.last_token_call().body);
+    secrets.push_back(form["client_assertion"].get<std::string>());
+    secrets.push_back(form["code_verifier"].get<std::string>());
+    secrets.push_back(sign_token(testing::idp_rsa_key(), testing::good_claims(pkjwt.idp.issuer(), "n"))
+                          .substr(0, 20));  // the JOSE header every ID token starts with
+  }
+  const std::string logs = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(logs.find("sso_sign_in_refused"), std::string::npos) << "logging happened";
+  for (const auto& secret : secrets) {
+    ASSERT_GE(secret.size(), 8U);
+    EXPECT_EQ(logs.find(secret), std::string::npos) << "in the logs: " << secret.substr(0, 6);
+  }
 }
 
 }  // namespace
