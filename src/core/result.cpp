@@ -2,6 +2,19 @@
 
 namespace mcpgate {
 
+ErrorDetailPtr::ErrorDetailPtr() noexcept = default;
+ErrorDetailPtr::ErrorDetailPtr(std::shared_ptr<const ErrorDetail> detail) noexcept
+    : detail_(std::move(detail)) {}
+ErrorDetailPtr::ErrorDetailPtr(const ErrorDetailPtr& other) noexcept = default;
+ErrorDetailPtr::ErrorDetailPtr(ErrorDetailPtr&& other) noexcept = default;
+ErrorDetailPtr& ErrorDetailPtr::operator=(const ErrorDetailPtr& other) noexcept = default;
+ErrorDetailPtr& ErrorDetailPtr::operator=(ErrorDetailPtr&& other) noexcept = default;
+ErrorDetailPtr::~ErrorDetailPtr() = default;
+
+const ErrorDetail* ErrorDetailPtr::get() const noexcept {
+  return detail_.get();
+}
+
 const char* error_code_name(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument:

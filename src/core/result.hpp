@@ -3,6 +3,7 @@
 // denied). Method names follow std::expected so a later switch is mechanical. Exceptions are
 // kept for the edges (startup, throwing libraries); inside, failures travel as values.
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -27,9 +28,41 @@ enum class ErrorCode {
 
 const char* error_code_name(ErrorCode code);
 
+// Typed facts about a failure beyond its code and message, for a transport's mapping point
+// (e.g. mcp::UrlElicitationRequired: "the user must open this URL first"). A module derives its
+// own kind; a mapping point looks for the kinds it knows (dynamic_cast) and ignores the rest, so
+// a detail never changes how a transport that does not know it answers.
+struct ErrorDetail {
+  ErrorDetail() = default;
+  ErrorDetail(const ErrorDetail&) = default;
+  ErrorDetail& operator=(const ErrorDetail&) = default;
+  virtual ~ErrorDetail() = default;
+};
+
+// An Error's detail: shared and immutable, so copying an Error stays cheap. Its special members
+// are defined out of line (result.cpp): a std::shared_ptr inlined into every Result<T>
+// destructor made g++ 12 (-O1) report -Wmaybe-uninitialized in coroutine frames that hold an
+// optional<Result<T>> (a false positive, an error under -Werror).
+class ErrorDetailPtr {
+ public:
+  ErrorDetailPtr() noexcept;
+  explicit ErrorDetailPtr(std::shared_ptr<const ErrorDetail> detail) noexcept;
+  ErrorDetailPtr(const ErrorDetailPtr& other) noexcept;
+  ErrorDetailPtr(ErrorDetailPtr&& other) noexcept;
+  ErrorDetailPtr& operator=(const ErrorDetailPtr& other) noexcept;
+  ErrorDetailPtr& operator=(ErrorDetailPtr&& other) noexcept;
+  ~ErrorDetailPtr();
+
+  const ErrorDetail* get() const noexcept;  // null = none
+
+ private:
+  std::shared_ptr<const ErrorDetail> detail_;
+};
+
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;  // for logs and, where the mapping point decides so, for the client
+  ErrorDetailPtr detail{};  // none unless a module attached one
 };
 
 inline Error make_error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }

@@ -29,6 +29,9 @@ inline constexpr int kSessionNotFound = -32001;
 inline constexpr int kResourceNotFound = -32002;  // session era
 inline constexpr int kHeaderMismatch = -32020;
 inline constexpr int kMissingClientCapability = -32021;
+// URLElicitationRequiredError (2025-11-25): the user must first complete the URL-mode
+// elicitations in data.elicitations (tool.hpp url_elicitation_required()).
+inline constexpr int kUrlElicitationRequired = -32042;
 // A tools/call the tool-level authorizer denied (access.hpp ToolAuthorizer). Outside both the
 // JSON-RPC reserved range (-32768..-32000) and MCP's, so no client mistakes it for a protocol
 // failure; the digits echo HTTP 403. data: {"tool", "decisionId"}.
@@ -194,7 +197,14 @@ class CallContext final : public ToolContext {
 // "debug" → 0 … "emergency" → 7; -1 for unknown names.
 int log_level_rank(std::string_view level);
 
-// Error for a Result error returned by a tool / reader / prompt.
-RpcError rpc_error_from(const Error& error);
+// The one place a Result error returned by a tool / reader / prompt becomes a JSON-RPC error.
+// An error carrying a UrlElicitationRequired detail becomes -32042 with its elicitations when the
+// request's client takes URL elicitation (client_takes_url_elicitation()); otherwise it maps by
+// its code like any other.
+RpcError rpc_error_from(const Error& error, const RequestScope& scope);
+
+// Session era and the client declared `elicitation: {url: {}}` at initialize. (-32042 is a
+// 2025-11-25 code; the stateless era carries client input through MRTR instead.)
+bool client_takes_url_elicitation(const RequestScope& scope);
 
 }  // namespace mcpgate::mcp

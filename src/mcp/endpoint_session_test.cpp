@@ -258,6 +258,42 @@ TEST_F(SessionEndpointTest, SamplingWithoutClientCapabilityFailsInsideTheTool) {
   EXPECT_TRUE(ex->json()["result"]["isError"].get<bool>());
 }
 
+// MCP 2025-11-25 URLElicitationRequiredError for a client that declared elicitation.url.
+TEST_F(SessionEndpointTest, UrlElicitationIsMinus32042ForClientsThatDeclaredUrlMode) {
+  testing::register_connect_first_tool(h.registry());
+  const std::string sid =
+      h.open_session(Json{{"elicitation", {{"form", Json::object()}, {"url", Json::object()}}}});
+  auto ex = in_session(sid, request(4, "tools/call", {{"name", "connect_first"}}));
+  ASSERT_EQ(ex->status(), 200u);
+  const Json msg = ex->json();
+  EXPECT_EQ(msg["id"], 4);
+  EXPECT_FALSE(msg.contains("result"));
+  EXPECT_EQ(msg["error"]["code"], -32042);
+  EXPECT_EQ(msg["error"]["message"],
+            "Connect your account: open https://gate.example/connect/fake");
+  const Json expected = Json::parse(R"({"elicitations":[{"mode":"url","elicitationId":"el-1",
+      "url":"https://gate.example/connect/fake","message":"Connect your account"}]})");
+  EXPECT_EQ(msg["error"]["data"], expected);
+}
+
+// Without the url mode (no elicitation, or form only: `{}` means form) the client gets a tool
+// error naming the link, never -32042.
+TEST_F(SessionEndpointTest, UrlElicitationIsAToolErrorForOtherClients) {
+  testing::register_connect_first_tool(h.registry());
+  for (const Json& caps : {Json::object(), Json{{"elicitation", Json::object()}},
+                           Json{{"elicitation", {{"form", Json::object()}}}},
+                           Json{{"elicitation", {{"url", true}}}}}) {
+    const std::string sid = h.open_session(caps);
+    auto ex = in_session(sid, request(5, "tools/call", {{"name", "connect_first"}}));
+    ASSERT_EQ(ex->status(), 200u);
+    const Json msg = ex->json();
+    EXPECT_FALSE(msg.contains("error")) << caps.dump();
+    EXPECT_TRUE(msg["result"]["isError"].get<bool>()) << caps.dump();
+    EXPECT_EQ(msg["result"]["content"][0]["text"],
+              "Connect your account: open https://gate.example/connect/fake");
+  }
+}
+
 TEST_F(SessionEndpointTest, ListChangedReachesTheStandaloneGetStream) {
   const std::string sid = h.open_session();
   RequestSpec get;

@@ -31,6 +31,20 @@ class StatelessEndpointTest : public ::testing::Test {
   Harness h;
 };
 
+// -32042 is a 2025-11-25 code: a stateless-era client gets the tool error with the link even
+// when it declares elicitation.url.
+TEST_F(StatelessEndpointTest, UrlElicitationIsAToolErrorInTheStatelessEra) {
+  testing::register_connect_first_tool(h.registry());
+  auto ex = send(6, "tools/call", {{"name", "connect_first"}},
+                 Json{{"elicitation", {{"url", Json::object()}}}}, "connect_first");
+  ASSERT_EQ(ex->status(), 200u);
+  const Json msg = ex->json();
+  EXPECT_FALSE(msg.contains("error")) << msg.dump();
+  EXPECT_TRUE(msg["result"]["isError"].get<bool>());
+  EXPECT_EQ(msg["result"]["content"][0]["text"],
+            "Connect your account: open https://gate.example/connect/fake");
+}
+
 TEST_F(StatelessEndpointTest, DiscoverReportsVersionsCapabilitiesAndServerInfo) {
   auto ex = send(1, "server/discover");
   ASSERT_EQ(ex->status(), 200u);

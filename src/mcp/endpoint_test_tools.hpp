@@ -48,6 +48,20 @@ inline asio::awaitable<Result<Json>> mrtr_tool(Json, ToolContext& ctx) {
       Json{{"name", {{"method", "elicitation/create"}, {"params", Json::object()}}}}, "round-1");
 }
 
+// "Open this page first" (a connector without a connection): a URL elicitation as the Error.
+inline asio::awaitable<Result<Json>> connect_first_tool(Json, ToolContext&) {
+  co_return url_elicitation_required(
+      "Connect your account: open https://gate.example/connect/fake",
+      {UrlElicitation{"el-1", "https://gate.example/connect/fake", "Connect your account"}});
+}
+
+inline void register_connect_first_tool(Registry& r) {
+  r.add_tool({Json{{"name", "connect_first"},
+                   {"description", "Needs a connection"},
+                   {"inputSchema", {{"type", "object"}}}},
+              connect_first_tool});
+}
+
 inline asio::awaitable<Result<Json>> read_text(std::string uri,
                                                std::map<std::string, std::string>,
                                                ToolContext&) {

@@ -96,7 +96,45 @@ int log_level_rank(std::string_view level) {
   return -1;
 }
 
-RpcError rpc_error_from(const Error& error) {
+bool client_takes_url_elicitation(const RequestScope& scope) {
+  if (scope.era != Era::kSession || !scope.client_capabilities.is_object()) {
+    return false;
+  }
+  const auto elicitation = scope.client_capabilities.find("elicitation");
+  if (elicitation == scope.client_capabilities.end() || !elicitation->is_object()) {
+    return false;
+  }
+  const auto url = elicitation->find("url");
+  return url != elicitation->end() && url->is_object();
+}
+
+namespace {
+
+// data of a URLElicitationRequiredError: {"elicitations": [{mode, elicitationId, url, message}]}.
+Json url_elicitation_data(const UrlElicitationRequired& required) {
+  Json items = Json::array();
+  for (const auto& e : required.elicitations) {
+    Json item = Json::object();
+    item["mode"] = "url";
+    item["elicitationId"] = e.elicitation_id;
+    item["url"] = e.url;
+    item["message"] = e.message;
+    items.push_back(std::move(item));
+  }
+  Json data = Json::object();
+  data["elicitations"] = std::move(items);
+  return data;
+}
+
+}  // namespace
+
+RpcError rpc_error_from(const Error& error, const RequestScope& scope) {
+  if (const UrlElicitationRequired* required = url_elicitation_of(error);
+      required != nullptr && !required->elicitations.empty()
+      && client_takes_url_elicitation(scope)) {
+    return RpcError{rpc::kUrlElicitationRequired, error.message, url_elicitation_data(*required),
+                    http::StatusCode::ok};
+  }
   switch (error.code) {
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kNotFound:
@@ -331,6 +369,12 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
     audited_args = args;  // the handler takes the arguments
   }
   auto result = co_await tool->handler(std::move(args), ctx);
+  if (!result && url_elicitation_of(result.error()) != nullptr
+      && !client_takes_url_elicitation(scope)) {
+    // A client that cannot take -32042 still learns what to do: a tool error whose text names
+    // the URL (url_elicitation_required()'s contract).
+    result = tool_error(result.error().message);
+  }
   if (audit != nullptr) {
     record.arguments = &audited_args;
     record.decision = "allow";
@@ -350,7 +394,7 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
     audit->record(record);
   }
   if (!result) {
-    co_return Reply::fail(rpc_error_from(result.error()));
+    co_return Reply::fail(rpc_error_from(result.error(), scope));
   }
   co_return finish_result(impl, scope, *name, std::move(result).value(), true);
 }
@@ -375,7 +419,7 @@ asio::awaitable<Reply> read_resource(Endpoint::Impl& impl, RequestScope& scope) 
     if (result.error().code == ErrorCode::kNotFound) {
       co_return Reply::fail(not_found_code, "Resource not found: " + *uri, Json{{"uri", *uri}});
     }
-    co_return Reply::fail(rpc_error_from(result.error()));
+    co_return Reply::fail(rpc_error_from(result.error(), scope));
   }
   co_return finish_result(impl, scope, *uri, std::move(result).value(), false);
 }
@@ -416,7 +460,7 @@ asio::awaitable<Reply> get_prompt(Endpoint::Impl& impl, RequestScope& scope) {
   }
   auto result = co_await prompt->handler(std::move(args), ctx);
   if (!result) {
-    co_return Reply::fail(rpc_error_from(result.error()));
+    co_return Reply::fail(rpc_error_from(result.error(), scope));
   }
   co_return finish_result(impl, scope, *name, std::move(result).value(), false);
 }
@@ -498,7 +542,7 @@ asio::awaitable<Reply> complete_remote(Endpoint::Impl& impl, RequestScope& scope
   Json context = scope.params.contains("context") ? scope.params["context"] : Json();
   auto result = co_await remote(scope.params["argument"], std::move(context));
   if (!result) {
-    co_return Reply::fail(rpc_error_from(result.error()));
+    co_return Reply::fail(rpc_error_from(result.error(), scope));
   }
   Json& completion = (*result)["completion"];
   if (!completion.is_object() || !completion.contains("values")

@@ -38,6 +38,18 @@ const std::optional<std::string>& ToolContext::request_state() const {
   return kNoState;
 }
 
+Error url_elicitation_required(std::string message, std::vector<UrlElicitation> elicitations) {
+  auto detail = std::make_shared<UrlElicitationRequired>();
+  detail->elicitations = std::move(elicitations);
+  Error out = make_error(ErrorCode::kFailedPrecondition, std::move(message));
+  out.detail = ErrorDetailPtr(std::shared_ptr<const ErrorDetail>(std::move(detail)));
+  return out;
+}
+
+const UrlElicitationRequired* url_elicitation_of(const Error& error) {
+  return dynamic_cast<const UrlElicitationRequired*>(error.detail.get());
+}
+
 Json text_content(std::string text) {
   return Json{{"type", "text"}, {"text", std::move(text)}};
 }

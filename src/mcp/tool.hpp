@@ -9,7 +9,8 @@
 //    "isError"?: true}) for success AND for tool-level failures (isError: true, clear text);
 //    in the 2026-07-28 era a handler may instead return an InputRequiredResult
 //    (input_required_result()); the protocol layer adds `resultType` and protects `requestState`;
-//  - return an Error only for protocol-level failures (kInvalidArgument → -32602, ...).
+//  - return an Error only for protocol-level failures (kInvalidArgument → -32602, ...), or
+//    url_elicitation_required() when the user must first complete a step in the browser;
 //
 // Threading: a handler runs on the executor of the HTTP exchange that carried the request. It may
 // co_await; the ToolContext stays valid until the handler's awaitable completes.
@@ -19,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -106,6 +108,27 @@ struct Tool {
   // Only listed and callable in the stateless (2026-07-28) era.
   bool stateless_only = false;
 };
+
+// A call that cannot proceed until the user completes an out-of-band step at a URL (MCP
+// 2025-11-25 URL-mode elicitation, client/elicitation.mdx; e.g. connecting a SaaS account).
+// A handler returns url_elicitation_required(...) as its Error (kFailedPrecondition). The
+// endpoint answers a session-era client that declared the `elicitation.url` capability with
+// JSON-RPC error -32042 (URLElicitationRequiredError), data {"elicitations": [{"mode": "url",
+// "elicitationId", "url", "message"}]}; any other client gets a tool error (isError) whose text
+// is the Error's message, so that message must name the URL too.
+struct UrlElicitation {
+  std::string elicitation_id;  // unique per elicitation (for notifications/elicitation/complete)
+  std::string url;             // what the user opens
+  std::string message;         // why, for the user
+};
+
+struct UrlElicitationRequired final : ErrorDetail {
+  std::vector<UrlElicitation> elicitations;  // at least one
+};
+
+Error url_elicitation_required(std::string message, std::vector<UrlElicitation> elicitations);
+// The detail when `error` carries one (null otherwise).
+const UrlElicitationRequired* url_elicitation_of(const Error& error);
 
 // Helpers for building CallToolResult objects.
 Json text_content(std::string text);
