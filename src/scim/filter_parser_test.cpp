@@ -128,6 +128,19 @@ TEST(FilterParserTest, MalformedFiltersAreInvalidFilter) {
   EXPECT_NE(parse_error(std::string("userName eq \"x\"\0", 16)), "");
 }
 
+TEST(FilterParserTest, AttacksRow66IsA400InvalidFilter) {
+  // docs ATTACKS row 66: an unterminated comparison, an unknown operator, deep nesting.
+  std::string deep(200, '(');
+  for (const std::string& text : {std::string(R"(userName eq)"), std::string(R"(userName regex ".*")"), deep + "a pr"}) {
+    auto f = parse_filter(text);
+    ASSERT_FALSE(f.ok()) << text;
+    const auto body = error_body(f.error());
+    EXPECT_EQ(body["status"], "400") << text;
+    EXPECT_EQ(body["scimType"], "invalidFilter") << text;
+    EXPECT_EQ(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+  }
+}
+
 TEST(FilterParserTest, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(parse_error(R"(userName xx "x")"), "at offset 9: unknown operator 'xx \"x\"'");
   EXPECT_EQ(parse_error(R"(userName eq "abc)"), "at offset 12: unterminated string");

@@ -105,6 +105,32 @@ TEST(PatchTest, EntraFilteredEmailPaths) {
   EXPECT_EQ(u["emails"].size(), 2U);
 }
 
+TEST(PatchTest, EntraUserUpdateInOneRequest) {
+  // The shape Entra ID sends when several mapped attributes change at once (our own values).
+  json u = user();
+  const json body = json::parse(R"({
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    "Operations": [
+      {"op": "Replace", "path": "displayName", "value": "Jane Doe"},
+      {"op": "Add", "path": "emails[type eq \"work\"].value", "value": "jane@contoso.example"},
+      {"op": "Replace", "path": "name.givenName", "value": "Jane"},
+      {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": "mgr-7"},
+      {"op": "Replace", "path": "externalId", "value": "jane.doe"},
+      {"op": "Replace", "path": "active", "value": "False"}]})");
+  auto r = apply_patch(u, body, user_resource_type());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(u["displayName"], "Jane Doe");
+  EXPECT_EQ(u["emails"][0], json::parse(R"({"value": "jane@contoso.example", "type": "work", "primary": true})"));
+  EXPECT_EQ(u["name"]["givenName"], "Jane");
+  EXPECT_EQ(u["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"]["value"], "mgr-7");
+  EXPECT_EQ(u["externalId"], "jane.doe");
+  EXPECT_EQ(u["active"], false);
+  // Then the membership check Entra makes, and the soft delete is visible to a filter.
+  auto f = compile_filter(R"(userName eq "bjensen@example.com" and active eq false)", user_resource_type());
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(matches(*f, u));
+}
+
 TEST(PatchTest, EntraEnterpriseAttributesAndManager) {
   json u = user();
   EXPECT_EQ(run_patch(u, json::parse(R"([
