@@ -30,8 +30,15 @@ int check_connector_command(const std::string& path, std::ostream& out, std::ost
     err << def.error().message << "\n";
     return 1;
   }
+  for (const auto& w : def->warnings) {
+    err << path << ": warning: " << w << "\n";
+  }
   out << path << ": OK — connector '" << def->id << "' (" << def->display_name << "), "
-      << def->tools.size() << " tools\n";
+      << def->tools.size() << " tools";
+  if (def->openapi) {
+    out << " (" << def->imported_tools << " imported from " << def->openapi->file << ")";
+  }
+  out << "\n";
   print_tools(def->tools, out);
   return 0;
 }

@@ -118,13 +118,27 @@ struct ToolDef {
   ApiPolicy api;
 };
 
+// `openapi:` of a definition: tools imported from an OpenAPI 3.0/3.1 document (beside or
+// instead of `tools:`), under the definition's OAuth settings and API hosts.
+struct OpenApiSourceDef {
+  std::string file;        // as written; relative to the definition's file
+  std::string server_url;  // "" = the document's servers[0]
+  std::vector<std::string> include;  // operationIds; empty (and no include_tags) = all
+  std::vector<std::string> exclude;
+  std::vector<std::string> include_tags;
+  std::vector<std::string> exclude_tags;
+};
+
 struct ConnectorDef {
   std::string id;  // ^[a-z][a-z0-9_]{0,23}$, the tools' name prefix
   std::string display_name;
   std::string docs;
   OAuthDef oauth;
   ApiPolicy api;
-  std::vector<ToolDef> tools;
+  std::vector<ToolDef> tools;  // the hand-written ones, then the imported ones
+  std::optional<OpenApiSourceDef> openapi;
+  size_t imported_tools = 0;          // the last this many of `tools` came from `openapi`
+  std::vector<std::string> warnings;  // operations or parameters the import left out, and why
 };
 
 // The name the gateway lists: "<connector id>_<tool name>".

@@ -1,8 +1,11 @@
 #include "connectors/loader.hpp"
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "connectors/openapi_import.hpp"
 #include "connectors/semantic_checks.hpp"
 #include "mcp/json_io.hpp"
 #include "mcp/schema.hpp"
@@ -113,6 +116,92 @@ ToolDef tool_from_json(const Json& t, const std::string& connector_id, const Api
   return d;
 }
 
+OpenApiSourceDef openapi_source_from_json(const Json& o) {
+  OpenApiSourceDef d;
+  d.file = o.value("file", "");
+  d.server_url = o.value("server_url", "");
+  d.include = o.value("include", std::vector<std::string>{});
+  d.exclude = o.value("exclude", std::vector<std::string>{});
+  d.include_tags = o.value("include_tags", std::vector<std::string>{});
+  d.exclude_tags = o.value("exclude_tags", std::vector<std::string>{});
+  return d;
+}
+
+// A definition's `openapi:` document imported under its id, OAuth settings and API policy; the
+// tools appended to the hand-written ones. Every error names a line of the definition (and,
+// for problems inside the document, the document's own line).
+Status add_openapi_tools(ConnectorDef& def, const SourceJson& doc, std::string_view source,
+                         const OpenApiReader& read_openapi) {
+  const OpenApiSourceDef& src = *def.openapi;
+  auto fail = [&](const std::string& pointer, const std::string& message) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      located(source, doc, pointer, pointer + ": " + message));
+  };
+  auto document = read_openapi(src.file);
+  if (!document) {
+    return fail("/openapi/file", document.error().message);
+  }
+  OpenApiImportOptions options;
+  options.connector_id = def.id;
+  options.server_url = src.server_url;
+  options.include_operations = src.include;
+  options.exclude_operations = src.exclude;
+  options.include_tags = src.include_tags;
+  options.exclude_tags = src.exclude_tags;
+  options.hosts = def.api.hosts;
+  options.allow_loopback_http = def.api.allow_loopback_http;
+  options.headers = def.api.headers;
+  auto imported = import_openapi_text(document->text, document->path, options);
+  if (!imported) {
+    return fail("/openapi/file", imported.error().message);
+  }
+  // A selector that matches nothing is a typo or a document that changed: say so rather than
+  // quietly serving a different tool set.
+  const std::pair<const char*, const std::vector<std::string>*> selectors[] = {
+      {"include", &src.include}, {"exclude", &src.exclude},
+      {"include_tags", &src.include_tags}, {"exclude_tags", &src.exclude_tags}};
+  for (const auto& [key, list] : selectors) {
+    const bool tags = std::string_view(key).ends_with("_tags");
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string& name = (*list)[i];
+      if (!(tags ? imported->tags : imported->operation_ids).count(name)) {
+        return fail("/openapi/" + std::string(key) + "/" + std::to_string(i),
+                    document->path + " has no " + (tags ? "tag" : "operationId") + " '" + name +
+                        "'");
+      }
+    }
+  }
+  if (imported->tools.empty()) {
+    return fail("/openapi", document->path + ": no operation was imported" +
+                                (imported->warnings.empty() ? std::string(" (check the selectors)")
+                                                            : " (" + imported->warnings[0] + ")"));
+  }
+  std::set<std::string> names;
+  for (const auto& t : def.tools) {
+    names.insert(t.name);
+  }
+  for (auto& t : imported->tools) {
+    if (!names.insert(t.name).second) {
+      return fail("/openapi", "the imported tool '" + t.name +
+                                  "' has the name of a tool in `tools:` (exclude the operation "
+                                  "or rename the hand-written tool)");
+    }
+  }
+  constexpr size_t kMaxTools = 500;  // the schema's cap on `tools:`
+  if (def.tools.size() + imported->tools.size() > kMaxTools) {
+    return fail("/openapi", "more than " + std::to_string(kMaxTools) +
+                                " tools (narrow the import with include or exclude)");
+  }
+  def.imported_tools = imported->tools.size();
+  for (auto& t : imported->tools) {
+    def.tools.push_back(std::move(t));
+  }
+  for (auto& w : imported->warnings) {
+    def.warnings.push_back(document->path + ": " + w);
+  }
+  return {};
+}
+
 }  // namespace
 
 const Json& connector_schema() {
@@ -131,18 +220,28 @@ ConnectorDef connector_from_json(const Json& doc) {
   c.api.hosts = api.value("hosts", std::vector<std::string>{});
   c.api.allow_loopback_http = api.value("allow_loopback_http", false);
   c.api.headers = string_pairs(api.value("headers", Json::object()));
-  for (const auto& t : doc["tools"]) {
-    c.tools.push_back(tool_from_json(t, c.id, c.api));
+  if (auto tools = doc.find("tools"); tools != doc.end()) {
+    for (const auto& t : *tools) {
+      c.tools.push_back(tool_from_json(t, c.id, c.api));
+    }
+  }
+  if (auto o = doc.find("openapi"); o != doc.end()) {
+    c.openapi = openapi_source_from_json(*o);
   }
   return c;
 }
 
 Result<ConnectorDef> parse_connector(std::string_view yaml_text, std::string_view source,
-                                     const YamlLimits& limits) {
+                                     const YamlLimits& limits, const OpenApiReader& read_openapi) {
   MCPGATE_ASSIGN_OR_RETURN(const SourceJson doc, yaml_to_json(yaml_text, source, limits));
   if (!doc.value.is_object()) {
     return make_error(ErrorCode::kInvalidArgument,
                       std::string(source) + ": a connector definition is a YAML mapping");
+  }
+  if (!doc.value.contains("tools") && !doc.value.contains("openapi")) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      located(source, doc, "", "a connector definition needs `tools:`, `openapi:` "
+                                               "(tools imported from an OpenAPI document) or both"));
   }
   if (auto st = mcp::validate_json_schema(connector_schema(), doc.value); !st) {
     // "<pointer>: why" from the validator; "(root)" is the document itself.
@@ -165,7 +264,11 @@ Result<ConnectorDef> parse_connector(std::string_view yaml_text, std::string_vie
     }
     return make_error(ErrorCode::kInvalidArgument, all);
   }
-  return connector_from_json(doc.value);
+  ConnectorDef def = connector_from_json(doc.value);
+  if (def.openapi && read_openapi) {
+    MCPGATE_TRY(add_openapi_tools(def, doc, source, read_openapi));
+  }
+  return def;
 }
 
 Result<ConnectorDef> load_connector_file(const std::string& path) {
@@ -177,7 +280,25 @@ Result<ConnectorDef> load_connector_file(const std::string& path) {
   std::string text(limits.max_bytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
-  return parse_connector(text, path, limits);
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  const OpenApiReader read_openapi = [&folder](const std::string& file) -> Result<OpenApiDocument> {
+    const std::filesystem::path p(file);
+    OpenApiDocument doc;
+    doc.path = (p.is_absolute() ? p : folder / p).lexically_normal().string();
+    std::ifstream f(doc.path, std::ios::binary);
+    if (!f) {
+      return make_error(ErrorCode::kNotFound, "cannot open " + doc.path);
+    }
+    doc.text.assign(kMaxOpenApiBytes + 1, '\0');
+    f.read(doc.text.data(), static_cast<std::streamsize>(doc.text.size()));
+    doc.text.resize(static_cast<size_t>(f.gcount()));
+    if (doc.text.size() > kMaxOpenApiBytes) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        doc.path + " is larger than " + std::to_string(kMaxOpenApiBytes) + " bytes");
+    }
+    return doc;
+  };
+  return parse_connector(text, path, limits, read_openapi);
 }
 
 }  // namespace mcpgate::connectors

@@ -161,12 +161,17 @@ class Importer {
   Importer(const Json& spec, const OpenApiImportOptions& options)
       : spec_(spec), opt_(options) {}
 
-  Result<OpenApiImport> run() {
+  // On failure `error_pointer` names the part of the document at fault ("" = the whole).
+  Result<OpenApiImport> run(std::string& error_pointer) {
     const std::string version = get_string(spec_, "openapi");
     if (version.rfind("3.0", 0) != 0 && version.rfind("3.1", 0) != 0) {
+      error_pointer = "/openapi";
       return openapi_error("not an OpenAPI 3.0 or 3.1 document (openapi: '" + version + "')");
     }
-    MCPGATE_TRY(pick_server());
+    if (auto st = pick_server(); !st) {
+      error_pointer = opt_.server_url.empty() ? "/servers" : "";
+      return st.error();
+    }
     collect_security_params();
     auto paths = spec_.find("paths");
     if (paths == spec_.end() || !paths->is_object()) {
@@ -178,11 +183,15 @@ class Importer {
       }
       for (const char* method : {"get", "put", "post", "delete", "patch", "head"}) {
         if (auto op = item.find(method); op != item.end() && op->is_object()) {
-          MCPGATE_TRY(operation(path, item, method, *op));
+          current_pointer_ = "/paths/" + pointer_token(path) + "/" + method;
+          if (auto st = operation(path, item, method, *op); !st) {
+            error_pointer = current_pointer_;
+            return st.error();
+          }
         }
       }
     }
-    return finish();
+    return finish(error_pointer);
   }
 
  private:
@@ -267,6 +276,10 @@ class Importer {
         }
       }
     }
+    if (!op_id.empty()) {
+      operation_ids_.insert(op_id);
+    }
+    all_tags_.insert(tags.begin(), tags.end());
     if (!selected(op_id, tags)) {
       return {};
     }
@@ -380,6 +393,7 @@ class Importer {
                                              : snake_case_name(op_id),
                                method, path);
     tools_.push_back(std::move(tool));
+    tool_pointers_.push_back(current_pointer_);
     return {};
   }
 
@@ -499,7 +513,7 @@ class Importer {
     return candidate;
   }
 
-  Result<OpenApiImport> finish() {
+  Result<OpenApiImport> finish(std::string& error_pointer) {
     Json doc = {{"id", opt_.connector_id},
                 {"api", {{"hosts", hosts_}, {"allow_loopback_http", opt_.allow_loopback_http}}},
                 {"oauth", Json::object()},
@@ -512,14 +526,17 @@ class Importer {
       check_tool(tools_[i], doc, "/tools/" + std::to_string(i), problems);
     }
     if (!problems.empty()) {
-      const Json& t = tools_[std::stoul(problems[0].pointer.substr(7))];
-      return openapi_error(get_string(t, "name") + ": " + problems[0].message);
+      const size_t index = std::stoul(problems[0].pointer.substr(7));
+      error_pointer = tool_pointers_[index];
+      return openapi_error(get_string(tools_[index], "name") + ": " + problems[0].message);
     }
     OpenApiImport out;
     if (!tools_.empty()) {
       out.tools = connector_from_json(doc).tools;
     }
     out.warnings = std::move(warnings_);
+    out.operation_ids = std::move(operation_ids_);
+    out.tags = std::move(all_tags_);
     return out;
   }
 
@@ -531,8 +548,20 @@ class Importer {
   std::set<std::string> used_names_;
   size_t total_nodes_ = 0;
   Json tools_ = Json::array();
+  std::vector<std::string> tool_pointers_;  // the operation of each tool, for error lines
+  std::string current_pointer_;
+  std::set<std::string> operation_ids_;
+  std::set<std::string> all_tags_;
   std::vector<std::string> warnings_;
 };
+
+Result<OpenApiImport> import_openapi_at(const Json& spec, const OpenApiImportOptions& options,
+                                        std::string& error_pointer) {
+  if (!spec.is_object()) {
+    return openapi_error("an OpenAPI document is an object");
+  }
+  return Importer(spec, options).run(error_pointer);
+}
 
 }  // namespace
 
@@ -568,10 +597,8 @@ std::string snake_case_name(std::string_view id) {
 }
 
 Result<OpenApiImport> import_openapi(const Json& spec, const OpenApiImportOptions& options) {
-  if (!spec.is_object()) {
-    return openapi_error("an OpenAPI document is an object");
-  }
-  return Importer(spec, options).run();
+  std::string unused;
+  return import_openapi_at(spec, options, unused);
 }
 
 Result<OpenApiImport> import_openapi_text(std::string_view text, std::string_view source,
@@ -580,9 +607,10 @@ Result<OpenApiImport> import_openapi_text(std::string_view text, std::string_vie
   limits.max_bytes = 8 * 1024 * 1024;
   limits.max_nodes = 500'000;
   MCPGATE_ASSIGN_OR_RETURN(const SourceJson doc, yaml_to_json(text, source, limits));
-  auto out = import_openapi(doc.value, options);
+  std::string at;
+  auto out = import_openapi_at(doc.value, options, at);
   if (!out) {
-    return openapi_error(std::string(source) + ": " + out.error().message);
+    return openapi_error(located(source, doc, at, out.error().message));
   }
   return out;
 }

@@ -10,6 +10,7 @@
 // Security parameters (Authorization, the spec's apiKey parameters) are dropped: the gateway
 // injects credentials itself.
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,11 +37,14 @@ struct OpenApiImportOptions {
 struct OpenApiImport {
   std::vector<ToolDef> tools;
   std::vector<std::string> warnings;  // operations or parameters left out, and why
+  std::set<std::string> operation_ids;  // every operationId of the document, selected or not
+  std::set<std::string> tags;           // every operation tag of the document
 };
 
 Result<OpenApiImport> import_openapi(const Json& spec, const OpenApiImportOptions& options);
 
-// YAML or JSON text (same limits and line reporting as connector files).
+// YAML or JSON text (same limits and line reporting as connector files): errors read
+// "SOURCE:LINE: operationId: message", the line of the operation (or server) at fault.
 Result<OpenApiImport> import_openapi_text(std::string_view text, std::string_view source,
                                           const OpenApiImportOptions& options);
 

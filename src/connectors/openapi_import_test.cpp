@@ -293,7 +293,7 @@ TEST(OpenApiImport, FakeSaasDocument) {
   auto im = import_openapi_text(read("tests/data/openapi/fake-saas.yaml"), "fake-saas.yaml", o);
   ASSERT_TRUE(im) << im.error().message;
   EXPECT_TRUE(im->warnings.empty());
-  ASSERT_EQ(im->tools.size(), 5u);
+  ASSERT_EQ(im->tools.size(), 6u);
   const ToolDef* list = find(*im, "list_items");
   ASSERT_NE(list, nullptr);
   auto l = build_request(*list, {{"limit", 2}, {"cursor", "c_2"}, {"tag", "red"}});
@@ -315,6 +315,53 @@ TEST(OpenApiImport, FakeSaasDocument) {
   EXPECT_EQ(d->method, "DELETE");
   EXPECT_EQ(d->url, "http://127.0.0.1:40123/api/items/it_1");
   EXPECT_NE(find(*im, "get_me"), nullptr);
+
+  // Path, query and a JSON body from a $ref in one operation; the $refs are resolved in the
+  // inputSchema the client sees.
+  const ToolDef* note = find(*im, "add_note");
+  ASSERT_NE(note, nullptr);
+  const Json& props = note->input_schema["properties"];
+  EXPECT_EQ(props["labels"]["type"], "array");
+  EXPECT_EQ(props["labels"]["maxItems"], 20);
+  EXPECT_EQ(props["priority"]["enum"], Json::parse(R"(["low", "normal", "high"])"));
+  EXPECT_EQ(note->input_schema["required"], Json::parse(R"(["project", "text"])"));
+  auto n = build_request(*note, {{"project", "p 1/x"}, {"notify", true}, {"priority", "high"},
+                                 {"text", "Ship it"}, {"labels", {"a", "b"}}, {"weight", 3}});
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(n->method, "POST");
+  EXPECT_EQ(n->url,
+            "http://127.0.0.1:40123/api/echo/projects/p%201%2Fx/notes?notify=true&priority=high");
+  EXPECT_EQ(n->body, R"({"labels":["a","b"],"text":"Ship it","weight":3})");
+  EXPECT_EQ(header(n->headers, "Content-Type"), "application/json; charset=utf-8");
+}
+
+// Import errors name the line of the operation at fault in the document.
+TEST(OpenApiImport, ErrorsNameTheOperationsLine) {
+  const std::string doc =
+      "openapi: 3.0.3\n"                                       // 1
+      "info: {title: t, version: '1'}\n"                       // 2
+      "servers: [{url: 'https://api.acme.example'}]\n"         // 3
+      "paths:\n"                                               // 4
+      "  /ok:\n"                                               // 5
+      "    get: {operationId: fine}\n"                         // 6
+      "  /bad/{id}:\n"                                         // 7
+      "    post:\n"                                            // 8
+      "      operationId: broken\n"                            // 9
+      "      requestBody:\n"                                   // 10
+      "        content:\n"                                     // 11
+      "          application/json:\n"                          // 12
+      "            schema: {$ref: '#/components/schemas/Nope'}\n";
+  auto im = import_openapi_text(doc, "api.yaml", opts());
+  ASSERT_FALSE(im);
+  EXPECT_EQ(im.error().message.rfind("api.yaml:9: broken: unresolvable $ref", 0), 0u)
+      << im.error().message;
+
+  OpenApiImportOptions off_hosts = opts();
+  off_hosts.hosts = {"other.example"};
+  auto hosts = import_openapi_text(doc.substr(0, doc.find("  /bad")), "api.yaml", off_hosts);
+  ASSERT_FALSE(hosts);
+  EXPECT_EQ(hosts.error().message.rfind("api.yaml:6: fine: ", 0), 0u) << hosts.error().message;
+  EXPECT_NE(hosts.error().message.find("not in api.hosts"), std::string::npos);
 }
 
 }  // namespace

@@ -486,9 +486,16 @@ std::vector<Problem> semantic_problems(const Json& doc) {
       }
     }
   }
+  if (auto o = doc.find("openapi"); o != doc.end() && o->contains("server_url")) {
+    const auto hosts = api["hosts"].get<std::vector<std::string>>();
+    if (auto st = check_url_allowed((*o)["server_url"].get<std::string>(), hosts, loopback); !st) {
+      out.push_back({"/openapi/server_url", st.error().message});
+    }
+  }
+  const auto tools = doc.find("tools");  // optional beside `openapi:`
   std::set<std::string> names;
-  for (size_t i = 0; i < doc["tools"].size(); ++i) {
-    const Json& tool = doc["tools"][i];
+  for (size_t i = 0; tools != doc.end() && i < tools->size(); ++i) {
+    const Json& tool = (*tools)[i];
     const std::string at = "/tools/" + std::to_string(i);
     if (!names.insert(tool.value("name", "")).second) {
       out.push_back({at + "/name", "duplicate tool name '" + tool.value("name", "") + "'"});
