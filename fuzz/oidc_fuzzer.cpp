@@ -74,8 +74,10 @@ identity::IdTokenChecks fixed_checks(crypto::JwsAlgorithm alg_hint) {
   c.issuer = kIssuer;
   c.client_id = kClient;
   c.trusted_audiences = {"api://other"};
-  c.allowed_algs = {crypto::JwsAlgorithm::kES256, crypto::JwsAlgorithm::kRS256,
-                    crypto::JwsAlgorithm::kPS256, crypto::JwsAlgorithm::kEdDSA};
+  c.allowed_algs = {crypto::JwsAlgorithm::kES256,
+                    crypto::JwsAlgorithm::kRS256,
+                    crypto::JwsAlgorithm::kPS256,
+                    crypto::JwsAlgorithm::kEdDSA};
   c.nonce = kNonce;
   c.now = kNow;
   c.access_token = "at";

@@ -33,8 +33,9 @@ class PublicKey {
   // Imports a public JWK. Accepted: kty "EC" with crv "P-256" (x and y exactly 32 bytes, the
   // point on the curve), kty "RSA" (n of 2048..16384 bits without leading zero bytes, odd
   // e >= 3) and kty "OKP" with crv "Ed25519" (x exactly 32 bytes; RFC 8037 §2). Refused
-  // (kInvalidArgument): any other kty or crv, private members (d, p, q, dp, dq, qi, oth, k), "use" other than "sig", "key_ops" without "verify", an "alg" we do not
-  // implement or that does not fit the key type, non-string kid.
+  // (kInvalidArgument): any other kty or crv, private members (d, p, q, dp, dq, qi, oth, k), "use"
+  // other than "sig", "key_ops" without "verify", an "alg" we do not implement or that does not fit
+  // the key type, non-string kid.
   static Result<PublicKey> from_jwk(const nlohmann::json& jwk);
 
   // A SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----") holding an EC P-256, RSA or

@@ -145,8 +145,7 @@ Status jws_verify(const PublicKey& key,
   }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx
-      || EVP_DigestVerifyInit(ctx.get(), &pctx, digest_for(alg), nullptr, key.native()) != 1
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, digest_for(alg), nullptr, key.native()) != 1
       || !set_padding(pctx, alg)) {
     return make_error(ErrorCode::kInternal, detail::openssl_error("jws: verify init"));
   }

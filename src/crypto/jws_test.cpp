@@ -117,9 +117,9 @@ TEST(JwsTest, EdDsaSignsAndVerifies) {
   EXPECT_EQ(jws_verify(key->public_key(), JwsAlgorithm::kEdDSA, "a.b", flipped).error().code,
             ErrorCode::kUnauthenticated);
   // An RSA key cannot verify EdDSA, nor an Ed25519 key RS256.
-  EXPECT_FALSE(jws_verify(rsa_key(JwsAlgorithm::kRS256).public_key(), JwsAlgorithm::kEdDSA, "a.b",
-                          *sig)
-                   .ok());
+  EXPECT_FALSE(
+      jws_verify(rsa_key(JwsAlgorithm::kRS256).public_key(), JwsAlgorithm::kEdDSA, "a.b", *sig)
+          .ok());
   EXPECT_FALSE(jws_verify(key->public_key(), JwsAlgorithm::kRS256, "a.b", *sig).ok());
 }
 

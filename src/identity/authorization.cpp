@@ -175,12 +175,11 @@ Result<std::string> authorization_url(const AuthorizationRequest& request) {
     q.emplace_back("prompt", request.prompt);
   }
   if (!request.login_hint.empty()) {
-    const bool control = std::any_of(request.login_hint.begin(),
-                                     request.login_hint.end(),
-                                     [](char c) {
-                                       const auto u = static_cast<unsigned char>(c);
-                                       return u < 0x20 || u == 0x7f;
-                                     });
+    const bool control =
+        std::any_of(request.login_hint.begin(), request.login_hint.end(), [](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return u < 0x20 || u == 0x7f;
+        });
     if (request.login_hint.size() > kMaxLoginHintBytes || control) {
       return invalid_argument("login_hint is too long or has control characters");
     }

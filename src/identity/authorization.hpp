@@ -51,7 +51,9 @@ class LoginStates {
   // The pending login of `state`, removed whatever the outcome (single use). kNotFound when
   // unknown, already used or expired; kPermissionDenied when another browser session presents
   // it (or none).
-  Result<PendingLogin> take(const std::string& state, std::string_view browser_key, std::int64_t now);
+  Result<PendingLogin> take(const std::string& state,
+                            std::string_view browser_key,
+                            std::int64_t now);
 
   std::size_t size() const;
 

@@ -222,8 +222,8 @@ TEST(TokenRequestTest, PrivateKeyJwtSignsAShortLivedUniqueAssertion) {
   EXPECT_FALSE(q.contains("client_secret"));
   crypto::JwtVerifyOptions vo;
   vo.allowed_algs = {crypto::JwsAlgorithm::kES256};
-  const auto jwt = crypto::verify_jwt(q["client_assertion"].get<std::string>(),
-                                      testing::idp_ec_key().public_key(), vo);
+  const auto jwt = crypto::verify_jwt(
+      q["client_assertion"].get<std::string>(), testing::idp_ec_key().public_key(), vo);
   ASSERT_TRUE(jwt.ok()) << jwt.error().message;
   EXPECT_EQ(jwt->payload["iss"], "gate client");
   EXPECT_EQ(jwt->payload["sub"], "gate client");
@@ -237,7 +237,8 @@ TEST(TokenRequestTest, PrivateKeyJwtSignsAShortLivedUniqueAssertion) {
   // aud = issuer when the provider wants that.
   c.assertion_audience = AssertionAudience::kIssuer;
   const auto by_issuer =
-      crypto::verify_jwt(client_assertion(c, m, 5000).value(), testing::idp_ec_key().public_key(), vo)
+      crypto::verify_jwt(
+          client_assertion(c, m, 5000).value(), testing::idp_ec_key().public_key(), vo)
           .value();
   EXPECT_EQ(by_issuer.payload["aud"], m.issuer);
   // The provider lists assertion algorithms without ours.
@@ -256,8 +257,8 @@ TEST(TokenResponseTest, ParsesAndRefuses) {
             ErrorCode::kUnavailable);
   EXPECT_FALSE(parse_token_response(200, "application/json", R"({"id_token":5})").ok());
   EXPECT_FALSE(parse_token_response(200, "text/html", "<html>").ok());
-  const auto refused =
-      parse_token_response(400, "application/json", R"({"error":"invalid_grant","error_description":"secret stuff"})");
+  const auto refused = parse_token_response(
+      400, "application/json", R"({"error":"invalid_grant","error_description":"secret stuff"})");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(refused.error().message.find("invalid_grant"), std::string::npos);

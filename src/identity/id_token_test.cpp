@@ -27,8 +27,9 @@ constexpr const char* kNonce = "n-0S6_WzA2Mj";
 
 const crypto::JwkSet& idt_keys() {
   static const crypto::JwkSet keys =
-      crypto::JwkSet::from_json(testing::jwks_of(
-                                    {&idp_rsa_key(), &testing::idp_ps256_key(), &idp_ec_key(), &idp_ed_key()}))
+      crypto::JwkSet::from_json(
+          testing::jwks_of(
+              {&idp_rsa_key(), &testing::idp_ps256_key(), &idp_ec_key(), &idp_ed_key()}))
           .value();
   return keys;
 }
@@ -38,8 +39,8 @@ IdTokenChecks idt_checks() {
   c.issuer = kIss;
   c.client_id = kIdpClientId;
   c.nonce = kNonce;
-  c.allowed_algs = {JwsAlgorithm::kRS256, JwsAlgorithm::kPS256, JwsAlgorithm::kES256,
-                    JwsAlgorithm::kEdDSA};
+  c.allowed_algs = {
+      JwsAlgorithm::kRS256, JwsAlgorithm::kPS256, JwsAlgorithm::kES256, JwsAlgorithm::kEdDSA};
   c.now = kIdpNow;
   return c;
 }
@@ -58,7 +59,8 @@ nlohmann::json idt_claims() {
 }
 
 TEST(IdTokenTest, AcceptsAGoodTokenWithEveryAlgorithm) {
-  for (const auto* key : {&idp_rsa_key(), &testing::idp_ps256_key(), &idp_ec_key(), &idp_ed_key()}) {
+  for (const auto* key :
+       {&idp_rsa_key(), &testing::idp_ps256_key(), &idp_ec_key(), &idp_ed_key()}) {
     const auto st = idt_validate(sign_token(*key, idt_claims()));
     EXPECT_TRUE(st.ok()) << crypto::jws_algorithm_name(key->alg()) << ": " << st.error().message;
   }
@@ -78,14 +80,16 @@ TEST(IdTokenTest, Attacks062WrongSignatureIsRefused) {
   auto other = idt_claims();
   other["sub"] = "someone-else";
   const std::string b = sign_token(idp_ec_key(), other);
-  const std::string spliced =
-      a.substr(0, a.find('.')) + b.substr(b.find('.'), b.rfind('.') - b.find('.')) + a.substr(a.rfind('.'));
+  const std::string spliced = a.substr(0, a.find('.'))
+                              + b.substr(b.find('.'), b.rfind('.') - b.find('.'))
+                              + a.substr(a.rfind('.'));
   EXPECT_FALSE(idt_validate(spliced).ok());
 }
 
 TEST(IdTokenTest, Attacks062AlgNoneIsRefused) {
   const std::string body = b64(idt_claims().dump());
-  for (const char* header : {R"({"alg":"none"})", R"({"alg":"none","kid":"x"})", R"({"alg":"NONE"})"}) {
+  for (const char* header :
+       {R"({"alg":"none"})", R"({"alg":"none","kid":"x"})", R"({"alg":"NONE"})"}) {
     EXPECT_FALSE(idt_validate(b64(header) + "." + body + ".").ok());
     EXPECT_FALSE(idt_validate(b64(header) + "." + body + "." + b64("sig")).ok());
   }
@@ -198,8 +202,8 @@ TEST(IdTokenTest, TypedJwtsOfOtherKindsAreNotIdTokens) {
 }
 
 TEST(IdTokenTest, SubMustBeAShortNonEmptyString) {
-  for (const nlohmann::json& sub : {nlohmann::json(""), nlohmann::json(42),
-                                    nlohmann::json(std::string(256, 'a'))}) {
+  for (const nlohmann::json& sub :
+       {nlohmann::json(""), nlohmann::json(42), nlohmann::json(std::string(256, 'a'))}) {
     auto claims = idt_claims();
     claims["sub"] = sub;
     EXPECT_FALSE(idt_validate(sign_token(idp_ec_key(), claims)).ok()) << sub.dump();
@@ -245,9 +249,14 @@ TEST(IdTokenTest, AuthTimeIsRequiredAndRecentWhenMaxAgeWasSent) {
 
 TEST(IdTokenTest, MalformedAndOversizedTokensAreRefused) {
   const std::string good = sign_token(idp_ec_key(), idt_claims());
-  for (const std::string& token :
-       {std::string(), std::string("a.b"), good + ".x", good.substr(0, good.rfind('.')),
-        std::string("....."), std::string("e30.e30.e30"), good + "=", " " + good}) {
+  for (const std::string& token : {std::string(),
+                                   std::string("a.b"),
+                                   good + ".x",
+                                   good.substr(0, good.rfind('.')),
+                                   std::string("....."),
+                                   std::string("e30.e30.e30"),
+                                   good + "=",
+                                   " " + good}) {
     EXPECT_FALSE(idt_validate(token).ok()) << token;
   }
   auto big = idt_claims();
@@ -258,8 +267,8 @@ TEST(IdTokenTest, MalformedAndOversizedTokensAreRefused) {
   // Duplicate claim names: two parsers could disagree about which sub this is.
   const std::string dup_payload =
       R"({"iss":"https://idp.example.com","sub":"a","sub":"b","aud":"mcpgate-client"})";
-  const std::string input = b64(R"({"alg":"ES256","kid":")" + idp_ec_key().kid() + R"("})") + "."
-                            + b64(dup_payload);
+  const std::string input =
+      b64(R"({"alg":"ES256","kid":")" + idp_ec_key().kid() + R"("})") + "." + b64(dup_payload);
   const std::string dup = input + "." + b64(crypto::jws_sign(idp_ec_key(), input).value());
   EXPECT_EQ(idt_validate(dup).error().code, ErrorCode::kInvalidArgument);
 }
@@ -269,9 +278,9 @@ TEST(IdTokenTest, WithoutKidOnlyASingleCandidateKeyIsTried) {
   const std::string no_kid = sign_with_header(idp_ec_key(), {{"alg", "ES256"}}, idt_claims());
   EXPECT_TRUE(idt_validate(no_kid).ok());
   // Two RSA keys for RS256: ambiguous, refused.
-  const auto two = crypto::JwkSet::from_json(
-                       testing::jwks_of({&idp_rsa_key(), &testing::idp_rotated_rsa_key()}))
-                       .value();
+  const auto two =
+      crypto::JwkSet::from_json(testing::jwks_of({&idp_rsa_key(), &testing::idp_rotated_rsa_key()}))
+          .value();
   const std::string rs = sign_with_header(idp_rsa_key(), {{"alg", "RS256"}}, idt_claims());
   EXPECT_FALSE(verify_id_token_signature(rs, two, idt_checks()).ok());
 }

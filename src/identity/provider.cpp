@@ -55,8 +55,7 @@ Result<std::vector<std::string>> provider_string_list(const json& doc, const cha
   }
   for (const auto& v : *it) {
     if (!v.is_string()) {
-      return invalid_argument(std::string("discovery document: ") + name
-                              + " must hold strings");
+      return invalid_argument(std::string("discovery document: ") + name + " must hold strings");
     }
     out.push_back(v.get<std::string>());
   }
@@ -100,7 +99,8 @@ bool endpoint_url_allowed(std::string_view url, bool allow_loopback_http) {
 
 Status validate_provider_config(const ProviderConfig& config) {
   MCPGATE_TRY(provider_check_url("issuer", config.issuer, config.allow_loopback_http));
-  if (config.issuer.find('?') != std::string::npos || config.issuer.find('#') != std::string::npos) {
+  if (config.issuer.find('?') != std::string::npos
+      || config.issuer.find('#') != std::string::npos) {
     return invalid_argument("issuer must not have a query or fragment");
   }
   MCPGATE_TRY(provider_check_url("redirect_uri", config.redirect_uri, config.allow_loopback_http));
@@ -140,7 +140,8 @@ Status validate_provider_config(const ProviderConfig& config) {
                            &config.claims.groups}) {
     MCPGATE_TRY(validate_claim_path(*path));
   }
-  if (config.leeway.count() < 0 || config.leeway.count() > 600 || config.max_token_age.count() <= 0) {
+  if (config.leeway.count() < 0 || config.leeway.count() > 600
+      || config.max_token_age.count() <= 0) {
     return invalid_argument("leeway must be 0..600 s and max_token_age positive");
   }
   return {};
@@ -157,7 +158,8 @@ std::string discovery_url(std::string_view issuer) {
 Result<ProviderMetadata> parse_provider_metadata(std::string_view body,
                                                  const ProviderConfig& config,
                                                  const DocumentLimits& limits) {
-  auto parsed = crypto::parse_json_strict(body, crypto::JsonLimits{limits.max_bytes, limits.max_depth});
+  auto parsed =
+      crypto::parse_json_strict(body, crypto::JsonLimits{limits.max_bytes, limits.max_depth});
   if (!parsed || !parsed->is_object()) {
     return invalid_argument("discovery document is not a JSON object within limits");
   }
@@ -205,8 +207,7 @@ Result<ProviderMetadata> parse_provider_metadata(std::string_view body,
   MCPGATE_ASSIGN_OR_RETURN(
       m.token_endpoint_auth_signing_alg_values_supported,
       provider_string_list(doc, "token_endpoint_auth_signing_alg_values_supported"));
-  if (const auto it = doc.find("authorization_response_iss_parameter_supported");
-      it != doc.end()) {
+  if (const auto it = doc.find("authorization_response_iss_parameter_supported"); it != doc.end()) {
     if (!it->is_boolean()) {
       return invalid_argument(
           "discovery document: authorization_response_iss_parameter_supported must be a boolean");

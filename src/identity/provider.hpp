@@ -56,8 +56,8 @@ struct ProviderConfig {
   std::string issuer;  // exact, as the provider writes it in `iss` (https, no query/fragment)
   std::string client_id;
   ClientAuthMethod auth_method = ClientAuthMethod::kClientSecretBasic;
-  std::string client_secret;                          // basic / post
-  std::optional<crypto::SigningKey> assertion_key;    // private_key_jwt
+  std::string client_secret;                        // basic / post
+  std::optional<crypto::SigningKey> assertion_key;  // private_key_jwt
   AssertionAudience assertion_audience = AssertionAudience::kTokenEndpoint;
   std::string redirect_uri;  // the gate's callback, registered at the provider
   std::vector<std::string> scopes = {"openid", "email", "profile"};
@@ -94,8 +94,8 @@ struct ProviderMetadata {
   std::string authorization_endpoint;
   std::string token_endpoint;
   std::string jwks_uri;
-  std::string userinfo_endpoint;     // "" when absent
-  std::string end_session_endpoint;  // "" when absent
+  std::string userinfo_endpoint;                                   // "" when absent
+  std::string end_session_endpoint;                                // "" when absent
   std::vector<std::string> id_token_signing_alg_values_supported;  // ["RS256"] when absent
   std::vector<std::string> code_challenge_methods_supported;
   // Empty when the document did not list them (Discovery's default is client_secret_basic,

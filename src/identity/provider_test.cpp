@@ -73,7 +73,8 @@ TEST(ProviderConfigTest, ValidatesTheConfiguration) {
 TEST(ProviderConfigTest, DiscoveryUrlDropsATrailingSlash) {
   EXPECT_EQ(discovery_url("https://a.example/t1/"),
             "https://a.example/t1/.well-known/openid-configuration");
-  EXPECT_EQ(discovery_url("https://a.example"), "https://a.example/.well-known/openid-configuration");
+  EXPECT_EQ(discovery_url("https://a.example"),
+            "https://a.example/.well-known/openid-configuration");
 }
 
 TEST(DiscoveryDocumentTest, ParsesAGoodDocument) {
@@ -87,8 +88,9 @@ TEST(DiscoveryDocumentTest, ParsesAGoodDocument) {
   // Without the member, RS256 is assumed (Discovery §3).
   auto doc = prov_document();
   doc.erase("id_token_signing_alg_values_supported");
-  EXPECT_EQ(parse_provider_metadata(doc.dump(), prov_config())->id_token_signing_alg_values_supported,
-            (std::vector<std::string>{"RS256"}));
+  EXPECT_EQ(
+      parse_provider_metadata(doc.dump(), prov_config())->id_token_signing_alg_values_supported,
+      (std::vector<std::string>{"RS256"}));
 }
 
 TEST(DiscoveryDocumentTest, RefusesAMismatchingIssuer) {
@@ -112,8 +114,11 @@ TEST(DiscoveryDocumentTest, RefusesAMismatchingIssuer) {
 TEST(DiscoveryDocumentTest, RefusesHttpAndMalformedEndpoints) {
   for (const char* member :
        {"authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"}) {
-    for (const char* url : {"http://login.example.com/x", "ftp://login.example.com/x",
-                            "https://user@login.example.com/x", "not a url", ""}) {
+    for (const char* url : {"http://login.example.com/x",
+                            "ftp://login.example.com/x",
+                            "https://user@login.example.com/x",
+                            "not a url",
+                            ""}) {
       auto doc = prov_document();
       doc[member] = url;
       EXPECT_FALSE(parse_provider_metadata(doc.dump(), prov_config()).ok()) << member << " " << url;
@@ -146,9 +151,12 @@ TEST(DiscoveryDocumentTest, RefusesMistypedMembersAndHostileJson) {
   doc = prov_document();
   doc["response_types_supported"] = {"id_token"};
   EXPECT_FALSE(parse_provider_metadata(doc.dump(), prov_config()).ok());
-  for (const std::string& body :
-       {std::string("[]"), std::string("{"), std::string("null"), std::string(100, '['),
-        std::string(R"({"issuer":"a","issuer":"b"})"), std::string(70 * 1024, ' ') + "{}"}) {
+  for (const std::string& body : {std::string("[]"),
+                                  std::string("{"),
+                                  std::string("null"),
+                                  std::string(100, '['),
+                                  std::string(R"({"issuer":"a","issuer":"b"})"),
+                                  std::string(70 * 1024, ' ') + "{}"}) {
     EXPECT_FALSE(parse_provider_metadata(body, prov_config()).ok()) << body.substr(0, 20);
   }
 }
@@ -194,7 +202,8 @@ TEST(JwksDocumentTest, RefusesOversizedMalformedAndEmptySets) {
   big["pad"] = std::string(kMaxJwksBytes, 'x');
   EXPECT_FALSE(parse_jwks(big.dump()).ok());
   // Nested too deep.
-  EXPECT_FALSE(parse_jwks(R"({"keys":[)" + std::string(50, '[') + std::string(50, ']') + "]}").ok());
+  EXPECT_FALSE(
+      parse_jwks(R"({"keys":[)" + std::string(50, '[') + std::string(50, ']') + "]}").ok());
 }
 
 }  // namespace

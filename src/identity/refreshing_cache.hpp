@@ -86,18 +86,17 @@ struct CacheState {
   const char* name = "document";  // for log lines
 
   std::mutex mu;
-  std::shared_ptr<const T> value;  // guarded by mu
-  std::int64_t fetched_at = 0;     // guarded by mu
-  bool attempted = false;          // guarded by mu
-  std::int64_t last_attempt = 0;   // guarded by mu
-  std::optional<Error> last_error;  // guarded by mu
-  bool running = false;            // guarded by mu
+  std::shared_ptr<const T> value;                        // guarded by mu
+  std::int64_t fetched_at = 0;                           // guarded by mu
+  bool attempted = false;                                // guarded by mu
+  std::int64_t last_attempt = 0;                         // guarded by mu
+  std::optional<Error> last_error;                       // guarded by mu
+  bool running = false;                                  // guarded by mu
   std::vector<std::unique_ptr<CacheWaiter<T>>> waiters;  // guarded by mu
   std::size_t fetches = 0;                               // guarded by mu
 
-  bool fresh_locked(std::int64_t t) const {
-    return value && t < fetched_at + policy.ttl.count();
-  }
+  bool fresh_locked(std::int64_t t) const { return value && t < fetched_at + policy.ttl.count(); }
+
   bool usable_locked(std::int64_t t) const {
     return value && t < fetched_at + policy.max_stale.count();
   }
@@ -114,8 +113,7 @@ asio::awaitable<Result<std::shared_ptr<const T>>> cache_refresh_work(
     if (!forced && st->fresh_locked(started)) {
       co_return st->value;
     }
-    if (st->attempted
-        && started - st->last_attempt < st->policy.min_refetch_interval.count()) {
+    if (st->attempted && started - st->last_attempt < st->policy.min_refetch_interval.count()) {
       if (st->usable_locked(started)) {
         co_return st->value;
       }
@@ -150,8 +148,10 @@ template <class T>
 class CacheFlightEnd {
  public:
   explicit CacheFlightEnd(std::shared_ptr<CacheState<T>> st) : st_(std::move(st)) {}
+
   CacheFlightEnd(const CacheFlightEnd&) = delete;
   CacheFlightEnd& operator=(const CacheFlightEnd&) = delete;
+
   ~CacheFlightEnd() {
     if (st_) {
       finish(make_error(ErrorCode::kCancelled, std::string(st_->name) + " fetch was cancelled"));

@@ -5,8 +5,8 @@
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <gtest/gtest.h>
 
@@ -37,14 +37,14 @@ asio::awaitable<Result<int>> cache_probe_fetch(std::shared_ptr<CacheProbe> probe
 struct CacheFixture {
   std::shared_ptr<CacheProbe> probe = std::make_shared<CacheProbe>();
   testing::TestClock clock;
-  RefreshingCache<int> cache{[p = probe]() { return cache_probe_fetch(p); },
-                             CachePolicy{std::chrono::seconds(100),
-                                         std::chrono::seconds(30),
-                                         std::chrono::seconds(1000)},
-                             clock.fn(),
-                             "test document"};
+  RefreshingCache<int> cache{
+      [p = probe]() { return cache_probe_fetch(p); },
+      CachePolicy{std::chrono::seconds(100), std::chrono::seconds(30), std::chrono::seconds(1000)},
+      clock.fn(),
+      "test document"};
 
   Result<std::shared_ptr<const int>> get() { return http::testing::run_awaitable(cache.get()); }
+
   Result<std::shared_ptr<const int>> refresh() {
     return http::testing::run_awaitable(cache.refresh());
   }

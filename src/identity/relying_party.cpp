@@ -53,10 +53,11 @@ asio::awaitable<Result<ProviderMetadata>> rp_fetch_metadata(
   co_return metadata;
 }
 
-asio::awaitable<Result<crypto::JwkSet>> rp_fetch_jwks(RefreshingCache<ProviderMetadata> discovery,
-                                                      std::string issuer,
-                                                      std::shared_ptr<const http::HttpClient> client,
-                                                      FetchOptions fetch) {
+asio::awaitable<Result<crypto::JwkSet>> rp_fetch_jwks(
+    RefreshingCache<ProviderMetadata> discovery,
+    std::string issuer,
+    std::shared_ptr<const http::HttpClient> client,
+    FetchOptions fetch) {
   Result<std::shared_ptr<const ProviderMetadata>> metadata = co_await discovery.get();
   if (!metadata) {
     co_return metadata.error();
@@ -228,9 +229,8 @@ asio::awaitable<Result<SignIn>> rp_complete_login(std::shared_ptr<Impl> impl,
               {{"issuer", impl->config.issuer}, {"reason", answer.error().message}});
     co_return answer.error();
   }
-  auto tokens = parse_token_response(answer->status(),
-                                     answer->header(http::Field::content_type),
-                                     answer->message.body());
+  auto tokens = parse_token_response(
+      answer->status(), answer->header(http::Field::content_type), answer->message.body());
   if (!tokens) {
     co_return rp_refused(*impl, tokens.error());
   }
@@ -278,14 +278,12 @@ Result<RelyingParty> RelyingParty::create(ProviderConfig config, RelyingPartyOpt
   auto fetch_metadata = [config = impl->config, client = impl->client, fetch]() {
     return rp_fetch_metadata(config, client, fetch);
   };
-  impl->discovery.emplace(std::move(fetch_metadata),
-                          impl->options.discovery_cache,
-                          clock,
-                          "discovery document");
-  auto fetch_keys = [discovery = *impl->discovery,
-                     issuer = impl->config.issuer,
-                     client = impl->client,
-                     fetch]() { return rp_fetch_jwks(discovery, issuer, client, fetch); };
+  impl->discovery.emplace(
+      std::move(fetch_metadata), impl->options.discovery_cache, clock, "discovery document");
+  auto fetch_keys =
+      [discovery = *impl->discovery, issuer = impl->config.issuer, client = impl->client, fetch]() {
+        return rp_fetch_jwks(discovery, issuer, client, fetch);
+      };
   impl->jwks.emplace(std::move(fetch_keys), impl->options.jwks_cache, clock, "JWKS");
   return RelyingParty(std::move(impl));
 }

@@ -57,12 +57,10 @@ struct RelyingPartyOptions {
   std::shared_ptr<const http::HttpClient> http_client;
   // Unix seconds; empty: the system clock.
   std::function<std::int64_t()> now;
-  CachePolicy discovery_cache{std::chrono::seconds(3600),
-                              std::chrono::seconds(30),
-                              std::chrono::seconds(24 * 3600)};
-  CachePolicy jwks_cache{std::chrono::seconds(3600),
-                         std::chrono::seconds(30),
-                         std::chrono::seconds(24 * 3600)};
+  CachePolicy discovery_cache{
+      std::chrono::seconds(3600), std::chrono::seconds(30), std::chrono::seconds(24 * 3600)};
+  CachePolicy jwks_cache{
+      std::chrono::seconds(3600), std::chrono::seconds(30), std::chrono::seconds(24 * 3600)};
   std::chrono::milliseconds fetch_timeout{5000};
   std::chrono::seconds login_ttl{600};
 };

@@ -166,8 +166,9 @@ TEST(RelyingPartyTest, SignsInWithPrivateKeyJwt) {
   ASSERT_TRUE(assertion.ok());
   EXPECT_EQ(assertion->payload["aud"], h.idp.issuer() + "/token");
   EXPECT_EQ(assertion->payload["iss"], testing::kIdpClientId);
-  EXPECT_EQ(assertion->payload["exp"].get<std::int64_t>() - assertion->payload["iat"].get<std::int64_t>(),
-            60);
+  EXPECT_EQ(
+      assertion->payload["exp"].get<std::int64_t>() - assertion->payload["iat"].get<std::int64_t>(),
+      60);
 }
 
 TEST(RelyingPartyTest, Attacks062ForgedIdTokensAreRefused) {
@@ -227,12 +228,18 @@ TEST(RelyingPartyTest, Attacks062ForgedIdTokensAreRefused) {
          return sign_token(rsa, c);
        }},
       {"access token instead of an ID token",
-       [&](const nlohmann::json& c) { return sign_token(rsa, c, "at+jwt"); }},
-      {"oversized", [&](nlohmann::json c) {
+       [&](const nlohmann::json& c) {
+         return sign_token(rsa, c, "at+jwt");
+       }},
+      {"oversized",
+       [&](nlohmann::json c) {
          c["pad"] = std::string(64 * 1024, 'x');
          return sign_token(rsa, c);
        }},
-      {"garbage", [](const nlohmann::json&) { return std::string("not.a.jwt"); }},
+      {"garbage",
+       [](const nlohmann::json&) {
+         return std::string("not.a.jwt");
+       }},
   };
   for (const auto& [name, forge] : forgeries) {
     RpHarness h([](ProviderConfig& c) { c.trusted_audiences = {"api://other"}; });
@@ -383,7 +390,8 @@ TEST(RelyingPartyTest, Attacks065UnknownKidRightAfterAFetchFailsClosed) {
   RpHarness h;
   ASSERT_TRUE(h.login().ok());
   h.idp.set_jwks(testing::jwks_of({&testing::idp_rotated_rsa_key()}));
-  h.set_forge([](const nlohmann::json& c) { return sign_token(testing::idp_rotated_rsa_key(), c); });
+  h.set_forge(
+      [](const nlohmann::json& c) { return sign_token(testing::idp_rotated_rsa_key(), c); });
   const auto r = h.login();  // inside the refetch interval: no fetch, closed
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated);
@@ -415,6 +423,31 @@ TEST(RelyingPartyTest, Attacks065ASingleKeyIdpRotatingWithoutKidIsFollowed) {
   });
   EXPECT_EQ(h.login().error().code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(h.idp.jwks_requests(), 2U);  // inside the refetch interval
+}
+
+TEST(RelyingPartyTest, Attacks062AlgAllowListIsConfigurationIntersectDiscovery) {
+  // The IdP says it signs ID tokens with RS256 only: an ES256 token from its own JWKS key is
+  // refused, although the configuration would allow ES256.
+  RpHarness h;
+  auto doc = h.idp.discovery();
+  doc["id_token_signing_alg_values_supported"] = {"RS256"};
+  h.idp.set_discovery(doc);
+  h.set_forge([](const nlohmann::json& c) { return sign_token(testing::idp_ec_key(), c); });
+  EXPECT_EQ(h.login().error().code, ErrorCode::kUnauthenticated);
+  // And the configuration narrows what the IdP offers.
+  RpHarness narrow([](ProviderConfig& c) { c.allowed_algs = {crypto::JwsAlgorithm::kEdDSA}; });
+  EXPECT_EQ(narrow.login().error().code, ErrorCode::kUnauthenticated);  // RS256 token
+  narrow.set_forge([](nlohmann::json c) {
+    c["at_hash"] = oidc_token_hash(kAccessToken, crypto::JwsAlgorithm::kEdDSA);  // SHA-512
+    return sign_token(testing::idp_ed_key(), c);
+  });
+  EXPECT_TRUE(narrow.login().ok());
+  // No algorithm in common: nothing is started.
+  RpHarness none([](ProviderConfig& c) { c.allowed_algs = {crypto::JwsAlgorithm::kPS256}; });
+  auto disc = none.idp.discovery();
+  disc["id_token_signing_alg_values_supported"] = {"RS256", "HS256", "none"};
+  none.idp.set_discovery(disc);
+  EXPECT_EQ(none.begin().error().code, ErrorCode::kFailedPrecondition);
 }
 
 TEST(RelyingPartyTest, DiscoveryWithAMismatchingIssuerIsRefused) {
@@ -452,7 +485,8 @@ TEST(RelyingPartyTest, IdpOnAPrivateAddressIsNotReachedUnderThePublicOnlyPolicy)
 }
 
 TEST(RelyingPartyTest, OversizedOrMalformedJwksFailsClosed) {
-  for (const std::string& body : {std::string(300 * 1024, ' '), std::string("{"),
+  for (const std::string& body : {std::string(300 * 1024, ' '),
+                                  std::string("{"),
                                   std::string(R"({"keys":[{"kty":"oct","k":"c2VjcmV0"}]})")}) {
     RpHarness h;
     h.idp.set_jwks_raw(body);
@@ -528,8 +562,9 @@ TEST(RelyingPartyTest, Attacks078NoCodesTokensOrSecretsInLogs) {
     const auto form = url_query("?" + pkjwt.idp.last_token_call().body);
     secrets.push_back(form["client_assertion"].get<std::string>());
     secrets.push_back(form["code_verifier"].get<std::string>());
-    secrets.push_back(sign_token(testing::idp_rsa_key(), testing::good_claims(pkjwt.idp.issuer(), "n"))
-                          .substr(0, 20));  // the JOSE header every ID token starts with
+    secrets.push_back(
+        sign_token(testing::idp_rsa_key(), testing::good_claims(pkjwt.idp.issuer(), "n"))
+            .substr(0, 20));  // the JOSE header every ID token starts with
   }
   const std::string logs = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(logs.find("sso_sign_in_refused"), std::string::npos) << "logging happened";

@@ -31,12 +31,14 @@ inline constexpr const char* kIdpClientSecret = "s3cret with spaces&symbols";
 
 // Keys generated once per test binary (RSA generation is slow under sanitizers).
 inline const crypto::SigningKey& idp_rsa_key() {
-  static const crypto::SigningKey key = crypto::SigningKey::generate(crypto::JwsAlgorithm::kRS256).value();
+  static const crypto::SigningKey key =
+      crypto::SigningKey::generate(crypto::JwsAlgorithm::kRS256).value();
   return key;
 }
 
 inline const crypto::SigningKey& idp_rotated_rsa_key() {
-  static const crypto::SigningKey key = crypto::SigningKey::generate(crypto::JwsAlgorithm::kRS256).value();
+  static const crypto::SigningKey key =
+      crypto::SigningKey::generate(crypto::JwsAlgorithm::kRS256).value();
   return key;
 }
 
@@ -48,12 +50,14 @@ inline const crypto::SigningKey& idp_ps256_key() {
 }
 
 inline const crypto::SigningKey& idp_ec_key() {
-  static const crypto::SigningKey key = crypto::SigningKey::generate(crypto::JwsAlgorithm::kES256).value();
+  static const crypto::SigningKey key =
+      crypto::SigningKey::generate(crypto::JwsAlgorithm::kES256).value();
   return key;
 }
 
 inline const crypto::SigningKey& idp_ed_key() {
-  static const crypto::SigningKey key = crypto::SigningKey::generate(crypto::JwsAlgorithm::kEdDSA).value();
+  static const crypto::SigningKey key =
+      crypto::SigningKey::generate(crypto::JwsAlgorithm::kEdDSA).value();
   return key;
 }
 
@@ -66,7 +70,9 @@ inline nlohmann::json jwks_of(const std::vector<const crypto::SigningKey*>& keys
   return out;
 }
 
-inline std::string b64(std::string_view s) { return crypto::base64url_encode(s); }
+inline std::string b64(std::string_view s) {
+  return crypto::base64url_encode(s);
+}
 
 // ID token claims that pass every check for (issuer, nonce) at kIdpNow.
 inline nlohmann::json good_claims(const std::string& issuer, const std::string& nonce) {
@@ -102,6 +108,7 @@ class MockIdp {
     std::string body;
     std::string authorization;
   };
+
   using TokenHandler = std::function<http::testing::TestReply(const TokenCall&)>;
 
   MockIdp()
@@ -127,23 +134,28 @@ class MockIdp {
     std::lock_guard lock(mu_);
     discovery_ = std::move(doc);
   }
+
   nlohmann::json discovery() const {
     std::lock_guard lock(mu_);
     return discovery_;
   }
+
   void set_jwks(nlohmann::json jwks) {
     std::lock_guard lock(mu_);
     jwks_raw_.clear();
     jwks_ = std::move(jwks);
   }
+
   void set_jwks_raw(std::string body) {
     std::lock_guard lock(mu_);
     jwks_raw_ = std::move(body);
   }
+
   void set_token_handler(TokenHandler handler) {
     std::lock_guard lock(mu_);
     token_handler_ = std::move(handler);
   }
+
   // Delay of every JWKS answer (so concurrent refetches overlap).
   void set_jwks_delay(std::chrono::milliseconds delay) {
     std::lock_guard lock(mu_);
@@ -151,8 +163,11 @@ class MockIdp {
   }
 
   std::size_t discovery_requests() const { return discovery_requests_.load(); }
+
   std::size_t jwks_requests() const { return jwks_requests_.load(); }
+
   std::size_t token_requests() const { return token_requests_.load(); }
+
   TokenCall last_token_call() const {
     std::lock_guard lock(mu_);
     return last_token_call_;
@@ -212,10 +227,15 @@ inline ProviderConfig config_for(const MockIdp& idp) {
 
 // A settable clock shared with a RelyingParty.
 struct TestClock {
-  std::shared_ptr<std::atomic<std::int64_t>> t = std::make_shared<std::atomic<std::int64_t>>(kIdpNow);
+  std::shared_ptr<std::atomic<std::int64_t>> t =
+      std::make_shared<std::atomic<std::int64_t>>(kIdpNow);
+
   std::function<std::int64_t()> fn() const {
-    return [t = t] { return t->load(); };
+    return [t = t] {
+      return t->load();
+    };
   }
+
   void advance(std::int64_t seconds) const { *t += seconds; }
 };
 
