@@ -87,6 +87,9 @@ Result<std::vector<ConfiguredConnector>> load_configured_connectors(const Config
     if (!def) {
       return def.error();
     }
+    for (const auto& w : def->warnings) {  // operations an OpenAPI import left out
+      log::warn("connector_import_warning", {{"connector", def->id}, {"warning", w}});
+    }
     ConfiguredConnector c;
     c.resource = cc.resource.empty() ? default_connector_resource(*def) : cc.resource;
     c.def = std::make_shared<const connectors::ConnectorDef>(std::move(def).value());
