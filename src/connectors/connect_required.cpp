@@ -1,6 +1,7 @@
 #include "connectors/connect_required.hpp"
 
 #include "crypto/random.hpp"
+#include "mcp/tool.hpp"
 
 namespace mcpgate::connectors {
 
@@ -23,18 +24,11 @@ ConnectRequired connect_required(std::string_view public_base_url, std::string_v
 }
 
 Error connect_required_error(const ConnectRequired& required) {
-  return make_error(ErrorCode::kFailedPrecondition, required.message);
-}
-
-nlohmann::json connect_required_rpc_data(const ConnectRequired& required) {
-  nlohmann::json item = nlohmann::json::object();
-  item["mode"] = "url";
-  item["url"] = required.url;
-  item["message"] = required.message;
-  item["elicitationId"] = required.elicitation_id;
-  nlohmann::json out = nlohmann::json::object();
-  out["elicitations"] = nlohmann::json::array({item});
-  return out;
+  mcp::UrlElicitation elicitation;
+  elicitation.elicitation_id = required.elicitation_id;
+  elicitation.url = required.url;
+  elicitation.message = required.message;
+  return mcp::url_elicitation_required(required.message, {std::move(elicitation)});
 }
 
 }  // namespace mcpgate::connectors

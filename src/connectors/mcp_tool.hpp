@@ -2,9 +2,10 @@
 // A connector tool as an MCP tool: the seam between the connector layer (pure: templates in,
 // request out, response in, result out) and the runtime that owns connections, tokens and the
 // network (vault, refresh, retries — the rest of issue 6). The handler this builds:
-//   1. asks the runtime for the caller's connection (its variables); an error here is returned
-//      as is, so the runtime decides how "not connected" reaches the client (URL elicitation
-//      -32042, or a tool error with the connect link);
+//   1. asks the runtime for the caller's connection (its variables); "connect first" (an Error
+//      with mcp::UrlElicitationRequired, connect_required.hpp) is returned as is — the MCP
+//      endpoint turns it into a URL elicitation (-32042) or a tool error naming the connect
+//      link — any other failure becomes a tool error;
 //   2. build_request() — invalid arguments become a tool error the agent can read;
 //   3. has the runtime send it, which adds `Authorization` (and `Idempotency-Key` when the tool
 //      declares support) — the token never passes through this layer;
@@ -34,7 +35,8 @@ struct ConnectorRuntime {
   std::function<asio::awaitable<Result<ConnectionVars>>(const ToolDef&, mcp::ToolContext&)>
       connection;
   // Sends `request` for the caller with their token injected; a failure here (network,
-  // breaker open, refresh impossible) becomes a tool error with the error's message.
+  // breaker open, refresh impossible) becomes a tool error with the error's message, except
+  // "connect first" (the refresh token was refused meanwhile), returned as in step 1.
   std::function<asio::awaitable<Result<UpstreamReply>>(const ToolDef&, HttpRequest,
                                                        mcp::ToolContext&)>
       send;

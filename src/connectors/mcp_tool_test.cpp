@@ -6,6 +6,7 @@
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include "connectors/connect_required.hpp"
 #include "connectors/test_support.hpp"
 
 namespace mcpgate::connectors {
@@ -89,10 +90,47 @@ TEST(McpTool, FailuresBecomeToolErrorsExceptTheConnection) {
   ASSERT_TRUE(upstream);
   EXPECT_EQ((*upstream)["content"][0]["text"],
             "github_get_issue: upstream returned HTTP 500 (Internal Server Error)");
-  rec.connection_error = make_error(ErrorCode::kFailedPrecondition, "connect github first");
+  rec.sent.reset();
+  // "Connect first" stays an Error with its URL elicitation (the endpoint decides between -32042
+  // and a tool error); other connection failures are tool errors; nothing is sent either way.
+  rec.connection_error =
+      connect_required_error(connect_required("https://gate.example/", "github", "GitHub", false));
   auto none = run(t.handler({{"owner", "o"}, {"repo", "r"}, {"issue_number", 7}}, ctx));
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().code, ErrorCode::kFailedPrecondition);
+  const mcp::UrlElicitationRequired* required = mcp::url_elicitation_of(none.error());
+  ASSERT_NE(required, nullptr);
+  ASSERT_EQ(required->elicitations.size(), 1u);
+  EXPECT_EQ(required->elicitations[0].url, "https://gate.example/connect/github");
+  EXPECT_NE(none.error().message.find("https://gate.example/connect/github"), std::string::npos);
+  rec.connection_error = make_error(ErrorCode::kUnavailable, "the vault could not be read");
+  auto unreadable = run(t.handler({{"owner", "o"}, {"repo", "r"}, {"issue_number", 7}}, ctx));
+  ASSERT_TRUE(unreadable);
+  EXPECT_TRUE((*unreadable)["isError"].get<bool>());
+  EXPECT_EQ((*unreadable)["content"][0]["text"], "github_get_issue: the vault could not be read");
+  EXPECT_FALSE(rec.sent);
+}
+
+// The refresh token was refused between the connection check and the send: the send's "connect
+// again" reaches the endpoint as an Error with the elicitation too.
+TEST(McpTool, ReconnectFromSendStaysAnElicitation) {
+  const ConnectorDef c = testing::load_shipped("github.yaml");
+  auto def = std::make_shared<const ToolDef>(testing::tool(c, "get_issue"));
+  ConnectorRuntime r;
+  r.connection = [](const ToolDef&, mcp::ToolContext&) -> asio::awaitable<Result<ConnectionVars>> {
+    co_return ConnectionVars{};
+  };
+  r.send = [](const ToolDef&, HttpRequest,
+              mcp::ToolContext&) -> asio::awaitable<Result<UpstreamReply>> {
+    co_return connect_required_error(
+        connect_required("https://gate.example", "github", "GitHub", true));
+  };
+  const mcp::Tool t = make_mcp_tool(def, std::move(r));
+  FakeContext ctx;
+  auto out = run(t.handler({{"owner", "o"}, {"repo", "r"}, {"issue_number", 7}}, ctx));
+  ASSERT_FALSE(out);
+  ASSERT_NE(mcp::url_elicitation_of(out.error()), nullptr);
+  EXPECT_NE(out.error().message.find("sign in again"), std::string::npos) << out.error().message;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "connectors/url.hpp"
+#include "core/log.hpp"
 #include "crypto/random.hpp"
 #include "metrics/metrics.hpp"
 
@@ -178,7 +179,10 @@ asio::awaitable<Result<vault::SecretsPtr>> Runtime::usable_secrets(const Connect
     if (got.error().code == ErrorCode::kNotFound) {
       co_return connect_error(connector, false);
     }
-    co_return got.error();
+    // The store's or the vault's own words stay in the log; the caller reads a tool error.
+    log::warn("connector_vault_lookup_failed",
+              {{"connector", connector.id}, {"error", got.error().message}});
+    co_return make_error(ErrorCode::kUnavailable, "the stored connection could not be read");
   }
   vault::SecretsPtr secrets = *got;
   if (secrets->status != vault::ConnectionStatus::kActive) {
@@ -255,6 +259,10 @@ asio::awaitable<Result<UpstreamReply>> Runtime::send(const ToolDef& tool, HttpRe
   const http::AddressPolicy policy = tool.api.allow_loopback_http
                                          ? http::AddressPolicy::kAllowLoopback
                                          : http::AddressPolicy::kPublicOnly;
+  const auto own_timeout = options_.request_timeouts.find(connector->id);
+  const milliseconds attempt_timeout = own_timeout == options_.request_timeouts.end()
+                                           ? options_.request_timeout
+                                           : own_timeout->second;
   bool refreshed_after_401 = false;
   int attempt = 0;
   for (;;) {
@@ -282,7 +290,7 @@ asio::awaitable<Result<UpstreamReply>> Runtime::send(const ToolDef& tool, HttpRe
       out.headers.emplace_back("Idempotency-Key", idempotency_key);
     }
     out.body = request.body;
-    out.options.timeout = std::min(options_.request_timeout, left);
+    out.options.timeout = std::min(attempt_timeout, left);
     out.options.address_policy = policy;
     Result<http::ClientResponse> response = co_await client_->fetch(std::move(out));
     milliseconds wait{0};

@@ -41,6 +41,8 @@ struct RuntimeOptions {
   std::string tenant = "default";
   RetryOptions retry;
   std::chrono::milliseconds request_timeout{15000};  // one attempt (the deadline caps it)
+  // Per connector id, instead of request_timeout (the configuration's `timeout_ms`).
+  std::map<std::string, std::chrono::milliseconds> request_timeouts;
   http::BreakerOptions host_breaker{5, std::chrono::milliseconds(10000)};  // per API host
   double retry_budget_ratio = 0.2;  // retries may add this fraction of the calls, per host
   std::int64_t refresh_jitter_s = 30;  // proactive refresh up to this much earlier, at random

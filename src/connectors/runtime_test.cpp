@@ -125,11 +125,13 @@ TEST_F(RuntimeTest, RateLimitedGetWaitsForRetryAfter) {
   EXPECT_GE(provider_.api[1].at - provider_.api[0].at, 1000ms);
 }
 
-// (e) A POST that timed out may have acted: it is not sent again.
+// (e) A POST that timed out may have acted: it is not sent again. (The connector's own timeout,
+// the configuration's timeout_ms, wins over the default.)
 TEST_F(RuntimeTest, TimedOutPostIsNotRetried) {
   provider_.api_delay = 800ms;
   auto options = testing::fast_options();
-  options.request_timeout = 200ms;
+  options.request_timeout = 10000ms;
+  options.request_timeouts["fake"] = 200ms;
   auto p = process(options);
   connect(*p, "alice", "at-0", kRtNow + 3600);
   const ToolDef tool = testing::fake_tool(*connector_, "POST");
@@ -201,6 +203,12 @@ TEST_F(RuntimeTest, InvalidGrantMarksNeedsReconsentAndLinksToReconnect) {
   EXPECT_NE(results[0]->error().message.find("https://gate.example/connect/fake"),
             std::string::npos)
       << results[0]->error().message;
+  // ... and as the URL elicitation the endpoint sends clients that take it (-32042).
+  const mcp::UrlElicitationRequired* required = mcp::url_elicitation_of(results[0]->error());
+  ASSERT_NE(required, nullptr);
+  ASSERT_EQ(required->elicitations.size(), 1u);
+  EXPECT_EQ(required->elicitations[0].url, "https://gate.example/connect/fake");
+  EXPECT_FALSE(required->elicitations[0].elicitation_id.empty());
   auto row = p->vault->get_connection("default", "alice", "fake", vault::Vault::Read::kFromStore);
   ASSERT_TRUE(row);
   EXPECT_EQ((*row)->status, vault::ConnectionStatus::kNeedsReconsent);
