@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/ascii.hpp"
 #include "core/secret.hpp"
 #include "quota/quota_config.hpp"
 #include "http/client.hpp"
@@ -544,6 +545,73 @@ void get_secret_header(Loader& l, const YAML::Node& n, const std::string& key, s
   out = std::move(*secret);
 }
 
+// `auth: oauth` and its `oauth:` settings on a streamable-http upstream (issue 6 item 4).
+void load_upstream_oauth(Loader& l, const YAML::Node& u, const std::string& w,
+                         gateway::UpstreamOptions& up) {
+  std::string auth = "none";
+  l.get(u, "auth", w, auth);
+  const YAML::Node o = u["oauth"];
+  if (auth == "none") {
+    if (o.IsDefined()) {
+      l.fail(o, w + "oauth", "only with auth: oauth");
+    }
+    return;
+  }
+  if (auth != "oauth") {
+    l.fail(u["auth"], w + "auth", "must be none or oauth");
+    return;
+  }
+  up.oauth.enabled = true;
+  // The name is the connect link's and the vault's connector id.
+  bool id_ok = !up.name.empty() && up.name.size() <= 24 && up.name[0] >= 'a' && up.name[0] <= 'z';
+  for (char ch : up.name) {
+    id_ok = id_ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
+  }
+  if (!id_ok) {
+    l.fail(u["name"], w + "name",
+           "with auth: oauth must match ^[a-z][a-z0-9_]{0,23}$ (it names /connect/<name>)");
+  }
+  for (const auto& [name, value] : up.headers) {
+    if (ascii::iequals(name, "Authorization")) {
+      l.fail(u["headers"], w + "headers", "Authorization is set per user with auth: oauth");
+    }
+  }
+  if (!o.IsDefined() || o.IsNull()) {
+    return;
+  }
+  if (!o.IsMap()) {
+    l.fail(o, w + "oauth", "must be a mapping");
+    return;
+  }
+  const std::string ow = w + "oauth.";
+  l.only_keys(o, w + "oauth",
+              {"client_id", "client_secret", "client_secret_env", "scopes", "registration",
+               "allow_loopback_http"});
+  l.get(o, "client_id", ow, up.oauth.client_id);
+  l.get(o, "client_secret", ow, up.oauth.client_secret);
+  l.get_list(o, "scopes", ow, up.oauth.scopes);
+  l.get(o, "registration", ow, up.oauth.registration);
+  l.get(o, "allow_loopback_http", ow, up.oauth.allow_loopback_http);
+  if (up.oauth.registration != "auto" && up.oauth.registration != "cimd" &&
+      up.oauth.registration != "dcr") {
+    l.fail(o["registration"], ow + "registration", "must be auto, cimd or dcr");
+  }
+  std::string secret_env;
+  l.get(o, "client_secret_env", ow, secret_env);
+  if (!secret_env.empty()) {
+    if (!up.oauth.client_secret.empty()) {
+      l.fail(o, ow + "client_secret", "give client_secret or client_secret_env, not both");
+    } else if (auto secret = read_secret("", secret_env, ow + "client_secret_env"); !secret) {
+      l.fail(o, ow + "client_secret_env", secret.error().message);
+    } else {
+      up.oauth.client_secret = std::move(*secret);
+    }
+  }
+  if (!up.oauth.client_secret.empty() && up.oauth.client_id.empty()) {
+    l.fail(o, ow + "client_id", "is required with a client secret");
+  }
+}
+
 bool valid_upstream_name(const std::string& name) {
   if (name.empty() || name.size() > 32) {
     return false;
@@ -583,7 +651,7 @@ void load_gateway(Loader& l, const YAML::Node& g, Config& c) {
     l.only_keys(u, where,
                 {"name", "transport", "url", "headers", "command", "args", "env", "inherit_env",
                  "working_dir", "prefix", "include", "exclude", "connect_timeout_ms",
-                 "call_timeout_ms"});
+                 "call_timeout_ms", "auth", "oauth"});
     if (!u.IsMap()) {
       continue;
     }
@@ -624,6 +692,7 @@ void load_gateway(Loader& l, const YAML::Node& g, Config& c) {
           l.fail(u[key], w + key, "only for transport: stdio");
         }
       }
+      load_upstream_oauth(l, u, w, up);
     } else if (transport == "stdio") {
       up.transport = gateway::Transport::kStdio;
       l.get(u, "command", w, up.command);
@@ -646,7 +715,7 @@ void load_gateway(Loader& l, const YAML::Node& g, Config& c) {
           }
         }
       }
-      for (const char* key : {"url", "headers"}) {
+      for (const char* key : {"url", "headers", "auth", "oauth"}) {
         if (u[key].IsDefined()) {
           l.fail(u[key], w + key, "only for transport: streamable-http");
         }

@@ -111,7 +111,10 @@ class ConnectPages {
  private:
   const ConfiguredConnector* find(const std::string& id) const {
     auto it = by_id_.find(id);
-    return it == by_id_.end() ? nullptr : it->second;
+    if (it != by_id_.end()) {
+      return it->second;
+    }
+    return deps_.extra_connector ? deps_.extra_connector(id) : nullptr;
   }
   std::string redirect_uri() const { return deps_.public_url + "/connect/callback"; }
   // A per-session form token, stateless: HMAC of the browser's session key.
@@ -219,6 +222,9 @@ class ConnectPages {
                                 "The connection could not be saved.");
     }
     log::info("connect_completed", {{"connector", id}, {"user_id", user_id}});
+    if (deps_.on_connected) {
+      deps_.on_connected(id, user_id);
+    }
     co_return connect_message(StatusCode::ok, "Connected",
                               "Your " + c->def->display_name +
                                   " account is connected. You can close this page and go back "

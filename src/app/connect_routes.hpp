@@ -15,6 +15,7 @@
 // The protocol logic is connectors/connect_flow.*; this file is HTTP, pages and the vault.
 // Codes, tokens, cookies and the client secret are never logged.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,11 @@ struct ConnectPagesDeps {
   vault::Vault* vault = nullptr;
   store::Executor* executor = nullptr;
   std::string public_url;  // redirect URI = public_url + "/connect/callback"
+  // Connectors known only at run time (OAuth upstreams, app/oauth_upstreams): consulted when
+  // `connectors` has no such id; the pointer must stay valid for the process's life.
+  std::function<const ConfiguredConnector*(const std::string& id)> extra_connector;
+  // Called after a connection was stored (the OAuth upstreams re-read their lists).
+  std::function<void(const std::string& id, const std::string& user_id)> on_connected;
 };
 
 // Mounts the routes above. The dependencies must outlive the router.

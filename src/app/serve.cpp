@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "app/call_quota.hpp"
 #include "app/connect_routes.hpp"
 #include "app/connector_setup.hpp"
+#include "app/oauth_upstreams.hpp"
 #include "app/observability_routes.hpp"
 #include "audit/audit_log.hpp"
 #include "core/cpus.hpp"
@@ -196,6 +198,45 @@ int serve(Config config, ConfigLoader reload_config) {
                              *auth->executor, config.public_url);
   }
 
+  // Upstream MCP servers with `auth: oauth`: each user's own upstream tokens, from the vault.
+  std::shared_ptr<OAuthUpstreams> oauth_upstreams;
+  if (config.gateway.enabled &&
+      std::any_of(config.gateway.upstreams.begin(), config.gateway.upstreams.end(),
+                  [](const gateway::UpstreamOptions& u) { return u.oauth.enabled; })) {
+    if (!auth) {
+      log::error("gateway_start_failed",
+                 {{"error", "upstreams with auth: oauth need `auth:` (users sign in to connect)"}});
+      return 1;
+    }
+    if (!token_vault) {
+      auto keyring = vault::load_keyring(config.vault, config.data_dir);
+      if (!keyring) {
+        log::error("vault_start_failed", {{"error", keyring.error().message}});
+        return 1;
+      }
+      token_vault = std::make_unique<vault::Vault>(*auth->store, std::move(keyring).value());
+    }
+    OAuthUpstreams::Deps od;
+    od.vault = token_vault.get();
+    od.store = auth->store.get();
+    od.executor = auth->executor.get();
+    od.io = ioc.get_executor();
+    od.public_url = config.public_url;
+    auto made = OAuthUpstreams::create(config.gateway.upstreams, std::move(od));
+    if (!made) {
+      log::error("gateway_start_failed", {{"error", made.error().message}});
+      return 1;
+    }
+    oauth_upstreams = std::move(made).value();
+    for (const auto& c : connectors) {
+      if (oauth_upstreams->has(c.def->id)) {
+        log::error("gateway_start_failed",
+                   {{"error", "upstream " + c.def->id + " has the id of a connector"}});
+        return 1;
+      }
+    }
+  }
+
   // The gateway: upstream MCP servers federated into the registry. Their first lists are read
   // before the listener opens, so the first client sees every upstream that answered.
   std::unique_ptr<store::Store> pin_store;  // when no authorization server keeps one
@@ -206,6 +247,7 @@ int serve(Config config, ConfigLoader reload_config) {
     deps.executor = ioc.get_executor();
     deps.registry = registry;
     deps.refresh_interval = config.gateway.refresh_interval;
+    deps.credentials = oauth_upstreams;
     if (auth) {
       deps.store = auth->store.get();
       deps.store_executor = auth->executor.get();
@@ -231,8 +273,19 @@ int serve(Config config, ConfigLoader reload_config) {
       return 1;
     }
     gate = std::move(created).value();
+    if (oauth_upstreams) {
+      oauth_upstreams->set_gateway(gate);
+    }
     std::promise<void> synced;
-    asio::co_spawn(ioc, gate->start(), [&synced](const std::exception_ptr&) { synced.set_value(); });
+    // OAuth upstreams are discovered first (their authorization servers, the registration).
+    auto first_contact = [gate, oauth_upstreams]() -> asio::awaitable<void> {
+      if (oauth_upstreams) {
+        co_await oauth_upstreams->discover_all();
+      }
+      co_await gate->start();
+    };
+    asio::co_spawn(ioc, std::move(first_contact),
+                   [&synced](const std::exception_ptr&) { synced.set_value(); });
     std::thread first_sync([&ioc] { ioc.run(); });
     synced.get_future().wait();
     ioc.stop();
@@ -302,6 +355,15 @@ int serve(Config config, ConfigLoader reload_config) {
     pages.vault = token_vault.get();
     pages.executor = auth->executor.get();
     pages.public_url = config.public_url;
+    if (oauth_upstreams) {
+      pages.extra_connector = [oauth_upstreams](const std::string& id) {
+        return oauth_upstreams->connector(id);
+      };
+      pages.on_connected = [oauth_upstreams](const std::string& id, const std::string& user) {
+        oauth_upstreams->connected(id, user);
+      };
+      oauth_upstreams->mount(*router);
+    }
     mount_connect_pages(*router, std::move(pages));
   }
   if (auth) {

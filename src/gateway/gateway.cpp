@@ -75,7 +75,10 @@ asio::awaitable<Result<std::vector<Json>>> list_all(Upstream& upstream,
     if (cursor) {
       params["cursor"] = *cursor;
     }
-    auto r = co_await upstream.request(method, params, CallHooks{}, kListTimeout);
+    // Named, not a temporary inside the co_await: g++ 12 destroys such a temporary twice, and
+    // CallHooks owns a string (ARCHITECTURE.md, coroutine rules).
+    CallHooks no_hooks;
+    auto r = co_await upstream.request(method, params, std::move(no_hooks), kListTimeout);
     if (!r) {
       co_return r.error();
     }
@@ -110,6 +113,70 @@ std::string progress_token() {
 Json error_text(const Json& response) {
   const Json& e = response.value("error", Json::object());
   return e.is_object() ? e.value("message", Json("error")) : Json("error");
+}
+
+// OAuth upstreams: the session capabilities declared for a caller without a session of its own.
+const Json& oauth_no_capabilities() {
+  static const Json caps = Json::object();
+  return caps;
+}
+
+constexpr const char* kOAuthConnectTool = "connect";
+
+Json oauth_connect_descriptor(const std::string& name, const std::string& upstream) {
+  Json d = Json::object();
+  d["name"] = name;
+  d["title"] = "Connect your " + upstream + " account";
+  d["description"] = "The MCP server '" + upstream +
+                     "' needs your own account there (OAuth). Returns the link to open in a "
+                     "browser to connect it, or says that you are connected. Its other tools work "
+                     "once you are connected.";
+  d["inputSchema"] = Json{{"type", "object"}, {"properties", Json::object()}};
+  d["annotations"] = Json{{"readOnlyHint", true}, {"destructiveHint", false},
+                          {"idempotentHint", true}, {"openWorldHint", false}};
+  return d;
+}
+
+Json oauth_connect_text(const std::string& text) {
+  Json item = Json::object();
+  item["type"] = "text";
+  item["text"] = text;
+  Json out = Json::object();
+  out["content"] = Json::array({item});
+  return out;
+}
+
+// The connect tool: a free coroutine holding its state by value (the registry's handler may be
+// replaced while a call runs).
+asio::awaitable<Result<Json>> oauth_connect_call(std::weak_ptr<Gateway> weak_gw,
+                                                 std::string upstream,
+                                                 std::shared_ptr<UpstreamCredentials> credentials,
+                                                 mcp::ToolContext& ctx) {
+  const mcp::Caller* caller = ctx.caller();
+  if (caller == nullptr || caller->subject.empty()) {
+    co_return mcp::tool_error("upstream " + upstream + " needs a signed-in user");
+  }
+  const std::string link = credentials->connect_link(upstream);
+  auto authorized = co_await credentials->caller_authorization(upstream, caller->subject, false);
+  if (!authorized) {
+    if (authorized.error().code == ErrorCode::kFailedPrecondition) {
+      co_return oauth_connect_text(authorized.error().message);
+    }
+    co_return mcp::tool_error("upstream " + upstream + ": your connection could not be used now");
+  }
+  // Connected: read the upstream's lists now (they need a connected user's token).
+  if (auto gw = weak_gw.lock()) {
+    auto resync = [gw, upstream]() -> asio::awaitable<void> {
+      auto st = co_await gw->refresh(upstream);
+      if (!st) {
+        log::warn("upstream_sync_failed", {{"upstream", upstream}, {"error", st.error().message}});
+      }
+    };
+    const auto executor = co_await asio::this_coro::executor;
+    asio::co_spawn(executor, std::move(resync), asio::detached);
+  }
+  co_return oauth_connect_text("Your " + upstream + " account is connected (manage it at " + link +
+                               "). Its tools are listed as soon as they have been read.");
 }
 
 }  // namespace
@@ -152,8 +219,9 @@ mcp::RemoteCompleter remote_completer(std::weak_ptr<Gateway::UpstreamState> weak
     }
     Json params =
         completion_params(ref_type, ref_key, ref_value, std::move(argument), std::move(context));
+    CallHooks no_hooks;  // named: see list_all
     auto r = co_await s->upstream->request(
-        "completion/complete", std::move(params), CallHooks{}, kListTimeout);
+        "completion/complete", std::move(params), std::move(no_hooks), kListTimeout);
     if (!r) {
       co_return r.error();
     }
@@ -305,13 +373,19 @@ asio::awaitable<Status> Gateway::sync(std::shared_ptr<UpstreamState> state) {
     }
     state->syncing = true;
   }
+  if (state->options.oauth.enabled && deps_.credentials) {
+    register_connect_tool(state);
+  }
   Status result;
   for (;;) {
     result = co_await state->upstream->ensure_ready();
     if (result) {
       result = co_await sync_tools(state);
     }
-    if (result) {
+    // An OAuth upstream's prompts and resources are not federated: their reads would go on the
+    // shared session, i.e. with the catalog user's token (a confused deputy). Tools only, each
+    // call with the caller's own token.
+    if (result && !state->options.oauth.enabled) {
       co_await sync_prompts(state);
       co_await sync_resources(state);
     }
@@ -421,6 +495,10 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
     if (original.empty() || original.size() > 128 || !offered(o, original)) {
       continue;
     }
+    if (o.oauth.enabled && original == kOAuthConnectTool) {
+      log::warn("tool_name_taken", {{"upstream", o.name}, {"tool", original}, {"name", "the gate's connect tool"}});
+      continue;
+    }
     // Named first: g++ 12 miscompiles a co_await inside a condition (see ARCHITECTURE.md).
     const bool pin_ok = co_await pinned_ok(state, original, t);
     if (!pin_ok) {
@@ -445,12 +523,13 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
     // A hint from the upstream, used only to decide whether a failed call may be tried again.
     const Json annotations = t.value("annotations", Json::object());
     const bool read_only = true_member(annotations, "readOnlyHint");
-    tool.handler = [weak, original, timeout, read_only](
+    tool.handler = [weak, original, timeout, read_only, credentials = deps_.credentials](
                        Json args, mcp::ToolContext& ctx) -> asio::awaitable<Result<Json>> {
       auto s = weak.lock();
       if (!s) {
         co_return mcp::tool_error("the upstream of this tool is no longer configured");
       }
+      const std::shared_ptr<UpstreamCredentials> creds = credentials;
       const std::string token = progress_token();
       Json params = tool_call_params(original, std::move(args), token);
       CallHooks hooks;
@@ -483,6 +562,33 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
       const std::string& up = s->options.name;
       hooks.own_session = own_session(ctx, up);
       hooks.cancelled = ctx.cancellation();
+      // OAuth upstream: the caller's own upstream token on a session of the caller's own, keyed
+      // by the gate user (the upstream binds sessions to its user). Never the caller's gate token.
+      const bool oauth = s->options.oauth.enabled && creds != nullptr;
+      std::string oauth_user;
+      std::string oauth_key;  // OwnSession views it: lives as long as the call
+      if (oauth) {
+        const mcp::Caller* caller = ctx.caller();
+        if (caller == nullptr || caller->subject.empty()) {
+          co_return mcp::tool_error("upstream " + up + " needs a signed-in user");
+        }
+        oauth_user = caller->subject;
+        auto authorized = co_await creds->caller_authorization(up, oauth_user, false);
+        if (!authorized) {
+          if (authorized.error().code == ErrorCode::kFailedPrecondition) {
+            co_return mcp::tool_error(authorized.error().message);
+          }
+          log::warn("upstream_token_failed", {{"upstream", up}, {"error", authorized.error().message}});
+          co_return mcp::tool_error("upstream " + up + ": your connection could not be used now");
+        }
+        hooks.authorization = std::move(*authorized);
+        oauth_key = "oauth-user:" + oauth_user;
+        const Json* caps = hooks.own_session && hooks.own_session->client_capabilities != nullptr
+                               ? hooks.own_session->client_capabilities
+                               : &oauth_no_capabilities();
+        hooks.own_session = OwnSession{oauth_key, std::string_view(), caps};
+      }
+      bool reauthorized = false;
       if (!s->breaker.allow()) {
         co_return mcp::tool_error("upstream " + up
                                   + " is unavailable (too many recent failures; retrying shortly)");
@@ -498,6 +604,19 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
         // Only what cannot have run is tried again, or a read-only tool behind an HTTP
         // 502/503/504 (resilience.hpp).
         const ErrorCode code = r.error().code;
+        if (code == ErrorCode::kUnauthenticated && oauth && !reauthorized) {
+          // The upstream refused the token (expired early, revoked): refresh once and repeat
+          // (a 401 is answered before the call runs).
+          reauthorized = true;
+          auto again = co_await creds->caller_authorization(up, oauth_user, true);
+          if (!again) {
+            co_return mcp::tool_error(again.error().code == ErrorCode::kFailedPrecondition
+                                          ? again.error().message
+                                          : "upstream " + up + " refused your connection");
+          }
+          hooks.authorization = std::move(*again);
+          continue;
+        }
         if (code == ErrorCode::kCancelled) {
           break;  // the caller's doing, not the upstream's: no retry, no breaker failure
         }
@@ -540,6 +659,9 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
     deps_.registry->add_tool(std::move(tool));
     now.insert(name);
   }
+  if (o.oauth.enabled && deps_.credentials) {
+    now.insert(exposed_name(o.prefix, options_.separator, kOAuthConnectTool));
+  }
   std::set<std::string> gone;
   {
     std::lock_guard lock(state->mu);
@@ -555,6 +677,33 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
     deps_.registry->remove_tool(n);
   }
   co_return Status{};
+}
+
+std::string Gateway::register_connect_tool(const std::shared_ptr<UpstreamState>& state) {
+  const UpstreamOptions& o = state->options;
+  const std::string name = exposed_name(o.prefix, options_.separator, kOAuthConnectTool);
+  {
+    std::lock_guard lock(state->mu);
+    if (state->tools.count(name)) {
+      return name;
+    }
+    if (deps_.registry->get_tool(name)) {
+      log::warn("tool_name_taken", {{"upstream", o.name}, {"tool", kOAuthConnectTool}, {"name", name}});
+      return name;
+    }
+    state->tools.insert(name);
+  }
+  mcp::Tool tool;
+  tool.descriptor = oauth_connect_descriptor(name, o.name);
+  tool.server = o.name;
+  tool.policy_name = kOAuthConnectTool;
+  std::weak_ptr<Gateway> weak_gw = weak_from_this();
+  tool.handler = [weak_gw, upstream = o.name, credentials = deps_.credentials](
+                     Json, mcp::ToolContext& ctx) {
+    return oauth_connect_call(weak_gw, upstream, credentials, ctx);
+  };
+  deps_.registry->add_tool(std::move(tool));
+  return name;
 }
 
 asio::awaitable<void> Gateway::sync_prompts(std::shared_ptr<UpstreamState> state) {

@@ -58,6 +58,24 @@ struct UpstreamChanges {
 UpstreamChanges diff_upstreams(const std::vector<UpstreamOptions>& running,
                                const std::vector<UpstreamOptions>& next);
 
+// Where the tokens of OAuth upstreams (UpstreamOptions::oauth) come from: the users' own
+// connections in the vault (app/oauth_upstreams). Thread-safe; outlives the gateway.
+class UpstreamCredentials {
+ public:
+  virtual ~UpstreamCredentials() = default;
+  // The Authorization value ("Bearer ...") of `user`'s own connection to `upstream`, refreshed
+  // first when due, or when `after_401` (the upstream refused the last one). kFailedPrecondition
+  // with a message naming the connect link when the user has no usable connection.
+  virtual asio::awaitable<Result<std::string>> caller_authorization(std::string upstream,
+                                                                    std::string user,
+                                                                    bool after_401) = 0;
+  // The Authorization value for the gateway's shared session of `upstream` (initialize, list
+  // reads): a connected user's; an error while nobody has connected.
+  virtual asio::awaitable<Result<std::string>> catalog_authorization(std::string upstream) = 0;
+  // <public_url>/connect/<upstream>
+  virtual std::string connect_link(const std::string& upstream) const = 0;
+};
+
 class Gateway : public std::enable_shared_from_this<Gateway> {
  public:
   struct Deps {
@@ -67,6 +85,8 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
     store::Store* store = nullptr;
     store::Executor* store_executor = nullptr;  // runs the store's blocking calls
     std::chrono::milliseconds refresh_interval{30000};
+    // Required when an upstream has `auth: oauth`.
+    std::shared_ptr<UpstreamCredentials> credentials;
   };
 
   static Result<std::shared_ptr<Gateway>> create(GatewayOptions options, Deps deps);
@@ -118,6 +138,9 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   Result<std::shared_ptr<UpstreamState>> make_upstream(const UpstreamOptions& options);
   // Takes what a retired upstream registered out of the registry (reconfigure.cpp).
   void unregister(UpstreamState& state);
+  // OAuth upstreams: the gate's own `<prefix><sep>connect` tool (the connect link, or that the
+  // caller is connected). Registered once; returns its exposed name.
+  std::string register_connect_tool(const std::shared_ptr<UpstreamState>& state);
 
   GatewayOptions options_;
   Deps deps_;

@@ -317,7 +317,7 @@ asio::awaitable<Result<Json>> HttpUpstream::request_own(Json message,
   if (session.empty()) {
     // The client's session opened while this upstream was unreachable, or in a process
     // that did not know it: open one now and keep it for the client's later calls.
-    auto opened = co_await open_session(*own.client_capabilities);
+    auto opened = co_await open_session_as(*own.client_capabilities, hooks.authorization);
     if (!opened) {
       co_return opened.error();
     }
@@ -331,7 +331,7 @@ asio::awaitable<Result<Json>> HttpUpstream::request_own(Json message,
         && !session.empty()) {
       // The upstream forgot the client's session (restart, expiry): the request never ran.
       log::warn("upstream_session_expired", {{"upstream", options_.name}, {"session", "client"}});
-      auto opened = co_await open_session(*own.client_capabilities);
+      auto opened = co_await open_session_as(*own.client_capabilities, hooks.authorization);
       if (!opened) {
         co_return opened.error();
       }
@@ -368,6 +368,16 @@ void HttpUpstream::remember_replacement(std::string_view key, std::string sessio
 }
 
 asio::awaitable<Result<std::string>> HttpUpstream::open_session(Json client_capabilities) {
+  if (options_.shared_authorization) {
+    // An OAuth upstream: sessions are opened per user on first use (request_own), with that
+    // user's token, never at the client's initialize.
+    co_return std::string();
+  }
+  co_return co_await open_session_as(std::move(client_capabilities), std::string());
+}
+
+asio::awaitable<Result<std::string>> HttpUpstream::open_session_as(Json client_capabilities,
+                                                                   std::string authorization) {
   auto ready = co_await ensure_ready();
   if (!ready) {
     co_return ready.error();
@@ -380,14 +390,19 @@ asio::awaitable<Result<std::string>> HttpUpstream::open_session(Json client_capa
                                 nullptr,
                                 Clock::now() + options_.connect_timeout * 2,
                                 std::string(),
-                                &opened);
+                                &opened,
+                                authorization);
   auto answered = initialize_answer(options_.name, std::move(response));
   if (!answered) {
     co_return answered.error();
   }
   Json initialized = rpc_notification("notifications/initialized", Json::object());
-  auto sent = co_await post(
-      std::move(initialized), nullptr, Clock::now() + options_.connect_timeout, opened);
+  auto sent = co_await post(std::move(initialized),
+                            nullptr,
+                            Clock::now() + options_.connect_timeout,
+                            opened,
+                            nullptr,
+                            authorization);
   if (!sent) {
     co_return sent.error();
   }
@@ -555,7 +570,19 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
                                                  const CallHooks* hooks,
                                                  Clock::time_point deadline,
                                                  std::optional<std::string> own,
-                                                 std::string* opened) {
+                                                 std::string* opened,
+                                                 std::string authorization) {
+  if (authorization.empty() && hooks != nullptr) {
+    authorization = hooks->authorization;
+  }
+  if (authorization.empty() && !own && options_.shared_authorization) {
+    // An OAuth upstream's shared session needs a token too (app/oauth_upstreams).
+    auto shared = co_await options_.shared_authorization();
+    if (!shared) {
+      co_return shared.error();
+    }
+    authorization = std::move(*shared);
+  }
   const bool is_request = message.contains("method") && message.contains("id");
   const Json id = is_request ? message["id"] : Json();
   std::shared_ptr<CancelWatch> watch;
@@ -564,7 +591,8 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
     watch->cancelled = hooks->cancelled;
     watch_start(watch);
   }
-  auto result = co_await post_once(std::move(message), hooks, deadline, own, opened, watch.get());
+  auto result =
+      co_await post_once(std::move(message), hooks, deadline, own, opened, watch.get(), authorization);
   bool by_client = false;
   if (watch) {
     watch->use(nullptr);
@@ -577,7 +605,8 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
     const std::string reason = by_client ? "cancelled by the client" : "timeout at the gateway";
     Json note = rpc_notification("notifications/cancelled", cancelled_params(id, reason));
     auto told = co_await post_once(
-        std::move(note), nullptr, Clock::now() + options_.connect_timeout, own, nullptr, nullptr);
+        std::move(note), nullptr, Clock::now() + options_.connect_timeout, own, nullptr, nullptr,
+        authorization);
     if (!told) {
       log::warn("upstream_cancel_not_sent",
                 {{"upstream", options_.name}, {"error", told.error().message}});
@@ -595,7 +624,8 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
                                                       Clock::time_point deadline,
                                                       std::optional<std::string> own,
                                                       std::string* opened,
-                                                      CancelWatch* watch) {
+                                                      CancelWatch* watch,
+                                                      const std::string& authorization) {
   Exchange exchange;
   exchange.own = own;
   const bool expects_response = message.contains("method") && message.contains("id");
@@ -650,6 +680,9 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
     }
     for (const auto& [k, v] : options_.headers) {
       req.set(k, v);
+    }
+    if (!authorization.empty()) {
+      req.set(bhttp::field::authorization, authorization);
     }
     if (resume_from) {
       req.set("Last-Event-ID", *resume_from);
@@ -728,6 +761,16 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
       if (status == 404 && !session.empty()) {
         co_return make_error(ErrorCode::kNotFound,
                              "upstream " + options_.name + ": session not found (HTTP 404)");
+      }
+      if (status == 401) {
+        // The upstream wants (another) token: an OAuth upstream's caller refreshes once; one
+        // configured without `auth: oauth` is told so (its challenge names its metadata).
+        const bool challenged =
+            parser.get()[bhttp::field::www_authenticate].find("resource_metadata") !=
+            std::string_view::npos;
+        co_return make_error(ErrorCode::kUnauthenticated,
+                             "upstream " + options_.name + " requires authorization (HTTP 401" +
+                                 (challenged ? ", OAuth protected resource" : "") + ")");
       }
       if (status != 200) {
         // Upstream JSON-RPC errors may come with an error status (e.g. 400 with a body).

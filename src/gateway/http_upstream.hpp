@@ -39,6 +39,9 @@ struct HttpUpstreamOptions {
   std::size_t max_idle_connections = 32;
   // Operator-configured upstreams may be private or loopback addresses.
   http::AddressPolicy address_policy = http::AddressPolicy::kAny;
+  // OAuth upstreams: the Authorization value for the gateway's shared session (initialize and
+  // list reads), asked for on every such request; an error fails the request. Unset = none.
+  std::function<asio::awaitable<Result<std::string>>()> shared_authorization;
 };
 
 class HttpUpstream final : public Upstream, public std::enable_shared_from_this<HttpUpstream> {
@@ -80,14 +83,19 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
                                      const CallHooks* hooks,
                                      std::chrono::steady_clock::time_point deadline,
                                      std::optional<std::string> own = std::nullopt,
-                                     std::string* opened = nullptr);
+                                     std::string* opened = nullptr,
+                                     std::string authorization = {});
   // One exchange of post(); `watch` (may be null) learns the connection in use.
   asio::awaitable<Result<Json>> post_once(Json message,
                                           const CallHooks* hooks,
                                           std::chrono::steady_clock::time_point deadline,
                                           std::optional<std::string> own,
                                           std::string* opened,
-                                          CancelWatch* watch);
+                                          CancelWatch* watch,
+                                          const std::string& authorization);
+  // open_session() with an Authorization value (the calling user's, OAuth upstreams).
+  asio::awaitable<Result<std::string>> open_session_as(Json client_capabilities,
+                                                       std::string authorization);
   // A request on a client's own upstream session (opened on use; re-opened once after a 404).
   asio::awaitable<Result<Json>> request_own(Json message,
                                             CallHooks& hooks,

@@ -32,6 +32,21 @@ namespace mcpgate::gateway {
 
 enum class Transport { kStreamableHttp, kStdio };
 
+// `auth: oauth` on a streamable-http upstream (issue 6 item 4): the upstream is an OAuth-protected
+// MCP server; each user connects their own account there (/connect/<name>) and the gateway sends
+// that user's upstream access token with their calls. The gateway itself holds no token: the
+// app supplies them (Gateway::Deps::credentials).
+struct UpstreamOAuth {
+  bool enabled = false;
+  std::string client_id;  // pre-registered at the upstream's authorization server ("" = register)
+  std::string client_secret;
+  std::vector<std::string> scopes;  // empty = what the upstream's metadata lists
+  std::string registration = "auto";  // auto | cimd | dcr
+  bool allow_loopback_http = false;   // tests: metadata and endpoints over http on loopback
+
+  bool operator==(const UpstreamOAuth&) const = default;
+};
+
 struct UpstreamOptions {
   std::string name;  // [a-z0-9_-], unique; the authorization server name (`tool:{name}/{tool}`)
   Transport transport = Transport::kStreamableHttp;
@@ -53,6 +68,7 @@ struct UpstreamOptions {
   std::vector<std::string> exclude;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds call_timeout{60000};
+  UpstreamOAuth oauth;
 
   // Field by field: a configuration reload replaces an upstream whose options differ.
   bool operator==(const UpstreamOptions&) const = default;

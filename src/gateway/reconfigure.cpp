@@ -59,6 +59,15 @@ Result<std::shared_ptr<Gateway::UpstreamState>> Gateway::make_upstream(const Ups
     h.url = o.url;
     h.headers = o.headers;
     h.connect_timeout = o.connect_timeout;
+    if (o.oauth.enabled) {
+      if (!deps_.credentials) {
+        return make_error(ErrorCode::kFailedPrecondition,
+                          "upstream " + o.name + ": auth: oauth needs the token vault");
+      }
+      h.shared_authorization = [credentials = deps_.credentials, name = o.name]() {
+        return credentials->catalog_authorization(name);
+      };
+    }
     MCPGATE_ASSIGN_OR_RETURN(state->upstream, HttpUpstream::create(deps_.executor, h));
   } else {
     StdioUpstreamOptions s;

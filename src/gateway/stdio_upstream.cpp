@@ -124,8 +124,9 @@ asio::awaitable<Status> StdioUpstream::ready_on_strand() {
   log::info("upstream_started", {{"upstream", options_.name}, {"pid", child_->pid()}});
   asio::co_spawn(strand_, read_loop(child_, generation), asio::detached);
   Json init = initialize_params(gateway_client_capabilities());
+  CallHooks no_hooks;  // named: g++ 12 destroys a temporary inside a co_await twice
   auto response = co_await send_request(
-      "initialize", std::move(init), CallHooks{}, Clock::now() + options_.connect_timeout);
+      "initialize", std::move(init), std::move(no_hooks), Clock::now() + options_.connect_timeout);
   if (!response) {
     co_return failed(response.error());
   }

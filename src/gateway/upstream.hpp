@@ -59,6 +59,9 @@ struct CallHooks {
   // request is abandoned (kCancelled) and the upstream told with notifications/cancelled.
   // Shared, so a watcher never outlives what it reads.
   std::shared_ptr<const std::atomic<bool>> cancelled;
+  // The Authorization header value for this request ("Bearer <the caller's upstream token>",
+  // OAuth upstreams only; "" = none). Never the caller's token to the gate.
+  std::string authorization;
 };
 
 // How often a running request looks at CallHooks::cancelled.

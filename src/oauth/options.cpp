@@ -124,6 +124,10 @@ Status validate_auth_options(const AuthOptions& o) {
     if (u.password.empty()) {
       problem("auth.users: " + u.username + " has no password");
     }
+    if (u.id.find('#') != std::string::npos) {
+      // '#' marks the gate's own vault rows (app/oauth_upstreams: its registrations upstream).
+      problem("auth.users: " + u.username + ": id must not contain '#'");
+    }
   }
 
   if (problems.empty()) {
