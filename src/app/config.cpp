@@ -792,7 +792,8 @@ void load_vault(Loader& l, const YAML::Node& v, Config& c) {
   }
 }
 
-// `connectors:` [{file, client_id, client_secret | client_secret_env, enabled, resource}].
+// `connectors:` [{file, client_id, client_secret | client_secret_env, enabled, resource,
+// timeout_ms}].
 void load_connectors(Loader& l, const YAML::Node& list, Config& c) {
   if (!list.IsDefined() || list.IsNull()) {
     return;
@@ -806,7 +807,8 @@ void load_connectors(Loader& l, const YAML::Node& list, Config& c) {
     const YAML::Node n = list[i];
     const std::string w = "connectors[" + std::to_string(i) + "].";
     l.only_keys(n, w.substr(0, w.size() - 1),
-                {"file", "client_id", "client_secret", "client_secret_env", "enabled", "resource"});
+                {"file", "client_id", "client_secret", "client_secret_env", "enabled", "resource",
+                 "timeout_ms"});
     if (!n.IsMap()) {
       continue;
     }
@@ -816,6 +818,10 @@ void load_connectors(Loader& l, const YAML::Node& list, Config& c) {
     l.get(n, "client_secret", w, cc.client_secret);
     l.get(n, "enabled", w, cc.enabled);
     l.get(n, "resource", w, cc.resource);
+    l.get_ms(n, "timeout_ms", w, cc.timeout);
+    if (n["timeout_ms"].IsDefined() && (cc.timeout.count() < 100 || cc.timeout.count() > 300000)) {
+      l.fail(n["timeout_ms"], w + "timeout_ms", "must be between 100 and 300000");
+    }
     std::string secret_env;
     l.get(n, "client_secret_env", w, secret_env);
     if (cc.file.empty()) {

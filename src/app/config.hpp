@@ -73,6 +73,8 @@ struct ConnectorConfig {
   bool enabled = true;
   // RFC 8707 `resource` sent to providers that support it ("" = the origin of the token URL).
   std::string resource;
+  // `timeout_ms`: how long one API request may take (0 = the runtime's default, 15 s).
+  std::chrono::milliseconds timeout{0};
 };
 
 struct Config {

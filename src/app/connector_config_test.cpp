@@ -31,6 +31,25 @@ TEST(ConnectorConfigTest, ParsesEntriesAndResolvesPathsAgainstTheConfigFile) {
   EXPECT_FALSE(c->connectors[1].enabled);
 }
 
+TEST(ConnectorConfigTest, TimeoutIsPerConnectorAndBounded) {
+  auto c = parse_config(std::string(kConnectorsBase) +
+                            "connectors:\n"
+                            "  - {file: a.yaml, client_id: a, client_secret: x, timeout_ms: 2500}\n"
+                            "  - {file: b.yaml, client_id: b, client_secret: x}\n",
+                        "/etc/mcpgate/config.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->connectors[0].timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(c->connectors[1].timeout, std::chrono::milliseconds(0));  // the runtime's default
+  for (const char* bad : {"0", "99", "300001", "-5", "soon"}) {
+    auto r = parse_config(std::string("connectors:\n  - {file: a.yaml, client_id: a, "
+                                      "client_secret: x, timeout_ms: ") + bad + "}\n",
+                          "c.yaml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("connectors[0].timeout_ms"), std::string::npos)
+        << r.error().message;
+  }
+}
+
 TEST(ConnectorConfigTest, RefusesIncompleteEntries) {
   EXPECT_FALSE(parse_config("connectors:\n  - {client_id: x}\n", "c.yaml").ok());
   EXPECT_FALSE(parse_config("connectors:\n  - {file: f.yaml}\n", "c.yaml").ok());

@@ -3,9 +3,10 @@
 // gate's client registration at each provider, and their tools in the registry.
 //
 // The tools run through connectors::Runtime (the caller's vault connection, refresh, retries,
-// breakers); a call without a usable connection is answered with a tool error naming
-// /connect/<id>.
+// breakers); a call without a usable connection is answered with the URL elicitation of
+// /connect/<id> (-32042) or, for clients without it, a tool error naming that link.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ struct ConfiguredConnector {
   std::shared_ptr<const connectors::ConnectorDef> def;
   connectors::ClientCredentials client;
   std::string resource;  // RFC 8707 value ("" when the provider does not take one)
+  std::chrono::milliseconds request_timeout{0};  // one API attempt; 0 = the runtime's default
 };
 
 // Loads every enabled connector of the configuration (definitions validated).
@@ -43,11 +45,11 @@ Result<std::unique_ptr<connectors::Runtime>> make_connector_runtime(
     const std::vector<ConfiguredConnector>& connectors, vault::Vault& vault, store::Store& store,
     store::Executor& executor, const std::string& public_url);
 
-// Registers every tool of every connector; a call without a connection is answered with a tool
-// error naming the connect page before any request is built.
+// Registers every tool of every connector. The runtime looks up the caller's connection before
+// any request is built; without a usable one the call is answered with the connect page (see
+// connectors/connect_required.hpp).
 void register_connector_tools(mcp::Registry& registry,
                               const std::vector<ConfiguredConnector>& connectors,
-                              connectors::Runtime& runtime, vault::Vault& vault,
-                              store::Executor& executor, const std::string& public_url);
+                              connectors::Runtime& runtime);
 
 }  // namespace mcpgate::app

@@ -194,8 +194,7 @@ int serve(Config config, ConfigLoader reload_config) {
       return 1;
     }
     connector_runtime = std::move(runtime).value();
-    register_connector_tools(*registry, connectors, *connector_runtime, *token_vault,
-                             *auth->executor, config.public_url);
+    register_connector_tools(*registry, connectors, *connector_runtime);
   }
 
   // Upstream MCP servers with `auth: oauth`: each user's own upstream tokens, from the vault.

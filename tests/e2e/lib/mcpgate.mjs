@@ -53,9 +53,11 @@ export function freshPgDatabase() {
 // address (server.public_url, auth.issuer).
 // Options: `store` (a store URL passed with --store; the caller owns that database, and
 // MCPGATE_E2E_STORE is then ignored), `files` ({path relative to the server's temporary folder:
-// contents}, written before the start, e.g. {'data/master.key': key} for a replica).
-export async function startServer(yaml, { env = {}, port: wantedPort, store, files = {} } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'mcpgate-e2e-'));
+// contents}, written before the start, e.g. {'data/master.key': key} for a replica), `dir` (the
+// folder of a server stopped with stop({ keep: true }): started again on its data, config
+// rewritten — a restart).
+export async function startServer(yaml, { env = {}, port: wantedPort, store, files = {}, dir: reuse } = {}) {
+  const dir = reuse ?? mkdtempSync(join(tmpdir(), 'mcpgate-e2e-'));
   const config = join(dir, 'config.yaml');
   const port = wantedPort ?? await freePort();
   let text = typeof yaml === 'function' ? yaml(port) : yaml;
@@ -110,13 +112,14 @@ export async function startServer(yaml, { env = {}, port: wantedPort, store, fil
     alive: () => proc.exitCode === null && proc.signalCode === null,
     signal: (sig) => proc.kill(sig),
     // Stops the process (SIGTERM, then SIGKILL after 10 s) and removes its temporary directory
-    // (config and data) and its PostgreSQL database unless MCPGATE_E2E_KEEP is set.
-    async stop() {
+    // (config and data) and its PostgreSQL database unless MCPGATE_E2E_KEEP is set, or `keep`
+    // (to start it again with startServer(yaml, { dir: server.dir })).
+    async stop({ keep = false } = {}) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
       const result = await exited;
       clearTimeout(timer);
-      cleanup();
+      if (!keep) cleanup();
       return result;
     },
   };
