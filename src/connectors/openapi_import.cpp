@@ -506,7 +506,10 @@ class Importer {
     std::string base = name.substr(0, room);
     std::string candidate = base;
     for (int n = 2; used_names_.count(candidate); ++n) {
-      const std::string suffix = "_" + std::to_string(n);
+      // Appended rather than `"_" + std::to_string(n)`: g++ 12 at -O3 reports a false
+      // -Wrestrict on that operator+ (GCC PR 105651), an error under -Werror.
+      std::string suffix(1, '_');
+      suffix += std::to_string(n);
       candidate = base.substr(0, room - std::min(room, suffix.size())) + suffix;
     }
     used_names_.insert(candidate);
