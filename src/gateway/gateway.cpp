@@ -575,6 +575,11 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
         oauth_user = caller->subject;
         auto authorized = co_await creds->caller_authorization(up, oauth_user, false);
         if (!authorized) {
+          if (mcp::url_elicitation_of(authorized.error()) != nullptr) {
+            // Not connected: the endpoint answers -32042 (URL elicitation of the connect link)
+            // to a client that takes it, a tool error naming the link to any other.
+            co_return authorized.error();
+          }
           if (authorized.error().code == ErrorCode::kFailedPrecondition) {
             co_return mcp::tool_error(authorized.error().message);
           }
@@ -609,6 +614,9 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
           // (a 401 is answered before the call runs).
           reauthorized = true;
           auto again = co_await creds->caller_authorization(up, oauth_user, true);
+          if (!again && mcp::url_elicitation_of(again.error()) != nullptr) {
+            co_return again.error();  // consent withdrawn: the connect link, as above
+          }
           if (!again) {
             co_return mcp::tool_error(again.error().code == ErrorCode::kFailedPrecondition
                                           ? again.error().message

@@ -18,6 +18,7 @@ import { chromium } from 'playwright-core';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
 
 import { freePort, startServer } from './lib/mcpgate.mjs';
 import { authGateConfig, decodeJwt, getTokens, STATIC_PUBLIC_CLIENT, USERS } from './lib/oauth.mjs';
@@ -78,8 +79,9 @@ async function frontToken(username) {
   return t.access_token;
 }
 
-async function sdkClient(token) {
-  const client = new Client({ name: 'mcpgate-e2e-oauth-upstream', version: '1.0.0' });
+async function sdkClient(token, { urlElicitation = false } = {}) {
+  const client = new Client({ name: 'mcpgate-e2e-oauth-upstream', version: '1.0.0' },
+    { capabilities: urlElicitation ? { elicitation: { url: {} } } : {} });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${frontBase}/mcp`), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
   }));
@@ -219,6 +221,17 @@ describe('an upstream MCP server that requires OAuth', { timeout: 90000 }, () =>
     const before = await bob.callTool({ name: 'up__list_events', arguments: {} });
     assert.equal(before.isError, true);
     assert.match(toolText(before), new RegExp(`${frontBase}/connect/up`));
+    // A client that takes URL elicitation gets the link as -32042.
+    const bobUrl = await sdkClient(bobFront, { urlElicitation: true });
+    let caught;
+    try {
+      await bobUrl.callTool({ name: 'up__list_events', arguments: {} });
+    } catch (e) {
+      caught = e;
+    }
+    await bobUrl.close();
+    assert.ok(caught instanceof UrlElicitationRequiredError, String(caught));
+    assert.equal(caught.elicitations[0].url, `${frontBase}/connect/up`);
     await context.clearCookies(); // another person's browser
     const { title } = await connectInBrowser('bob');
     assert.equal(title, 'Connected');
