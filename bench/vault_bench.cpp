@@ -47,7 +47,7 @@ struct Fixture {
     // Realistic sizes: a Google access token is ~200 bytes, refresh tokens ~100.
     for (int i = 0; i < kUsers; ++i) {
       const vault::TokenSet t{"ya29." + crypto::random_token(147), "1//" + crypto::random_token(72),
-                              kNow + 3600, "https://www.googleapis.com/auth/calendar"};
+                              kNow + 3600, "https://www.googleapis.com/auth/calendar", ""};
       (void)vault->put_connection("acme", "user-" + std::to_string(i), "google-calendar", t, kNow);
     }
     row = store->find_vault_connection("acme", "user-500", "google-calendar").value();

@@ -211,7 +211,8 @@ class ConnectPages {
                                 tokens.error().message);
     }
     vault::TokenSet set{tokens->access_token, tokens->refresh_token, tokens->expires_at,
-                        tokens->scopes};
+                        tokens->scopes,
+                        connectors::encode_connection_vars(tokens->connection_vars)};
     const std::string user_id = user->user_id;
     const std::int64_t now = connect_now();
     auto stored = co_await deps_.executor->run(

@@ -189,7 +189,7 @@ asio::awaitable<Result<connectors::ClientCredentials>> OAuthUpstreams::registrat
   if (!registered) {
     co_return registered.error();
   }
-  vault::TokenSet set{registered->client_id, registered->client_secret, 0, fingerprint};
+  vault::TokenSet set{registered->client_id, registered->client_secret, 0, fingerprint, ""};
   const std::int64_t now = oauth_upstream_now();
   auto put = [&] {
     return deps_.vault->put_connection(kConnectTenant, kRegistrationUser, id, set, now);

@@ -241,6 +241,7 @@ Result<TokenResponse> parse_token_response(const ConnectorDef& def, int status,
   } else {
     out.scopes = connect_join_scopes(def);  // RFC 6749 §5.1: omitted = as requested
   }
+  MCPGATE_ASSIGN_OR_RETURN(out.connection_vars, capture_connection_vars(def, doc, true));
   return out;
 }
 

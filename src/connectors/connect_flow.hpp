@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "connectors/connection_vars.hpp"
 #include "connectors/connector.hpp"
 #include "connectors/request_builder.hpp"
 #include "core/result.hpp"
@@ -87,9 +88,12 @@ struct TokenResponse {
   std::string refresh_token;
   std::int64_t expires_at = 0;  // 0 = unknown
   std::string scopes;
+  ConnectionVars connection_vars;  // every declared one (connection_vars.hpp)
 };
+
 // kUnavailable for a provider error (its `error` code in the message, never its body
-// otherwise), kInvalidArgument for a malformed answer.
+// otherwise), kInvalidArgument for a malformed answer, or one without a declared connection
+// variable or with one that fails its checks (a base URL off api.hosts).
 Result<TokenResponse> parse_token_response(const ConnectorDef& def, int status,
                                            std::string_view content_type, std::string_view body,
                                            std::int64_t now);

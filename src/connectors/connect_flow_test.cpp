@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "connectors/oauth_token_client.hpp"
+
 namespace mcpgate::connectors {
 namespace {
 
@@ -153,6 +155,76 @@ TEST(ConnectFlowTest, RevocationRefreshTokenFirst) {
   ConnectorDef none = d;
   none.oauth.revoke_url.clear();
   EXPECT_TRUE(revocation_requests(none, {"cid", "sec"}, "rt", "at").empty());
+}
+
+ConnectorDef salesforce_like_def() {
+  ConnectorDef d = connect_test_def();
+  d.api.hosts = {"*.my.salesforce.com"};
+  d.oauth.connection_vars = {{"instance_url", "instance_url", true}, {"org", "org_id", false}};
+  return d;
+}
+
+TEST(ConnectFlowTest, CodeExchangeCapturesTheDeclaredConnectionVariables) {
+  const ConnectorDef d = salesforce_like_def();
+  auto ok = parse_token_response(
+      d, 200, "application/json",
+      R"({"access_token":"at","instance_url":"https://acme.my.salesforce.com","org_id":"00D1"})",
+      0);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->connection_vars,
+            (ConnectionVars{{"instance_url", "https://acme.my.salesforce.com"}, {"org", "00D1"}}));
+  auto form = parse_token_response(
+      d, 200, "application/x-www-form-urlencoded",
+      "access_token=at&instance_url=https%3A%2F%2Fx.my.salesforce.com&org_id=o", 0);
+  ASSERT_TRUE(form.ok()) << form.error().message;
+  EXPECT_EQ(form->connection_vars.at("instance_url"), "https://x.my.salesforce.com");
+  for (const char* bad :
+       {R"({"access_token":"at","org_id":"o"})",
+        R"({"access_token":"at","instance_url":"https://evil.example","org_id":"o"})",
+        R"({"access_token":"at","instance_url":"http://acme.my.salesforce.com","org_id":"o"})",
+        R"({"access_token":"at","instance_url":"https://my.salesforce.com","org_id":"o"})",
+        R"({"access_token":"at","instance_url":"https://acme.my.salesforce.com","org_id":7})",
+        R"({"access_token":"at","instance_url":"https://acme.my.salesforce.com","org_id":"a\nb"})"}) {
+    auto r = parse_token_response(d, 200, "application/json", bad, 0);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << bad;
+    EXPECT_EQ(r.error().message.find("\"at\""), std::string::npos);
+  }
+  const std::string long_org(kMaxConnectionVarBytes + 1, 'o');
+  EXPECT_FALSE(parse_token_response(d, 200, "application/json",
+                                    R"({"access_token":"at","instance_url":)"
+                                        R"("https://a.my.salesforce.com","org_id":")"
+                                        + long_org + "\"}",
+                                    0)
+                   .ok());
+}
+
+TEST(ConnectFlowTest, RefreshAnswersUpdateConnectionVariablesOnlyWhenTheyCarryThem) {
+  const ConnectorDef d = salesforce_like_def();
+  auto carried = parse_refresh_response(
+      d, 200, "application/json",
+      R"({"access_token":"at2","instance_url":"https://b.my.salesforce.com"})");
+  ASSERT_TRUE(std::holds_alternative<RefreshedTokens>(carried));
+  EXPECT_EQ(std::get<RefreshedTokens>(carried).connection_vars,
+            (ConnectionVars{{"instance_url", "https://b.my.salesforce.com"}}));
+  auto lacking = parse_refresh_response(d, 200, "application/json", R"({"access_token":"at2"})");
+  ASSERT_TRUE(std::holds_alternative<RefreshedTokens>(lacking));
+  EXPECT_TRUE(std::get<RefreshedTokens>(lacking).connection_vars.empty());
+  auto hostile = parse_refresh_response(
+      d, 200, "application/json", R"({"access_token":"at2","instance_url":"https://evil.example"})");
+  ASSERT_TRUE(std::holds_alternative<RefreshError>(hostile));
+  EXPECT_EQ(std::get<RefreshError>(hostile).kind, RefreshFailure::kTransient);
+  EXPECT_EQ(std::get<RefreshError>(hostile).message.find("at2"), std::string::npos);
+}
+
+TEST(ConnectFlowTest, ConnectionVariablesEncodeForTheVaultAndBack) {
+  const ConnectionVars vars{{"instance_url", "https://a.my.salesforce.com"}, {"org", "o\"1"}};
+  EXPECT_EQ(decode_connection_vars(encode_connection_vars(vars)).value(), vars);
+  EXPECT_EQ(encode_connection_vars({}), "");
+  EXPECT_TRUE(decode_connection_vars("").value().empty());
+  EXPECT_FALSE(decode_connection_vars("[1]").ok());
+  EXPECT_FALSE(decode_connection_vars(R"({"a":1})").ok());
+  EXPECT_FALSE(decode_connection_vars("{").ok());
 }
 
 }  // namespace

@@ -163,6 +163,11 @@ std::variant<RefreshedTokens, RefreshError> parse_refresh_response(const Connect
   if (doc.contains("scope") && doc["scope"].is_string()) {
     out.scope = doc["scope"].get<std::string>();
   }
+  auto vars = capture_connection_vars(connector, doc, false);
+  if (!vars) {
+    return RefreshError{RefreshFailure::kTransient, where + vars.error().message};
+  }
+  out.connection_vars = std::move(vars).value();
   return out;
 }
 

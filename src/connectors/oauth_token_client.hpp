@@ -11,6 +11,7 @@
 #include <string_view>
 #include <variant>
 
+#include "connectors/connection_vars.hpp"
 #include "connectors/connector.hpp"
 #include "core/result.hpp"
 #include "http/client.hpp"
@@ -42,6 +43,7 @@ struct RefreshedTokens {
   std::optional<std::string> refresh_token;  // nullopt: not rotated, keep the stored one
   std::optional<std::int64_t> expires_in;    // nullopt: the provider did not say
   std::optional<std::string> scope;
+  ConnectionVars connection_vars;  // the declared ones the answer carried (the others: keep)
 };
 
 enum class RefreshFailure {
@@ -56,6 +58,8 @@ struct RefreshError {
 };
 
 // Reads the token endpoint's answer. Never puts the body into a message (it holds tokens).
+// A connection variable that fails its checks (connection_vars.hpp) fails the refresh
+// (kTransient): the stored value stays.
 std::variant<RefreshedTokens, RefreshError> parse_refresh_response(const ConnectorDef& connector,
                                                                    int status,
                                                                    std::string_view content_type,

@@ -6,6 +6,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "connectors/connection_vars.hpp"
 #include "connectors/url.hpp"
 #include "core/log.hpp"
 #include "crypto/random.hpp"
@@ -226,8 +227,25 @@ asio::awaitable<Result<ConnectionVars>> Runtime::connection(const ToolDef& tool,
   if (!secrets) {
     co_return secrets.error();
   }
-  // Connection variables (Salesforce's instance_url) are not kept by the vault yet.
-  co_return ConnectionVars{};
+  if (connector->oauth.connection_vars.empty()) {
+    co_return ConnectionVars{};
+  }
+  Result<ConnectionVars> vars = decode_connection_vars((*secrets)->connection_vars);
+  if (!vars) {
+    log::warn("connector_connection_vars_unreadable", {{"connector", connector->id}});
+    co_return make_error(ErrorCode::kUnavailable, "the stored connection could not be read");
+  }
+  // A declared variable the connection lacks (stored before variables were kept, or never
+  // sent): reconnect, never a request built without it. Values are re-checked when the request
+  // is built (request_builder: a base URL must be on api.hosts).
+  for (const ConnectionVar& var : connector->oauth.connection_vars) {
+    if (vars->find(var.name) == vars->end()) {
+      log::warn("connector_connection_var_missing",
+                {{"connector", connector->id}, {"var", var.name}});
+      co_return connect_error(*connector, true);
+    }
+  }
+  co_return std::move(vars).value();
 }
 
 asio::awaitable<Result<UpstreamReply>> Runtime::send(const ToolDef& tool, HttpRequest request,

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "connectors/connect_flow.hpp"
+#include "connectors/connection_vars.hpp"
 #include "connectors/runtime_test_support.hpp"
 
 namespace mcpgate::connectors {
@@ -31,7 +33,7 @@ class RuntimeTest : public ::testing::Test {
   void connect(RuntimeProcess& p, const std::string& user, const std::string& access,
                std::int64_t expires_at, const std::string& refresh = "rt-0") {
     ASSERT_TRUE(p.vault->put_connection("default", user, "fake",
-                                        vault::TokenSet{access, refresh, expires_at, "read"},
+                                        vault::TokenSet{access, refresh, expires_at, "read", ""},
                                         kRtNow - 3000)
                     .ok());
   }
@@ -358,6 +360,152 @@ TEST_F(RuntimeTest, CancellationEndsTheRetryWait) {
   ASSERT_FALSE(*results[0]);
   EXPECT_EQ(results[0]->error().code, ErrorCode::kCancelled);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
+// Runs Runtime::connection (the first half of a tool call) to completion.
+Result<ConnectionVars> runtime_connection_vars(Runtime& rt, const ToolDef& tool,
+                                               FakeToolContext& ctx) {
+  asio::io_context ioc;
+  std::optional<Result<ConnectionVars>> out;
+  auto one = [&]() -> asio::awaitable<void> {
+    Result<ConnectionVars> vars = co_await rt.connection(tool, ctx);
+    out.emplace(std::move(vars));
+  };
+  asio::co_spawn(ioc, std::move(one), asio::detached);
+  ioc.run();
+  return std::move(out).value();
+}
+
+class RuntimeConnectionVarsTest : public RuntimeTest {
+ protected:
+  void SetUp() override {
+    RuntimeTest::SetUp();
+    connector_->oauth.connection_vars = {{"instance_url", "instance_url", true}};
+    tool_ = testing::fake_tool(*connector_, "GET");
+    tool_.url = "{conn.instance_url}/api/items";
+  }
+
+  // The code exchange's answer, read as the connect flow does, stored as connect_routes does.
+  Result<std::int64_t> connect_with(RuntimeProcess& p, const std::string& user,
+                                    const std::string& body, std::int64_t expires_at) {
+    MCPGATE_ASSIGN_OR_RETURN(
+        const TokenResponse tokens,
+        parse_token_response(*connector_, 200, "application/json", body, kRtNow - 3000));
+    vault::TokenSet set{tokens.access_token, tokens.refresh_token, expires_at, tokens.scopes,
+                        encode_connection_vars(tokens.connection_vars)};
+    return p.vault->put_connection("default", user, "fake", set, kRtNow - 3000);
+  }
+
+  static std::string token_body(const std::string& instance_url) {
+    return R"({"access_token":"at-0","refresh_token":"rt-0","token_type":"Bearer","instance_url":")"
+           + instance_url + R"("})";
+  }
+
+  ToolDef tool_;
+};
+
+TEST_F(RuntimeConnectionVarsTest, TheCapturedInstanceUrlIsWhereTheToolCallGoes) {
+  auto p = process();
+  const std::string instance = server_.url("");
+  ASSERT_TRUE(connect_with(*p, "alice", token_body(instance), kRtNow + 3600).ok());
+  FakeToolContext alice("alice");
+  const auto vars = runtime_connection_vars(*p->runtime, tool_, alice);
+  ASSERT_TRUE(vars.ok()) << vars.error().message;
+  EXPECT_EQ(vars->at("instance_url"), instance);
+  const auto req = build_request(tool_, Json::object(), *vars);
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  EXPECT_EQ(req->url, server_.url("/api/items"));
+  auto results = testing::run_sends({{p->runtime.get(), &alice}}, tool_, req->url);
+  ASSERT_TRUE(results[0] && *results[0]);
+  EXPECT_EQ((*results[0])->status, 200);
+  ASSERT_EQ(api_count(), 1u);
+
+  // Another user without the variable (a connection stored before it was kept): reconnect.
+  FakeToolContext bob("bob");
+  connect(*p, "bob", "at-0", kRtNow + 3600);
+  const auto missing = runtime_connection_vars(*p->runtime, tool_, bob);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(missing.error().message.find("https://gate.example/connect/fake"), std::string::npos)
+      << missing.error().message;
+}
+
+TEST_F(RuntimeConnectionVarsTest, AnInstanceUrlOffTheAllowedHostsIsRefusedAtCaptureAndAtCall) {
+  auto p = process();
+  for (const char* hostile : {"https://evil.example", "http://evil.example", "ftp://127.0.0.1/",
+                              "not a url", "http://127.0.0.1/?x=1"}) {
+    const auto st = connect_with(*p, "alice", token_body(hostile), kRtNow + 3600);
+    ASSERT_FALSE(st.ok()) << hostile;
+    EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument) << hostile;
+  }
+  EXPECT_FALSE(
+      connect_with(*p, "alice", R"({"access_token":"at-0","instance_url":7})", 0).ok());
+  EXPECT_FALSE(connect_with(*p, "alice", R"({"access_token":"at-0"})", 0).ok());
+  EXPECT_EQ(p->vault->get_connection("default", "alice", "fake").error().code,
+            ErrorCode::kNotFound);
+
+  // A value that got into the vault anyway (a definition whose hosts changed since) is
+  // refused when the request is built: nothing is sent.
+  vault::TokenSet set{"at-0", "rt-0", kRtNow + 3600, "read",
+                      encode_connection_vars({{"instance_url", "https://evil.example"}})};
+  ASSERT_TRUE(p->vault->put_connection("default", "alice", "fake", set, kRtNow).ok());
+  FakeToolContext alice("alice");
+  const auto vars = runtime_connection_vars(*p->runtime, tool_, alice);
+  ASSERT_TRUE(vars.ok()) << vars.error().message;
+  const auto req = build_request(tool_, Json::object(), *vars);
+  ASSERT_FALSE(req.ok());
+  EXPECT_EQ(req.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(api_count(), 0u);
+}
+
+TEST_F(RuntimeConnectionVarsTest, ARefreshUpdatesTheVariableOrKeepsIt) {
+  auto p = process();
+  const std::string first = server_.url("", "localhost");
+  ASSERT_TRUE(connect_with(*p, "alice", token_body(first), kRtNow - 10).ok());
+  FakeToolContext alice("alice");
+
+  // The refresh answer lacks instance_url: the stored one stays.
+  auto vars = runtime_connection_vars(*p->runtime, tool_, alice);
+  ASSERT_TRUE(vars.ok()) << vars.error().message;
+  EXPECT_EQ(vars->at("instance_url"), first);
+  EXPECT_EQ(token_count(), 1);
+
+  // It carries one: stored, and used from then on.
+  const std::string second = server_.url("");
+  {
+    std::lock_guard lock(provider_.mu);
+    provider_.instance_url = second;
+  }
+  auto secrets = p->vault->get_connection("default", "alice", "fake").value();
+  vault::TokenUpdate expire{secrets->access_token, std::nullopt, kRtNow - 10, std::nullopt,
+                            std::nullopt};
+  ASSERT_TRUE(p->vault->update_tokens("default", "alice", "fake", expire, secrets->version,
+                                      kRtNow - 3000)
+                  .ok());
+  vars = runtime_connection_vars(*p->runtime, tool_, alice);
+  ASSERT_TRUE(vars.ok()) << vars.error().message;
+  EXPECT_EQ(vars->at("instance_url"), second);
+  EXPECT_EQ(token_count(), 2);
+  auto other = process();  // read back from the store, not the cache
+  EXPECT_EQ(runtime_connection_vars(*other->runtime, tool_, alice)->at("instance_url"), second);
+
+  // A hostile one fails the refresh; the stored value stays.
+  {
+    std::lock_guard lock(provider_.mu);
+    provider_.instance_url = "https://evil.example";
+  }
+  secrets = p->vault->get_connection("default", "alice", "fake").value();
+  expire.access_token = secrets->access_token;
+  ASSERT_TRUE(p->vault->update_tokens("default", "alice", "fake", expire, secrets->version,
+                                      kRtNow - 3000)
+                  .ok());
+  vars = runtime_connection_vars(*p->runtime, tool_, alice);
+  EXPECT_EQ(token_count(), 3);
+  ASSERT_FALSE(vars.ok());
+  EXPECT_EQ(decode_connection_vars(
+                p->vault->get_connection("default", "alice", "fake").value()->connection_vars)
+                ->at("instance_url"),
+            second);
 }
 
 }  // namespace

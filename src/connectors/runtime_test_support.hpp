@@ -51,6 +51,7 @@ struct FakeProvider {
   std::chrono::milliseconds api_delay{0};
   std::vector<SeenRequest> api;
   std::function<void(const std::string& token)> on_new_token;  // first API use of a token
+  std::string instance_url;  // sent with refreshed tokens when set (a connection variable)
 
   TestReply handle(const http::Request& req) {
     std::lock_guard lock(mu);
@@ -101,8 +102,10 @@ struct FakeProvider {
       const std::string refresh = "rt-" + std::to_string(issued);
       valid_access.insert(access);
       valid_refresh.insert(refresh);
+      const std::string extra =
+          instance_url.empty() ? "" : R"(,"instance_url":")" + instance_url + "\"";
       reply = make_reply(200, R"({"access_token":")" + access + R"(","refresh_token":")" + refresh
-                                  + R"(","token_type":"Bearer","expires_in":3600})");
+                                  + R"(","token_type":"Bearer","expires_in":3600)" + extra + "}");
     }
     reply.delay = token_delay;
     return reply;

@@ -258,6 +258,15 @@ asio::awaitable<RefreshResult> TokenRefresher::refresh_under_lease(
   const std::int64_t issued = now();
   update.expires_at = tokens.expires_in ? issued + *tokens.expires_in : 0;
   update.scopes = std::move(tokens.scope);
+  if (!tokens.connection_vars.empty()) {
+    // The answer's variables replace the stored ones; those it lacks keep their value.
+    ConnectionVars merged =
+        decode_connection_vars(current->connection_vars).value_or(ConnectionVars{});
+    for (auto& [name, value] : tokens.connection_vars) {
+      merged[name] = std::move(value);
+    }
+    update.connection_vars = encode_connection_vars(merged);
+  }
   if (options_.before_commit) {
     auto hook = [&] { options_.before_commit(); };
     co_await executor_.run(std::move(hook));

@@ -245,6 +245,14 @@ CREATE TABLE vault_refresh_leases (
 )
 )sql";
 
+// Version 6: connection variables (src/connectors: values from the token response such as
+// Salesforce's instance_url), sealed by the vault like the tokens. Rows from before have none
+// (the empty blob) and must be reconnected by connectors that declare variables.
+constexpr std::string_view kVaultConnectionVarsSqlite =
+    "ALTER TABLE vault_connections ADD COLUMN connection_vars BLOB NOT NULL DEFAULT X''";
+constexpr std::string_view kVaultConnectionVarsPostgres =
+    "ALTER TABLE vault_connections ADD COLUMN connection_vars BYTEA NOT NULL DEFAULT ''::bytea";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view seq = dialect == Dialect::kSqlite
@@ -279,6 +287,9 @@ std::vector<Migration> migrations(Dialect dialect) {
                 dialect == Dialect::kPostgres ? std::string(kChangeNotifications) : std::string()},
       Migration{4, "audit log and tool pins", render(kAuditAndPins, dialect)},
       Migration{5, "token vault", render(kVault, dialect)},
+      Migration{6, "vault connection variables",
+                std::string(dialect == Dialect::kSqlite ? kVaultConnectionVarsSqlite
+                                                        : kVaultConnectionVarsPostgres)},
   };
 }
 

@@ -36,6 +36,7 @@ VaultConnection connection(const std::string& user, const std::string& connector
   c.data_key_version = 1;
   c.access_token_sealed = std::string("\x01\x00sealed-at", 11);
   c.refresh_token_sealed = std::string("\x01\xffsealed-rt", 11);
+  c.connection_vars_sealed = std::string("\x01\x00sealed-cv\x80", 12);
   c.created_at = kT0;
   c.updated_at = kT0;
   return c;
@@ -113,6 +114,13 @@ TEST_P(StoreSuite, VaultConnectionsRoundTripAndAreUniquePerUserAndConnector) {
   EXPECT_EQ(store().find_vault_connection("other", "alice", "github").error().code,
             ErrorCode::kNotFound);
 
+  // A row without connection variables (written before schema version 6) reads back empty.
+  VaultConnection no_vars = connection("erin", "github");
+  no_vars.connection_vars_sealed.clear();
+  ASSERT_TRUE(store().insert_vault_connection(no_vars).ok());
+  no_vars.version = 1;
+  EXPECT_EQ(store().find_vault_connection("acme", "erin", "github").value(), no_vars);
+
   VaultConnection bad = connection("dave", "github");
   bad.access_token_sealed.clear();
   EXPECT_EQ(store().insert_vault_connection(bad).error().code, ErrorCode::kInvalidArgument);
@@ -124,6 +132,7 @@ TEST_P(StoreSuite, VaultConnectionUpdateIsCompareAndSet) {
   VaultConnection c = connection("alice", "github");
   ASSERT_TRUE(store().insert_vault_connection(c).ok());
   c.access_token_sealed = "new-at";
+  c.connection_vars_sealed = std::string("\x02\x00new-cv", 8);
   c.status = VaultConnectionStatus::kNeedsReconsent;
   c.expires_at = kT0 + 7200;
   c.updated_at = kT0 + 10;
@@ -133,6 +142,7 @@ TEST_P(StoreSuite, VaultConnectionUpdateIsCompareAndSet) {
   const auto stored = store().find_vault_connection("acme", "alice", "github");
   EXPECT_EQ(stored->version, 2);
   EXPECT_EQ(stored->access_token_sealed, "new-at");
+  EXPECT_EQ(stored->connection_vars_sealed, std::string("\x02\x00new-cv", 8));
   EXPECT_EQ(stored->status, VaultConnectionStatus::kNeedsReconsent);
   EXPECT_EQ(stored->expires_at, kT0 + 7200);
   EXPECT_EQ(stored->created_at, kT0);  // fixed

@@ -31,7 +31,7 @@ Result<VaultConnectionStatus> parse_vault_connection_status(const std::string& t
 
 inline constexpr const char* kVaultConnectionColumns =
     "id, tenant, user_id, connector, status, expires_at, scopes, data_key_version, access_token,"
-    " refresh_token, version, created_at, updated_at";
+    " refresh_token, version, created_at, updated_at, connection_vars";
 inline constexpr const char* kVaultDataKeyColumns =
     "tenant, version, wrapped, master_key_version, active, created_at, rewrapped_at";
 
@@ -51,6 +51,7 @@ Result<VaultConnection> read_vault_connection(const Statement& s) {
   c.version = s.integer(10);
   c.created_at = s.integer(11);
   c.updated_at = s.integer(12);
+  c.connection_vars_sealed = s.blob(13);
   return c;
 }
 
@@ -141,7 +142,7 @@ Status insert_vault_connection(Connection& c, const VaultConnection& v) {
   MCPGATE_ASSIGN_OR_RETURN(auto s,
                            c.prepare(std::string("INSERT INTO vault_connections (")
                                      + kVaultConnectionColumns
-                                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"));
+                                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)"));
   s.bind(v.id,
          v.tenant,
          v.user_id,
@@ -153,7 +154,8 @@ Status insert_vault_connection(Connection& c, const VaultConnection& v) {
          Blob{v.access_token_sealed},
          Blob{v.refresh_token_sealed},
          v.created_at,
-         v.updated_at);
+         v.updated_at,
+         Blob{v.connection_vars_sealed});
   return s.run();
 }
 
@@ -201,7 +203,7 @@ Result<std::int64_t> update_vault_connection(Connection& c, const VaultConnectio
         auto s,
         c.prepare("UPDATE vault_connections SET status = ?, expires_at = ?, scopes = ?,"
                   " data_key_version = ?, access_token = ?, refresh_token = ?, version = ?,"
-                  " updated_at = ? WHERE id = ? AND version = ?"));
+                  " updated_at = ?, connection_vars = ? WHERE id = ? AND version = ?"));
     s.bind(vault_connection_status_name(v.status),
            v.expires_at,
            v.scopes,
@@ -210,6 +212,7 @@ Result<std::int64_t> update_vault_connection(Connection& c, const VaultConnectio
            Blob{v.refresh_token_sealed},
            expected_version + 1,
            v.updated_at,
+           Blob{v.connection_vars_sealed},
            v.id,
            expected_version);
     MCPGATE_TRY(s.run());

@@ -44,6 +44,10 @@ struct VaultConnection {
   std::int64_t data_key_version = 0;  // the tenant DEK the fields are sealed under
   std::string access_token_sealed;
   std::string refresh_token_sealed;
+  // The connection variables (a JSON object, e.g. Salesforce's instance_url), sealed like the
+  // tokens so that whoever can write the table cannot redirect calls to another allowed host.
+  // Empty for rows written before schema version 6 (read as "no variables").
+  std::string connection_vars_sealed;
   std::int64_t version = 0;  // row version: 1 on insert, +1 on every update (compare-and-set)
   Timestamp created_at = 0;
   Timestamp updated_at = 0;

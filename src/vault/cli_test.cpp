@@ -22,10 +22,10 @@ TEST(VaultCli, StatusAndRotateKeyReportCountsAndNoSecrets) {
   {
     Vault v1(*store, keyring_of({{1, m1}}));
     ASSERT_TRUE(v1.put_connection("acme", "alice", "github",
-                                  TokenSet{"SECRET-AT", "SECRET-RT", kNow, "repo"}, kNow)
+                                  TokenSet{"SECRET-AT", "SECRET-RT", kNow, "repo", ""}, kNow)
                     .ok());
     ASSERT_TRUE(
-        v1.put_connection("acme", "bob", "github", TokenSet{"SECRET-AT2", "", kNow, ""}, kNow).ok());
+        v1.put_connection("acme", "bob", "github", TokenSet{"SECRET-AT2", "", kNow, "", ""}, kNow).ok());
   }
   Vault vault(*store, keyring_of({{1, m1}, {2, m2}}));
   std::ostringstream out;
@@ -53,7 +53,7 @@ TEST(VaultCli, StatusAndRotateKeyReportCountsAndNoSecrets) {
   auto other = testing::open_store(testing::fresh_db_path(), random_master_key());
   {
     Vault v1(*other, keyring_of({{1, m1}}));
-    ASSERT_TRUE(v1.put_connection("t", "u", "c", TokenSet{"a", "", 0, ""}, kNow).ok());
+    ASSERT_TRUE(v1.put_connection("t", "u", "c", TokenSet{"a", "", 0, "", ""}, kNow).ok());
   }
   Vault only3(*other, keyring_of({{3, random_master_key()}}));
   err.str("");

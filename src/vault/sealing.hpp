@@ -28,6 +28,7 @@ namespace mcpgate::vault {
 inline constexpr std::size_t kMaxNameBytes = 256;            // tenant, user, connector
 inline constexpr std::size_t kMaxTokenBytes = 16 * 1024;     // one access or refresh token
 inline constexpr std::size_t kMaxScopesBytes = 4 * 1024;
+inline constexpr std::size_t kMaxConnectionVarsBytes = 8 * 1024;  // a connection's variables
 
 // kInvalidArgument unless `value` is 1..kMaxNameBytes bytes without NUL. `what` names it.
 Status check_name(std::string_view value, const char* what);

@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::string_view kAccessField = "access_token";
 constexpr std::string_view kRefreshField = "refresh_token";
+constexpr std::string_view kConnectionVarsField = "connection_vars";
 // Racing writers of one row (two connect flows, a connect and a refresh) retry this often.
 constexpr int kWriteAttempts = 3;
 
@@ -35,6 +36,14 @@ Status check_token(std::string_view token, const char* what, bool required) {
 Status check_scopes(std::string_view scopes) {
   if (scopes.size() > kMaxScopesBytes) {
     return make_error(ErrorCode::kInvalidArgument, "vault: scopes are longer than 4 KiB");
+  }
+  return {};
+}
+
+Status check_connection_vars(std::string_view vars) {
+  if (vars.size() > kMaxConnectionVarsBytes) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "vault: connection variables are longer than 8 KiB");
   }
   return {};
 }
@@ -89,7 +98,8 @@ void Vault::forget(const std::string& key) {
 }
 
 Result<store::VaultConnection> Vault::seal_row(store::VaultConnection row, std::string_view access,
-                                               std::string_view refresh, store::Timestamp now) {
+                                               std::string_view refresh, std::string_view vars,
+                                               store::Timestamp now) {
   MCPGATE_ASSIGN_OR_RETURN(const ActiveDataKey dek, keys_.active(row.tenant, now));
   row.data_key_version = dek.version;
   MCPGATE_ASSIGN_OR_RETURN(
@@ -98,6 +108,9 @@ Result<store::VaultConnection> Vault::seal_row(store::VaultConnection row, std::
   MCPGATE_ASSIGN_OR_RETURN(
       row.refresh_token_sealed,
       seal_field(*dek.key, FieldRef{row.tenant, row.user_id, row.id, kRefreshField}, refresh));
+  MCPGATE_ASSIGN_OR_RETURN(
+      row.connection_vars_sealed,
+      seal_field(*dek.key, FieldRef{row.tenant, row.user_id, row.id, kConnectionVarsField}, vars));
   row.updated_at = now;
   return row;
 }
@@ -113,6 +126,12 @@ Result<SecretsPtr> Vault::open_row(const store::VaultConnection& row) {
       out->refresh_token,
       open_field(*dek, FieldRef{row.tenant, row.user_id, row.id, kRefreshField},
                  row.refresh_token_sealed));
+  if (!row.connection_vars_sealed.empty()) {  // empty: written before the column existed
+    MCPGATE_ASSIGN_OR_RETURN(
+        out->connection_vars,
+        open_field(*dek, FieldRef{row.tenant, row.user_id, row.id, kConnectionVarsField},
+                   row.connection_vars_sealed));
+  }
   out->id = row.id;
   out->expires_at = row.expires_at;
   out->issued_at = row.updated_at;
@@ -129,6 +148,7 @@ Result<std::int64_t> Vault::put_connection(std::string_view tenant, std::string_
   MCPGATE_TRY(check_token(tokens.access_token, "access token", true));
   MCPGATE_TRY(check_token(tokens.refresh_token, "refresh token", false));
   MCPGATE_TRY(check_scopes(tokens.scopes));
+  MCPGATE_TRY(check_connection_vars(tokens.connection_vars));
   const std::string key = cache_key(tenant, user_id, connector);
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
     auto existing = store_.find_vault_connection(tenant, user_id, connector);
@@ -149,7 +169,8 @@ Result<std::int64_t> Vault::put_connection(std::string_view tenant, std::string_
     row.expires_at = tokens.expires_at;
     row.scopes = tokens.scopes;
     MCPGATE_ASSIGN_OR_RETURN(store::VaultConnection sealed,
-                             seal_row(row, tokens.access_token, tokens.refresh_token, now));
+                             seal_row(row, tokens.access_token, tokens.refresh_token,
+                                      tokens.connection_vars, now));
     Result<std::int64_t> version = std::int64_t{1};
     if (existing) {
       version = store_.update_vault_connection(sealed, row.version);
@@ -164,6 +185,7 @@ Result<std::int64_t> Vault::put_connection(std::string_view tenant, std::string_
       secrets->expires_at = row.expires_at;
       secrets->issued_at = now;
       secrets->scopes = row.scopes;
+      secrets->connection_vars = tokens.connection_vars;
       secrets->version = *version;
       remember(key, std::move(secrets));
       return version;
@@ -222,6 +244,9 @@ Result<std::int64_t> Vault::update_tokens(std::string_view tenant, std::string_v
   if (update.scopes) {
     MCPGATE_TRY(check_scopes(*update.scopes));
   }
+  if (update.connection_vars) {
+    MCPGATE_TRY(check_connection_vars(*update.connection_vars));
+  }
   MCPGATE_ASSIGN_OR_RETURN(store::VaultConnection row,
                            store_.find_vault_connection(tenant, user_id, connector));
   if (row.version != expected_version) {
@@ -231,18 +256,21 @@ Result<std::int64_t> Vault::update_tokens(std::string_view tenant, std::string_v
                           + std::to_string(expected_version) + "); re-read it");
   }
   std::string refresh;
-  if (update.refresh_token) {
+  std::string vars;
+  if (update.refresh_token && update.connection_vars) {
     refresh = *update.refresh_token;
+    vars = *update.connection_vars;
   } else {
     MCPGATE_ASSIGN_OR_RETURN(const SecretsPtr current, open_row(row));
-    refresh = current->refresh_token;
+    refresh = update.refresh_token ? *update.refresh_token : current->refresh_token;
+    vars = update.connection_vars ? *update.connection_vars : current->connection_vars;
   }
   row.status = ConnectionStatus::kActive;
   row.expires_at = update.expires_at;
   if (update.scopes) {
     row.scopes = *update.scopes;
   }
-  auto sealed = seal_row(row, update.access_token, refresh, now);
+  auto sealed = seal_row(row, update.access_token, refresh, vars, now);
   if (!sealed) {
     OPENSSL_cleanse(refresh.data(), refresh.size());
     return sealed.error();
@@ -259,6 +287,7 @@ Result<std::int64_t> Vault::update_tokens(std::string_view tenant, std::string_v
   secrets->expires_at = row.expires_at;
   secrets->issued_at = now;
   secrets->scopes = row.scopes;
+  secrets->connection_vars = std::move(vars);
   secrets->version = *version;
   remember(cache_key(tenant, user_id, connector), std::move(secrets));
   return version;

@@ -50,6 +50,9 @@ struct ConnectionSecrets {
   // lifetime, which sets how early the runtime refreshes.
   store::Timestamp issued_at = 0;
   std::string scopes;
+  // The connection variables as stored (a JSON object text from the connectors; "" = none).
+  // Not secret, but sealed with the tokens so that they stay bound to this row.
+  std::string connection_vars;
   ConnectionStatus status = ConnectionStatus::kActive;
   std::int64_t version = 0;  // pass to update_tokens as expected_version
 
@@ -80,6 +83,7 @@ struct TokenSet {
   std::string refresh_token;  // "" = none
   store::Timestamp expires_at = 0;
   std::string scopes;
+  std::string connection_vars;  // opaque to the vault (JSON text from the connectors); "" = none
 };
 
 // Tokens from a refresh. Providers that do not rotate refresh tokens omit one: keep ours.
@@ -88,6 +92,7 @@ struct TokenUpdate {
   std::optional<std::string> refresh_token;  // nullopt = keep the stored one
   store::Timestamp expires_at = 0;
   std::optional<std::string> scopes;  // nullopt = keep
+  std::optional<std::string> connection_vars;  // nullopt = keep the stored ones
 };
 
 // What `vault status` shows: counts only.
@@ -151,7 +156,8 @@ class Vault {
   };
 
   Result<store::VaultConnection> seal_row(store::VaultConnection row, std::string_view access,
-                                          std::string_view refresh, store::Timestamp now);
+                                          std::string_view refresh, std::string_view vars,
+                                          store::Timestamp now);
   void remember(const std::string& key, SecretsPtr secrets);
   void forget(const std::string& key);
 

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "vault/sealing.hpp"
 #include "vault/test_support.hpp"
 
 namespace mcpgate::vault {
@@ -22,7 +23,7 @@ using testing::kNow;
 
 TokenSet tokens(const std::string& tag) {
   return TokenSet{"at-" + tag + "-PLAINTEXT-ACCESS", "rt-" + tag + "-PLAINTEXT-REFRESH", kNow + 3600,
-                  "repo read:user"};
+                  "repo read:user", ""};
 }
 
 class VaultTest : public ::testing::Test {
@@ -130,6 +131,50 @@ TEST_F(VaultTest, CiphertextCopiedToAnotherRowDoesNotOpen) {
   EXPECT_FALSE(cold->get_connection("globex", "carol", "github").ok());
 }
 
+TEST_F(VaultTest, ConnectionVariablesAreSealedKeptOnRefreshAndBoundToTheRow) {
+  auto vault = make_vault(keyring_of({{1, master1_}}));
+  TokenSet set = tokens("a");
+  set.connection_vars = R"({"instance_url":"https://acme.my.salesforce.com"})";
+  ASSERT_TRUE(vault->put_connection("acme", "alice", "salesforce", set, kNow).ok());
+  ASSERT_TRUE(vault->put_connection("acme", "bob", "salesforce", tokens("b"), kNow).ok());
+  auto cold = make_vault(keyring_of({{1, master1_}}));
+  EXPECT_EQ(cold->get_connection("acme", "alice", "salesforce").value()->connection_vars,
+            set.connection_vars);
+  EXPECT_EQ(cold->get_connection("acme", "bob", "salesforce").value()->connection_vars, "");
+  // Sealed: the stored column is not the text.
+  const auto row = store_->find_vault_connection("acme", "alice", "salesforce").value();
+  EXPECT_EQ(row.connection_vars_sealed.find("salesforce.com"), std::string::npos);
+
+  // A refresh without variables keeps them; one with variables replaces them.
+  TokenUpdate update{"at-2", std::nullopt, kNow + 7200, std::nullopt, std::nullopt};
+  ASSERT_TRUE(vault->update_tokens("acme", "alice", "salesforce", update, 1, kNow + 1).ok());
+  auto fresh = make_vault(keyring_of({{1, master1_}}));
+  auto got = fresh->get_connection("acme", "alice", "salesforce").value();
+  EXPECT_EQ(got->connection_vars, set.connection_vars);
+  EXPECT_EQ(got->refresh_token, "rt-a-PLAINTEXT-REFRESH");
+  update.connection_vars = R"({"instance_url":"https://acme2.my.salesforce.com"})";
+  ASSERT_TRUE(vault->update_tokens("acme", "alice", "salesforce", update, 2, kNow + 2).ok());
+  EXPECT_EQ(vault->get_connection("acme", "alice", "salesforce").value()->connection_vars,
+            *update.connection_vars);
+  fresh = make_vault(keyring_of({{1, master1_}}));
+  EXPECT_EQ(fresh->get_connection("acme", "alice", "salesforce").value()->connection_vars,
+            *update.connection_vars);
+
+  // Someone with write access to the table moves alice's variables into bob's row: refused.
+  auto alice = store_->find_vault_connection("acme", "alice", "salesforce").value();
+  auto bob = store_->find_vault_connection("acme", "bob", "salesforce").value();
+  bob.connection_vars_sealed = alice.connection_vars_sealed;
+  ASSERT_TRUE(store_->update_vault_connection(bob, bob.version).ok());
+  fresh = make_vault(keyring_of({{1, master1_}}));
+  EXPECT_EQ(fresh->get_connection("acme", "bob", "salesforce").error().code,
+            ErrorCode::kPermissionDenied);
+
+  TokenSet big = tokens("c");
+  big.connection_vars = std::string(kMaxConnectionVarsBytes + 1, 'x');
+  EXPECT_EQ(vault->put_connection("acme", "carol", "salesforce", big, kNow).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
 TEST_F(VaultTest, CorruptBlobsAreClearErrors) {
   auto vault = make_vault(keyring_of({{1, master1_}}));
   ASSERT_TRUE(vault->put_connection("acme", "alice", "github", tokens("a"), kNow).ok());
@@ -174,13 +219,13 @@ TEST_F(VaultTest, WrongOrMissingMasterKeyIsAClearError) {
 TEST_F(VaultTest, UpdateTokensIsCompareAndSet) {
   auto vault = make_vault(keyring_of({{1, master1_}}));
   ASSERT_TRUE(vault->put_connection("acme", "alice", "github", tokens("a"), kNow).ok());
-  TokenUpdate refreshed{"at-2", std::string("rt-2"), kNow + 7200, std::nullopt};
+  TokenUpdate refreshed{"at-2", std::string("rt-2"), kNow + 7200, std::nullopt, std::nullopt};
   const auto v2 = vault->update_tokens("acme", "alice", "github", refreshed, 1, kNow + 10);
   ASSERT_TRUE(v2.ok()) << v2.error().message;
   EXPECT_EQ(*v2, 2);
 
   // A racing refresher that read version 1 loses and must re-read.
-  TokenUpdate late{"at-late", std::string("rt-late"), kNow + 7200, std::nullopt};
+  TokenUpdate late{"at-late", std::string("rt-late"), kNow + 7200, std::nullopt, std::nullopt};
   const auto lost = vault->update_tokens("acme", "alice", "github", late, 1, kNow + 11);
   ASSERT_FALSE(lost.ok());
   EXPECT_EQ(lost.error().code, ErrorCode::kFailedPrecondition);
@@ -193,7 +238,7 @@ TEST_F(VaultTest, UpdateTokensIsCompareAndSet) {
   EXPECT_EQ(got->version, 2);
 
   // A provider that does not rotate refresh tokens: the stored one is kept.
-  TokenUpdate keep{"at-3", std::nullopt, kNow + 9000, std::string("repo")};
+  TokenUpdate keep{"at-3", std::nullopt, kNow + 9000, std::string("repo"), std::nullopt};
   ASSERT_TRUE(vault->update_tokens("acme", "alice", "github", keep, 2, kNow + 20).ok());
   got = cold->get_connection("acme", "alice", "github", Vault::Read::kFromStore).value();
   EXPECT_EQ(got->access_token, "at-3");
@@ -205,7 +250,8 @@ TEST_F(VaultTest, UpdateTokensIsCompareAndSet) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&, i] {
-      TokenUpdate u{"at-r" + std::to_string(i), std::string("rt"), kNow, std::nullopt};
+      TokenUpdate u{"at-r" + std::to_string(i), std::string("rt"), kNow, std::nullopt,
+                    std::nullopt};
       if (vault->update_tokens("acme", "alice", "github", u, 3, kNow + 30).ok()) {
         ++won;
       }
@@ -229,7 +275,7 @@ TEST_F(VaultTest, CacheServesLookupsAndSeesOtherWritersAfterItsTtl) {
 
   ASSERT_TRUE(writer
                   ->update_tokens("acme", "alice", "github",
-                                  TokenUpdate{"at-new", std::nullopt, kNow, std::nullopt}, 1, kNow)
+                                  TokenUpdate{"at-new", std::nullopt, kNow, std::nullopt, std::nullopt}, 1, kNow)
                   .ok());
   EXPECT_EQ(reader->get_connection("acme", "alice", "github", Vault::Read::kFromStore)
                 .value()
@@ -311,7 +357,7 @@ TEST_F(VaultTest, NewDataKeySealsNewWritesAndOldOnesStillOpen) {
   // A refresh re-seals under the new key.
   ASSERT_TRUE(vault
                   ->update_tokens("acme", "alice", "github",
-                                  TokenUpdate{"at-x", std::nullopt, kNow, std::nullopt}, 1, kNow)
+                                  TokenUpdate{"at-x", std::nullopt, kNow, std::nullopt, std::nullopt}, 1, kNow)
                   .ok());
   EXPECT_EQ(store_->find_vault_connection("acme", "alice", "github")->data_key_version, 2);
   EXPECT_EQ(*store_->count_vault_connections_not_under("acme", 2), 0);
@@ -334,7 +380,8 @@ TEST_F(VaultTest, TheDatabaseFileHoldsNoPlaintextToken) {
     secrets.push_back(t.refresh_token);
     ASSERT_TRUE(vault->put_connection("acme", "user" + n, "github", t, kNow).ok());
   }
-  TokenUpdate u{"at-refreshed-PLAINTEXT", std::string("rt-refreshed-PLAINTEXT"), kNow, std::nullopt};
+  TokenUpdate u{"at-refreshed-PLAINTEXT", std::string("rt-refreshed-PLAINTEXT"), kNow,
+                std::nullopt, std::nullopt};
   secrets.push_back(u.access_token);
   secrets.push_back(*u.refresh_token);
   ASSERT_TRUE(vault->update_tokens("acme", "user0", "github", u, 1, kNow).ok());
