@@ -28,7 +28,7 @@ import { ErrorCode, UrlElicitationRequiredError } from '@modelcontextprotocol/sd
 
 import { BIN, freePort, startServer } from './lib/mcpgate.mjs';
 import {
-  authGateConfig, decodeEntities, driveAuthorization, getTokens, STATIC_PUBLIC_CLIENT, UserAgent,
+  authGateConfig, decodeEntities, driveAuthorization, mcpAccessToken, UserAgent,
 } from './lib/oauth.mjs';
 import { startFakeSaas } from './lib/fake_saas.mjs';
 
@@ -72,11 +72,7 @@ async function startGate(vault, dir) {
 }
 
 async function mcpToken(username) {
-  const t = await getTokens({ base, port, resource: `${base}/mcp` }, {
-    client_id: STATIC_PUBLIC_CLIENT.client_id, redirect_uri: 'http://127.0.0.1/cb',
-    scope: 'calendar:read', username, resource: `${base}/mcp`,
-  });
-  return t.access_token;
+  return mcpAccessToken(base, port, username);
 }
 
 // An MCP SDK client for `user`; `urlElicitation` declares the 2025-11-25 URL mode.

@@ -14,16 +14,11 @@ import { chromium } from 'playwright-core';
 
 import { freePort, startServer } from './lib/mcpgate.mjs';
 import {
-  authGateConfig, getTokens, initSessionWithToken, rpc, STATIC_PUBLIC_CLIENT, USERS,
+  authGateConfig, CHROMIUM, CHROMIUM_FLAGS, initSessionWithToken, mcpAccessToken, rpc, USERS,
 } from './lib/oauth.mjs';
 import { consentInBrowser, startFakeSaas } from './lib/fake_saas.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 let saas;
 let gate;
@@ -32,11 +27,7 @@ let context;
 let profileDir;
 
 async function mcpToken(username) {
-  const t = await getTokens({ base, port: gate.port, resource: `${base}/mcp` }, {
-    client_id: STATIC_PUBLIC_CLIENT.client_id, redirect_uri: 'http://127.0.0.1/cb',
-    scope: 'calendar:read', username, resource: `${base}/mcp`,
-  });
-  return t.access_token;
+  return mcpAccessToken(base, gate.port, username);
 }
 
 async function callTool(token, name, args = {}) {

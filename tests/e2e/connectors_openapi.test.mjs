@@ -17,16 +17,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 import { freePort, startServer } from './lib/mcpgate.mjs';
-import { authGateConfig, getTokens, STATIC_PUBLIC_CLIENT, USERS } from './lib/oauth.mjs';
+import {
+  authGateConfig, CHROMIUM, CHROMIUM_FLAGS, mcpAccessToken, USERS,
+} from './lib/oauth.mjs';
 import { consentInBrowser, startFakeSaas } from './lib/fake_saas.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 let saas;
 let gate;
@@ -34,13 +31,10 @@ let base;
 let client;
 
 async function mcpClient(username) {
-  const t = await getTokens({ base, port: gate.port, resource: `${base}/mcp` }, {
-    client_id: STATIC_PUBLIC_CLIENT.client_id, redirect_uri: 'http://127.0.0.1/cb',
-    scope: 'calendar:read', username, resource: `${base}/mcp`,
-  });
+  const token = await mcpAccessToken(base, gate.port, username);
   const c = new Client({ name: 'mcpgate-e2e-connectors-openapi', version: '1.0.0' });
   await c.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
-    requestInit: { headers: { Authorization: `Bearer ${t.access_token}` } },
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
   }));
   return c;
 }

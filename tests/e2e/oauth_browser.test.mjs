@@ -14,16 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import {
-  startAuthGate, registerPublicClient, pkce, authorizeUrl, exchangeCode, noteSecret, decodeJwt, USERS,
+  authorizeUrl, CHROMIUM, CHROMIUM_FLAGS, decodeJwt, exchangeCode, noteSecret, pkce, registerPublicClient, startAuthGate, USERS,
 } from './lib/oauth.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shots = path.join(repoRoot, 'build', 'test-artifacts', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const SCOPE = 'calendar:read mail:read';
 
 let gate;

@@ -21,13 +21,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
 
 import { freePort, startServer } from './lib/mcpgate.mjs';
-import { authGateConfig, decodeJwt, getTokens, STATIC_PUBLIC_CLIENT, USERS } from './lib/oauth.mjs';
+import {
+  authGateConfig, CHROMIUM, CHROMIUM_FLAGS, decodeJwt, mcpAccessToken, USERS,
+} from './lib/oauth.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 let upstream;
 let front;
@@ -72,11 +69,7 @@ function startProxy(port, target) {
 }
 
 async function frontToken(username) {
-  const t = await getTokens({ base: frontBase, port: front.port, resource: `${frontBase}/mcp` }, {
-    client_id: STATIC_PUBLIC_CLIENT.client_id, redirect_uri: 'http://127.0.0.1/cb',
-    scope: 'calendar:read', username, resource: `${frontBase}/mcp`,
-  });
-  return t.access_token;
+  return mcpAccessToken(frontBase, front.port, username);
 }
 
 async function sdkClient(token, { urlElicitation = false } = {}) {

@@ -800,3 +800,21 @@ export class HeadlessOAuthProvider {
     noteSecret('authorization code (SDK)', this.code);
   }
 }
+
+// Debian's Chromium for the suites that drive pages (scripts/install-deps installs it), and the
+// flags every such suite launches it with (headless, no sandbox, no background traffic).
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+export const CHROMIUM_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+// An access token for the gate at `base` (listening on `port`) for `username`, through the
+// static public test client: the token the connector suites' MCP clients present.
+export async function mcpAccessToken(base, port, username) {
+  const t = await getTokens({ base, port, resource: `${base}/mcp` }, {
+    client_id: STATIC_PUBLIC_CLIENT.client_id, redirect_uri: 'http://127.0.0.1/cb',
+    scope: 'calendar:read', username, resource: `${base}/mcp`,
+  });
+  return t.access_token;
+}
