@@ -55,6 +55,7 @@
 #   --keep             keep the work directory (configs, logs)
 # Environment: BENCH_LOG_LEVEL (default warn) for the gate.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/.."
@@ -115,22 +116,9 @@ fi
 gate_port=$port_base
 fake_port=$((port_base + 1))
 hello_port=$((port_base + 2))
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$gate_port" "$fake_port" "$hello_port"; do
-  if port_in_use "$p"; then
-    echo "port $p is already in use; pick others with --port-base" >&2
-    exit 2
-  fi
-done
+require_free_ports "--port-base" "$gate_port" "$fake_port" "$hello_port"
 
-cpus=$(nproc)
-server_pin=()
-loadgen_pin=()
-if [[ $pin == 1 && $cpus -ge 2 ]] && command -v taskset >/dev/null; then
-  half=$((cpus / 2))
-  server_pin=(taskset -c "0-$((half - 1))")
-  loadgen_pin=(taskset -c "$half-$((cpus - 1))")
-fi
+split_cpus "$pin"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-connector-bench.XXXXXX")
 chmod 700 "$work"

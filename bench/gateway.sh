@@ -56,6 +56,7 @@
 #   --keep             keep the work directory (configs, logs)
 # Environment: BENCH_LOG_LEVEL (default warn) for both servers.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/.."
@@ -121,22 +122,9 @@ fi
 
 up_port=$port_base
 gw_port=$((port_base + 1))
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$up_port" "$gw_port"; do
-  if port_in_use "$p"; then
-    echo "port $p is already in use; pick others with --port-base" >&2
-    exit 2
-  fi
-done
+require_free_ports "--port-base" "$up_port" "$gw_port"
 
-cpus=$(nproc)
-server_pin=()
-loadgen_pin=()
-if [[ $pin == 1 && $cpus -ge 2 ]] && command -v taskset >/dev/null; then
-  half=$((cpus / 2))
-  server_pin=(taskset -c "0-$((half - 1))")
-  loadgen_pin=(taskset -c "$half-$((cpus - 1))")
-fi
+split_cpus "$pin"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-gateway-bench.XXXXXX")
 chmod 700 "$work"

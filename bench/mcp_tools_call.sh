@@ -28,6 +28,7 @@
 #                      ratio should be ~1.0)
 # Environment: BENCH_TARGET_RATIO (default 0.60).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -79,23 +80,10 @@ if [[ $self_test == 0 ]]; then
   [[ -r $config ]] || { echo "cannot read config $config" >&2; exit 2; }
 fi
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$bare_port" "$mcp_port"; do
-  if port_in_use "$p"; then
-    echo "port $p is already in use; pick others with --bare-port/--mcp-port" >&2
-    exit 2
-  fi
-done
+require_free_ports "--bare-port/--mcp-port" "$bare_port" "$mcp_port"
 
 # CPU split: servers on the first half of the CPUs this script may use, the generator on the rest.
-cpus=$(nproc)
-server_pin=()
-loadgen_pin=()
-if [[ $pin == 1 && $cpus -ge 2 ]] && command -v taskset >/dev/null; then
-  half=$((cpus / 2))
-  server_pin=(taskset -c "0-$((half - 1))")
-  loadgen_pin=(taskset -c "$half-$((cpus - 1))")
-fi
+split_cpus "$pin"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-bench.XXXXXX")
 pids=()

@@ -77,6 +77,7 @@
 # BENCH_AUTHZ_TARGET_RATIO (default 0.90), BENCH_LOG_LEVEL (every gateway's logging.level, default
 # warn; info also writes the authz gateway's decision-log line per call).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -150,23 +151,10 @@ r1_port=$((port_base + 6))
 r2_port=$((port_base + 7))
 lb1_port=$((port_base + 8))
 lb2_port=$((port_base + 9))
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$noauth_port" "$auth_port" "$bare_port" "$authz_port" "$pg_port" "$pgs_port" "$r1_port" \
-         "$r2_port" "$lb1_port" "$lb2_port"; do
-  if port_in_use "$p"; then
-    echo "port $p is already in use; pick others with --port-base" >&2
-    exit 2
-  fi
-done
+require_free_ports "--port-base" "$noauth_port" "$auth_port" "$bare_port" "$authz_port" "$pg_port" "$pgs_port" "$r1_port" \
+         "$r2_port" "$lb1_port" "$lb2_port"
 
-cpus=$(nproc)
-server_pin=()
-loadgen_pin=()
-if [[ $pin == 1 && $cpus -ge 2 ]] && command -v taskset >/dev/null; then
-  half=$((cpus / 2))
-  server_pin=(taskset -c "0-$((half - 1))")
-  loadgen_pin=(taskset -c "$half-$((cpus - 1))")
-fi
+split_cpus "$pin"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-oauth-bench.XXXXXX")
 chmod 700 "$work"
