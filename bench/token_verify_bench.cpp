@@ -60,7 +60,8 @@ struct Fixture {
                                    {"iat", kNow},
                                    {"nbf", kNow},
                                    {"exp", kNow + 900},
-                                   {"jti", "bench-jti-0123456789abcdef"}};
+                                   {"jti", "bench-jti-0123456789abcdef"},
+                                   {"org_id", "default"}};
     token = *mcpgate::crypto::sign_jwt(key, claims, "at+jwt");
     request.set(mcpgate::http::Field::host, "gate.example.com");
     request.set(mcpgate::http::Field::authorization, "Bearer " + token);

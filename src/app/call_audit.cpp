@@ -11,6 +11,9 @@ void StoreCallAudit::record(const mcp::CallRecord& call) const {
   if (call.caller != nullptr) {
     e.user = call.caller->subject;
     e.client_id = call.caller->client_id;
+    if (!call.caller->org_id.empty()) {
+      e.org = call.caller->org_id;
+    }
   }
   if (call.tool != nullptr) {
     e.upstream = call.tool->server;

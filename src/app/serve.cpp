@@ -120,6 +120,7 @@ Result<AuthStack> build_auth(const Config& config) {
   a.guard = std::make_shared<oauth::BearerGuard>(
       gopts, [as] { return as->verification_keys(); }, as->scopes());
   a.server->set_revocation_listener(a.guard->revocation_listener());
+  a.guard->check_organizations(*a.store, *a.executor);
   if (auto st = a.guard->load_revocations(*a.store); !st) {
     return st.error();
   }

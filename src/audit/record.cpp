@@ -34,6 +34,9 @@ nlohmann::json event_json(const AuditEvent& event) {
   if (event.reason) {
     out["reason"] = *event.reason;
   }
+  if (event.org) {
+    out["org"] = *event.org;
+  }
   return out;
 }
 

@@ -41,6 +41,10 @@ struct AuditEvent {
   std::string request_id;     // the HTTP request id (ties the record to the access log)
   std::string user;           // token subject ("" with authentication off)
   std::string client_id;      // OAuth client ("" with authentication off)
+  // The caller's organization; absent with authentication off. Records written before
+  // organizations existed have no "org" member; their stored text (and so the chain) is
+  // unchanged, so they still verify.
+  std::optional<std::string> org;
   std::string upstream;       // upstream name from the configuration
   std::string tool;           // the upstream's own tool name
   std::string args_digest;    // args_digest(arguments)

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "audit/test_support.hpp"
+#include "audit/verify.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 
@@ -50,6 +53,35 @@ TEST(AuditRecordTest, RecordCarriesSeqPrevVersionAndTheEvent) {
   const auto plain = nlohmann::json::parse(chain_record(sample_event(1), 1, kGenesisPrev).record);
   EXPECT_FALSE(plain.contains("arguments"));
   EXPECT_FALSE(plain.contains("reason"));
+}
+
+TEST(AuditRecordTest, TheCallersOrganizationIsRecordedWhenKnown) {
+  AuditEvent e = sample_event(2);
+  e.org = "acme";
+  const auto with_org = nlohmann::json::parse(chain_record(e, 2, kGenesisPrev).record);
+  EXPECT_EQ(with_org["org"], "acme");
+  // Unauthenticated calls (and every record written before organizations) have none: the
+  // member is absent, so the text — and the hash chain — of such records is what it was.
+  const auto plain = nlohmann::json::parse(chain_record(sample_event(2), 2, kGenesisPrev).record);
+  EXPECT_FALSE(plain.contains("org"));
+}
+
+TEST(AuditRecordTest, AChainMixingRecordsWithAndWithoutOrgVerifies) {
+  std::string text;
+  std::string prev(kGenesisPrev);
+  for (int seq = 1; seq <= 4; ++seq) {
+    AuditEvent e = sample_event(seq);
+    if (seq > 2) {
+      e.org = "acme";  // the first two as an older binary wrote them
+    }
+    const auto r = chain_record(e, seq, prev);
+    text += r.record + "\n";
+    prev = r.hash;
+  }
+  std::istringstream in(text);
+  const auto report = verify_stream(in, VerifyOptions{});
+  EXPECT_TRUE(report.ok()) << report.reason;
+  EXPECT_EQ(report.records, 4U);
 }
 
 TEST(AuditRecordTest, EachRecordLinksToThePreviousHash) {

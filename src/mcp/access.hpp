@@ -16,8 +16,11 @@
 #include <variant>
 #include <vector>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
+#include "http/asio.hpp"
 #include "http/message.hpp"
 
 namespace mcpgate::mcp {
@@ -27,6 +30,7 @@ struct Caller {
   std::string subject;              // the user (token `sub`)
   std::string client_id;            // the agent / OAuth client acting for the user
   std::vector<std::string> scopes;  // granted scopes, as the token lists them
+  std::string org_id;               // the user's organization (token `org_id`)
 };
 
 class AccessPolicy {
@@ -37,6 +41,14 @@ class AccessPolicy {
   // (400 for a malformed or duplicated credential, 401 with a WWW-Authenticate challenge for a
   // missing or invalid one). Called on a network thread: must not block.
   virtual std::variant<Caller, http::Response> authenticate(const http::Request& request) const = 0;
+
+  // Checks of an authenticated caller that may need the store (so they run as a coroutine,
+  // after authenticate() and before anything else): nothing, or the response refusing the
+  // request. The default has nothing to check.
+  virtual asio::awaitable<std::optional<http::Response>> confirm(const Caller& caller) const {
+    (void)caller;
+    co_return std::nullopt;
+  }
 
   // Whether `caller` may call the tool named `tool` (also decides tools/list visibility).
   virtual bool may_call(const Caller& caller, std::string_view tool) const = 0;

@@ -1213,6 +1213,12 @@ asio::awaitable<void> Endpoint::handle(http::Exchange& ex) {
       co_return;
     }
     caller = std::make_shared<const Caller>(std::move(std::get<Caller>(outcome)));
+    std::optional<http::Response> unconfirmed = co_await impl->options.access->confirm(*caller);
+    if (unconfirmed) {
+      http::Response res = std::move(*unconfirmed);
+      co_await ex.respond(std::move(res));
+      co_return;
+    }
     subject = caller->subject + "\n" + caller->client_id;
   }
   const auto method = ex.request().method();

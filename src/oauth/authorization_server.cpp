@@ -90,7 +90,8 @@ std::optional<AuthorizationServer::SignedIn> AuthorizationServer::signed_in(
   if (!session) {
     return std::nullopt;
   }
-  return SignedIn{session->user_id, session->username, BrowserSessions::browser_key(cookie)};
+  return SignedIn{session->user_id, session->username, BrowserSessions::browser_key(cookie),
+                  session->org_id};
 }
 
 http::Response AuthorizationServer::sign_in_redirect(const http::Request& req,

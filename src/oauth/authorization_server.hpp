@@ -89,6 +89,7 @@ class AuthorizationServer {
     std::string user_id;
     std::string username;
     std::string browser_key;  // binds state to this browser's sign-in (hash of the cookie)
+    std::string org_id;       // the user's organization
   };
   // The signed-in user of the request's browser, or nullopt.
   std::optional<SignedIn> signed_in(const http::Request& req) const;

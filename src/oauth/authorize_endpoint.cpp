@@ -263,7 +263,7 @@ asio::awaitable<void> AuthorizeEndpoint::authorize(http::Exchange& ex) {
       co_await ex.respond(fail(OAuthErrorCode::kLoginRequired, "the user is not signed in"));
       co_return;
     }
-    auto active = co_await user_active(session->user_id);
+    auto active = co_await user_active(session->user_id, session->org_id);
     if (!active) {
       co_await ex.respond(internal_page("oauth_user_lookup_failed", active.error()));
       co_return;
@@ -282,7 +282,8 @@ asio::awaitable<void> AuthorizeEndpoint::authorize(http::Exchange& ex) {
       co_return;
     }
     v.flow.browser_key = BrowserSessions::browser_key(cookie);
-    co_await ex.respond(co_await issue_code(std::move(v.flow), session->user_id, false, redirect_status));
+    co_await ex.respond(co_await issue_code(std::move(v.flow), session->user_id, session->org_id,
+                                            false, redirect_status));
     co_return;
   }
 
@@ -297,7 +298,8 @@ asio::awaitable<void> AuthorizeEndpoint::authorize(http::Exchange& ex) {
   co_await ex.respond(with_cookie(std::move(res), set_cookie));
 }
 
-asio::awaitable<Result<bool>> AuthorizeEndpoint::user_active(const std::string& user_id) {
+asio::awaitable<Result<bool>> AuthorizeEndpoint::user_active(const std::string& user_id,
+                                                             const std::string& org_id) {
   auto user = co_await ctx_.executor.run([&] { return ctx_.store.find_user(user_id); });
   if (!user) {
     if (user.error().code == ErrorCode::kNotFound) {
@@ -305,7 +307,25 @@ asio::awaitable<Result<bool>> AuthorizeEndpoint::user_active(const std::string& 
     }
     co_return user.error();
   }
-  co_return !user->disabled;
+  co_return !user->disabled && user->org_id == org_id;
+}
+
+std::optional<http::Response> AuthorizeEndpoint::refuse_client(const PendingAuthorization& flow,
+                                                               store::ClientKind kind,
+                                                               const std::string& org_id) const {
+  const OrganizationOptions* org = ctx_.organizations.find(org_id);
+  if (org != nullptr && organization_allows_client(*org, flow.client_id, kind)) {
+    return std::nullopt;
+  }
+  // An organization that is not configured (a row another process wrote) allows nothing here:
+  // its policy is unknown.
+  log::info("oauth_client_refused_by_organization",
+            {{"client_id", flow.client_id}, {"org_id", org_id}});
+  const std::string who = org != nullptr ? (org->name.empty() ? org->id : org->name) : org_id;
+  const std::string app = flow.client_name.empty() ? flow.client_id : flow.client_name;
+  return error_page(StatusCode::forbidden, "Application not allowed",
+                    who + " does not allow this application (" + app
+                        + ") to act for its users. Ask your administrator to allow it.");
 }
 
 asio::awaitable<Result<bool>> AuthorizeEndpoint::consent_covers(const std::string& user_id,
@@ -330,7 +350,7 @@ asio::awaitable<http::Response> AuthorizeEndpoint::continue_flow(
   if (!session || flow.force_login) {
     co_return login_page(flow);
   }
-  auto active = co_await user_active(session->user_id);
+  auto active = co_await user_active(session->user_id, session->org_id);
   if (!active) {
     co_return internal_page("oauth_user_lookup_failed", active.error());
   }
@@ -341,6 +361,11 @@ asio::awaitable<http::Response> AuthorizeEndpoint::continue_flow(
     ctx_.sessions.remove_flow(flow.id);
     co_return see_other(flow.return_to);
   }
+  // Before the consent page: the user must not approve what their organization refuses.
+  if (auto refused = refuse_client(flow, flow.client_kind, session->org_id)) {
+    ctx_.sessions.remove_flow(flow.id);
+    co_return std::move(*refused);
+  }
   if (!flow.force_consent) {
     auto covered = co_await consent_covers(session->user_id, flow);
     if (!covered) {
@@ -348,7 +373,8 @@ asio::awaitable<http::Response> AuthorizeEndpoint::continue_flow(
     }
     if (*covered) {
       ctx_.sessions.remove_flow(flow.id);
-      co_return co_await issue_code(std::move(flow), session->user_id, false, StatusCode::found);
+      co_return co_await issue_code(std::move(flow), session->user_id, session->org_id, false,
+                                    StatusCode::found);
     }
   }
   co_return consent_page(flow, session->username);
@@ -356,6 +382,7 @@ asio::awaitable<http::Response> AuthorizeEndpoint::continue_flow(
 
 asio::awaitable<http::Response> AuthorizeEndpoint::issue_code(PendingAuthorization flow,
                                                               std::string user_id,
+                                                              std::string org_id,
                                                               bool record_consent,
                                                               StatusCode status) {
   // The client may have changed since the request was validated (a CIMD document updated, a
@@ -369,6 +396,10 @@ asio::awaitable<http::Response> AuthorizeEndpoint::issue_code(PendingAuthorizati
   }
   if (!match_redirect_uri(client->redirect_uris, flow.redirect_uri)) {
     co_return bad_request_page("The redirect_uri is not registered for this application.");
+  }
+  if (auto refused = refuse_client(flow, client->kind, org_id)) {
+    ctx_.sessions.remove_flow(flow.id);
+    co_return std::move(*refused);
   }
   const std::string code = new_opaque_token();
   const std::string grant_id = crypto::random_id();
@@ -406,6 +437,7 @@ asio::awaitable<http::Response> AuthorizeEndpoint::issue_code(PendingAuthorizati
     record.resource = grant.resource;
     record.created_at = now;
     record.expires_at = now + ctx_.options.code_ttl_s;
+    record.extra["org_id"] = org_id;  // the access token's org_id
     return ctx_.store.create_authorization_code(grant, record);
   });
   if (!stored) {
@@ -505,8 +537,23 @@ asio::awaitable<void> AuthorizeEndpoint::login(http::Exchange& ex) {
     Status status;
     std::optional<store::User> user;
   };
+  // Home-realm discovery: "name@domain" signs in against the organization owning the domain,
+  // anything else against the default organization.
+  const OrganizationOptions& org = ctx_.organizations.resolve_identifier(username);
+  const std::string org_id = org.id;
+  if (!org.password_login) {
+    log::info("oauth_login", {{"result", "password_login_off"}, {"org_id", org_id}});
+    const std::string org_name = org.name.empty() ? org.id : org.name;
+    ctx_.sessions.update_flow(flow_id, now, [&](PendingAuthorization& f) {
+      f.login_error = "Password sign-in is turned off for " + org_name
+                      + ". Sign in through your organization's identity provider.";
+      f.last_username = username;
+    });
+    co_await ex.respond(see_other(flow_location(ctx_.urls.login_path, flow_id)));
+    co_return;
+  }
   Outcome outcome = co_await ctx_.executor.run([&]() -> Outcome {
-    auto user = ctx_.store.find_user_by_username(store::kDefaultOrgId, username);
+    auto user = ctx_.store.find_user_by_username(org_id, username);
     if (!user && user.error().code != ErrorCode::kNotFound) {
       return Outcome{user.error(), std::nullopt};
     }
@@ -540,7 +587,7 @@ asio::awaitable<void> AuthorizeEndpoint::login(http::Exchange& ex) {
     co_return;
   }
   const std::string new_cookie =
-      ctx_.sessions.sign_in(cookie, outcome.user->id, outcome.user->username, now);
+      ctx_.sessions.sign_in(cookie, outcome.user->id, outcome.user->username, org_id, now);
   const std::string new_browser = BrowserSessions::browser_key(new_cookie);
   ctx_.sessions.update_flow(flow_id, now, [&](PendingAuthorization& f) {
     f.browser_key = new_browser;
@@ -608,13 +655,14 @@ asio::awaitable<void> AuthorizeEndpoint::consent(http::Exchange& ex) {
                                        flow->state, ctx_.urls.issuer, StatusCode::see_other));
     co_return;
   }
-  auto active = co_await user_active(session->user_id);
+  auto active = co_await user_active(session->user_id, session->org_id);
   if (!active || !*active) {
     co_await ex.respond(expired_flow_page());
     co_return;
   }
   log::info("oauth_consent", {{"result", "approved"}, {"client_id", flow->client_id}, {"user_id", session->user_id}});
-  co_await ex.respond(co_await issue_code(std::move(*flow), session->user_id, true, StatusCode::see_other));
+  co_await ex.respond(co_await issue_code(std::move(*flow), session->user_id, session->org_id, true,
+                                          StatusCode::see_other));
 }
 
 asio::awaitable<void> AuthorizeEndpoint::logout(http::Exchange& ex) {

@@ -74,10 +74,19 @@ class AuthorizeEndpoint {
                                                const PendingAuthorization& flow);
   // Issues a code for the request (re-checking the client and its redirect URI), optionally
   // recording the consent. Returns the redirect to the client.
+  // The code records the user's organization (the token's org_id); a client the
+  // organization does not allow gets a refusal page instead.
   asio::awaitable<http::Response> issue_code(PendingAuthorization flow, std::string user_id,
-                                             bool record_consent, http::StatusCode status);
-  // Whether the user behind a session still exists and is enabled.
-  asio::awaitable<Result<bool>> user_active(const std::string& user_id);
+                                             std::string org_id, bool record_consent,
+                                             http::StatusCode status);
+  // Whether the user behind a session still exists, is enabled and still belongs to the
+  // organization the session signed in to.
+  asio::awaitable<Result<bool>> user_active(const std::string& user_id, const std::string& org_id);
+  // The refusal page when the organization's client policy does not allow the flow's client
+  // (nullopt when it does).
+  std::optional<http::Response> refuse_client(const PendingAuthorization& flow,
+                                              store::ClientKind kind,
+                                              const std::string& org_id) const;
 
   http::Response login_page(const PendingAuthorization& flow) const;
   http::Response consent_page(const PendingAuthorization& flow, const std::string& username) const;

@@ -403,7 +403,11 @@ std::variant<BearerGuard::Verified, std::string_view> BearerGuard::verify(std::s
   const std::string* sub = non_empty_string(claims, "sub");
   const std::string* client_id = non_empty_string(claims, "client_id");
   const std::string* jti = non_empty_string(claims, "jti");
-  if (sub == nullptr || client_id == nullptr || jti == nullptr) {
+  const std::string* org_id = non_empty_string(claims, "org_id");
+  if (sub == nullptr || client_id == nullptr || jti == nullptr || org_id == nullptr) {
+    return std::string_view("claims");
+  }
+  if (!store::is_valid_org_id(*org_id)) {
     return std::string_view("claims");
   }
   Verified v;
@@ -415,6 +419,7 @@ std::variant<BearerGuard::Verified, std::string_view> BearerGuard::verify(std::s
   }
   v.caller.subject = *sub;
   v.caller.client_id = *client_id;
+  v.caller.org_id = *org_id;
   v.jti = *jti;
   v.exp = seconds_of(claims.at("exp"));
   return v;
@@ -575,6 +580,55 @@ asio::awaitable<void> BearerGuard::run_revocation_poll(store::Store& store,
 
 void BearerGuard::stop() {
   stopped_.store(true);
+}
+
+// --- organizations --------------------------------------------------------------------------
+
+void BearerGuard::check_organizations(store::Store& store, store::Executor& executor) {
+  org_store_ = &store;
+  org_executor_ = &executor;
+}
+
+asio::awaitable<std::optional<http::Response>> BearerGuard::confirm(
+    const mcp::Caller& caller) const {
+  if (org_store_ == nullptr) {
+    co_return std::nullopt;
+  }
+  const std::string user_id = caller.subject;
+  const std::string org_id = caller.org_id;
+  const std::int64_t now = clock_();
+  {
+    std::lock_guard lock(user_org_mu_);
+    const auto it = user_orgs_.find(user_id);
+    if (it != user_orgs_.end() && now < it->second.valid_until) {
+      if (it->second.org_id == org_id) {
+        co_return std::nullopt;
+      }
+      co_return invalid_token("org_mismatch");
+    }
+  }
+  store::Store* store = org_store_;
+  auto user = co_await org_executor_->run([&] { return store->find_user(user_id); });
+  if (!user) {
+    if (user.error().code == ErrorCode::kNotFound) {
+      co_return invalid_token("user_gone");
+    }
+    log::warn("mcp_token_org_check_failed", {{"error", user.error().message}});
+    count_token(TokenResult::kError);
+    co_return http::make_json_error(http::StatusCode::service_unavailable, "temporarily_unavailable",
+                                    "The caller's organization could not be checked; retry later.");
+  }
+  {
+    std::lock_guard lock(user_org_mu_);
+    if (user_orgs_.size() >= kMaxUserOrgEntries) {
+      user_orgs_.clear();  // rare; the next requests re-read
+    }
+    user_orgs_.insert_or_assign(user_id, UserOrg{user->org_id, now + kUserOrgTtlS});
+  }
+  if (user->org_id != org_id) {
+    co_return invalid_token("org_mismatch");
+  }
+  co_return std::nullopt;
 }
 
 // --- introspection --------------------------------------------------------------------------

@@ -14,8 +14,13 @@
 //    optional), kid present and in keys() (an unknown kid fetches keys() once more: the AS
 //    rotates in-process), iss == issuer, aud == resource (row 103: a token for another resource
 //    is refused), exp required, nbf and iat honoured with leeway_s, iat/sub/client_id/jti
-//    required (sub, client_id, jti non-empty strings), scope a string when present, jti not
-//    revoked.
+//    required (sub, client_id, jti non-empty strings), org_id required and a valid
+//    organization id, scope a string when present, jti not revoked.
+//  * confirm() (organizations, once check_organizations() named the store): the token's
+//    org_id must still be the organization of the user it names — a user moved to another
+//    organization or deleted gets 401 invalid_token, and a store that cannot answer gets 503
+//    (fail closed). The answer is cached per user for kUserOrgTtlS (1 s), so a busy caller
+//    costs one store read per second, not one per request.
 //  * Verified tokens are cached by SHA-256 of the token (the token itself is never stored):
 //    the Caller, exp and jti. A hit still checks exp and the revocation set, so a revocation
 //    takes effect at once, cached or not. The cache is sharded (one shared_mutex per shard),
@@ -56,6 +61,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -98,6 +104,14 @@ class BearerGuard final : public mcp::AccessPolicy {
       const http::Request& request) const override;
   bool may_call(const mcp::Caller& caller, std::string_view tool) const override;
   http::Response forbid_tool(const mcp::Caller& caller, std::string_view tool) const override;
+  asio::awaitable<std::optional<http::Response>> confirm(const mcp::Caller& caller) const override;
+
+  // --- organizations ----------------------------------------------------------------------------
+  // Turns on confirm()'s check of the caller's organization against `store` (read through
+  // `executor`). Call once before serving; both must outlive the guard's use.
+  void check_organizations(store::Store& store, store::Executor& executor);
+  static constexpr std::int64_t kUserOrgTtlS = 1;
+  static constexpr std::size_t kMaxUserOrgEntries = 65536;
 
   // --- revocation -------------------------------------------------------------------------------
   // Puts jtis on the revocation set (expired entries are ignored). Any thread.
@@ -169,6 +183,16 @@ class BearerGuard final : public mcp::AccessPolicy {
   std::mutex poll_mu_;  // one poll at a time (last_seq_ read-modify-write)
   std::atomic<std::int64_t> last_seq_{0};
   std::atomic<bool> stopped_{false};
+
+  // confirm(): user id -> (organization, valid until); null store: no check.
+  struct UserOrg {
+    std::string org_id;
+    std::int64_t valid_until = 0;
+  };
+  store::Store* org_store_ = nullptr;
+  store::Executor* org_executor_ = nullptr;
+  mutable std::mutex user_org_mu_;
+  mutable StringMap<UserOrg> user_orgs_;
 };
 
 }  // namespace mcpgate::oauth

@@ -116,7 +116,8 @@ class BearerGuardTest : public ::testing::Test {
                 {"iat", h.now()},
                 {"nbf", h.now()},
                 {"exp", h.now() + 600},
-                {"jti", "jti-" + std::to_string(++counter)}};
+                {"jti", "jti-" + std::to_string(++counter)},
+                {"org_id", "default"}};
   }
 
   std::string mint(const Json& c, std::string_view typ = "at+jwt") {
@@ -172,6 +173,67 @@ TEST_F(BearerGuardTest, RealTokenGivesTheCaller) {
   EXPECT_FALSE(caller.subject.empty());
   EXPECT_EQ(caller.client_id, "public-app");
   EXPECT_EQ(caller.scopes, (std::vector<std::string>{"calendar:write", "mail:read"}));
+  EXPECT_EQ(p["org_id"], "default");
+  EXPECT_EQ(caller.org_id, "default");
+}
+
+// The guard's organization check (confirm()): the token's org_id must be the organization of
+// the user it names, in the store, now.
+TEST_F(BearerGuardTest, ConfirmRefusesATokenWhoseOrganizationIsNotTheUsers) {
+  guard->check_organizations(h.store(), h.executor());
+  ASSERT_TRUE(h.store().upsert_organization(store::Organization{"acme", "Acme", {}, 1}).ok());
+  const std::string token = real_token();
+  const std::string alice = jwt_payload(token)["sub"].get<std::string>();
+  auto r = auth(token);
+  ASSERT_TRUE(std::holds_alternative<mcp::Caller>(r));
+  EXPECT_FALSE(h.run(guard->confirm(std::get<mcp::Caller>(r))).has_value());
+
+  // A validly signed token for alice that claims another organization.
+  Json c = claims();
+  c["sub"] = alice;
+  c["org_id"] = "acme";
+  auto forged = auth(mint(c));
+  ASSERT_TRUE(std::holds_alternative<mcp::Caller>(forged));  // signature and claims are fine
+  auto refused = h.run(guard->confirm(std::get<mcp::Caller>(forged)));
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->result_int(), 401u);
+  EXPECT_NE(std::string(refused->at(http::Field::www_authenticate)).find("invalid_token"),
+            std::string::npos);
+
+  // A user that no longer exists (or never did): refused, and not from a cached answer.
+  c["sub"] = "no-such-user";
+  c["org_id"] = "default";
+  auto ghost = auth(mint(c));
+  ASSERT_TRUE(std::holds_alternative<mcp::Caller>(ghost));
+  auto gone = h.run(guard->confirm(std::get<mcp::Caller>(ghost)));
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_EQ(gone->result_int(), 401u);
+
+  // A user of acme: an acme token passes, the same user with org_id default does not (cached
+  // or read again after the entry's second).
+  store::User bob;
+  bob.id = "bob-acme";
+  bob.username = "bob";
+  bob.org_id = "acme";
+  ASSERT_TRUE(h.store().create_user(bob).ok());
+  c["sub"] = "bob-acme";
+  c["org_id"] = "acme";
+  auto bobs = auth(mint(c));
+  ASSERT_TRUE(std::holds_alternative<mcp::Caller>(bobs));
+  EXPECT_FALSE(h.run(guard->confirm(std::get<mcp::Caller>(bobs))).has_value());
+  c["org_id"] = "default";
+  auto bob_default = auth(mint(c));
+  ASSERT_TRUE(std::holds_alternative<mcp::Caller>(bob_default));
+  EXPECT_TRUE(h.run(guard->confirm(std::get<mcp::Caller>(bob_default))).has_value());
+  h.advance(BearerGuard::kUserOrgTtlS);
+  EXPECT_TRUE(h.run(guard->confirm(std::get<mcp::Caller>(bob_default))).has_value());
+}
+
+TEST_F(BearerGuardTest, WithoutTheStoreConfirmChecksNothing) {
+  const std::string token = real_token();
+  auto r = auth(token);
+  ASSERT_TRUE(std::holds_alternative<mcp::Caller>(r));
+  EXPECT_FALSE(h.run(guard->confirm(std::get<mcp::Caller>(r))).has_value());
 }
 
 TEST_F(BearerGuardTest, Attacks101MissingTokenIs401WithChallengeAndNoError) {
@@ -377,12 +439,17 @@ TEST_F(BearerGuardTest, Attacks104ExpiryAndNotBeforeHonourTheLeeway) {
 }
 
 TEST_F(BearerGuardTest, Attacks036RequiredClaims) {
-  for (const char* name : {"exp", "iat", "sub", "client_id", "jti"}) {
+  for (const char* name : {"exp", "iat", "sub", "client_id", "jti", "org_id"}) {
     Json c = claims();
     c.erase(name);
     expect_invalid_token(mint(c), std::string("missing ") + name);
   }
-  for (const char* name : {"sub", "client_id", "jti"}) {
+  for (const char* bad : {"Acme", "-acme", "acme.test", "a b", "acme\n"}) {
+    Json c = claims();
+    c["org_id"] = bad;
+    expect_invalid_token(mint(c), std::string("malformed org_id ") + bad);
+  }
+  for (const char* name : {"sub", "client_id", "jti", "org_id"}) {
     Json c = claims();
     c[name] = "";
     expect_invalid_token(mint(c), std::string("empty ") + name);

@@ -34,6 +34,7 @@ namespace mcpgate::oauth {
 struct BrowserSession {
   std::string user_id;
   std::string username;
+  std::string org_id;  // the organization the user signed in to
   std::int64_t authenticated_at = 0;
   std::int64_t expires_at = 0;
   // Grants issued through this sign-in: signing out revokes them (ATTACKS row 32). Held in
@@ -97,7 +98,7 @@ class BrowserSessions {
   std::optional<BrowserSession> find_session(std::string_view cookie_value, std::int64_t now) const;
   // Signs a browser in: returns the NEW cookie value; the old session (if any) is gone.
   std::string sign_in(std::string_view old_cookie_value, const std::string& user_id,
-                      const std::string& username, std::int64_t now);
+                      const std::string& username, const std::string& org_id, std::int64_t now);
   // Ends the session; returns the grants issued through it (for revocation).
   std::vector<std::string> sign_out(std::string_view cookie_value);
   // Records a grant issued through the session of `browser_key`. Returns false when the session

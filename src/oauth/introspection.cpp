@@ -105,10 +105,14 @@ Result<nlohmann::json> IntrospectionEndpoint::inspect(const ClientInfo& caller,
       }
       return inactive();
     }
-    if (user->disabled) {
+    // A token whose org_id is not (or no longer) the user's organization is not active: the
+    // same rule as the bearer guard's.
+    const auto org = claims.find("org_id");
+    if (user->disabled || org == claims.end() || !org->is_string() || *org != user->org_id) {
       return inactive();
     }
     nlohmann::json out = {{"active", true},
+                          {"org_id", user->org_id},
                           {"client_id", claims["client_id"]},
                           {"username", user->username},
                           {"token_type", "Bearer"},
@@ -156,6 +160,7 @@ Result<nlohmann::json> IntrospectionEndpoint::inspect(const ClientInfo& caller,
     return inactive();
   }
   return nlohmann::json{{"active", true},
+                        {"org_id", user->org_id},
                         {"scope", rt->scope},
                         {"client_id", rt->client_id},
                         {"username", user->username},

@@ -129,17 +129,17 @@ const OrganizationOptions& OrganizationDirectory::default_organization() const {
 }
 
 bool organization_allows_client(const OrganizationOptions& org, std::string_view client_id,
-                                ClientOrigin origin) {
+                                store::ClientKind kind) {
   const auto& p = org.clients;
   if (std::find(p.allowed.begin(), p.allowed.end(), client_id) != p.allowed.end()) {
     return true;
   }
-  switch (origin) {
-    case ClientOrigin::kDcr:
+  switch (kind) {
+    case store::ClientKind::kDcr:
       return p.allow_dcr;
-    case ClientOrigin::kCimd:
+    case store::ClientKind::kCimd:
       return p.allow_cimd;
-    case ClientOrigin::kStatic:
+    case store::ClientKind::kStatic:
       return !p.restrict_static;
   }
   return false;

@@ -59,9 +59,10 @@ class OrganizationDirectory {
   std::vector<OrganizationOptions> organizations_;  // the default one first
 };
 
-// Whether an organization's client policy allows the client (see OrgClientPolicy).
-enum class ClientOrigin { kStatic, kDcr, kCimd };
+// Whether an organization's client policy allows the client (see OrgClientPolicy). Checked
+// at /authorize once the user is known (before consent and again before a code is issued) and
+// at every refresh, so a policy change also stops existing refresh tokens.
 bool organization_allows_client(const OrganizationOptions& org, std::string_view client_id,
-                                ClientOrigin origin);
+                                store::ClientKind kind);
 
 }  // namespace mcpgate::oauth

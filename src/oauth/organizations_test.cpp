@@ -106,20 +106,20 @@ TEST(OrganizationsTest, ListingTheDefaultOrganizationChangesIt) {
 
 TEST(OrganizationsTest, ClientPolicy) {
   const OrganizationOptions acme = acme_org();
-  EXPECT_TRUE(organization_allows_client(acme, "public-app", ClientOrigin::kStatic));
-  EXPECT_FALSE(organization_allows_client(acme, "ops-dashboard", ClientOrigin::kStatic));
-  EXPECT_FALSE(organization_allows_client(acme, "dcr-123", ClientOrigin::kDcr));
-  EXPECT_TRUE(organization_allows_client(acme, "https://other.example/c.json", ClientOrigin::kCimd));
+  EXPECT_TRUE(organization_allows_client(acme, "public-app", store::ClientKind::kStatic));
+  EXPECT_FALSE(organization_allows_client(acme, "ops-dashboard", store::ClientKind::kStatic));
+  EXPECT_FALSE(organization_allows_client(acme, "dcr-123", store::ClientKind::kDcr));
+  EXPECT_TRUE(organization_allows_client(acme, "https://other.example/c.json", store::ClientKind::kCimd));
   OrganizationOptions everything;
-  EXPECT_TRUE(organization_allows_client(everything, "ops-dashboard", ClientOrigin::kStatic));
-  EXPECT_TRUE(organization_allows_client(everything, "dcr-1", ClientOrigin::kDcr));
-  EXPECT_TRUE(organization_allows_client(everything, "https://x/c.json", ClientOrigin::kCimd));
+  EXPECT_TRUE(organization_allows_client(everything, "ops-dashboard", store::ClientKind::kStatic));
+  EXPECT_TRUE(organization_allows_client(everything, "dcr-1", store::ClientKind::kDcr));
+  EXPECT_TRUE(organization_allows_client(everything, "https://x/c.json", store::ClientKind::kCimd));
   OrganizationOptions listed_only = acme;
   listed_only.clients.allow_cimd = false;
   EXPECT_TRUE(organization_allows_client(listed_only, "https://cimd.example/app.json",
-                                         ClientOrigin::kCimd));
+                                         store::ClientKind::kCimd));
   EXPECT_FALSE(organization_allows_client(listed_only, "https://other.example/c.json",
-                                          ClientOrigin::kCimd));
+                                          store::ClientKind::kCimd));
 }
 
 TEST(OrganizationsTest, StartUpSyncsOrganizationsAndSeedsUsersIntoThem) {

@@ -50,6 +50,7 @@ ServerContext::ServerContext(AuthOptions options_in, store::Store& store_in,
       clock(clock_in ? std::move(clock_in) : Clock(system_now)),
       scopes(options),
       resources(options.resources),
+      organizations(options.organizations),
       keys(store_in, std::max<std::int64_t>(options.access_token_ttl_s, kMaxAccessTokenTtl) + 120),
       clients(store_in, executor_in, cimd_in, options),
       sessions(BrowserSessions::Options{

@@ -17,6 +17,7 @@
 #include "oauth/expiring_map.hpp"
 #include "oauth/key_manager.hpp"
 #include "oauth/options.hpp"
+#include "oauth/organizations.hpp"
 #include "oauth/rate_limiter.hpp"
 #include "oauth/resource_indicator.hpp"
 #include "oauth/scopes.hpp"
@@ -72,6 +73,8 @@ struct ServerContext {
   const Clock clock;
   const ScopeSet scopes;
   const ResourceSet resources;
+  // The configured organizations: which one an identifier signs in to, and their policies.
+  const OrganizationDirectory organizations;
   KeyManager keys;
   ClientRegistry clients;
   BrowserSessions sessions;

@@ -192,8 +192,17 @@ OAuthResult<nlohmann::json> TokenEndpoint::redeem_code(const ClientInfo& client,
                   "resource mismatch");
   }
 
+  // The organization the user signed in to, recorded with the code; a code without one (from a
+  // version before organizations) is refused rather than guessed.
+  const auto org = code.extra.find("org_id");
+  if (org == code.extra.end() || !org->is_string()
+      || !store::is_valid_org_id(org->get_ref<const std::string&>())) {
+    return refuse(invalid_grant("the authorization code carries no organization; sign in again"),
+                  "code without organization");
+  }
   auto keys = ctx_.keys.current();
-  AccessTokenSpec spec{code.user_id, client.client_id, code.scope, code.resource, ""};
+  AccessTokenSpec spec{code.user_id, client.client_id, code.scope, code.resource, "",
+                       org->get<std::string>()};
   auto access = mint_access_token(*keys, ctx_.urls.issuer, spec, now, ctx_.options.access_token_ttl_s);
   if (!access) {
     return internal_error("oauth_access_token_mint_failed", access.error());
@@ -300,7 +309,16 @@ OAuthResult<nlohmann::json> TokenEndpoint::refresh(const ClientInfo& client,
     case store::RotateOutcome::kRotated:
       break;
   }
-  AccessTokenSpec spec{rotation->user_id, client.client_id, scope, rotation->presented.resource, jti};
+  // The user's organization now; its client policy is checked at every refresh, so moving the
+  // user or disallowing the client ends the family (the access token just recorded included).
+  const OrganizationOptions* org = ctx_.organizations.find(rotation->org_id);
+  if (org == nullptr || !organization_allows_client(*org, client.client_id, client.kind)) {
+    revoke_grant(rotation->presented.grant_id, now, "client not allowed by the organization",
+                 client.client_id);
+    return invalid_grant("the user's organization does not allow this client");
+  }
+  AccessTokenSpec spec{rotation->user_id, client.client_id, scope, rotation->presented.resource, jti,
+                       rotation->org_id};
   auto access = mint_access_token(*keys, ctx_.urls.issuer, spec, now, ctx_.options.access_token_ttl_s);
   if (!access) {
     return internal_error("oauth_access_token_mint_failed", access.error());

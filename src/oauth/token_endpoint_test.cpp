@@ -91,6 +91,7 @@ TEST_F(TokenTest, CodeExchangeIssuesRfc9068TokenAndRefreshToken) {
   EXPECT_EQ(claims["scope"], "calendar:write mail:read");
   EXPECT_EQ(claims["sub"], h.store().find_user_by_username(store::kDefaultOrgId, "alice")->id);
   EXPECT_TRUE(claims["jti"].is_string());
+  EXPECT_EQ(claims["org_id"], "default");  // the user's organization
   EXPECT_EQ(claims["exp"].get<std::int64_t>() - claims["iat"].get<std::int64_t>(), 900);
   // Signed by a key the JWKS publishes.
   auto jwks = h.call(Call{http::bhttp::verb::get, "/jwks.json", {}, "", "127.0.0.1"});

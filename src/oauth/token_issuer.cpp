@@ -15,6 +15,9 @@ std::int64_t access_token_lifetime(std::int64_t ttl_s) {
 Result<IssuedAccessToken> mint_access_token(const SigningKeys& keys, std::string_view issuer,
                                             const AccessTokenSpec& spec, std::int64_t now,
                                             std::int64_t ttl_s) {
+  if (spec.org_id.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "an access token needs the user's organization");
+  }
   if (!keys.active) {
     return make_error(ErrorCode::kFailedPrecondition, "no active signing key");
   }
@@ -31,6 +34,7 @@ Result<IssuedAccessToken> mint_access_token(const SigningKeys& keys, std::string
       {"nbf", out.issued_at},
       {"exp", out.expires_at},
       {"jti", out.jti},
+      {"org_id", spec.org_id},
   };
   if (!spec.scope.empty()) {
     claims["scope"] = spec.scope;

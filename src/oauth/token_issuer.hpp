@@ -2,7 +2,8 @@
 // Minting what the token endpoint hands out:
 //  * access tokens: RFC 9068 JWTs, header {alg: ES256, typ: at+jwt, kid}, claims iss, sub (the
 //    user id), aud (the one resource, canonical), client_id, scope (when not empty), iat, nbf,
-//    exp (at most 15 minutes), jti (ATTACKS rows 26, 35, 36);
+//    exp (at most 15 minutes), jti (ATTACKS rows 26, 35, 36), org_id (the user's organization;
+//    the bearer guard refuses a token whose org_id is not the user's);
 //  * opaque secrets (authorization codes, refresh tokens): 256 random bits, base64url; only
 //    their hash (store::hash_secret) is ever stored.
 //
@@ -26,6 +27,7 @@ struct AccessTokenSpec {
   std::string scope;      // space-separated, may be empty
   std::string resource;   // the audience
   std::string jti;        // "" = a fresh random one (set when it was recorded beforehand)
+  std::string org_id;     // the user's organization (claim org_id)
 };
 
 // exp - iat of an access token minted with `ttl_s` (clamped to 1..kMaxAccessTokenTtl).

@@ -206,7 +206,7 @@ const std::string kSelectRefresh =
 const std::string kSelectRefreshForUpdate =
     sql({"SELECT ",
          kRefreshColumns,
-         ", g.revoked_at, u.disabled, c.disabled, g.user_id FROM refresh_tokens rt"
+         ", g.revoked_at, u.disabled, c.disabled, g.user_id, u.org_id FROM refresh_tokens rt"
          " JOIN grants g ON g.id = rt.grant_id"
          " JOIN users u ON u.id = g.user_id"
          " JOIN clients c ON c.client_id = g.client_id"
@@ -896,6 +896,7 @@ class SqliteStore final : public Store {
         out.presented = read_refresh(s);
         live = s.is_null(11) && s.integer(12) == 0 && s.integer(13) == 0;
         out.user_id = s.text(14);
+        out.org_id = s.text(15);
       }
       const RefreshToken& old = out.presented;
       if (old.client_id != request.client_id) {

@@ -542,6 +542,7 @@ TEST_P(StoreSuite, attacks_025_rotation_precheck_refusal_spends_nothing) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->outcome, RotateOutcome::kRotated);
   EXPECT_EQ(ok->user_id, u.id);
+  EXPECT_EQ(ok->org_id, kDefaultOrgId);  // and that user's organization
   const auto revoked = store().revoke_grant(issued.grant.id, kNow + 20);
   ASSERT_TRUE(revoked.ok());
   EXPECT_EQ(jtis_of(*revoked).count("jti-refused"), 0U);

@@ -166,6 +166,7 @@ struct Rotation {
   RefreshToken presented;              // the stored record of the presented token
   std::optional<RefreshToken> issued;  // only with kRotated
   std::string user_id;                 // the family's user (the grant's)
+  std::string org_id;                  // that user's organization now
 };
 
 // A JWT access token we issued, so revoking its grant can revoke it.

@@ -121,6 +121,8 @@ noteSecret('ops-dashboard client_secret', OPS_CLIENT.client_secret);
 //   cimdLoopback      auth.cimd.allow_loopback_for_tests (default true: the CIMD tests serve
 //                     documents from https://127.0.0.1)
 //   logLevel          logging.level (default debug: the leak test wants every line there is)
+//   users             [{username, password, org?}] instead of USERS
+//   organizations     YAML lines of the top-level organizations: list (strings)
 export function authGateConfig(port, opts = {}) {
   const base = `http://127.0.0.1:${port}`;
   const issuer = base + (opts.issuerPath ?? '');
@@ -158,7 +160,9 @@ export function authGateConfig(port, opts = {}) {
     '    enabled: true',
     `    registrations_per_minute: ${opts.dcrPerMinute ?? 1000}`,
     '  users:',
-    ...Object.entries(USERS).map(([u, p]) => `    - {username: ${u}, password: ${yamlStr(p)}}`),
+    ...(opts.users ?? Object.entries(USERS).map(([username, password]) => ({ username, password })))
+      .map((u) => `    - {username: ${u.username}, password: ${yamlStr(u.password)}` +
+        `${u.org ? `, org: ${u.org}` : ''}}`),
     '  clients:',
     `    - client_id: ${OPS_CLIENT.client_id}`,
     `      client_secret: ${yamlStr(OPS_CLIENT.client_secret)}`,
@@ -173,6 +177,7 @@ export function authGateConfig(port, opts = {}) {
     '  scope_implies:',
     ...Object.entries(SCOPE_IMPLIES).map(([s, t]) => `    ${s}: [${t.join(', ')}]`),
   );
+  if (opts.organizations) lines.push('organizations:', ...opts.organizations);
   return lines.join('\n') + '\n';
 }
 
@@ -500,7 +505,7 @@ export function authorizeUrl(gate, params) {
 // redirect with one).
 export async function obtainCode(gate, {
   client_id, redirect_uri, scope = ALL_SCOPES.join(' '), resource = gate.resource,
-  username = 'alice', decision = 'approve', ua, extra = {},
+  username = 'alice', password, decision = 'approve', ua, extra = {},
 } = {}) {
   const { verifier, challenge } = await pkce();
   const state = oauth.generateRandomState();
@@ -508,7 +513,7 @@ export async function obtainCode(gate, {
     response_type: 'code', client_id, redirect_uri, scope, state,
     code_challenge: challenge, code_challenge_method: 'S256', resource, ...extra,
   });
-  const result = await driveAuthorization(url, { ua, username, decision });
+  const result = await driveAuthorization(url, { ua, username, password, decision });
   const code = result.callback?.searchParams.get('code') ?? undefined;
   noteSecret('authorization code', code);
   return { callback: result.callback, code, state, verifier, challenge, result, url };
