@@ -121,7 +121,7 @@ BENCHMARK(BM_AuthenticateUncached);
 
 void BM_MayCall(benchmark::State& state) {
   const auto guard = fixture().guard(16);
-  const mcpgate::mcp::Caller caller{"user", "public-app", {"calendar:write", "mail:read"}};
+  const mcpgate::mcp::Caller caller{"user", "public-app", {"calendar:write", "mail:read"}, "default"};
   static constexpr const char* kTools[] = {"list_events",
                                            "get_availability",
                                            "create_event",

@@ -31,7 +31,7 @@ class FakePolicy final : public AccessPolicy {
     const std::string cred = auth.substr(7);
     const auto a = cred.find(':');
     const auto b = cred.find(':', a + 1);
-    Caller c{cred.substr(0, a), cred.substr(a + 1, b - a - 1), {}};
+    Caller c{cred.substr(0, a), cred.substr(a + 1, b - a - 1), {}, ""};
     std::string scopes = cred.substr(b + 1);
     size_t pos = 0;
     while (pos < scopes.size()) {

@@ -26,7 +26,7 @@ class UserClientPolicy final : public AccessPolicy {
       res.set(http::Field::www_authenticate, "Bearer realm=\"test\"");
       return res;
     }
-    return Caller{auth.substr(7, colon - 7), auth.substr(colon + 1), {}};
+    return Caller{auth.substr(7, colon - 7), auth.substr(colon + 1), {}, ""};
   }
 
   bool may_call(const Caller&, std::string_view) const override { return true; }

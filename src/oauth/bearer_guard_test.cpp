@@ -598,21 +598,21 @@ TEST_F(BearerGuardTest, Attacks038UnknownKidRefetchesTheKeysOnce) {
 }
 
 TEST_F(BearerGuardTest, MayCallFollowsTheScopeHierarchy) {
-  const mcp::Caller write{"u", "c", {"calendar:write"}};
+  const mcp::Caller write{"u", "c", {"calendar:write"}, ""};
   EXPECT_TRUE(guard->may_call(write, "create_event"));
   EXPECT_TRUE(guard->may_call(write, "list_events"));  // calendar:write implies calendar:read
   EXPECT_TRUE(guard->may_call(write, "get_availability"));
   EXPECT_FALSE(guard->may_call(write, "search_messages"));
   EXPECT_FALSE(guard->may_call(write, "send_message"));
-  const mcp::Caller read{"u", "c", {"calendar:read", "unknown:scope"}};
+  const mcp::Caller read{"u", "c", {"calendar:read", "unknown:scope"}, ""};
   EXPECT_TRUE(guard->may_call(read, "list_events"));
   EXPECT_FALSE(guard->may_call(read, "create_event"));
-  const mcp::Caller nothing{"u", "c", {}};
+  const mcp::Caller nothing{"u", "c", {}, ""};
   EXPECT_FALSE(guard->may_call(nothing, "list_events"));
   // Tools no scope mentions need only a valid token.
   EXPECT_TRUE(guard->may_call(nothing, "echo"));
   EXPECT_TRUE(guard->may_call(read, "test_simple_text"));
-  const mcp::Caller all{"u", "c", {"mail:write", "calendar:write"}};
+  const mcp::Caller all{"u", "c", {"mail:write", "calendar:write"}, ""};
   for (const char* tool : {"list_events",
                            "get_availability",
                            "create_event",
@@ -626,7 +626,7 @@ TEST_F(BearerGuardTest, MayCallFollowsTheScopeHierarchy) {
 }
 
 TEST_F(BearerGuardTest, Attacks105ForbidToolAsksForTheCurrentScopesPlusTheNeededOne) {
-  const mcp::Caller read{"u", "c", {"calendar:read"}};
+  const mcp::Caller read{"u", "c", {"calendar:read"}, ""};
   const auto res = guard->forbid_tool(read, "create_event");
   EXPECT_EQ(res.result_int(), 403u);
   const std::string ch = challenge(res);
@@ -640,7 +640,7 @@ TEST_F(BearerGuardTest, Attacks105ForbidToolAsksForTheCurrentScopesPlusTheNeeded
   // The minimal scope that permits the tool directly, once.
   const auto mail = challenge(guard->forbid_tool(read, "read_message"));
   EXPECT_NE(mail.find("scope=\"calendar:read mail:read\""), std::string::npos) << mail;
-  const auto none = challenge(guard->forbid_tool(mcp::Caller{"u", "c", {}}, "send_message"));
+  const auto none = challenge(guard->forbid_tool(mcp::Caller{"u", "c", {}, ""}, "send_message"));
   EXPECT_NE(none.find("scope=\"mail:write\""), std::string::npos) << none;
 }
 
@@ -671,7 +671,7 @@ TEST_F(BearerGuardTest, ConcurrentVerificationAndRevocation) {
         if (k < 16 && (!a || !s)) {
           ++failures;
         }
-        (void)guard->may_call(mcp::Caller{"u", "c", {"calendar:write"}}, "list_events");
+        (void)guard->may_call(mcp::Caller{"u", "c", {"calendar:write"}, ""}, "list_events");
         (void)guard->cache_size();
       }
     });

@@ -73,7 +73,7 @@ class ToolAuthorizerTest : public ::testing::Test {
 
   mcp::ToolDecision call(const std::string& user, const std::string& client, const mcp::Tool& tl,
                          const Json& args = Json::object()) {
-    mcp::Caller caller{user, client, {}};
+    mcp::Caller caller{user, client, {}, ""};
     mcp::ToolCall c{&caller, &tl, &args, "127.0.0.1"};
     return authorizer_->authorize_call(c);
   }
@@ -146,18 +146,18 @@ TEST(DecisionLogTest, WritesFollowTheSwitchAndTheLoggersLevel) {
 }
 
 TEST_F(ToolAuthorizerTest, ToolsListShowsWhatBothMayCallCountingConditionsAsMaybe) {
-  mcp::Caller assistant{"alice", "calendar-assistant", {}};
+  mcp::Caller assistant{"alice", "calendar-assistant", {}, ""};
   EXPECT_TRUE(visible(&assistant, tool("calendar", "get_availability")));
   EXPECT_TRUE(visible(&assistant, tool("calendar", "list_events", list_schema_)));
   EXPECT_FALSE(visible(&assistant, tool("calendar", "delete_event")));
   EXPECT_FALSE(visible(&assistant, tool("mail", "send_message")));
-  mcp::Caller bob{"bob", "other", {}};
+  mcp::Caller bob{"bob", "other", {}, ""};
   EXPECT_TRUE(visible(&bob, tool("mail", "search_messages")));
   EXPECT_FALSE(visible(&bob, tool("mail", "send_message")));
 }
 
 TEST_F(ToolAuthorizerTest, OneListCallAnswersEveryToolInOrder) {
-  mcp::Caller assistant{"alice", "calendar-assistant", {}};
+  mcp::Caller assistant{"alice", "calendar-assistant", {}, ""};
   const std::vector<mcp::Tool> tools{tool("calendar", "delete_event"), tool("calendar", "get_availability"),
                                      tool("mail", "send_message"), tool("calendar", "list_events", list_schema_)};
   EXPECT_EQ(authorizer_->may_list(&assistant, tools), (std::vector<bool>{false, true, false, true}));
@@ -165,7 +165,7 @@ TEST_F(ToolAuthorizerTest, OneListCallAnswersEveryToolInOrder) {
 }
 
 TEST_F(ToolAuthorizerTest, ACallerWhoMayCallNothingSeesNothing) {
-  mcp::Caller mallory{"mallory", "another-agent", {}};
+  mcp::Caller mallory{"mallory", "another-agent", {}, ""};
   for (const auto& tl : {tool("calendar", "get_availability"), tool("calendar", "delete_event"),
                          tool("mail", "send_message"), tool("calendar", "list_events", list_schema_)}) {
     EXPECT_FALSE(visible(&mallory, tl)) << tl.descriptor.dump();
