@@ -253,6 +253,24 @@ constexpr std::string_view kVaultConnectionVarsSqlite =
 constexpr std::string_view kVaultConnectionVarsPostgres =
     "ALTER TABLE vault_connections ADD COLUMN connection_vars BYTEA NOT NULL DEFAULT ''::bytea";
 
+// SSO (src/oauth sso_*): a user's account at an organization's identity provider, keyed by
+// (org_id, issuer, subject) and never by email (ATTACKS row 64). Deleting the user deletes the
+// link.
+constexpr std::string_view kSsoIdentities = R"sql(
+CREATE TABLE sso_identities (
+  org_id TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  email TEXT NOT NULL,
+  groups_json TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_login_at BIGINT NOT NULL,
+  PRIMARY KEY (org_id, issuer, subject)
+);
+CREATE INDEX sso_identities_user ON sso_identities (user_id)
+)sql";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view seq = dialect == Dialect::kSqlite
@@ -290,6 +308,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       Migration{6, "vault connection variables",
                 std::string(dialect == Dialect::kSqlite ? kVaultConnectionVarsSqlite
                                                         : kVaultConnectionVarsPostgres)},
+      Migration{7, "sso identities", render(kSsoIdentities, dialect)},
   };
 }
 

@@ -292,6 +292,19 @@ class Store {
   virtual Status release_refresh_lease(std::string_view connection_id,
                                        std::string_view holder) = 0;
 
+  // --- SSO identities (src/oauth sso_*; the SQL is shared: sso_queries.hpp) ------------------
+  // The identity an organization's IdP vouches for as (issuer, subject), with the user it is
+  // linked to. kNotFound when none. There is deliberately no lookup by email (ATTACKS row 64).
+  virtual Result<SsoIdentity> find_sso_identity(std::string_view org_id, std::string_view issuer,
+                                                std::string_view subject) = 0;
+  // Just-in-time provisioning: creates `user` and links `identity` (whose user_id must be
+  // user.id) in one transaction. kAlreadyExists when the username is taken or the identity is
+  // already linked (a concurrent first sign-in: find it again); nothing is written then.
+  virtual Status create_sso_user(const User& user, const SsoIdentity& identity) = 0;
+  // Records a sign-in of a linked identity: email, groups and last_login_at are replaced.
+  // kNotFound unless (org_id, issuer, subject) is linked to identity.user_id.
+  virtual Status record_sso_login(const SsoIdentity& identity) = 0;
+
   // --- change notifications between processes ------------------------------------------------
   // Calls `on_change` (from a thread of the store's) soon after any process commits a change of
   // a topic, and once for every topic whenever the watch (re)connects, since changes made while
