@@ -4,7 +4,8 @@
 //   sso       GET /authorize -> login page -> "Continue with" (/sso/start) -> the mock IdP's
 //             /authorize (oauth2-mock-server 8 behind tests/e2e/lib/mock_idp.mjs's proxy,
 //             auto-approving) -> /sso/callback (code exchange at the IdP, RS256 ID token checked,
-//             the account looked up by (org, iss, sub)) -> consent POST -> POST /token
+//             the account looked up by (org, iss, sub)) -> /consent (the stored consent covers
+//             the request after the first flow: straight to the code) -> POST /token
 //   password  the same through the login form (alice's Argon2id password) instead of the IdP:
 //             the baseline, in the same run
 // `concurrency` flows run at once; R runs per target alternate in order (sso, password;
@@ -40,7 +41,7 @@ idp.claims = { sub: 'bench|carol', email: 'carol@acme.test', email_verified: tru
 
 const gate = await startServer((port) => authGateConfig(port, { logLevel: 'warn' })
   .replace('  access_log: true', '  access_log: false')
-  .replace('  scopes:\n', '  limits:\n    sso_starts_per_minute: 100000000\n    login_attempts_per_minute: 100000000\n  scopes:\n')
+  .replace('  scopes:\n', '  limits:\n    sso_starts_per_minute: 100000000\n    login_attempts_per_minute: 100000000\n    token_requests_per_minute: 100000000\n  scopes:\n')
   + [
     'organizations:',
     '  - id: acme',
@@ -78,7 +79,7 @@ async function flow(kind) {
     state: 's', code_challenge: challenge, code_challenge_method: 'S256', resource: gate.resource,
   }));
   const login = await res.text();
-  let consentUrl;
+  let consentUrl = null;
   if (kind === 'sso') {
     const href = decodeEntities(/<a class="sso" href="([^"]+)"/.exec(login)[1]);
     res = await ua.fetch(new URL(href, gate.base));
@@ -89,8 +90,12 @@ async function flow(kind) {
   }
   if (res.status !== 303) throw new Error(`${kind}: sign-in answered ${res.status}`);
   consentUrl = new URL(res.headers.get('location'), gate.base);
-  const consent = await (await ua.fetch(consentUrl)).text();
-  res = await post(ua, '/consent', { flow: form(consent, 'flow'), csrf: form(consent, 'csrf'), decision: 'approve' });
+  res = await ua.fetch(consentUrl);
+  if (res.status === 200) { // the first time: the consent page (later the stored consent covers it)
+    const consent = await res.text();
+    res = await post(ua, '/consent', { flow: form(consent, 'flow'), csrf: form(consent, 'csrf'), decision: 'approve' });
+  }
+  if (res.status !== 302 && res.status !== 303) throw new Error(`${kind}: consent answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
   const code = new URL(res.headers.get('location')).searchParams.get('code');
   const t = await exchangeCode(gate, { code, verifier }, { client_id: client.client_id, redirect_uri: REDIRECT });
   if (t.status !== 200 || !t.json.access_token) throw new Error(`${kind}: token answered ${t.status}`);

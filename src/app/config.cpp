@@ -458,7 +458,7 @@ void load_org_sso(Loader& l, const YAML::Node& s, const std::string& where, oaut
   l.only_keys(s, where,
               {"issuer", "client_id", "client_secret_file", "client_secret_env", "private_key_file",
                "private_key_alg", "token_endpoint_auth_method", "scopes", "claims", "algorithms",
-               "display_name", "allow_insecure_loopback"});
+               "display_name", "allow_insecure_loopback", "jwks_refetch_interval_s"});
   if (!s.IsMap()) {
     l.fail(s, where, "must be a mapping");
     return;
@@ -478,6 +478,7 @@ void load_org_sso(Loader& l, const YAML::Node& s, const std::string& where, oaut
   l.get_list(s, "algorithms", w, o.algorithms);
   l.get(s, "display_name", w, o.display_name);
   l.get(s, "allow_insecure_loopback", w, o.allow_insecure_loopback);
+  l.get_uint(s, "jwks_refetch_interval_s", w, o.jwks_refetch_interval_s, 3600);
   const YAML::Node claims = s["claims"];
   l.only_keys(claims, w + "claims", {"email", "name", "groups", "username"});
   if (claims.IsDefined() && claims.IsMap()) {

@@ -38,7 +38,9 @@ Result<std::shared_ptr<const SsoDirectory>> SsoDirectory::create(
                  {"setting", "organizations[].sso.allow_insecure_loopback"},
                  {"effect", "plain http to a loopback identity provider is accepted: TESTS ONLY"}});
     }
-    auto rp = identity::RelyingParty::create(std::move(config).value(), rp_options);
+    identity::RelyingPartyOptions options = rp_options;
+    options.jwks_cache.min_refetch_interval = std::chrono::seconds(org.sso.jwks_refetch_interval_s);
+    auto rp = identity::RelyingParty::create(std::move(config).value(), std::move(options));
     if (!rp) {
       return make_error(rp.error().code, "organization " + org.org_id + ": " + rp.error().message);
     }

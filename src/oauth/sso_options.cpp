@@ -110,6 +110,9 @@ void validate_sso_organizations(const std::vector<SsoOrganization>& orgs,
     } else if (s.client_secret_file.empty() == s.client_secret_env.empty()) {
       problems.push_back(where + " needs exactly one of client_secret_file and client_secret_env");
     }
+    if (s.jwks_refetch_interval_s < 1 || s.jwks_refetch_interval_s > 3600) {
+      problems.push_back(where + ".jwks_refetch_interval_s must be in 1..3600");
+    }
     for (const auto& alg : s.algorithms) {
       if (!crypto::parse_jws_algorithm(alg)) {
         problems.push_back(where + ".algorithms: \"" + alg

@@ -43,6 +43,8 @@ struct SsoOptions {
   std::vector<std::string> algorithms;  // ID token algs; empty = RS256, PS256, ES256, EdDSA
   std::string display_name;             // "Continue with <display_name>"
   bool allow_insecure_loopback = false;  // tests only, see above
+  // An ID token whose kid is not in the cached JWKS refetches it, at most this often (1-3600).
+  int jwks_refetch_interval_s = 30;
 };
 
 // An organization that signs its people in through an IdP.

@@ -89,6 +89,7 @@ TEST(SsoOptionsTest, EachMistakeIsReported) {
   o.sso.algorithms = {"none", "HS256", "RS256"};
   o.sso.claims.groups = "a..b";
   o.sso.token_endpoint_auth_method = "client_secret_jwt";
+  o.sso.jwks_refetch_interval_s = 0;
   o.domains = {"Acme.Example", "localhost", "-bad.example", "ok.example"};
   const auto p = sso_problems({o});
   EXPECT_TRUE(sso_mentions(p, "client_id is required"));
@@ -97,6 +98,7 @@ TEST(SsoOptionsTest, EachMistakeIsReported) {
   EXPECT_FALSE(sso_mentions(p, "\"RS256\""));
   EXPECT_TRUE(sso_mentions(p, ".claims"));
   EXPECT_TRUE(sso_mentions(p, "token_endpoint_auth_method must be"));
+  EXPECT_TRUE(sso_mentions(p, "jwks_refetch_interval_s must be in 1..3600"));
   EXPECT_TRUE(sso_mentions(p, "\"Acme.Example\" is not a lower-case domain"));
   EXPECT_TRUE(sso_mentions(p, "\"localhost\" is not"));
   EXPECT_TRUE(sso_mentions(p, "\"-bad.example\" is not"));
