@@ -6,6 +6,7 @@
 #include "oauth/client_auth.hpp"
 #include "oauth/introspection.hpp"
 #include "oauth/metadata.hpp"
+#include "oauth/organizations.hpp"
 #include "oauth/registration.hpp"
 #include "oauth/revocation.hpp"
 #include "oauth/server_context.hpp"
@@ -30,6 +31,7 @@ Result<std::unique_ptr<AuthorizationServer>> AuthorizationServer::create(
   MCPGATE_ASSIGN_OR_RETURN(auto sso,
                            SsoDirectory::create(ctx->options.sso, ctx->urls.sso_callback_url));
   const std::int64_t now = ctx->now();
+  MCPGATE_TRY(sync_organizations(store, ctx->options, now));
   MCPGATE_TRY(seed_users(store, ctx->options, now));
   MCPGATE_TRY(ctx->clients.seed_static_clients(now));
   MCPGATE_TRY(ctx->keys.refresh(now));

@@ -79,6 +79,7 @@ Result<SsoAccount> resolve_sso_account(store::Store& store, const SsoAccountPoli
       user.id = "usr_" + crypto::random_id();
       user.username = name;
       user.created_at = now;  // no password: this user signs in through the IdP only
+      user.org_id = policy.org_id;
       link.user_id = user.id;
       const Status created = store.create_sso_user(user, link);
       if (created) {
@@ -106,6 +107,9 @@ Result<SsoAccount> resolve_sso_account(store::Store& store, const SsoAccountPoli
   auto user = store.find_user(existing->user_id);
   if (!user) {
     return user.error();
+  }
+  if (user->org_id != policy.org_id) {  // the link and the user disagree: never cross orgs
+    return make_error(ErrorCode::kInternal, "sso: the linked user belongs to another organization");
   }
   if (user->disabled) {
     return make_error(ErrorCode::kPermissionDenied, "disabled");

@@ -189,6 +189,9 @@ class SsoAccountsTest : public ::testing::Test {
     so.path = ":memory:";
     auto key = crypto::MasterKey::from_bytes(std::string(32, '\x42'));
     store_ = store::open_sqlite_store(so, *key).value();
+    for (const char* id : {"acme", "other"}) {
+      ASSERT_TRUE(store_->upsert_organization(store::Organization{id, id, nlohmann::json::object(), 1}).ok());
+    }
   }
 
   identity::Identity person(const std::string& sub, const std::string& username,
@@ -213,6 +216,7 @@ TEST_F(SsoAccountsTest, JitCreatesOnceAndTheSameSubjectSignsInAsTheSameUser) {
   EXPECT_TRUE(first->created);
   EXPECT_EQ(first->user.username, "carol");
   EXPECT_TRUE(first->user.password_hash.empty());
+  EXPECT_EQ(first->user.org_id, "acme");
   // Renamed and re-addressed at the IdP: still the same account.
   auto again = resolve_sso_account(*store_, policy, person("s1", "caroline", "c@acme.example"), 200);
   ASSERT_TRUE(again.ok());
@@ -226,6 +230,7 @@ TEST_F(SsoAccountsTest, NeverLinkedByEmailOrUsername) {
   local.id = "usr_local_alice";
   local.username = "alice";
   local.password_hash = "x";
+  local.org_id = "acme";
   ASSERT_TRUE(store_->create_user(local).ok());
   const SsoAccountPolicy policy{"acme", true, "preferred_username"};
   auto sso = resolve_sso_account(*store_, policy, person("s-alice", "alice", "alice@acme.example"), 100);
@@ -245,7 +250,7 @@ TEST_F(SsoAccountsTest, WithoutJitAnUnknownSubjectIsRefusedAndNothingIsCreated) 
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kPermissionDenied);
   EXPECT_EQ(r.error().message, "no account");
-  EXPECT_EQ(store_->find_user_by_username("carol").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->find_user_by_username("acme", "carol").error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(SsoAccountsTest, ADisabledUserIsRefusedAndOrganizationsAreSeparate) {

@@ -92,9 +92,9 @@ Status create_sso_user(Connection& c, const User& user, std::string_view usernam
                        const SsoIdentity& identity) {
   MCPGATE_ASSIGN_OR_RETURN(
       auto s, c.prepare("INSERT INTO users (id, username, username_key, password_hash,"
-                        " disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+                        " disabled, created_at, org_id) VALUES (?, ?, ?, ?, ?, ?, ?)"));
   s.bind(user.id, user.username, username_key, user.password_hash, user.disabled,
-         user.created_at);
+         user.created_at, user.org_id);
   MCPGATE_TRY(s.run());
   return insert_sso_identity(c, identity);
 }

@@ -65,11 +65,25 @@ class Store {
   Store& operator=(const Store&) = delete;
   virtual ~Store() = default;
 
+  // --- organizations -------------------------------------------------------------------------
+  // Creates the organization or replaces its name and settings (id and created_at stay as first
+  // written). kInvalidArgument for an id is_valid_org_id refuses or an empty name. There is no
+  // delete: the default organization always exists, and users refer to theirs.
+  virtual Status upsert_organization(const Organization& org) = 0;
+  virtual Result<Organization> find_organization(std::string_view id) = 0;
+  // All organizations, ordered by id.
+  virtual Result<std::vector<Organization>> list_organizations() = 0;
+
   // --- users ---------------------------------------------------------------------------------
-  // kAlreadyExists when the id or the username (case-insensitively) is taken.
+  // kAlreadyExists when the id, or the username within the user's organization
+  // (case-insensitively), is taken; kFailedPrecondition when the organization does not exist;
+  // kInvalidArgument for an org_id is_valid_org_id refuses.
   virtual Status create_user(const User& user) = 0;
   virtual Result<User> find_user(std::string_view id) = 0;
-  virtual Result<User> find_user_by_username(std::string_view username) = 0;
+  // The user of that organization with that name (case-insensitively); kNotFound otherwise —
+  // a user of another organization with the same name is never returned.
+  virtual Result<User> find_user_by_username(std::string_view org_id,
+                                             std::string_view username) = 0;
   virtual Status set_user_password(std::string_view id, std::string_view password_hash) = 0;
   // Disabling a user makes its codes and refresh tokens fail (kRevoked); call
   // revoke_user_grants too to cut its live access tokens at once.
@@ -298,8 +312,10 @@ class Store {
   virtual Result<SsoIdentity> find_sso_identity(std::string_view org_id, std::string_view issuer,
                                                 std::string_view subject) = 0;
   // Just-in-time provisioning: creates `user` and links `identity` (whose user_id must be
-  // user.id) in one transaction. kAlreadyExists when the username is taken or the identity is
-  // already linked (a concurrent first sign-in: find it again); nothing is written then.
+  // user.id and org_id user.org_id) in one transaction. kAlreadyExists when the username is
+  // taken in the organization or the identity is already linked (a concurrent first sign-in:
+  // find it again); kFailedPrecondition when the organization does not exist; nothing is
+  // written then.
   virtual Status create_sso_user(const User& user, const SsoIdentity& identity) = 0;
   // Records a sign-in of a linked identity: email, groups and last_login_at are replaced.
   // kNotFound unless (org_id, issuer, subject) is linked to identity.user_id.

@@ -9,11 +9,19 @@
 namespace mcpgate::store::testing {
 namespace {
 
-User sso_suite_user(const std::string& username) {
+// The organizations the SSO rows name (users.org_id and sso_identities.org_id refer to them).
+void sso_suite_orgs(Store& store) {
+  for (const char* id : {"acme", "other"}) {
+    ASSERT_TRUE(store.upsert_organization(Organization{id, id, nlohmann::json::object(), kNow}).ok());
+  }
+}
+
+User sso_suite_user(const std::string& username, const std::string& org = "acme") {
   User u;
   u.id = "usr_" + crypto::random_id();
   u.username = username;
   u.created_at = kNow;
+  u.org_id = org;
   return u;
 }
 
@@ -31,6 +39,7 @@ SsoIdentity sso_suite_identity(const User& user, const std::string& subject) {
 }
 
 TEST_P(StoreSuite, SsoUserIsCreatedWithItsIdentityAndFoundByIssuerAndSubject) {
+  sso_suite_orgs(store());
   const User user = sso_suite_user("alice");
   const SsoIdentity identity = sso_suite_identity(user, "00u1");
   ASSERT_TRUE(store().create_sso_user(user, identity).ok());
@@ -45,6 +54,7 @@ TEST_P(StoreSuite, SsoUserIsCreatedWithItsIdentityAndFoundByIssuerAndSubject) {
 }
 
 TEST_P(StoreSuite, SsoIdentityKeyIsExactOrgIssuerAndSubject) {
+  sso_suite_orgs(store());
   const User user = sso_suite_user("alice");
   ASSERT_TRUE(store().create_sso_user(user, sso_suite_identity(user, "00u1")).ok());
   // Another organization, another issuer, a subject differing in case or by a suffix: none is
@@ -60,8 +70,9 @@ TEST_P(StoreSuite, SsoIdentityKeyIsExactOrgIssuerAndSubject) {
 }
 
 TEST_P(StoreSuite, SsoUserWithATakenUsernameWritesNothing) {
-  add_user("alice");
-  const User user = sso_suite_user("Alice");  // same name, case-folded
+  sso_suite_orgs(store());
+  ASSERT_TRUE(store().create_user(sso_suite_user("alice")).ok());
+  const User user = sso_suite_user("Alice");  // same name in the same organization, case-folded
   auto created = store().create_sso_user(user, sso_suite_identity(user, "00u1"));
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().code, ErrorCode::kAlreadyExists);
@@ -70,7 +81,30 @@ TEST_P(StoreSuite, SsoUserWithATakenUsernameWritesNothing) {
             ErrorCode::kNotFound);
 }
 
+TEST_P(StoreSuite, SsoUsernamesAreUniquePerOrganizationOnly) {
+  sso_suite_orgs(store());
+  add_user("alice");  // the default organization's alice
+  const User user = sso_suite_user("alice");
+  ASSERT_TRUE(store().create_sso_user(user, sso_suite_identity(user, "00u1")).ok());
+  EXPECT_EQ(store().find_user_by_username("acme", "alice")->id, user.id);
+  EXPECT_NE(store().find_user_by_username(kDefaultOrgId, "alice")->id, user.id);
+}
+
+TEST_P(StoreSuite, SsoUserNeedsItsOrganization) {
+  sso_suite_orgs(store());
+  User user = sso_suite_user("alice", "nope");
+  SsoIdentity identity = sso_suite_identity(user, "00u1");
+  identity.org_id = "nope";
+  EXPECT_FALSE(store().create_sso_user(user, identity).ok());
+  EXPECT_EQ(store().find_user(user.id).error().code, ErrorCode::kNotFound);
+  // The identity's organization must be the user's.
+  user = sso_suite_user("alice", "other");
+  EXPECT_EQ(store().create_sso_user(user, sso_suite_identity(user, "00u1")).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
 TEST_P(StoreSuite, SsoIdentityLinkedTwiceIsRefusedAndTheSecondUserRollsBack) {
+  sso_suite_orgs(store());
   const User first = sso_suite_user("alice");
   ASSERT_TRUE(store().create_sso_user(first, sso_suite_identity(first, "00u1")).ok());
   const User second = sso_suite_user("alice-2");
@@ -83,6 +117,7 @@ TEST_P(StoreSuite, SsoIdentityLinkedTwiceIsRefusedAndTheSecondUserRollsBack) {
 }
 
 TEST_P(StoreSuite, SsoLoginReplacesEmailAndGroupsOnlyForTheLinkedUser) {
+  sso_suite_orgs(store());
   const User user = sso_suite_user("alice");
   SsoIdentity identity = sso_suite_identity(user, "00u1");
   ASSERT_TRUE(store().create_sso_user(user, identity).ok());
@@ -106,6 +141,7 @@ TEST_P(StoreSuite, SsoLoginReplacesEmailAndGroupsOnlyForTheLinkedUser) {
 }
 
 TEST_P(StoreSuite, SsoIdentityShapeIsCheckedBeforeAnySql) {
+  sso_suite_orgs(store());
   const User user = sso_suite_user("alice");
   SsoIdentity identity = sso_suite_identity(user, "");
   EXPECT_EQ(store().create_sso_user(user, identity).error().code, ErrorCode::kInvalidArgument);
@@ -116,6 +152,7 @@ TEST_P(StoreSuite, SsoIdentityShapeIsCheckedBeforeAnySql) {
 }
 
 TEST_P(StoreSuite, SsoHostileValuesAreStoredAsData) {
+  sso_suite_orgs(store());
   const User user = sso_suite_user("robert'); DROP TABLE users;--");
   SsoIdentity identity = sso_suite_identity(user, "sub' OR '1'='1");
   identity.issuer = "https://idp.example/'; --";
@@ -129,6 +166,7 @@ TEST_P(StoreSuite, SsoHostileValuesAreStoredAsData) {
 }
 
 TEST_P(StoreSuite, SsoIdentityGoesWithItsUser) {
+  sso_suite_orgs(store());
   const User user = sso_suite_user("alice");
   ASSERT_TRUE(store().create_sso_user(user, sso_suite_identity(user, "00u1")).ok());
   // Disabling keeps the link (re-enabling restores the same account); the sign-in path checks
