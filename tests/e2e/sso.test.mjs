@@ -35,6 +35,8 @@ const SECRETS = { ACME_SSO_SECRET: 'acme-sso-client-secret-e2e-0123456789', GLOB
 for (const [k, v] of Object.entries(SECRETS)) noteSecret(k, v);
 const INITECH_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' });
 
+const DANA_PASSWORD = 'dana-local-Pa55-word';
+noteSecret('password of dana', DANA_PASSWORD);
 const CAROL = { sub: 'idp|carol', email: 'carol@acme.test', email_verified: true, preferred_username: 'carol', name: 'Carol', groups: ['eng', 'on-call'] };
 
 let idp;
@@ -86,7 +88,9 @@ before(async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcpgate-e2e-sso-'));
   gate = await startServer((port) => {
     const yaml = authGateConfig(port)
-      .replace('  scopes:\n', '  limits:\n    sso_starts_per_minute: 10000\n  scopes:\n');
+      .replace('  scopes:\n', '  limits:\n    sso_starts_per_minute: 10000\n  scopes:\n')
+      // A local (password) user of acme whose name and address an IdP user will claim.
+      .replace('  clients:\n', `    - {username: dana, password: "${DANA_PASSWORD}", org: acme}\n  clients:\n`);
     return yaml + organizationsYaml(idp.issuer).replace('private_key_file: initech-key.pem', `private_key_file: ${path.join(dir, 'initech-key.pem')}`);
   }, { env: SECRETS, dir, files: { 'initech-key.pem': INITECH_KEY } });
   gate.base = `http://127.0.0.1:${gate.port}`;
@@ -255,6 +259,9 @@ describe('a real MCP client signs in through the IdP in Chromium', { timeout: 12
     const claims = await connect(provider);
     assert.match(provider.consentText, /signed in as carol\b/, provider.consentText);
     assert.match(claims.sub, /^usr_/);
+    // The organization claim comes with the organizations work (issue 8); when the gate issues
+    // it, it must name the IdP's organization.
+    if ('org_id' in claims) assert.equal(claims.org_id, 'acme');
     firstSub = claims.sub;
     const line = ssoLogLines().at(-1);
     assert.equal(line.org_id, 'acme');
@@ -411,15 +418,25 @@ describe('accounts', { timeout: 60000 }, () => {
   });
 
   test('row 64: a local user with the same username and email is not taken over', async () => {
+    // dana is a local (password) user of acme; an IdP subject claiming her name and her
+    // verified address becomes a new user beside her.
+    idp.claims = { sub: 'idp|dana-impostor', email: 'dana@acme.test', email_verified: true, preferred_username: 'dana' };
+    const t = await ssoToken('acme');
+    assert.match(t.consentText, /signed in as dana-2\b/, t.consentText);
+    // Another subject claiming the first SSO user's name and address is not that user either.
+    idp.claims = { ...CAROL, sub: 'idp|carol-impostor' };
+    const impostor = await ssoToken('acme');
+    assert.match(impostor.consentText, /signed in as carol-2\b/, impostor.consentText);
+    idp.claims = CAROL;
+    const carol = await ssoToken('acme');
+    assert.notEqual(decodeJwt(impostor.access_token).payload.sub, decodeJwt(carol.access_token).payload.sub);
+    // And the default organization's password user alice is not acme's alice.
     const local = await getTokens(gate, {
       client_id: STATIC_PUBLIC_CLIENT.client_id, redirect_uri: 'http://127.0.0.1/cb', scope: 'calendar:read', username: 'alice',
     });
-    const localSub = decodeJwt(local.access_token).payload.sub;
     idp.claims = { sub: 'idp|alice-at-acme', email: 'alice@acme.test', email_verified: true, preferred_username: 'alice' };
-    const t = await ssoToken('acme');
-    const sub = decodeJwt(t.access_token).payload.sub;
-    assert.notEqual(sub, localSub, 'the SSO identity signed in as the local alice');
-    assert.match(t.consentText, /signed in as alice-2\b/, t.consentText);
+    const acmeAlice = await ssoToken('acme');
+    assert.notEqual(decodeJwt(acmeAlice.access_token).payload.sub, decodeJwt(local.access_token).payload.sub);
     assert.equal(idp.tokenRequests.at(-1).auth, 'basic', 'acme uses client_secret_basic');
   });
 
