@@ -15,6 +15,7 @@
 #include "oauth/key_manager.hpp"
 #include "mcp/registry.hpp"
 #include "policy/cli.hpp"
+#include "provision/scim_cli.hpp"
 #include "tools/conformance_fixtures.hpp"
 #include "tools/demo_tools.hpp"
 #include "store/open_store.hpp"
@@ -273,6 +274,8 @@ int main(int argc, char** argv) {
   mcpgate::policy::PolicyCommands policy_commands(cli);
   // `audit verify|export`, `tools pins|approve` (src/audit/cli.hpp).
   mcpgate::audit::AuditCommands audit_commands(cli);
+  // `scim token create|list|revoke` (src/provision/scim_cli.hpp).
+  mcpgate::provision::ScimCommands scim_commands(cli);
 
   try {
     cli.parse(argc, argv);
@@ -289,6 +292,12 @@ int main(int argc, char** argv) {
   }
   if (audit_commands.parsed()) {
     return audit_commands.run(open_configured_store, std::cin, std::cout, std::cerr);
+  }
+  if (scim_commands.parsed()) {
+    const auto open_scim_store = [](const mcpgate::provision::ScimStoreArgs& a) {
+      return open_configured_store(mcpgate::audit::StoreArgs{a.config, a.data_dir, a.store_url});
+    };
+    return scim_commands.run(open_scim_store, std::cout, std::cerr);
   }
 
   if (check->parsed() && !check_connector.empty()) {
