@@ -302,7 +302,12 @@ http::Response answer_scim_request(ScimService& service, const http::Request& re
   if (id.find('/') != std::string_view::npos) {
     return scim_error_response(make_error(ErrorCode::kNotFound, "no such endpoint"));
   }
-  auto query = oauth::parse_form(oauth::query_of(req.target()));
+  // A filter may be 4096 bytes (scim::FilterLimits), more once percent-encoded: the query's own
+  // limits sit above that so an oversized filter is reported as one (invalidFilter).
+  oauth::FormLimits query_limits;
+  query_limits.max_bytes = 64 * 1024;
+  query_limits.max_value_bytes = 16 * 1024;
+  auto query = oauth::parse_form(oauth::query_of(req.target()), query_limits);
   if (!query) {
     return scim_error_response(
         scim::scim_error(ScimType::kInvalidValue, "the query string is malformed or too large"));

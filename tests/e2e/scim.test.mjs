@@ -251,8 +251,8 @@ describe('Microsoft Entra ID', () => {
     assert.equal(patched.json.displayName, 'Erin H.');
     assert.deepEqual(patched.json.emails.map((e) => e.value), ['erin.hannon@globex.example']);
     assert.equal(patched.json[ENTERPRISE].department, 'Reception');
-    const byEmail = await scim('GET', `/Users?filter=${q('emails[type eq "work"].value eq "erin.hannon@globex.example"')}`, { token: tokens.globex });
-    assert.equal(byEmail.json.totalResults, 1);
+    const byEmail = await scim('GET', `/Users?filter=${q('emails[type eq "work" and value eq "Erin.Hannon@globex.example"]')}`, { token: tokens.globex });
+    assert.equal(byEmail.json.totalResults, 1, byEmail.body);
 
     // Group lookup without members, membership test, PATCH Add members.
     const g = await scim('POST', '/Groups', { token: tokens.globex, body: { schemas: [GROUP_SCHEMA], displayName: 'Sales', externalId: 'grp-sales' } });
@@ -312,10 +312,11 @@ describe('ATTACKS rows 66-75', () => {
     for (const filter of [
       'userName eq', 'userName eq "unterminated', 'userName zz "x"', 'userName eq "x" and', '((userName eq "x")',
       `${'('.repeat(40)}userName eq "x"${')'.repeat(40)}`, `${'not ('.repeat(40)}userName eq "x"${')'.repeat(40)}`,
-      `userName eq "${'a'.repeat(5000)}"`, 'noSuchAttribute eq "x"', 'active gt true', 'emails co "x"',
+      `userName eq "${'a'.repeat(5000)}"`, 'noSuchAttribute eq "x"', 'active gt true', 'name eq "x"', 'meta.created co "2020"',
       'userName eq "x" or 1=1', "userName eq 'x'", 'userName eq "x"; DROP TABLE users', 'userName eq "\\u0000"',
     ]) {
       const r = await scim('GET', `/Users?filter=${q(filter)}`);
+      assert.equal(r.status, 400, `${filter.slice(0, 60)}: ${r.body}`);
       assertScimError(r, 400, 'invalidFilter');
     }
     // A quote-breaking value is a value: no match, no error.
