@@ -363,8 +363,8 @@ class ScimHttp {
 
 void mount_scim_routes(http::Router& router, std::shared_ptr<ScimService> service,
                        store::Executor& executor, ScimRoutesOptions options) {
-  auto http = std::make_shared<ScimHttp>(std::move(service), executor, options);
-  http::Handler handler = [http](http::Exchange& ex) { return http->handle(ex); };
+  auto scim_http = std::make_shared<ScimHttp>(std::move(service), executor, options);
+  http::Handler handler = [scim_http](http::Exchange& ex) { return scim_http->handle(ex); };
   router.add(kScimBasePath, handler);
   router.add_prefix(std::string(kScimBasePath) + "/", handler);
 }

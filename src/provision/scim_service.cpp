@@ -395,6 +395,10 @@ Result<ScimReply> ScimService::store_replacement(const ScimCaller& caller, ScimK
   if (kind == ScimKind::kUser && before.active && !r.active) {
     MCPGATE_TRY(deactivated(r.id));
   }
+  if (kind == ScimKind::kUser && !before.active && r.active && options_.on_user_reactivated) {
+    log::info("scim_user_reactivated", {{"user_id", r.id}});
+    MCPGATE_TRY(options_.on_user_reactivated(r.id));
+  }
   if (kind == ScimKind::kGroup) {
     MCPGATE_ASSIGN_OR_RETURN(r, load(caller, kind, r.id));
   }

@@ -38,6 +38,9 @@ struct ScimServiceOptions {
   // Cuts a deactivated user's access (disable, revoke sessions, grants, tokens). Runs on the
   // calling (executor) thread; a failure fails the SCIM request (the directory retries).
   std::function<Status(const std::string& user_id)> on_user_deactivated;
+  // A user going from inactive to active, after the store re-enabled them (lifts what
+  // deactivation suspended beyond the login itself; revoked tokens stay revoked). Optional.
+  std::function<Status(const std::string& user_id)> on_user_reactivated;
   std::function<std::int64_t()> clock;  // unix seconds; nullptr = the system clock
 };
 
