@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "oauth/cli.hpp"
 #include "oauth/key_manager.hpp"
+#include "oauth/organizations.hpp"
 #include "mcp/registry.hpp"
 #include "policy/cli.hpp"
 #include "provision/scim_cli.hpp"
@@ -44,7 +45,8 @@ std::string read_password() {
 
 // Operator commands on the data directory of a configuration: `user add`, `user passwd`,
 // `keys rotate`. They share the store with a running server (SQLite WAL, or PostgreSQL).
-int run_admin(const Config& config, const std::string& command, const std::string& username) {
+int run_admin(const Config& config, const std::string& command, const std::string& username,
+              const std::string& org) {
   const std::string url = mcpgate::app::store_url(config.store);
   const std::string where = url.empty() ? config.data_dir : mcpgate::store::redacted_store_url(url);
   auto options = mcpgate::app::store_open_options(config);
@@ -64,14 +66,22 @@ int run_admin(const Config& config, const std::string& command, const std::strin
               << " (running servers switch within a minute; the old key stays published)\n";
     return 0;
   }
+  // The configured organizations first, so `--org` may name one the server has not synced yet.
+  if (auto synced = mcpgate::oauth::sync_organizations(**store, config.auth,
+                                                       mcpgate::oauth::system_now());
+      !synced) {
+    return fail(command + ": " + synced.error().message);
+  }
   const std::string password = read_password();
-  const mcpgate::Status st = command == "user add"
-                                 ? mcpgate::oauth::add_user(**store, username, password)
-                                 : mcpgate::oauth::set_user_password(**store, username, password);
+  const std::int64_t now = mcpgate::oauth::system_now();
+  const mcpgate::Status st =
+      command == "user add"
+          ? mcpgate::oauth::add_user(**store, username, password, now, {}, org)
+          : mcpgate::oauth::set_user_password(**store, username, password, now, org);
   if (!st) {
     return fail(command + ": " + st.error().message);
   }
-  std::cout << command << ": " << username << ": OK\n";
+  std::cout << command << ": " << username << " (organization " << org << "): OK\n";
   return 0;
 }
 
@@ -226,6 +236,7 @@ int main(int argc, char** argv) {
 
   std::string admin_config;
   std::string username;
+  std::string user_org = "default";
   auto* user = cli.add_subcommand("user", "Manage local users (password read from stdin)");
   user->require_subcommand(1);
   auto* user_add = user->add_subcommand("add", "Create a user; the password is one line on stdin");
@@ -234,6 +245,7 @@ int main(int argc, char** argv) {
   for (auto* sub : {user_add, user_passwd}) {
     sub->add_option("--config,-c", admin_config, "YAML configuration file (for data_dir)")->required();
     sub->add_option("username", username, "User name")->required();
+    sub->add_option("--org", user_org, "The user's organization (default: default)");
     sub->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
     sub->add_option("--store", store_url, store_help);
   }
@@ -294,8 +306,17 @@ int main(int argc, char** argv) {
     return audit_commands.run(open_configured_store, std::cin, std::cout, std::cerr);
   }
   if (scim_commands.parsed()) {
-    const auto open_scim_store = [](const mcpgate::provision::ScimStoreArgs& a) {
-      return open_configured_store(mcpgate::audit::StoreArgs{a.config, a.data_dir, a.store_url});
+    // The configured organizations are synced first, so `--org` may name one the server has
+    // not synced yet (as `user add` does).
+    const auto open_scim_store = [](const mcpgate::provision::ScimStoreArgs& a)
+        -> mcpgate::Result<std::unique_ptr<mcpgate::store::Store>> {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto store,
+          open_configured_store(mcpgate::audit::StoreArgs{a.config, a.data_dir, a.store_url}));
+      MCPGATE_ASSIGN_OR_RETURN(Config config, mcpgate::app::load_config(a.config));
+      MCPGATE_TRY(mcpgate::oauth::sync_organizations(*store, config.auth,
+                                                     mcpgate::oauth::system_now()));
+      return store;
     };
     return scim_commands.run(open_scim_store, std::cout, std::cerr);
   }
@@ -335,7 +356,7 @@ int main(int argc, char** argv) {
     const std::string command = keys_rotate->parsed() ? "keys rotate"
                                 : user_add->parsed()  ? "user add"
                                                       : "user passwd";
-    return run_admin(config, command, username);
+    return run_admin(config, command, username, user_org);
   }
   if (auto st = mcpgate::app::check_deployment(config); !st) {
     return fail(st.error().message);

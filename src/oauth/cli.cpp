@@ -23,8 +23,12 @@ Status validate_username(std::string_view username) {
 }
 
 Status add_user(store::Store& store, std::string_view username, std::string_view password,
-                std::int64_t now, std::string_view id) {
+                std::int64_t now, std::string_view id, std::string_view org_id) {
   MCPGATE_TRY(validate_username(username));
+  if (!store::is_valid_org_id(org_id)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "an organization id is 1-63 characters of a-z, 0-9 and '-'");
+  }
   if (!id.empty()) {
     // Same alphabet as usernames: ids end up in policy tuples (`user:<id>`).
     if (auto st = validate_username(id); !st) {
@@ -37,14 +41,21 @@ Status add_user(store::Store& store, std::string_view username, std::string_view
   user.username = std::string(username);
   user.password_hash = std::move(hash);
   user.created_at = now;
-  MCPGATE_TRY(store.create_user(user));
-  log::info("oauth_user_added", {{"user_id", user.id}});
+  user.org_id = std::string(org_id);
+  if (auto created = store.create_user(user); !created) {
+    if (created.error().code == ErrorCode::kFailedPrecondition) {
+      return make_error(ErrorCode::kNotFound,
+                        "no organization '" + user.org_id + "' (list it under organizations:)");
+    }
+    return created;
+  }
+  log::info("oauth_user_added", {{"user_id", user.id}, {"org_id", user.org_id}});
   return {};
 }
 
 Status set_user_password(store::Store& store, std::string_view username, std::string_view password,
-                         std::int64_t now) {
-  MCPGATE_ASSIGN_OR_RETURN(store::User user, store.find_user_by_username(username));
+                         std::int64_t now, std::string_view org_id) {
+  MCPGATE_ASSIGN_OR_RETURN(store::User user, store.find_user_by_username(org_id, username));
   MCPGATE_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(password));
   MCPGATE_TRY(store.set_user_password(user.id, hash));
   MCPGATE_ASSIGN_OR_RETURN(auto revoked, store.revoke_user_grants(user.id, now));
@@ -54,14 +65,14 @@ Status set_user_password(store::Store& store, std::string_view username, std::st
 
 Status seed_users(store::Store& store, const AuthOptions& options, std::int64_t now) {
   for (const auto& u : options.users) {
-    auto existing = store.find_user_by_username(u.username);
+    auto existing = store.find_user_by_username(u.org, u.username);
     if (existing) {
       continue;
     }
     if (existing.error().code != ErrorCode::kNotFound) {
       return existing.error();
     }
-    auto st = add_user(store, u.username, u.password, now, u.id);
+    auto st = add_user(store, u.username, u.password, now, u.id, u.org);
     if (!st && st.error().code != ErrorCode::kAlreadyExists) {
       return st;
     }

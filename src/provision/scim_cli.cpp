@@ -5,7 +5,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/ascii.hpp"
 #include "crypto/random.hpp"
 
 namespace mcpgate::provision {
@@ -19,23 +18,19 @@ store::Timestamp cli_now() {
 
 }  // namespace
 
-bool is_scim_org_id(std::string_view id) {
-  if (id.empty() || id.size() > 63 || id.front() == '-') {
-    return false;
-  }
-  for (const char c : id) {
-    if (!((c >= 'a' && c <= 'z') || ascii::is_digit(c) || c == '-')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Result<ScimTokenCreated> create_scim_token(store::Store& store, std::string_view org_id,
                                            std::string_view name, store::Timestamp now) {
-  if (!is_scim_org_id(org_id)) {
+  if (!store::is_valid_org_id(org_id)) {
     return make_error(ErrorCode::kInvalidArgument,
                       "--org must be an organization id (a-z, 0-9 and '-')");
+  }
+  if (auto org = store.find_organization(org_id); !org) {
+    if (org.error().code == ErrorCode::kNotFound) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "no organization '" + std::string(org_id)
+                            + "' (list it under organizations: in the configuration)");
+    }
+    return org.error();
   }
   store::ScimDirectory d;
   d.id = "scim_" + crypto::random_id();

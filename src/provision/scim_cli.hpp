@@ -33,9 +33,6 @@ struct ScimTokenCreated {
   std::string token;  // shown once
 };
 
-// The organization id rule (a-z, 0-9 and '-', 1 to 63 characters, not starting with '-').
-bool is_scim_org_id(std::string_view id);
-
 Result<ScimTokenCreated> create_scim_token(store::Store& store, std::string_view org_id,
                                            std::string_view name, store::Timestamp now);
 int run_scim_token_list(store::Store& store, std::string_view org_id, std::ostream& out,

@@ -32,6 +32,9 @@ class ScimServiceTest : public ::testing::Test {
     auto opened = store::open_sqlite_store(so, *crypto::MasterKey::from_bytes(std::string(32, '\x42')));
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(opened).value();
+    for (const char* id : {"acme", "globex"}) {
+      ASSERT_TRUE(store_->upsert_organization(store::Organization{id, id, {}, 1}).ok());
+    }
     ScimServiceOptions o;
     o.base_url = "https://gate.example/scim/v2";
     o.max_results = 3;
@@ -106,6 +109,7 @@ TEST_F(ScimServiceTest, AuthenticateRefusesUnknownRevokedAndMissingTokensAlike) 
   ASSERT_EQ(dirs->size(), 1u);
   EXPECT_EQ((*dirs)[0].token_hash, store::hash_secret(globex_token_));
   EXPECT_EQ(create_scim_token(*store_, "Not An Org!", "", 1).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(create_scim_token(*store_, "initech", "", 1).error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST_F(ScimServiceTest, CreatedUserIsAGateUserWithAHashedPasswordNeverReturned) {

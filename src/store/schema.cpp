@@ -253,6 +253,55 @@ constexpr std::string_view kVaultConnectionVarsSqlite =
 constexpr std::string_view kVaultConnectionVarsPostgres =
     "ALTER TABLE vault_connections ADD COLUMN connection_vars BYTEA NOT NULL DEFAULT ''::bytea";
 
+// Version 7: organizations (tenants). Every user belongs to one; the default organization is
+// created here and holds every user from before. Usernames become unique per organization.
+// SQLite cannot drop the old UNIQUE (username_key) constraint, so users is rebuilt: the SQLite
+// migration runs with foreign-key enforcement off (sqlite_store.cpp `migrate`), which keeps the
+// DROP from cascading into grants and consents, whose REFERENCES users then name the new table;
+// `PRAGMA foreign_key_check` runs before the commit.
+constexpr std::string_view kOrganizationsCommon = R"sql(
+CREATE TABLE organizations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+INSERT INTO organizations (id, name, settings, created_at) VALUES ('default', 'Default', '{}', {NOW})
+)sql";
+constexpr std::string_view kOrganizationsSqliteUsers = R"sql(
+CREATE TABLE users_v7 (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  org_id TEXT NOT NULL DEFAULT 'default' REFERENCES organizations (id),
+  UNIQUE (org_id, username_key)
+);
+INSERT INTO users_v7 (id, username, username_key, password_hash, disabled, created_at, org_id)
+  SELECT id, username, username_key, password_hash, disabled, created_at, 'default' FROM users;
+DROP TABLE users;
+ALTER TABLE users_v7 RENAME TO users
+)sql";
+// PostgreSQL named the version-1 constraint <table>_<column>_key.
+constexpr std::string_view kOrganizationsPostgresUsers = R"sql(
+ALTER TABLE users ADD COLUMN org_id TEXT NOT NULL DEFAULT 'default' REFERENCES organizations (id);
+ALTER TABLE users DROP CONSTRAINT users_username_key_key;
+ALTER TABLE users ADD CONSTRAINT users_org_username_key UNIQUE (org_id, username_key)
+)sql";
+
+std::string organizations_migration(Dialect dialect) {
+  std::string sql(kOrganizationsCommon);
+  const std::string_view now = dialect == Dialect::kSqlite
+                                   ? "CAST(strftime('%s', 'now') AS INTEGER)"
+                                   : "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)";
+  sql.replace(sql.find("{NOW}"), 5, now);
+  sql += ";";
+  sql += dialect == Dialect::kSqlite ? kOrganizationsSqliteUsers : kOrganizationsPostgresUsers;
+  return sql;
+}
+
 // Version 8: SCIM provisioning (src/provision). A directory's token is stored as its hash. A
 // SCIM user shares its id with the gate user it is (deleting the gate user deletes the row);
 // user_name_key / display_name_key hold the lower-cased names, unique per organization and the
@@ -262,7 +311,7 @@ constexpr std::string_view kVaultConnectionVarsPostgres =
 constexpr std::string_view kScim = R"sql(
 CREATE TABLE scim_directories (
   id TEXT PRIMARY KEY,
-  org_id TEXT NOT NULL,
+  org_id TEXT NOT NULL REFERENCES organizations (id),
   name TEXT NOT NULL,
   token_hash {BLOB} NOT NULL UNIQUE,
   created_at BIGINT NOT NULL,
@@ -271,7 +320,7 @@ CREATE TABLE scim_directories (
 CREATE INDEX scim_directories_org ON scim_directories (org_id);
 CREATE TABLE scim_users (
   id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
-  org_id TEXT NOT NULL,
+  org_id TEXT NOT NULL REFERENCES organizations (id),
   user_name TEXT NOT NULL,
   user_name_key TEXT NOT NULL,
   external_id TEXT,
@@ -285,7 +334,7 @@ CREATE TABLE scim_users (
 CREATE INDEX scim_users_external_id ON scim_users (org_id, external_id);
 CREATE TABLE scim_groups (
   id TEXT PRIMARY KEY,
-  org_id TEXT NOT NULL,
+  org_id TEXT NOT NULL REFERENCES organizations (id),
   display_name TEXT NOT NULL,
   display_name_key TEXT NOT NULL,
   external_id TEXT,
@@ -345,6 +394,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       Migration{6, "vault connection variables",
                 std::string(dialect == Dialect::kSqlite ? kVaultConnectionVarsSqlite
                                                         : kVaultConnectionVarsPostgres)},
+      Migration{7, "organizations", organizations_migration(dialect)},
       Migration{8, "scim provisioning", render(kScim, dialect)},
   };
 }

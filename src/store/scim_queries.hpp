@@ -225,8 +225,9 @@ Status create_scim_user(Connection& c, const ScimResource& u, std::string_view p
   {
     MCPGATE_ASSIGN_OR_RETURN(
         auto s, c.prepare("INSERT INTO users (id, username, username_key, password_hash,"
-                          " disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
-    s.bind(u.id, u.name, scim_name_key(u.name), password_hash, !u.active, u.created_at);
+                          " disabled, created_at, org_id) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    s.bind(u.id, u.name, scim_name_key(u.name), password_hash, !u.active, u.created_at,
+           u.org_id);
     MCPGATE_TRY(s.run());
   }
   MCPGATE_ASSIGN_OR_RETURN(

@@ -51,6 +51,13 @@ ScimResource scim_group(const std::string& org, const std::string& name,
   return g;
 }
 
+// The organizations the tests provision into (SCIM rows reference them).
+void add_orgs(Store& store) {
+  for (const char* id : {"acme", "globex"}) {
+    ASSERT_TRUE(store.upsert_organization(Organization{id, id, {}, kNow}).ok());
+  }
+}
+
 ScimTupleTarget tuples_at(Timestamp now = kNow) { return ScimTupleTarget{kPolicyStore, now}; }
 
 std::vector<std::string> member_tuples(Store& store) {
@@ -68,6 +75,7 @@ std::string member_tuple(const ScimResource& g, const ScimResource& u) {
 }
 
 TEST_P(StoreSuite, ScimDirectoriesAreFoundByTokenHashAndRevoked) {
+  add_orgs(store());
   ScimDirectory d{"dir-1", "acme", "Okta", hash_secret("token-1"), kNow, std::nullopt};
   ASSERT_TRUE(store().create_scim_directory(d).ok());
   ScimDirectory other{"dir-2", "globex", "Entra", hash_secret("token-2"), kNow, std::nullopt};
@@ -77,6 +85,8 @@ TEST_P(StoreSuite, ScimDirectoriesAreFoundByTokenHashAndRevoked) {
   short_hash.id = "dir-3";
   short_hash.token_hash = "short";
   EXPECT_EQ(store().create_scim_directory(short_hash).error().code, ErrorCode::kInvalidArgument);
+  ScimDirectory no_org{"dir-4", "initech", "X", hash_secret("token-4"), kNow, std::nullopt};
+  EXPECT_EQ(store().create_scim_directory(no_org).error().code, ErrorCode::kFailedPrecondition);
 
   auto found = store().find_scim_directory_by_token(hash_secret("token-1"));
   ASSERT_TRUE(found.ok());
@@ -99,6 +109,7 @@ TEST_P(StoreSuite, ScimDirectoriesAreFoundByTokenHashAndRevoked) {
 }
 
 TEST_P(StoreSuite, ScimUserIsAGateUserAndItsNameIsUniquePerOrgIgnoringCase) {
+  add_orgs(store());
   ScimResource u = scim_user("acme", "Alice@Example.com", false);
   ASSERT_TRUE(store().create_scim_user(u, "").ok());
   auto gate = store().find_user(u.id);
@@ -111,6 +122,13 @@ TEST_P(StoreSuite, ScimUserIsAGateUserAndItsNameIsUniquePerOrgIgnoringCase) {
   EXPECT_EQ(store().create_scim_user(same_name, "").error().code, ErrorCode::kAlreadyExists);
   // Nothing of the refused user was written.
   EXPECT_EQ(store().find_user(same_name.id).error().code, ErrorCode::kNotFound);
+  // The gate user belongs to the organization: found by name there, not elsewhere.
+  EXPECT_EQ(store().find_user_by_username("acme", "alice@example.com")->id, u.id);
+  EXPECT_EQ(gate->org_id, "acme");
+  EXPECT_EQ(store().find_user_by_username("globex", "alice@example.com").error().code,
+            ErrorCode::kNotFound);
+  // Another organization may have its own Alice.
+  EXPECT_TRUE(store().create_scim_user(scim_user("globex", "ALICE@example.com"), "").ok());
 
   auto found = store().find_scim_resource(ScimKind::kUser, "acme", u.id);
   ASSERT_TRUE(found.ok());
@@ -127,6 +145,7 @@ TEST_P(StoreSuite, ScimUserIsAGateUserAndItsNameIsUniquePerOrgIgnoringCase) {
 }
 
 TEST_P(StoreSuite, ScimUserReplaceChecksTheVersionAndUpdatesTheGateUser) {
+  add_orgs(store());
   ScimResource u = scim_user("acme", "bob");
   ASSERT_TRUE(store().create_scim_user(u, "").ok());
   u.name = "Robert";
@@ -164,6 +183,7 @@ TEST_P(StoreSuite, ScimUserReplaceChecksTheVersionAndUpdatesTheGateUser) {
 }
 
 TEST_P(StoreSuite, ScimGroupMembershipsAreTuplesWrittenInTheSameTransaction) {
+  add_orgs(store());
   ScimResource a = scim_user("acme", "a");
   ScimResource b = scim_user("acme", "b");
   ASSERT_TRUE(store().create_scim_user(a, "").ok());
@@ -219,6 +239,7 @@ TEST_P(StoreSuite, ScimGroupMembershipsAreTuplesWrittenInTheSameTransaction) {
 }
 
 TEST_P(StoreSuite, ScimUserDeleteRemovesMembershipsTuplesAndTheGateUser) {
+  add_orgs(store());
   ScimResource a = scim_user("acme", "a");
   ScimResource b = scim_user("acme", "b");
   ASSERT_TRUE(store().create_scim_user(a, "").ok());
@@ -238,12 +259,13 @@ TEST_P(StoreSuite, ScimUserDeleteRemovesMembershipsTuplesAndTheGateUser) {
 }
 
 TEST_P(StoreSuite, ScimListFiltersPagesAndStaysInTheOrganization) {
+  add_orgs(store());
   std::vector<ScimResource> users;
   for (int i = 0; i < 7; ++i) {
     users.push_back(scim_user("acme", "user" + std::to_string(i), i % 2 == 0));
     ASSERT_TRUE(store().create_scim_user(users.back(), "").ok());
   }
-  ASSERT_TRUE(store().create_scim_user(scim_user("globex", "globex-user1"), "").ok());  // TODO(scim): "user1" once users are unique per organization (migration 7)
+  ASSERT_TRUE(store().create_scim_user(scim_user("globex", "user1"), "").ok());
 
   const auto list = [&](const std::string& org, const std::string& filter, std::int64_t offset,
                         std::int64_t limit) {
@@ -289,6 +311,7 @@ TEST_P(StoreSuite, ScimListFiltersPagesAndStaysInTheOrganization) {
 }
 
 TEST_P(StoreSuite, ScimGroupListFiltersByMember) {
+  add_orgs(store());
   ScimResource a = scim_user("acme", "a");
   ScimResource b = scim_user("acme", "b");
   ASSERT_TRUE(store().create_scim_user(a, "").ok());

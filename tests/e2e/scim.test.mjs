@@ -32,7 +32,10 @@ function gateConfig() {
   text = text.replace('store_file: demo-policy.fga.yaml',
     `store_file: ${JSON.stringify(path.join(repoRoot, 'examples/demo-policy.fga.yaml'))}\n  api:\n    token_env: MCPGATE_E2E_AUTHZ_TOKEN`);
   assert.ok(text.includes('api:'), 'demo.yaml no longer has the expected authz section');
-  return `${text.replace(/\n*$/, '\n')}scim:\n  max_results: ${MAX_RESULTS}\n`;
+  return `${text.replace(/\n*$/, '\n')}scim:\n  max_results: ${MAX_RESULTS}\n`
+    + 'organizations:\n'
+    + '  - {id: acme, name: Acme, domains: [acme.example]}\n'
+    + '  - {id: globex, name: Globex, domains: [globex.example]}\n';
 }
 
 let gate;
@@ -58,6 +61,10 @@ before(async () => {
   const base = `http://127.0.0.1:${srv.port}`;
   gate = Object.assign(srv, { base, issuer: base, resource: `${base}/mcp` });
   tokens.acme = createDirectoryToken('acme', 'Okta').token;
+  // Sign-in resolves users in the default organization (until home-realm discovery routes by
+  // email domain), so the users that log in here are provisioned there, with a domain no
+  // organization claims.
+  tokens.default = createDirectoryToken('default', 'Okta for the default organization').token;
   tokens.globex = createDirectoryToken('globex', 'Entra ID').token;
   const reg = await register(gate, {
     client_name: 'e2e scim agent', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none',
@@ -126,22 +133,23 @@ async function callTool(token, sid) {
 describe('Okta', () => {
   test('probe, existence check, create, read, full update, deactivate (Okta request sequence)', async () => {
     // Provisioning setup probes.
-    const probe = await scim('GET', '/Users?startIndex=1&count=2', { headers: { 'user-agent': 'Okta SCIM Client 1.0.0' } });
+    const probe = await scim('GET', '/Users?startIndex=1&count=2', { token: tokens.default, headers: { 'user-agent': 'Okta SCIM Client 1.0.0' } });
     assert.equal(probe.status, 200, probe.body);
     assert.match(probe.headers['content-type'], /^application\/scim\+json/);
     assert.deepEqual(probe.json.schemas, ['urn:ietf:params:scim:api:messages:2.0:ListResponse']);
-    const groups = await scim('GET', '/Groups?startIndex=1&count=100');
+    const groups = await scim('GET', '/Groups?startIndex=1&count=100', { token: tokens.default });
     assert.equal(groups.status, 200, groups.body);
     // Existence check before a create: an empty list, not a 404.
-    const none = await scim('GET', `/Users?filter=${q('userName eq "dana@acme.example"')}&startIndex=1&count=100`);
+    const none = await scim('GET', `/Users?filter=${q('userName eq "dana@example.com"')}&startIndex=1&count=100`, { token: tokens.default });
     assert.equal(none.status, 200, none.body);
     assert.equal(none.json.totalResults, 0);
     assert.deepEqual(none.json.Resources, []);
 
     const created = await scim('POST', '/Users', {
+      token: tokens.default,
       body: {
-        schemas: [USER_SCHEMA], userName: 'dana@acme.example', name: { givenName: 'Dana', familyName: 'Scully' },
-        emails: [{ primary: true, value: 'dana@acme.example', type: 'work' }], displayName: 'Dana Scully',
+        schemas: [USER_SCHEMA], userName: 'dana@example.com', name: { givenName: 'Dana', familyName: 'Scully' },
+        emails: [{ primary: true, value: 'dana@example.com', type: 'work' }], displayName: 'Dana Scully',
         locale: 'en-US', externalId: '00u1dana', groups: [], password: 'Dana-e2e-Pa55word', active: true,
       },
     });
@@ -156,34 +164,36 @@ describe('Okta', () => {
     assert.ok(created.json.meta.created && created.json.meta.lastModified);
     assert.equal(created.json.password, undefined, 'password is never returned');
 
-    const got = await scim('GET', `/Users/${id}`);
+    const got = await scim('GET', `/Users/${id}`, { token: tokens.default });
     assert.equal(got.status, 200, got.body);
-    assert.equal(got.json.userName, 'dana@acme.example');
+    assert.equal(got.json.userName, 'dana@example.com');
     assert.equal(got.json.active, true);
     assert.equal(got.json.password, undefined);
-    const found = await scim('GET', `/Users?filter=${q('userName eq "DANA@acme.example"')}&startIndex=1&count=100`);
+    const found = await scim('GET', `/Users?filter=${q('userName eq "DANA@example.com"')}&startIndex=1&count=100`, { token: tokens.default });
     assert.equal(found.json.totalResults, 1);
     assert.equal(found.json.Resources[0].id, id);
 
     // Profile updates come as PUT.
     const put = await scim('PUT', `/Users/${id}`, {
+      token: tokens.default,
       body: { ...got.json, name: { givenName: 'Dana', familyName: 'Mulder' }, displayName: 'Dana Mulder' },
     });
     assert.equal(put.status, 200, put.body);
     assert.equal(put.json.name.familyName, 'Mulder');
     assert.equal(put.json.meta.version, 'W/"2"');
     // The password survives a PUT without one: the user can still log in.
-    const t = await login('dana@acme.example', 'Dana-e2e-Pa55word');
+    const t = await login('dana@example.com', 'Dana-e2e-Pa55word');
     assert.ok(t.access_token);
 
     // Deactivation: PATCH without a path.
     const off = await scim('PATCH', `/Users/${id}`, {
+      token: tokens.default,
       body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] },
     });
     assert.equal(off.status, 200, off.body);
     assert.equal(off.json.active, false);
     // Still listed and readable, with active false.
-    const listed = await scim('GET', `/Users?filter=${q('userName eq "dana@acme.example"')}`);
+    const listed = await scim('GET', `/Users?filter=${q('userName eq "dana@example.com"')}`, { token: tokens.default });
     assert.equal(listed.json.Resources[0].active, false);
   });
 
@@ -472,21 +482,21 @@ describe('ATTACKS rows 66-75', () => {
 
   test('attacks_075_deactivate_kills_tokens: the next tool call fails and the refresh is refused', async () => {
     const password = 'Frank-e2e-Pa55word';
-    const u = await createUser('frank@acme.example', { password });
+    const u = await createUser('frank@example.com', { password }, tokens.default);
     // Frank is allowed to use calendar tools through a provisioned group (below), so a failure
     // after deactivation is the token's, not the policy's.
-    const g = await scim('POST', '/Groups', { body: { schemas: [GROUP_SCHEMA], displayName: 'Row 75 Staff', members: [{ value: u.id }] } });
+    const g = await scim('POST', '/Groups', { token: tokens.default, body: { schemas: [GROUP_SCHEMA], displayName: 'Row 75 Staff', members: [{ value: u.id }] } });
     assert.equal(g.status, 201, g.body);
     const storeId = (await api('GET', '/stores')).json.stores[0].id;
     const grant = await api('POST', `/stores/${storeId}/write`, { writes: { tuple_keys: [{ user: `group:${g.json.id}#member`, relation: 'invoker', object: 'mcp_server:calendar' }] } });
     assert.equal(grant.status, 200, grant.body);
-    const t = await login('frank@acme.example', password);
+    const t = await login('frank@example.com', password);
     const sid = await initSessionWithToken(gate, t.access_token);
     const before = await callTool(t.access_token, sid);
     assert.equal(before.status, 200, before.body);
     assert.ok(before.msg.result, before.body);
 
-    const off = await scim('PATCH', `/Users/${u.id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] } });
+    const off = await scim('PATCH', `/Users/${u.id}`, { token: tokens.default, body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] } });
     assert.equal(off.status, 200, off.body);
     // Revoked when the PATCH returned: the very next call fails (no waiting for a poll).
     const after = await callTool(t.access_token, sid);
@@ -496,16 +506,16 @@ describe('ATTACKS rows 66-75', () => {
     assert.equal(r.json.error, 'invalid_grant');
 
     // Reactivation lets Frank log in again; the old tokens stay dead.
-    const on = await scim('PATCH', `/Users/${u.id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: true }] } });
+    const on = await scim('PATCH', `/Users/${u.id}`, { token: tokens.default, body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: true }] } });
     assert.equal(on.status, 200, on.body);
-    const again = await login('frank@acme.example', password);
+    const again = await login('frank@example.com', password);
     assert.equal((await callTool(t.access_token, sid)).status, 401);
     assert.equal((await refresh(gate, t.refresh_token, { client_id: client })).status, 400);
     const sid2 = await initSessionWithToken(gate, again.access_token);
     assert.ok((await callTool(again.access_token, sid2)).msg.result);
 
     // DELETE ends access the same way.
-    const del = await scim('DELETE', `/Users/${u.id}`);
+    const del = await scim('DELETE', `/Users/${u.id}`, { token: tokens.default });
     assert.equal(del.status, 204, del.body);
     assert.equal((await callTool(again.access_token, sid2)).status, 401);
     assert.equal((await refresh(gate, again.refresh_token, { client_id: client })).status, 400);
@@ -515,18 +525,18 @@ describe('ATTACKS rows 66-75', () => {
 describe('provisioning drives authorization', () => {
   test('group membership pushed by SCIM grants and revokes tool access', async () => {
     const password = 'Gina-e2e-Pa55word';
-    const u = await createUser('gina@acme.example', { password });
-    const g = await scim('POST', '/Groups', { body: { schemas: [GROUP_SCHEMA], displayName: 'Calendar Users' } });
+    const u = await createUser('gina@example.com', { password }, tokens.default);
+    const g = await scim('POST', '/Groups', { token: tokens.default, body: { schemas: [GROUP_SCHEMA], displayName: 'Calendar Users' } });
     assert.equal(g.status, 201, g.body);
     const storeId = (await api('GET', '/stores')).json.stores[0].id;
     const w = await api('POST', `/stores/${storeId}/write`, { writes: { tuple_keys: [{ user: `group:${g.json.id}#member`, relation: 'invoker', object: 'mcp_server:calendar' }] } });
     assert.equal(w.status, 200, w.body);
-    const t = await login('gina@acme.example', password);
+    const t = await login('gina@example.com', password);
     const sid = await initSessionWithToken(gate, t.access_token);
     const denied = await callTool(t.access_token, sid);
     assert.equal(denied.msg?.error?.code, -31403, denied.body);
 
-    const add = await scim('PATCH', `/Groups/${g.json.id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: u.id }] }] } });
+    const add = await scim('PATCH', `/Groups/${g.json.id}`, { token: tokens.default, body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: u.id }] }] } });
     assert.equal(add.status, 200, add.body);
     // The tuple reaches the policy store with the membership, and the engine (whose view the
     // API reads) follows within its poll interval...
@@ -537,15 +547,15 @@ describe('provisioning drives authorization', () => {
     assert.ok(await within(3000, async () => (await callTool(t.access_token, sid)).msg?.result !== undefined) >= 0,
       'membership did not grant access');
 
-    const rm = await scim('PATCH', `/Groups/${g.json.id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${u.id}"]` }] } });
+    const rm = await scim('PATCH', `/Groups/${g.json.id}`, { token: tokens.default, body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${u.id}"]` }] } });
     assert.equal(rm.status, 200, rm.body);
     assert.ok(await within(3000, async () => (await callTool(t.access_token, sid)).msg?.error?.code === -31403) >= 0,
       'removing the membership did not revoke access');
 
     // Deleting the group deletes its tuples.
-    await scim('PATCH', `/Groups/${g.json.id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: u.id }] }] } });
+    await scim('PATCH', `/Groups/${g.json.id}`, { token: tokens.default, body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: u.id }] }] } });
     assert.ok(await within(3000, async () => (await members()).length === 1) >= 0);
-    assert.equal((await scim('DELETE', `/Groups/${g.json.id}`)).status, 204);
+    assert.equal((await scim('DELETE', `/Groups/${g.json.id}`, { token: tokens.default })).status, 204);
     assert.ok(await within(3000, async () => (await members()).length === 0) >= 0,
       `tuples left after the group was deleted: ${JSON.stringify(await members())}`);
   });
