@@ -78,7 +78,9 @@ class ScimServiceTest : public ::testing::Test {
 
   std::vector<std::string> tuples() {
     std::vector<std::string> out;
-    for (const auto& t : store_->load_all_tuples(kPolicyStore)->tuples) {
+    const auto snapshot = store_->load_all_tuples(kPolicyStore);
+    EXPECT_TRUE(snapshot.ok());
+    for (const auto& t : snapshot->tuples) {
       out.push_back(t.tuple.object + "#" + t.tuple.relation + "@" + t.tuple.user);
     }
     return out;
