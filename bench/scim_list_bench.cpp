@@ -46,6 +46,10 @@ std::string user_name(int i) {
 }
 
 void seed(store::Store& s, int n) {
+  if (auto st = s.upsert_organization(store::Organization{kOrg, "Acme", {}, 1'700'000'000}); !st) {
+    std::fprintf(stderr, "seed: %s\n", st.error().message.c_str());
+    std::exit(1);
+  }
   for (int i = 0; i < n; ++i) {
     store::ScimResource u;
     u.id = "usr_" + crypto::random_id();
@@ -153,7 +157,7 @@ void register_all() {
       {"userName_eq", R"(userName eq "user077777@acme.example")"},
       {"externalId_eq", R"(externalId eq "ext-55555")"},
       {"userName_eq_and_active", R"(userName eq "USER012345@acme.example" and active eq true)"},
-      {"email_value_path_eq", R"(emails[type eq "work"].value eq "user012345@acme.example")"},
+      {"email_value_filter_eq", R"(emails[type eq "work" and value eq "user012345@acme.example"])"},
       {"userName_sw_100", R"(userName sw "user0999")"},
       {"department_eq_page", R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "dept7")"},
   };
