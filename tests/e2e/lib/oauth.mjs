@@ -513,7 +513,7 @@ export async function obtainCode(gate, {
     response_type: 'code', client_id, redirect_uri, scope, state,
     code_challenge: challenge, code_challenge_method: 'S256', resource, ...extra,
   });
-  const result = await driveAuthorization(url, { ua, username, password, decision });
+  const result = await driveAuthorization(url, { ua, username, decision, ...(password ? { password } : {}) });
   const code = result.callback?.searchParams.get('code') ?? undefined;
   noteSecret('authorization code', code);
   return { callback: result.callback, code, state, verifier, challenge, result, url };
