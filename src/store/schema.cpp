@@ -253,6 +253,22 @@ constexpr std::string_view kVaultConnectionVarsSqlite =
 constexpr std::string_view kVaultConnectionVarsPostgres =
     "ALTER TABLE vault_connections ADD COLUMN connection_vars BYTEA NOT NULL DEFAULT ''::bytea";
 
+// Version 7: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
+// last deactivated (browser sessions from before it stay dead after a reactivation);
+// vault_connections.suspended_at: a deactivated user's connections are kept but unusable until
+// reactivation (0 = not suspended; an index, since deprovisioning finds them by user across
+// tenants). On PostgreSQL a change of a user's enabled state notifies the replicas (topic
+// "users"), which drop what they cached about that user's vault connections.
+constexpr std::string_view kDeprovisioningCommon = R"sql(
+ALTER TABLE users ADD COLUMN deprovisioned_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE vault_connections ADD COLUMN suspended_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX vault_connections_user ON vault_connections (user_id)
+)sql";
+constexpr std::string_view kDeprovisioningPostgres = R"sql(;
+CREATE TRIGGER users_notify AFTER UPDATE OF disabled OR DELETE ON users
+  FOR EACH STATEMENT EXECUTE FUNCTION mcpgate_notify_change('users')
+)sql";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view seq = dialect == Dialect::kSqlite
@@ -290,6 +306,10 @@ std::vector<Migration> migrations(Dialect dialect) {
       Migration{6, "vault connection variables",
                 std::string(dialect == Dialect::kSqlite ? kVaultConnectionVarsSqlite
                                                         : kVaultConnectionVarsPostgres)},
+      Migration{7, "deprovisioning",
+                std::string(kDeprovisioningCommon)
+                    + (dialect == Dialect::kPostgres ? std::string(kDeprovisioningPostgres)
+                                                     : std::string())},
   };
 }
 

@@ -33,6 +33,9 @@ struct User {
   std::string password_hash;  // PHC string from crypto::hash_password; "" = no password login
   bool disabled = false;
   Timestamp created_at = 0;
+  // When deprovision_user last disabled the user (0 = never). Browser sessions signed in at or
+  // before it stay dead after a reactivation (oauth/deprovisioning.hpp).
+  Timestamp deprovisioned_at = 0;
 };
 
 enum class ClientKind {
@@ -289,6 +292,32 @@ struct ToolPin {
   Timestamp pending_since = 0;     // when the pending definition was first seen; 0 = none
 
   friend bool operator==(const ToolPin&, const ToolPin&) = default;
+};
+
+// --- deprovisioning (Store::deprovision_user / reactivate_user) ------------------------------
+
+enum class DeprovisionMode {
+  kDisable,  // SCIM active:false, `mcpgate user disable`: the user can be reactivated
+  kDelete,   // SCIM DELETE: the user row goes, with its grants, consents and vault connections
+};
+
+// What one deprovision_user call found and did. A repeated call is harmless and reports the same
+// revocation entries again (so a caller that crashed before telling its bearer guard can retry).
+struct DeprovisionReport {
+  std::string user_id;
+  bool was_disabled = false;  // the user was already disabled before this call
+  std::vector<std::string> grant_ids;  // grants this call revoked (not those revoked before)
+  // Revocation-list entries of every unexpired access token of the user, whoever revoked them.
+  std::vector<RevokedToken> revoked;
+  std::int64_t vault_suspended = 0;  // kDisable: connections this call suspended
+  std::int64_t vault_deleted = 0;    // kDelete: connections this call deleted
+  bool deleted = false;              // kDelete: the user row is gone
+};
+
+struct ReactivationReport {
+  std::string user_id;
+  bool was_disabled = false;       // false: nothing to do (already active)
+  std::int64_t vault_resumed = 0;  // connections usable again
 };
 
 const char* client_kind_name(ClientKind kind);  // "static" | "dcr" | "cimd"
