@@ -263,7 +263,7 @@ asio::awaitable<void> AuthorizeEndpoint::authorize(http::Exchange& ex) {
       co_await ex.respond(fail(OAuthErrorCode::kLoginRequired, "the user is not signed in"));
       co_return;
     }
-    auto active = co_await user_active(session->user_id);
+    auto active = co_await ctx_.session_active(*session);
     if (!active) {
       co_await ex.respond(internal_page("oauth_user_lookup_failed", active.error()));
       co_return;
@@ -297,17 +297,6 @@ asio::awaitable<void> AuthorizeEndpoint::authorize(http::Exchange& ex) {
   co_await ex.respond(with_cookie(std::move(res), set_cookie));
 }
 
-asio::awaitable<Result<bool>> AuthorizeEndpoint::user_active(const std::string& user_id) {
-  auto user = co_await ctx_.executor.run([&] { return ctx_.store.find_user(user_id); });
-  if (!user) {
-    if (user.error().code == ErrorCode::kNotFound) {
-      co_return false;
-    }
-    co_return user.error();
-  }
-  co_return !user->disabled;
-}
-
 asio::awaitable<Result<bool>> AuthorizeEndpoint::consent_covers(const std::string& user_id,
                                                                 const PendingAuthorization& flow) {
   auto consent =
@@ -330,7 +319,7 @@ asio::awaitable<http::Response> AuthorizeEndpoint::continue_flow(
   if (!session || flow.force_login) {
     co_return login_page(flow);
   }
-  auto active = co_await user_active(session->user_id);
+  auto active = co_await ctx_.session_active(*session);
   if (!active) {
     co_return internal_page("oauth_user_lookup_failed", active.error());
   }
@@ -608,7 +597,7 @@ asio::awaitable<void> AuthorizeEndpoint::consent(http::Exchange& ex) {
                                        flow->state, ctx_.urls.issuer, StatusCode::see_other));
     co_return;
   }
-  auto active = co_await user_active(session->user_id);
+  auto active = co_await ctx_.session_active(*session);
   if (!active || !*active) {
     co_await ex.respond(expired_flow_page());
     co_return;

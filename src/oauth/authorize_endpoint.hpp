@@ -77,7 +77,6 @@ class AuthorizeEndpoint {
   asio::awaitable<http::Response> issue_code(PendingAuthorization flow, std::string user_id,
                                              bool record_consent, http::StatusCode status);
   // Whether the user behind a session still exists and is enabled.
-  asio::awaitable<Result<bool>> user_active(const std::string& user_id);
 
   http::Response login_page(const PendingAuthorization& flow) const;
   http::Response consent_page(const PendingAuthorization& flow, const std::string& username) const;

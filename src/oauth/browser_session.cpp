@@ -113,6 +113,10 @@ std::vector<std::string> BrowserSessions::sign_out(std::string_view cookie_value
   return grants;
 }
 
+std::size_t BrowserSessions::drop_user(std::string_view user_id) {
+  return sessions_.erase_if([&](const BrowserSession& s) { return s.user_id == user_id; });
+}
+
 bool BrowserSessions::add_grant(const std::string& key, const std::string& grant_id,
                                 std::int64_t now) {
   using Action = ExpiringMap<BrowserSession>::Action;

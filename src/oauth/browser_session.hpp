@@ -15,7 +15,12 @@
 // session fixation) and moves the pending request along.
 //
 // Sessions and pending requests live in memory (bounded; see ExpiringMap): a restart signs
-// everybody out, and several gateway processes do not share them.
+// everybody out, and several gateway processes do not share them. Because a replica cannot see
+// another replica's sessions, a deprovisioned user's sessions are refused where they are used:
+// every use of a session reads the user from the store (session_user_active in
+// oauth/deprovisioning.hpp): gone, disabled, or deprovisioned after the session signed in ->
+// the session is dropped and the browser treated as signed out. drop_user() frees them at once
+// in the process that deprovisioned the user.
 //
 // Thread-safe.
 
@@ -100,6 +105,9 @@ class BrowserSessions {
                       const std::string& username, std::int64_t now);
   // Ends the session; returns the grants issued through it (for revocation).
   std::vector<std::string> sign_out(std::string_view cookie_value);
+  // Ends every session of `user_id` (deprovisioning: its grants are revoked by the store).
+  // Returns how many.
+  std::size_t drop_user(std::string_view user_id);
   // Records a grant issued through the session of `browser_key`. Returns false when the session
   // is gone or already holds kMaxGrantsPerSession grants (the caller then revokes the oldest
   // one itself: see authorize_endpoint.cpp).
