@@ -4,7 +4,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <fstream>
 #include <set>
 #include <filesystem>
@@ -12,6 +14,7 @@
 
 #include "core/ascii.hpp"
 #include "core/secret.hpp"
+#include "store/types.hpp"
 #include "quota/quota_config.hpp"
 #include "http/client.hpp"
 #include "http/forwarded.hpp"
@@ -330,6 +333,75 @@ void get_seconds(Loader& l, const YAML::Node& map, const char* name, const std::
   out = static_cast<std::int64_t>(v);
 }
 
+// The top-level `organizations:` list (README "Organizations"). Loaded before `auth:`, whose
+// users name them. An email domain belongs to one organization at most.
+void load_organizations(Loader& l, const YAML::Node& list, Config& c) {
+  if (!list.IsDefined() || list.IsNull()) {
+    return;
+  }
+  if (!list.IsSequence()) {
+    l.fail(list, "organizations", "must be a list of {id, name, domains, ...}");
+    return;
+  }
+  std::map<std::string, std::string> domain_owner;
+  std::set<std::string> ids;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node n = list[i];
+    const std::string w = "organizations[" + std::to_string(i) + "]";
+    l.only_keys(n, w, {"id", "name", "domains", "password_login", "jit", "clients"});
+    if (!n.IsMap()) {
+      continue;
+    }
+    oauth::OrganizationOptions org;
+    l.get(n, "id", w + ".", org.id);
+    l.get(n, "name", w + ".", org.name);
+    if (!store::is_valid_org_id(org.id)) {
+      l.fail(n["id"].IsDefined() ? n["id"] : n, w + ".id",
+             "must be 1-63 characters of a-z, 0-9 and '-', not starting with '-'");
+    } else if (!ids.insert(org.id).second) {
+      l.fail(n["id"], w + ".id", "organization '" + org.id + "' is listed twice");
+    }
+    if (org.name.size() > 200) {
+      l.fail(n["name"], w + ".name", "must be at most 200 characters");
+    }
+    l.get_list(n, "domains", w + ".", org.domains);
+    for (size_t d = 0; d < org.domains.size(); ++d) {
+      std::string& domain = org.domains[d];
+      domain = ascii::to_lower(domain);
+      const YAML::Node dn = n["domains"][d];
+      const std::string dw = w + ".domains[" + std::to_string(d) + "]";
+      const bool shaped = !domain.empty() && domain.size() <= 253 && domain.front() != '.'
+                          && domain.back() != '.' && domain.front() != '-'
+                          && std::all_of(domain.begin(), domain.end(), [](char ch) {
+                               return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')
+                                      || ch == '.' || ch == '-';
+                             });
+      if (!shaped) {
+        l.fail(dn, dw, "must be an email domain such as example.com");
+        continue;
+      }
+      const auto [it, inserted] = domain_owner.emplace(domain, org.id);
+      if (!inserted) {
+        l.fail(dn, dw, "domain " + domain + " already belongs to organization '" + it->second
+                           + "' (a domain belongs to one organization)");
+      }
+    }
+    l.get(n, "password_login", w + ".", org.password_login);
+    l.get(n, "jit", w + ".", org.jit);
+    const YAML::Node cl = n["clients"];
+    l.only_keys(cl, w + ".clients", {"allow_dcr", "allow_cimd", "allowed"});
+    if (cl.IsDefined() && cl.IsMap()) {
+      l.get(cl, "allow_dcr", w + ".clients.", org.clients.allow_dcr);
+      l.get(cl, "allow_cimd", w + ".clients.", org.clients.allow_cimd);
+      if (cl["allowed"].IsDefined() && !cl["allowed"].IsNull()) {
+        org.clients.restrict_static = true;
+        l.get_list(cl, "allowed", w + ".clients.", org.clients.allowed);
+      }
+    }
+    c.auth.organizations.push_back(std::move(org));
+  }
+}
+
 void load_auth(Loader& l, const YAML::Node& a, Config& c) {
   l.only_keys(a, "auth",
               {"enabled", "issuer", "resources", "access_token_ttl_s", "refresh_token_ttl_s",
@@ -383,7 +455,7 @@ void load_auth(Loader& l, const YAML::Node& a, Config& c) {
     } else {
       for (size_t i = 0; i < users.size(); ++i) {
         const std::string w = "auth.users[" + std::to_string(i) + "]";
-        l.only_keys(users[i], w, {"username", "password", "id"});
+        l.only_keys(users[i], w, {"username", "password", "id", "org"});
         if (!users[i].IsMap()) {
           continue;
         }
@@ -391,6 +463,15 @@ void load_auth(Loader& l, const YAML::Node& a, Config& c) {
         l.get(users[i], "username", w + ".", u.username);
         l.get(users[i], "password", w + ".", u.password);
         l.get(users[i], "id", w + ".", u.id);
+        l.get(users[i], "org", w + ".", u.org);
+        if (!store::is_valid_org_id(u.org)) {
+          l.fail(users[i]["org"], w + ".org", "is not an organization id");
+        } else if (u.org != store::kDefaultOrgId
+                   && std::none_of(o.organizations.begin(), o.organizations.end(),
+                                   [&](const auto& org) { return org.id == u.org; })) {
+          l.fail(users[i]["org"], w + ".org",
+                 "names no organization (list it under organizations:)");
+        }
         o.users.push_back(std::move(u));
       }
     }
@@ -915,12 +996,14 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
   }
   try {
     l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz",
-                           "gateway", "audit", "quotas", "metrics", "vault", "connectors"});
+                           "gateway", "audit", "quotas", "metrics", "vault", "connectors",
+                           "organizations"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
     l.get(root, "data_dir", "", c.data_dir);
     load_store(l, root["store"], c);
+    load_organizations(l, root["organizations"], c);
     load_auth(l, root["auth"], c);
     load_authz(l, root["authz"], c);
     load_gateway(l, root["gateway"], c);

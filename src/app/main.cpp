@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "oauth/cli.hpp"
 #include "oauth/key_manager.hpp"
+#include "oauth/organizations.hpp"
 #include "mcp/registry.hpp"
 #include "policy/cli.hpp"
 #include "tools/conformance_fixtures.hpp"
@@ -42,8 +43,10 @@ std::string read_password() {
 }
 
 // Operator commands on the data directory of a configuration: `user add`, `user passwd`,
-// `user disable`, `user enable`, `keys rotate`. They share the store with a running server (SQLite WAL, or PostgreSQL).
-int run_admin(const Config& config, const std::string& command, const std::string& username) {
+// `user disable`, `user enable`, `keys rotate`. They share the store with a running server (SQLite
+// WAL, or PostgreSQL).
+int run_admin(const Config& config, const std::string& command, const std::string& username,
+              const std::string& org) {
   const std::string url = mcpgate::app::store_url(config.store);
   const std::string where = url.empty() ? config.data_dir : mcpgate::store::redacted_store_url(url);
   auto options = mcpgate::app::store_open_options(config);
@@ -64,22 +67,31 @@ int run_admin(const Config& config, const std::string& command, const std::strin
     return 0;
   }
   if (command == "user disable" || command == "user enable") {
-    auto done = command == "user disable" ? mcpgate::oauth::disable_user(**store, username)
-                                          : mcpgate::oauth::enable_user(**store, username);
+    // `org` "" = any organization for an id, the default one for a name.
+    auto done = command == "user disable" ? mcpgate::oauth::disable_user(**store, username, org)
+                                          : mcpgate::oauth::enable_user(**store, username, org);
     if (!done) {
       return fail(command + ": " + done.error().message);
     }
     std::cout << command << ": " << *done << "\n";
     return 0;
   }
+  // The configured organizations first, so `--org` may name one the server has not synced yet.
+  if (auto synced = mcpgate::oauth::sync_organizations(**store, config.auth,
+                                                       mcpgate::oauth::system_now());
+      !synced) {
+    return fail(command + ": " + synced.error().message);
+  }
   const std::string password = read_password();
-  const mcpgate::Status st = command == "user add"
-                                 ? mcpgate::oauth::add_user(**store, username, password)
-                                 : mcpgate::oauth::set_user_password(**store, username, password);
+  const std::int64_t now = mcpgate::oauth::system_now();
+  const mcpgate::Status st =
+      command == "user add"
+          ? mcpgate::oauth::add_user(**store, username, password, now, {}, org)
+          : mcpgate::oauth::set_user_password(**store, username, password, now, org);
   if (!st) {
     return fail(command + ": " + st.error().message);
   }
-  std::cout << command << ": " << username << ": OK\n";
+  std::cout << command << ": " << username << " (organization " << org << "): OK\n";
   return 0;
 }
 
@@ -234,6 +246,8 @@ int main(int argc, char** argv) {
 
   std::string admin_config;
   std::string username;
+  std::string user_org = "default";
+  std::string deprovision_org;  // "" = not given
   auto* user = cli.add_subcommand("user", "Manage local users (passwords read from stdin)");
   user->require_subcommand(1);
   auto* user_add = user->add_subcommand("add", "Create a user; the password is one line on stdin");
@@ -247,9 +261,13 @@ int main(int argc, char** argv) {
       "enable", "Reactivate a user: their vault connections are usable again (clients re-authorize)");
   for (auto* sub : {user_add, user_passwd}) {
     sub->add_option("username", username, "User name")->required();
+    sub->add_option("--org", user_org, "The user's organization (default: default)");
   }
   for (auto* sub : {user_disable, user_enable}) {
     sub->add_option("user", username, "User id or user name")->required();
+    sub->add_option("--org", deprovision_org,
+                    "Only a user of this organization (default: an id of any organization, a name "
+                    "of the default one)");
   }
   for (auto* sub : {user_add, user_passwd, user_disable, user_enable}) {
     sub->add_option("--config,-c", admin_config, "YAML configuration file (for data_dir)")->required();
@@ -349,7 +367,8 @@ int main(int argc, char** argv) {
                                 : user_disable->parsed() ? "user disable"
                                 : user_enable->parsed()  ? "user enable"
                                                          : "user passwd";
-    return run_admin(config, command, username);
+    const bool deprovisioning = user_disable->parsed() || user_enable->parsed();
+    return run_admin(config, command, username, deprovisioning ? deprovision_org : user_org);
   }
   if (auto st = mcpgate::app::check_deployment(config); !st) {
     return fail(st.error().message);

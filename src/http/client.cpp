@@ -1,11 +1,11 @@
 #include "http/client.hpp"
 
-#include "core/ascii.hpp"
-
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <optional>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
@@ -14,6 +14,10 @@
 #include <boost/beast/ssl.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+
+#include "core/ascii.hpp"
+#include "http/client_pool.hpp"
+#include "metrics/metrics.hpp"
 
 namespace mcpgate::http {
 namespace {
@@ -140,7 +144,6 @@ Result<Request> build_request(const ClientRequest& in,
   if (!has_agent) {
     req.set(Field::user_agent, user_agent);
   }
-  req.set(Field::connection, "close");
   const bool has_payload = !in.body.empty() || in.method == bhttp::verb::post
                            || in.method == bhttp::verb::put || in.method == bhttp::verb::patch;
   if (has_payload) {
@@ -252,16 +255,34 @@ Error io_error(const beast::error_code& ec,
                     url.to_string() + ": " + std::string(stage) + " failed: " + ec.message());
 }
 
+// What an exchange learned about its connection, for pooling and the stale-connection retry.
+struct ExchangeInfo {
+  bool wrote_nothing = false;     // failed before any byte of the request was written
+  bool response_started = false;  // at least one byte of a response arrived
+  bool peer_closed = false;       // the failure was an EOF or a reset from the peer
+  bool reusable = false;          // a complete response, keep-alive, nothing after it
+};
+
+bool is_peer_close(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof
+         || ec == asio::error::connection_reset || ec == asio::error::broken_pipe
+         || ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated;
+}
+
 template <class Stream>
 asio::awaitable<Result<Response>> exchange(Stream& stream,
                                            const Request& req,
                                            const Url& url,
                                            const RequestOptions& opt,
-                                           Clock::time_point deadline) {
+                                           Clock::time_point deadline,
+                                           ExchangeInfo& info) {
   beast::error_code ec;
   beast::get_lowest_layer(stream).expires_at(deadline);
-  co_await bhttp::async_write(stream, req, redirect_error(use_awaitable, ec));
+  const size_t written =
+      co_await bhttp::async_write(stream, req, redirect_error(use_awaitable, ec));
   if (ec) {
+    info.wrote_nothing = written == 0;
+    info.peer_closed = is_peer_close(ec);
     co_return io_error(ec, "write", url, opt);
   }
   beast::flat_buffer buffer;
@@ -278,8 +299,11 @@ asio::awaitable<Result<Response>> exchange(Stream& stream,
     // carries on and never checks the limit again), so the length is checked here as well.
     co_await bhttp::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, ec));
     if (ec) {
+      info.response_started = info.response_started || parser.got_some() || buffer.size() > 0;
+      info.peer_closed = is_peer_close(ec);
       co_return io_error(ec, "read", url, opt);
     }
+    info.response_started = true;
     if (const auto length = parser.content_length(); length && *length > opt.max_body_bytes) {
       co_return io_error(bhttp::error::body_limit, "read", url, opt);
     }
@@ -289,6 +313,7 @@ asio::awaitable<Result<Response>> exchange(Stream& stream,
         co_return io_error(ec, "read", url, opt);
       }
     }
+    const bool keep_alive = parser.keep_alive();
     Response res = parser.release();
     const unsigned status = res.result_int();
     // Interim responses (103 Early Hints, a stray 100) precede the real one.
@@ -299,6 +324,9 @@ asio::awaitable<Result<Response>> exchange(Stream& stream,
       }
       continue;
     }
+    // Bytes after the response (an unasked-for pipelined reply, junk) or a switch of protocols
+    // leave the connection in a state no later request should inherit.
+    info.reusable = keep_alive && buffer.size() == 0 && status != 101;
     co_return res;
   }
 }
@@ -316,87 +344,237 @@ struct Hop {
   Request request;
 };
 
-asio::awaitable<Result<ClientResponse>> one_hop(std::shared_ptr<HttpClient::State> state,
-                                                const Hop& hop,
-                                                const RequestOptions& opt,
-                                                Clock::time_point deadline);
+// One hop's answer. retry_fresh: a reused connection turned out to be closed before any byte of
+// a response, and sending the request again cannot repeat an action (see client.hpp).
+struct HopOutcome {
+  HopOutcome() = default;
+
+  HopOutcome(Error error) : result(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+
+  Result<ClientResponse> result = make_error(ErrorCode::kInternal, "unreachable");
+  bool retry_fresh = false;
+};
+
+std::atomic<uint64_t> client_ids{0};
 
 }  // namespace
 
 struct HttpClient::State {
   ClientConfig config;
   ssl::context tls{ssl::context::tls_client};
+  // Part of every pool key: connections are never shared between clients (CA stores differ).
+  uint64_t id = ++client_ids;
 };
 
 namespace {
 
-asio::awaitable<Result<ClientResponse>> one_hop(std::shared_ptr<HttpClient::State> state,
-                                                const Hop& hop,
-                                                const RequestOptions& opt,
-                                                Clock::time_point deadline) {
-  const Url& url = hop.url;
+using detail::ConnectionPool;
+using detail::OutboundConnection;
+
+metrics::Counter& client_connection_counter(std::string_view event) {
+  static auto& family = metrics::global().counter(
+      "mcpgate_http_client_connections_total",
+      "Outbound HTTP client connections: opened, reused from the keep-alive pool, or dropped "
+      "after a reused one was found closed and the request sent again (stale_retry).",
+      {"event"});
+  return family.with({event});
+}
+
+detail::PoolLimits pool_limits(const PoolOptions& options) {
+  return detail::PoolLimits{
+      options.max_idle_per_origin, options.max_idle_total, options.idle_timeout};
+}
+
+// The io_context whose pool serves requests from `ex`, or nullptr: pooling off, or an executor
+// of another kind of context (a thread pool), where every request gets its own connection.
+asio::io_context* pooling_context(const asio::any_io_executor& ex, const PoolOptions& options) {
+  if (options.max_idle_per_origin == 0 || options.max_idle_total == 0) {
+    return nullptr;
+  }
+  // The server's connection strands and tests' io_contexts; any other executor is unpooled.
+  if (const auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>()) {
+    return &strand->get_inner_executor().context();
+  }
+  if (const auto* plain = ex.target<asio::io_context::executor_type>()) {
+    return &plain->context();
+  }
+  return nullptr;
+}
+
+// Everything that decides what a connection may be trusted with. The address it connected to
+// is not in the key but in the connection: it passed this key's policy for this key's host.
+std::string pool_key(const HttpClient::State& state, const Url& url, const RequestOptions& opt) {
+  std::string key = std::to_string(state.id);
+  key += ' ';
+  key += url.scheme;
+  key += "://";
+  key += url.host;
+  key += ' ';
+  key += std::to_string(url.port);
+  key += ' ';
+  key += address_policy_name(opt.address_policy);
+  key += opt.verify_tls ? " verify" : " noverify";
+  return key;
+}
+
+bool is_safe_method(bhttp::verb method) {
+  return method == bhttp::verb::get || method == bhttp::verb::head || method == bhttp::verb::options
+         || method == bhttp::verb::trace;
+}
+
+// Resolves and checks the host, connects to the checked addresses and, for https, does the TLS
+// handshake. Runs on the new connection's strand.
+asio::awaitable<Result<std::unique_ptr<OutboundConnection>>> open_connection(
+    std::shared_ptr<HttpClient::State> state,
+    const Url& url,
+    const RequestOptions& opt,
+    Clock::time_point deadline) {
   MCPGATE_CO_ASSIGN_OR_RETURN(
       std::vector<tcp::endpoint> endpoints,
       co_await resolve_on_strand(url.host, url.port, opt.address_policy, deadline));
 
-  auto ex = co_await asio::this_coro::executor;
-  beast::tcp_stream tcp_stream(ex);
+  auto conn = std::make_unique<OutboundConnection>(co_await asio::this_coro::executor);
   beast::error_code ec;
-  tcp_stream.expires_at(deadline);
+  conn->plain->expires_at(deadline);
   // Connects to the checked endpoints only; the host name is not looked up again.
-  const tcp::endpoint peer =
-      co_await tcp_stream.async_connect(endpoints, redirect_error(use_awaitable, ec));
+  conn->peer = co_await conn->plain->async_connect(endpoints, redirect_error(use_awaitable, ec));
   if (ec) {
     co_return io_error(ec, "connect", url, opt);
   }
+  // A request is one write, but on a kept-alive connection Nagle could hold a short one back
+  // behind the previous response's delayed ACK.
+  conn->plain->socket().set_option(tcp::no_delay(true), ec);
+  if (!url.tls()) {
+    co_return conn;
+  }
 
-  Result<Response> response = make_error(ErrorCode::kInternal, "unreachable");
-  if (url.tls()) {
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), state->tls);
-    SSL* handle = stream.native_handle();
-    if (!url.host_is_ip && SSL_set_tlsext_host_name(handle, url.host.c_str()) != 1) {
-      co_return make_error(ErrorCode::kInternal, "cannot set TLS SNI");
+  conn->owner = state;
+  conn->tls.emplace(std::move(*conn->plain), state->tls);
+  conn->plain.reset();
+  auto& stream = *conn->tls;
+  SSL* handle = stream.native_handle();
+  if (!url.host_is_ip && SSL_set_tlsext_host_name(handle, url.host.c_str()) != 1) {
+    co_return make_error(ErrorCode::kInternal, "cannot set TLS SNI");
+  }
+  if (opt.verify_tls) {
+    stream.set_verify_mode(ssl::verify_peer);
+    // OpenSSL checks the name (or IP) during chain verification and reports a mismatch as
+    // X509_V_ERR_HOSTNAME_MISMATCH / IP_ADDRESS_MISMATCH.
+    X509_VERIFY_PARAM* param = SSL_get0_param(handle);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    const int set = url.host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str())
+                                   : SSL_set1_host(handle, url.host.c_str());
+    if (set != 1) {
+      co_return make_error(ErrorCode::kInternal, "cannot set TLS verification host");
     }
-    if (opt.verify_tls) {
-      stream.set_verify_mode(ssl::verify_peer);
-      // OpenSSL checks the name (or IP) during chain verification and reports a mismatch as
-      // X509_V_ERR_HOSTNAME_MISMATCH / IP_ADDRESS_MISMATCH.
-      X509_VERIFY_PARAM* param = SSL_get0_param(handle);
-      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      const int set = url.host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str())
-                                     : SSL_set1_host(handle, url.host.c_str());
-      if (set != 1) {
-        co_return make_error(ErrorCode::kInternal, "cannot set TLS verification host");
-      }
-    } else {
-      stream.set_verify_mode(ssl::verify_none);
-    }
-    beast::get_lowest_layer(stream).expires_at(deadline);
-    co_await stream.async_handshake(ssl::stream_base::client, redirect_error(use_awaitable, ec));
-    if (ec) {
-      if (ec == beast::error::timeout) {
-        co_return io_error(ec, "TLS handshake", url, opt);
-      }
-      co_return make_error(ErrorCode::kUnavailable,
-                           url.to_string() + ": TLS handshake failed: " + tls_failure(handle, ec));
-    }
-    response = co_await exchange(stream, hop.request, url, opt, deadline);
-    // No close_notify exchange: the response is complete (length or chunk framed), or was
-    // read to EOF, where a truncation already surfaced as an error.
-    beast::get_lowest_layer(stream).close();
   } else {
-    response = co_await exchange(tcp_stream, hop.request, url, opt, deadline);
-    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    tcp_stream.close();
+    stream.set_verify_mode(ssl::verify_none);
   }
+  conn->lowest().expires_at(deadline);
+  co_await stream.async_handshake(ssl::stream_base::client, redirect_error(use_awaitable, ec));
+  if (ec) {
+    if (ec == beast::error::timeout) {
+      co_return io_error(ec, "TLS handshake", url, opt);
+    }
+    co_return make_error(ErrorCode::kUnavailable,
+                         url.to_string() + ": TLS handshake failed: " + tls_failure(handle, ec));
+  }
+  co_return conn;
+}
+
+// One hop on `conn` (taken from the pool), or on a new connection when `conn` is null. Runs on
+// the connection's strand, where send_hop spawned it. Afterwards the connection goes back to
+// the pool of `pool_ctx` (null: no pooling) when the exchange left it reusable; otherwise it is
+// closed. `hop` belongs to send_hop, which awaits this at once.
+asio::awaitable<HopOutcome> hop_on_connection(std::shared_ptr<HttpClient::State> state,
+                                              asio::io_context* pool_ctx,
+                                              std::string key,
+                                              std::unique_ptr<OutboundConnection> conn,
+                                              const Hop& hop,
+                                              RequestOptions opt,
+                                              Clock::time_point deadline) {
+  const Url& url = hop.url;
+  const bool reused = conn != nullptr;
+  if (!reused) {
+    MCPGATE_CO_ASSIGN_OR_RETURN(conn, co_await open_connection(state, url, opt, deadline));
+  }
+  ExchangeInfo info;
+  Result<Response> response = make_error(ErrorCode::kInternal, "unreachable");
+  if (conn->tls) {
+    response = co_await exchange(*conn->tls, hop.request, url, opt, deadline, info);
+  } else {
+    response = co_await exchange(*conn->plain, hop.request, url, opt, deadline, info);
+  }
+  HopOutcome out;
   if (!response) {
-    co_return response.error();
+    // A connection the server closed while it sat idle fails like this; so does a server that
+    // read the request and died before answering. Only the request itself tells when sending
+    // it again is harmless. The failed connection is closed either way.
+    out.retry_fresh = reused && info.peer_closed && !info.response_started
+                      && (info.wrote_nothing || is_safe_method(hop.request.method()));
+    out.result = response.error();
+    co_return out;
   }
-  ClientResponse out;
-  out.message = std::move(response).value();
-  out.url = url.to_string();
-  out.peer = peer;
+  ClientResponse res;
+  res.message = std::move(response).value();
+  res.url = url.to_string();
+  res.peer = conn->peer;
+  out.result = std::move(res);
+  if (pool_ctx != nullptr && info.reusable && hop.request.keep_alive()) {
+    conn->lowest().expires_never();
+    ConnectionPool::of(*pool_ctx).give_back(key, std::move(conn), pool_limits(state->config.pool));
+  } else if (conn->plain) {
+    // No close_notify exchange for TLS: the response is complete (length or chunk framed), or
+    // was read to EOF, where a truncation already surfaced as an error.
+    beast::error_code ec;
+    conn->plain->socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
   co_return out;
+}
+
+// One hop: on an idle pooled connection when there is one (once more on a new connection if
+// that one turns out closed, see HopOutcome), else on a new connection. Runs on the caller's
+// executor; each exchange runs on its connection's strand.
+asio::awaitable<Result<ClientResponse>> send_hop(std::shared_ptr<HttpClient::State> state,
+                                                 Hop hop,
+                                                 RequestOptions opt,
+                                                 Clock::time_point deadline) {
+  const asio::any_io_executor caller = co_await asio::this_coro::executor;
+  asio::io_context* pool_ctx = pooling_context(caller, state->config.pool);
+  hop.request.keep_alive(pool_ctx != nullptr);
+  std::string key;
+  std::unique_ptr<OutboundConnection> idle;
+  if (pool_ctx != nullptr) {
+    key = pool_key(*state, hop.url, opt);
+    if (ConnectionPool* pool = ConnectionPool::find(*pool_ctx)) {
+      idle = pool->take(key, pool_limits(state->config.pool));
+    }
+  }
+  // The key holds the policy the address passed when the connection was opened; checked again
+  // so that no later change to what the key holds can let a connection past the guard.
+  if (idle && !address_allowed(opt.address_policy, idle->peer.address())) {
+    idle.reset();
+  }
+  if (idle) {
+    client_connection_counter("reused").inc();
+    const asio::any_io_executor strand = idle->executor;
+    auto task = hop_on_connection(state, pool_ctx, key, std::move(idle), hop, opt, deadline);
+    HopOutcome reused = co_await asio::co_spawn(strand, std::move(task), use_awaitable);
+    if (!reused.retry_fresh) {
+      co_return std::move(reused.result);
+    }
+    client_connection_counter("stale_retry").inc();
+  }
+  client_connection_counter("opened").inc();
+  asio::any_io_executor strand;
+  if (pool_ctx != nullptr) {
+    strand = asio::make_strand(pool_ctx->get_executor());
+  } else {
+    strand = asio::make_strand(caller);
+  }
+  auto task = hop_on_connection(state, pool_ctx, std::move(key), nullptr, hop, opt, deadline);
+  HopOutcome fresh = co_await asio::co_spawn(strand, std::move(task), use_awaitable);
+  co_return std::move(fresh.result);
 }
 
 bool has_scheme(std::string_view ref) {
@@ -451,7 +629,8 @@ asio::awaitable<Result<ClientResponse>> run_request(std::shared_ptr<HttpClient::
 
   for (int hops = 0;; ++hops) {
     Hop hop{url, req};
-    MCPGATE_CO_ASSIGN_OR_RETURN(ClientResponse res, co_await one_hop(state, hop, opt, deadline));
+    MCPGATE_CO_ASSIGN_OR_RETURN(ClientResponse res,
+                                co_await send_hop(state, std::move(hop), opt, deadline));
     const unsigned status = res.status();
     const std::string_view location = res.header(Field::location);
     if (!opt.follow_redirects || !is_redirect(status) || location.empty()) {
@@ -505,11 +684,6 @@ asio::awaitable<T> on_new_strand(asio::awaitable<T> inner) {
   std::optional<T> out =
       co_await asio::co_spawn(asio::make_strand(ex), boxed(std::move(inner)), use_awaitable);
   co_return std::move(*out);
-}
-
-asio::awaitable<Result<ClientResponse>> fetch_on_strand(std::shared_ptr<HttpClient::State> state,
-                                                        ClientRequest request) {
-  co_return co_await on_new_strand(run_request(std::move(state), std::move(request)));
 }
 
 asio::awaitable<Result<ClientResponse>> fail_now(Error error) {
@@ -678,7 +852,7 @@ Result<HttpClient> HttpClient::create(ClientConfig config) {
 
 asio::awaitable<Result<ClientResponse>> HttpClient::fetch(ClientRequest request) const {
   // Not a coroutine itself: the frame must own the state, not borrow `this`.
-  return fetch_on_strand(std::const_pointer_cast<State>(state_), std::move(request));
+  return run_request(std::const_pointer_cast<State>(state_), std::move(request));
 }
 
 Result<std::shared_ptr<const HttpClient>> default_http_client() {

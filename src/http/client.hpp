@@ -1,8 +1,23 @@
 #pragma once
 // Outbound HTTP/1.1 client (plain and TLS) on Beast with C++20 coroutines.
 //
-// Used to fetch Client ID Metadata Documents and, later, to call upstream MCP servers and SaaS
-// APIs. One request per connection ("Connection: close"); no pooling yet.
+// Used for Client ID Metadata Documents, OIDC discovery and JWKS, token endpoints, and the
+// connectors' SaaS API calls. (Upstream MCP servers have their own streaming client,
+// gateway/http_upstream, with its own pool.)
+//
+// Keep-alive pooling (http/client_pool.hpp): a connection whose exchange ended cleanly — the
+// response read to its last byte, no `Connection: close` (nor an HTTP/1.0 reply without
+// keep-alive, nor a body delimited by EOF), no error or timeout, no stray bytes after the
+// response — goes back to an idle pool and carries a later request with the same key: this
+// client (its CA store), scheme, host, port, address policy and TLS verification setting. A
+// reused connection skips resolution: it stays pinned to the address that passed the same
+// policy for the same host when it was opened. Before reuse the socket is checked for a close
+// (or stray bytes) that arrived while idle; such a connection is dropped unused. If a request
+// on a reused connection then fails with EOF or a reset before any byte of a response, it is
+// sent once more on a new connection — only when that cannot repeat an action: the method is
+// GET/HEAD/OPTIONS/TRACE, or no byte of the request was written. Never otherwise (a POST that
+// may have reached the server is not sent twice). Pooling needs the caller's executor to belong
+// to an io_context (the pool lives in it); elsewhere every request gets its own connection.
 //
 // SSRF guard (MCP-SPEC §A5.3, CIMD draft §6): the URL is parsed strictly (parse_url below), the
 // host is resolved exactly once, every resolved address must pass the request's AddressPolicy
@@ -23,9 +38,9 @@
 //   kUnavailable         resolution failed, connection refused/reset, TLS failure (including
 //                        certificate verification), malformed response, too many redirects
 //
-// Threading: fetch() may be called from any executor; the request runs on its own strand and
-// the caller resumes on its own executor. HttpClient is immutable after creation and may be
-// shared across threads; a fetch keeps what it needs alive, so the client may be destroyed while
+// Threading: fetch() may be called from any executor; each exchange runs on its connection's
+// strand and the caller resumes on its own executor. HttpClient is immutable after creation and may
+// be shared across threads; a fetch keeps what it needs alive, so the client may be destroyed while
 // requests are in flight.
 
 #include <chrono>
@@ -103,11 +118,24 @@ struct ClientResponse {
   std::string_view header(Field field) const;
 };
 
+struct PoolOptions {
+  // Idle keep-alive connections kept per key (see above); 0 disables pooling (every request
+  // then sends `Connection: close`).
+  std::size_t max_idle_per_origin = 32;
+  // Idle connections kept in all, per io_context.
+  std::size_t max_idle_total = 256;
+  // An idle connection older than this is closed instead of reused. Below the 5 s keep-alive
+  // timeout of Node's HTTP server, the shortest common one, so a server rarely closes a
+  // connection at the moment it is reused.
+  std::chrono::milliseconds idle_timeout{4000};
+};
+
 struct ClientConfig {
   // PEM file of CA certificates. Empty: the system store (set_default_verify_paths). When set,
   // only these CAs are trusted (useful to pin a private CA, and in tests).
   std::string ca_file;
   std::string user_agent = "mcpgate/0.1";
+  PoolOptions pool;
 };
 
 class HttpClient {

@@ -6,6 +6,7 @@
 #include "oauth/client_auth.hpp"
 #include "oauth/introspection.hpp"
 #include "oauth/metadata.hpp"
+#include "oauth/organizations.hpp"
 #include "oauth/registration.hpp"
 #include "oauth/revocation.hpp"
 #include "oauth/server_context.hpp"
@@ -25,6 +26,7 @@ Result<std::unique_ptr<AuthorizationServer>> AuthorizationServer::create(
   auto ctx = std::make_unique<ServerContext>(std::move(options), store, executor, cimd,
                                              std::move(clock));
   const std::int64_t now = ctx->now();
+  MCPGATE_TRY(sync_organizations(store, ctx->options, now));
   MCPGATE_TRY(seed_users(store, ctx->options, now));
   MCPGATE_TRY(ctx->clients.seed_static_clients(now));
   MCPGATE_TRY(ctx->keys.refresh(now));

@@ -495,7 +495,7 @@ asio::awaitable<void> AuthorizeEndpoint::login(http::Exchange& ex) {
     std::optional<store::User> user;
   };
   Outcome outcome = co_await ctx_.executor.run([&]() -> Outcome {
-    auto user = ctx_.store.find_user_by_username(username);
+    auto user = ctx_.store.find_user_by_username(store::kDefaultOrgId, username);
     if (!user && user.error().code != ErrorCode::kNotFound) {
       return Outcome{user.error(), std::nullopt};
     }

@@ -487,7 +487,7 @@ TEST_F(AuthorizeTest, ExpiredFlowShowsAPage) {
 }
 
 TEST_F(AuthorizeTest, DisabledUserCannotSignIn) {
-  auto user = h.store().find_user_by_username("alice");
+  auto user = h.store().find_user_by_username(store::kDefaultOrgId, "alice");
   ASSERT_TRUE(user.ok());
   ASSERT_TRUE(h.store().set_user_disabled(user->id, true).ok());
   Browser b(h);

@@ -23,8 +23,12 @@ Status validate_username(std::string_view username) {
 }
 
 Status add_user(store::Store& store, std::string_view username, std::string_view password,
-                std::int64_t now, std::string_view id) {
+                std::int64_t now, std::string_view id, std::string_view org_id) {
   MCPGATE_TRY(validate_username(username));
+  if (!store::is_valid_org_id(org_id)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "an organization id is 1-63 characters of a-z, 0-9 and '-'");
+  }
   if (!id.empty()) {
     // Same alphabet as usernames: ids end up in policy tuples (`user:<id>`).
     if (auto st = validate_username(id); !st) {
@@ -37,14 +41,21 @@ Status add_user(store::Store& store, std::string_view username, std::string_view
   user.username = std::string(username);
   user.password_hash = std::move(hash);
   user.created_at = now;
-  MCPGATE_TRY(store.create_user(user));
-  log::info("oauth_user_added", {{"user_id", user.id}});
+  user.org_id = std::string(org_id);
+  if (auto created = store.create_user(user); !created) {
+    if (created.error().code == ErrorCode::kFailedPrecondition) {
+      return make_error(ErrorCode::kNotFound,
+                        "no organization '" + user.org_id + "' (list it under organizations:)");
+    }
+    return created;
+  }
+  log::info("oauth_user_added", {{"user_id", user.id}, {"org_id", user.org_id}});
   return {};
 }
 
 Status set_user_password(store::Store& store, std::string_view username, std::string_view password,
-                         std::int64_t now) {
-  MCPGATE_ASSIGN_OR_RETURN(store::User user, store.find_user_by_username(username));
+                         std::int64_t now, std::string_view org_id) {
+  MCPGATE_ASSIGN_OR_RETURN(store::User user, store.find_user_by_username(org_id, username));
   MCPGATE_ASSIGN_OR_RETURN(std::string hash, crypto::hash_password(password));
   MCPGATE_TRY(store.set_user_password(user.id, hash));
   MCPGATE_ASSIGN_OR_RETURN(auto revoked, store.revoke_user_grants(user.id, now));
@@ -52,34 +63,43 @@ Status set_user_password(store::Store& store, std::string_view username, std::st
   return {};
 }
 
-Result<store::User> find_user_ref(store::Store& store, std::string_view ref) {
+Result<store::User> find_user_ref(store::Store& store, std::string_view ref,
+                                  std::string_view org_id) {
   if (ref.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "name a user by id or username");
+  }
+  if (!org_id.empty() && !store::is_valid_org_id(org_id)) {
+    return make_error(ErrorCode::kInvalidArgument, "not an organization id: " + std::string(org_id));
   }
   auto by_id = store.find_user(ref);
   if (!by_id && by_id.error().code != ErrorCode::kNotFound) {
     return by_id.error();
   }
-  auto by_name = store.find_user_by_username(ref);
+  const bool id_matches = by_id && (org_id.empty() || by_id->org_id == org_id);
+  auto by_name =
+      store.find_user_by_username(org_id.empty() ? store::kDefaultOrgId : org_id, ref);
   if (!by_name && by_name.error().code != ErrorCode::kNotFound) {
     return by_name.error();
   }
-  if (by_id && by_name && by_id->id != by_name->id) {
+  if (id_matches && by_name && by_id->id != by_name->id) {
     return make_error(ErrorCode::kInvalidArgument,
                       "'" + std::string(ref) + "' is the id of one user and the username of "
                       "another: name the user by id (" + by_id->id + " or " + by_name->id + ")");
   }
-  if (by_id) {
+  if (id_matches) {
     return by_id;
   }
   if (by_name) {
     return by_name;
   }
-  return make_error(ErrorCode::kNotFound, "no user with id or username '" + std::string(ref) + "'");
+  return make_error(ErrorCode::kNotFound, "no user with id or username '" + std::string(ref) + "'" +
+                                              (org_id.empty() ? std::string()
+                                                              : " in organization " + std::string(org_id)));
 }
 
-Result<std::string> disable_user(store::Store& store, std::string_view ref) {
-  MCPGATE_ASSIGN_OR_RETURN(const store::User user, find_user_ref(store, ref));
+Result<std::string> disable_user(store::Store& store, std::string_view ref,
+                                 std::string_view org_id) {
+  MCPGATE_ASSIGN_OR_RETURN(const store::User user, find_user_ref(store, ref, org_id));
   UserDeprovisioning deprovisioning(store);
   MCPGATE_ASSIGN_OR_RETURN(const store::DeprovisionReport r, deprovisioning.deactivate(user.id));
   return user.username + " (" + user.id + "): " +
@@ -89,8 +109,9 @@ Result<std::string> disable_user(store::Store& store, std::string_view ref) {
          " vault connections suspended";
 }
 
-Result<std::string> enable_user(store::Store& store, std::string_view ref) {
-  MCPGATE_ASSIGN_OR_RETURN(const store::User user, find_user_ref(store, ref));
+Result<std::string> enable_user(store::Store& store, std::string_view ref,
+                                std::string_view org_id) {
+  MCPGATE_ASSIGN_OR_RETURN(const store::User user, find_user_ref(store, ref, org_id));
   UserDeprovisioning deprovisioning(store);
   MCPGATE_ASSIGN_OR_RETURN(const store::ReactivationReport r, deprovisioning.reactivate(user.id));
   return user.username + " (" + user.id + "): " + (r.was_disabled ? "enabled" : "was already enabled") +
@@ -100,14 +121,14 @@ Result<std::string> enable_user(store::Store& store, std::string_view ref) {
 
 Status seed_users(store::Store& store, const AuthOptions& options, std::int64_t now) {
   for (const auto& u : options.users) {
-    auto existing = store.find_user_by_username(u.username);
+    auto existing = store.find_user_by_username(u.org, u.username);
     if (existing) {
       continue;
     }
     if (existing.error().code != ErrorCode::kNotFound) {
       return existing.error();
     }
-    auto st = add_user(store, u.username, u.password, now, u.id);
+    auto st = add_user(store, u.username, u.password, now, u.id, u.org);
     if (!st && st.error().code != ErrorCode::kAlreadyExists) {
       return st;
     }

@@ -45,7 +45,7 @@ std::optional<AuthorizationServer::SignedIn> who(Harness& h, const Browser& b) {
   return h.run(h.as().signed_in(req));
 }
 
-std::string alice_id(Harness& h) { return h.store().find_user_by_username("alice")->id; }
+std::string alice_id(Harness& h) { return h.store().find_user_by_username(store::kDefaultOrgId, "alice")->id; }
 
 class DeprovisioningTest : public ::testing::Test {
  protected:
@@ -185,6 +185,24 @@ TEST_F(DeprovisioningTest, CliNamesUsersByIdOrNameAndRefusesAmbiguity) {
   ASSERT_TRUE(on.ok());
   EXPECT_FALSE(h.store().find_user(alice)->disabled);
   EXPECT_EQ(disable_user(h.store(), "nobody").error().code, ErrorCode::kNotFound);
+
+  // Organizations: a name is looked up in one organization (default unless --org), an id in any
+  // unless --org narrows it.
+  store::Organization acme;
+  acme.id = "acme";
+  acme.name = "Acme";
+  acme.created_at = h.now();
+  ASSERT_TRUE(h.store().upsert_organization(acme).ok());
+  ASSERT_TRUE(add_user(h.store(), "dave", "dave-test-pass", h.now(), "usr_dave", "acme").ok());
+  EXPECT_EQ(find_user_ref(h.store(), "dave").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(find_user_ref(h.store(), "dave", "acme")->id, "usr_dave");
+  EXPECT_EQ(find_user_ref(h.store(), "usr_dave")->id, "usr_dave");
+  EXPECT_EQ(find_user_ref(h.store(), "usr_dave", "default").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(find_user_ref(h.store(), "alice", "acme").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(find_user_ref(h.store(), "dave", "Not An Org").error().code,
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(disable_user(h.store(), "dave", "acme").ok());
+  EXPECT_TRUE(h.store().find_user("usr_dave")->disabled);
 }
 
 }  // namespace

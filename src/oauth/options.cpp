@@ -3,11 +3,13 @@
 #include <chrono>
 #include <set>
 
+#include "core/ascii.hpp"
 #include "http/client.hpp"
 #include "oauth/client_registry.hpp"
 #include "oauth/redirect_uri.hpp"
 #include "oauth/resource_indicator.hpp"
 #include "oauth/scopes.hpp"
+#include "store/types.hpp"
 
 namespace mcpgate::oauth {
 
@@ -113,13 +115,34 @@ Status validate_auth_options(const AuthOptions& o) {
       problem(where + ": " + m + " needs a client_secret");
     }
   }
+  // organizations
+  std::set<std::string> org_ids{store::kDefaultOrgId};
+  std::set<std::string> domains;
+  std::set<std::string> listed_orgs;
+  for (const auto& org : o.organizations) {
+    if (!store::is_valid_org_id(org.id)) {
+      problem("organizations: '" + org.id
+              + "' is not an organization id (a-z, 0-9 and '-', 1-63, not starting with '-')");
+    } else if (!listed_orgs.insert(org.id).second) {
+      problem("organizations: " + org.id + " is listed twice");
+    }
+    org_ids.insert(org.id);
+    for (const auto& d : org.domains) {
+      if (!domains.insert(d).second) {
+        problem("organizations: domain " + d + " belongs to more than one organization");
+      }
+    }
+  }
   // users
-  std::set<std::string> usernames;
+  std::set<std::pair<std::string, std::string>> usernames;
   for (const auto& u : o.users) {
     if (u.username.empty()) {
       problem("auth.users: a user has no username");
-    } else if (!usernames.insert(u.username).second) {
+    } else if (!usernames.insert({u.org, ascii::to_lower(u.username)}).second) {
       problem("auth.users: " + u.username + " is listed twice");
+    }
+    if (org_ids.count(u.org) == 0) {
+      problem("auth.users: " + u.username + ": unknown organization '" + u.org + "'");
     }
     if (u.password.empty()) {
       problem("auth.users: " + u.username + " has no password");

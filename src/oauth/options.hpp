@@ -27,6 +27,30 @@ struct UserOptions {
   // The user's id, the `sub` of its tokens and what policies name (`user:{sub}`). Empty: a
   // random "usr_..." id. A fixed id keeps policies readable and stable across re-seeding.
   std::string id{};
+  // The organization the user belongs to (`org`): "default" or one of `organizations:`.
+  std::string org{"default"};
+};
+
+// Which clients an organization's users may authorize (`organizations[].clients`). A client
+// is allowed when its id is listed in `allowed`, or it registered dynamically and allow_dcr
+// holds, or it is a Client ID Metadata Document client and allow_cimd holds, or it is
+// pre-registered and `allowed` is not given. The default allows everything the server allows.
+struct OrgClientPolicy {
+  bool allow_dcr = true;
+  bool allow_cimd = true;
+  bool restrict_static = false;       // `allowed` was given
+  std::vector<std::string> allowed;   // client ids (static ids or CIMD URLs)
+};
+
+// One entry of the top-level `organizations:` list (a tenant). The default organization
+// ("default") exists without being listed; listing it changes its name and settings.
+struct OrganizationOptions {
+  std::string id;
+  std::string name;                  // "" = the id
+  std::vector<std::string> domains;  // email domains for home-realm discovery, lower case
+  bool password_login = true;        // false: the password form is refused for its users
+  bool jit = false;                  // just-in-time creation of users at SSO sign-in
+  OrgClientPolicy clients;
 };
 
 // A pre-registered ("static") client.
@@ -83,6 +107,8 @@ struct AuthOptions {
   CimdOptions cimd;
   DcrOptions dcr;
   std::vector<UserOptions> users;             // seeded at start when absent
+  // The top-level `organizations:` list, upserted into the store at start (before the users).
+  std::vector<OrganizationOptions> organizations;
   std::vector<StaticClientOptions> clients;   // pre-registered clients
   std::vector<ScopeOptions> scopes;           // in the file's order (scopes_supported keeps it)
   std::map<std::string, std::vector<std::string>> scope_implies;  // "calendar:write" -> [read]
@@ -96,7 +122,9 @@ inline constexpr std::int64_t kMaxAccessTokenTtl = 900;
 // after canonicalisation; TTLs positive, access tokens at most 900 s, the code at most 600 s;
 // scope names are RFC 6749 scope-tokens, unique, and scope_implies names only known scopes;
 // static clients have unique non-URL ids, valid redirect URIs and a known auth method; users
-// have a name and a password. Every problem is listed in the message.
+// have a name and a password and name a known organization; organization ids are valid
+// (store::is_valid_org_id) and unique, and no email domain belongs to two organizations. Every
+// problem is listed in the message.
 Status validate_auth_options(const AuthOptions& options);
 
 }  // namespace mcpgate::oauth

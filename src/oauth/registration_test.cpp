@@ -194,7 +194,7 @@ TEST_F(RegistrationTest, Attacks048ClientChosenIdsAndSecretsAreIgnored) {
   m["client_id"] = "ops-dashboard";
   m["client_secret"] = "chosen";
   m["registration_access_token"] = "chosen";
-  m["sub"] = h.store().find_user_by_username("alice")->id;
+  m["sub"] = h.store().find_user_by_username(store::kDefaultOrgId, "alice")->id;
   auto j = post(m)->json();
   EXPECT_NE(j["client_id"], "ops-dashboard");
   EXPECT_FALSE(j.contains("client_secret"));

@@ -89,7 +89,7 @@ TEST_F(TokenTest, CodeExchangeIssuesRfc9068TokenAndRefreshToken) {
   EXPECT_EQ(claims["aud"], kTestResource);  // row 26
   EXPECT_EQ(claims["client_id"], "public-app");
   EXPECT_EQ(claims["scope"], "calendar:write mail:read");
-  EXPECT_EQ(claims["sub"], h.store().find_user_by_username("alice")->id);
+  EXPECT_EQ(claims["sub"], h.store().find_user_by_username(store::kDefaultOrgId, "alice")->id);
   EXPECT_TRUE(claims["jti"].is_string());
   EXPECT_EQ(claims["exp"].get<std::int64_t>() - claims["iat"].get<std::int64_t>(), 900);
   // Signed by a key the JWKS publishes.
@@ -179,7 +179,7 @@ TEST_F(TokenTest, Attacks019PkceVerifierChecks) {
 
 TEST_F(TokenTest, Attacks019VerifierWithoutChallengeIsADowngrade) {
   // /authorize never issues such a code; plant one as an older client would have it.
-  const std::string user_id = h.store().find_user_by_username("alice")->id;
+  const std::string user_id = h.store().find_user_by_username(store::kDefaultOrgId, "alice")->id;
   store::Grant grant{"grant-downgrade", user_id, "public-app", "calendar:read", kTestResource, h.now(), std::nullopt};
   store::AuthorizationCode record;
   const std::string code = "plain-code-without-challenge-0123456789abcdef";
@@ -351,7 +351,7 @@ TEST_F(TokenTest, Attacks030RefreshTokenOfAnotherClient) {
 
 TEST_F(TokenTest, Attacks032RefreshFailsAfterUserDisabledOrPasswordChange) {
   auto t = tokens();
-  auto user = h.store().find_user_by_username("alice");
+  auto user = h.store().find_user_by_username(store::kDefaultOrgId, "alice");
   ASSERT_TRUE(h.store().set_user_disabled(user->id, true).ok());
   expect_oauth_error(*h.call(refresh_call(t["refresh_token"], "public-app")), "invalid_grant");
   ASSERT_TRUE(h.store().set_user_disabled(user->id, false).ok());

@@ -167,6 +167,54 @@ TEST(PostgresStoreTest, ReplicasStartingTogetherMigrateOnce) {
   EXPECT_EQ(s->integer(0), static_cast<std::int64_t>(all.size()));
 }
 
+// A schema as a version-6 binary left it, opened by this one: migration 7 adds org_id (the
+// default organization for every existing user) and swaps global username uniqueness for
+// uniqueness per organization; the grant referencing a user survives.
+TEST(PostgresStoreTest, MigrationFromVersion6KeepsUsersInTheDefaultOrganization) {
+  REQUIRE_PG();
+  const auto options = options_for(fresh_schema());
+  {
+    auto conn = pg::Connection::open(connect_options(options.url, 5000, options.schema));
+    ASSERT_TRUE(conn.ok()) << conn.error().message;
+    auto& c = **conn;
+    ASSERT_TRUE(c.exec(("CREATE SCHEMA " + options.schema).c_str()).ok());
+    ASSERT_TRUE(c.exec(kCreateMigrationsTable).ok());
+    for (const auto& m : migrations(Dialect::kPostgres)) {
+      if (m.version > 6) {
+        break;
+      }
+      const std::string sql = m.sql + (m.sql.empty() ? "" : ";")
+                              + "INSERT INTO schema_migrations VALUES ("
+                              + std::to_string(m.version) + ", 'v', 0)";
+      const auto applied = c.exec(sql.c_str());
+      ASSERT_TRUE(applied.ok()) << m.version << ": " << applied.error().message;
+    }
+    const auto rows = c.exec(
+        "INSERT INTO users (id, username, username_key, password_hash, disabled, created_at)"
+        " VALUES ('u1', 'Alice', 'alice', '', 0, 1), ('u2', 'bob', 'bob', '', 1, 2);"
+        "INSERT INTO clients (client_id, kind, metadata, created_at)"
+        " VALUES ('c1', 'static', '{}', 1);"
+        "INSERT INTO grants (id, user_id, client_id, scope, resource, created_at)"
+        " VALUES ('g1', 'u1', 'c1', 'mcp', 'https://r', 1)");
+    ASSERT_TRUE(rows.ok()) << rows.error().message;
+  }
+  auto store = open_or_die(options, test_master_key());
+  ASSERT_NE(store, nullptr);
+  const auto alice = store->find_user_by_username(kDefaultOrgId, "ALICE");
+  ASSERT_TRUE(alice.ok()) << alice.error().message;
+  EXPECT_EQ(alice->id, "u1");
+  EXPECT_EQ(alice->org_id, kDefaultOrgId);
+  EXPECT_EQ(store->find_user("u2")->org_id, kDefaultOrgId);
+  EXPECT_EQ(store->find_grant("g1")->user_id, "u1");
+  EXPECT_EQ(store->find_organization(kDefaultOrgId)->name, "Default");
+  ASSERT_TRUE(store->upsert_organization(Organization{"acme", "Acme", {}, kNow}).ok());
+  User twin{"u3", "alice", "", false, kNow, "acme"};
+  EXPECT_TRUE(store->create_user(twin).ok());
+  twin.id = "u4";
+  twin.org_id = kDefaultOrgId;
+  EXPECT_EQ(store->create_user(twin).error().code, ErrorCode::kAlreadyExists);
+}
+
 // Two stores with separate pools on one database behave as two replicas: of many concurrent
 // exchanges of one code spread over both, exactly one wins.
 TEST(PostgresStoreTest, CodeExchangeIsExactlyOnceAcrossReplicas) {
@@ -415,7 +463,7 @@ class TopicLog {
 
 // A replica watching the database hears about revocations, tuple writes and key changes that
 // another replica commits (LISTEN/NOTIFY through the triggers of migration 3), not about those
-// of a store in another schema (and about deprovisioned users, migration 7); after its connection is cut it reconnects and reports every
+// of a store in another schema (and about deprovisioned users, migration 8); after its connection is cut it reconnects and reports every
 // topic once, since it may have missed some.
 TEST(PostgresStoreTest, ChangeNotificationsReachOtherReplicas) {
   REQUIRE_PG();
@@ -451,7 +499,7 @@ TEST(PostgresStoreTest, ChangeNotificationsReachOtherReplicas) {
   k.created_at = kNow;
   ASSERT_TRUE(a->add_signing_key(k).ok());
   EXPECT_TRUE(log.wait_for(ChangeTopic::kSigningKeys, std::chrono::seconds(5)));
-  // Deprovisioning a user (migration 7's trigger): the users topic.
+  // Deprovisioning a user (migration 8's trigger): the users topic.
   ASSERT_TRUE(a->create_user(User{"u-watch", "watched", "", false, kNow}).ok());
   EXPECT_FALSE(log.wait_for(ChangeTopic::kUsers, std::chrono::milliseconds(300)));
   ASSERT_TRUE(a->deprovision_user("u-watch", DeprovisionMode::kDisable, kNow).ok());

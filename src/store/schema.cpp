@@ -253,7 +253,56 @@ constexpr std::string_view kVaultConnectionVarsSqlite =
 constexpr std::string_view kVaultConnectionVarsPostgres =
     "ALTER TABLE vault_connections ADD COLUMN connection_vars BYTEA NOT NULL DEFAULT ''::bytea";
 
-// Version 7: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
+// Version 7: organizations (tenants). Every user belongs to one; the default organization is
+// created here and holds every user from before. Usernames become unique per organization.
+// SQLite cannot drop the old UNIQUE (username_key) constraint, so users is rebuilt: the SQLite
+// migration runs with foreign-key enforcement off (sqlite_store.cpp `migrate`), which keeps the
+// DROP from cascading into grants and consents, whose REFERENCES users then name the new table;
+// `PRAGMA foreign_key_check` runs before the commit.
+constexpr std::string_view kOrganizationsCommon = R"sql(
+CREATE TABLE organizations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+INSERT INTO organizations (id, name, settings, created_at) VALUES ('default', 'Default', '{}', {NOW})
+)sql";
+constexpr std::string_view kOrganizationsSqliteUsers = R"sql(
+CREATE TABLE users_v7 (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  org_id TEXT NOT NULL DEFAULT 'default' REFERENCES organizations (id),
+  UNIQUE (org_id, username_key)
+);
+INSERT INTO users_v7 (id, username, username_key, password_hash, disabled, created_at, org_id)
+  SELECT id, username, username_key, password_hash, disabled, created_at, 'default' FROM users;
+DROP TABLE users;
+ALTER TABLE users_v7 RENAME TO users
+)sql";
+// PostgreSQL named the version-1 constraint <table>_<column>_key.
+constexpr std::string_view kOrganizationsPostgresUsers = R"sql(
+ALTER TABLE users ADD COLUMN org_id TEXT NOT NULL DEFAULT 'default' REFERENCES organizations (id);
+ALTER TABLE users DROP CONSTRAINT users_username_key_key;
+ALTER TABLE users ADD CONSTRAINT users_org_username_key UNIQUE (org_id, username_key)
+)sql";
+
+std::string organizations_migration(Dialect dialect) {
+  std::string sql(kOrganizationsCommon);
+  const std::string_view now = dialect == Dialect::kSqlite
+                                   ? "CAST(strftime('%s', 'now') AS INTEGER)"
+                                   : "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)";
+  sql.replace(sql.find("{NOW}"), 5, now);
+  sql += ";";
+  sql += dialect == Dialect::kSqlite ? kOrganizationsSqliteUsers : kOrganizationsPostgresUsers;
+  return sql;
+}
+
+// Version 8: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
 // last deactivated (browser sessions from before it stay dead after a reactivation);
 // vault_connections.suspended_at: a deactivated user's connections are kept but unusable until
 // reactivation (0 = not suspended; an index, since deprovisioning finds them by user across
@@ -306,7 +355,8 @@ std::vector<Migration> migrations(Dialect dialect) {
       Migration{6, "vault connection variables",
                 std::string(dialect == Dialect::kSqlite ? kVaultConnectionVarsSqlite
                                                         : kVaultConnectionVarsPostgres)},
-      Migration{7, "deprovisioning",
+      Migration{7, "organizations", organizations_migration(dialect)},
+      Migration{8, "deprovisioning",
                 std::string(kDeprovisioningCommon)
                     + (dialect == Dialect::kPostgres ? std::string(kDeprovisioningPostgres)
                                                      : std::string())},

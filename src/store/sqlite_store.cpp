@@ -157,8 +157,9 @@ std::string signing_key_aad(std::string_view kid) {
 
 // --- SQL (portable: '?' placeholders become $n for PostgreSQL) --------------------------------
 
-constexpr const char* kUserColumns =
-    "id, username, password_hash, disabled, created_at, deprovisioned_at";
+constexpr const char* kUserColumns = "id, username, password_hash, disabled, created_at, org_id,"
+    " deprovisioned_at";
+constexpr const char* kOrganizationColumns = "id, name, settings, created_at";
 constexpr const char* kClientColumns =
     "client_id, kind, metadata, secret_hash, secret_expires_at, registration_token_hash, "
     "disabled, created_at";
@@ -182,7 +183,11 @@ std::string sql(std::initializer_list<std::string_view> parts) {
 
 const std::string kSelectUserById = sql({"SELECT ", kUserColumns, " FROM users WHERE id = ?"});
 const std::string kSelectUserByKey =
-    sql({"SELECT ", kUserColumns, " FROM users WHERE username_key = ?"});
+    sql({"SELECT ", kUserColumns, " FROM users WHERE org_id = ? AND username_key = ?"});
+const std::string kSelectOrganization =
+    sql({"SELECT ", kOrganizationColumns, " FROM organizations WHERE id = ?"});
+const std::string kSelectOrganizations =
+    sql({"SELECT ", kOrganizationColumns, " FROM organizations ORDER BY id"});
 const std::string kSelectClient =
     sql({"SELECT ", kClientColumns, " FROM clients WHERE client_id = ?"});
 const std::string kSelectGrant = sql({"SELECT ", kGrantColumns, " FROM grants WHERE id = ?"});
@@ -226,8 +231,21 @@ User read_user(const Statement& s) {
   u.password_hash = s.text(2);
   u.disabled = s.integer(3) != 0;
   u.created_at = s.integer(4);
-  u.deprovisioned_at = s.integer(5);
+  u.org_id = s.text(5);
+  u.deprovisioned_at = s.integer(6);
   return u;
+}
+
+Result<Organization> read_organization(const Statement& s) {
+  Organization o;
+  o.id = s.text(0);
+  o.name = s.text(1);
+  MCPGATE_ASSIGN_OR_RETURN(o.settings, parse_stored_json(s.text(2), "organization"));
+  if (!o.settings.is_object()) {
+    return corrupt("organization");
+  }
+  o.created_at = s.integer(3);
+  return o;
 }
 
 Result<Client> read_client(const Statement& s) {
@@ -471,21 +489,77 @@ class SqliteStore final : public Store {
     }
   }
 
+  Status upsert_organization(const Organization& org) override {
+    if (!is_valid_org_id(org.id)) {
+      return invalid("an organization id is 1-63 characters of a-z, 0-9 and '-', not starting "
+                     "with '-'");
+    }
+    if (org.name.empty()) {
+      return invalid("an organization needs a name");
+    }
+    if (!org.settings.is_object() && !org.settings.is_null()) {
+      return invalid("organization settings must be a JSON object");
+    }
+    MCPGATE_ASSIGN_OR_RETURN(
+        const auto settings,
+        dump_json(org.settings.is_null() ? nlohmann::json::object() : org.settings));
+    return write([&](Connection& c) -> Status {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto s,
+          c.prepare("INSERT INTO organizations (id, name, settings, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+                    " settings = excluded.settings"));
+      s.bind(org.id, org.name, settings, org.created_at);
+      return s.run();
+    });
+  }
+
+  Result<Organization> find_organization(std::string_view id) override {
+    return read([&](Connection& c) -> Result<Organization> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectOrganization));
+      s.bind(id);
+      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+      if (!row) {
+        return not_found("organization");
+      }
+      return read_organization(s);
+    });
+  }
+
+  Result<std::vector<Organization>> list_organizations() override {
+    return read([&](Connection& c) -> Result<std::vector<Organization>> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectOrganizations));
+      std::vector<Organization> out;
+      while (true) {
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return out;
+        }
+        MCPGATE_ASSIGN_OR_RETURN(auto org, read_organization(s));
+        out.push_back(std::move(org));
+      }
+    });
+  }
+
   Status create_user(const User& user) override {
     if (user.id.empty() || user.username.empty()) {
       return invalid("user id and username are required");
+    }
+    if (!is_valid_org_id(user.org_id)) {
+      return invalid("the user's organization id is not valid");
     }
     return write([&](Connection& c) -> Status {
       MCPGATE_ASSIGN_OR_RETURN(
           auto s,
           c.prepare("INSERT INTO users (id, username, username_key, password_hash,"
-                    " disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+                    " disabled, created_at, org_id) VALUES (?, ?, ?, ?, ?, ?, ?)"));
       s.bind(user.id,
              user.username,
              username_key(user.username),
              user.password_hash,
              user.disabled,
-             user.created_at);
+             user.created_at,
+             user.org_id);
       return s.run();
     });
   }
@@ -502,10 +576,11 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<User> find_user_by_username(std::string_view username) override {
+  Result<User> find_user_by_username(std::string_view org_id,
+                                     std::string_view username) override {
     return read([&](Connection& c) -> Result<User> {
       MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectUserByKey));
-      s.bind(username_key(username));
+      s.bind(org_id, username_key(username));
       MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
       if (!row) {
         return not_found("user");
@@ -1688,7 +1763,31 @@ Result<std::string> query_text(Connection& c, const char* query) {
   return row ? s.text(0) : std::string();
 }
 
+// Migrations run with foreign-key enforcement off (the pragma is a no-op inside a transaction,
+// hence around it): a migration that rebuilds a table (7: users) drops the old one, which with
+// enforcement on would cascade into every referencing table. `foreign_key_check` before the
+// commit refuses a migration that left a dangling reference.
+Status check_foreign_keys(Connection& c) {
+  MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("PRAGMA foreign_key_check"));
+  MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+  if (row) {
+    return precondition("a migration left a row in " + s.text(0)
+                        + " whose foreign key names no row");
+  }
+  return {};
+}
+
+Status migrate_in_transaction(Connection& c);
+
 Status migrate(Connection& c) {
+  MCPGATE_TRY(c.exec("PRAGMA foreign_keys = OFF"));
+  const Status migrated = migrate_in_transaction(c);
+  const Status restored = c.exec("PRAGMA foreign_keys = ON");
+  MCPGATE_TRY(migrated);
+  return restored;
+}
+
+Status migrate_in_transaction(Connection& c) {
   MCPGATE_TRY(c.exec("BEGIN IMMEDIATE"));
   auto body = [&]() -> Status {
     MCPGATE_TRY(c.exec(kCreateMigrationsTable));
@@ -1718,7 +1817,7 @@ Status migrate(Connection& c) {
       s.bind(m.version, m.name, static_cast<std::int64_t>(std::time(nullptr)));
       MCPGATE_TRY(s.run());
     }
-    return {};
+    return check_foreign_keys(c);
   };
   if (auto result = body(); !result) {
     c.exec("ROLLBACK").ignore_error();

@@ -189,6 +189,87 @@ TEST(SqliteStoreTest, MigrationsAreIdempotentAndDataPersists) {
   EXPECT_EQ(newer.error().code, ErrorCode::kFailedPrecondition);
 }
 
+// Runs `sql` on the database file with plain sqlite3 (foreign keys on, as the store runs).
+void exec_sqlite(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, ("PRAGMA foreign_keys = ON;" + sql).c_str(), nullptr, nullptr,
+                              &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+// A database as a version-6 binary left it (users, a grant and a consent), opened by this one:
+// migration 7 rebuilds users; the rows stay, in the default organization, and the foreign keys
+// from grants and consents still hold and still cascade.
+TEST(SqliteStoreTest, MigrationFromVersion6KeepsUsersInTheDefaultOrganization) {
+  const std::string path = fresh_path();
+  std::string v6 = std::string(kCreateMigrationsTable) + ";";
+  for (const auto& m : migrations(Dialect::kSqlite)) {
+    if (m.version > 6) {
+      break;
+    }
+    v6 += m.sql + ";INSERT INTO schema_migrations VALUES (" + std::to_string(m.version)
+          + ", 'v', 0);";
+  }
+  v6 += "INSERT INTO users (id, username, username_key, password_hash, disabled, created_at)"
+        " VALUES ('u1', 'Alice', 'alice', '', 0, 1), ('u2', 'bob', 'bob', '', 1, 2);"
+        "INSERT INTO clients (client_id, kind, metadata, created_at)"
+        " VALUES ('c1', 'static', '{}', 1);"
+        "INSERT INTO grants (id, user_id, client_id, scope, resource, created_at)"
+        " VALUES ('g1', 'u1', 'c1', 'mcp', 'https://r', 1);"
+        "INSERT INTO consents (user_id, client_id, scope, resource, created_at, updated_at)"
+        " VALUES ('u1', 'c1', 'mcp', 'https://r', 1, 1);";
+  exec_sqlite(path, v6);
+
+  auto store = open_or_die(SqliteOptions{path, 1, 5000}, test_master_key());
+  ASSERT_NE(store, nullptr);
+  const auto alice = store->find_user_by_username(kDefaultOrgId, "ALICE");
+  ASSERT_TRUE(alice.ok()) << alice.error().message;
+  EXPECT_EQ(alice->id, "u1");
+  EXPECT_EQ(alice->org_id, kDefaultOrgId);
+  EXPECT_EQ(alice->created_at, 1);
+  EXPECT_TRUE(store->find_user("u2")->disabled);
+  EXPECT_EQ(store->find_grant("g1")->user_id, "u1");  // the migration did not cascade
+  EXPECT_EQ(store->find_organization(kDefaultOrgId)->name, "Default");
+  // Per-organization uniqueness is in force, and the old global one is gone.
+  ASSERT_TRUE(store->upsert_organization(Organization{"acme", "Acme", {}, kNow}).ok());
+  User twin{"u3", "alice", "", false, kNow, "acme"};
+  EXPECT_TRUE(store->create_user(twin).ok());
+  twin.id = "u4";
+  twin.org_id = kDefaultOrgId;
+  EXPECT_EQ(store->create_user(twin).error().code, ErrorCode::kAlreadyExists);
+  // grants and consents still reference the (rebuilt) users table.
+  Grant orphan{"g2", "no-such-user", "c1", "mcp", "https://r", kNow, std::nullopt};
+  AuthorizationCode code;
+  code.code_hash = hash_secret("code");
+  code.grant_id = "g2";
+  code.client_id = "c1";
+  code.user_id = "no-such-user";
+  code.expires_at = kNow + 60;
+  EXPECT_EQ(store->create_authorization_code(orphan, code).error().code,
+            ErrorCode::kFailedPrecondition);
+  store.reset();
+  exec_sqlite(path, "DELETE FROM users WHERE id = 'u1'");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT (SELECT COUNT(*) FROM grants), (SELECT COUNT(*) FROM "
+                               "consents), (SELECT COUNT(*) FROM pragma_foreign_key_list('grants')"
+                               " WHERE \"table\" = 'users')",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 0);  // ON DELETE CASCADE still works
+  EXPECT_EQ(sqlite3_column_int(stmt, 1), 0);
+  EXPECT_EQ(sqlite3_column_int(stmt, 2), 1);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
 TEST(SqliteStoreTest, RefusesAnotherMasterKey) {
   const std::string path = fresh_path();
   ASSERT_NE(open_or_die(SqliteOptions{path, 1, 5000}, test_master_key()), nullptr);

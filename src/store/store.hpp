@@ -67,11 +67,25 @@ class Store {
   Store& operator=(const Store&) = delete;
   virtual ~Store() = default;
 
+  // --- organizations -------------------------------------------------------------------------
+  // Creates the organization or replaces its name and settings (id and created_at stay as first
+  // written). kInvalidArgument for an id is_valid_org_id refuses or an empty name. There is no
+  // delete: the default organization always exists, and users refer to theirs.
+  virtual Status upsert_organization(const Organization& org) = 0;
+  virtual Result<Organization> find_organization(std::string_view id) = 0;
+  // All organizations, ordered by id.
+  virtual Result<std::vector<Organization>> list_organizations() = 0;
+
   // --- users ---------------------------------------------------------------------------------
-  // kAlreadyExists when the id or the username (case-insensitively) is taken.
+  // kAlreadyExists when the id, or the username within the user's organization
+  // (case-insensitively), is taken; kFailedPrecondition when the organization does not exist;
+  // kInvalidArgument for an org_id is_valid_org_id refuses.
   virtual Status create_user(const User& user) = 0;
   virtual Result<User> find_user(std::string_view id) = 0;
-  virtual Result<User> find_user_by_username(std::string_view username) = 0;
+  // The user of that organization with that name (case-insensitively); kNotFound otherwise —
+  // a user of another organization with the same name is never returned.
+  virtual Result<User> find_user_by_username(std::string_view org_id,
+                                             std::string_view username) = 0;
   virtual Status set_user_password(std::string_view id, std::string_view password_hash) = 0;
   // Disabling a user makes its codes and refresh tokens fail (kRevoked); call
   // revoke_user_grants too to cut its live access tokens at once. The low-level flag: to take a

@@ -18,7 +18,7 @@ namespace {
 
 constexpr Timestamp kDeprovisionAt = kDeprovisionT0 + 5;
 
-std::vector<std::string> jtis_of(const std::vector<RevokedToken>& entries) {
+std::vector<std::string> revoked_jtis_sorted(const std::vector<RevokedToken>& entries) {
   std::vector<std::string> out;
   for (const auto& e : entries) {
     out.push_back(e.jti);
@@ -27,7 +27,7 @@ std::vector<std::string> jtis_of(const std::vector<RevokedToken>& entries) {
   return out;
 }
 
-std::vector<std::string> sorted(std::vector<std::string> v) {
+std::vector<std::string> sorted_ids(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;
 }
@@ -41,8 +41,8 @@ TEST_P(StoreSuite, attacks_075_deactivation_disables_revokes_and_suspends_in_one
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report->user_id, f.user.id);
   EXPECT_FALSE(report->was_disabled);
-  EXPECT_EQ(sorted(report->grant_ids), sorted({f.grant_a.id, f.grant_b.id}));
-  EXPECT_EQ(jtis_of(report->revoked), sorted(f.jtis));
+  EXPECT_EQ(sorted_ids(report->grant_ids), sorted_ids({f.grant_a.id, f.grant_b.id}));
+  EXPECT_EQ(revoked_jtis_sorted(report->revoked), sorted_ids(f.jtis));
   EXPECT_EQ(report->vault_suspended, 2);
   EXPECT_EQ(report->vault_deleted, 0);
   EXPECT_FALSE(report->deleted);
@@ -63,7 +63,7 @@ TEST_P(StoreSuite, attacks_075_deactivation_disables_revokes_and_suspends_in_one
   }
   const auto after = store().revoked_since(before->empty() ? 0 : before->back().seq, 1000);
   ASSERT_TRUE(after.ok());
-  EXPECT_EQ(jtis_of(*after), sorted(f.jtis));
+  EXPECT_EQ(revoked_jtis_sorted(*after), sorted_ids(f.jtis));
   // Vault: suspended, version moved, tokens and status kept.
   for (const auto* c : {&f.conn_active, &f.conn_reconsent}) {
     const auto row = store().find_vault_connection(c->tenant, c->user_id, c->connector);
@@ -199,8 +199,8 @@ TEST_P(StoreSuite, attacks_075_deletion_removes_the_user_and_keeps_its_tokens_re
   EXPECT_TRUE(report->deleted);
   EXPECT_EQ(report->vault_deleted, 2);
   EXPECT_EQ(report->vault_suspended, 0);
-  EXPECT_EQ(jtis_of(report->revoked), sorted(f.jtis));
-  EXPECT_EQ(sorted(report->grant_ids), sorted({f.grant_a.id, f.grant_b.id}));
+  EXPECT_EQ(revoked_jtis_sorted(report->revoked), sorted_ids(f.jtis));
+  EXPECT_EQ(sorted_ids(report->grant_ids), sorted_ids({f.grant_a.id, f.grant_b.id}));
 
   EXPECT_EQ(store().find_user(f.user.id).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store().find_grant(f.grant_a.id).error().code, ErrorCode::kNotFound);

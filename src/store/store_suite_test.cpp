@@ -80,10 +80,107 @@ TEST_P(StoreSuite, CreatesAndFindsUsers) {
   EXPECT_EQ(by_id->password_hash, u.password_hash);
   EXPECT_FALSE(by_id->disabled);
   EXPECT_EQ(by_id->created_at, kNow);
-  EXPECT_EQ(store().find_user_by_username("alice").value().id, u.id);
-  EXPECT_EQ(store().find_user_by_username("ALICE").value().id, u.id);
+  EXPECT_EQ(by_id->org_id, kDefaultOrgId);
+  EXPECT_EQ(store().find_user_by_username(kDefaultOrgId, "alice").value().id, u.id);
+  EXPECT_EQ(store().find_user_by_username(kDefaultOrgId, "ALICE").value().id, u.id);
   EXPECT_EQ(store().find_user("nobody").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(store().find_user_by_username("bob").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store().find_user_by_username(kDefaultOrgId, "bob").error().code,
+            ErrorCode::kNotFound);
+}
+
+// --- organizations -----------------------------------------------------------------------------
+
+TEST_P(StoreSuite, DefaultOrganizationExistsAfterMigration) {
+  const auto org = store().find_organization(kDefaultOrgId);
+  ASSERT_TRUE(org.ok()) << org.error().message;
+  EXPECT_EQ(org->name, "Default");
+  EXPECT_TRUE(org->settings.is_object());
+  EXPECT_GT(org->created_at, 0);
+  const auto all = store().list_organizations();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1U);
+  EXPECT_EQ(all->front().id, kDefaultOrgId);
+}
+
+TEST_P(StoreSuite, UpsertsOrganizationsKeepingTheirCreationTime) {
+  Organization acme{"acme", "Acme", {{"domains", {"acme.test"}}, {"jit", false}}, kNow};
+  ASSERT_TRUE(store().upsert_organization(acme).ok());
+  acme.name = "Acme Corp";
+  acme.settings["jit"] = true;
+  acme.created_at = kNow + 500;  // ignored on update
+  ASSERT_TRUE(store().upsert_organization(acme).ok());
+  const auto back = store().find_organization("acme");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->name, "Acme Corp");
+  EXPECT_EQ(back->settings["jit"], true);
+  EXPECT_EQ(back->settings["domains"][0], "acme.test");
+  EXPECT_EQ(back->created_at, kNow);
+  ASSERT_TRUE(store().upsert_organization(Organization{"beta-2", "Beta", {}, kNow}).ok());
+  const auto all = store().list_organizations();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3U);  // ordered by id
+  EXPECT_EQ((*all)[0].id, "acme");
+  EXPECT_EQ((*all)[1].id, "beta-2");
+  EXPECT_EQ((*all)[2].id, kDefaultOrgId);
+  EXPECT_EQ(store().find_organization("nope").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreSuite, RefusesMalformedOrganizations) {
+  for (const char* id : {"", "-acme", "Acme", "ac_me", "acme.test", "a b", "acme\n"}) {
+    EXPECT_EQ(store().upsert_organization(Organization{id, "X", {}, kNow}).error().code,
+              ErrorCode::kInvalidArgument)
+        << id;
+  }
+  EXPECT_EQ(store().upsert_organization(Organization{std::string(64, 'a'), "X", {}, kNow})
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(store().upsert_organization(Organization{std::string(63, 'a'), "X", {}, kNow}).ok());
+  EXPECT_EQ(store().upsert_organization(Organization{"acme", "", {}, kNow}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store().upsert_organization(Organization{"acme", "A", nlohmann::json::array(), kNow})
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoreSuite, UsernamesAreUniquePerOrganization) {
+  ASSERT_TRUE(store().upsert_organization(Organization{"acme", "Acme", {}, kNow}).ok());
+  const User home = add_user("alice");
+  User other;
+  other.id = "acme-alice";
+  other.username = "alice";
+  other.org_id = "acme";
+  other.created_at = kNow;
+  ASSERT_TRUE(store().create_user(other).ok());  // same name, another organization
+  EXPECT_EQ(store().find_user_by_username(kDefaultOrgId, "alice").value().id, home.id);
+  EXPECT_EQ(store().find_user_by_username("acme", "ALICE").value().id, "acme-alice");
+  EXPECT_EQ(store().find_user("acme-alice").value().org_id, "acme");
+  // Within one organization the name collides, case-insensitively.
+  User twin = other;
+  twin.id = "acme-alice-2";
+  twin.username = "Alice";
+  EXPECT_EQ(store().create_user(twin).error().code, ErrorCode::kAlreadyExists);
+  // A name is never found in another organization.
+  User bob = other;
+  bob.id = "acme-bob";
+  bob.username = "bob";
+  ASSERT_TRUE(store().create_user(bob).ok());
+  EXPECT_EQ(store().find_user_by_username(kDefaultOrgId, "bob").error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(store().find_user_by_username("nope", "bob").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreSuite, UsersNeedAnExistingValidOrganization) {
+  User u;
+  u.id = "u-ghost";
+  u.username = "ghost";
+  u.org_id = "ghost-org";
+  u.created_at = kNow;
+  EXPECT_EQ(store().create_user(u).error().code, ErrorCode::kFailedPrecondition);
+  u.org_id = "Not Valid";
+  EXPECT_EQ(store().create_user(u).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store().find_user("u-ghost").error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(StoreSuite, UsernamesAreUniqueCaseInsensitively) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,14 +26,35 @@ namespace mcpgate::store {
 
 using Timestamp = std::int64_t;
 
+// The organization every deployment has (migration 7 creates it; it cannot be removed). Users
+// created without naming one belong to it, and so do all users of a database from before
+// organizations existed.
+inline constexpr const char* kDefaultOrgId = "default";
+
+// Organization ids: 1 to 63 characters of a-z, 0-9 and '-', not starting with '-'
+// ([a-z0-9][a-z0-9-]{0,62}). The one check every layer uses (config, CLI, store).
+bool is_valid_org_id(std::string_view id);
+
+// A tenant. `settings` is the organization's configuration as a JSON object (null is stored as
+// {}); oauth/organizations.hpp reads and writes it: email domains, password_login, jit, client
+// policy, ...
+struct Organization {
+  std::string id;
+  std::string name;
+  nlohmann::json settings = nlohmann::json::object();
+  Timestamp created_at = 0;
+};
+
 struct User {
   std::string id;
-  // Unique case-insensitively (ASCII case folding: "Alice" and "alice" collide; non-ASCII
-  // letters compare as given).
+  // Unique case-insensitively within its organization (ASCII case folding: "Alice" and
+  // "alice" collide; non-ASCII letters compare as given). Two organizations may each have an
+  // "alice".
   std::string username;
   std::string password_hash;  // PHC string from crypto::hash_password; "" = no password login
   bool disabled = false;
   Timestamp created_at = 0;
+  std::string org_id = kDefaultOrgId;  // must name an existing organization
   // When deprovision_user last disabled the user (0 = never). Browser sessions signed in at or
   // before it stay dead after a reactivation (oauth/deprovisioning.hpp).
   Timestamp deprovisioned_at = 0;
