@@ -44,7 +44,10 @@ Result<DeprovisionReport> deprovision_user(Connection& c, std::string_view user_
   DeprovisionReport out;
   out.user_id = std::string(user_id);
   MCPGATE_ASSIGN_OR_RETURN(out.was_disabled, lock_user_disabled(c, user_id, user_lock));
-  if (!out.was_disabled) {
+  {
+    // Stamped on every call, also when the user was disabled already (a SCIM write may have
+    // flipped the flag in its own transaction first): no session can have signed in while the
+    // user was disabled, so moving the stamp forward never ends a session that should live.
     MCPGATE_ASSIGN_OR_RETURN(
         auto s, c.prepare("UPDATE users SET disabled = 1, deprovisioned_at = ? WHERE id = ?"));
     s.bind(now, user_id);

@@ -94,12 +94,13 @@ class Store {
 
   // --- deprovisioning ------------------------------------------------------------------------
   // Everything that cuts a user off, in ONE transaction: the user is disabled (deprovisioned_at
-  // = now when it was enabled); every live grant is revoked with its refresh-token families and
+  // = now, also when it was disabled already); every live grant is revoked with its refresh-token families and
   // unconsumed codes; the jti of every unexpired access token goes on the revocation list (other
   // replicas learn it through revoked_since / the revocations notification); the user's vault
   // connections are suspended (kDisable: suspended_at = now, version + 1) or deleted with their
   // refresh leases (kDelete, which then deletes the user row: consents and grant rows cascade).
-  // kDisable is idempotent (a repeat changes nothing and reports the same revocation entries);
+  // kDisable is idempotent (a repeat only moves deprovisioned_at and reports the same revocation
+  // entries);
   // kNotFound for an unknown user, so a repeated kDelete is kNotFound.
   // Issuance cannot slip past it: create_authorization_code refuses a disabled user, and on
   // PostgreSQL both lock the user row first (see postgres_store.cpp), so a grant is either seen

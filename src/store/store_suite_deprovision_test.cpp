@@ -138,8 +138,9 @@ TEST_P(StoreSuite, attacks_075_deactivation_is_idempotent) {
     EXPECT_EQ(second->revoked[i].seq, first->revoked[i].seq);
     EXPECT_EQ(second->revoked[i].jti, first->revoked[i].jti);
   }
-  // The first deactivation's stamps stay.
-  EXPECT_EQ(store().find_user(f.user.id)->deprovisioned_at, kDeprovisionAt);
+  // The user's stamp moves (no session can sign in while disabled, so nothing changes for
+  // sessions); the vault rows keep the first suspension.
+  EXPECT_EQ(store().find_user(f.user.id)->deprovisioned_at, kDeprovisionAt + 60);
   const auto row = store().find_vault_connection("acme", f.user.id, "github");
   EXPECT_EQ(row->suspended_at, kDeprovisionAt);
   EXPECT_EQ(row->version, f.conn_active.version + 1);
@@ -222,6 +223,26 @@ TEST_P(StoreSuite, attacks_075_deletion_removes_the_user_and_keeps_its_tokens_re
   EXPECT_TRUE(store().find_user(f.other.id).ok());
   EXPECT_FALSE(store().is_access_token_revoked(f.other_jti).value_or(true));
   EXPECT_TRUE(store().find_vault_connection("acme", f.other.id, "github").ok());
+}
+
+// A caller that disabled the user itself first (SCIM's own transaction flips the flag): the
+// deactivation still revokes, suspends and stamps.
+TEST_P(StoreSuite, attacks_075_deactivation_of_an_already_disabled_user_still_cuts_everything) {
+  const DeprovisionFixture f = seed_deprovision_fixture(store());
+  ASSERT_TRUE(store().set_user_disabled(f.user.id, true).ok());
+  const auto report = store().deprovision_user(f.user.id, DeprovisionMode::kDisable, kDeprovisionAt);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_TRUE(report->was_disabled);
+  EXPECT_EQ(report->grant_ids.size(), 2U);
+  EXPECT_EQ(revoked_jtis_sorted(report->revoked), sorted_ids(f.jtis));
+  EXPECT_EQ(report->vault_suspended, 2);
+  EXPECT_EQ(store().find_user(f.user.id)->deprovisioned_at, kDeprovisionAt);
+  // Reactivation after a SCIM write re-enabled the flag: the vault rows still come back.
+  ASSERT_TRUE(store().set_user_disabled(f.user.id, false).ok());
+  const auto back = store().reactivate_user(f.user.id);
+  ASSERT_TRUE(back.ok());
+  EXPECT_FALSE(back->was_disabled);
+  EXPECT_EQ(back->vault_resumed, 2);
 }
 
 TEST_P(StoreSuite, DeprovisioningAnUnknownUserIsNotFound) {

@@ -55,7 +55,7 @@ struct User {
   bool disabled = false;
   Timestamp created_at = 0;
   std::string org_id = kDefaultOrgId;  // must name an existing organization
-  // When deprovision_user last disabled the user (0 = never). Browser sessions signed in at or
+  // When deprovision_user last ran for the user (0 = never). Browser sessions signed in at or
   // before it stay dead after a reactivation (oauth/deprovisioning.hpp).
   Timestamp deprovisioned_at = 0;
 };

@@ -127,7 +127,8 @@ if (!PG_URL) {
 
       const out = await userCommand('disable', 'alice');
       const committed = Date.now();
-      assert.match(out, /alice \(alice\): disabled; 1 grants and 1 access tokens revoked/);
+      // Two grants: the token's, and the one the prompt=none check above got a code for.
+      assert.match(out, /user disable: alice \(usr_[^)]+\): disabled; 2 grants and 1 access tokens revoked/);
 
       // Poll both replicas until the tool call is refused; the bound counts from the commit.
       const refusedAt = {};
@@ -165,7 +166,7 @@ if (!PG_URL) {
       assert.match(await userCommand('disable', 'alice'), /was already disabled; 0 grants/);
 
       // Reactivation: a new sign-in works; what was revoked stays revoked.
-      assert.match(await userCommand('enable', 'alice'), /alice \(alice\): enabled/);
+      assert.match(await userCommand('enable', 'alice'), /user enable: alice \(usr_[^)]+\): enabled/);
       const again = await getTokens(gateB, { client_id: CLIENT, redirect_uri: REDIRECT, scope: ALL_SCOPES.join(' '), username: 'alice' });
       const sid = await initSessionWithToken(gateA, again.access_token);
       assert.equal((await callTool(gateA, again.access_token, sid)).status, 200);
