@@ -71,7 +71,7 @@ if (!PG_URL) {
 
     // `mcpgate user <verb> <user>` against the shared database, with A's configuration.
     async function userCommand(verb, user) {
-      const { stdout } = await run(BIN, ['user', verb, user, '--config', path.join(A.dir, 'config.yaml'), '--store', db.url]);
+      const { stdout } = await run(BIN, ['user', verb, user, '--config', path.join(A.dir, 'config.yaml'), '--data', path.join(A.dir, 'data'), '--store', db.url]);
       return stdout.trim();
     }
 
@@ -107,7 +107,8 @@ if (!PG_URL) {
       }
       const login = findLoginForm(parseForms(await res.text(), current));
       assert.ok(login, 'no login form');
-      const posted = await ua.submit(login, { username: 'alice', password: USERS.alice }, { origin: gate.base });
+      // The form's Origin is the issuer's (behind a load balancer every replica has that one).
+      const posted = await ua.submit(login, { username: 'alice', password: USERS.alice }, { origin: new URL(gate.issuer).origin });
       await posted.arrayBuffer();
       const location = posted.headers.get('location') ?? '';
       return location.includes('/login?flow=') ? 'login page' : location;
@@ -167,9 +168,9 @@ if (!PG_URL) {
 
       // Reactivation: a new sign-in works; what was revoked stays revoked.
       assert.match(await userCommand('enable', 'alice'), /user enable: alice \(usr_[^)]+\): enabled/);
-      const again = await getTokens(gateB, { client_id: CLIENT, redirect_uri: REDIRECT, scope: ALL_SCOPES.join(' '), username: 'alice' });
-      const sid = await initSessionWithToken(gateA, again.access_token);
-      assert.equal((await callTool(gateA, again.access_token, sid)).status, 200);
+      const again = await getTokens(gateA, { client_id: CLIENT, redirect_uri: REDIRECT, scope: ALL_SCOPES.join(' '), username: 'alice' });
+      const sid = await initSessionWithToken(gateB, again.access_token);
+      assert.equal((await callTool(gateB, again.access_token, sid)).status, 200);
       assert.equal((await callTool(gateB, t.access_token, sidB)).status, 401, 'the old token stays revoked');
       assert.equal((await refresh(gateA, t.refresh_token, { client_id: CLIENT })).json?.error, 'invalid_grant');
       assert.equal((await silentAuthorize(ua)).searchParams.get('error'), 'login_required',
