@@ -836,6 +836,23 @@ void load_audit(Loader& l, const YAML::Node& a, Config& c) {
   c.audit.full_arguments = args == "full";
 }
 
+void load_scim(Loader& l, const YAML::Node& n, Config& c) {
+  l.only_keys(n, "scim", {"enabled", "max_results", "max_body_bytes"});
+  if (!n.IsDefined() || n.IsNull() || !n.IsMap()) {
+    return;
+  }
+  l.get(n, "enabled", "scim.", c.scim.enabled);
+  std::uint64_t max_results = static_cast<std::uint64_t>(c.scim.max_results);
+  l.get_uint(n, "max_results", "scim.", max_results, 10'000);
+  if (max_results < 1) {
+    l.fail(n["max_results"], "scim.max_results", "must be at least 1");
+  }
+  c.scim.max_results = static_cast<std::int64_t>(max_results);
+  std::uint64_t max_body = c.scim.max_body_bytes;
+  l.get_uint(n, "max_body_bytes", "scim.", max_body, 16u << 20);
+  c.scim.max_body_bytes = static_cast<std::size_t>(max_body);
+}
+
 // `vault:` master_keys: [{version, file | env}], active_master_key, data_dir_key.
 void load_vault(Loader& l, const YAML::Node& v, Config& c) {
   l.only_keys(v, "vault", {"master_keys", "active_master_key", "data_dir_key"});
@@ -997,7 +1014,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
   try {
     l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz",
                            "gateway", "audit", "quotas", "metrics", "vault", "connectors",
-                           "organizations"});
+                           "organizations", "scim"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
@@ -1008,6 +1025,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     load_authz(l, root["authz"], c);
     load_gateway(l, root["gateway"], c);
     load_audit(l, root["audit"], c);
+    load_scim(l, root["scim"], c);
     load_vault(l, root["vault"], c);
     load_connectors(l, root["connectors"], c);
     if (const YAML::Node m = root["metrics"]; m.IsDefined() && !m.IsNull()) {

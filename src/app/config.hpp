@@ -64,6 +64,15 @@ struct AuditConfig {
   bool full_arguments = false;  // `arguments: full`; default `digest` (SHA-256 only)
 };
 
+// The `scim:` section: SCIM 2.0 provisioning under /scim/v2 (src/provision). On whenever
+// authentication is (it needs the store); every request needs a directory token from
+// `mcpgate scim token create`, so nothing is reachable until an operator makes one.
+struct ScimConfig {
+  bool enabled = true;
+  std::int64_t max_results = 200;        // page size cap (ServiceProviderConfig filter.maxResults)
+  std::size_t max_body_bytes = 1 << 20;  // request body limit (413 above)
+};
+
 // One entry of the `connectors:` list: a connector definition and the gate's registration at
 // that provider (README "Connectors").
 struct ConnectorConfig {
@@ -99,6 +108,7 @@ struct Config {
   // The `gateway:` section: upstream MCP servers federated behind the MCP path (src/gateway).
   gateway::GatewayOptions gateway;
   AuditConfig audit;
+  ScimConfig scim;
   // `metrics: {token_file | token_env}`: /metrics then requires this Bearer token (metric
   // labels name tools and upstreams). Without one, /metrics is open like /healthz.
   std::string metrics_token;

@@ -16,6 +16,7 @@
 #include "oauth/organizations.hpp"
 #include "mcp/registry.hpp"
 #include "policy/cli.hpp"
+#include "provision/scim_cli.hpp"
 #include "tools/conformance_fixtures.hpp"
 #include "tools/demo_tools.hpp"
 #include "store/open_store.hpp"
@@ -311,6 +312,8 @@ int main(int argc, char** argv) {
   mcpgate::policy::PolicyCommands policy_commands(cli);
   // `audit verify|export`, `tools pins|approve` (src/audit/cli.hpp).
   mcpgate::audit::AuditCommands audit_commands(cli);
+  // `scim token create|list|revoke` (src/provision/scim_cli.hpp).
+  mcpgate::provision::ScimCommands scim_commands(cli);
 
   try {
     cli.parse(argc, argv);
@@ -327,6 +330,21 @@ int main(int argc, char** argv) {
   }
   if (audit_commands.parsed()) {
     return audit_commands.run(open_configured_store, std::cin, std::cout, std::cerr);
+  }
+  if (scim_commands.parsed()) {
+    // The configured organizations are synced first, so `--org` may name one the server has
+    // not synced yet (as `user add` does).
+    const auto open_scim_store = [](const mcpgate::provision::ScimStoreArgs& a)
+        -> mcpgate::Result<std::unique_ptr<mcpgate::store::Store>> {
+      MCPGATE_ASSIGN_OR_RETURN(
+          auto store,
+          open_configured_store(mcpgate::audit::StoreArgs{a.config, a.data_dir, a.store_url}));
+      MCPGATE_ASSIGN_OR_RETURN(Config config, mcpgate::app::load_config(a.config));
+      MCPGATE_TRY(mcpgate::oauth::sync_organizations(*store, config.auth,
+                                                     mcpgate::oauth::system_now()));
+      return store;
+    };
+    return scim_commands.run(open_scim_store, std::cout, std::cerr);
   }
 
   if (check->parsed() && !check_connector.empty()) {

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "app/policy_stack.hpp"
+#include "app/scim_setup.hpp"
 #include "policy/openfga_api.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -372,6 +373,7 @@ int serve(Config config, ConfigLoader reload_config) {
   }
   if (auth) {
     auth->server->register_routes(*router);
+    mount_scim(*router, config, *auth->store, *auth->executor, auth->guard->revocation_listener());
     asio::co_spawn(ioc, auth->server->run_maintenance(), asio::detached);
     if (auth->cimd) {
       // Load the system CA store for client-metadata fetches (~50 ms of CPU) on the store's

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include <libpq-fe.h>
@@ -161,6 +162,17 @@ void Statement::bind_one(int index, std::int64_t value) {
   }
   const auto i = static_cast<std::size_t>(index - 1);
   values_[i] = std::to_string(value);
+  formats_[i] = 0;
+}
+
+void Statement::bind_one(int index, double value) {
+  if (!slot(index)) {
+    return;
+  }
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%.17g", value);
+  const auto i = static_cast<std::size_t>(index - 1);
+  values_[i] = std::string(buf, static_cast<std::size_t>(n > 0 ? n : 0));
   formats_[i] = 0;
 }
 
@@ -344,6 +356,29 @@ Result<Statement> Connection::prepare(std::string_view sql) {
     it = cache_.emplace(std::string(sql), Prepared{std::move(name), params}).first;
   }
   return Statement(*this, it->second.name, it->second.params);
+}
+
+Result<Statement> Connection::prepare_numbered(std::string_view sql) {
+  // The parameter count is the highest $N outside single-quoted literals.
+  int params = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] == '\'') {
+      quoted = !quoted;
+    } else if (sql[i] == '$' && !quoted) {
+      int n = 0;
+      while (i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9' && n < 100000) {
+        n = n * 10 + (sql[++i] - '0');
+      }
+      params = std::max(params, n);
+    }
+  }
+  const std::string text(sql);
+  ResultPtr res(PQprepare(conn_, "", text.c_str(), 0, nullptr));
+  if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    return fail(res.get(), "prepare");
+  }
+  return Statement(*this, "", params);
 }
 
 Status Connection::exec(const char* sql) {

@@ -104,6 +104,7 @@ class Statement {
 
   void bind_one(int index, const Blob& blob);
   void bind_one(int index, std::int64_t value);
+  void bind_one(int index, double value);
 
   void bind_one(int index, int value) { bind_one(index, static_cast<std::int64_t>(value)); }
 
@@ -142,6 +143,10 @@ class Connection {
 
   // A statement for `sql` ('?' placeholders), prepared on the server on first use.
   Result<Statement> prepare(std::string_view sql);
+  // A statement with numbered placeholders ($1, $2, ...), prepared as the unnamed statement
+  // and not cached: for SQL whose shape comes from a request (a compiled SCIM filter), so the
+  // cache cannot grow without bound. Valid until the next prepare_numbered on this connection.
+  Result<Statement> prepare_numbered(std::string_view sql);
   // Runs one or more statements without parameters.
   Status exec(const char* sql);
 

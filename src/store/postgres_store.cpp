@@ -16,6 +16,7 @@
 #include "store/postgres_listener.hpp"
 #include "store/audit_pin_queries.hpp"
 #include "store/deprovision_queries.hpp"
+#include "store/scim_queries.hpp"
 #include "store/vault_queries.hpp"
 #include "store/schema.hpp"
 
@@ -1574,6 +1575,74 @@ class PostgresStore final : public Store {
                           std::string_view tool,
                           Timestamp now) override {
     return write([&](Connection& c) { return queries::approve_tool_pin(c, upstream, tool, now); });
+  }
+
+  // --- SCIM provisioning (the SQL is shared: scim_queries.hpp) ------------------------------
+
+  Status create_scim_directory(const ScimDirectory& directory) override {
+    MCPGATE_TRY(queries::check_scim_directory(directory));
+    return write([&](Connection& c) { return queries::create_scim_directory<Blob>(c, directory); });
+  }
+
+  Result<std::vector<ScimDirectory>> list_scim_directories(std::string_view org_id) override {
+    return read([&](Connection& c) { return queries::list_scim_directories(c, org_id); });
+  }
+
+  Status revoke_scim_directory(std::string_view id, Timestamp now) override {
+    return write([&](Connection& c) { return queries::revoke_scim_directory(c, id, now); });
+  }
+
+  Result<ScimDirectory> find_scim_directory_by_token(std::string_view token_hash) override {
+    return read([&](Connection& c) {
+      return queries::find_scim_directory_by_token<Blob>(c, token_hash);
+    });
+  }
+
+  Status create_scim_user(const ScimResource& user, std::string_view password_hash) override {
+    MCPGATE_TRY(queries::check_scim_resource(user));
+    return write([&](Connection& c) { return queries::create_scim_user(c, user, password_hash); });
+  }
+
+  Result<std::int64_t> replace_scim_user(const ScimResource& user, std::int64_t expected_version,
+                                         const std::optional<std::string>& password_hash) override {
+    MCPGATE_TRY(queries::check_scim_resource(user));
+    return write([&](Connection& c) {
+      return queries::replace_scim_user(c, user, expected_version, password_hash);
+    });
+  }
+
+  Status delete_scim_user(std::string_view org_id, std::string_view id,
+                          const ScimTupleTarget& tuples) override {
+    return write([&](Connection& c) { return queries::delete_scim_user(c, org_id, id, tuples); });
+  }
+
+  Status create_scim_group(const ScimResource& group, const ScimTupleTarget& tuples) override {
+    MCPGATE_TRY(queries::check_scim_resource(group));
+    return write([&](Connection& c) { return queries::create_scim_group(c, group, tuples); });
+  }
+
+  Result<std::int64_t> replace_scim_group(const ScimResource& group, std::int64_t expected_version,
+                                          const ScimTupleTarget& tuples) override {
+    MCPGATE_TRY(queries::check_scim_resource(group));
+    return write([&](Connection& c) {
+      return queries::replace_scim_group(c, group, expected_version, tuples);
+    });
+  }
+
+  Status delete_scim_group(std::string_view org_id, std::string_view id,
+                           const ScimTupleTarget& tuples) override {
+    return write([&](Connection& c) { return queries::delete_scim_group(c, org_id, id, tuples); });
+  }
+
+  Result<ScimResource> find_scim_resource(ScimKind kind, std::string_view org_id,
+                                          std::string_view id) override {
+    return read([&](Connection& c) { return queries::find_scim_resource(c, kind, org_id, id); });
+  }
+
+  Result<ScimPage> list_scim_resources(const ScimListQuery& query) override {
+    return read([&](Connection& c) {
+      return queries::list_scim_resources(c, scim::SqlDialect::kPostgres, query);
+    });
   }
 
   // --- token vault and refresh leases (the SQL is shared: vault_queries.hpp) -------------------

@@ -463,7 +463,7 @@ class TopicLog {
 
 // A replica watching the database hears about revocations, tuple writes and key changes that
 // another replica commits (LISTEN/NOTIFY through the triggers of migration 3), not about those
-// of a store in another schema (and about deprovisioned users, migration 8); after its connection is cut it reconnects and reports every
+// of a store in another schema (and about deprovisioned users, migration 9); after its connection is cut it reconnects and reports every
 // topic once, since it may have missed some.
 TEST(PostgresStoreTest, ChangeNotificationsReachOtherReplicas) {
   REQUIRE_PG();
@@ -499,7 +499,7 @@ TEST(PostgresStoreTest, ChangeNotificationsReachOtherReplicas) {
   k.created_at = kNow;
   ASSERT_TRUE(a->add_signing_key(k).ok());
   EXPECT_TRUE(log.wait_for(ChangeTopic::kSigningKeys, std::chrono::seconds(5)));
-  // Deprovisioning a user (migration 8's trigger): the users topic.
+  // Deprovisioning a user (migration 9's trigger): the users topic.
   ASSERT_TRUE(a->create_user(User{"u-watch", "watched", "", false, kNow}).ok());
   EXPECT_FALSE(log.wait_for(ChangeTopic::kUsers, std::chrono::milliseconds(300)));
   ASSERT_TRUE(a->deprovision_user("u-watch", DeprovisionMode::kDisable, kNow).ok());

@@ -302,7 +302,56 @@ std::string organizations_migration(Dialect dialect) {
   return sql;
 }
 
-// Version 8: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
+// Version 8: SCIM provisioning (src/provision). A directory's token is stored as its hash. A
+// SCIM user shares its id with the gate user it is (deleting the gate user deletes the row);
+// user_name_key / display_name_key hold the lower-cased names, unique per organization and the
+// columns `userName eq` / `displayName eq` filters use. `resource` is the whole SCIM document
+// (JSONB in PostgreSQL, for the filters' JSON functions). Members reference both sides, so a
+// deleted user or group takes its memberships along (their tuples are deleted by the store op).
+constexpr std::string_view kScim = R"sql(
+CREATE TABLE scim_directories (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations (id),
+  name TEXT NOT NULL,
+  token_hash {BLOB} NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE INDEX scim_directories_org ON scim_directories (org_id);
+CREATE TABLE scim_users (
+  id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  org_id TEXT NOT NULL REFERENCES organizations (id),
+  user_name TEXT NOT NULL,
+  user_name_key TEXT NOT NULL,
+  external_id TEXT,
+  active INTEGER NOT NULL,
+  resource {JSON} NOT NULL,
+  version BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_modified BIGINT NOT NULL,
+  UNIQUE (org_id, user_name_key)
+);
+CREATE INDEX scim_users_external_id ON scim_users (org_id, external_id);
+CREATE TABLE scim_groups (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations (id),
+  display_name TEXT NOT NULL,
+  display_name_key TEXT NOT NULL,
+  external_id TEXT,
+  resource {JSON} NOT NULL,
+  version BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_modified BIGINT NOT NULL,
+  UNIQUE (org_id, display_name_key)
+);
+CREATE INDEX scim_groups_external_id ON scim_groups (org_id, external_id);
+CREATE TABLE scim_group_members (
+  group_id TEXT NOT NULL REFERENCES scim_groups (id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES scim_users (id) ON DELETE CASCADE,
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX scim_group_members_user ON scim_group_members (user_id)
+// Version 9: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
 // last deactivated (browser sessions from before it stay dead after a reactivation);
 // vault_connections.suspended_at: a deactivated user's connections are kept but unusable until
 // reactivation (0 = not suspended; an index, since deprovisioning finds them by user across
@@ -320,6 +369,7 @@ CREATE TRIGGER users_notify AFTER UPDATE OF disabled OR DELETE ON users
 
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
+  const std::string_view json = dialect == Dialect::kSqlite ? "TEXT" : "JSONB";
   const std::string_view seq = dialect == Dialect::kSqlite
                                    ? "INTEGER PRIMARY KEY AUTOINCREMENT"
                                    : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
@@ -329,6 +379,9 @@ std::string render(std::string_view sql, Dialect dialect) {
   while (i < sql.size()) {
     if (sql.substr(i, 6) == "{BLOB}") {
       out += blob;
+      i += 6;
+    } else if (sql.substr(i, 6) == "{JSON}") {
+      out += json;
       i += 6;
     } else if (sql.substr(i, 5) == "{SEQ}") {
       out += seq;
@@ -356,7 +409,8 @@ std::vector<Migration> migrations(Dialect dialect) {
                 std::string(dialect == Dialect::kSqlite ? kVaultConnectionVarsSqlite
                                                         : kVaultConnectionVarsPostgres)},
       Migration{7, "organizations", organizations_migration(dialect)},
-      Migration{8, "deprovisioning",
+      Migration{8, "scim provisioning", render(kScim, dialect)},
+      Migration{9, "deprovisioning",
                 std::string(kDeprovisioningCommon)
                     + (dialect == Dialect::kPostgres ? std::string(kDeprovisioningPostgres)
                                                      : std::string())},

@@ -36,7 +36,9 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
 }
 
 Statement::~Statement() {
-  if (stmt_ != nullptr) {
+  if (stmt_ != nullptr && owned_) {
+    sqlite3_finalize(stmt_);
+  } else if (stmt_ != nullptr) {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
@@ -71,6 +73,13 @@ void Statement::bind_one(int index, const Blob& blob) {
 
 void Statement::bind_one(int index, std::int64_t value) {
   const int rc = sqlite3_bind_int64(stmt_, index, value);
+  if (rc != SQLITE_OK) {
+    bind_error_ = rc;
+  }
+}
+
+void Statement::bind_one(int index, double value) {
+  const int rc = sqlite3_bind_double(stmt_, index, value);
   if (rc != SQLITE_OK) {
     bind_error_ = rc;
   }
@@ -197,6 +206,17 @@ Result<Statement> Connection::prepare(std::string_view sql) {
     it = cache_.emplace(std::string(sql), stmt).first;
   }
   return Statement(db_, it->second);
+}
+
+Result<Statement> Connection::prepare_numbered(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc =
+      sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return sqlite_error(db_, rc, "prepare");
+  }
+  return Statement(db_, stmt, true);
 }
 
 Status Connection::exec(const char* sql) {

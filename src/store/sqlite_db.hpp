@@ -34,9 +34,13 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what);
 
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // `owned`: the statement is finalized with this handle (Connection::prepare_numbered);
+  // otherwise the connection's cache keeps it and it is only reset.
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool owned = false)
+      : db_(db), stmt_(stmt), owned_(owned) {}
 
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  Statement(Statement&& other) noexcept
+      : db_(other.db_), stmt_(other.stmt_), owned_(other.owned_) {
     other.stmt_ = nullptr;
   }
 
@@ -82,6 +86,7 @@ class Statement {
 
   void bind_one(int index, const Blob& blob);
   void bind_one(int index, std::int64_t value);
+  void bind_one(int index, double value);
 
   void bind_one(int index, int value) { bind_one(index, static_cast<std::int64_t>(value)); }
 
@@ -94,6 +99,7 @@ class Statement {
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  bool owned_ = false;
   int bind_error_ = 0;
 };
 
@@ -112,6 +118,9 @@ class Connection {
 
   // A cached prepared statement for `sql` (prepared on first use).
   Result<Statement> prepare(std::string_view sql);
+  // A statement with numbered placeholders (?1, ?2, ...) that is not cached: for SQL whose
+  // shape comes from a request (a compiled SCIM filter), so the cache cannot grow without bound.
+  Result<Statement> prepare_numbered(std::string_view sql);
   // Runs one or more statements without parameters.
   Status exec(const char* sql);
 

@@ -29,11 +29,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
+#include "store/scim_types.hpp"
 #include "store/types.hpp"
 #include "store/vault_types.hpp"
 
@@ -330,6 +332,52 @@ class Store {
   // expired and was taken over, or was never held).
   virtual Status release_refresh_lease(std::string_view connection_id,
                                        std::string_view holder) = 0;
+
+  // --- SCIM provisioning (src/provision; the SQL is shared: scim_queries.hpp) -----------------
+  // kAlreadyExists for a duplicate id or token hash; kInvalidArgument for an empty id or org
+  // or a hash that is not 32 bytes.
+  virtual Status create_scim_directory(const ScimDirectory& directory) = 0;
+  // Directories of one organization ("" = every organization), ordered by id.
+  virtual Result<std::vector<ScimDirectory>> list_scim_directories(std::string_view org_id) = 0;
+  // Sets revoked_at (kept when already revoked). kNotFound when absent.
+  virtual Status revoke_scim_directory(std::string_view id, Timestamp now) = 0;
+  // The directory whose token hashes to `token_hash`, revoked or not (the caller refuses a
+  // revoked one). kNotFound for an unknown hash.
+  virtual Result<ScimDirectory> find_scim_directory_by_token(std::string_view token_hash) = 0;
+
+  // Creates the gate user (id, username = name, disabled = !active, the password hash; "" = no
+  // password login) and its SCIM row together. kAlreadyExists when the id, or the name within
+  // the organization ignoring case, is taken.
+  virtual Status create_scim_user(const ScimResource& user, std::string_view password_hash) = 0;
+  // Replaces the SCIM row and the gate user's username and disabled flag (and the password hash
+  // when given) if the stored version is `expected_version` (0: any); returns the new version.
+  // kNotFound (no such user in that organization), kFailedPrecondition (the version moved),
+  // kAlreadyExists (the new name is taken).
+  virtual Result<std::int64_t> replace_scim_user(const ScimResource& user,
+                                                 std::int64_t expected_version,
+                                                 const std::optional<std::string>& password_hash) = 0;
+  // Deletes the user's memberships with their tuples, the SCIM row and the gate user (its grants
+  // go with it: revoke them first). kNotFound when absent from that organization.
+  virtual Status delete_scim_user(std::string_view org_id, std::string_view id,
+                                  const ScimTupleTarget& tuples) = 0;
+  // Creates the group and its members, and writes a tuple per member in the same transaction.
+  // kAlreadyExists (id, or displayName within the organization ignoring case);
+  // kFailedPrecondition when a member is not a SCIM user of the organization.
+  virtual Status create_scim_group(const ScimResource& group, const ScimTupleTarget& tuples) = 0;
+  // Replaces the group row and its member set (version check as replace_scim_user); members
+  // added and removed become tuple writes and deletes in the same transaction.
+  virtual Result<std::int64_t> replace_scim_group(const ScimResource& group,
+                                                  std::int64_t expected_version,
+                                                  const ScimTupleTarget& tuples) = 0;
+  // Deletes the group, its members and their tuples. kNotFound when absent from that org.
+  virtual Status delete_scim_group(std::string_view org_id, std::string_view id,
+                                   const ScimTupleTarget& tuples) = 0;
+  // One resource of one organization (another organization's id is kNotFound).
+  virtual Result<ScimResource> find_scim_resource(ScimKind kind, std::string_view org_id,
+                                                  std::string_view id) = 0;
+  // A page of an organization's resources that match the filter (compiled to parameterized
+  // SQL by scim::to_sql), ordered by id, and the number of all matches.
+  virtual Result<ScimPage> list_scim_resources(const ScimListQuery& query) = 0;
 
   // --- change notifications between processes ------------------------------------------------
   // Calls `on_change` (from a thread of the store's) soon after any process commits a change of

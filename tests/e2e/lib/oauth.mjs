@@ -500,7 +500,7 @@ export function authorizeUrl(gate, params) {
 // redirect with one).
 export async function obtainCode(gate, {
   client_id, redirect_uri, scope = ALL_SCOPES.join(' '), resource = gate.resource,
-  username = 'alice', decision = 'approve', ua, extra = {},
+  username = 'alice', password, decision = 'approve', ua, extra = {},
 } = {}) {
   const { verifier, challenge } = await pkce();
   const state = oauth.generateRandomState();
@@ -508,7 +508,7 @@ export async function obtainCode(gate, {
     response_type: 'code', client_id, redirect_uri, scope, state,
     code_challenge: challenge, code_challenge_method: 'S256', resource, ...extra,
   });
-  const result = await driveAuthorization(url, { ua, username, decision });
+  const result = await driveAuthorization(url, { ua, username, decision, ...(password ? { password } : {}) });
   const code = result.callback?.searchParams.get('code') ?? undefined;
   noteSecret('authorization code', code);
   return { callback: result.callback, code, state, verifier, challenge, result, url };
