@@ -351,6 +351,8 @@ CREATE TABLE scim_group_members (
   PRIMARY KEY (group_id, user_id)
 );
 CREATE INDEX scim_group_members_user ON scim_group_members (user_id)
+)sql";
+
 // Version 9: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
 // last deactivated (browser sessions from before it stay dead after a reactivation);
 // vault_connections.suspended_at: a deactivated user's connections are kept but unusable until
