@@ -333,6 +333,42 @@ void get_seconds(Loader& l, const YAML::Node& map, const char* name, const std::
   out = static_cast<std::int64_t>(v);
 }
 
+// `organizations[].sso`: the organization's identity provider (oauth/sso_options.hpp).
+void load_org_sso(Loader& l, const YAML::Node& s, const std::string& where, oauth::SsoOptions& o) {
+  l.only_keys(s, where,
+              {"issuer", "client_id", "client_secret_file", "client_secret_env", "private_key_file",
+               "private_key_alg", "token_endpoint_auth_method", "scopes", "claims", "algorithms",
+               "display_name", "allow_insecure_loopback", "jwks_refetch_interval_s"});
+  if (!s.IsMap()) {
+    l.fail(s, where, "must be a mapping");
+    return;
+  }
+  const std::string w = where + ".";
+  l.get(s, "issuer", w, o.issuer);
+  l.get(s, "client_id", w, o.client_id);
+  l.get(s, "client_secret_file", w, o.client_secret_file);
+  l.get(s, "client_secret_env", w, o.client_secret_env);
+  l.get(s, "private_key_file", w, o.private_key_file);
+  l.get(s, "private_key_alg", w, o.private_key_alg);
+  l.get(s, "token_endpoint_auth_method", w, o.token_endpoint_auth_method);
+  if (s["scopes"].IsDefined()) {
+    o.scopes.clear();
+    l.get_list(s, "scopes", w, o.scopes);
+  }
+  l.get_list(s, "algorithms", w, o.algorithms);
+  l.get(s, "display_name", w, o.display_name);
+  l.get(s, "allow_insecure_loopback", w, o.allow_insecure_loopback);
+  l.get_uint(s, "jwks_refetch_interval_s", w, o.jwks_refetch_interval_s, 3600);
+  const YAML::Node claims = s["claims"];
+  l.only_keys(claims, w + "claims", {"email", "name", "groups", "username"});
+  if (claims.IsDefined() && claims.IsMap()) {
+    l.get(claims, "email", w + "claims.", o.claims.email);
+    l.get(claims, "name", w + "claims.", o.claims.name);
+    l.get(claims, "groups", w + "claims.", o.claims.groups);
+    l.get(claims, "username", w + "claims.", o.claims.username);
+  }
+}
+
 // The top-level `organizations:` list (README "Organizations"). Loaded before `auth:`, whose
 // users name them. An email domain belongs to one organization at most.
 void load_organizations(Loader& l, const YAML::Node& list, Config& c) {
@@ -348,7 +384,7 @@ void load_organizations(Loader& l, const YAML::Node& list, Config& c) {
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node n = list[i];
     const std::string w = "organizations[" + std::to_string(i) + "]";
-    l.only_keys(n, w, {"id", "name", "domains", "password_login", "jit", "clients"});
+    l.only_keys(n, w, {"id", "name", "domains", "password_login", "jit", "clients", "sso"});
     if (!n.IsMap()) {
       continue;
     }
@@ -398,6 +434,16 @@ void load_organizations(Loader& l, const YAML::Node& list, Config& c) {
         l.get_list(cl, "allowed", w + ".clients.", org.clients.allowed);
       }
     }
+    if (const YAML::Node sso = n["sso"]; sso.IsDefined() && !sso.IsNull()) {
+      oauth::SsoOrganization so;
+      so.org_id = org.id;
+      so.org_name = org.name;
+      so.domains = org.domains;
+      so.jit = org.jit;
+      so.password_login = org.password_login;
+      load_org_sso(l, sso, w + ".sso", so.sso);
+      c.auth.sso.push_back(std::move(so));
+    }
     c.auth.organizations.push_back(std::move(org));
   }
 }
@@ -438,7 +484,7 @@ void load_auth(Loader& l, const YAML::Node& a, Config& c) {
   const YAML::Node lim = a["limits"];
   l.only_keys(lim, "auth.limits",
               {"token_requests_per_minute", "login_attempts_per_minute", "max_sessions",
-               "max_flows", "flow_ttl_s"});
+               "max_flows", "flow_ttl_s", "sso_starts_per_minute"});
   if (lim.IsDefined() && lim.IsMap()) {
     const std::string w = "auth.limits.";
     l.get_uint(lim, "token_requests_per_minute", w, o.limits.token_requests_per_minute, 100000000);
@@ -446,6 +492,7 @@ void load_auth(Loader& l, const YAML::Node& a, Config& c) {
     l.get_uint(lim, "max_sessions", w, o.limits.max_sessions, 100000000);
     l.get_uint(lim, "max_flows", w, o.limits.max_flows, 100000000);
     get_seconds(l, lim, "flow_ttl_s", w, o.limits.flow_ttl_s);
+    l.get_uint(lim, "sso_starts_per_minute", w, o.limits.sso_starts_per_minute, 100000000);
   }
 
   const YAML::Node users = a["users"];

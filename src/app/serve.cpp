@@ -373,7 +373,7 @@ int serve(Config config, ConfigLoader reload_config) {
   }
   if (auth) {
     auth->server->register_routes(*router);
-    mount_scim(*router, config, *auth->store, *auth->executor, auth->guard->revocation_listener());
+    mount_scim(*router, config, *auth->store, *auth->executor, auth->server->deprovisioning());
     asio::co_spawn(ioc, auth->server->run_maintenance(), asio::detached);
     if (auth->cimd) {
       // Load the system CA store for client-metadata fetches (~50 ms of CPU) on the store's

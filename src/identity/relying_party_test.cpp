@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "identity/id_token.hpp"
 #include "identity/test_support.hpp"
 
 namespace mcpgate::identity {

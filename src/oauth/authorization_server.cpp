@@ -10,6 +10,8 @@
 #include "oauth/registration.hpp"
 #include "oauth/revocation.hpp"
 #include "oauth/server_context.hpp"
+#include "oauth/sso_directory.hpp"
+#include "oauth/sso_endpoint.hpp"
 #include "oauth/token_endpoint.hpp"
 
 namespace mcpgate::oauth {
@@ -25,6 +27,9 @@ Result<std::unique_ptr<AuthorizationServer>> AuthorizationServer::create(
   }
   auto ctx = std::make_unique<ServerContext>(std::move(options), store, executor, cimd,
                                              std::move(clock));
+  // Reads the organizations' IdP secrets and keys; fetches nothing yet.
+  MCPGATE_ASSIGN_OR_RETURN(auto sso,
+                           SsoDirectory::create(ctx->options.sso, ctx->urls.sso_callback_url));
   const std::int64_t now = ctx->now();
   MCPGATE_TRY(sync_organizations(store, ctx->options, now));
   MCPGATE_TRY(seed_users(store, ctx->options, now));
@@ -34,14 +39,17 @@ Result<std::unique_ptr<AuthorizationServer>> AuthorizationServer::create(
                                    {"resources", ctx->resources.all()},
                                    {"static_clients", ctx->options.clients.size()},
                                    {"cimd", ctx->options.cimd.enabled && cimd != nullptr},
-                                   {"dcr", ctx->options.dcr.enabled}});
-  return std::unique_ptr<AuthorizationServer>(new AuthorizationServer(std::move(ctx)));
+                                   {"dcr", ctx->options.dcr.enabled},
+                                   {"sso_organizations", sso->all().size()}});
+  return std::unique_ptr<AuthorizationServer>(new AuthorizationServer(std::move(ctx), std::move(sso)));
 }
 
-AuthorizationServer::AuthorizationServer(std::unique_ptr<ServerContext> ctx)
+AuthorizationServer::AuthorizationServer(std::unique_ptr<ServerContext> ctx,
+                                         std::shared_ptr<const SsoDirectory> sso)
     : ctx_(std::move(ctx)),
       authenticator_(std::make_unique<ClientAuthenticator>(*ctx_)),
-      authorize_(std::make_unique<AuthorizeEndpoint>(*ctx_)),
+      sso_(sso->empty() ? nullptr : std::make_unique<SsoEndpoint>(*ctx_, std::move(sso))),
+      authorize_(std::make_unique<AuthorizeEndpoint>(*ctx_, sso_.get())),
       token_(std::make_unique<TokenEndpoint>(*ctx_, *authenticator_)),
       introspection_(std::make_unique<IntrospectionEndpoint>(*ctx_, *authenticator_)),
       revocation_(std::make_unique<RevocationEndpoint>(*ctx_, *authenticator_)),
@@ -61,6 +69,11 @@ void AuthorizationServer::register_routes(http::Router& router) {
   router.add(u.login_path, [authorize](http::Exchange& ex) { return authorize->login(ex); });
   router.add(u.consent_path, [authorize](http::Exchange& ex) { return authorize->consent(ex); });
   router.add(u.logout_path, [authorize](http::Exchange& ex) { return authorize->logout(ex); });
+  if (sso_) {
+    SsoEndpoint* sso = sso_.get();
+    router.add(u.sso_start_path, [sso](http::Exchange& ex) { return sso->start(ex); });
+    router.add(u.sso_callback_path, [sso](http::Exchange& ex) { return sso->callback(ex); });
+  }
   TokenEndpoint* token = token_.get();
   router.add(u.token_path, [token](http::Exchange& ex) { return token->handle(ex); });
   IntrospectionEndpoint* introspection = introspection_.get();

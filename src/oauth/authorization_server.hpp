@@ -6,6 +6,8 @@
 //   /.well-known/openid-configuration[/<issuer path>], <issuer path>/.well-known/openid-configuration
 //   /.well-known/oauth-protected-resource[/<resource path>]  RFC 9728 metadata per resource
 //   <issuer path>/authorize | /login | /consent | /logout    browser flow (authorize_endpoint.hpp)
+//   <issuer path>/sso/start | /sso/callback                  SSO sign-in (sso_endpoint.hpp), when
+//                                                            an organization has an IdP
 //   <issuer path>/token                                      token_endpoint.hpp
 //   <issuer path>/introspect | /revoke                       introspection.hpp, revocation.hpp
 //   <issuer path>/register, /register/{client_id}            registration.hpp (when dcr.enabled)
@@ -56,6 +58,8 @@ class TokenEndpoint;
 class IntrospectionEndpoint;
 class RevocationEndpoint;
 class RegistrationEndpoint;
+class SsoDirectory;
+class SsoEndpoint;
 
 class AuthorizationServer {
  public:
@@ -118,10 +122,11 @@ class AuthorizationServer {
   void stop();
 
  private:
-  explicit AuthorizationServer(std::unique_ptr<ServerContext> ctx);
+  AuthorizationServer(std::unique_ptr<ServerContext> ctx, std::shared_ptr<const SsoDirectory> sso);
 
   std::unique_ptr<ServerContext> ctx_;
   std::unique_ptr<ClientAuthenticator> authenticator_;
+  std::unique_ptr<SsoEndpoint> sso_;  // null without organizations that use SSO
   std::unique_ptr<AuthorizeEndpoint> authorize_;
   std::unique_ptr<TokenEndpoint> token_;
   std::unique_ptr<IntrospectionEndpoint> introspection_;

@@ -11,6 +11,7 @@
 #include "oauth/redirect_uri.hpp"
 #include "oauth/scopes.hpp"
 #include "oauth/server_context.hpp"
+#include "oauth/sso_endpoint.hpp"
 #include "oauth/token_issuer.hpp"
 
 namespace mcpgate::oauth {
@@ -418,7 +419,17 @@ http::Response AuthorizeEndpoint::login_page(const PendingAuthorization& flow) c
   page.client_name = flow.client_name;
   page.error = flow.login_error;
   page.username = flow.last_username;
-  return page_response(StatusCode::ok, render_login_page(page));
+  if (sso_ == nullptr) {
+    return page_response(StatusCode::ok, render_login_page(page));
+  }
+  for (const auto& c : sso_->directory().all()) {
+    page.sso.push_back(SsoChoice{
+        c.display_name,
+        append_query(ctx_.urls.sso_start_path, {{"flow", flow.id}, {"org", c.org_id}})});
+  }
+  // Home-realm discovery answers the form POST with a redirect to the IdP, and browsers apply
+  // form-action to that redirect too.
+  return page_response(StatusCode::ok, render_login_page(page), sso_->form_action_origins());
 }
 
 http::Response AuthorizeEndpoint::consent_page(const PendingAuthorization& flow,
@@ -489,6 +500,17 @@ asio::awaitable<void> AuthorizeEndpoint::login(http::Exchange& ex) {
   const std::string password = params->value("password");
   if (username.size() > kMaxUsernameBytes) {
     username.resize(kMaxUsernameBytes);
+  }
+  // Home-realm discovery: an email address of an organization that signs in through its IdP
+  // goes there (with the address as login_hint) when no password is given, or always when the
+  // organization has password sign-in turned off.
+  const SsoConnection* realm = sso_ != nullptr ? sso_->directory().for_identifier(username) : nullptr;
+  if (realm != nullptr && (password.empty() || !realm->password_login)) {
+    std::string hint = username;
+    std::string ip = ex.remote_ip();
+    http::Response res = co_await sso_->begin(std::move(*flow), realm, std::move(hint), std::move(ip));
+    co_await ex.respond(std::move(res));
+    co_return;
   }
   struct Outcome {
     Status status;

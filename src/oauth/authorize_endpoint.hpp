@@ -48,9 +48,14 @@ namespace mcpgate::oauth {
 
 struct ServerContext;
 
+class SsoEndpoint;
+
 class AuthorizeEndpoint {
  public:
-  explicit AuthorizeEndpoint(ServerContext& ctx) : ctx_(ctx) {}
+  // `sso` (may be null) adds "Continue with <IdP>" to the login page and home-realm discovery
+  // to the login form.
+  explicit AuthorizeEndpoint(ServerContext& ctx, SsoEndpoint* sso = nullptr)
+      : ctx_(ctx), sso_(sso) {}
 
   asio::awaitable<void> authorize(http::Exchange& ex);
   asio::awaitable<void> login(http::Exchange& ex);
@@ -85,6 +90,7 @@ class AuthorizeEndpoint {
   std::optional<Params> read_post(const http::Request& req, http::Response& error) const;
 
   ServerContext& ctx_;
+  SsoEndpoint* sso_;
 };
 
 }  // namespace mcpgate::oauth

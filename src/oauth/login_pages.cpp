@@ -19,6 +19,7 @@ button.primary{background:#2563eb;border-color:#2563eb;color:#fff}
 dl{margin:1rem 0}dt{font-weight:600;margin-top:.5rem}dd{margin:0;word-break:break-all}
 ul{padding-left:1.2rem}code{font-size:.9em}
 form.inline{display:inline}
+a.sso{display:block;text-align:center;padding:.55rem 1.2rem;border-radius:8px;border:1px solid #2563eb;color:#2563eb;text-decoration:none;font-weight:600}
 )";
 
 std::string layout(std::string_view title, std::string_view body) {
@@ -77,15 +78,25 @@ std::string render_login_page(const LoginPage& page) {
   if (!page.error.empty()) {
     body += "<p class=\"error\" role=\"alert\">" + html_escape(page.error) + "</p>\n";
   }
+  for (const auto& choice : page.sso) {
+    body += "<p><a class=\"sso\" href=\"" + html_escape(choice.href) + "\">Continue with " +
+            html_escape(choice.display_name) + "</a></p>\n";
+  }
+  if (!page.sso.empty()) {
+    body += "<p class=\"muted\">or sign in with your work email (you are sent to your company's "
+            "sign-in when it has one) or a username and password:</p>\n";
+  }
   body += "<form method=\"post\" action=\"" + html_escape(page.action) + "\">\n";
   body += hidden("flow", page.flow) + hidden("csrf", page.csrf) + "\n";
-  body += "<label for=\"username\">Username</label>";
+  body += page.sso.empty() ? "<label for=\"username\">Username</label>"
+                           : "<label for=\"username\">Email or username</label>";
   body += "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" "
           "autocapitalize=\"none\" required autofocus value=\"" +
           html_escape(page.username) + "\">\n";
   body += "<label for=\"password\">Password</label>";
   body += "<input type=\"password\" id=\"password\" name=\"password\" "
-          "autocomplete=\"current-password\" required>\n";
+          "autocomplete=\"current-password\"";
+  body += page.sso.empty() ? " required>\n" : ">\n";
   body += "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Sign in</button></div>\n";
   body += "</form>";
   return layout("Sign in", body);

@@ -25,6 +25,12 @@ namespace mcpgate::oauth {
 
 std::string html_escape(std::string_view text);
 
+// A "Continue with <IdP>" link of the login page.
+struct SsoChoice {
+  std::string display_name;
+  std::string href;  // /sso/start?flow=...&org=...
+};
+
 struct LoginPage {
   std::string action;       // where the form posts (path)
   std::string flow;         // hidden field
@@ -32,6 +38,9 @@ struct LoginPage {
   std::string client_name;  // "Sign in to continue to <client_name>"
   std::string error;        // shown above the form when set
   std::string username;     // prefilled after a failed attempt
+  // Organizations that sign in through their IdP. With any, the identifier field also takes
+  // an email address (home-realm discovery) and the password may be left empty for it.
+  std::vector<SsoChoice> sso;
 };
 
 struct ConsentScope {

@@ -47,6 +47,7 @@ Status validate_auth_options(const AuthOptions& o) {
       problem("auth.resources: " + r + " is listed twice");
     }
   }
+  validate_sso_organizations(o.sso, problems);
   // lifetimes
   if (o.access_token_ttl_s <= 0 || o.access_token_ttl_s > kMaxAccessTokenTtl) {
     problem("auth.access_token_ttl_s must be in 1..900");

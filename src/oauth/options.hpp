@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "oauth/sso_options.hpp"
 
 namespace mcpgate::oauth {
 
@@ -89,6 +90,7 @@ struct LimitOptions {
   std::size_t max_sessions = 100000;    // browser sessions held in memory
   std::size_t max_flows = 100000;       // authorization requests waiting for login/consent
   std::int64_t flow_ttl_s = 600;        // how long a login/consent page stays usable
+  int sso_starts_per_minute = 30;       // per source IP: redirects to an identity provider
 };
 
 struct AuthOptions {
@@ -113,6 +115,8 @@ struct AuthOptions {
   std::vector<ScopeOptions> scopes;           // in the file's order (scopes_supported keeps it)
   std::map<std::string, std::vector<std::string>> scope_implies;  // "calendar:write" -> [read]
   LimitOptions limits;
+  // Organizations that sign in through their identity provider (`organizations[].sso`).
+  std::vector<SsoOrganization> sso;
 };
 
 inline constexpr std::int64_t kMaxAccessTokenTtl = 900;

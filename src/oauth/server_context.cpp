@@ -28,12 +28,15 @@ Endpoints::Endpoints(const std::string& issuer_in)
       login_path(base_path + "/login"),
       consent_path(base_path + "/consent"),
       logout_path(base_path + "/logout"),
+      sso_start_path(base_path + "/sso/start"),
+      sso_callback_path(base_path + "/sso/callback"),
       authorization_endpoint(issuer + "/authorize"),
       token_endpoint(issuer + "/token"),
       registration_endpoint(issuer + "/register"),
       jwks_uri(issuer + "/jwks.json"),
       introspection_endpoint(issuer + "/introspect"),
-      revocation_endpoint(issuer + "/revoke") {}
+      revocation_endpoint(issuer + "/revoke"),
+      sso_callback_url(issuer + "/sso/callback") {}
 
 std::mutex& StripedLocks::for_key(std::string_view key) {
   const std::string digest = crypto::sha256(key);
@@ -62,6 +65,7 @@ ServerContext::ServerContext(AuthOptions options_in, store::Store& store_in,
       token_limiter(options.limits.token_requests_per_minute),
       login_limiter(options.limits.login_attempts_per_minute),
       registration_limiter(options.dcr.registrations_per_minute),
+      sso_limiter(options.limits.sso_starts_per_minute),
       deprovisioning(store_in, clock) {
   deprovisioning.on_revoked([this](const std::vector<store::RevokedToken>& entries) {
     notify_revoked(entries);

@@ -36,10 +36,10 @@ struct Endpoints {
 
   // Paths as the router sees them (base_path + "/authorize", ...).
   std::string authorize_path, token_path, register_path, jwks_path, introspect_path,
-      revoke_path, login_path, consent_path, logout_path;
+      revoke_path, login_path, consent_path, logout_path, sso_start_path, sso_callback_path;
   // Absolute URLs (issuer + "/authorize", ...).
   std::string authorization_endpoint, token_endpoint, registration_endpoint, jwks_uri,
-      introspection_endpoint, revocation_endpoint;
+      introspection_endpoint, revocation_endpoint, sso_callback_url;
 };
 
 // Serializes redemptions of one code or refresh token inside this process, so that of N
@@ -85,6 +85,7 @@ struct ServerContext {
   RateLimiter token_limiter;
   RateLimiter login_limiter;
   RateLimiter registration_limiter;
+  RateLimiter sso_limiter;  // redirects to identity providers, per source IP
   StripedLocks redemption_locks;
   // Tells this process's bearer guard (notify_revoked) and browser sessions (drop_user).
   UserDeprovisioning deprovisioning;

@@ -17,6 +17,7 @@
 #include "store/audit_pin_queries.hpp"
 #include "store/deprovision_queries.hpp"
 #include "store/scim_queries.hpp"
+#include "store/sso_queries.hpp"
 #include "store/vault_queries.hpp"
 #include "store/schema.hpp"
 
@@ -1529,6 +1530,33 @@ class PostgresStore final : public Store {
         out.push_back(std::move(ch));
       }
     });
+  }
+
+  // --- SSO identities (the SQL is shared: sso_queries.hpp) ------------------------------------
+
+  Result<SsoIdentity> find_sso_identity(std::string_view org_id, std::string_view issuer,
+                                        std::string_view subject) override {
+    return read([&](Connection& c) { return queries::find_sso_identity(c, org_id, issuer, subject); });
+  }
+
+  Status create_sso_user(const User& user, const SsoIdentity& identity) override {
+    if (user.id.empty() || user.username.empty()) {
+      return invalid("user id and username are required");
+    }
+    MCPGATE_TRY(queries::check_sso_identity(identity));
+    if (identity.user_id != user.id || identity.org_id != user.org_id) {
+      return invalid("the sso identity must name the new user and its organization");
+    }
+    if (!is_valid_org_id(user.org_id)) {
+      return invalid("the user's organization id is not valid");
+    }
+    const std::string key = username_key(user.username);
+    return write([&](Connection& c) { return queries::create_sso_user(c, user, key, identity); });
+  }
+
+  Status record_sso_login(const SsoIdentity& identity) override {
+    MCPGATE_TRY(queries::check_sso_identity(identity));
+    return write([&](Connection& c) { return queries::record_sso_login(c, identity); });
   }
 
   // --- audit log and tool pins (the SQL is shared: audit_pin_queries.hpp) --------------------

@@ -353,7 +353,25 @@ CREATE TABLE scim_group_members (
 CREATE INDEX scim_group_members_user ON scim_group_members (user_id)
 )sql";
 
-// Version 9: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
+// Version 9, SSO (src/oauth sso_*): a user's account at an organization's identity provider, keyed by
+// (org_id, issuer, subject) and never by email (ATTACKS row 64). Deleting the user deletes the
+// link.
+constexpr std::string_view kSsoIdentities = R"sql(
+CREATE TABLE sso_identities (
+  org_id TEXT NOT NULL REFERENCES organizations (id),
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  email TEXT NOT NULL,
+  groups_json TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_login_at BIGINT NOT NULL,
+  PRIMARY KEY (org_id, issuer, subject)
+);
+CREATE INDEX sso_identities_user ON sso_identities (user_id)
+)sql";
+
+// Version 10: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
 // last deactivated (browser sessions from before it stay dead after a reactivation);
 // vault_connections.suspended_at: a deactivated user's connections are kept but unusable until
 // reactivation (0 = not suspended; an index, since deprovisioning finds them by user across
@@ -412,7 +430,8 @@ std::vector<Migration> migrations(Dialect dialect) {
                                                         : kVaultConnectionVarsPostgres)},
       Migration{7, "organizations", organizations_migration(dialect)},
       Migration{8, "scim provisioning", render(kScim, dialect)},
-      Migration{9, "deprovisioning",
+      Migration{9, "sso identities", render(kSsoIdentities, dialect)},
+      Migration{10, "deprovisioning",
                 std::string(kDeprovisioningCommon)
                     + (dialect == Dialect::kPostgres ? std::string(kDeprovisioningPostgres)
                                                      : std::string())},

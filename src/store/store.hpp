@@ -378,6 +378,20 @@ class Store {
   // A page of an organization's resources that match the filter (compiled to parameterized
   // SQL by scim::to_sql), ordered by id, and the number of all matches.
   virtual Result<ScimPage> list_scim_resources(const ScimListQuery& query) = 0;
+  // --- SSO identities (src/oauth sso_*; the SQL is shared: sso_queries.hpp) ------------------
+  // The identity an organization's IdP vouches for as (issuer, subject), with the user it is
+  // linked to. kNotFound when none. There is deliberately no lookup by email (ATTACKS row 64).
+  virtual Result<SsoIdentity> find_sso_identity(std::string_view org_id, std::string_view issuer,
+                                                std::string_view subject) = 0;
+  // Just-in-time provisioning: creates `user` and links `identity` (whose user_id must be
+  // user.id and org_id user.org_id) in one transaction. kAlreadyExists when the username is
+  // taken in the organization or the identity is already linked (a concurrent first sign-in:
+  // find it again); kFailedPrecondition when the organization does not exist; nothing is
+  // written then.
+  virtual Status create_sso_user(const User& user, const SsoIdentity& identity) = 0;
+  // Records a sign-in of a linked identity: email, groups and last_login_at are replaced.
+  // kNotFound unless (org_id, issuer, subject) is linked to identity.user_id.
+  virtual Status record_sso_login(const SsoIdentity& identity) = 0;
 
   // --- change notifications between processes ------------------------------------------------
   // Calls `on_change` (from a thread of the store's) soon after any process commits a change of

@@ -342,6 +342,23 @@ struct ReactivationReport {
   std::int64_t vault_resumed = 0;  // connections usable again
 };
 
+// A user's account at an organization's identity provider (SSO, src/oauth/sso_*): the key is
+// (org_id, issuer, subject) (OIDC Core §5.7: iss and sub together are the only stable
+// identifier). Never found by email. email and groups are what the IdP said at the last
+// sign-in, kept for display and for later use by policies; they identify nothing.
+struct SsoIdentity {
+  std::string org_id;
+  std::string issuer;
+  std::string subject;
+  std::string user_id;
+  std::string email;
+  std::vector<std::string> groups;
+  Timestamp created_at = 0;
+  Timestamp last_login_at = 0;
+
+  friend bool operator==(const SsoIdentity&, const SsoIdentity&) = default;
+};
+
 const char* client_kind_name(ClientKind kind);  // "static" | "dcr" | "cimd"
 const char* key_state_name(KeyState state);     // "next" | "active" | "retired"
 
