@@ -551,7 +551,7 @@ asio::awaitable<void> AuthorizeEndpoint::login(http::Exchange& ex) {
     co_return;
   }
   const std::string new_cookie =
-      ctx_.sessions.sign_in(cookie, outcome.user->id, outcome.user->username, now);
+      ctx_.sessions.sign_in(cookie, *outcome.user, now);
   const std::string new_browser = BrowserSessions::browser_key(new_cookie);
   ctx_.sessions.update_flow(flow_id, now, [&](PendingAuthorization& f) {
     f.browser_key = new_browser;

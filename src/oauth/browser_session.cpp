@@ -77,8 +77,8 @@ std::optional<BrowserSession> BrowserSessions::find_session(std::string_view coo
   return sessions_.get(browser_key(cookie_value), now);
 }
 
-std::string BrowserSessions::sign_in(std::string_view old_cookie_value, const std::string& user_id,
-                                     const std::string& username, std::int64_t now) {
+std::string BrowserSessions::sign_in(std::string_view old_cookie_value, const store::User& user,
+                                     std::int64_t now) {
   // Grants issued through the browser's previous sign-in move to the new one, so signing out
   // still revokes them.
   std::vector<std::string> carried;
@@ -91,7 +91,8 @@ std::string BrowserSessions::sign_in(std::string_view old_cookie_value, const st
     sessions_.erase(browser_key(old_cookie_value));
   }
   std::string value = new_cookie_value();
-  BrowserSession session{user_id, username, now, now + options_.session_ttl_s, std::move(carried)};
+  BrowserSession session{user.id, user.username, now, now + options_.session_ttl_s,
+                         user.session_epoch, std::move(carried)};
   sessions_.put(browser_key(value), session, session.expires_at, now);
   return value;
 }

@@ -81,8 +81,8 @@ Result<store::ReactivationReport> UserDeprovisioning::reactivate(std::string_vie
   return report;
 }
 
-bool session_survives(const store::User& user, std::int64_t authenticated_at) {
-  return !user.disabled && authenticated_at > user.deprovisioned_at;
+bool session_survives(const store::User& user, std::int64_t session_epoch) {
+  return !user.disabled && session_epoch == user.session_epoch;
 }
 
 }  // namespace mcpgate::oauth

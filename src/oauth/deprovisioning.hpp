@@ -74,10 +74,11 @@ class UserDeprovisioning {
   std::vector<UserListener> user_listeners_;
 };
 
-// Whether a browser session that signed in at `authenticated_at` may still act for `user`: the
-// user is enabled and was not deprovisioned at or after that sign-in (a session from before a
-// deactivation does not come back with a reactivation). Times are whole seconds, so a sign-in in
-// the very second of a deactivation counts as before it.
-bool session_survives(const store::User& user, std::int64_t authenticated_at);
+// Whether a browser session that signed in under `session_epoch` (the user's
+// store::User::session_epoch then) may still act for `user`: the user is enabled and was not
+// deprovisioned since (a session from before a deactivation does not come back with a
+// reactivation). A counter, not a time: a sign-in right after a reactivation works at once, and
+// replicas whose clocks disagree cannot let an older session through.
+bool session_survives(const store::User& user, std::int64_t session_epoch);
 
 }  // namespace mcpgate::oauth

@@ -83,7 +83,7 @@ asio::awaitable<Result<bool>> ServerContext::session_active(const BrowserSession
     }
     co_return user.error();
   }
-  co_return session_survives(*user, session.authenticated_at);
+  co_return session_survives(*user, session.session_epoch);
 }
 
 void ServerContext::notify_revoked(const std::vector<store::RevokedToken>& entries) {

@@ -45,11 +45,12 @@ Result<DeprovisionReport> deprovision_user(Connection& c, std::string_view user_
   out.user_id = std::string(user_id);
   MCPGATE_ASSIGN_OR_RETURN(out.was_disabled, lock_user_disabled(c, user_id, user_lock));
   {
-    // Stamped on every call, also when the user was disabled already (a SCIM write may have
-    // flipped the flag in its own transaction first): no session can have signed in while the
-    // user was disabled, so moving the stamp forward never ends a session that should live.
+    // Stamped and counted on every call, also when the user was disabled already (a SCIM write
+    // may have flipped the flag in its own transaction first): no session can have signed in
+    // while the user was disabled, so moving the epoch on never ends a session that should live.
     MCPGATE_ASSIGN_OR_RETURN(
-        auto s, c.prepare("UPDATE users SET disabled = 1, deprovisioned_at = ? WHERE id = ?"));
+        auto s, c.prepare("UPDATE users SET disabled = 1, deprovisioned_at = ?,"
+                          " session_epoch = session_epoch + 1 WHERE id = ?"));
     s.bind(now, user_id);
     MCPGATE_TRY(s.run());
   }

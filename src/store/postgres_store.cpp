@@ -135,7 +135,7 @@ std::string signing_key_aad(std::string_view kid) {
 // --- SQL (portable: '?' placeholders become $n for PostgreSQL) --------------------------------
 
 constexpr const char* kUserColumns = "id, username, password_hash, disabled, created_at, org_id,"
-    " deprovisioned_at";
+    " deprovisioned_at, session_epoch";
 constexpr const char* kOrganizationColumns = "id, name, settings, created_at";
 constexpr const char* kClientColumns =
     "client_id, kind, metadata, secret_hash, secret_expires_at, registration_token_hash, "
@@ -244,6 +244,7 @@ User read_user(const Statement& s) {
   u.created_at = s.integer(4);
   u.org_id = s.text(5);
   u.deprovisioned_at = s.integer(6);
+  u.session_epoch = s.integer(7);
   return u;
 }
 

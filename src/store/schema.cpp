@@ -372,13 +372,15 @@ CREATE INDEX sso_identities_user ON sso_identities (user_id)
 )sql";
 
 // Version 10: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
-// last deactivated (browser sessions from before it stay dead after a reactivation);
+// last deactivated; users.session_epoch: how many times (browser sessions that signed in under
+// an older count stay dead after a reactivation);
 // vault_connections.suspended_at: a deactivated user's connections are kept but unusable until
 // reactivation (0 = not suspended; an index, since deprovisioning finds them by user across
 // tenants). On PostgreSQL a change of a user's enabled state notifies the replicas (topic
 // "users"), which drop what they cached about that user's vault connections.
 constexpr std::string_view kDeprovisioningCommon = R"sql(
 ALTER TABLE users ADD COLUMN deprovisioned_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN session_epoch BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE vault_connections ADD COLUMN suspended_at BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX vault_connections_user ON vault_connections (user_id)
 )sql";

@@ -52,6 +52,7 @@ TEST_P(StoreSuite, attacks_075_deactivation_disables_revokes_and_suspends_in_one
   ASSERT_TRUE(user.ok());
   EXPECT_TRUE(user->disabled);
   EXPECT_EQ(user->deprovisioned_at, kDeprovisionAt);
+  EXPECT_EQ(user->session_epoch, 1);
   // Grants, refresh family, code: dead.
   EXPECT_TRUE(store().list_user_grants(f.user.id)->empty());
   EXPECT_EQ(try_refresh(store(), f.refresh_a, f.client), RotateOutcome::kRevoked);
@@ -138,9 +139,10 @@ TEST_P(StoreSuite, attacks_075_deactivation_is_idempotent) {
     EXPECT_EQ(second->revoked[i].seq, first->revoked[i].seq);
     EXPECT_EQ(second->revoked[i].jti, first->revoked[i].jti);
   }
-  // The user's stamp moves (no session can sign in while disabled, so nothing changes for
-  // sessions); the vault rows keep the first suspension.
+  // The user's stamp and epoch move (no session can sign in while disabled, so nothing changes
+  // for sessions); the vault rows keep the first suspension.
   EXPECT_EQ(store().find_user(f.user.id)->deprovisioned_at, kDeprovisionAt + 60);
+  EXPECT_EQ(store().find_user(f.user.id)->session_epoch, 2);
   const auto row = store().find_vault_connection("acme", f.user.id, "github");
   EXPECT_EQ(row->suspended_at, kDeprovisionAt);
   EXPECT_EQ(row->version, f.conn_active.version + 1);
@@ -156,7 +158,8 @@ TEST_P(StoreSuite, attacks_075_reactivation_restores_vault_rows_without_reconsen
   EXPECT_EQ(back->vault_resumed, 2);
   const auto user = store().find_user(f.user.id);
   EXPECT_FALSE(user->disabled);
-  EXPECT_EQ(user->deprovisioned_at, kDeprovisionAt);  // kept: older browser sessions stay dead
+  EXPECT_EQ(user->deprovisioned_at, kDeprovisionAt);
+  EXPECT_EQ(user->session_epoch, 1);  // kept: older browser sessions stay dead
   // The rows are as they were before the suspension, apart from the version: the same tokens,
   // the same status (an active connection is usable at once; one that needed consent still does).
   for (const auto* c : {&f.conn_active, &f.conn_reconsent}) {

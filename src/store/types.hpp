@@ -55,9 +55,12 @@ struct User {
   bool disabled = false;
   Timestamp created_at = 0;
   std::string org_id = kDefaultOrgId;  // must name an existing organization
-  // When deprovision_user last ran for the user (0 = never). Browser sessions signed in at or
-  // before it stay dead after a reactivation (oauth/deprovisioning.hpp).
+  // When deprovision_user last ran for the user (0 = never; unix seconds, for operators).
   Timestamp deprovisioned_at = 0;
+  // Counts the deprovision_user calls. A browser session remembers the value it signed in with
+  // and dies once it differs (oauth/deprovisioning.hpp): exact where a time comparison is not
+  // (same-second reactivation, clocks of replicas that disagree).
+  std::int64_t session_epoch = 0;
 };
 
 enum class ClientKind {
