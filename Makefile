@@ -19,8 +19,13 @@ deps:
 test-tools: deps
 	@scripts/install-test-tools
 
+# -Wno-restrict: g++ 12 at -O3 reports a false -Wrestrict inside libstdc++ wherever a string
+# literal is prepended to a temporary std::string ("'" + f()), GCC bug 105329; with -Werror it
+# stopped this build (and so `make run`). Only this -O3 build sees it; overlapping copies are
+# still caught at run time by the ASan build.
 $(RELEASE_DIR)/build.ninja:
-	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
+	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
+	  "-DCMAKE_CXX_FLAGS_RELEASE=-O3 -DNDEBUG -Wno-restrict"
 
 # The binary the end-to-end suites run in `make test`: g++ like the release build, at -O1. The
 # g++ -O3 build of ~140 files was the longest step of CI (16 of its ~33 minutes on 2 cores);

@@ -87,7 +87,7 @@ class ConnectPages {
     if (id == "callback") {
       co_await ex.respond(co_await callback(ex.request()));
     } else {
-      co_await ex.respond(start(ex.request(), id));
+      co_await ex.respond(co_await start(ex.request(), id));
     }
   }
 
@@ -122,18 +122,18 @@ class ConnectPages {
     return crypto::base64url_encode(crypto::hmac_sha256(csrf_key_, "connections:" + browser_key));
   }
 
-  http::Response start(const http::Request& req, const std::string& id) {
+  asio::awaitable<http::Response> start(const http::Request& req, const std::string& id) {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
-      return connect_message(StatusCode::method_not_allowed, "Invalid request", "Use GET.");
+      co_return connect_message(StatusCode::method_not_allowed, "Invalid request", "Use GET.");
     }
     const ConfiguredConnector* c = find(id);
     if (c == nullptr) {
-      return connect_message(StatusCode::not_found, "Unknown connector",
-                             "There is no connector named " + id + ".");
+      co_return connect_message(StatusCode::not_found, "Unknown connector",
+                                "There is no connector named " + id + ".");
     }
-    auto user = deps_.auth->signed_in(req);
+    auto user = co_await deps_.auth->signed_in(req);
     if (!user) {
-      return deps_.auth->sign_in_redirect(req, "/connect/" + id, "connect " + c->def->display_name);
+      co_return deps_.auth->sign_in_redirect(req, "/connect/" + id, "connect " + c->def->display_name);
     }
     connectors::PendingConnect pending;
     pending.connector = id;
@@ -145,7 +145,7 @@ class ConnectPages {
     const std::string url = connectors::authorize_url(
         *c->def, c->client, {redirect_uri(), state, challenge, c->resource});
     log::info("connect_started", {{"connector", id}, {"user_id", user->user_id}});
-    return connect_handoff(url, c->def->display_name);
+    co_return connect_handoff(url, c->def->display_name);
   }
 
   asio::awaitable<http::Response> callback(const http::Request& req) {
@@ -154,7 +154,7 @@ class ConnectPages {
       co_return connect_message(StatusCode::bad_request, "Connection failed",
                                 "The provider's answer is incomplete (no state).");
     }
-    auto user = deps_.auth->signed_in(req);
+    auto user = co_await deps_.auth->signed_in(req);
     const std::string browser = user ? user->browser_key : std::string();
     auto pending = states_.take(params->value("state"), browser, connect_now());
     if (!pending || !user || pending->user_id != user->user_id) {
@@ -233,7 +233,7 @@ class ConnectPages {
   }
 
   asio::awaitable<http::Response> list(const http::Request& req) {
-    auto user = deps_.auth->signed_in(req);
+    auto user = co_await deps_.auth->signed_in(req);
     if (!user) {
       co_return deps_.auth->sign_in_redirect(req, "/connections", "your connections");
     }
@@ -301,7 +301,7 @@ class ConnectPages {
       co_return connect_message(StatusCode::forbidden, "Invalid request",
                                 "The form was submitted from another site.");
     }
-    auto user = deps_.auth->signed_in(req);
+    auto user = co_await deps_.auth->signed_in(req);
     if (!user) {
       co_return connect_message(StatusCode::unauthorized, "Not signed in",
                                 "Sign in first: open /connections.");

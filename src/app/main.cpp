@@ -44,7 +44,8 @@ std::string read_password() {
 }
 
 // Operator commands on the data directory of a configuration: `user add`, `user passwd`,
-// `keys rotate`. They share the store with a running server (SQLite WAL, or PostgreSQL).
+// `user disable`, `user enable`, `keys rotate`. They share the store with a running server (SQLite
+// WAL, or PostgreSQL).
 int run_admin(const Config& config, const std::string& command, const std::string& username,
               const std::string& org) {
   const std::string url = mcpgate::app::store_url(config.store);
@@ -64,6 +65,16 @@ int run_admin(const Config& config, const std::string& command, const std::strin
     }
     std::cout << "active signing key: " << *kid
               << " (running servers switch within a minute; the old key stays published)\n";
+    return 0;
+  }
+  if (command == "user disable" || command == "user enable") {
+    // `org` "" = any organization for an id, the default one for a name.
+    auto done = command == "user disable" ? mcpgate::oauth::disable_user(**store, username, org)
+                                          : mcpgate::oauth::enable_user(**store, username, org);
+    if (!done) {
+      return fail(command + ": " + done.error().message);
+    }
+    std::cout << command << ": " << *done << "\n";
     return 0;
   }
   // The configured organizations first, so `--org` may name one the server has not synced yet.
@@ -237,15 +248,30 @@ int main(int argc, char** argv) {
   std::string admin_config;
   std::string username;
   std::string user_org = "default";
-  auto* user = cli.add_subcommand("user", "Manage local users (password read from stdin)");
+  std::string deprovision_org;  // "" = not given
+  auto* user = cli.add_subcommand("user", "Manage local users (passwords read from stdin)");
   user->require_subcommand(1);
   auto* user_add = user->add_subcommand("add", "Create a user; the password is one line on stdin");
   auto* user_passwd =
       user->add_subcommand("passwd", "Set a user's password (stdin) and revoke their grants");
+  auto* user_disable = user->add_subcommand(
+      "disable",
+      "Deactivate a user everywhere: revoke their grants and tokens, suspend their vault "
+      "connections (running replicas refuse them within a second)");
+  auto* user_enable = user->add_subcommand(
+      "enable", "Reactivate a user: their vault connections are usable again (clients re-authorize)");
   for (auto* sub : {user_add, user_passwd}) {
-    sub->add_option("--config,-c", admin_config, "YAML configuration file (for data_dir)")->required();
     sub->add_option("username", username, "User name")->required();
     sub->add_option("--org", user_org, "The user's organization (default: default)");
+  }
+  for (auto* sub : {user_disable, user_enable}) {
+    sub->add_option("user", username, "User id or user name")->required();
+    sub->add_option("--org", deprovision_org,
+                    "Only a user of this organization (default: an id of any organization, a name "
+                    "of the default one)");
+  }
+  for (auto* sub : {user_add, user_passwd, user_disable, user_enable}) {
+    sub->add_option("--config,-c", admin_config, "YAML configuration file (for data_dir)")->required();
     sub->add_option("--data", data_dir, "Data directory (overrides data_dir and MCPGATE_DATA_DIR)");
     sub->add_option("--store", store_url, store_help);
   }
@@ -329,7 +355,8 @@ int main(int argc, char** argv) {
                                                       std::cerr);
   }
 
-  const bool admin = user_add->parsed() || user_passwd->parsed() || keys_rotate->parsed()
+  const bool admin = user_add->parsed() || user_passwd->parsed() || user_disable->parsed()
+                     || user_enable->parsed() || keys_rotate->parsed()
                      || migrate->parsed() || vault->parsed();
   const std::string& path = admin ? admin_config : serve->parsed() ? config_path : check_path;
   auto loaded = mcpgate::app::load_config(path);
@@ -353,10 +380,13 @@ int main(int argc, char** argv) {
     return run_vault(config, vault_rotate->parsed(), vault_rotate_options);
   }
   if (admin) {
-    const std::string command = keys_rotate->parsed() ? "keys rotate"
-                                : user_add->parsed()  ? "user add"
-                                                      : "user passwd";
-    return run_admin(config, command, username, user_org);
+    const std::string command = keys_rotate->parsed()    ? "keys rotate"
+                                : user_add->parsed()     ? "user add"
+                                : user_disable->parsed() ? "user disable"
+                                : user_enable->parsed()  ? "user enable"
+                                                         : "user passwd";
+    const bool deprovisioning = user_disable->parsed() || user_enable->parsed();
+    return run_admin(config, command, username, deprovisioning ? deprovision_org : user_org);
   }
   if (auto st = mcpgate::app::check_deployment(config); !st) {
     return fail(st.error().message);

@@ -350,6 +350,11 @@ int serve(Config config, ConfigLoader reload_config) {
     }
   }
   if (token_vault) {
+    // A user deprovisioned through this process: its vault connections are suspended in the
+    // store; drop the cached copies now rather than after the cache's TTL.
+    vault::Vault* v = token_vault.get();
+    auth->server->deprovisioning().on_user_changed(
+        [v](const std::string& user_id) { v->forget_user(user_id); });
     ConnectPagesDeps pages;
     pages.connectors = connectors;
     pages.auth = auth->server.get();
@@ -369,7 +374,7 @@ int serve(Config config, ConfigLoader reload_config) {
   }
   if (auth) {
     auth->server->register_routes(*router);
-    mount_scim(*router, config, *auth->store, *auth->executor, auth->guard->revocation_listener());
+    mount_scim(*router, config, *auth->store, *auth->executor, auth->server->deprovisioning());
     asio::co_spawn(ioc, auth->server->run_maintenance(), asio::detached);
     if (auth->cimd) {
       // Load the system CA store for client-metadata fetches (~50 ms of CPU) on the store's
@@ -416,7 +421,7 @@ int serve(Config config, ConfigLoader reload_config) {
       std::function<Status()> run;
       const char* failure_event = "";
     };
-    std::array<CatchUp, 3> catch_ups;  // by store::ChangeTopic
+    std::array<CatchUp, store::kChangeTopicCount> catch_ups;  // by store::ChangeTopic
     store::Store* st = auth->store.get();
     catch_ups[static_cast<std::size_t>(store::ChangeTopic::kRevocations)] = {
         auth->executor.get(), [guard = auth->guard, st] { return guard->poll_revocations_once(*st); },
@@ -429,7 +434,19 @@ int serve(Config config, ConfigLoader reload_config) {
           policy->executor.get(), [service = policy->service] { return service->catch_up(); },
           "authz_catch_up_failed"};
     }
-    auto queued = std::make_shared<std::array<std::atomic<bool>, 3>>();
+    if (token_vault) {
+      // A user deprovisioned through another replica (or the CLI): forget every cached vault
+      // connection, so a suspended one is refused by its next lookup (the notification does not
+      // say which user; deprovisioning is rare and a re-read costs microseconds).
+      catch_ups[static_cast<std::size_t>(store::ChangeTopic::kUsers)] = {
+          auth->executor.get(),
+          [v = token_vault.get()]() -> Status {
+            v->forget_all();
+            return {};
+          },
+          "vault_forget_failed"};
+    }
+    auto queued = std::make_shared<std::array<std::atomic<bool>, store::kChangeTopicCount>>();
     watch = st->watch_changes([catch_ups, queued](store::ChangeTopic topic) {
       const auto i = static_cast<std::size_t>(topic);
       const CatchUp& c = catch_ups[i];

@@ -93,19 +93,31 @@ const std::string& AuthorizationServer::issuer() const { return ctx_->urls.issue
 
 const std::string& AuthorizationServer::origin() const { return ctx_->urls.origin; }
 
-std::optional<AuthorizationServer::SignedIn> AuthorizationServer::signed_in(
+asio::awaitable<std::optional<AuthorizationServer::SignedIn>> AuthorizationServer::signed_in(
     const http::Request& req) const {
   const std::string cookie = ctx_->sessions.cookie_value(req);
   if (cookie.empty()) {
-    return std::nullopt;
+    co_return std::nullopt;
   }
   auto session = ctx_->sessions.find_session(cookie, ctx_->now());
   if (!session) {
-    return std::nullopt;
+    co_return std::nullopt;
   }
-  return SignedIn{session->user_id, session->username, BrowserSessions::browser_key(cookie),
-                  session->org_id};
+  const Result<bool> active = co_await ctx_->session_active(*session);
+  if (!active) {
+    log::error("oauth_user_lookup_failed", {{"error", active.error().message}});
+    co_return std::nullopt;
+  }
+  if (!*active) {
+    (void)ctx_->sessions.sign_out(cookie);  // deprovisioned: the session is over for good
+    co_return std::nullopt;
+  }
+  SignedIn out{session->user_id, session->username, BrowserSessions::browser_key(cookie),
+               session->org_id};
+  co_return out;
 }
+
+UserDeprovisioning& AuthorizationServer::deprovisioning() { return ctx_->deprovisioning; }
 
 http::Response AuthorizationServer::sign_in_redirect(const http::Request& req,
                                                      const std::string& return_to,

@@ -43,6 +43,7 @@
 #include "crypto/jwk.hpp"
 #include "http/router.hpp"
 #include "oauth/cimd.hpp"
+#include "oauth/deprovisioning.hpp"
 #include "oauth/options.hpp"
 #include "oauth/scopes.hpp"
 #include "store/executor.hpp"
@@ -95,13 +96,22 @@ class AuthorizationServer {
     std::string browser_key;  // binds state to this browser's sign-in (hash of the cookie)
     std::string org_id;       // the user's organization
   };
-  // The signed-in user of the request's browser, or nullopt.
-  std::optional<SignedIn> signed_in(const http::Request& req) const;
+  // The signed-in user of the request's browser, or nullopt: no session, or one whose user has
+  // been deactivated or deleted since (read from the store at every call, so a user
+  // deprovisioned through another replica is refused here too; a store error also gives
+  // nullopt: fail closed). Await it at once (`req` is a reference).
+  asio::awaitable<std::optional<SignedIn>> signed_in(const http::Request& req) const;
   // The 303 to the login page that comes back to `return_to` (a local path) once signed in.
   http::Response sign_in_redirect(const http::Request& req, const std::string& return_to,
                                   const std::string& purpose) const;
   // The issuer's origin (scheme://host[:port]): what a same-site form POST's Origin must be.
   const std::string& origin() const;
+
+  // --- deprovisioning (SCIM, `mcpgate user disable|enable`) ----------------------------------
+  // The one way to deactivate, delete or reactivate a user (oauth/deprovisioning.hpp); its
+  // effects in this process (bearer guard, browser sessions) are wired already, and callers may
+  // add listeners (the vault's cache) before serving.
+  UserDeprovisioning& deprovisioning();
 
   // --- upkeep -------------------------------------------------------------------------------
   // Blocking: refresh keys, purge expired rows and sessions.

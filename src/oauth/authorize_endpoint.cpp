@@ -264,7 +264,7 @@ asio::awaitable<void> AuthorizeEndpoint::authorize(http::Exchange& ex) {
       co_await ex.respond(fail(OAuthErrorCode::kLoginRequired, "the user is not signed in"));
       co_return;
     }
-    auto active = co_await user_active(session->user_id, session->org_id);
+    auto active = co_await ctx_.session_active(*session);
     if (!active) {
       co_await ex.respond(internal_page("oauth_user_lookup_failed", active.error()));
       co_return;
@@ -297,18 +297,6 @@ asio::awaitable<void> AuthorizeEndpoint::authorize(http::Exchange& ex) {
   PendingAuthorization flow = ctx_.sessions.add_flow(std::move(v.flow), now);
   http::Response res = co_await continue_flow(std::move(flow), std::move(session));
   co_await ex.respond(with_cookie(std::move(res), set_cookie));
-}
-
-asio::awaitable<Result<bool>> AuthorizeEndpoint::user_active(const std::string& user_id,
-                                                             const std::string& org_id) {
-  auto user = co_await ctx_.executor.run([&] { return ctx_.store.find_user(user_id); });
-  if (!user) {
-    if (user.error().code == ErrorCode::kNotFound) {
-      co_return false;
-    }
-    co_return user.error();
-  }
-  co_return !user->disabled && user->org_id == org_id;
 }
 
 std::optional<http::Response> AuthorizeEndpoint::refuse_client(const PendingAuthorization& flow,
@@ -351,7 +339,7 @@ asio::awaitable<http::Response> AuthorizeEndpoint::continue_flow(
   if (!session || flow.force_login) {
     co_return login_page(flow);
   }
-  auto active = co_await user_active(session->user_id, session->org_id);
+  auto active = co_await ctx_.session_active(*session);
   if (!active) {
     co_return internal_page("oauth_user_lookup_failed", active.error());
   }
@@ -609,7 +597,7 @@ asio::awaitable<void> AuthorizeEndpoint::login(http::Exchange& ex) {
     co_return;
   }
   const std::string new_cookie =
-      ctx_.sessions.sign_in(cookie, outcome.user->id, outcome.user->username, org_id, now);
+      ctx_.sessions.sign_in(cookie, *outcome.user, now);
   const std::string new_browser = BrowserSessions::browser_key(new_cookie);
   ctx_.sessions.update_flow(flow_id, now, [&](PendingAuthorization& f) {
     f.browser_key = new_browser;
@@ -677,7 +665,7 @@ asio::awaitable<void> AuthorizeEndpoint::consent(http::Exchange& ex) {
                                        flow->state, ctx_.urls.issuer, StatusCode::see_other));
     co_return;
   }
-  auto active = co_await user_active(session->user_id, session->org_id);
+  auto active = co_await ctx_.session_active(*session);
   if (!active || !*active) {
     co_await ex.respond(expired_flow_page());
     co_return;

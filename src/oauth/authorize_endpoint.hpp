@@ -84,9 +84,6 @@ class AuthorizeEndpoint {
   asio::awaitable<http::Response> issue_code(PendingAuthorization flow, std::string user_id,
                                              std::string org_id, bool record_consent,
                                              http::StatusCode status);
-  // Whether the user behind a session still exists, is enabled and still belongs to the
-  // organization the session signed in to.
-  asio::awaitable<Result<bool>> user_active(const std::string& user_id, const std::string& org_id);
   // The refusal page when the organization's client policy does not allow the flow's client
   // (nullopt when it does).
   std::optional<http::Response> refuse_client(const PendingAuthorization& flow,

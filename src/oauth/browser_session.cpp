@@ -77,8 +77,7 @@ std::optional<BrowserSession> BrowserSessions::find_session(std::string_view coo
   return sessions_.get(browser_key(cookie_value), now);
 }
 
-std::string BrowserSessions::sign_in(std::string_view old_cookie_value, const std::string& user_id,
-                                     const std::string& username, const std::string& org_id,
+std::string BrowserSessions::sign_in(std::string_view old_cookie_value, const store::User& user,
                                      std::int64_t now) {
   // Grants issued through the browser's previous sign-in move to the new one, so signing out
   // still revokes them.
@@ -92,8 +91,8 @@ std::string BrowserSessions::sign_in(std::string_view old_cookie_value, const st
     sessions_.erase(browser_key(old_cookie_value));
   }
   std::string value = new_cookie_value();
-  BrowserSession session{user_id, username, org_id, now, now + options_.session_ttl_s,
-                         std::move(carried)};
+  BrowserSession session{user.id,  user.username,      user.org_id,        now,
+                         now + options_.session_ttl_s, user.session_epoch, std::move(carried)};
   sessions_.put(browser_key(value), session, session.expires_at, now);
   return value;
 }
@@ -113,6 +112,10 @@ std::vector<std::string> BrowserSessions::sign_out(std::string_view cookie_value
                    });
   sessions_.erase(browser_key(cookie_value));
   return grants;
+}
+
+std::size_t BrowserSessions::drop_user(std::string_view user_id) {
+  return sessions_.erase_if([&](const BrowserSession& s) { return s.user_id == user_id; });
 }
 
 bool BrowserSessions::add_grant(const std::string& key, const std::string& grant_id,

@@ -15,7 +15,12 @@
 // session fixation) and moves the pending request along.
 //
 // Sessions and pending requests live in memory (bounded; see ExpiringMap): a restart signs
-// everybody out, and several gateway processes do not share them.
+// everybody out, and several gateway processes do not share them. Because a replica cannot see
+// another replica's sessions, a deprovisioned user's sessions are refused where they are used:
+// every use of a session reads the user from the store (session_survives in
+// oauth/deprovisioning.hpp): gone, disabled, or deprovisioned after the session signed in ->
+// the session is dropped and the browser treated as signed out. drop_user() frees them at once
+// in the process that deprovisioned the user.
 //
 // Thread-safe.
 
@@ -37,6 +42,9 @@ struct BrowserSession {
   std::string org_id;  // the organization the user signed in to
   std::int64_t authenticated_at = 0;
   std::int64_t expires_at = 0;
+  // The user's store::User::session_epoch at sign-in: a deprovisioning since moves it on and
+  // the session is refused (session_survives).
+  std::int64_t session_epoch = 0;
   // Grants issued through this sign-in: signing out revokes them (ATTACKS row 32). Held in
   // memory like the session itself; bounded so one session cannot grow without limit.
   std::vector<std::string> grant_ids;
@@ -97,10 +105,12 @@ class BrowserSessions {
   // --- signed-in sessions ---
   std::optional<BrowserSession> find_session(std::string_view cookie_value, std::int64_t now) const;
   // Signs a browser in: returns the NEW cookie value; the old session (if any) is gone.
-  std::string sign_in(std::string_view old_cookie_value, const std::string& user_id,
-                      const std::string& username, const std::string& org_id, std::int64_t now);
+  std::string sign_in(std::string_view old_cookie_value, const store::User& user, std::int64_t now);
   // Ends the session; returns the grants issued through it (for revocation).
   std::vector<std::string> sign_out(std::string_view cookie_value);
+  // Ends every session of `user_id` (deprovisioning: its grants are revoked by the store).
+  // Returns how many.
+  std::size_t drop_user(std::string_view user_id);
   // Records a grant issued through the session of `browser_key`. Returns false when the session
   // is gone or already holds kMaxGrantsPerSession grants (the caller then revokes the oldest
   // one itself: see authorize_endpoint.cpp).

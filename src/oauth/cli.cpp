@@ -63,6 +63,62 @@ Status set_user_password(store::Store& store, std::string_view username, std::st
   return {};
 }
 
+Result<store::User> find_user_ref(store::Store& store, std::string_view ref,
+                                  std::string_view org_id) {
+  if (ref.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "name a user by id or username");
+  }
+  if (!org_id.empty() && !store::is_valid_org_id(org_id)) {
+    return make_error(ErrorCode::kInvalidArgument, "not an organization id: " + std::string(org_id));
+  }
+  auto by_id = store.find_user(ref);
+  if (!by_id && by_id.error().code != ErrorCode::kNotFound) {
+    return by_id.error();
+  }
+  const bool id_matches = by_id && (org_id.empty() || by_id->org_id == org_id);
+  auto by_name =
+      store.find_user_by_username(org_id.empty() ? store::kDefaultOrgId : org_id, ref);
+  if (!by_name && by_name.error().code != ErrorCode::kNotFound) {
+    return by_name.error();
+  }
+  if (id_matches && by_name && by_id->id != by_name->id) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "'" + std::string(ref) + "' is the id of one user and the username of "
+                      "another: name the user by id (" + by_id->id + " or " + by_name->id + ")");
+  }
+  if (id_matches) {
+    return by_id;
+  }
+  if (by_name) {
+    return by_name;
+  }
+  return make_error(ErrorCode::kNotFound, "no user with id or username '" + std::string(ref) + "'" +
+                                              (org_id.empty() ? std::string()
+                                                              : " in organization " + std::string(org_id)));
+}
+
+Result<std::string> disable_user(store::Store& store, std::string_view ref,
+                                 std::string_view org_id) {
+  MCPGATE_ASSIGN_OR_RETURN(const store::User user, find_user_ref(store, ref, org_id));
+  UserDeprovisioning deprovisioning(store);
+  MCPGATE_ASSIGN_OR_RETURN(const store::DeprovisionReport r, deprovisioning.deactivate(user.id));
+  return user.username + " (" + user.id + "): " +
+         (r.was_disabled ? "was already disabled" : "disabled") + "; " +
+         std::to_string(r.grant_ids.size()) + " grants and " + std::to_string(r.revoked.size()) +
+         " access tokens revoked, " + std::to_string(r.vault_suspended) +
+         " vault connections suspended";
+}
+
+Result<std::string> enable_user(store::Store& store, std::string_view ref,
+                                std::string_view org_id) {
+  MCPGATE_ASSIGN_OR_RETURN(const store::User user, find_user_ref(store, ref, org_id));
+  UserDeprovisioning deprovisioning(store);
+  MCPGATE_ASSIGN_OR_RETURN(const store::ReactivationReport r, deprovisioning.reactivate(user.id));
+  return user.username + " (" + user.id + "): " + (r.was_disabled ? "enabled" : "was already enabled") +
+         "; " + std::to_string(r.vault_resumed) +
+         " vault connections usable again (clients must authorize again)";
+}
+
 Status seed_users(store::Store& store, const AuthOptions& options, std::int64_t now) {
   for (const auto& u : options.users) {
     auto existing = store.find_user_by_username(u.org, u.username);

@@ -1,6 +1,6 @@
 #pragma once
 // Operator commands the app's command line exposes (`mcpgate user add`, `mcpgate user passwd`,
-// `mcpgate keys rotate`). All of them block on the store: run them before serving or from the
+// `mcpgate user disable|enable`, `mcpgate keys rotate`). All of them block on the store: run them before serving or from the
 // CLI process, never on a network thread.
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "oauth/deprovisioning.hpp"
 #include "oauth/key_manager.hpp"  // rotate_signing_keys()
 #include "oauth/options.hpp"
 #include "store/store.hpp"
@@ -31,6 +32,21 @@ Status add_user(store::Store& store, std::string_view username, std::string_view
 Status set_user_password(store::Store& store, std::string_view username, std::string_view password,
                          std::int64_t now = system_now(),
                          std::string_view org_id = store::kDefaultOrgId);
+
+// The user an operator names: a user id or a username. With `org_id` "" an id of any
+// organization or a username of the default organization; otherwise only a user of `org_id`.
+// kNotFound when nothing matches; kInvalidArgument when `ref` is one user's id and another's
+// username (ambiguous: use the id), or `org_id` is not a valid organization id.
+Result<store::User> find_user_ref(store::Store& store, std::string_view ref,
+                                  std::string_view org_id = {});
+
+// `mcpgate user disable|enable`: deprovisioning through the same operation SCIM uses
+// (UserDeprovisioning). The running servers learn it from the store (deprovisioning.hpp).
+// Returns the line to print.
+Result<std::string> disable_user(store::Store& store, std::string_view ref,
+                                 std::string_view org_id = {});
+Result<std::string> enable_user(store::Store& store, std::string_view ref,
+                                std::string_view org_id = {});
 
 // Seeds the configured users that do not exist yet (contract: "seeded at start if absent"),
 // each in its organization (sync_organizations first).

@@ -91,6 +91,24 @@ class ExpiringMap {
     return map_.size();
   }
 
+  // Erases every entry whose value satisfies pred(const V&); returns how many. A full scan under
+  // the lock: for rare events (a deprovisioned user), not for request paths.
+  template <class Pred>
+  std::size_t erase_if(Pred&& pred) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::size_t erased = 0;
+    for (auto it = map_.begin(); it != map_.end();) {
+      if (pred(static_cast<const V&>(it->second.value))) {
+        by_expiry_.erase(ExpiryKey{it->second.expires_at, it->second.seq});
+        it = map_.erase(it);
+        ++erased;
+      } else {
+        ++it;
+      }
+    }
+    return erased;
+  }
+
   // Drops expired entries now (they are also dropped lazily on insertion).
   void purge(std::int64_t now) {
     std::lock_guard<std::mutex> lock(mu_);

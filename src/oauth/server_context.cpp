@@ -66,7 +66,26 @@ ServerContext::ServerContext(AuthOptions options_in, store::Store& store_in,
       token_limiter(options.limits.token_requests_per_minute),
       login_limiter(options.limits.login_attempts_per_minute),
       registration_limiter(options.dcr.registrations_per_minute),
-      sso_limiter(options.limits.sso_starts_per_minute) {}
+      sso_limiter(options.limits.sso_starts_per_minute),
+      deprovisioning(store_in, clock) {
+  deprovisioning.on_revoked([this](const std::vector<store::RevokedToken>& entries) {
+    notify_revoked(entries);
+  });
+  deprovisioning.on_user_changed([this](const std::string& user_id) {
+    sessions.drop_user(user_id);
+  });
+}
+
+asio::awaitable<Result<bool>> ServerContext::session_active(const BrowserSession& session) {
+  auto user = co_await executor.run([&] { return store.find_user(session.user_id); });
+  if (!user) {
+    if (user.error().code == ErrorCode::kNotFound) {
+      co_return false;
+    }
+    co_return user.error();
+  }
+  co_return session_survives(*user, session.session_epoch) && user->org_id == session.org_id;
+}
 
 void ServerContext::notify_revoked(const std::vector<store::RevokedToken>& entries) {
   if (entries.empty()) {

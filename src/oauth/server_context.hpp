@@ -14,6 +14,7 @@
 #include "oauth/browser_session.hpp"
 #include "oauth/cimd.hpp"
 #include "oauth/client_registry.hpp"
+#include "oauth/deprovisioning.hpp"
 #include "oauth/expiring_map.hpp"
 #include "oauth/key_manager.hpp"
 #include "oauth/options.hpp"
@@ -62,6 +63,12 @@ struct ServerContext {
   void notify_revoked(const std::vector<store::RevokedToken>& entries);
   void set_revocation_listener(std::function<void(const std::vector<store::RevokedToken>&)> fn);
 
+  // Whether a signed-in browser session may still act for its user, read from the store at
+  // every use (the user may have been deprovisioned through another replica; deprovisioning.hpp
+  // session_survives), and still belongs to the organization the session signed in to. false
+  // for a user that is gone; a store error is an error (callers fail closed).
+  asio::awaitable<Result<bool>> session_active(const BrowserSession& session);
+
   // The address policy for outbound fetches (jwks_uri).
   bool allow_loopback_fetch() const { return options.cimd.allow_loopback_for_tests; }
 
@@ -83,6 +90,8 @@ struct ServerContext {
   RateLimiter registration_limiter;
   RateLimiter sso_limiter;  // redirects to identity providers, per source IP
   StripedLocks redemption_locks;
+  // Tells this process's bearer guard (notify_revoked) and browser sessions (drop_user).
+  UserDeprovisioning deprovisioning;
 
  private:
   std::mutex listener_mu_;

@@ -240,8 +240,7 @@ asio::awaitable<void> SsoEndpoint::callback(http::Exchange& ex) {
     co_return;
   }
   const std::string new_cookie =
-      ctx_.sessions.sign_in(cookie, account->user.id, account->user.username,
-                            account->user.org_id, now);
+      ctx_.sessions.sign_in(cookie, account->user, now);
   const std::string new_browser = BrowserSessions::browser_key(new_cookie);
   ctx_.sessions.update_flow(flow->id, now, [&](PendingAuthorization& f) {
     f.browser_key = new_browser;

@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <array>
 
 #include "core/log.hpp"
 
@@ -20,6 +21,8 @@ bool parse_change_payload(std::string_view payload, std::string_view schema, Cha
     topic = ChangeTopic::kAuthz;
   } else if (name == "keys") {
     topic = ChangeTopic::kSigningKeys;
+  } else if (name == "users") {
+    topic = ChangeTopic::kUsers;
   } else {
     return false;
   }
@@ -73,8 +76,8 @@ void PostgresListener::run() {
     backoff = options_.reconnect_backoff_min;
     connections_.fetch_add(1);
     // Whatever changed while no one listened: every topic once.
-    for (ChangeTopic t : {ChangeTopic::kRevocations, ChangeTopic::kAuthz, ChangeTopic::kSigningKeys}) {
-      on_change_(t);
+    for (std::size_t t = 0; t < kChangeTopicCount; ++t) {
+      on_change_(static_cast<ChangeTopic>(t));
     }
     Connection& c = **conn;
     while (!stop_.load()) {
@@ -92,14 +95,14 @@ void PostgresListener::run() {
         break;
       }
       // A burst (fifty revocations) reaches the callback once per topic.
-      bool seen[3] = {false, false, false};
+      std::array<bool, kChangeTopicCount> seen{};
       for (const std::string& payload : *payloads) {
         ChangeTopic topic{};
         if (parse_change_payload(payload, schema, topic)) {
-          seen[static_cast<int>(topic)] = true;
+          seen[static_cast<std::size_t>(topic)] = true;
         }
       }
-      for (int t = 0; t < 3; ++t) {
+      for (std::size_t t = 0; t < kChangeTopicCount; ++t) {
         if (seen[t]) {
           on_change_(static_cast<ChangeTopic>(t));
         }

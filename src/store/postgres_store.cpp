@@ -15,6 +15,7 @@
 #include "store/postgres_connection.hpp"
 #include "store/postgres_listener.hpp"
 #include "store/audit_pin_queries.hpp"
+#include "store/deprovision_queries.hpp"
 #include "store/scim_queries.hpp"
 #include "store/sso_queries.hpp"
 #include "store/vault_queries.hpp"
@@ -133,7 +134,8 @@ std::string signing_key_aad(std::string_view kid) {
 
 // --- SQL (portable: '?' placeholders become $n for PostgreSQL) --------------------------------
 
-constexpr const char* kUserColumns = "id, username, password_hash, disabled, created_at, org_id";
+constexpr const char* kUserColumns = "id, username, password_hash, disabled, created_at, org_id,"
+    " deprovisioned_at, session_epoch";
 constexpr const char* kOrganizationColumns = "id, name, settings, created_at";
 constexpr const char* kClientColumns =
     "client_id, kind, metadata, secret_hash, secret_expires_at, registration_token_hash, "
@@ -241,6 +243,8 @@ User read_user(const Statement& s) {
   u.disabled = s.integer(3) != 0;
   u.created_at = s.integer(4);
   u.org_id = s.text(5);
+  u.deprovisioned_at = s.integer(6);
+  u.session_epoch = s.integer(7);
   return u;
 }
 
@@ -607,6 +611,22 @@ class PostgresStore final : public Store {
     return update_one("UPDATE users SET disabled = ? WHERE id = ?", "user", disabled, id);
   }
 
+  Result<DeprovisionReport> deprovision_user(std::string_view user_id, DeprovisionMode mode,
+                                             Timestamp now) override {
+    // NO KEY UPDATE: conflicts with create_authorization_code's FOR SHARE, not with the foreign
+    // key checks of unrelated inserts (deprovision_queries.hpp explains the order).
+    return write([&](Connection& c) {
+      return queries::deprovision_user(c, user_id, mode, now, " FOR NO KEY UPDATE",
+                                       [](Connection& conn) { return lock_revocation_list(conn); });
+    });
+  }
+
+  Result<ReactivationReport> reactivate_user(std::string_view user_id) override {
+    return write([&](Connection& c) {
+      return queries::reactivate_user(c, user_id, " FOR NO KEY UPDATE");
+    });
+  }
+
   Status create_client(const Client& client) override {
     if (client.client_id.empty()) {
       return invalid("client_id is required");
@@ -740,6 +760,18 @@ class PostgresStore final : public Store {
     }
     MCPGATE_ASSIGN_OR_RETURN(const auto extra, dump_json(code.extra));
     return write([&](Connection& c) -> Status {
+      {
+        // Share-locks the user row first: deprovision_user locks it too, so this grant is either
+        // committed before deprovisioning reads the user's grants or refused after it.
+        auto disabled = queries::lock_user_disabled(c, grant.user_id, " FOR SHARE");
+        if (!disabled) {
+          return disabled.error().code == ErrorCode::kNotFound ? precondition("user not found")
+                                                               : disabled.error();
+        }
+        if (*disabled) {
+          return precondition("user disabled");
+        }
+      }
       {
         MCPGATE_ASSIGN_OR_RETURN(
             auto s,
@@ -1666,7 +1698,7 @@ class PostgresStore final : public Store {
   Status insert_vault_connection(const VaultConnection& connection) override {
     MCPGATE_TRY(queries::check_vault_connection(connection));
     return write(
-        [&](Connection& c) { return queries::insert_vault_connection<Blob>(c, connection); });
+        [&](Connection& c) { return queries::insert_vault_connection<Blob>(c, connection, " FOR SHARE"); });
   }
 
   Result<VaultConnection> find_vault_connection(std::string_view tenant, std::string_view user_id,

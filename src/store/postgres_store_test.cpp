@@ -15,6 +15,7 @@
 #include "crypto/random.hpp"
 #include "store/postgres_connection.hpp"
 #include "store/postgres_listener.hpp"
+#include "store/deprovision_test_support.hpp"
 #include "store/schema.hpp"
 #include "store/store_suite.hpp"
 
@@ -396,6 +397,39 @@ TEST(PostgresStoreTest, TextWithANulByteIsRefused) {
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
 }
 
+// Deprovisioning is one transaction: a failure at its last step (a trigger injected into the
+// schema) leaves the user enabled, the grants live, no revocation entry and the vault untouched.
+TEST(PostgresStoreTest, attacks_075_failed_deprovisioning_changes_nothing) {
+  REQUIRE_PG();
+  const auto options = options_for(fresh_schema());
+  auto store = open_or_die(options, test_master_key());
+  ASSERT_NE(store, nullptr);
+  const testing::DeprovisionFixture f = testing::seed_deprovision_fixture(*store);
+  const std::size_t revocations_before = store->revoked_since(0, 1000)->size();
+  auto admin = pg::Connection::open(connect_options(options.url, 5000, options.schema));
+  ASSERT_TRUE(admin.ok()) << admin.error().message;
+  const auto injected = (*admin)->exec(
+      "CREATE FUNCTION fail_deprovisioning() RETURNS trigger LANGUAGE plpgsql AS $fn$"
+      " BEGIN RAISE EXCEPTION 'injected failure'; END $fn$;"
+      "CREATE TRIGGER fail_suspend BEFORE UPDATE OF suspended_at ON vault_connections"
+      " FOR EACH ROW EXECUTE FUNCTION fail_deprovisioning();"
+      "CREATE TRIGGER fail_delete BEFORE DELETE ON users"
+      " FOR EACH ROW EXECUTE FUNCTION fail_deprovisioning()");
+  ASSERT_TRUE(injected.ok()) << injected.error().message;
+  for (const auto mode : {DeprovisionMode::kDisable, DeprovisionMode::kDelete}) {
+    const auto r = store->deprovision_user(f.user.id, mode, testing::kDeprovisionT0 + 5);
+    ASSERT_FALSE(r.ok());
+    testing::expect_fixture_untouched(*store, f);
+    EXPECT_EQ(store->revoked_since(0, 1000)->size(), revocations_before);
+  }
+  ASSERT_TRUE((*admin)->exec("DROP TRIGGER fail_suspend ON vault_connections;"
+                             "DROP TRIGGER fail_delete ON users").ok());
+  const auto r =
+      store->deprovision_user(f.user.id, DeprovisionMode::kDisable, testing::kDeprovisionT0 + 5);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->revoked.size(), f.jtis.size());
+}
+
 // Records what a watch reports; wait_for() waits until a topic has been seen.
 class TopicLog {
  public:
@@ -410,7 +444,7 @@ class TopicLog {
   }
   bool wait_all(std::chrono::milliseconds within) {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, within, [&] { return seen_.size() == 3; });
+    return cv_.wait_for(lock, within, [&] { return seen_.size() == kChangeTopicCount; });
   }
   void clear() {
     std::lock_guard lock(mu_);
@@ -429,7 +463,7 @@ class TopicLog {
 
 // A replica watching the database hears about revocations, tuple writes and key changes that
 // another replica commits (LISTEN/NOTIFY through the triggers of migration 3), not about those
-// of a store in another schema; after its connection is cut it reconnects and reports every
+// of a store in another schema (and about deprovisioned users, migration 9); after its connection is cut it reconnects and reports every
 // topic once, since it may have missed some.
 TEST(PostgresStoreTest, ChangeNotificationsReachOtherReplicas) {
   REQUIRE_PG();
@@ -465,6 +499,11 @@ TEST(PostgresStoreTest, ChangeNotificationsReachOtherReplicas) {
   k.created_at = kNow;
   ASSERT_TRUE(a->add_signing_key(k).ok());
   EXPECT_TRUE(log.wait_for(ChangeTopic::kSigningKeys, std::chrono::seconds(5)));
+  // Deprovisioning a user (migration 9's trigger): the users topic.
+  ASSERT_TRUE(a->create_user(User{"u-watch", "watched", "", false, kNow}).ok());
+  EXPECT_FALSE(log.wait_for(ChangeTopic::kUsers, std::chrono::milliseconds(300)));
+  ASSERT_TRUE(a->deprovision_user("u-watch", DeprovisionMode::kDisable, kNow).ok());
+  EXPECT_TRUE(log.wait_for(ChangeTopic::kUsers, std::chrono::seconds(5)));
 
   // A rolled-back write announces nothing: the tuple exists, so this write fails as a whole.
   log.clear();
@@ -499,6 +538,8 @@ TEST(PostgresListenerTest, PayloadsNameTheirSchemaAndTopic) {
   EXPECT_EQ(t, ChangeTopic::kRevocations);
   EXPECT_TRUE(pg::parse_change_payload("public/keys", "public", t));
   EXPECT_EQ(t, ChangeTopic::kSigningKeys);
+  EXPECT_TRUE(pg::parse_change_payload("public/users", "public", t));
+  EXPECT_EQ(t, ChangeTopic::kUsers);
   EXPECT_FALSE(pg::parse_change_payload("t_other/authz", "t_abc", t));
   EXPECT_FALSE(pg::parse_change_payload("t_abc/unknown", "t_abc", t));
   EXPECT_FALSE(pg::parse_change_payload("authz", "t_abc", t));

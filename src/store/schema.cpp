@@ -371,6 +371,24 @@ CREATE TABLE sso_identities (
 CREATE INDEX sso_identities_user ON sso_identities (user_id)
 )sql";
 
+// Version 10: deprovisioning (Store::deprovision_user). users.deprovisioned_at: when the user was
+// last deactivated; users.session_epoch: how many times (browser sessions that signed in under
+// an older count stay dead after a reactivation);
+// vault_connections.suspended_at: a deactivated user's connections are kept but unusable until
+// reactivation (0 = not suspended; an index, since deprovisioning finds them by user across
+// tenants). On PostgreSQL a change of a user's enabled state notifies the replicas (topic
+// "users"), which drop what they cached about that user's vault connections.
+constexpr std::string_view kDeprovisioningCommon = R"sql(
+ALTER TABLE users ADD COLUMN deprovisioned_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN session_epoch BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE vault_connections ADD COLUMN suspended_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX vault_connections_user ON vault_connections (user_id)
+)sql";
+constexpr std::string_view kDeprovisioningPostgres = R"sql(;
+CREATE TRIGGER users_notify AFTER UPDATE OF disabled OR DELETE ON users
+  FOR EACH STATEMENT EXECUTE FUNCTION mcpgate_notify_change('users')
+)sql";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view json = dialect == Dialect::kSqlite ? "TEXT" : "JSONB";
@@ -415,6 +433,10 @@ std::vector<Migration> migrations(Dialect dialect) {
       Migration{7, "organizations", organizations_migration(dialect)},
       Migration{8, "scim provisioning", render(kScim, dialect)},
       Migration{9, "sso identities", render(kSsoIdentities, dialect)},
+      Migration{10, "deprovisioning",
+                std::string(kDeprovisioningCommon)
+                    + (dialect == Dialect::kPostgres ? std::string(kDeprovisioningPostgres)
+                                                     : std::string())},
   };
 }
 

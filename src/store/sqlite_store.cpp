@@ -15,6 +15,7 @@
 
 #include "crypto/hash.hpp"
 #include "store/audit_pin_queries.hpp"
+#include "store/deprovision_queries.hpp"
 #include "store/scim_queries.hpp"
 #include "store/sso_queries.hpp"
 #include "store/vault_queries.hpp"
@@ -158,7 +159,8 @@ std::string signing_key_aad(std::string_view kid) {
 
 // --- SQL (portable: '?' placeholders become $n for PostgreSQL) --------------------------------
 
-constexpr const char* kUserColumns = "id, username, password_hash, disabled, created_at, org_id";
+constexpr const char* kUserColumns = "id, username, password_hash, disabled, created_at, org_id,"
+    " deprovisioned_at, session_epoch";
 constexpr const char* kOrganizationColumns = "id, name, settings, created_at";
 constexpr const char* kClientColumns =
     "client_id, kind, metadata, secret_hash, secret_expires_at, registration_token_hash, "
@@ -232,6 +234,8 @@ User read_user(const Statement& s) {
   u.disabled = s.integer(3) != 0;
   u.created_at = s.integer(4);
   u.org_id = s.text(5);
+  u.deprovisioned_at = s.integer(6);
+  u.session_epoch = s.integer(7);
   return u;
 }
 
@@ -596,6 +600,20 @@ class SqliteStore final : public Store {
     return update_one("UPDATE users SET disabled = ? WHERE id = ?", "user", disabled, id);
   }
 
+  Result<DeprovisionReport> deprovision_user(std::string_view user_id, DeprovisionMode mode,
+                                             Timestamp now) override {
+    // One writer at a time (BEGIN IMMEDIATE): no row locks, and revocation seqs are handed out
+    // in commit order already.
+    return write([&](Connection& c) {
+      return queries::deprovision_user(c, user_id, mode, now, "",
+                                       [](Connection&) { return Status{}; });
+    });
+  }
+
+  Result<ReactivationReport> reactivate_user(std::string_view user_id) override {
+    return write([&](Connection& c) { return queries::reactivate_user(c, user_id, ""); });
+  }
+
   Status create_client(const Client& client) override {
     if (client.client_id.empty()) {
       return invalid("client_id is required");
@@ -729,6 +747,16 @@ class SqliteStore final : public Store {
     }
     MCPGATE_ASSIGN_OR_RETURN(const auto extra, dump_json(code.extra));
     return write([&](Connection& c) -> Status {
+      {
+        auto disabled = queries::lock_user_disabled(c, grant.user_id, "");
+        if (!disabled) {
+          return disabled.error().code == ErrorCode::kNotFound ? precondition("user not found")
+                                                               : disabled.error();
+        }
+        if (*disabled) {
+          return precondition("user disabled");
+        }
+      }
       {
         MCPGATE_ASSIGN_OR_RETURN(
             auto s,
@@ -1651,7 +1679,7 @@ class SqliteStore final : public Store {
   Status insert_vault_connection(const VaultConnection& connection) override {
     MCPGATE_TRY(queries::check_vault_connection(connection));
     return write(
-        [&](Connection& c) { return queries::insert_vault_connection<Blob>(c, connection); });
+        [&](Connection& c) { return queries::insert_vault_connection<Blob>(c, connection, ""); });
   }
 
   Result<VaultConnection> find_vault_connection(std::string_view tenant, std::string_view user_id,

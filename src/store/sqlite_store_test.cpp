@@ -13,6 +13,7 @@
 
 #include "crypto/jwk.hpp"
 #include "crypto/random.hpp"
+#include "store/deprovision_test_support.hpp"
 #include "store/schema.hpp"
 #include "store/store_suite.hpp"
 
@@ -404,6 +405,37 @@ TEST(SqliteStoreTest, SingleUseHoldsAcrossTwoStoresOnOneFile) {
   EXPECT_EQ(errors, 0);
   EXPECT_EQ(consumed, 1);
   EXPECT_EQ(rotated, 1);
+}
+
+// Deprovisioning is one transaction: a failure at its last step (a trigger injected into the
+// file) leaves the user enabled, the grants live, no revocation entry and the vault untouched.
+TEST(SqliteStoreTest, attacks_075_failed_deprovisioning_changes_nothing) {
+  const std::string path = fresh_path();
+  auto store = open_or_die(SqliteOptions{path, 1, 5000}, test_master_key());
+  ASSERT_NE(store, nullptr);
+  const testing::DeprovisionFixture f = testing::seed_deprovision_fixture(*store);
+  const std::int64_t revocations_before = store->revoked_since(0, 1000)->size();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* inject =
+      "CREATE TRIGGER fail_suspend BEFORE UPDATE OF suspended_at ON vault_connections"
+      " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+      "CREATE TRIGGER fail_delete BEFORE DELETE ON users"
+      " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;";
+  ASSERT_EQ(sqlite3_exec(db, inject, nullptr, nullptr, nullptr), SQLITE_OK);
+  for (const auto mode : {DeprovisionMode::kDisable, DeprovisionMode::kDelete}) {
+    const auto r = store->deprovision_user(f.user.id, mode, testing::kDeprovisionT0 + 5);
+    ASSERT_FALSE(r.ok());
+    testing::expect_fixture_untouched(*store, f);
+    EXPECT_EQ(static_cast<std::int64_t>(store->revoked_since(0, 1000)->size()), revocations_before);
+  }
+  ASSERT_EQ(sqlite3_exec(db, "DROP TRIGGER fail_suspend; DROP TRIGGER fail_delete", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const auto r = store->deprovision_user(f.user.id, DeprovisionMode::kDisable, testing::kDeprovisionT0 + 5);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->revoked.size(), f.jtis.size());
 }
 
 }  // namespace

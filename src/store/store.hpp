@@ -52,7 +52,9 @@ enum class ChangeTopic {
   kRevocations,  // revoked_tokens grew: read revoked_since()
   kAuthz,        // an authorization model or a tuple revision was written
   kSigningKeys,  // a signing key was added, activated or deleted
+  kUsers,        // a user was disabled, enabled or deleted (deprovisioning)
 };
+inline constexpr std::size_t kChangeTopicCount = 4;
 
 // Stops its watch when destroyed (waiting for a callback in progress to return).
 class ChangeWatch {
@@ -88,8 +90,29 @@ class Store {
                                              std::string_view username) = 0;
   virtual Status set_user_password(std::string_view id, std::string_view password_hash) = 0;
   // Disabling a user makes its codes and refresh tokens fail (kRevoked); call
-  // revoke_user_grants too to cut its live access tokens at once.
+  // revoke_user_grants too to cut its live access tokens at once. The low-level flag: to take a
+  // user's access away everywhere use deprovision_user (oauth/deprovisioning.hpp wraps it).
   virtual Status set_user_disabled(std::string_view id, bool disabled) = 0;
+
+  // --- deprovisioning ------------------------------------------------------------------------
+  // Everything that cuts a user off, in ONE transaction: the user is disabled (deprovisioned_at
+  // = now, also when it was disabled already); every live grant is revoked with its refresh-token families and
+  // unconsumed codes; the jti of every unexpired access token goes on the revocation list (other
+  // replicas learn it through revoked_since / the revocations notification); the user's vault
+  // connections are suspended (kDisable: suspended_at = now, version + 1) or deleted with their
+  // refresh leases (kDelete, which then deletes the user row: consents and grant rows cascade).
+  // kDisable is idempotent (a repeat only moves deprovisioned_at and reports the same revocation
+  // entries);
+  // kNotFound for an unknown user, so a repeated kDelete is kNotFound.
+  // Issuance cannot slip past it: create_authorization_code refuses a disabled user, and on
+  // PostgreSQL both lock the user row first (see postgres_store.cpp), so a grant is either seen
+  // and revoked here or refused.
+  virtual Result<DeprovisionReport> deprovision_user(std::string_view user_id,
+                                                     DeprovisionMode mode, Timestamp now) = 0;
+  // Enables the user again and lifts the suspension of its vault connections (they are usable at
+  // once, no new consent). Revoked grants stay revoked: clients authorize again. Idempotent.
+  // kNotFound for an unknown user.
+  virtual Result<ReactivationReport> reactivate_user(std::string_view user_id) = 0;
 
   // --- clients -------------------------------------------------------------------------------
   virtual Status create_client(const Client& client) = 0;
@@ -114,7 +137,8 @@ class Store {
 
   // --- grants and authorization codes --------------------------------------------------------
   // Creates the grant and its code together. code.grant_id must equal grant.id, and user and
-  // client must match. kFailedPrecondition when the user or client does not exist.
+  // client must match. kFailedPrecondition when the user or client does not exist, or the user
+  // is disabled.
   virtual Status create_authorization_code(const Grant& grant, const AuthorizationCode& code) = 0;
   // Atomic single use: marks the code consumed if it is unconsumed, unexpired and its grant is
   // live, and reports what happened (see CodeOutcome). kNotFound for an unknown code.
@@ -281,9 +305,10 @@ class Store {
   virtual Result<std::vector<VaultConnection>> list_vault_connections(std::string_view tenant,
                                                                       std::string_view user_id) = 0;
   // Compare-and-set: replaces status, expiry, scopes, data-key version, sealed fields and
-  // updated_at of the row with connection.id, only if its version is `expected_version`; the
-  // row's version becomes expected_version + 1 (returned). kFailedPrecondition when the version
-  // moved (another writer won: re-read), kNotFound when the row is gone.
+  // updated_at of the row with connection.id, only if its version is `expected_version` and it
+  // is not suspended; the row's version becomes expected_version + 1 (returned).
+  // kFailedPrecondition when the version moved (another writer won: re-read) or the row is
+  // suspended (deprovision_user), kNotFound when the row is gone.
   virtual Result<std::int64_t> update_vault_connection(const VaultConnection& connection,
                                                        std::int64_t expected_version) = 0;
   // Deletes the connection and its refresh lease. kNotFound when absent.

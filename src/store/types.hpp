@@ -55,6 +55,12 @@ struct User {
   bool disabled = false;
   Timestamp created_at = 0;
   std::string org_id = kDefaultOrgId;  // must name an existing organization
+  // When deprovision_user last ran for the user (0 = never; unix seconds, for operators).
+  Timestamp deprovisioned_at = 0;
+  // Counts the deprovision_user calls. A browser session remembers the value it signed in with
+  // and dies once it differs (oauth/deprovisioning.hpp): exact where a time comparison is not
+  // (same-second reactivation, clocks of replicas that disagree).
+  std::int64_t session_epoch = 0;
 };
 
 enum class ClientKind {
@@ -312,6 +318,32 @@ struct ToolPin {
   Timestamp pending_since = 0;     // when the pending definition was first seen; 0 = none
 
   friend bool operator==(const ToolPin&, const ToolPin&) = default;
+};
+
+// --- deprovisioning (Store::deprovision_user / reactivate_user) ------------------------------
+
+enum class DeprovisionMode {
+  kDisable,  // SCIM active:false, `mcpgate user disable`: the user can be reactivated
+  kDelete,   // SCIM DELETE: the user row goes, with its grants, consents and vault connections
+};
+
+// What one deprovision_user call found and did. A repeated call is harmless and reports the same
+// revocation entries again (so a caller that crashed before telling its bearer guard can retry).
+struct DeprovisionReport {
+  std::string user_id;
+  bool was_disabled = false;  // the user was already disabled before this call
+  std::vector<std::string> grant_ids;  // grants this call revoked (not those revoked before)
+  // Revocation-list entries of every unexpired access token of the user, whoever revoked them.
+  std::vector<RevokedToken> revoked;
+  std::int64_t vault_suspended = 0;  // kDisable: connections this call suspended
+  std::int64_t vault_deleted = 0;    // kDelete: connections this call deleted
+  bool deleted = false;              // kDelete: the user row is gone
+};
+
+struct ReactivationReport {
+  std::string user_id;
+  bool was_disabled = false;       // false: nothing to do (already active)
+  std::int64_t vault_resumed = 0;  // connections usable again
 };
 
 // A user's account at an organization's identity provider (SSO, src/oauth/sso_*): the key is

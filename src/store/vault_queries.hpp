@@ -4,7 +4,8 @@
 // marker. The backend supplies the transaction (its write()/read() wrapper).
 //
 // Concurrency, both backends:
-//  * update_vault_connection is one conditional UPDATE (WHERE id = ? AND version = ?): of two
+//  * update_vault_connection is one conditional UPDATE (WHERE id = ? AND version = ? and not
+//    suspended): of two
 //    writers that read the same version, exactly one moves it (the row lock orders them on
 //    PostgreSQL; SQLite has one writer at a time).
 //  * acquire_refresh_lease is one INSERT ... ON CONFLICT DO UPDATE ... WHERE (the lease is
@@ -31,7 +32,7 @@ Result<VaultConnectionStatus> parse_vault_connection_status(const std::string& t
 
 inline constexpr const char* kVaultConnectionColumns =
     "id, tenant, user_id, connector, status, expires_at, scopes, data_key_version, access_token,"
-    " refresh_token, version, created_at, updated_at, connection_vars";
+    " refresh_token, version, created_at, updated_at, connection_vars, suspended_at";
 inline constexpr const char* kVaultDataKeyColumns =
     "tenant, version, wrapped, master_key_version, active, created_at, rewrapped_at";
 
@@ -52,6 +53,7 @@ Result<VaultConnection> read_vault_connection(const Statement& s) {
   c.created_at = s.integer(11);
   c.updated_at = s.integer(12);
   c.connection_vars_sealed = s.blob(13);
+  c.suspended_at = s.integer(14);
   return c;
 }
 
@@ -137,12 +139,27 @@ Status rewrap_vault_data_key(Connection& c, std::string_view tenant, std::int64_
                     "store: vault data key was re-wrapped by someone else; re-read it");
 }
 
+// `user_lock` (PostgreSQL " FOR SHARE", SQLite "") orders the insert against deprovision_user,
+// which locks the same user row: a connection is either there to be suspended or refused.
 template <class Blob, class Connection>
-Status insert_vault_connection(Connection& c, const VaultConnection& v) {
+Status insert_vault_connection(Connection& c, const VaultConnection& v,
+                               std::string_view user_lock) {
+  {
+    // A deprovisioned user cannot gain a connection. A user id with no users row (the vault's own
+    // tests, a subject from elsewhere) has nothing to be deprovisioned by.
+    MCPGATE_ASSIGN_OR_RETURN(
+        auto s, c.prepare("SELECT disabled FROM users WHERE id = ?" + std::string(user_lock)));
+    s.bind(v.user_id);
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (row && s.integer(0) != 0) {
+      return make_error(ErrorCode::kFailedPrecondition, "store: the user is disabled");
+    }
+  }
+  // A new row is never suspended (suspended_at = 0).
   MCPGATE_ASSIGN_OR_RETURN(auto s,
                            c.prepare(std::string("INSERT INTO vault_connections (")
                                      + kVaultConnectionColumns
-                                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)"));
+                                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0)"));
   s.bind(v.id,
          v.tenant,
          v.user_id,
@@ -203,7 +220,8 @@ Result<std::int64_t> update_vault_connection(Connection& c, const VaultConnectio
         auto s,
         c.prepare("UPDATE vault_connections SET status = ?, expires_at = ?, scopes = ?,"
                   " data_key_version = ?, access_token = ?, refresh_token = ?, version = ?,"
-                  " updated_at = ?, connection_vars = ? WHERE id = ? AND version = ?"));
+                  " updated_at = ?, connection_vars = ? WHERE id = ? AND version = ?"
+                  " AND suspended_at = 0"));
     s.bind(vault_connection_status_name(v.status),
            v.expires_at,
            v.scopes,
@@ -220,11 +238,16 @@ Result<std::int64_t> update_vault_connection(Connection& c, const VaultConnectio
       return expected_version + 1;
     }
   }
-  MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT 1 FROM vault_connections WHERE id = ?"));
+  MCPGATE_ASSIGN_OR_RETURN(auto s,
+                           c.prepare("SELECT suspended_at FROM vault_connections WHERE id = ?"));
   s.bind(v.id);
   MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
   if (!row) {
     return make_error(ErrorCode::kNotFound, "store: vault connection not found");
+  }
+  if (s.integer(0) != 0) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "store: vault connection is suspended (its user is deprovisioned)");
   }
   return make_error(ErrorCode::kFailedPrecondition,
                     "store: vault connection changed since it was read; re-read it");

@@ -51,6 +51,12 @@ struct VaultConnection {
   std::int64_t version = 0;  // row version: 1 on insert, +1 on every update (compare-and-set)
   Timestamp created_at = 0;
   Timestamp updated_at = 0;
+  // Set by Store::deprovision_user (its user was deactivated), cleared by reactivate_user; 0 =
+  // not suspended. Orthogonal to `status`: a suspended row keeps its tokens and its status, so
+  // reactivation makes it usable again without a new consent. Only those two operations change
+  // it (each moves `version`, so a refresh that read the row before fails its compare-and-set);
+  // update_vault_connection leaves it alone and refuses a suspended row.
+  Timestamp suspended_at = 0;
 
   friend bool operator==(const VaultConnection&, const VaultConnection&) = default;
 };

@@ -59,6 +59,11 @@ std::string cache_key(std::string_view tenant, std::string_view user_id,
   return key;
 }
 
+Error suspended_error() {
+  return make_error(ErrorCode::kFailedPrecondition,
+                    "vault: the connection is suspended (its user is deactivated)");
+}
+
 std::string new_connection_id() {
   return "vc_" + crypto::random_id();
 }
@@ -156,6 +161,9 @@ Result<std::int64_t> Vault::put_connection(std::string_view tenant, std::string_
       return existing.error();
     }
     store::VaultConnection row;
+    if (existing && existing->suspended_at != 0) {
+      return suspended_error();  // a reconnect must not lift a deprovisioning
+    }
     if (existing) {
       row = std::move(existing).value();
     } else {
@@ -189,6 +197,10 @@ Result<std::int64_t> Vault::put_connection(std::string_view tenant, std::string_
       secrets->version = *version;
       remember(key, std::move(secrets));
       return version;
+    }
+    // The store refuses a new connection of a deactivated user: final.
+    if (!existing && version.error().code == ErrorCode::kFailedPrecondition) {
+      return version.error();
     }
     // Lost a race with another connect for the same user and connector: go again on its row.
     const ErrorCode code = version.error().code;
@@ -224,6 +236,10 @@ Result<SecretsPtr> Vault::get_connection(std::string_view tenant, std::string_vi
     }
     return row.error();
   }
+  if (row->suspended_at != 0) {
+    forget(key);
+    return suspended_error();
+  }
   if (cached && cached->id == row->id && cached->version == row->version) {
     remember(key, cached);  // unchanged: only the freshness moves
     return cached;
@@ -249,6 +265,10 @@ Result<std::int64_t> Vault::update_tokens(std::string_view tenant, std::string_v
   }
   MCPGATE_ASSIGN_OR_RETURN(store::VaultConnection row,
                            store_.find_vault_connection(tenant, user_id, connector));
+  if (row.suspended_at != 0) {
+    forget(cache_key(tenant, user_id, connector));
+    return suspended_error();
+  }
   if (row.version != expected_version) {
     return make_error(ErrorCode::kFailedPrecondition,
                       "vault: connection changed since it was read (version "
@@ -316,7 +336,7 @@ Result<std::vector<ConnectionInfo>> Vault::list_connections(std::string_view ten
   out.reserve(rows.size());
   for (const store::VaultConnection& r : rows) {
     out.push_back(ConnectionInfo{r.id, r.connector, r.status, r.expires_at, r.scopes, r.version,
-                                 r.created_at, r.updated_at});
+                                 r.created_at, r.updated_at, r.suspended_at != 0});
   }
   return out;
 }
@@ -329,6 +349,27 @@ Status Vault::delete_connection(std::string_view tenant, std::string_view user_i
   const Status st = store_.delete_vault_connection(tenant, user_id, connector);
   forget(key);  // a lookup that raced the delete may have put it back
   return st;
+}
+
+void Vault::forget_user(std::string_view user_id) {
+  // Keys are tenant NUL user NUL connector (cache_key); names never hold NUL.
+  std::unique_lock lock(mu_);
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    const std::string& key = it->first;
+    const std::size_t first = key.find('\0');
+    const std::size_t second = key.find('\0', first + 1);
+    if (first != std::string::npos && second != std::string::npos
+        && std::string_view(key).substr(first + 1, second - first - 1) == user_id) {
+      it = cache_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Vault::forget_all() {
+  std::unique_lock lock(mu_);
+  cache_.clear();
 }
 
 Result<std::int64_t> Vault::new_data_key(std::string_view tenant, store::Timestamp now) {

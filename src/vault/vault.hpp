@@ -17,7 +17,9 @@
 // or disconnect) is seen once the entry is older than Options::cache_ttl, when the next lookup
 // re-reads the row (and re-opens it only if its version moved). So a replica may use a
 // superseded access token for up to cache_ttl: tokens are refreshed before they expire, so it
-// still works; a disconnect elsewhere takes up to cache_ttl to reach this replica.
+// still works; a disconnect elsewhere takes up to cache_ttl to reach this replica. A suspension
+// (a deactivated user) is not left to the TTL: the deprovisioning process calls forget_user, and
+// other replicas forget_all on the store's users notification (app/serve.cpp).
 //
 // Thread-safe.
 
@@ -75,6 +77,7 @@ struct ConnectionInfo {
   std::int64_t version = 0;
   store::Timestamp created_at = 0;
   store::Timestamp updated_at = 0;
+  bool suspended = false;  // its user is deactivated (Store::deprovision_user)
 };
 
 // Tokens from a completed authorization (the connect flow).
@@ -123,10 +126,13 @@ class Vault {
   Result<std::int64_t> put_connection(std::string_view tenant, std::string_view user_id,
                                       std::string_view connector, const TokenSet& tokens,
                                       store::Timestamp now);
-  // kNotFound when the user has no connection to `connector` (start the connect flow).
+  // kNotFound when the user has no connection to `connector` (start the connect flow);
+  // kFailedPrecondition when the connection is suspended (its user is deactivated: nothing may
+  // use or refresh it until Store::reactivate_user).
   Result<SecretsPtr> get_connection(std::string_view tenant, std::string_view user_id,
                                     std::string_view connector, Read read = Read::kCached);
-  // Compare-and-set: kFailedPrecondition when the row is no longer at expected_version.
+  // Compare-and-set: kFailedPrecondition when the row is no longer at expected_version, or is
+  // suspended.
   // Seals under the tenant's active data key. Returns the new version.
   Result<std::int64_t> update_tokens(std::string_view tenant, std::string_view user_id,
                                      std::string_view connector, const TokenUpdate& update,
@@ -139,6 +145,12 @@ class Vault {
                                                        std::string_view user_id);
   Status delete_connection(std::string_view tenant, std::string_view user_id,
                            std::string_view connector);
+
+  // Drops cached copies so the next lookup reads the row (and finds a suspension at once):
+  // forget_user after deprovisioning a user in this process, forget_all when another process
+  // changed some user (the store's users notification names no one).
+  void forget_user(std::string_view user_id);
+  void forget_all();
 
   // --- operator -------------------------------------------------------------------------------
   Result<RewrapReport> rotate_master_key(store::Timestamp now) { return keys_.rewrap_all(now); }

@@ -286,6 +286,72 @@ TEST_F(VaultTest, CacheServesLookupsAndSeesOtherWritersAfterItsTtl) {
   EXPECT_EQ(reader->get_connection("acme", "alice", "github").error().code, ErrorCode::kNotFound);
 }
 
+// A deactivated user's connections (Store::deprovision_user) cannot be read, refreshed,
+// reconnected or added to until reactivation, which brings them back as they were. The vault that
+// cached one before forgets it when told (forget_user / forget_all), not after its TTL.
+TEST_F(VaultTest, attacks_075_suspended_connections_are_unusable_until_reactivation) {
+  store::User user;
+  user.id = "usr_leaver";
+  user.username = "leaver";
+  user.created_at = kNow;
+  ASSERT_TRUE(store_->create_user(user).ok());
+  auto vault = make_vault(keyring_of({{1, master1_}}));  // caches for 2 s (the default)
+  ASSERT_TRUE(vault->put_connection("acme", user.id, "github", tokens("a"), kNow).ok());
+  ASSERT_TRUE(vault->put_connection("acme", "usr_stayer", "github", tokens("b"), kNow).ok());
+  const auto before = vault->get_connection("acme", user.id, "github");
+  ASSERT_TRUE(before.ok());
+
+  const auto report =
+      store_->deprovision_user(user.id, store::DeprovisionMode::kDisable, kNow + 1);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->vault_suspended, 1);
+  // Still cached (another process deprovisioned): the notification makes it forget.
+  EXPECT_TRUE(vault->get_connection("acme", user.id, "github").ok());
+  vault->forget_user(user.id);
+  const auto got = vault->get_connection("acme", user.id, "github");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(vault->get_connection("acme", user.id, "github", Vault::Read::kFromStore).error().code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(vault->get_connection("acme", "usr_stayer", "github").ok());  // others unaffected
+  // No refresh result can be written, whatever version it read.
+  const TokenUpdate update{"at-new", std::nullopt, kNow + 3600, std::nullopt, std::nullopt};
+  EXPECT_EQ(vault->update_tokens("acme", user.id, "github", update, (*before)->version, kNow + 2)
+                .error()
+                .code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(vault->update_tokens("acme", user.id, "github", update, (*before)->version + 1,
+                                 kNow + 2)
+                .error()
+                .code,
+            ErrorCode::kFailedPrecondition);
+  // A reconnect does not lift the suspension; a new connector cannot be added.
+  EXPECT_EQ(vault->put_connection("acme", user.id, "github", tokens("c"), kNow + 2).error().code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(vault->put_connection("acme", user.id, "slack", tokens("c"), kNow + 2).error().code,
+            ErrorCode::kFailedPrecondition);
+  const auto listed = vault->list_connections("acme", user.id);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1U);
+  EXPECT_TRUE((*listed)[0].suspended);
+
+  // Reactivation: the same tokens, usable at once, no reconnect.
+  ASSERT_TRUE(store_->reactivate_user(user.id).ok());
+  const auto back = vault->get_connection("acme", user.id, "github");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ((*back)->access_token, "at-a-PLAINTEXT-ACCESS");
+  EXPECT_EQ((*back)->refresh_token, "rt-a-PLAINTEXT-REFRESH");
+  EXPECT_EQ((*back)->status, ConnectionStatus::kActive);
+  EXPECT_TRUE(
+      vault->update_tokens("acme", user.id, "github", update, (*back)->version, kNow + 3).ok());
+
+  // forget_all: what another replica does on the store's users notification.
+  ASSERT_TRUE(store_->deprovision_user(user.id, store::DeprovisionMode::kDisable, kNow + 4).ok());
+  vault->forget_all();
+  EXPECT_EQ(vault->get_connection("acme", user.id, "github").error().code,
+            ErrorCode::kFailedPrecondition);
+}
+
 TEST_F(VaultTest, ListShowsNoSecretsAndDeleteRemoves) {
   auto vault = make_vault(keyring_of({{1, master1_}}));
   ASSERT_TRUE(vault->put_connection("acme", "alice", "github", tokens("a"), kNow).ok());

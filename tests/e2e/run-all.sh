@@ -9,6 +9,8 @@
 #      Then tests/e2e/replicas.test.mjs: three replicas on one fresh database behind nginx
 #      (deploy/nginx/mcpgate.conf), refresh races, cross-replica revocation and tuple writes,
 #      kill -9 of a replica, a PostgreSQL restart (it pauses that cluster for a moment).
+#      And tests/e2e/deprovision.test.mjs: two replicas, a user deactivated on the shared
+#      database is refused by both within 1 s.
 #      E2E_PG=0 skips this part; MCPGATE_REQUIRE_PG=1 makes a missing URL a failure.
 # All parts always run; the exit code is non-zero if any failed.
 #
@@ -42,7 +44,7 @@ shopt -s nullglob
 test_files=()
 for f in tests/e2e/*.test.mjs; do
   case "$(basename "$f")" in
-    replicas.test.mjs) ;;  # PostgreSQL only: part 4
+    replicas.test.mjs|deprovision.test.mjs) ;;  # PostgreSQL only: part 4
     oauth*) [[ "$only" != core ]] && test_files+=("$f") ;;
     *) [[ "$only" != oauth ]] && test_files+=("$f") ;;
   esac
@@ -104,6 +106,14 @@ if [[ "$only" != core && "${E2E_PG:-1}" != 0 ]]; then
     replicas_rc=$?
     if [[ $replicas_rc -ne 0 ]]; then
       echo "run-all: replicas test failed (exit $replicas_rc)" >&2
+      status=1
+    fi
+    echo
+    echo "=== e2e: deprovisioning across two replicas on PostgreSQL (deprovision.test.mjs) ==="
+    MCPGATE_BIN="$binary" "$node" --test --test-timeout=60000 tests/e2e/deprovision.test.mjs
+    deprovision_rc=$?
+    if [[ $deprovision_rc -ne 0 ]]; then
+      echo "run-all: deprovisioning test failed (exit $deprovision_rc)" >&2
       status=1
     fi
   elif [[ "${MCPGATE_REQUIRE_PG:-0}" == 1 ]]; then
