@@ -1,4 +1,5 @@
-// Deprovisioning across replicas (issue 8, "Done when"; ATTACKS rows 32 and 75): alice signs in
+// Deprovisioning across replicas (issue 8, "Done when"; ATTACKS rows 32 and 75). First through
+// SCIM (a provisioned user PATCHed `active: false` on replica B), then through the CLI: alice signs in
 // through replica A, has live MCP sessions on A and on B and a refresh token; she is deactivated
 // (`mcpgate user disable`, a separate process on the shared database, as an operator or the SCIM
 // endpoint of any replica would) → within 1 s her next tool call fails on A and on B, her refresh
@@ -114,6 +115,76 @@ if (!PG_URL) {
       return location.includes('/login?flow=') ? 'login page' : location;
     }
 
+    // The same through SCIM, as a company's directory deactivates someone: a provisioned user
+    // with sessions on both replicas is PATCHed `active: false` on B (the SCIM endpoint of any
+    // replica) and her calls fail on A and B within 1 s; her refresh is refused on both.
+    test('a user deactivated by SCIM PATCH on B: tool calls on A and B fail within 1 s, refresh refused', async () => {
+      const { stdout } = await run(BIN, ['scim', 'token', 'create', '--org', 'default', '--name', 'Okta',
+        '--config', path.join(A.dir, 'config.yaml'), '--data', path.join(A.dir, 'data'), '--store', db.url]);
+      const directoryToken = /^token: (\S+)$/m.exec(stdout)?.[1];
+      assert.ok(directoryToken, stdout);
+      const scim = async (gate, method, pathname, body) => {
+        const res = await fetch(`${gate.base}/scim/v2${pathname}`, {
+          method,
+          headers: { authorization: `Bearer ${directoryToken}`, 'content-type': 'application/scim+json' },
+          body: JSON.stringify(body),
+        });
+        const text = await res.text();
+        return { status: res.status, body: text, json: text ? JSON.parse(text) : undefined };
+      };
+      const password = 'Dora-e2e-Pa55word';
+      const created = await scim(gateA, 'POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'dora@example.com', active: true, password,
+      });
+      assert.equal(created.status, 201, created.body);
+
+      const t = await getTokens(gateA, { client_id: CLIENT, redirect_uri: REDIRECT, scope: ALL_SCOPES.join(' '), username: 'dora@example.com', password });
+      const sidA = await initSessionWithToken(gateA, t.access_token);
+      const sidB = await initSessionWithToken(gateB, t.access_token);
+      for (const [name, gate, sid] of [['A', gateA, sidA], ['B', gateB, sidB]]) {
+        const ok = await callTool(gate, t.access_token, sid);
+        assert.equal(ok.status, 200, `${name} before: ${ok.body}`);
+      }
+
+      const off = await scim(gateB, 'PATCH', `/Users/${created.json.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      });
+      const committed = Date.now();
+      assert.equal(off.status, 200, off.body);
+      assert.equal(off.json.active, false, off.body);
+
+      const refusedAt = await pollUntilRefused(t.access_token, [['A', gateA, sidA], ['B', gateB, sidB]], committed);
+      console.log(`# deprovisioning by SCIM: next tool call refused on A after ${refusedAt.A} ms, on B after ${refusedAt.B} ms (from the PATCH response)`);
+      assert.ok(refusedAt.A !== undefined && refusedAt.A <= BOUND_MS, `A refused after ${refusedAt.A} ms`);
+      assert.ok(refusedAt.B !== undefined && refusedAt.B <= BOUND_MS, `B refused after ${refusedAt.B} ms`);
+      for (const [name, gate] of [['A', gateA], ['B', gateB]]) {
+        const r = await refresh(gate, t.refresh_token, { client_id: CLIENT });
+        assert.equal(r.status, 400, `${name} refresh: ${r.body}`);
+        assert.equal(r.json?.error, 'invalid_grant', `${name} refresh: ${r.body}`);
+      }
+    });
+
+    // Calls the tool on each [name, gate, sid] until it is refused (401 invalid_token), for up
+    // to 3 s; returns {name: ms after `since`}.
+    async function pollUntilRefused(token, targets, since) {
+      const refusedAt = {};
+      while (Object.keys(refusedAt).length < targets.length && Date.now() - since < 3000) {
+        await Promise.all(targets.map(async ([name, gate, sid]) => {
+          if (refusedAt[name] !== undefined) return;
+          const r = await callTool(gate, token, sid);
+          if (r.status === 401) {
+            assert.match(r.headers['www-authenticate'] ?? '', /error="invalid_token"/);
+            refusedAt[name] = Date.now() - since;
+          } else {
+            assert.equal(r.status, 200, `${name}: ${r.body}`);
+          }
+        }));
+        if (Object.keys(refusedAt).length < targets.length) await sleep(10);
+      }
+      return refusedAt;
+    }
+
     test('a user deactivated through the CLI: tool calls on A and B fail within 1 s, refresh refused, session over', async () => {
       const ua = new UserAgent();
       const t = await getTokens(gateA, { client_id: CLIENT, redirect_uri: REDIRECT, scope: ALL_SCOPES.join(' '), username: 'alice', ua });
@@ -132,20 +203,7 @@ if (!PG_URL) {
       assert.match(out, /user disable: alice \(usr_[^)]+\): disabled; 2 grants and 1 access tokens revoked/);
 
       // Poll both replicas until the tool call is refused; the bound counts from the commit.
-      const refusedAt = {};
-      while (Object.keys(refusedAt).length < 2 && Date.now() - committed < 3000) {
-        await Promise.all([['A', gateA, sidA], ['B', gateB, sidB]].map(async ([name, gate, sid]) => {
-          if (refusedAt[name] !== undefined) return;
-          const r = await callTool(gate, t.access_token, sid);
-          if (r.status === 401) {
-            assert.match(r.headers['www-authenticate'] ?? '', /error="invalid_token"/);
-            refusedAt[name] = Date.now() - committed;
-          } else {
-            assert.equal(r.status, 200, `${name}: ${r.body}`);
-          }
-        }));
-        if (Object.keys(refusedAt).length < 2) await sleep(10);
-      }
+      const refusedAt = await pollUntilRefused(t.access_token, [['A', gateA, sidA], ['B', gateB, sidB]], committed);
       console.log(`# deprovisioning: next tool call refused on A after ${refusedAt.A} ms, on B after ${refusedAt.B} ms (from the CLI's commit)`);
       assert.ok(refusedAt.A !== undefined && refusedAt.A <= BOUND_MS, `A refused after ${refusedAt.A} ms`);
       assert.ok(refusedAt.B !== undefined && refusedAt.B <= BOUND_MS, `B refused after ${refusedAt.B} ms`);
