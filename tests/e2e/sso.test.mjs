@@ -259,9 +259,7 @@ describe('a real MCP client signs in through the IdP in Chromium', { timeout: 12
     const claims = await connect(provider);
     assert.match(provider.consentText, /signed in as carol\b/, provider.consentText);
     assert.match(claims.sub, /^usr_/);
-    // The organization claim comes with the organizations work (issue 8); when the gate issues
-    // it, it must name the IdP's organization.
-    if ('org_id' in claims) assert.equal(claims.org_id, 'acme');
+    assert.equal(claims.org_id, 'acme', "the token names the IdP's organization");
     firstSub = claims.sub;
     const line = ssoLogLines().at(-1);
     assert.equal(line.org_id, 'acme');
