@@ -288,7 +288,7 @@ asio::awaitable<Status> ConfigReloader::reload_once() {
   if (model) {
     PolicyStack* policy = targets_.policy;
     auto write = [policy, &model] {
-      return make_model_current(*policy->service, *model);
+      return make_model_current(policy->stores, *model);
     };
     Result<bool> changed = co_await policy->executor->run(std::move(write));
     if (!changed) {

@@ -7,6 +7,7 @@
 #include "crypto/hash.hpp"
 #include "policy/store_persistence.hpp"
 #include "policy/store_file.hpp"
+#include "store/types.hpp"
 
 namespace mcpgate::app {
 namespace {
@@ -36,6 +37,23 @@ std::string policy_store_id(std::string_view store_name) {
   return policy::ulid_from_bytes(crypto::sha256("mcpgate policy store\n" + std::string(store_name)).substr(0, 16));
 }
 
+std::string org_policy_store_id(std::string_view store_name, std::string_view org_id) {
+  if (org_id == store::kDefaultOrgId) {
+    return policy_store_id(store_name);
+  }
+  // Organization ids never contain '\n' (store::is_valid_org_id): the pair is unambiguous.
+  return policy::ulid_from_bytes(crypto::sha256("mcpgate organization policy store\n" + std::string(org_id) +
+                                                "\n" + std::string(store_name))
+                                     .substr(0, 16));
+}
+
+std::string org_policy_store_name(std::string_view store_name, std::string_view org_id) {
+  if (org_id == store::kDefaultOrgId) {
+    return std::string(store_name);
+  }
+  return std::string(store_name) + "/" + std::string(org_id);
+}
+
 Result<authz::AuthorizationModel> load_policy_model(const policy::PolicyOptions& o) {
   if (!o.store_file.empty()) {
     MCPGATE_ASSIGN_OR_RETURN(auto file, policy::load_store_file(o.store_file));
@@ -62,6 +80,19 @@ Result<bool> make_model_current(policy::PolicyService& service,
   return true;
 }
 
+Result<bool> make_model_current(const policy::OrgStores& stores,
+                                const authz::AuthorizationModel& model) {
+  bool changed = false;
+  for (const auto& s : stores) {
+    auto r = make_model_current(*s.service, model);
+    if (!r) {
+      return make_error(r.error().code, "organization " + s.org_id + ": " + r.error().message);
+    }
+    changed = changed || *r;
+  }
+  return changed;
+}
+
 Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
   const policy::PolicyOptions& o = config.authz;
   PolicyStack p;
@@ -74,19 +105,39 @@ Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
   } else {
     MCPGATE_ASSIGN_OR_RETURN(model, policy::load_model_file(o.model_file));
   }
-  p.engine = std::make_shared<authz::Engine>();
   std::shared_ptr<policy::PolicyPersistence> persistence;
   if (store != nullptr) {
     persistence = std::make_shared<policy::StorePolicyPersistence>(*store);
   }
-  p.service = std::make_shared<policy::PolicyService>(policy_store_id(o.store_name), o.store_name,
-                                                      p.engine, persistence);
-  MCPGATE_TRY(p.service->load());
-  // The configured model becomes current unless it already is (compared as OpenFGA JSON).
-  MCPGATE_ASSIGN_OR_RETURN(const bool changed, make_model_current(*p.service, model));
+  // One store per organization: the default one first, then the configured ones.
+  std::vector<std::string> org_ids{store::kDefaultOrgId};
+  for (const auto& org : config.auth.organizations) {
+    if (org.id != store::kDefaultOrgId) {
+      org_ids.push_back(org.id);
+    }
+  }
+  policy::OrgEngines engines;
+  for (const auto& org_id : org_ids) {
+    auto engine = std::make_shared<authz::Engine>();
+    auto service = std::make_shared<policy::PolicyService>(org_policy_store_id(o.store_name, org_id),
+                                                           org_policy_store_name(o.store_name, org_id),
+                                                           engine, persistence);
+    MCPGATE_TRY(service->load());
+    engines.emplace(org_id, engine);
+    p.stores.push_back(policy::OrgStore{org_id, service});
+    if (org_id == store::kDefaultOrgId) {
+      p.engine = std::move(engine);
+      p.service = std::move(service);
+    }
+  }
+  // The configured model becomes current in every store unless it already is (compared as
+  // OpenFGA JSON).
+  MCPGATE_ASSIGN_OR_RETURN(const bool changed, make_model_current(p.stores, model));
   const bool same = !changed;
   const std::string model_id = p.service->current_model_id();
-  // The store file's tuples seed an empty store, in batches of the per-write limit.
+  // The store file's tuples seed the default organization's store while it is empty, in batches
+  // of the per-write limit. Other organizations start without tuples: a store file written for
+  // one deployment-wide store (`user:*` grants and all) must not open every organization.
   const bool seed = p.engine->revision() == 0;
   const std::size_t batch = p.engine->options().store.max_tuples_per_write;
   for (std::size_t i = 0; seed && i < tuples.size(); i += batch) {
@@ -113,7 +164,7 @@ Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
   aopts.client_kind = [static_ids = std::move(static_ids)](std::string_view id) {
     return client_kind_of(static_ids, id);
   };
-  p.authorizer = std::make_shared<policy::EngineToolAuthorizer>(p.engine, std::move(aopts), p.log);
+  p.authorizer = std::make_shared<policy::EngineToolAuthorizer>(std::move(engines), std::move(aopts), p.log);
   if (o.api.enabled) {
     MCPGATE_ASSIGN_OR_RETURN(p.api_token, read_token(o.api));
   }
@@ -125,6 +176,11 @@ Result<PolicyStack> build_policy(const Config& config, store::Store* store) {
                       {"revision", p.engine->revision()},
                       {"persistent", store != nullptr},
                       {"api", o.api.enabled}});
+  for (const auto& s : p.stores) {
+    log::info("authz_store", {{"org_id", s.org_id},
+                              {"store_id", s.service->store_id()},
+                              {"revision", s.service->engine().revision()}});
+  }
   return p;
 }
 

@@ -17,8 +17,11 @@ void mount_scim(http::Router& router, const Config& config, store::Store& store,
   provision::ScimServiceOptions options;
   options.base_url = config.public_url + provision::kScimBasePath;
   options.max_results = config.scim.max_results;
-  // Memberships become tuples of the policy store the authz engine reads (policy_stack.cpp).
-  options.policy_store_id = policy_store_id(config.authz.store_name);
+  // Memberships become tuples of the directory's organization's policy store, which that
+  // organization's engine reads (policy_stack.cpp): never another organization's.
+  options.policy_store_for = [store_name = config.authz.store_name](std::string_view org_id) {
+    return org_policy_store_id(store_name, org_id);
+  };
   // Both run on the store executor (the SCIM service is blocking code), as deprovisioning wants.
   options.on_user_deactivated = [&deprovisioning](const std::string& user_id) -> Status {
     MCPGATE_ASSIGN_OR_RETURN(auto report, deprovisioning.deactivate(user_id));

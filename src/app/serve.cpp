@@ -344,7 +344,7 @@ int serve(Config config, ConfigLoader reload_config) {
   if (policy && !policy->api_token.empty()) {
     policy::OpenFgaApiOptions api;
     api.admin_token = policy->api_token;
-    if (auto st = policy::mount_openfga_api(*router, policy->service, *policy->executor, api); !st) {
+    if (auto st = policy::mount_openfga_api(*router, policy->stores, *policy->executor, api); !st) {
       log::error("authz_api_failed", {{"error", st.error().message}});
       return 1;
     }
@@ -399,13 +399,23 @@ int serve(Config config, ConfigLoader reload_config) {
                    asio::detached);
   }
 
+  // Every organization's store catches up with the changes other replicas made to it.
+  std::function<Status()> catch_up_policy;
   if (policy && policy->service->persistent()) {
-    // Tuple changes made through other replicas reach this one's engine within half a second.
-    std::shared_ptr<policy::PolicyService> service = policy->service;
+    catch_up_policy = [stores = policy->stores]() -> Status {
+      Status first;
+      for (const auto& s : stores) {
+        // One organization's failure does not hold the others back; the first is reported.
+        if (auto st = s.service->catch_up(); !st && first) {
+          first = make_error(st.error().code, "organization " + s.org_id + ": " + st.error().message);
+        }
+      }
+      return first;
+    };
+    // Tuple changes made through other replicas reach this one's engines within half a second.
     asio::co_spawn(ioc,
                    policy->executor->run_every(
-                       config.store.poll_interval, *policy->stop,
-                       [service] { return service->catch_up(); },
+                       config.store.poll_interval, *policy->stop, catch_up_policy,
                        [](const Error& e) { log::warn("authz_catch_up_failed", {{"error", e.message}}); }),
                    asio::detached);
   }
@@ -429,10 +439,9 @@ int serve(Config config, ConfigLoader reload_config) {
     catch_ups[static_cast<std::size_t>(store::ChangeTopic::kSigningKeys)] = {
         auth->executor.get(), [as = auth->server.get()] { return as->reload_signing_keys(); },
         "signing_keys_reload_failed"};
-    if (policy && policy->service->persistent()) {
+    if (catch_up_policy) {
       catch_ups[static_cast<std::size_t>(store::ChangeTopic::kAuthz)] = {
-          policy->executor.get(), [service = policy->service] { return service->catch_up(); },
-          "authz_catch_up_failed"};
+          policy->executor.get(), catch_up_policy, "authz_catch_up_failed"};
     }
     if (token_vault) {
       // A user deprovisioned through another replica (or the CLI): forget every cached vault

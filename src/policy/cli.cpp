@@ -309,12 +309,35 @@ Result<std::string> store_id_of(const ApiTarget& target) {
   if (!target.store_id.empty()) {
     return target.store_id;
   }
-  MCPGATE_ASSIGN_OR_RETURN(Json stores, api_call(target, http::bhttp::verb::get, "/stores", nullptr));
-  if (!stores.contains("stores") || !stores["stores"].is_array() || stores["stores"].empty() ||
-      !stores["stores"][0].contains("id") || !stores["stores"][0]["id"].is_string()) {
-    return make_error(ErrorCode::kNotFound, "the server lists no store");
+  // Every organization has its store; each entry of the list says whose ("organization"). A
+  // gate from before that lists one store without it: that one is the default organization's.
+  std::string path = "/stores?page_size=100";
+  bool first_page = true;
+  for (int page = 0; page < 1000; ++page) {
+    MCPGATE_ASSIGN_OR_RETURN(Json stores, api_call(target, http::bhttp::verb::get, path, nullptr));
+    if (!stores.contains("stores") || !stores["stores"].is_array()) {
+      return make_error(ErrorCode::kInternal, "the server's store list is malformed");
+    }
+    const Json& list = stores["stores"];
+    for (const auto& s : list) {
+      if (!s.is_object() || !s.contains("id") || !s["id"].is_string()) {
+        continue;
+      }
+      const auto org = s.find("organization");
+      const bool unlabelled = org == s.end() && first_page && list.size() == 1;
+      if ((org != s.end() && org->is_string() && org->get<std::string>() == target.org) ||
+          (unlabelled && target.org == "default")) {
+        return s["id"].get<std::string>();
+      }
+    }
+    first_page = false;
+    const std::string next = stores.value("continuation_token", std::string());
+    if (next.empty()) {
+      break;
+    }
+    path = "/stores?page_size=100&continuation_token=" + next;  // base64url: no escaping needed
   }
-  return stores["stores"][0]["id"].get<std::string>();
+  return make_error(ErrorCode::kNotFound, "the server has no store for organization '" + target.org + "'");
 }
 
 Json tuple_key(const authz::TupleRecord& t, bool with_condition) {
@@ -788,7 +811,8 @@ PolicyCommands::PolicyCommands(CLI::App& app) : state_(std::make_unique<State>()
     sub->add_option("--token", s.target.token,
                     "Admin token (prefer --token-file or MCPGATE_API_TOKEN: arguments are visible to "
                     "other local users)");
-    sub->add_option("--store-id", s.target.store_id, "Store id (default: the gate's one store)");
+    sub->add_option("--org", s.target.org, "Organization whose store (default: default)");
+    sub->add_option("--store-id", s.target.store_id, "Store id (default: the --org organization's store)");
   }
   for (auto* sub : {s.t_write, s.t_delete}) {
     sub->add_option("user", s.args.user, "User (user:alice, group:staff#member, client:*)");

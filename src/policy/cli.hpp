@@ -11,7 +11,9 @@
 //                                              from the configured policy (allowed, conditional
 //                                              on arguments/request facts, or denied)
 //   mcpgate tuples write|delete|read ...       relationship tuples of the RUNNING gate, through
-//                                              its OpenFGA-compatible API (openfga_api.hpp)
+//                                              its OpenFGA-compatible API (openfga_api.hpp), in
+//                                              one organization's store (--org, default
+//                                              "default")
 //
 // Why tuples go through the API rather than the database: the running gate holds the store in
 // memory and validates every write against its current model; going through it means one
@@ -97,7 +99,8 @@ void print_explain(const std::vector<ExplainEntry>& entries, std::string_view us
 struct ApiTarget {
   std::string url;       // base URL of the gate ("http://127.0.0.1:8080")
   std::string token;     // the admin token
-  std::string store_id;  // empty: the gate's one store (GET /stores)
+  std::string store_id;  // empty: the store of `org` (GET /stores)
+  std::string org = "default";  // whose store, when store_id is empty
 };
 
 struct TupleArgs {

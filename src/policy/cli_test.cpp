@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -324,8 +325,10 @@ TEST_F(ExplainTest, HostileIdentitiesNeverAllow) {
 
 class FakeGate {
  public:
-  FakeGate()
-      : server_([this](const http::Request& req) { return handle(req); }) {}
+  // labelled: the store list of a gate with organizations (three stores over two pages, each
+  // saying whose); otherwise one store without an "organization" (a gate from before).
+  explicit FakeGate(bool labelled = false)
+      : labelled_(labelled), server_([this](const http::Request& req) { return handle(req); }) {}
 
   std::string url() const { return server_.url(""); }
   std::vector<http::Request> requests() {
@@ -343,7 +346,19 @@ class FakeGate {
       return http::testing::make_reply(401, R"({"code":"unauthenticated","message":"unauthenticated"})");
     }
     const std::string target(req.target());
-    if (target == "/stores") {
+    if (target == "/stores?page_size=100" && labelled_) {
+      return http::testing::make_reply(
+          200, R"({"stores":[{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV","name":"x","organization":"default"},)"
+               R"({"id":"01BX5ZZKBKACTAV9WEVGEMMVRZ","name":"x/acme","organization":"acme"}],"continuation_token":"p2"})");
+    }
+    if (target == "/stores?page_size=100&continuation_token=p2" && labelled_) {
+      return http::testing::make_reply(
+          200, R"({"stores":[{"id":"01BX5ZZKBKACTAV9WEVGEMMVS0","name":"x/globex","organization":"globex"}],"continuation_token":""})");
+    }
+    if (target == "/stores/01BX5ZZKBKACTAV9WEVGEMMVS0/write" && labelled_) {
+      return http::testing::make_reply(200, "{}");
+    }
+    if (target == "/stores?page_size=100") {
       return http::testing::make_reply(200, R"({"stores":[{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV","name":"x"}],"continuation_token":""})");
     }
     if (target == "/stores/01ARZ3NDEKTSV4RRFFQ69G5FAV/write") {
@@ -365,6 +380,7 @@ class FakeGate {
     return http::testing::make_reply(404, R"({"code":"undefined_endpoint","message":"x"})");
   }
 
+  bool labelled_ = false;
   std::mutex mu_;
   std::vector<http::Request> requests_;
   http::testing::TestServer server_;
@@ -435,6 +451,50 @@ TEST(TuplesCommand, FailuresHaveDistinctExitCodes) {
   TupleArgs partial;
   partial.user = "user:a";
   EXPECT_EQ(run_tuples("write", {gate.url(), "secret-token-0123456789", ""}, partial, out, err), 2);
+}
+
+
+TEST(TuplesCommand, OrgPicksThatOrganizationsStoreFromTheListAcrossPages) {
+  FakeGate gate(true);
+  TupleArgs args;
+  args.user = "user:anne";
+  args.relation = "viewer";
+  args.object = "document:1";
+  std::ostringstream out;
+  std::ostringstream err;
+  ApiTarget target{gate.url(), "secret-token-0123456789", ""};
+  // Default: the default organization's store.
+  ASSERT_EQ(run_tuples("write", target, args, out, err), 0) << err.str();
+  target.org = "globex";  // on the second page of the list
+  ASSERT_EQ(run_tuples("write", target, args, out, err), 0) << err.str();
+  target.org = "initech";
+  std::ostringstream err2;
+  EXPECT_EQ(run_tuples("write", target, args, out, err2), 2);
+  EXPECT_NE(err2.str().find("no store for organization 'initech'"), std::string::npos) << err2.str();
+  std::vector<std::string> targets;
+  for (const auto& r : gate.requests()) {
+    targets.emplace_back(r.target());
+  }
+  EXPECT_EQ(targets[1], "/stores/01ARZ3NDEKTSV4RRFFQ69G5FAV/write");
+  EXPECT_EQ(std::count(targets.begin(), targets.end(), "/stores/01BX5ZZKBKACTAV9WEVGEMMVS0/write"), 1);
+  // No write ever went to a store found for an unknown organization.
+  EXPECT_EQ(std::count_if(targets.begin(), targets.end(),
+                          [](const std::string& t) { return t.find("/write") != std::string::npos; }),
+            2);
+}
+
+TEST(TuplesCommand, AGateWithoutOrganizationsServesTheDefaultOnly) {
+  FakeGate gate;  // one store, not labelled
+  TupleArgs args;
+  args.user = "user:anne";
+  args.relation = "viewer";
+  args.object = "document:1";
+  std::ostringstream out;
+  std::ostringstream err;
+  ApiTarget target{gate.url(), "secret-token-0123456789", ""};
+  target.org = "acme";
+  EXPECT_EQ(run_tuples("write", target, args, out, err), 2);
+  EXPECT_NE(err.str().find("no store for organization 'acme'"), std::string::npos) << err.str();
 }
 
 }  // namespace

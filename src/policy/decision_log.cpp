@@ -51,6 +51,7 @@ void DecisionLog::record(const Decision& d, const nlohmann::json* arguments) {
   nlohmann::json fields{{"decision_id", d.id},
                         {"user", d.user},
                         {"client_id", d.client_id},
+                        {"org_id", d.org_id},
                         {"tool", d.tool},
                         {"decision", outcome_name(d.outcome)},
                         {"model_id", d.model_id},

@@ -24,6 +24,7 @@ struct Decision {
   std::string id;
   std::string user;
   std::string client_id;
+  std::string org_id;     // the caller's organization: whose store decided
   std::string tool;       // "{server}/{tool}"
   Outcome outcome = Outcome::kError;
   std::string principal;  // which check decided a denial or error: "user" | "client" | ""

@@ -15,6 +15,7 @@
 #include "crypto/hash.hpp"
 #include "mcp/json_io.hpp"
 #include "policy/call_context.hpp"
+#include "store/types.hpp"
 
 namespace mcpgate::policy {
 namespace {
@@ -613,33 +614,32 @@ std::string_view bearer_of(std::string_view authorization) {
   return token;
 }
 
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 
-struct OpenFgaApi::Impl {
+using ApiOutcome = std::variant<http::Response, ApiError>;
+
+http::Response finish_outcome(ApiOutcome o) {
+  if (auto* e = std::get_if<ApiError>(&o)) {
+    return fga_error_response(*e);
+  }
+  return std::get<http::Response>(std::move(o));
+}
+
+}  // namespace
+
+// The API of one organization's store: everything under /stores/{store_id}.
+struct OpenFgaStoreApi {
+  std::string org_id;
   std::shared_ptr<PolicyService> service;
   store::Executor* executor = nullptr;
   OpenFgaApiOptions options;
-  std::string token_digest;  // SHA-256 of the admin token: compared digest to digest, so the
-                             // comparison time does not depend on the token's length either
   std::int64_t created_at = 0;
 
-  using Outcome = std::variant<http::Response, ApiError>;
+  using Outcome = ApiOutcome;
 
-  asio::awaitable<http::Response> route(http::Exchange& ex) const;
-
-  Failure authenticate(const http::Request& req, std::string_view remote_ip) const {
-    const std::string_view given = bearer_of(http::header(req, "Authorization"));
-    if (given.empty()) {
-      return api_error(ApiCode::kBearerTokenMissing, "missing bearer token");
-    }
-    if (!crypto::constant_time_equal(crypto::sha256(given), token_digest)) {
-      log::warn("policy_api_unauthenticated", {{"remote_ip", remote_ip}});
-      return api_error(ApiCode::kUnauthenticated, "unauthenticated");
-    }
-    return std::nullopt;
-  }
+  // `segments`: the request path split at '/', segments[1] naming this store.
+  asio::awaitable<http::Response> route(http::Exchange& ex, std::vector<std::string_view> segments) const;
 
   Failure parse_body(const http::Request& req, Json& out, std::size_t max_depth = mcp::kDefaultMaxJsonDepth) const {
     const std::string& body = req.body();
@@ -690,24 +690,13 @@ struct OpenFgaApi::Impl {
     const std::int64_t created = created_at;
     const auto models = service->models();
     const std::int64_t updated = models.empty() ? created : std::max(created, models.front().created_at);
+    // "organization" is ours (OpenFGA clients ignore members they do not know): which
+    // organization the store belongs to, as `mcpgate tuples --org` looks it up.
     return {{"id", service->store_id()},
             {"name", service->store_name()},
+            {"organization", org_id},
             {"created_at", timestamp_json(created)},
             {"updated_at", timestamp_json(updated)}};
-  }
-
-  Outcome list_stores(const http::Request& req) const {
-    auto params = query_params(req.target());
-    if (!params) {
-      return invalid("malformed query string");
-    }
-    std::size_t page = 0;
-    if (auto f = read_page_size_text(param(*params, "page_size"), options.default_page_size,
-                                     options.max_page_size, page)) {
-      return *f;
-    }
-    return json_response(http::StatusCode::ok,
-                         {{"stores", Json::array({store_json()})}, {"continuation_token", ""}});
   }
 
   Failure read_check(const Json& item, authz::CheckRequest& out, std::string_view where) const {
@@ -1260,53 +1249,31 @@ struct OpenFgaApi::Impl {
   }
 };
 
-asio::awaitable<http::Response> OpenFgaApi::Impl::route(http::Exchange& ex) const {
+namespace {
+
+http::Response method_not_allowed(std::string_view allow) {
+  http::Response res = fga_error_response(api_error(ApiCode::kMethodNotAllowed, "method not allowed"));
+  res.set(http::Field::allow, allow);
+  return res;
+}
+
+}  // namespace
+
+asio::awaitable<http::Response> OpenFgaStoreApi::route(http::Exchange& ex,
+                                                       std::vector<std::string_view> segments) const {
   const http::Request& req = ex.request();
-  if (auto f = authenticate(req, ex.remote_ip())) {
-    co_return fga_error_response(*f);
-  }
-  const auto segments = split_path(http::target_path(req.target()));
-  // segments[0] == "stores"
   const auto method = req.method();
   using V = http::bhttp::verb;
-  auto not_allowed = [](std::string_view allow) {
-    http::Response res = fga_error_response(api_error(ApiCode::kMethodNotAllowed, "method not allowed"));
-    res.set(http::Field::allow, allow);
-    return res;
-  };
-  auto finish = [](Outcome o) -> http::Response {
-    if (auto* e = std::get_if<ApiError>(&o)) {
-      return fga_error_response(*e);
-    }
-    return std::get<http::Response>(std::move(o));
-  };
-  if (segments.empty() || segments[0] != "stores") {
-    co_return fga_error_response(api_error(ApiCode::kUndefinedEndpoint, "no such endpoint"));
-  }
-  if (segments.size() == 1) {
-    if (method == V::get) {
-      co_return finish(list_stores(req));
-    }
-    if (method == V::post) {
-      co_return fga_error_response(api_error(
-          ApiCode::kUnimplemented, "this gateway serves exactly one store; stores cannot be created"));
-    }
-    co_return not_allowed("GET");
-  }
-  const std::string_view store_id = segments[1];
-  if (!is_ulid(store_id)) {
-    co_return fga_error_response(invalid("store_id must be a ULID"));
-  }
-  if (store_id != service->store_id()) {
-    co_return fga_error_response(api_error(ApiCode::kStoreIdNotFound, "store not found"));
-  }
+  const auto not_allowed = method_not_allowed;
+  const auto finish = finish_outcome;
   if (segments.size() == 2) {
     if (method == V::get) {
       co_return json_response(http::StatusCode::ok, store_json());
     }
     if (method == V::delete_ || method == V::patch || method == V::put) {
       co_return fga_error_response(api_error(
-          ApiCode::kUnimplemented, "this gateway serves exactly one store; it cannot be changed or deleted"));
+          ApiCode::kUnimplemented,
+          "stores are the organizations' own (one each); they cannot be changed or deleted"));
     }
     co_return not_allowed("GET");
   }
@@ -1368,22 +1335,122 @@ asio::awaitable<http::Response> OpenFgaApi::Impl::route(http::Exchange& ex) cons
   co_return fga_error_response(api_error(ApiCode::kUndefinedEndpoint, "no such endpoint"));
 }
 
-OpenFgaApi::OpenFgaApi(std::shared_ptr<PolicyService> service, store::Executor& executor,
-                       OpenFgaApiOptions options)
+// The top level: authentication, the store list, and dispatch to the named store's API.
+struct OpenFgaApi::Impl {
+  std::vector<std::shared_ptr<const OpenFgaStoreApi>> stores;  // the default organization's first
+  OpenFgaApiOptions options;
+  std::string token_digest;  // SHA-256 of the admin token: compared digest to digest, so the
+                             // comparison time does not depend on the token's length either
+
+  Failure authenticate(const http::Request& req, std::string_view remote_ip) const {
+    const std::string_view given = bearer_of(http::header(req, "Authorization"));
+    if (given.empty()) {
+      return api_error(ApiCode::kBearerTokenMissing, "missing bearer token");
+    }
+    if (!crypto::constant_time_equal(crypto::sha256(given), token_digest)) {
+      log::warn("policy_api_unauthenticated", {{"remote_ip", remote_ip}});
+      return api_error(ApiCode::kUnauthenticated, "unauthenticated");
+    }
+    return std::nullopt;
+  }
+
+  // Every organization's store, in a stable order (the default organization's first), paged.
+  ApiOutcome list_stores(const http::Request& req) const {
+    auto params = query_params(req.target());
+    if (!params) {
+      return invalid("malformed query string");
+    }
+    std::size_t page = 0;
+    if (auto f = read_page_size_text(param(*params, "page_size"), options.default_page_size,
+                                     options.max_page_size, page)) {
+      return *f;
+    }
+    std::uint64_t offset = 0;
+    if (auto f = read_token(param(*params, "continuation_token"), "stores", "", offset)) {
+      return *f;
+    }
+    Json out = Json::array();
+    for (std::size_t i = static_cast<std::size_t>(std::min<std::uint64_t>(offset, stores.size()));
+         i < stores.size() && out.size() < page; ++i) {
+      out.push_back(stores[i]->store_json());
+    }
+    const bool more = stores.size() > offset + page;
+    return json_response(http::StatusCode::ok,
+                         {{"stores", std::move(out)},
+                          {"continuation_token", more ? make_token("stores", "", offset + page) : ""}});
+  }
+
+  const OpenFgaStoreApi* find(std::string_view store_id) const {
+    for (const auto& s : stores) {
+      if (s->service->store_id() == store_id) {
+        return s.get();
+      }
+    }
+    return nullptr;
+  }
+
+  asio::awaitable<http::Response> route(http::Exchange& ex) const {
+    const http::Request& req = ex.request();
+    if (auto f = authenticate(req, ex.remote_ip())) {
+      co_return fga_error_response(*f);
+    }
+    auto segments = split_path(http::target_path(req.target()));
+    using V = http::bhttp::verb;
+    const auto method = req.method();
+    if (segments.empty() || segments[0] != "stores") {
+      co_return fga_error_response(api_error(ApiCode::kUndefinedEndpoint, "no such endpoint"));
+    }
+    if (segments.size() == 1) {
+      if (method == V::get) {
+        co_return finish_outcome(list_stores(req));
+      }
+      if (method == V::post) {
+        co_return fga_error_response(api_error(
+            ApiCode::kUnimplemented,
+            "every organization has exactly one store, made by the gate; stores cannot be created"));
+      }
+      co_return method_not_allowed("GET");
+    }
+    const std::string_view store_id = segments[1];
+    if (!is_ulid(store_id)) {
+      co_return fga_error_response(invalid("store_id must be a ULID"));
+    }
+    // Another organization's store id and an id nobody has answer alike.
+    const OpenFgaStoreApi* store = find(store_id);
+    if (store == nullptr) {
+      co_return fga_error_response(api_error(ApiCode::kStoreIdNotFound, "store not found"));
+    }
+    co_return co_await store->route(ex, std::move(segments));
+  }
+};
+
+OpenFgaApi::OpenFgaApi(OrgStores stores, store::Executor& executor, OpenFgaApiOptions options)
     : impl_(std::make_shared<Impl>()) {
-  impl_->service = std::move(service);
-  impl_->executor = &executor;
   impl_->token_digest = crypto::sha256(options.admin_token);
   options.admin_token.clear();  // only the digest is kept
-  impl_->options = std::move(options);
-  impl_->created_at = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  const auto models = impl_->service->models();
-  if (!models.empty()) {
-    impl_->created_at = std::min(impl_->created_at, models.back().created_at);
+  impl_->options = options;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  for (auto& s : stores) {
+    auto api = std::make_shared<OpenFgaStoreApi>();
+    api->org_id = std::move(s.org_id);
+    api->service = std::move(s.service);
+    api->executor = &executor;
+    api->options = options;
+    api->created_at = now;
+    const auto models = api->service->models();
+    if (!models.empty()) {
+      api->created_at = std::min(api->created_at, models.back().created_at);
+    }
+    impl_->stores.push_back(std::move(api));
   }
 }
+
+OpenFgaApi::OpenFgaApi(std::shared_ptr<PolicyService> service, store::Executor& executor,
+                       OpenFgaApiOptions options)
+    : OpenFgaApi(OrgStores{OrgStore{store::kDefaultOrgId, std::move(service)}}, executor,
+                 std::move(options)) {}
 
 asio::awaitable<void> OpenFgaApi::handle(http::Exchange& ex) const {
   // Keep the state alive for the whole request even if the router is torn down meanwhile.
@@ -1400,17 +1467,27 @@ asio::awaitable<void> OpenFgaApi::handle(http::Exchange& ex) const {
   co_await ex.respond(std::move(res));
 }
 
-Status mount_openfga_api(http::Router& router, std::shared_ptr<PolicyService> service,
-                         store::Executor& executor, OpenFgaApiOptions options) {
+Status mount_openfga_api(http::Router& router, OrgStores stores, store::Executor& executor,
+                         OpenFgaApiOptions options) {
   if (options.admin_token.size() < 16) {
     return make_error(ErrorCode::kInvalidArgument,
                       "the policy API admin token must be at least 16 bytes");
   }
-  auto api = std::make_shared<OpenFgaApi>(std::move(service), executor, std::move(options));
+  auto api = std::make_shared<OpenFgaApi>(std::move(stores), executor, std::move(options));
   http::Handler handler = [api](http::Exchange& ex) { return api->handle(ex); };
   router.add("/stores", handler);
   router.add_prefix("/stores/", handler);
   return {};
+}
+
+}  // namespace mcpgate::policy
+
+namespace mcpgate::policy {
+
+Status mount_openfga_api(http::Router& router, std::shared_ptr<PolicyService> service,
+                         store::Executor& executor, OpenFgaApiOptions options) {
+  return mount_openfga_api(router, OrgStores{OrgStore{store::kDefaultOrgId, std::move(service)}}, executor,
+                           std::move(options));
 }
 
 }  // namespace mcpgate::policy

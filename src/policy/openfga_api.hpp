@@ -1,9 +1,11 @@
 #pragma once
-// The OpenFGA-compatible HTTP API over the gate's one authorization store (PolicyService), so
-// the OpenFGA CLI (`fga --api-url ... --api-token ...`) and SDKs can manage and query policy.
+// The OpenFGA-compatible HTTP API over the gate's authorization stores — one per organization
+// (org_stores.hpp) — so the OpenFGA CLI (`fga --api-url ... --api-token ...`) and SDKs can
+// manage and query policy.
 //
 // Endpoints (OpenFGA's HTTP API v1, JSON shapes as in openfga/api's OpenAPI document):
-//   GET  /stores                                   our one store
+//   GET  /stores                                   every organization's store (paged; each
+//                                                  entry also says its "organization")
 //   GET  /stores/{store_id}
 //   POST /stores/{store_id}/check                  {"allowed","resolution"}
 //   POST /stores/{store_id}/batch-check            {"result":{correlation_id:{...}}}
@@ -16,11 +18,15 @@
 //   POST /stores/{store_id}/authorization-models   201 {"authorization_model_id"}
 //   GET  /stores/{store_id}/authorization-models/{id}  {"authorization_model"}
 //   GET  /stores/{store_id}/changes                {"changes","continuation_token"}
-// Creating, renaming or deleting stores and the assertion endpoints are not offered (one store
-// per gate; assertions live in `.fga.yaml` files run by `mcpgate policy test`).
+// Every /stores/{store_id}/... route works on that store only; an id that is no organization's
+// store is OpenFGA's 404 store_id_not_found. Creating, renaming or deleting stores and the
+// assertion endpoints are not offered (the gate makes one store per organization; assertions
+// live in `.fga.yaml` files run by `mcpgate policy test`).
 //
 // Authentication: `Authorization: Bearer <admin token>` on every request, compared in constant
-// time (OpenFGA's pre-shared-key mode). Missing or wrong: 401. The token is never logged.
+// time (OpenFGA's pre-shared-key mode). Missing or wrong: 401. The token is never logged. It is
+// the operator's: it reaches every organization's store (per-organization administrators are a
+// later step).
 //
 // Errors are OpenFGA's `{"code":"<snake_case name>","message":"..."}` with its HTTP statuses
 // (input errors 400, authentication 401, unknown store or endpoint 404, internal 500); the one
@@ -41,6 +47,7 @@
 #include "core/result.hpp"
 #include "http/exchange.hpp"
 #include "http/router.hpp"
+#include "policy/org_stores.hpp"
 #include "policy/policy_service.hpp"
 #include "store/executor.hpp"
 
@@ -62,7 +69,9 @@ struct OpenFgaApiOptions {
 
 class OpenFgaApi {
  public:
-  // `service` and `executor` must outlive the API (and every request in flight).
+  // The stores and `executor` must outlive the API (and every request in flight).
+  OpenFgaApi(OrgStores stores, store::Executor& executor, OpenFgaApiOptions options);
+  // One store, the default organization's.
   OpenFgaApi(std::shared_ptr<PolicyService> service, store::Executor& executor,
              OpenFgaApiOptions options);
 
@@ -76,6 +85,9 @@ class OpenFgaApi {
 
 // Mounts `/stores` and `/stores/` on `router`. kInvalidArgument when the admin token is empty or
 // shorter than 16 bytes.
+Status mount_openfga_api(http::Router& router, OrgStores stores, store::Executor& executor,
+                         OpenFgaApiOptions options);
+// One store, the default organization's.
 Status mount_openfga_api(http::Router& router, std::shared_ptr<PolicyService> service,
                          store::Executor& executor, OpenFgaApiOptions options);
 

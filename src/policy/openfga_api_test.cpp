@@ -231,6 +231,7 @@ TEST_F(OpenFgaApiTest, ListsOurOneStore) {
   ASSERT_EQ(j["stores"].size(), 1u);
   EXPECT_EQ(j["stores"][0]["id"], service_->store_id());
   EXPECT_EQ(j["stores"][0]["name"], "mcpgate test");
+  EXPECT_EQ(j["stores"][0]["organization"], "default");
   EXPECT_TRUE(j["stores"][0]["created_at"].is_string());
   EXPECT_TRUE(j["stores"][0]["updated_at"].is_string());
   EXPECT_EQ(j["continuation_token"], "");
@@ -728,6 +729,140 @@ TEST_F(OpenFgaApiTest, EveryRequestGetsExactlyOneResponse) {
   EXPECT_EQ(post("check", check_body("user:alice", "can_invoke", "tool:calendar/delete_event"))->responses(), 1);
   EXPECT_EQ(post_raw("check", "{")->responses(), 1);
   EXPECT_EQ(call(http::bhttp::verb::get, "/stores", "", std::nullopt)->responses(), 1);
+}
+
+
+// --- one store per organization (issue 8) --------------------------------------------------
+
+class OrgStoresApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto model = authz::parse_dsl(read_file("examples/demo-policy.fga"));
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    for (const char* org : {"default", "acme", "globex"}) {
+      auto service = std::make_shared<PolicyService>(new_ulid(), std::string("mcpgate/") + org,
+                                                     std::make_shared<authz::Engine>());
+      ASSERT_TRUE(service->write_model(*model).ok());
+      stores_.push_back(OrgStore{org, service});
+    }
+    OpenFgaApiOptions options;
+    options.admin_token = kToken;
+    ASSERT_TRUE(mount_openfga_api(router_, stores_, executor_, options).ok());
+  }
+
+  std::unique_ptr<FakeExchange> call(http::bhttp::verb method, const std::string& target,
+                                     const std::string& body = "") {
+    http::Request req{method, target, 11};
+    req.set(http::Field::authorization, std::string("Bearer ") + kToken);
+    if (!body.empty()) {
+      req.set(http::Field::content_type, "application/json");
+      req.body() = body;
+    }
+    req.prepare_payload();
+    asio::io_context ioc;
+    auto ex = std::make_unique<FakeExchange>(ioc.get_executor(), std::move(req));
+    asio::co_spawn(ioc, router_.dispatch(*ex), Rethrow());
+    ioc.run();
+    return ex;
+  }
+
+  std::string store(std::size_t i) const { return "/stores/" + stores_[i].service->store_id(); }
+
+  bool allowed(std::size_t i, const std::string& user) {
+    const Json body = {{"tuple_key", {{"user", user}, {"relation", "invoker"}, {"object", "mcp_server:calendar"}}}};
+    auto ex = call(http::bhttp::verb::post, store(i) + "/check", body.dump());
+    EXPECT_EQ(ex->status(), 200u) << ex->body();
+    return ex->json().value("allowed", false);
+  }
+
+  store::Executor executor_{1};
+  OrgStores stores_;  // default, acme, globex
+  http::Router router_;
+};
+
+TEST_F(OrgStoresApiTest, ListsEveryOrganizationsStoreSayingWhose) {
+  auto ex = call(http::bhttp::verb::get, "/stores");
+  ASSERT_EQ(ex->status(), 200u) << ex->body();
+  const Json j = ex->json();
+  ASSERT_EQ(j["stores"].size(), 3u);
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(j["stores"][i]["id"], stores_[i].service->store_id());
+    EXPECT_EQ(j["stores"][i]["organization"], stores_[i].org_id);
+    EXPECT_EQ(j["stores"][i]["name"], "mcpgate/" + stores_[i].org_id);
+    ids.insert(j["stores"][i]["id"].get<std::string>());
+  }
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_EQ(j["continuation_token"], "");
+  auto one = call(http::bhttp::verb::get, store(1));
+  ASSERT_EQ(one->status(), 200u) << one->body();
+  EXPECT_EQ(one->json()["organization"], "acme");
+}
+
+TEST_F(OrgStoresApiTest, TheStoreListPages) {
+  auto first = call(http::bhttp::verb::get, "/stores?page_size=2");
+  ASSERT_EQ(first->status(), 200u) << first->body();
+  ASSERT_EQ(first->json()["stores"].size(), 2u);
+  const std::string token = first->json()["continuation_token"];
+  ASSERT_FALSE(token.empty());
+  auto second = call(http::bhttp::verb::get, "/stores?page_size=2&continuation_token=" + token);
+  ASSERT_EQ(second->status(), 200u) << second->body();
+  ASSERT_EQ(second->json()["stores"].size(), 1u);
+  EXPECT_EQ(second->json()["stores"][0]["organization"], "globex");
+  EXPECT_EQ(second->json()["continuation_token"], "");
+  // A token of another kind, or garbage, is refused.
+  auto bad = call(http::bhttp::verb::get, "/stores?continuation_token=eyJrIjoicmVhZCJ9");
+  EXPECT_EQ(bad->status(), 400u) << bad->body();
+  EXPECT_EQ(call(http::bhttp::verb::get, "/stores?page_size=0")->status(), 400u);
+}
+
+TEST_F(OrgStoresApiTest, EachRouteServesItsOwnOrganizationsStoreOnly) {
+  // globex grants calendar to alice, then to every user of its store.
+  const Json write = {{"writes",
+                       {{"tuple_keys",
+                         {{{"user", "user:alice"}, {"relation", "invoker"}, {"object", "mcp_server:calendar"}},
+                          {{"user", "user:bob"}, {"relation", "invoker"}, {"object", "mcp_server:calendar"}}}}}}};
+  auto w = call(http::bhttp::verb::post, store(2) + "/write", write.dump());
+  ASSERT_EQ(w->status(), 200u) << w->body();
+  EXPECT_TRUE(allowed(2, "user:alice"));
+  EXPECT_FALSE(allowed(1, "user:alice"));
+  EXPECT_FALSE(allowed(0, "user:alice"));
+  // Reads, changes and list-objects of acme see nothing of it.
+  auto read = call(http::bhttp::verb::post, store(1) + "/read", "{}");
+  ASSERT_EQ(read->status(), 200u) << read->body();
+  EXPECT_TRUE(read->json()["tuples"].empty());
+  auto changes = call(http::bhttp::verb::get, store(1) + "/changes");
+  ASSERT_EQ(changes->status(), 200u) << changes->body();
+  EXPECT_TRUE(changes->json()["changes"].empty());
+  const Json objects = {{"type", "mcp_server"}, {"relation", "invoker"}, {"user", "user:alice"}};
+  auto listed = call(http::bhttp::verb::post, store(1) + "/list-objects", objects.dump());
+  ASSERT_EQ(listed->status(), 200u) << listed->body();
+  EXPECT_TRUE(listed->json()["objects"].empty());
+  EXPECT_EQ(stores_[2].service->engine().revision(), 1u);
+  EXPECT_EQ(stores_[1].service->engine().revision(), 0u);
+  // The same grant written to acme's store now allows there.
+  auto w2 = call(http::bhttp::verb::post, store(1) + "/write", write.dump());
+  ASSERT_EQ(w2->status(), 200u) << w2->body();
+  EXPECT_TRUE(allowed(1, "user:alice"));
+  // A model written to one store stays there.
+  auto models = call(http::bhttp::verb::get, store(0) + "/authorization-models");
+  ASSERT_EQ(models->status(), 200u);
+  const std::size_t before = models->json()["authorization_models"].size();
+  const std::string model = authz::model_to_json(*authz::parse_dsl(read_file("examples/demo-policy.fga"))).dump();
+  ASSERT_EQ(call(http::bhttp::verb::post, store(1) + "/authorization-models", model)->status(), 201u);
+  EXPECT_EQ(call(http::bhttp::verb::get, store(0) + "/authorization-models")->json()["authorization_models"].size(),
+            before);
+  EXPECT_EQ(call(http::bhttp::verb::get, store(1) + "/authorization-models")->json()["authorization_models"].size(),
+            before + 1);
+}
+
+TEST_F(OrgStoresApiTest, AnIdThatIsNoOrganizationsStoreIs404) {
+  const std::string unknown = "/stores/01ARZ3NDEKTSV4RRFFQ69G5FAV";
+  for (const std::string& target : {unknown, unknown + "/read", unknown + "/check", unknown + "/write"}) {
+    auto ex = call(target == unknown ? http::bhttp::verb::get : http::bhttp::verb::post, target, "{}");
+    EXPECT_EQ(ex->status(), 404u) << target << ": " << ex->body();
+    EXPECT_EQ(ex->json().value("code", ""), "store_id_not_found") << target;
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "authz/tuple.hpp"
 #include "mcp/tool.hpp"
 #include "metrics/metrics.hpp"
+#include "store/types.hpp"
 
 namespace mcpgate::policy {
 namespace {
@@ -82,10 +83,25 @@ const AuthzMetrics& authz_metrics() {
 
 }  // namespace
 
+EngineToolAuthorizer::EngineToolAuthorizer(OrgEngines engines,
+                                           ToolAuthorizerOptions options,
+                                           std::shared_ptr<DecisionLog> log)
+    : engines_(std::move(engines)), options_(std::move(options)), log_(std::move(log)) {}
+
 EngineToolAuthorizer::EngineToolAuthorizer(std::shared_ptr<const authz::Engine> engine,
                                            ToolAuthorizerOptions options,
                                            std::shared_ptr<DecisionLog> log)
-    : engine_(std::move(engine)), options_(std::move(options)), log_(std::move(log)) {}
+    : EngineToolAuthorizer(OrgEngines{{store::kDefaultOrgId, std::move(engine)}}, std::move(options),
+                           std::move(log)) {}
+
+std::string_view EngineToolAuthorizer::org_of(const mcp::Caller* caller) {
+  return caller != nullptr ? std::string_view(caller->org_id) : std::string_view(store::kDefaultOrgId);
+}
+
+const authz::Engine* EngineToolAuthorizer::engine_for(std::string_view org_id) const {
+  const auto it = engines_.find(org_id);
+  return it == engines_.end() || it->second == nullptr ? nullptr : it->second.get();
+}
 
 std::string EngineToolAuthorizer::expand(std::string_view pattern,
                                          std::string_view server,
@@ -156,6 +172,8 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
   std::string sub;
   std::string client;
   std::int64_t revision = 0;
+  const std::string_view org = org_of(call.caller);
+  const authz::Engine* engine = nullptr;  // the caller's organization's, once known
   const auto finish = [&](Outcome outcome, std::string principal, std::string reason) {
     const auto elapsed = std::chrono::steady_clock::now() - start;
     const AuthzMetrics& m = authz_metrics();
@@ -172,11 +190,12 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
       d.tool = server + "/" + name;
       d.user = sub;
       d.client_id = client;
+      d.org_id = std::string(org);
       d.principal = std::move(principal);
       d.reason = std::move(reason);
       d.revision = revision;
-      if (logged) {
-        d.model_id = engine_->model_id();  // a lock and a copy: only the line needs it
+      if (logged && engine != nullptr) {
+        d.model_id = engine->model_id();  // a lock and a copy: only the line needs it
       }
       d.latency_us = std::chrono::duration<double, std::micro>(elapsed).count();
       out.decision_id = d.id;
@@ -193,6 +212,12 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
 
   if (!principals(call.caller, sub, client)) {
     return finish(Outcome::kError, "", "no authenticated caller");
+  }
+  engine = engine_for(org);
+  if (engine == nullptr) {
+    // Fail closed: never fall back to another organization's store.
+    return finish(Outcome::kError, "", org.empty() ? std::string("the caller has no organization")
+                                                   : "organization " + std::string(org) + " has no authorization store");
   }
 
   const auto schema_it = call.tool->descriptor.find("inputSchema");
@@ -213,7 +238,7 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
     }
     // Lend the context to the request and take it back: one context serves both checks.
     req.context = std::move(*context);
-    authz::CheckResult r = engine_->check(req);
+    authz::CheckResult r = engine->check(req);
     *context = std::move(req.context);
     revision = static_cast<std::int64_t>(r.revision);
     if (!r.error.ok()) {
@@ -236,6 +261,10 @@ std::vector<bool> EngineToolAuthorizer::may_list(const mcp::Caller* caller,
   if (!principals(caller, sub, client)) {
     return out;
   }
+  const authz::Engine* engine = engine_for(org_of(caller));
+  if (engine == nullptr) {
+    return out;  // an organization without a store sees nothing
+  }
   // The caller's facts are the whole context at list time (no arguments): built once.
   auto context = context_for(caller, sub, client, nlohmann::json::object(), nullptr, {});
   if (!context) {
@@ -252,7 +281,7 @@ std::vector<bool> EngineToolAuthorizer::may_list(const mcp::Caller* caller,
         break;
       }
       req.context = std::move(*context);
-      authz::CheckResult r = engine_->check(req);
+      authz::CheckResult r = engine->check(req);
       *context = std::move(req.context);
       // Without the arguments a condition cannot be decided: the tool may be allowed, so it is
       // listed and the call decides.

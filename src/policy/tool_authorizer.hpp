@@ -10,8 +10,15 @@
 //   client check : tool:{server}/{tool}  can_be_used_by_agent  client:{client_id}
 // A substituted value that would change the tuple's structure (a '#', whitespace, an empty id)
 // denies: identifiers are never allowed to smuggle a userset in.
+//
+// Organizations: each has its own store (org_stores.hpp); a caller is checked against the
+// engine of its own organization (Caller::org_id, from the token's `org_id` claim) and no
+// other. A caller whose organization has no store — unknown, empty, or configured after the
+// process started — is denied (an error decision). The anonymous caller (no authentication)
+// belongs to the default organization.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,8 +50,15 @@ struct ToolAuthorizerOptions {
   ContextLimits context_limits;
 };
 
+// The engine of each organization's store, by organization id.
+using OrgEngines = std::map<std::string, std::shared_ptr<const authz::Engine>, std::less<>>;
+
 class EngineToolAuthorizer final : public mcp::ToolAuthorizer {
  public:
+  EngineToolAuthorizer(OrgEngines engines,
+                       ToolAuthorizerOptions options,
+                       std::shared_ptr<DecisionLog> log);
+  // The default organization's store only (callers of every other organization are denied).
   EngineToolAuthorizer(std::shared_ptr<const authz::Engine> engine,
                        ToolAuthorizerOptions options,
                        std::shared_ptr<DecisionLog> log);
@@ -61,6 +75,10 @@ class EngineToolAuthorizer final : public mcp::ToolAuthorizer {
 
  private:
   bool principals(const mcp::Caller* caller, std::string& sub, std::string& client) const;
+  // The organization a caller is checked in ("default" for the anonymous caller) and its
+  // engine; nullptr when that organization has no store.
+  static std::string_view org_of(const mcp::Caller* caller);
+  const authz::Engine* engine_for(std::string_view org_id) const;
   std::string server_of(const mcp::Tool& tool) const;
   // The condition context: trusted facts about the caller, then the arguments.
   Result<nlohmann::json> context_for(const mcp::Caller* caller,
@@ -76,7 +94,7 @@ class EngineToolAuthorizer final : public mcp::ToolAuthorizer {
                                          std::string_view sub,
                                          std::string_view client);
 
-  std::shared_ptr<const authz::Engine> engine_;
+  OrgEngines engines_;
   ToolAuthorizerOptions options_;
   std::shared_ptr<DecisionLog> log_;
 };

@@ -73,7 +73,7 @@ class ToolAuthorizerTest : public ::testing::Test {
 
   mcp::ToolDecision call(const std::string& user, const std::string& client, const mcp::Tool& tl,
                          const Json& args = Json::object()) {
-    mcp::Caller caller{user, client, {}, ""};
+    mcp::Caller caller{user, client, {}, "default"};
     mcp::ToolCall c{&caller, &tl, &args, "127.0.0.1"};
     return authorizer_->authorize_call(c);
   }
@@ -146,18 +146,18 @@ TEST(DecisionLogTest, WritesFollowTheSwitchAndTheLoggersLevel) {
 }
 
 TEST_F(ToolAuthorizerTest, ToolsListShowsWhatBothMayCallCountingConditionsAsMaybe) {
-  mcp::Caller assistant{"alice", "calendar-assistant", {}, ""};
+  mcp::Caller assistant{"alice", "calendar-assistant", {}, "default"};
   EXPECT_TRUE(visible(&assistant, tool("calendar", "get_availability")));
   EXPECT_TRUE(visible(&assistant, tool("calendar", "list_events", list_schema_)));
   EXPECT_FALSE(visible(&assistant, tool("calendar", "delete_event")));
   EXPECT_FALSE(visible(&assistant, tool("mail", "send_message")));
-  mcp::Caller bob{"bob", "other", {}, ""};
+  mcp::Caller bob{"bob", "other", {}, "default"};
   EXPECT_TRUE(visible(&bob, tool("mail", "search_messages")));
   EXPECT_FALSE(visible(&bob, tool("mail", "send_message")));
 }
 
 TEST_F(ToolAuthorizerTest, OneListCallAnswersEveryToolInOrder) {
-  mcp::Caller assistant{"alice", "calendar-assistant", {}, ""};
+  mcp::Caller assistant{"alice", "calendar-assistant", {}, "default"};
   const std::vector<mcp::Tool> tools{tool("calendar", "delete_event"), tool("calendar", "get_availability"),
                                      tool("mail", "send_message"), tool("calendar", "list_events", list_schema_)};
   EXPECT_EQ(authorizer_->may_list(&assistant, tools), (std::vector<bool>{false, true, false, true}));
@@ -165,7 +165,7 @@ TEST_F(ToolAuthorizerTest, OneListCallAnswersEveryToolInOrder) {
 }
 
 TEST_F(ToolAuthorizerTest, ACallerWhoMayCallNothingSeesNothing) {
-  mcp::Caller mallory{"mallory", "another-agent", {}, ""};
+  mcp::Caller mallory{"mallory", "another-agent", {}, "default"};
   for (const auto& tl : {tool("calendar", "get_availability"), tool("calendar", "delete_event"),
                          tool("mail", "send_message"), tool("calendar", "list_events", list_schema_)}) {
     EXPECT_FALSE(visible(&mallory, tl)) << tl.descriptor.dump();
@@ -200,6 +200,134 @@ TEST_F(ToolAuthorizerTest, IdentifiersCannotSmuggleUsersetsOrWildcards) {
   // A user named like a userset is denied, not evaluated as the group.
   EXPECT_FALSE(call("group:staff#member", "another-agent", tool("calendar", "delete_event")).allowed);
   EXPECT_FALSE(call("*", "another-agent", tool("calendar", "delete_event")).allowed);
+}
+
+
+// ---- one store per organization (issue 8) ---------------------------------------------------
+
+// A model where a user grant may be the wildcard, so one tuple would open a tool to everyone
+// of the store.
+constexpr const char* kOrgModel = R"(model
+  schema 1.1
+type user
+type client
+type tool
+  relations
+    define can_invoke: [user, user:*]
+    define can_be_used_by_agent: [client, client:*]
+)";
+
+std::shared_ptr<authz::Engine> org_engine() {
+  auto model = authz::parse_dsl(kOrgModel);
+  EXPECT_TRUE(model.ok()) << model.error().message;
+  auto engine = authz::Engine::create(*model);
+  EXPECT_TRUE(engine.ok()) << engine.error().message;
+  auto out = std::shared_ptr<authz::Engine>(std::move(*engine));
+  authz::WriteRequest w;
+  w.writes.push_back(t("client:*", "can_be_used_by_agent", "tool:calendar/list_events"));
+  EXPECT_TRUE(out->write(w).error.ok());
+  return out;
+}
+
+class OrgToolAuthorizerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    acme_ = org_engine();
+    globex_ = org_engine();
+    deflt_ = org_engine();
+    log_ = std::make_shared<DecisionLog>(DecisionLog::Options{false, ArgumentLogging::kDigest});
+    authorizer_ = std::make_unique<EngineToolAuthorizer>(
+        OrgEngines{{"default", deflt_}, {"acme", acme_}, {"globex", globex_}}, ToolAuthorizerOptions{}, log_);
+  }
+
+  mcp::ToolDecision call(const std::string& org, const std::string& user = "alice") const {
+    mcp::Caller caller{user, "agent", {}, org};
+    const Json args = Json::object();
+    mcp::ToolCall c{&caller, &tool_, &args, "127.0.0.1"};
+    return authorizer_->authorize_call(c);
+  }
+
+  bool visible(const std::string& org) const {
+    mcp::Caller caller{"alice", "agent", {}, org};
+    return authorizer_->may_list(&caller, std::vector<mcp::Tool>{tool_}).at(0);
+  }
+
+  static void grant(authz::Engine& engine, const std::string& user) {
+    authz::WriteRequest w;
+    w.writes.push_back(t(user, "can_invoke", "tool:calendar/list_events"));
+    ASSERT_TRUE(engine.write(w).error.ok());
+  }
+
+  std::shared_ptr<authz::Engine> acme_;
+  std::shared_ptr<authz::Engine> globex_;
+  std::shared_ptr<authz::Engine> deflt_;
+  std::shared_ptr<DecisionLog> log_;
+  std::unique_ptr<EngineToolAuthorizer> authorizer_;
+  const mcp::Tool tool_ = tool("calendar", "list_events");
+};
+
+TEST_F(OrgToolAuthorizerTest, AnotherOrganizationsGrantNeverAllows) {
+  // globex grants the tool to its alice and then to everyone (user:*): neither reaches acme.
+  grant(*globex_, "user:alice");
+  grant(*globex_, "user:*");
+  EXPECT_TRUE(call("globex").allowed);
+  EXPECT_TRUE(call("globex", "anyone").allowed);
+  const auto denied = call("acme");
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_EQ(denied.message, "tool calendar/list_events is not permitted for this user");
+  EXPECT_FALSE(visible("acme"));
+  EXPECT_TRUE(visible("globex"));
+  // Nor does it reach the default organization.
+  EXPECT_FALSE(call("default").allowed);
+  EXPECT_EQ(log_->denied(), 2u);
+}
+
+TEST_F(OrgToolAuthorizerTest, TheGrantInTheCallersOwnStoreAllows) {
+  EXPECT_FALSE(call("acme").allowed);
+  grant(*acme_, "user:alice");
+  EXPECT_TRUE(call("acme").allowed);
+  EXPECT_TRUE(visible("acme"));
+  EXPECT_FALSE(call("acme", "bob").allowed);
+  // acme's grant opens nothing in globex.
+  EXPECT_FALSE(call("globex").allowed);
+  EXPECT_FALSE(visible("globex"));
+}
+
+TEST_F(OrgToolAuthorizerTest, UnknownOrEmptyOrganizationIsDeniedEvenWithWildcardsEverywhere) {
+  for (auto* engine : {acme_.get(), globex_.get(), deflt_.get()}) {
+    grant(*engine, "user:*");
+  }
+  for (const std::string org : {"initech", "", "ACME", "acme ", "default#member"}) {
+    const auto d = call(org);
+    EXPECT_FALSE(d.allowed) << "org '" << org << "'";
+    EXPECT_FALSE(d.decision_id.empty());
+    EXPECT_FALSE(visible(org)) << "org '" << org << "'";
+  }
+  EXPECT_EQ(log_->errors(), 5u);  // an error decision (fail closed), not a policy denial
+  EXPECT_TRUE(call("acme").allowed);
+}
+
+TEST_F(OrgToolAuthorizerTest, TheAnonymousCallerIsCheckedInTheDefaultOrganization) {
+  ToolAuthorizerOptions o;
+  o.anonymous_user = "guest";
+  o.anonymous_client = "anonymous";
+  EngineToolAuthorizer anon(OrgEngines{{"default", deflt_}, {"acme", acme_}}, o, log_);
+  const Json args = Json::object();
+  mcp::ToolCall c{nullptr, &tool_, &args, "127.0.0.1"};
+  grant(*acme_, "user:guest");
+  EXPECT_FALSE(anon.authorize_call(c).allowed);
+  grant(*deflt_, "user:guest");
+  EXPECT_TRUE(anon.authorize_call(c).allowed);
+}
+
+TEST_F(OrgToolAuthorizerTest, TheSingleEngineAuthorizerServesTheDefaultOrganizationOnly) {
+  grant(*deflt_, "user:*");
+  EngineToolAuthorizer single(std::shared_ptr<const authz::Engine>(deflt_), ToolAuthorizerOptions{}, log_);
+  const Json args = Json::object();
+  mcp::Caller home{"alice", "agent", {}, "default"};
+  mcp::Caller acme{"alice", "agent", {}, "acme"};
+  EXPECT_TRUE(single.authorize_call(mcp::ToolCall{&home, &tool_, &args, "127.0.0.1"}).allowed);
+  EXPECT_FALSE(single.authorize_call(mcp::ToolCall{&acme, &tool_, &args, "127.0.0.1"}).allowed);
 }
 
 }  // namespace

@@ -154,6 +154,10 @@ ScimService::ScimService(store::Store& store, ScimServiceOptions options)
   }
 }
 
+std::string ScimService::policy_store_of(std::string_view org_id) const {
+  return options_.policy_store_for ? options_.policy_store_for(org_id) : std::string();
+}
+
 std::int64_t ScimService::now() const {
   if (options_.clock) {
     return options_.clock();
@@ -326,7 +330,7 @@ Result<ScimReply> ScimService::create(const ScimCaller& caller, ScimKind kind, c
       return client_error(st.error(), kind, r.id);
     }
   } else {
-    const store::ScimTupleTarget tuples{options_.policy_store_id, r.created_at};
+    const store::ScimTupleTarget tuples{policy_store_of(caller.org_id), r.created_at};
     if (auto st = store_.create_scim_group(r, tuples); !st) {
       if (st.error().code == ErrorCode::kFailedPrecondition) {
         return scim::scim_error(ScimType::kInvalidValue,
@@ -380,7 +384,7 @@ Result<ScimReply> ScimService::store_replacement(const ScimCaller& caller, ScimK
     }
     stored = store_.replace_scim_user(r, version, hash);
   } else {
-    const store::ScimTupleTarget tuples{options_.policy_store_id, r.last_modified};
+    const store::ScimTupleTarget tuples{policy_store_of(caller.org_id), r.last_modified};
     stored = store_.replace_scim_group(r, version, tuples);
     if (!stored && stored.error().code == ErrorCode::kFailedPrecondition
         && stored.error().message.find("member") != std::string::npos) {
@@ -453,7 +457,7 @@ Status ScimService::remove(const ScimCaller& caller, ScimKind kind, std::string_
   if (expected_version != 0 && expected_version != before.version) {
     return make_error(ErrorCode::kFailedPrecondition, "If-Match does not match the resource");
   }
-  const store::ScimTupleTarget tuples{options_.policy_store_id, now()};
+  const store::ScimTupleTarget tuples{policy_store_of(caller.org_id), now()};
   if (kind == ScimKind::kUser) {
     // Access ends before the records go: a failure here leaves the user in place for a retry.
     MCPGATE_TRY(deactivated(before.id));

@@ -34,7 +34,10 @@ namespace mcpgate::provision {
 struct ScimServiceOptions {
   std::string base_url;           // ".../scim/v2", no trailing slash: meta.location, Location
   std::int64_t max_results = 200;  // the page size cap (ServiceProviderConfig filter.maxResults)
-  std::string policy_store_id;     // where membership tuples go ("" = none)
+  // The policy store an organization's membership tuples go to: every organization has its own
+  // (app/policy_stack.hpp org_policy_store_id), so a directory's groups only ever grant within
+  // its organization. Unset, or "" for an organization: none.
+  std::function<std::string(std::string_view org_id)> policy_store_for;
   // Cuts a deactivated user's access (disable, revoke sessions, grants, tokens). Runs on the
   // calling (executor) thread; a failure fails the SCIM request (the directory retries).
   std::function<Status(const std::string& user_id)> on_user_deactivated;
@@ -91,6 +94,7 @@ class ScimService {
 
  private:
   std::int64_t now() const;
+  std::string policy_store_of(std::string_view org_id) const;
   Result<store::ScimResource> load(const ScimCaller& caller, store::ScimKind kind,
                                    std::string_view id);
   nlohmann::json to_json(store::ScimKind kind, const store::ScimResource& r) const;

@@ -22,7 +22,9 @@ namespace {
 using Json = nlohmann::json;
 using store::ScimKind;
 
-constexpr const char* kPolicyStore = "01PROVISIONTESTSTORE0000000";
+// Each organization's policy store (as app/policy_stack.hpp derives them in the server).
+constexpr const char* kAcmeStore = "01PROVISIONTESTSTOREACME000";
+constexpr const char* kGlobexStore = "01PROVISIONTESTSTOREGL0BEX0";
 
 class ScimServiceTest : public ::testing::Test {
  protected:
@@ -38,7 +40,9 @@ class ScimServiceTest : public ::testing::Test {
     ScimServiceOptions o;
     o.base_url = "https://gate.example/scim/v2";
     o.max_results = 3;
-    o.policy_store_id = kPolicyStore;
+    o.policy_store_for = [](std::string_view org_id) -> std::string {
+      return org_id == "acme" ? kAcmeStore : org_id == "globex" ? kGlobexStore : "";
+    };
     o.clock = [] { return std::int64_t{1'800'000'000}; };
     o.on_user_deactivated = [this](const std::string& id) {
       deactivated_.push_back(id);
@@ -76,9 +80,9 @@ class ScimServiceTest : public ::testing::Test {
     return answer_scim_request(*service_, req, options);
   }
 
-  std::vector<std::string> tuples() {
+  std::vector<std::string> tuples(const char* policy_store = kAcmeStore) {
     std::vector<std::string> out;
-    const auto snapshot = store_->load_all_tuples(kPolicyStore);
+    const auto snapshot = store_->load_all_tuples(policy_store);
     EXPECT_TRUE(snapshot.ok());
     for (const auto& t : snapshot->tuples) {
       out.push_back(t.tuple.object + "#" + t.tuple.relation + "@" + t.tuple.user);
@@ -194,6 +198,30 @@ TEST_F(ScimServiceTest, GroupMembershipChangesAreTuples) {
   EXPECT_EQ(tuples(), (std::vector<std::string>{"group:" + gid + "#member@user:" + b}));
   ASSERT_TRUE(service_->remove(acme_, ScimKind::kUser, b, 0).ok());
   EXPECT_TRUE(tuples().empty());
+}
+
+// Issue 8: a directory's memberships are tuples of its own organization's store only, so one
+// organization's groups can never grant anything in another's.
+TEST_F(ScimServiceTest, MembershipTuplesLandInTheDirectorysOrganizationsStore) {
+  const std::string a = service_->create(acme_, ScimKind::kUser, user_body("a"))->body["id"];
+  const std::string g = service_->create(globex_, ScimKind::kUser, user_body("g"))->body["id"];
+  const auto group_of = [](const std::string& member) {
+    return Json{{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:Group"}},
+                {"displayName", "Eng"},
+                {"members", {{{"value", member}}}}};
+  };
+  auto acme_group = service_->create(acme_, ScimKind::kGroup, group_of(a));
+  ASSERT_TRUE(acme_group.ok()) << acme_group.error().message;
+  auto globex_group = service_->create(globex_, ScimKind::kGroup, group_of(g));
+  ASSERT_TRUE(globex_group.ok()) << globex_group.error().message;
+  const std::string acme_gid = acme_group->body["id"];
+  const std::string globex_gid = globex_group->body["id"];
+  EXPECT_EQ(tuples(kAcmeStore), (std::vector<std::string>{"group:" + acme_gid + "#member@user:" + a}));
+  EXPECT_EQ(tuples(kGlobexStore), (std::vector<std::string>{"group:" + globex_gid + "#member@user:" + g}));
+  // Removing globex's member touches globex's store only.
+  ASSERT_TRUE(service_->remove(globex_, ScimKind::kUser, g, 0).ok());
+  EXPECT_TRUE(tuples(kGlobexStore).empty());
+  EXPECT_EQ(tuples(kAcmeStore), (std::vector<std::string>{"group:" + acme_gid + "#member@user:" + a}));
 }
 
 TEST_F(ScimServiceTest, IfMatchMustNameTheCurrentVersion) {
