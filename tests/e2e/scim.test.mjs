@@ -487,7 +487,7 @@ describe('ATTACKS rows 66-75', () => {
     // after deactivation is the token's, not the policy's.
     const g = await scim('POST', '/Groups', { token: tokens.default, body: { schemas: [GROUP_SCHEMA], displayName: 'Row 75 Staff', members: [{ value: u.id }] } });
     assert.equal(g.status, 201, g.body);
-    const storeId = (await api('GET', '/stores')).json.stores[0].id;
+    const storeId = (await api('GET', '/stores')).json.stores.find((x) => x.organization === 'default').id;
     const grant = await api('POST', `/stores/${storeId}/write`, { writes: { tuple_keys: [{ user: `group:${g.json.id}#member`, relation: 'invoker', object: 'mcp_server:calendar' }] } });
     assert.equal(grant.status, 200, grant.body);
     const t = await login('frank@example.com', password);
@@ -528,7 +528,7 @@ describe('provisioning drives authorization', () => {
     const u = await createUser('gina@example.com', { password }, tokens.default);
     const g = await scim('POST', '/Groups', { token: tokens.default, body: { schemas: [GROUP_SCHEMA], displayName: 'Calendar Users' } });
     assert.equal(g.status, 201, g.body);
-    const storeId = (await api('GET', '/stores')).json.stores[0].id;
+    const storeId = (await api('GET', '/stores')).json.stores.find((x) => x.organization === 'default').id;
     const w = await api('POST', `/stores/${storeId}/write`, { writes: { tuple_keys: [{ user: `group:${g.json.id}#member`, relation: 'invoker', object: 'mcp_server:calendar' }] } });
     assert.equal(w.status, 200, w.body);
     const t = await login('gina@example.com', password);
@@ -558,6 +558,23 @@ describe('provisioning drives authorization', () => {
     assert.equal((await scim('DELETE', `/Groups/${g.json.id}`, { token: tokens.default })).status, 204);
     assert.ok(await within(3000, async () => (await members()).length === 0) >= 0,
       `tuples left after the group was deleted: ${JSON.stringify(await members())}`);
+  });
+});
+
+describe('memberships stay in their organization', () => {
+  test("an acme group's membership is a tuple of acme's store only", async () => {
+    const u = await createUser('store-check@acme.example');
+    const g = await scim('POST', '/Groups', { body: { schemas: [GROUP_SCHEMA], displayName: 'Acme Calendar', members: [{ value: u.id }] } });
+    assert.equal(g.status, 201, g.body);
+    const stores = Object.fromEntries((await api('GET', '/stores')).json.stores.map((x) => [x.organization, x.id]));
+    assert.ok(stores.acme && stores.globex && stores.default, JSON.stringify(stores));
+    const members = async (org) => (await api('POST', `/stores/${stores[org]}/read`, { tuple_key: { object: `group:${g.json.id}`, relation: 'member' } })).json.tuples.map((x) => x.key.user);
+    assert.ok(await within(3000, async () => JSON.stringify(await members('acme')) === JSON.stringify([`user:${u.id}`])) >= 0,
+      `membership tuple missing in acme's store: ${JSON.stringify(await members('acme'))}`);
+    assert.deepEqual(await members('default'), []);
+    assert.deepEqual(await members('globex'), []);
+    assert.equal((await scim('DELETE', `/Groups/${g.json.id}`)).status, 204);
+    assert.ok(await within(3000, async () => (await members('acme')).length === 0) >= 0);
   });
 });
 

@@ -178,6 +178,7 @@ export function authGateConfig(port, opts = {}) {
     ...Object.entries(SCOPE_IMPLIES).map(([s, t]) => `    ${s}: [${t.join(', ')}]`),
   );
   if (opts.organizations) lines.push('organizations:', ...opts.organizations);
+  if (opts.extra) lines.push(...opts.extra); // more top-level sections, as YAML lines
   return lines.join('\n') + '\n';
 }
 
