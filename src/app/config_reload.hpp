@@ -12,8 +12,9 @@
 //   logging             level and access log
 //   audit.arguments     digest / full, for the records made afterwards
 //   metrics             the /metrics token (a token file is re-read)
-//   authz.store_file /  the model is re-read and becomes current when it changed (tuples in a
-//   authz.model_file    store file seed an empty store only, as at start)
+//   authz.store_file /  the model is re-read and becomes current, in every organization's
+//   authz.model_file    store, when it changed (tuples in a store file seed an empty default
+//                       organization's store only, as at start)
 //
 // Every other key (listen address, TLS, data_dir, store, auth, the rest of authz and mcp,
 // gateway.separator / pin_tools / refresh_interval_ms, audit.enabled, a gateway or authz
