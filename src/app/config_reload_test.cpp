@@ -267,5 +267,54 @@ TEST(ConfigReloaderTest, ReloadsThePolicyModelAndRejectsAnInvalidOne) {
   std::filesystem::remove_all(dir);
 }
 
+
+// Organizations are fixed at start: one added to the file needs a restart (logged), the model
+// change of the same reload still reaches every existing organization's store, and a caller of
+// the new organization finds no store here and is denied (issue 8: never let through).
+TEST(ConfigReloaderTest, AnOrganizationAddedByAReloadGetsNoStoreAndItsCallersAreDenied) {
+  const auto dir = std::filesystem::temp_directory_path()
+                   / ("mcpgate-reload-org-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto model_file = dir / "policy.fga";
+  write_file(model_file, kModel);
+  const std::string yaml = "authz:\n  model_file: " + model_file.string() + "\n"
+                           + "organizations:\n  - {id: acme}\n";
+  const Config running = parse_ok(yaml);
+  auto built = build_policy(running, nullptr);
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  PolicyStack policy = std::move(built).value();
+  ASSERT_EQ(policy.stores.size(), 2u);
+  const std::string acme_model = policy.stores[1].service->current_model_id();
+  ReloadTargets targets;
+  targets.policy = &policy;
+  const std::string next = yaml + "  - {id: globex}\n";
+  const Config next_config = parse_ok(next);
+  const auto keys = restart_required_keys(running, next_config, RunningParts{false, true});
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "organizations"), keys.end());
+  auto reloader = std::make_shared<ConfigReloader>(
+      running, [next]() -> Result<Config> { return parse_ok(next); }, targets);
+  write_file(model_file, std::string(kModel) + "    define owner: [user]\n");
+  ASSERT_TRUE(reload(*reloader));
+  EXPECT_EQ(policy.stores.size(), 2u);
+  EXPECT_NE(policy.stores[1].service->current_model_id(), acme_model);  // acme follows the model
+
+  // Even with every tool granted to everyone in every store this process has.
+  for (const auto& s : policy.stores) {
+    authz::WriteRequest w;
+    w.writes.push_back(authz::TupleRecord{"tool:local/t", "can_invoke", "user:alice", "", nullptr});
+    w.writes.push_back(authz::TupleRecord{"tool:local/t", "can_be_used_by_agent", "client:c", "", nullptr});
+    auto r = s.service->write_tuples(w);
+    ASSERT_TRUE(r.ok() && r->error.ok());
+  }
+  mcp::Tool tool;
+  tool.descriptor = nlohmann::json{{"name", "t"}};
+  const nlohmann::json args = nlohmann::json::object();
+  for (const auto& [org, want] : std::vector<std::pair<std::string, bool>>{{"acme", true}, {"default", true}, {"globex", false}}) {
+    mcp::Caller caller{"alice", "c", {}, org};
+    EXPECT_EQ(policy.authorizer->authorize_call(mcp::ToolCall{&caller, &tool, &args, ""}).allowed, want) << org;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mcpgate::app
