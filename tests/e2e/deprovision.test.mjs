@@ -154,25 +154,19 @@ if (!PG_URL) {
       assert.equal(off.status, 200, off.body);
       assert.equal(off.json.active, false, off.body);
 
-      const refusedAt = await pollUntilRefused(t.access_token, [['A', gateA, sidA], ['B', gateB, sidB]], committed);
-      console.log(`# deprovisioning by SCIM: next tool call refused on A after ${refusedAt.A} ms, on B after ${refusedAt.B} ms (from the PATCH response)`);
-      assert.ok(refusedAt.A !== undefined && refusedAt.A <= BOUND_MS, `A refused after ${refusedAt.A} ms`);
-      assert.ok(refusedAt.B !== undefined && refusedAt.B <= BOUND_MS, `B refused after ${refusedAt.B} ms`);
-      for (const [name, gate] of [['A', gateA], ['B', gateB]]) {
-        const r = await refresh(gate, t.refresh_token, { client_id: CLIENT });
-        assert.equal(r.status, 400, `${name} refresh: ${r.body}`);
-        assert.equal(r.json?.error, 'invalid_grant', `${name} refresh: ${r.body}`);
-      }
+      await assertCutOffOnBoth(t, sidA, sidB, committed, 'deprovisioning by SCIM', 'the PATCH response');
     });
 
-    // Calls the tool on each [name, gate, sid] until it is refused (401 invalid_token), for up
-    // to 3 s; returns {name: ms after `since`}.
-    async function pollUntilRefused(token, targets, since) {
+    // Calls the tool with `t`'s access token on A and B until both refuse it (401
+    // invalid_token; for up to 3 s) and asserts both did within BOUND_MS of `since`; then the
+    // refresh token is refused on both (the family is revoked and the user disabled).
+    async function assertCutOffOnBoth(t, sidA, sidB, since, what, from) {
+      const targets = [['A', gateA, sidA], ['B', gateB, sidB]];
       const refusedAt = {};
       while (Object.keys(refusedAt).length < targets.length && Date.now() - since < 3000) {
         await Promise.all(targets.map(async ([name, gate, sid]) => {
           if (refusedAt[name] !== undefined) return;
-          const r = await callTool(gate, token, sid);
+          const r = await callTool(gate, t.access_token, sid);
           if (r.status === 401) {
             assert.match(r.headers['www-authenticate'] ?? '', /error="invalid_token"/);
             refusedAt[name] = Date.now() - since;
@@ -182,7 +176,15 @@ if (!PG_URL) {
         }));
         if (Object.keys(refusedAt).length < targets.length) await sleep(10);
       }
-      return refusedAt;
+      console.log(`# ${what}: next tool call refused on A after ${refusedAt.A} ms, on B after ${refusedAt.B} ms (from ${from})`);
+      for (const [name] of targets) {
+        assert.ok(refusedAt[name] !== undefined && refusedAt[name] <= BOUND_MS, `${name} refused after ${refusedAt[name]} ms`);
+      }
+      for (const [name, gate] of [['A', gateA], ['B', gateB]]) {
+        const r = await refresh(gate, t.refresh_token, { client_id: CLIENT });
+        assert.equal(r.status, 400, `${name} refresh: ${r.body}`);
+        assert.equal(r.json?.error, 'invalid_grant', `${name} refresh: ${r.body}`);
+      }
     }
 
     test('a user deactivated through the CLI: tool calls on A and B fail within 1 s, refresh refused, session over', async () => {
@@ -202,18 +204,8 @@ if (!PG_URL) {
       // Two grants: the token's, and the one the prompt=none check above got a code for.
       assert.match(out, /user disable: alice \(usr_[^)]+\): disabled; 2 grants and 1 access tokens revoked/);
 
-      // Poll both replicas until the tool call is refused; the bound counts from the commit.
-      const refusedAt = await pollUntilRefused(t.access_token, [['A', gateA, sidA], ['B', gateB, sidB]], committed);
-      console.log(`# deprovisioning: next tool call refused on A after ${refusedAt.A} ms, on B after ${refusedAt.B} ms (from the CLI's commit)`);
-      assert.ok(refusedAt.A !== undefined && refusedAt.A <= BOUND_MS, `A refused after ${refusedAt.A} ms`);
-      assert.ok(refusedAt.B !== undefined && refusedAt.B <= BOUND_MS, `B refused after ${refusedAt.B} ms`);
-
-      // The refresh: refused on both (the family is revoked and the user disabled).
-      for (const [name, gate] of [['A', gateA], ['B', gateB]]) {
-        const r = await refresh(gate, t.refresh_token, { client_id: CLIENT });
-        assert.equal(r.status, 400, `${name} refresh: ${r.body}`);
-        assert.equal(r.json?.error, 'invalid_grant', `${name} refresh: ${r.body}`);
-      }
+      // Both replicas refuse the token within the bound (counted from the commit), and the refresh.
+      await assertCutOffOnBoth(t, sidA, sidB, committed, 'deprovisioning', "the CLI's commit");
       // The browser session on A: no silent authorization any more.
       const silent = await silentAuthorize(ua);
       assert.equal(silent.searchParams.get('error'), 'login_required');
