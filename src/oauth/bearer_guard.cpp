@@ -597,14 +597,18 @@ asio::awaitable<std::optional<http::Response>> BearerGuard::confirm(
   const std::string user_id = caller.subject;
   const std::string org_id = caller.org_id;
   const std::int64_t now = clock_();
+  std::optional<std::string> stale_org;  // an expired cached answer, for a store outage
   {
     std::lock_guard lock(user_org_mu_);
     const auto it = user_orgs_.find(user_id);
-    if (it != user_orgs_.end() && now < it->second.valid_until) {
-      if (it->second.org_id == org_id) {
-        co_return std::nullopt;
+    if (it != user_orgs_.end()) {
+      if (now < it->second.valid_until) {
+        if (it->second.org_id == org_id) {
+          co_return std::nullopt;
+        }
+        co_return invalid_token("org_mismatch");
       }
-      co_return invalid_token("org_mismatch");
+      stale_org = it->second.org_id;
     }
   }
   store::Store* store = org_store_;
@@ -613,10 +617,17 @@ asio::awaitable<std::optional<http::Response>> BearerGuard::confirm(
     if (user.error().code == ErrorCode::kNotFound) {
       co_return invalid_token("user_gone");
     }
-    log::warn("mcp_token_org_check_failed", {{"error", user.error().message}});
-    count_token(TokenResult::kError);
-    co_return http::make_json_error(http::StatusCode::service_unavailable, "temporarily_unavailable",
-                                    "The caller's organization could not be checked; retry later.");
+    // The store cannot answer: the signed claim stands (see the header) unless what we last
+    // read contradicts it.
+    std::int64_t logged = org_unavailable_logged_at_.load();
+    if (now >= logged + 10 && org_unavailable_logged_at_.compare_exchange_strong(logged, now)) {
+      log::warn("mcp_token_org_check_unavailable",
+                {{"error", user.error().message}, {"serving", "the token's signed org_id"}});
+    }
+    if (stale_org && *stale_org != org_id) {
+      co_return invalid_token("org_mismatch");
+    }
+    co_return std::nullopt;
   }
   {
     std::lock_guard lock(user_org_mu_);

@@ -17,10 +17,14 @@
 //    required (sub, client_id, jti non-empty strings), org_id required and a valid
 //    organization id, scope a string when present, jti not revoked.
 //  * confirm() (organizations, once check_organizations() named the store): the token's
-//    org_id must still be the organization of the user it names — a user moved to another
-//    organization or deleted gets 401 invalid_token, and a store that cannot answer gets 503
-//    (fail closed). The answer is cached per user for kUserOrgTtlS (1 s), so a busy caller
-//    costs one store read per second, not one per request.
+//    org_id must still be the organization of the user it names — a token claiming another
+//    organization, or naming a user that no longer exists, gets 401 invalid_token. The answer
+//    is cached per user for kUserOrgTtlS (1 s), so a busy caller costs one store read per
+//    second, not one per request. When the store cannot answer (an outage), the signed claim
+//    stands, as the token's other checks do without the database: a user's organization never
+//    changes (no operation moves a user; one is created in its organization and stays there),
+//    and a user who is deleted or deactivated has their tokens on the revocation list first,
+//    which this guard holds in memory. A cached answer that contradicts the claim still refuses.
 //  * Verified tokens are cached by SHA-256 of the token (the token itself is never stored):
 //    the Caller, exp and jti. A hit still checks exp and the revocation set, so a revocation
 //    takes effect at once, cached or not. The cache is sharded (one shared_mutex per shard),
@@ -193,6 +197,8 @@ class BearerGuard final : public mcp::AccessPolicy {
   store::Executor* org_executor_ = nullptr;
   mutable std::mutex user_org_mu_;
   mutable StringMap<UserOrg> user_orgs_;
+  // When confirm() last logged that the store could not answer (one line per 10 s in an outage).
+  mutable std::atomic<std::int64_t> org_unavailable_logged_at_{0};
 };
 
 }  // namespace mcpgate::oauth

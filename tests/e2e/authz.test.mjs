@@ -6,37 +6,26 @@
 // OpenFGA-compatible API takes effect on the next call without a restart.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
+import { API_TOKEN_ENV, demoYaml, policyApi } from './lib/demo_gate.mjs';
 import { startServer } from './lib/mcpgate.mjs';
-import { USERS, getTokens, register } from './lib/oauth.mjs';
+import { getTokens, register } from './lib/oauth.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const API_TOKEN = 'e2e-authz-api-token-0123456789abcdef0123456789';
 const REDIRECT = 'http://127.0.0.1/callback';
 const SCOPE = 'calendar:write mail:write';
 
-// demo.yaml as shipped, with the e2e passwords (lib/oauth.mjs drives the login form with them),
-// absolute policy paths (the config is copied to a temporary folder) and the management API on.
-function demoConfig() {
-  let text = readFileSync(path.join(repoRoot, 'examples/demo.yaml'), 'utf8');
-  text = text.replace('alice-demo-pass', USERS.alice).replace('bob-demo-pass', USERS.bob);
-  text = text.replace('store_file: demo-policy.fga.yaml',
-    `store_file: ${JSON.stringify(path.join(repoRoot, 'examples/demo-policy.fga.yaml'))}\n  api:\n    token_env: MCPGATE_E2E_AUTHZ_TOKEN`);
-  assert.ok(text.includes('api:'), 'demo.yaml no longer has the expected authz section');
-  return text;
-}
-
 let gate;
+let api; // the management API with API_TOKEN
 before(async () => {
-  const srv = await startServer(demoConfig(), { env: { MCPGATE_E2E_AUTHZ_TOKEN: API_TOKEN } });
+  // demo.yaml as shipped (lib/demo_gate.mjs) with the management API on.
+  const srv = await startServer(demoYaml({ api: true }), { env: { [API_TOKEN_ENV]: API_TOKEN } });
   const base = `http://127.0.0.1:${srv.port}`;
   gate = Object.assign(srv, { base, issuer: base, resource: `${base}/mcp` });
+  api = policyApi(gate, API_TOKEN);
 });
 
 after(async () => {
@@ -60,16 +49,6 @@ async function denied(promise) {
     return e;
   }
   assert.fail('the call was allowed');
-}
-
-async function api(method, pathname, body) {
-  const res = await fetch(new URL(pathname, gate.base), {
-    method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, body: text };
 }
 
 const names = (list) => list.tools.map((t) => t.name).sort();

@@ -15,8 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
+import { demoYaml } from './lib/demo_gate.mjs';
 import { freePort, startServer } from './lib/mcpgate.mjs';
-import { USERS, getTokens } from './lib/oauth.mjs';
+import { getTokens } from './lib/oauth.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
@@ -46,11 +47,7 @@ tuples:
 }
 
 function gatewayConfig() {
-  let text = readFileSync(path.join(repoRoot, 'examples/demo.yaml'), 'utf8');
-  text = text.replace('alice-demo-pass', USERS.alice).replace('bob-demo-pass', USERS.bob);
-  text = text.replace('store_file: demo-policy.fga.yaml',
-    `store_file: ${JSON.stringify(path.join(policyDir, 'policy.fga.yaml'))}`);
-  assert.ok(text.includes(path.join(policyDir, 'policy.fga.yaml')), 'demo.yaml changed shape');
+  const text = demoYaml({ policyFile: path.join(policyDir, 'policy.fga.yaml') });
   return `${text.replace(/\n*$/, '\n')}gateway:
   upstreams:
     - name: guarded

@@ -20,9 +20,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { API_TOKEN_ENV, demoYaml, policyApi } from './lib/demo_gate.mjs';
 import { BIN, freePort, freshPgDatabase, request, startServer } from './lib/mcpgate.mjs';
 import {
-  USERS, exchangeCode, getTokens, initSessionWithToken, obtainCode, postForm, refresh, register, rpc,
+  exchangeCode, getTokens, initSessionWithToken, obtainCode, postForm, refresh, register, rpc,
 } from './lib/oauth.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,10 +41,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // the e2e passwords, the policy file by absolute path, the OpenFGA API on, and the public URL of
 // the load balancer as issuer and resource: every replica serves the same issuer.
 function replicaConfig(lbBase) {
-  let text = readFileSync(path.join(repoRoot, 'examples/demo.yaml'), 'utf8');
-  text = text.replace('alice-demo-pass', USERS.alice).replace('bob-demo-pass', USERS.bob);
-  text = text.replace('store_file: demo-policy.fga.yaml',
-    `store_file: ${JSON.stringify(path.join(repoRoot, 'examples/demo-policy.fga.yaml'))}\n  api:\n    token_env: MCPGATE_E2E_AUTHZ_TOKEN`);
+  let text = demoYaml({ api: true });
   text = text.replace(/^(server:\n  listen: [^\n]*\n)/m, `$1  public_url: ${lbBase}\n`);
   // Behind a load balancer mcpgate's per-address limits (token endpoint, login attempts) see the
   // client only through server.trusted_proxies (docs/DEPLOYMENT.md); every client of this test is
@@ -146,7 +144,7 @@ if (!PG_URL) {
       const lbBase = `http://127.0.0.1:${lbPort}`;
       lb = { port: lbPort, base: lbBase, issuer: lbBase, resource: `${lbBase}/mcp` };
       const yaml = replicaConfig(lbBase);
-      const env = { MCPGATE_E2E_AUTHZ_TOKEN: API_TOKEN };
+      const env = { [API_TOKEN_ENV]: API_TOKEN };
       // The first replica creates the master key (and the schema); the others get a copy of the
       // key file, never the same data folder (docs/DEPLOYMENT.md).
       const first = await startServer(yaml, { env, port: ports[0], store: db.url });
@@ -294,14 +292,7 @@ if (!PG_URL) {
       const before = await call();
       assert.equal(before?.error?.code, -31403, `bob may not create events before the write: ${JSON.stringify(before)}`);
 
-      const api = async (method, p, body) => {
-        const res = await request(A.port, {
-          method, path: p,
-          headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return res;
-      };
+      const api = policyApi({ base: `http://127.0.0.1:${A.port}` }, API_TOKEN);
       const stores = await api('GET', '/stores');
       assert.equal(stores.status, 200, stores.body);
       const storeId = stores.json.stores[0].id;

@@ -7,16 +7,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
+import { API_TOKEN_ENV, demoYaml, policyApi } from './lib/demo_gate.mjs';
 import { BIN, request, startServer } from './lib/mcpgate.mjs';
 import {
-  USERS, getTokens, initSessionWithToken, noteSecret, refresh, register, rpc, within,
+  getTokens, initSessionWithToken, noteSecret, refresh, register, rpc, within,
 } from './lib/oauth.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const API_TOKEN = 'e2e-scim-authz-api-token-0123456789abcdef0123456789';
 const REDIRECT = 'http://127.0.0.1/callback';
 const SCIM_TYPE = 'application/scim+json';
@@ -26,19 +24,17 @@ const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
+// demo.yaml as shipped (lib/demo_gate.mjs) with the management API on, a low SCIM page cap and
+// two organizations.
 function gateConfig() {
-  let text = readFileSync(path.join(repoRoot, 'examples/demo.yaml'), 'utf8');
-  text = text.replace('alice-demo-pass', USERS.alice).replace('bob-demo-pass', USERS.bob);
-  text = text.replace('store_file: demo-policy.fga.yaml',
-    `store_file: ${JSON.stringify(path.join(repoRoot, 'examples/demo-policy.fga.yaml'))}\n  api:\n    token_env: MCPGATE_E2E_AUTHZ_TOKEN`);
-  assert.ok(text.includes('api:'), 'demo.yaml no longer has the expected authz section');
-  return `${text.replace(/\n*$/, '\n')}scim:\n  max_results: ${MAX_RESULTS}\n`
+  return `${demoYaml({ api: true }).replace(/\n*$/, '\n')}scim:\n  max_results: ${MAX_RESULTS}\n`
     + 'organizations:\n'
     + '  - {id: acme, name: Acme, domains: [acme.example]}\n'
     + '  - {id: globex, name: Globex, domains: [globex.example]}\n';
 }
 
 let gate;
+let api; // the management API with API_TOKEN
 let client; // a dynamically registered public client for provisioned users' logins
 const tokens = {}; // directory tokens by organization
 
@@ -57,9 +53,10 @@ function createDirectoryToken(org, name) {
 }
 
 before(async () => {
-  const srv = await startServer(gateConfig(), { env: { MCPGATE_E2E_AUTHZ_TOKEN: API_TOKEN } });
+  const srv = await startServer(gateConfig(), { env: { [API_TOKEN_ENV]: API_TOKEN } });
   const base = `http://127.0.0.1:${srv.port}`;
   gate = Object.assign(srv, { base, issuer: base, resource: `${base}/mcp` });
+  api = policyApi(gate, API_TOKEN);
   tokens.acme = createDirectoryToken('acme', 'Okta').token;
   // Sign-in resolves users in the default organization (until home-realm discovery routes by
   // email domain), so the users that log in here are provisioned there, with a domain no
@@ -109,16 +106,6 @@ async function createUser(userName, extra = {}, token = tokens.acme) {
   });
   assert.equal(r.status, 201, r.body);
   return r.json;
-}
-
-async function api(method, pathname, body) {
-  const res = await fetch(new URL(pathname, gate.base), {
-    method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, body: text };
 }
 
 // A provisioned user's tokens through the real login and consent pages.
