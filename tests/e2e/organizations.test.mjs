@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { API_TOKEN_ENV, policyApi } from './lib/demo_gate.mjs';
 import { BIN } from './lib/mcpgate.mjs';
 import {
   authorizeUrl, basicAuth, decodeJwt, findLoginForm, getTokens, initSessionWithToken, OPS_CLIENT,
@@ -64,9 +65,9 @@ before(async () => {
       'authz:',
       `  model_file: ${JSON.stringify(modelFile)}`,
       '  api:',
-      '    token_env: MCPGATE_E2E_AUTHZ_TOKEN',
+      `    token_env: ${API_TOKEN_ENV}`,
     ],
-  }, { env: { MCPGATE_E2E_AUTHZ_TOKEN: API_TOKEN } });
+  }, { env: { [API_TOKEN_ENV]: API_TOKEN } });
   dcrClient = await registerPublicClient(gate, [REDIRECT]);
 });
 
@@ -77,15 +78,7 @@ after(async () => {
 });
 
 // The OpenFGA-compatible management API with the operator's token.
-async function api(method, pathname, body) {
-  const res = await fetch(new URL(pathname, gate.base), {
-    method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, body: text };
-}
+const api = (method, pathname, body) => policyApi(gate, API_TOKEN)(method, pathname, body);
 
 const TOOL = 'tool:calendar/get_availability';
 const grantAll = (user) => ({
