@@ -900,6 +900,23 @@ void load_scim(Loader& l, const YAML::Node& n, Config& c) {
   c.scim.max_body_bytes = static_cast<std::size_t>(max_body);
 }
 
+void load_admin(Loader& l, const YAML::Node& n, Config& c) {
+  l.only_keys(n, "admin", {"enabled", "max_page_size", "max_body_bytes"});
+  if (!n.IsDefined() || n.IsNull() || !n.IsMap()) {
+    return;
+  }
+  l.get(n, "enabled", "admin.", c.admin.enabled);
+  std::uint64_t page = c.admin.max_page_size;
+  l.get_uint(n, "max_page_size", "admin.", page, 1000);
+  if (page < 1) {
+    l.fail(n["max_page_size"], "admin.max_page_size", "must be at least 1");
+  }
+  c.admin.max_page_size = static_cast<std::size_t>(page);
+  std::uint64_t max_body = c.admin.max_body_bytes;
+  l.get_uint(n, "max_body_bytes", "admin.", max_body, 1u << 20);
+  c.admin.max_body_bytes = static_cast<std::size_t>(max_body);
+}
+
 // `vault:` master_keys: [{version, file | env}], active_master_key, data_dir_key.
 void load_vault(Loader& l, const YAML::Node& v, Config& c) {
   l.only_keys(v, "vault", {"master_keys", "active_master_key", "data_dir_key"});
@@ -1006,6 +1023,24 @@ void finalize_config(Config& c) {
   if (c.auth.resources.empty()) {
     c.auth.resources.push_back(c.public_url + c.mcp.path);
   }
+  if (c.admin.enabled) {
+    const std::string admin = c.public_url + kAdminResourcePath;
+    if (std::find(c.auth.resources.begin(), c.auth.resources.end(), admin) ==
+        c.auth.resources.end()) {
+      c.auth.resources.push_back(admin);
+    }
+    // The admin scopes permit no MCP tool: they only gate the admin API's operations.
+    for (const char* name : {"admin:read", "admin:write"}) {
+      const bool known = std::any_of(c.auth.scopes.begin(), c.auth.scopes.end(),
+                                     [&](const oauth::ScopeOptions& s) { return s.name == name; });
+      if (!known) {
+        c.auth.scopes.push_back(oauth::ScopeOptions{name, {}});
+        if (std::string_view(name) == "admin:write" && !c.auth.scope_implies.count(name)) {
+          c.auth.scope_implies[name] = {"admin:read"};
+        }
+      }
+    }
+  }
 }
 
 Status parse_listen(std::string_view text, http::ServerOptions& out) {
@@ -1061,7 +1096,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
   try {
     l.only_keys(root, "", {"server", "mcp", "logging", "data_dir", "store", "auth", "authz",
                            "gateway", "audit", "quotas", "metrics", "vault", "connectors",
-                           "organizations", "scim"});
+                           "organizations", "scim", "admin"});
     load_server(l, root["server"], c);
     load_mcp(l, root["mcp"], c);
     load_logging(l, root["logging"], c);
@@ -1073,6 +1108,7 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
     load_gateway(l, root["gateway"], c);
     load_audit(l, root["audit"], c);
     load_scim(l, root["scim"], c);
+    load_admin(l, root["admin"], c);
     load_vault(l, root["vault"], c);
     load_connectors(l, root["connectors"], c);
     if (const YAML::Node m = root["metrics"]; m.IsDefined() && !m.IsNull()) {

@@ -67,6 +67,16 @@ struct AuditConfig {
 // The `scim:` section: SCIM 2.0 provisioning under /scim/v2 (src/provision). On whenever
 // authentication is (it needs the store); every request needs a directory token from
 // `mcpgate scim token create`, so nothing is reachable until an operator makes one.
+// The `admin:` section: the Admin API (src/admin) under /admin/api/v1 (README "Admin API").
+struct AdminConfig {
+  bool enabled = false;                   // needs auth: and authz: on
+  std::size_t max_page_size = 100;        // lists: largest `limit` (at most 1000)
+  std::size_t max_body_bytes = 64 << 10;  // request bodies (413 above)
+};
+
+// The admin API's RFC 8707 resource: tokens for it carry this audience and no other.
+inline constexpr const char* kAdminResourcePath = "/admin";
+
 struct ScimConfig {
   bool enabled = true;
   std::int64_t max_results = 200;        // page size cap (ServiceProviderConfig filter.maxResults)
@@ -109,6 +119,7 @@ struct Config {
   gateway::GatewayOptions gateway;
   AuditConfig audit;
   ScimConfig scim;
+  AdminConfig admin;
   // `metrics: {token_file | token_env}`: /metrics then requires this Bearer token (metric
   // labels name tools and upstreams). Without one, /metrics is open like /healthz.
   std::string metrics_token;
@@ -124,7 +135,10 @@ Result<Config> parse_config(std::string_view yaml_text, std::string_view source_
 Result<Config> load_config(const std::string& path);
 
 // Fills what depends on other settings, after command-line overrides: public_url (from
-// server.listen), auth.issuer (public_url) and auth.resources (public_url + mcp.path).
+// server.listen), auth.issuer (public_url) and auth.resources (public_url + mcp.path). With
+// admin.enabled: the admin resource (public_url + "/admin") joins auth.resources and the
+// scopes admin:read and admin:write (admin:write implies admin:read) join auth.scopes when the
+// file does not configure them.
 void finalize_config(Config& config);
 
 // The store URL the configuration names: "" (SQLite in data_dir), sqlite:PATH or the

@@ -4,6 +4,7 @@
 
 #include "app/policy_stack.hpp"
 #include "app/scim_setup.hpp"
+#include "app/admin_setup.hpp"
 #include "policy/openfga_api.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -66,6 +67,7 @@ struct AuthStack {
   std::unique_ptr<oauth::CimdResolver> cimd;
   std::unique_ptr<oauth::AuthorizationServer> server;
   std::shared_ptr<oauth::BearerGuard> guard;
+  std::shared_ptr<oauth::BearerGuard> admin_guard;  // admin.enabled: the admin resource's
 };
 
 // "https://h:p/mcp" -> "https://h:p/.well-known/oauth-protected-resource/mcp" (RFC 9728 §3.1).
@@ -118,9 +120,22 @@ Result<AuthStack> build_auth(const Config& config) {
   gopts.resource = resource;
   gopts.resource_metadata_url = resource_metadata_url(resource);
   oauth::AuthorizationServer* as = a.server.get();
+  // The MCP guard's challenge names the MCP scopes only: admin scopes are for the admin API.
   a.guard = std::make_shared<oauth::BearerGuard>(
-      gopts, [as] { return as->verification_keys(); }, as->scopes());
-  a.server->set_revocation_listener(a.guard->revocation_listener());
+      gopts, [as] { return as->verification_keys(); },
+      oauth::ScopeSet(without_admin_scopes(config.auth)));
+  if (config.admin.enabled) {
+    MCPGATE_ASSIGN_OR_RETURN(a.admin_guard,
+                             make_admin_guard(config, *a.server, *a.store, *a.executor));
+    a.server->set_revocation_listener(
+        [mcp = a.guard->revocation_listener(), adm = a.admin_guard->revocation_listener()](
+            const std::vector<store::RevokedToken>& entries) {
+          mcp(entries);
+          adm(entries);
+        });
+  } else {
+    a.server->set_revocation_listener(a.guard->revocation_listener());
+  }
   a.guard->check_organizations(*a.store, *a.executor);
   if (auto st = a.guard->load_revocations(*a.store); !st) {
     return st.error();
@@ -154,6 +169,14 @@ int serve(Config config, ConfigLoader reload_config) {
     config.mcp.endpoint.access = auth->guard;
   } else {
     log::warn("auth_disabled", {{"effect", "the MCP endpoint accepts unauthenticated requests"}});
+  }
+
+  if (config.admin.enabled && (!auth || !config.authz.enabled)) {
+    // Every admin call is authenticated by the gate's authorization server and checked by the
+    // authorization engine: without either there is no safe way to serve it.
+    log::error("admin_start_failed",
+               {{"error", "admin.enabled needs auth.enabled and an authz: section"}});
+    return 1;
   }
 
   std::optional<PolicyStack> policy;
@@ -375,6 +398,20 @@ int serve(Config config, ConfigLoader reload_config) {
   if (auth) {
     auth->server->register_routes(*router);
     mount_scim(*router, config, *auth->store, *auth->executor, auth->server->deprovisioning());
+    if (config.admin.enabled) {
+      AdminDeps admin;
+      admin.store = auth->store.get();
+      admin.executor = auth->executor.get();
+      admin.as = auth->server.get();
+      admin.admin_guard = auth->admin_guard;
+      admin.mcp_guard = auth->guard;
+      admin.stores = policy->stores;
+      mount_admin(*router, config, std::move(admin));
+      asio::co_spawn(ioc,
+                     auth->admin_guard->run_revocation_poll(*auth->store, *auth->executor,
+                                                            config.store.poll_interval),
+                     asio::detached);
+    }
     asio::co_spawn(ioc, auth->server->run_maintenance(), asio::detached);
     if (auth->cimd) {
       // Load the system CA store for client-metadata fetches (~50 ms of CPU) on the store's
@@ -434,7 +471,13 @@ int serve(Config config, ConfigLoader reload_config) {
     std::array<CatchUp, store::kChangeTopicCount> catch_ups;  // by store::ChangeTopic
     store::Store* st = auth->store.get();
     catch_ups[static_cast<std::size_t>(store::ChangeTopic::kRevocations)] = {
-        auth->executor.get(), [guard = auth->guard, st] { return guard->poll_revocations_once(*st); },
+        auth->executor.get(),
+        [guard = auth->guard, admin_guard = auth->admin_guard, st]() -> Status {
+          if (admin_guard) {
+            MCPGATE_TRY(admin_guard->poll_revocations_once(*st));
+          }
+          return guard->poll_revocations_once(*st);
+        },
         "mcp_revocation_poll_failed"};
     catch_ups[static_cast<std::size_t>(store::ChangeTopic::kSigningKeys)] = {
         auth->executor.get(), [as = auth->server.get()] { return as->reload_signing_keys(); },
@@ -542,6 +585,9 @@ int serve(Config config, ConfigLoader reload_config) {
     if (auth) {
       auth->server->stop();
       auth->guard->stop();
+      if (auth->admin_guard) {
+        auth->admin_guard->stop();
+      }
     }
     if (policy) {
       policy->stop->store(true);

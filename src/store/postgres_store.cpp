@@ -165,6 +165,10 @@ const std::string kSelectOrganization =
     sql({"SELECT ", kOrganizationColumns, " FROM organizations WHERE id = ?"});
 const std::string kSelectOrganizations =
     sql({"SELECT ", kOrganizationColumns, " FROM organizations ORDER BY id"});
+const std::string kSelectOrgUsersPage = sql(
+    {"SELECT ", kUserColumns, " FROM users WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?"});
+const std::string kSelectClientsPage =
+    sql({"SELECT ", kClientColumns, " FROM clients WHERE client_id > ? ORDER BY client_id LIMIT ?"});
 const std::string kSelectClient =
     sql({"SELECT ", kClientColumns, " FROM clients WHERE client_id = ?"});
 const std::string kSelectGrant = sql({"SELECT ", kGrantColumns, " FROM grants WHERE id = ?"});
@@ -590,6 +594,23 @@ class PostgresStore final : public Store {
     });
   }
 
+  Result<std::vector<User>> list_org_users(std::string_view org_id, std::string_view after_id,
+                                           std::size_t limit) override {
+    const auto capped = static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000));
+    return read([&](Connection& c) -> Result<std::vector<User>> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectOrgUsersPage));
+      s.bind(org_id, after_id, capped);
+      std::vector<User> out;
+      while (true) {
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return out;
+        }
+        out.push_back(read_user(s));
+      }
+    });
+  }
+
   Result<User> find_user_by_username(std::string_view org_id,
                                      std::string_view username) override {
     return read([&](Connection& c) -> Result<User> {
@@ -660,6 +681,24 @@ class PostgresStore final : public Store {
         return not_found("client");
       }
       return read_client(s);
+    });
+  }
+
+  Result<std::vector<Client>> list_clients(std::string_view after_id,
+                                           std::size_t limit) override {
+    const auto capped = static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000));
+    return read([&](Connection& c) -> Result<std::vector<Client>> {
+      MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare(kSelectClientsPage));
+      s.bind(after_id, capped);
+      std::vector<Client> out;
+      while (true) {
+        MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+          return out;
+        }
+        MCPGATE_ASSIGN_OR_RETURN(auto client, read_client(s));
+        out.push_back(std::move(client));
+      }
     });
   }
 

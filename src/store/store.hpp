@@ -88,6 +88,12 @@ class Store {
   // a user of another organization with the same name is never returned.
   virtual Result<User> find_user_by_username(std::string_view org_id,
                                              std::string_view username) = 0;
+  // A page of the organization's users ordered by id: those whose id sorts after `after_id`
+  // ("" = from the first), at most `limit` (at most 1000). Keyset paging, so a page costs an
+  // index range scan however deep the listing goes (the admin API's user listing).
+  virtual Result<std::vector<User>> list_org_users(std::string_view org_id,
+                                                   std::string_view after_id,
+                                                   std::size_t limit) = 0;
   virtual Status set_user_password(std::string_view id, std::string_view password_hash) = 0;
   // Disabling a user makes its codes and refresh tokens fail (kRevoked); call
   // revoke_user_grants too to cut its live access tokens at once. The low-level flag: to take a
@@ -125,6 +131,10 @@ class Store {
   virtual Result<std::vector<RevokedToken>> delete_client(std::string_view client_id,
                                                           Timestamp now) = 0;
   virtual Result<std::int64_t> count_clients(ClientKind kind) = 0;
+  // A page of every registered client (static, DCR, CIMD) ordered by client_id, after
+  // `after_id` ("" = from the first), at most `limit` (at most 1000).
+  virtual Result<std::vector<Client>> list_clients(std::string_view after_id,
+                                                   std::size_t limit) = 0;
   // kUnauthenticated unless the client exists, is enabled, has a secret that has not expired,
   // and its hash equals `secret_hash` (compared in constant time). Unknown clients are also
   // kUnauthenticated so the caller cannot tell them apart by the code.

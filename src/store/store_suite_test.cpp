@@ -171,6 +171,38 @@ TEST_P(StoreSuite, UsernamesAreUniquePerOrganization) {
   EXPECT_EQ(store().find_user_by_username("nope", "bob").error().code, ErrorCode::kNotFound);
 }
 
+TEST_P(StoreSuite, ListsAnOrganizationsUsersInKeysetPages) {
+  ASSERT_TRUE(store().upsert_organization(Organization{"acme", "Acme", {}, kNow}).ok());
+  for (const char* id : {"u-c", "u-a", "u-b"}) {
+    User u;
+    u.id = id;
+    u.username = std::string("name-") + id;
+    u.created_at = kNow;
+    ASSERT_TRUE(store().create_user(u).ok());
+  }
+  User foreign;
+  foreign.id = "u-aa";
+  foreign.username = "foreign";
+  foreign.org_id = "acme";
+  foreign.created_at = kNow;
+  ASSERT_TRUE(store().create_user(foreign).ok());
+  ASSERT_TRUE(store().set_user_disabled("u-b", true).ok());
+
+  const auto first = store().list_org_users(kDefaultOrgId, "", 2).value();
+  ASSERT_EQ(first.size(), 2U);
+  EXPECT_EQ(first[0].id, "u-a");
+  EXPECT_EQ(first[1].id, "u-b");
+  EXPECT_TRUE(first[1].disabled);
+  const auto second = store().list_org_users(kDefaultOrgId, first.back().id, 2).value();
+  ASSERT_EQ(second.size(), 1U);  // another organization's user never shows
+  EXPECT_EQ(second[0].id, "u-c");
+  EXPECT_TRUE(store().list_org_users(kDefaultOrgId, "u-c", 2).value().empty());
+  const auto acme = store().list_org_users("acme", "", 10).value();
+  ASSERT_EQ(acme.size(), 1U);
+  EXPECT_EQ(acme[0].id, "u-aa");
+  EXPECT_TRUE(store().list_org_users("nope", "", 10).value().empty());
+}
+
 TEST_P(StoreSuite, UsersNeedAnExistingValidOrganization) {
   User u;
   u.id = "u-ghost";
@@ -245,6 +277,23 @@ TEST_P(StoreSuite, CountsClientsByKind) {
   EXPECT_EQ(store().count_clients(ClientKind::kDcr).value(), 2);
   EXPECT_EQ(store().count_clients(ClientKind::kCimd).value(), 1);
   EXPECT_EQ(store().count_clients(ClientKind::kStatic).value(), 0);
+}
+
+TEST_P(StoreSuite, ListsClientsOfEveryKindInKeysetPages) {
+  const Client a = add_client("", ClientKind::kDcr);
+  const Client b = add_client("s3cret", ClientKind::kStatic);
+  const Client c = add_client("", ClientKind::kCimd);
+  std::vector<std::string> expected = {a.client_id, b.client_id, c.client_id};
+  std::sort(expected.begin(), expected.end());
+  const auto first = store().list_clients("", 2).value();
+  ASSERT_EQ(first.size(), 2U);
+  EXPECT_EQ(first[0].client_id, expected[0]);
+  EXPECT_EQ(first[1].client_id, expected[1]);
+  const auto rest = store().list_clients(first.back().client_id, 2).value();
+  ASSERT_EQ(rest.size(), 1U);
+  EXPECT_EQ(rest[0].client_id, expected[2]);
+  EXPECT_EQ(rest[0].metadata.value("client_name", ""), "Test");
+  EXPECT_TRUE(store().list_clients(expected[2], 2).value().empty());
 }
 
 TEST_P(StoreSuite, attacks_021_client_secret_verification) {

@@ -1,0 +1,569 @@
+// The Admin API without a network: real SQLite store, real per-organization authorization
+// engines with the shipped demo model (examples/demo-policy.fga), real deprovisioning; only
+// the bearer guard is replaced by a stand-in that reads the caller from the header.
+#include "admin/admin_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "admin/errors.hpp"
+#include "admin/operations.hpp"
+#include "authz/dsl.hpp"
+#include "authz/engine.hpp"
+#include "crypto/master_key.hpp"
+#include "crypto/random.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace mcpgate::admin {
+namespace {
+
+using http::bhttp::verb;
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// "Bearer <user>|<org>|<scope scope>" → that caller; anything else → 401 with a challenge.
+class HeaderAccess final : public mcp::AccessPolicy {
+ public:
+  std::variant<mcp::Caller, http::Response> authenticate(const http::Request& req) const override {
+    const std::string value(http::header(req, "authorization"));
+    if (value.rfind("Bearer ", 0) != 0) {
+      http::Response r = http::make_json_error(http::StatusCode::unauthorized, "x", "y");
+      r.set(http::Field::www_authenticate, "Bearer resource_metadata=\"https://gate/prm\"");
+      return r;
+    }
+    std::vector<std::string> parts;
+    std::stringstream in(value.substr(7));
+    for (std::string p; std::getline(in, p, '|');) {
+      parts.push_back(p);
+    }
+    parts.resize(3);
+    mcp::Caller c;
+    c.subject = parts[0];
+    c.org_id = parts[1];
+    c.client_id = "console";
+    std::stringstream scopes(parts[2]);
+    for (std::string s; scopes >> s;) {
+      c.scopes.push_back(s);
+    }
+    return c;
+  }
+  bool may_call(const mcp::Caller&, std::string_view) const override { return true; }
+  http::Response forbid_tool(const mcp::Caller&, std::string_view) const override { return {}; }
+};
+
+oauth::AuthOptions admin_scope_options() {
+  oauth::AuthOptions o;
+  o.scopes.push_back(oauth::ScopeOptions{"admin:read", {}});
+  o.scopes.push_back(oauth::ScopeOptions{"admin:write", {}});
+  o.scope_implies["admin:write"] = {"admin:read"};
+  return o;
+}
+
+struct Reply {
+  int status = 0;
+  nlohmann::json body;
+  http::Response raw;
+};
+
+constexpr const char* kAll = "admin:write";
+
+class AdminApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::SqliteOptions so;
+    so.path = ":memory:";
+    auto key = crypto::MasterKey::from_bytes(crypto::random_bytes(32));
+    ASSERT_TRUE(key.ok());
+    auto opened = store::open_sqlite_store(so, *key);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+    ASSERT_TRUE(store_->upsert_organization(store::Organization{"acme", "Acme", {}, 1}).ok());
+    for (const auto& [id, org] : std::vector<std::pair<std::string, std::string>>{
+             {"alice", "default"}, {"bob", "default"}, {"helen", "default"},
+             {"audrey", "default"}, {"carol", "acme"}, {"dave", "acme"}}) {
+      store::User u;
+      u.id = id;
+      u.username = id;
+      u.org_id = org;
+      u.created_at = 100;
+      ASSERT_TRUE(store_->create_user(u).ok());
+    }
+    auto model = authz::parse_dsl(read_text_file("examples/demo-policy.fga"));
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    for (const char* org : {"default", "acme"}) {
+      auto engine = authz::Engine::create(*model);
+      ASSERT_TRUE(engine.ok());
+      auto service = std::make_shared<policy::PolicyService>(
+          std::string("store-") + org, org, std::shared_ptr<authz::Engine>(std::move(*engine)));
+      stores_.push_back(policy::OrgStore{org, service});
+    }
+    grant_role("default", "alice", "admin");
+    grant_role("default", "helen", "helpdesk");
+    grant_role("default", "audrey", "auditor");
+    grant_role("acme", "carol", "admin");
+    deprovisioning_ = std::make_unique<oauth::UserDeprovisioning>(*store_, [] { return 1000; });
+    AdminServiceOptions options;
+    options.max_page_size = 5;
+    options.default_page_size = 5;
+    options.clock = [] { return std::int64_t{1000}; };
+    options.on_revoked = [this](const std::vector<store::RevokedToken>& e) {
+      told_revoked_ += e.size();
+    };
+    auto service = std::make_shared<AdminService>(*store_, *deprovisioning_, options);
+    AdminApiOptions api_options;
+    api_options.max_body_bytes = 1024;
+    api_options.public_url = "https://gate.example";
+    api_options.resource = "https://gate.example/admin";
+    api_options.issuer = "https://gate.example";
+    api_ = std::make_unique<AdminApi>(std::make_shared<HeaderAccess>(), scopes_,
+                                      std::make_shared<EngineAdminAuthorizer>(stores_), service,
+                                      executor_, api_options);
+  }
+
+  void grant_role(const std::string& org, const std::string& user, const std::string& role) {
+    authz::WriteRequest w;
+    w.writes.push_back(authz::TupleRecord{"organization:" + org, role, "user:" + user, "", nullptr});
+    auto r = policy::find_org_store(stores_, org)->service->write_tuples(w);
+    ASSERT_TRUE(r.ok() && r->error.ok());
+  }
+
+  // A live grant of `user` to a fresh client, with one recorded access token.
+  std::string add_grant(const std::string& user) {
+    store::Client c;
+    c.client_id = "client-" + crypto::random_id();
+    c.kind = store::ClientKind::kDcr;
+    c.metadata = {{"client_name", "Agent"}, {"redirect_uris", {"https://a.example/cb"}}};
+    c.created_at = 100;
+    EXPECT_TRUE(store_->create_client(c).ok());
+    store::Grant g;
+    g.id = "grant-" + crypto::random_id();
+    g.user_id = user;
+    g.client_id = c.client_id;
+    g.scope = "calendar:read";
+    g.resource = "https://gate.example/mcp";
+    g.created_at = 100;
+    store::AuthorizationCode code;
+    code.code_hash = store::hash_secret(crypto::random_token());
+    code.grant_id = g.id;
+    code.client_id = c.client_id;
+    code.user_id = user;
+    code.redirect_uri = "https://a.example/cb";
+    code.scope = g.scope;
+    code.resource = g.resource;
+    code.created_at = 100;
+    code.expires_at = 5000;
+    const auto st = store_->create_authorization_code(g, code);
+    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
+    store::AccessTokenRecord at;
+    at.jti = "jti-" + crypto::random_id();
+    at.grant_id = g.id;
+    at.client_id = c.client_id;
+    at.issued_at = 900;
+    at.expires_at = 1900;
+    const auto rec = store_->record_access_token(at);
+    EXPECT_TRUE(rec.ok()) << (rec.ok() ? "" : rec.error().message);
+    return g.id;
+  }
+
+  Reply call(verb method, const std::string& target, const std::string& who,
+             const std::string& body = "", const std::string& content_type = "application/json") {
+    http::Request req{method, target, 11};
+    if (!who.empty()) {
+      req.set(http::Field::authorization, "Bearer " + who);
+    }
+    if (!body.empty()) {
+      req.set(http::Field::content_type, content_type);
+      req.body() = body;
+    }
+    auto caller = api_->authenticate(req);
+    Reply out;
+    if (auto* refused = std::get_if<http::Response>(&caller)) {
+      out.raw = std::move(*refused);
+    } else {
+      out.raw = api_->answer(std::get<mcp::Caller>(caller), req);
+    }
+    out.status = static_cast<int>(out.raw.result_int());
+    out.body = nlohmann::json::parse(out.raw.body(), nullptr, false);
+    return out;
+  }
+
+  static std::string as(const std::string& user, const std::string& org = "default",
+                        const std::string& scope = kAll) {
+    return user + "|" + org + "|" + scope;
+  }
+
+  oauth::ScopeSet scopes_{admin_scope_options()};
+  store::Executor executor_{1};
+  std::unique_ptr<store::Store> store_;
+  policy::OrgStores stores_;
+  std::unique_ptr<oauth::UserDeprovisioning> deprovisioning_;
+  std::unique_ptr<AdminApi> api_;
+  std::size_t told_revoked_ = 0;
+};
+
+// --- the document and the routing table ------------------------------------------------------
+
+verb verb_of(const std::string& m) {
+  if (m == "post") {
+    return verb::post;
+  }
+  if (m == "delete") {
+    return verb::delete_;
+  }
+  return verb::get;
+}
+
+// Every {param} of an OpenAPI path filled with `value`.
+std::string fill(const std::string& path, const std::string& user, const std::string& grant) {
+  std::string out;
+  for (std::size_t i = 0; i < path.size();) {
+    if (path[i] == '{') {
+      const auto close = path.find('}', i);
+      out += path.substr(i, close - i + 1) == "{grant_id}" ? grant : user;
+      i = close + 1;
+    } else {
+      out += path[i++];
+    }
+  }
+  return out;
+}
+
+// Resolves a local "#/a/b" reference in `doc` (null when it does not resolve).
+const nlohmann::json* resolve(const nlohmann::json& doc, const std::string& ref) {
+  if (ref.rfind("#/", 0) != 0) {
+    return nullptr;
+  }
+  const nlohmann::json* at = &doc;
+  std::stringstream in(ref.substr(2));
+  for (std::string part; std::getline(in, part, '/');) {
+    if (!at->is_object() || !at->contains(part)) {
+      return nullptr;
+    }
+    at = &(*at)[part];
+  }
+  return at;
+}
+
+void expect_refs_resolve(const nlohmann::json& doc, const nlohmann::json& node, int& count) {
+  if (node.is_object()) {
+    if (node.contains("$ref")) {
+      ++count;
+      EXPECT_NE(resolve(doc, node["$ref"].get<std::string>()), nullptr) << node["$ref"];
+    }
+    for (const auto& [k, v] : node.items()) {
+      expect_refs_resolve(doc, v, count);
+    }
+  } else if (node.is_array()) {
+    for (const auto& v : node) {
+      expect_refs_resolve(doc, v, count);
+    }
+  }
+}
+
+TEST_F(AdminApiTest, OpenApiDocumentDescribesExactlyTheRoutedOperations) {
+  const auto& doc = api_->openapi();
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  EXPECT_EQ(doc["servers"][0]["url"], "https://gate.example/admin/api/v1");
+  std::set<std::string> documented;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, op] : item.items()) {
+      const std::string id = op["operationId"];
+      EXPECT_TRUE(documented.insert(id).second) << id << " twice";
+      EXPECT_TRUE(op.contains("responses") && op["responses"].contains("200")) << id;
+      EXPECT_TRUE(op["responses"].contains("401") && op["responses"].contains("403")) << id;
+      const RouteMatch m = match_route(verb_of(method), fill(path, "u1", "g1"));
+      ASSERT_NE(m.op, nullptr) << method << " " << path;
+      EXPECT_EQ(std::string(m.op->operation_id), id);
+      EXPECT_EQ(op["security"][0]["gateOAuth"][0], std::string(m.op->scope));
+    }
+  }
+  EXPECT_EQ(documented.size(), operations().size());
+  int refs = 0;
+  expect_refs_resolve(doc, doc, refs);
+  EXPECT_GT(refs, 20);
+  EXPECT_EQ(doc["components"]["securitySchemes"]["gateOAuth"]["flows"]["authorizationCode"]["tokenUrl"],
+            "https://gate.example/token");
+}
+
+// The authorization table: every operation the document lists is refused to a caller without
+// the operation's permission (bob: no role) and to a caller whose token lacks its scope, and
+// reaches the operation for alice (admin). A new route is in the document (it is generated
+// from the same table), so it cannot escape this test.
+TEST_F(AdminApiTest, EveryDocumentedOperationNeedsItsPermissionAndScope) {
+  const auto& doc = api_->openapi();
+  int checked = 0;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, op] : item.items()) {
+      ASSERT_TRUE(deprovisioning_->reactivate("bob").ok());  // deactivateUser ran before
+      const std::string grant = add_grant("bob");
+      const std::string target = "/admin/api/v1" + fill(path, "bob", grant);
+      const std::string id = op["operationId"];
+      SCOPED_TRACE(id);
+      const Reply no_role = call(verb_of(method), target, as("bob"));
+      EXPECT_EQ(no_role.status, 403);
+      EXPECT_EQ(no_role.body["error"], "forbidden");
+      EXPECT_NE(no_role.body["error_description"].get<std::string>().find(
+                    op["x-mcpgate-permission"].get<std::string>()),
+                std::string::npos);
+      const Reply no_token = call(verb_of(method), target, "");
+      EXPECT_EQ(no_token.status, 401);
+      EXPECT_FALSE(no_token.raw[http::Field::www_authenticate].empty());
+      const Reply no_scope = call(verb_of(method), target, as("alice", "default", "calendar:read"));
+      EXPECT_EQ(no_scope.status, 403);
+      EXPECT_EQ(no_scope.body["error"], "insufficient_scope");
+      EXPECT_NE(std::string(no_scope.raw[http::Field::www_authenticate]).find("insufficient_scope"),
+                std::string::npos);
+      // Another organization's store does not count: carol administers acme, not default.
+      const Reply foreign = call(verb_of(method), target, as("carol", "default"));
+      EXPECT_EQ(foreign.status, 403);
+      // An organization without a store (unknown): refused, never a default.
+      const Reply ghost = call(verb_of(method), target, as("alice", "ghost"));
+      EXPECT_EQ(ghost.status, 403);
+      const Reply allowed = call(verb_of(method), target, as("alice"));
+      EXPECT_EQ(allowed.status, 200) << allowed.raw.body();
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, static_cast<int>(operations().size()));
+}
+
+TEST_F(AdminApiTest, ReadScopeReadsButDoesNotWrite) {
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("alice", "default", "admin:read")).status, 200);
+  const Reply r = call(verb::post, "/admin/api/v1/users/bob/deactivate", as("alice", "default", "admin:read"));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body["error"], "insufficient_scope");
+  EXPECT_FALSE(store_->find_user("bob")->disabled);
+}
+
+TEST_F(AdminApiTest, RolesCarryTheirPermissionsOnly) {
+  const std::string grant = add_grant("bob");
+  // helpdesk: reads users and grants, revokes grants, cannot deactivate.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("helen")).status, 200);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/users/bob/deactivate", as("helen")).status, 403);
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/bob/grants/" + grant, as("helen")).status, 200);
+  // auditor: reads only.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/grants", as("audrey")).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/clients", as("audrey")).status, 200);
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/bob/grants/" + add_grant("bob"), as("audrey")).status, 403);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/users/bob/reactivate", as("audrey")).status, 403);
+}
+
+// --- organization isolation ---------------------------------------------------------------
+
+TEST_F(AdminApiTest, AnAdminOfAcmeCannotSeeOrTouchDefaultsUsers) {
+  const std::string grant = add_grant("alice");
+  const Reply list = call(verb::get, "/admin/api/v1/users", as("carol", "acme"));
+  ASSERT_EQ(list.status, 200);
+  std::set<std::string> ids;
+  for (const auto& u : list.body["items"]) {
+    ids.insert(u["id"]);
+    EXPECT_EQ(u["org_id"], "acme");
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"carol", "dave"}));
+  // Another organization's user is answered exactly as a missing one.
+  const Reply get = call(verb::get, "/admin/api/v1/users/alice", as("carol", "acme"));
+  const Reply missing = call(verb::get, "/admin/api/v1/users/nobody", as("carol", "acme"));
+  EXPECT_EQ(get.status, 404);
+  EXPECT_EQ(get.raw.body(), missing.raw.body());
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/users/alice/deactivate", as("carol", "acme")).status, 404);
+  EXPECT_FALSE(store_->find_user("alice")->disabled);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/alice/grants", as("carol", "acme")).status, 404);
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/alice/grants/" + grant, as("carol", "acme")).status, 404);
+  EXPECT_FALSE(store_->find_grant(grant)->revoked_at.has_value());
+  // And a grant of default's user named under acme's user is not found either.
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/dave/grants/" + grant, as("carol", "acme")).status, 404);
+  // The other way round, alice cannot reach acme's users.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/dave", as("alice")).status, 404);
+}
+
+// --- the operations -------------------------------------------------------------------------
+
+TEST_F(AdminApiTest, DeactivatesAndReactivatesThroughDeprovisioning) {
+  add_grant("bob");
+  const Reply off = call(verb::post, "/admin/api/v1/users/bob/deactivate", as("alice"),
+                         R"({"reason":"left the company"})");
+  ASSERT_EQ(off.status, 200) << off.raw.body();
+  EXPECT_EQ(off.body["user"]["disabled"], true);
+  EXPECT_EQ(off.body["user"]["deprovisioned_at"], 1000);
+  EXPECT_EQ(off.body["grants_revoked"], 1);
+  EXPECT_EQ(off.body["tokens_revoked"], 1);
+  EXPECT_TRUE(store_->find_user("bob")->disabled);
+  EXPECT_TRUE(store_->list_user_grants("bob")->empty());
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob", as("alice")).body["disabled"], true);
+  const Reply on = call(verb::post, "/admin/api/v1/users/bob/reactivate", as("alice"));
+  ASSERT_EQ(on.status, 200);
+  EXPECT_EQ(on.body["was_disabled"], true);
+  EXPECT_FALSE(store_->find_user("bob")->disabled);
+}
+
+TEST_F(AdminApiTest, AnAdminCannotDeactivateThemselves) {
+  const Reply r = call(verb::post, "/admin/api/v1/users/alice/deactivate", as("alice"));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.body["error"], "conflict");
+  EXPECT_FALSE(store_->find_user("alice")->disabled);
+}
+
+TEST_F(AdminApiTest, ListsAndRevokesGrants) {
+  const std::string g1 = add_grant("bob");
+  const std::string g2 = add_grant("bob");
+  const Reply list = call(verb::get, "/admin/api/v1/users/bob/grants", as("alice"));
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["items"].size(), 2U);
+  EXPECT_EQ(list.body["items"][0]["scopes"], nlohmann::json::array({"calendar:read"}));
+  const Reply revoked = call(verb::delete_, "/admin/api/v1/users/bob/grants/" + g1, as("alice"));
+  ASSERT_EQ(revoked.status, 200);
+  EXPECT_EQ(revoked.body["tokens_revoked"], 1);
+  EXPECT_EQ(told_revoked_, 1U);  // this process's guards learn the jti at once
+  const Reply after = call(verb::get, "/admin/api/v1/users/bob/grants", as("alice"));
+  ASSERT_EQ(after.body["items"].size(), 1U);
+  EXPECT_EQ(after.body["items"][0]["id"], g2);
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/bob/grants/nope", as("alice")).status, 404);
+  // A grant of bob's named under alice: not found (the path must name its owner).
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/alice/grants/" + g2, as("alice")).status, 404);
+}
+
+TEST_F(AdminApiTest, PagesUsersWithACap) {
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int pages = 0; pages < 10; ++pages) {
+    const std::string target =
+        "/admin/api/v1/users?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor);
+    const Reply r = call(verb::get, target, as("alice"));
+    ASSERT_EQ(r.status, 200) << r.raw.body();
+    EXPECT_LE(r.body["items"].size(), 3U);
+    for (const auto& u : r.body["items"]) {
+      seen.push_back(u["id"]);
+    }
+    if (r.body["next_cursor"].is_null()) {
+      break;
+    }
+    cursor = r.body["next_cursor"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"alice", "audrey", "bob", "helen"}));
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users?limit=6", as("alice")).status, 400);  // cap 5
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("alice")).body["items"].size(), 4U);
+}
+
+TEST_F(AdminApiTest, ListsClientsWithoutSecrets) {
+  store::Client c;
+  c.client_id = "confidential-one";
+  c.kind = store::ClientKind::kStatic;
+  c.secret_hash = store::hash_secret("a secret");
+  c.metadata = {{"client_name", "Ops"}, {"client_secret", "leaked?"}, {"token_endpoint_auth_method", "client_secret_basic"}};
+  ASSERT_TRUE(store_->create_client(c).ok());
+  const Reply r = call(verb::get, "/admin/api/v1/clients", as("alice"));
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.body["items"].size(), 1U);
+  const auto& item = r.body["items"][0];
+  EXPECT_EQ(item["kind"], "static");
+  EXPECT_EQ(item["client_name"], "Ops");
+  EXPECT_EQ(item["confidential"], true);
+  EXPECT_FALSE(item["metadata"].contains("client_secret"));
+  EXPECT_EQ(r.raw.body().find("leaked"), std::string::npos);
+}
+
+// --- hostile input --------------------------------------------------------------------------
+
+TEST_F(AdminApiTest, RefusesHostileInput) {
+  struct Case {
+    verb method;
+    std::string target;
+    std::string body;
+    std::string content_type;
+    int status;
+  };
+  const std::string big(2048, 'x');
+  const std::vector<Case> cases = {
+      {verb::post, "/admin/api/v1/users/bob/deactivate", "{not json", "application/json", 400},
+      {verb::post, "/admin/api/v1/users/bob/deactivate", "[1,2]", "application/json", 400},
+      {verb::post, "/admin/api/v1/users/bob/deactivate", R"({"reason":1})", "application/json", 400},
+      {verb::post, "/admin/api/v1/users/bob/deactivate", R"({"other":"x"})", "application/json", 400},
+      {verb::post, "/admin/api/v1/users/bob/deactivate", R"({"reason":")" + big + "\"}", "application/json", 413},
+      {verb::post, "/admin/api/v1/users/bob/deactivate", R"({"reason":"x"})", "text/plain", 415},
+      {verb::post, "/admin/api/v1/users/bob/deactivate", "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]", "application/json", 400},
+      {verb::post, "/admin/api/v1/users/bob/deactivate", "{\"reason\":\"\xff\xfe\"}", "application/json", 400},
+      {verb::get, "/admin/api/v1/users", "{}", "application/json", 400},  // no body on reads
+      {verb::get, "/admin/api/v1/users/..", "", "", 400},
+      {verb::get, "/admin/api/v1/users/%2e%2e", "", "", 400},
+      {verb::get, "/admin/api/v1/users/a%2Fb", "", "", 400},
+      {verb::get, "/admin/api/v1/users/" + std::string(129, 'a'), "", "", 400},
+      {verb::get, "/admin/api/v1/users/al\xc3\xad" "ce", "", "", 400},
+      {verb::get, "/admin/api/v1/users/", "", "", 400},
+      {verb::get, "/admin/api/v1/users/../clients", "", "", 404},
+      {verb::get, "/admin/api/v1/users//grants", "", "", 400},
+      {verb::get, "/admin/api/v1/nothing", "", "", 404},
+      {verb::get, "/admin/api/v1", "", "", 404},
+      {verb::get, "/admin/api/v2/users", "", "", 404},
+      {verb::put, "/admin/api/v1/users", "", "", 405},
+      {verb::get, "/admin/api/v1/users?limit=0", "", "", 400},
+      {verb::get, "/admin/api/v1/users?limit=abc", "", "", 400},
+      {verb::get, "/admin/api/v1/users?limit=99999999999999999999", "", "", 400},
+      {verb::get, "/admin/api/v1/users?limit=1&limit=2", "", "", 400},
+      {verb::get, "/admin/api/v1/users?cursor=!!!", "", "", 400},
+      {verb::get, "/admin/api/v1/users?cursor=", "", "", 400},
+      {verb::get, "/admin/api/v1/users?filter=x", "", "", 400},
+      {verb::get, "/admin/api/v1/users?limit=%zz", "", "", 400},
+      {verb::get, "/admin/api/v1/users/bob?limit=1", "", "", 400},  // not a list
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.target + " " + c.body.substr(0, 40));
+    const Reply r = call(c.method, c.target, as("alice"), c.body, c.content_type);
+    EXPECT_EQ(r.status, c.status) << r.raw.body();
+    ASSERT_TRUE(r.body.is_object()) << r.raw.body();
+    EXPECT_TRUE(r.body["error"].is_string());
+    EXPECT_TRUE(r.body["error_description"].is_string());
+    EXPECT_EQ(r.raw[http::Field::cache_control], "no-store");
+  }
+  EXPECT_FALSE(store_->find_user("bob")->disabled);
+  const Reply put = call(verb::put, "/admin/api/v1/users", as("alice"));
+  EXPECT_EQ(put.raw[http::Field::allow], "GET");
+}
+
+TEST_F(AdminApiTest, MalformedInputOfACallerWithoutTheRightGetsForbiddenNotItsShape) {
+  // bob learns nothing about the route's input rules: 403 before any parsing.
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/users/bob/deactivate", as("bob"), "{not json").status, 403);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users?limit=abc", as("bob")).status, 403);
+}
+
+// --- the error mapping ------------------------------------------------------------------------
+
+TEST(AdminErrors, MapsEveryCodeToOneStatusAndTheJsonBody) {
+  const std::vector<std::pair<ErrorCode, int>> cases = {
+      {ErrorCode::kInvalidArgument, 400},  {ErrorCode::kUnauthenticated, 401},
+      {ErrorCode::kPermissionDenied, 403}, {ErrorCode::kNotFound, 404},
+      {ErrorCode::kAlreadyExists, 409},    {ErrorCode::kFailedPrecondition, 409},
+      {ErrorCode::kUnavailable, 503},      {ErrorCode::kDeadlineExceeded, 503},
+      {ErrorCode::kInternal, 500},         {ErrorCode::kCancelled, 500}};
+  for (const auto& [code, status] : cases) {
+    const http::Response r = admin_error_response(make_error(code, "db password=hunter2 failed"));
+    EXPECT_EQ(static_cast<int>(r.result_int()), status);
+    const auto body = nlohmann::json::parse(r.body());
+    EXPECT_TRUE(body["error"].is_string());
+    EXPECT_EQ(r[http::Field::content_type], "application/json");
+    if (status >= 500) {
+      // Server-side messages stay in the log.
+      EXPECT_EQ(r.body().find("hunter2"), std::string::npos);
+    }
+  }
+  const http::Response challenge = admin_error_response(
+      http_error_with_challenge(401, "invalid_token", "x", "Bearer resource_metadata=\"u\""));
+  EXPECT_EQ(challenge[http::Field::www_authenticate], "Bearer resource_metadata=\"u\"");
+}
+
+TEST_F(AdminApiTest, UnauthenticatedRequestsGetTheGuardsChallengeAndTheApisBody) {
+  const Reply r = call(verb::get, "/admin/api/v1/users", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.body["error"], "invalid_token");
+  EXPECT_EQ(r.raw[http::Field::www_authenticate], "Bearer resource_metadata=\"https://gate/prm\"");
+}
+
+}  // namespace
+}  // namespace mcpgate::admin

@@ -1,0 +1,289 @@
+// The Admin API's OpenAPI 3.1 document, generated from the operation table (operations.hpp), so
+// it describes exactly the operations that are routed: a route cannot exist undocumented, and
+// the e2e test calls every operation the document lists.
+#include <string>
+
+#include "admin/admin_api.hpp"
+#include "admin/operations.hpp"
+
+namespace mcpgate::admin {
+namespace {
+
+Json schema_ref(const std::string& name) { return Json{{"$ref", "#/components/schemas/" + name}}; }
+Json response_ref(const std::string& name) {
+  return Json{{"$ref", "#/components/responses/" + name}};
+}
+
+Json json_content(const Json& schema) {
+  Json media = Json::object();
+  media["schema"] = schema;
+  Json content = Json::object();
+  content["application/json"] = media;
+  return content;
+}
+
+Json error_response(const std::string& description) {
+  Json r = Json::object();
+  r["description"] = description;
+  r["content"] = json_content(schema_ref("Error"));
+  return r;
+}
+
+Json string_schema() { return Json{{"type", "string"}}; }
+Json integer_schema() { return Json{{"type", "integer"}}; }
+Json boolean_schema() { return Json{{"type", "boolean"}}; }
+Json string_array() {
+  Json s = {{"type", "array"}};
+  s["items"] = string_schema();
+  return s;
+}
+
+Json object_schema(const Json& properties, const Json& required) {
+  Json s = {{"type", "object"}};
+  s["properties"] = properties;
+  s["required"] = required;
+  return s;
+}
+
+Json list_schema(const std::string& item) {
+  Json props = Json::object();
+  Json items = {{"type", "array"}};
+  items["items"] = schema_ref(item);
+  props["items"] = items;
+  props["next_cursor"] = Json{{"type", Json::array({"string", "null"})},
+                              {"description", "Pass as cursor for the next page; null on the last"}};
+  return object_schema(props, Json::array({"items", "next_cursor"}));
+}
+
+Json schemas() {
+  Json s = Json::object();
+  {
+    Json p = Json::object();
+    p["error"] = Json{{"type", "string"},
+                      {"description", "invalid_request, invalid_token, insufficient_scope, "
+                                      "forbidden, not_found, method_not_allowed, conflict, "
+                                      "payload_too_large, unsupported_media_type, unavailable, "
+                                      "internal_error"}};
+    p["error_description"] = string_schema();
+    s["Error"] = object_schema(p, Json::array({"error", "error_description"}));
+  }
+  {
+    Json p = Json::object();
+    p["id"] = string_schema();
+    p["username"] = string_schema();
+    p["org_id"] = string_schema();
+    p["disabled"] = boolean_schema();
+    p["deprovisioned_at"] = Json{{"type", Json::array({"integer", "null"})},
+                                 {"description", "When the user was last deactivated (unix s)"}};
+    p["password_login"] = boolean_schema();
+    p["created_at"] = integer_schema();
+    s["User"] = object_schema(p, Json::array({"id", "username", "org_id", "disabled",
+                                              "deprovisioned_at", "created_at"}));
+  }
+  {
+    Json p = Json::object();
+    p["id"] = string_schema();
+    p["client_id"] = string_schema();
+    p["scopes"] = string_array();
+    p["resources"] = string_array();
+    p["created_at"] = integer_schema();
+    s["Grant"] = object_schema(p, Json::array({"id", "client_id", "scopes", "resources", "created_at"}));
+  }
+  {
+    Json p = Json::object();
+    p["client_id"] = string_schema();
+    p["kind"] = Json{{"type", "string"}, {"enum", Json::array({"static", "dcr", "cimd"})}};
+    p["client_name"] = string_schema();
+    p["confidential"] = boolean_schema();
+    p["disabled"] = boolean_schema();
+    p["created_at"] = integer_schema();
+    p["metadata"] = Json{{"type", "object"}, {"description", "RFC 7591 client metadata"}};
+    s["Client"] = object_schema(p, Json::array({"client_id", "kind", "client_name", "confidential",
+                                                "disabled", "created_at", "metadata"}));
+  }
+  s["UserList"] = list_schema("User");
+  s["GrantList"] = list_schema("Grant");
+  s["ClientList"] = list_schema("Client");
+  {
+    Json p = Json::object();
+    p["user"] = schema_ref("User");
+    p["grants_revoked"] = integer_schema();
+    p["tokens_revoked"] = integer_schema();
+    p["vault_connections_suspended"] = integer_schema();
+    s["DeactivateResult"] = object_schema(p, Json::array({"user", "grants_revoked", "tokens_revoked"}));
+  }
+  {
+    Json p = Json::object();
+    p["user"] = schema_ref("User");
+    p["was_disabled"] = boolean_schema();
+    p["vault_connections_resumed"] = integer_schema();
+    s["ReactivateResult"] = object_schema(p, Json::array({"user", "was_disabled"}));
+  }
+  {
+    Json p = Json::object();
+    p["grant_id"] = string_schema();
+    p["already_revoked"] = boolean_schema();
+    p["tokens_revoked"] = integer_schema();
+    s["RevokeResult"] = object_schema(p, Json::array({"grant_id", "already_revoked", "tokens_revoked"}));
+  }
+  {
+    Json p = Json::object();
+    p["reason"] = Json{{"type", "string"}, {"maxLength", 256},
+                       {"description", "Recorded in the admin_call log line"}};
+    Json body = object_schema(p, Json::array());
+    body["additionalProperties"] = false;
+    s["ChangeRequest"] = body;
+  }
+  return s;
+}
+
+std::string result_schema(OpId id) {
+  switch (id) {
+    case OpId::kListUsers:
+      return "UserList";
+    case OpId::kGetUser:
+      return "User";
+    case OpId::kDeactivateUser:
+      return "DeactivateResult";
+    case OpId::kReactivateUser:
+      return "ReactivateResult";
+    case OpId::kListUserGrants:
+      return "GrantList";
+    case OpId::kRevokeUserGrant:
+      return "RevokeResult";
+    case OpId::kListClients:
+      return "ClientList";
+  }
+  return "Error";
+}
+
+std::string method_key(http::bhttp::verb m) {
+  switch (m) {
+    case http::bhttp::verb::post:
+      return "post";
+    case http::bhttp::verb::delete_:
+      return "delete";
+    default:
+      return "get";
+  }
+}
+
+Json path_parameter(const std::string& name) {
+  Json schema = {{"type", "string"},
+                 {"pattern", "^[A-Za-z0-9._~@+=-]{1,128}$"}};
+  Json p = {{"name", name}, {"in", "path"}, {"required", true}};
+  p["schema"] = schema;
+  return p;
+}
+
+Json operation_json(const Operation& op, std::size_t max_page_size) {
+  Json o = Json::object();
+  o["operationId"] = std::string(op.operation_id);
+  o["summary"] = std::string(op.summary);
+  o["description"] = "Requires the " + std::string(op.scope) + " scope and the " +
+                     std::string(op.permission) +
+                     " relation on organization:<your organization> in your organization's "
+                     "authorization store. Acts on your own organization only.";
+  o["x-mcpgate-permission"] = std::string(op.permission);
+  Json security_req = Json::object();
+  security_req["gateOAuth"] = Json::array({std::string(op.scope)});
+  o["security"] = Json::array({security_req});
+  Json params = Json::array();
+  const std::string path(op.path);
+  for (std::size_t open = path.find('{'); open != std::string::npos;
+       open = path.find('{', open + 1)) {
+    const auto close = path.find('}', open);
+    params.push_back(path_parameter(path.substr(open + 1, close - open - 1)));
+  }
+  if (op.paged) {
+    Json limit = {{"name", "limit"}, {"in", "query"}, {"required", false}};
+    limit["schema"] = Json{{"type", "integer"}, {"minimum", 1}, {"maximum", max_page_size}};
+    params.push_back(limit);
+    Json cursor = {{"name", "cursor"}, {"in", "query"}, {"required", false}};
+    cursor["schema"] = string_schema();
+    params.push_back(cursor);
+  }
+  if (!params.empty()) {
+    o["parameters"] = params;
+  }
+  if (op.has_body) {
+    Json body = {{"required", false}};
+    body["content"] = json_content(schema_ref("ChangeRequest"));
+    o["requestBody"] = body;
+  }
+  Json responses = Json::object();
+  Json ok = {{"description", "OK"}};
+  ok["content"] = json_content(schema_ref(result_schema(op.id)));
+  responses["200"] = ok;
+  responses["400"] = response_ref("BadRequest");
+  responses["401"] = response_ref("Unauthorized");
+  responses["403"] = response_ref("Forbidden");
+  responses["404"] = response_ref("NotFound");
+  if (op.id == OpId::kDeactivateUser) {
+    responses["409"] = response_ref("Conflict");
+  }
+  if (op.has_body) {
+    responses["413"] = response_ref("PayloadTooLarge");
+    responses["415"] = response_ref("UnsupportedMediaType");
+  }
+  responses["503"] = response_ref("Unavailable");
+  o["responses"] = responses;
+  return o;
+}
+
+}  // namespace
+
+Json openapi_document(const AdminApiOptions& options, std::size_t max_page_size) {
+  Json doc = Json::object();
+  doc["openapi"] = "3.1.0";
+  doc["info"] = Json{{"title", "mcpgate Admin API"},
+                     {"version", "1"},
+                     {"description",
+                      "Administration of one organization of an mcpgate gateway. Access tokens "
+                      "come from the gate's own authorization server with resource=" +
+                          options.resource +
+                          " (RFC 8707); every call is checked against the caller's "
+                          "organization's authorization store."}};
+  Json server = {{"url", options.public_url + std::string(kApiBase)}};
+  doc["servers"] = Json::array({server});
+  Json paths = Json::object();
+  for (const auto& op : operations()) {
+    paths[std::string(op.path)][method_key(op.method)] = operation_json(op, max_page_size);
+  }
+  doc["paths"] = paths;
+  Json components = Json::object();
+  components["schemas"] = schemas();
+  Json responses = Json::object();
+  responses["BadRequest"] = error_response("Malformed input (id, query or body)");
+  responses["Unauthorized"] =
+      error_response("No access token, or one that is invalid, expired, revoked or for "
+                     "another resource (WWW-Authenticate: Bearer)");
+  responses["Forbidden"] = error_response(
+      "insufficient_scope (the token lacks the operation's scope) or forbidden (the caller "
+      "lacks the operation's permission in their organization)");
+  responses["NotFound"] = error_response("No such object in the caller's organization");
+  responses["Conflict"] = error_response("The operation contradicts the current state");
+  responses["PayloadTooLarge"] = error_response("The body is too large");
+  responses["UnsupportedMediaType"] = error_response("The body is not application/json");
+  responses["Unavailable"] = error_response("The store does not answer; retry");
+  components["responses"] = responses;
+  Json scopes = Json::object();
+  scopes[std::string(kReadScope)] = "Read users, grants and clients";
+  scopes[std::string(kWriteScope)] = "Deactivate and reactivate users, revoke grants";
+  Json code_flow = {{"authorizationUrl", options.issuer + "/authorize"},
+                    {"tokenUrl", options.issuer + "/token"}};
+  code_flow["scopes"] = scopes;
+  Json flows = Json::object();
+  flows["authorizationCode"] = code_flow;
+  Json scheme = {{"type", "oauth2"},
+                 {"description", "OAuth 2.1 authorization code with PKCE; the token's audience "
+                                 "must be the admin API's resource"}};
+  scheme["flows"] = flows;
+  Json schemes = Json::object();
+  schemes["gateOAuth"] = scheme;
+  components["securitySchemes"] = schemes;
+  doc["components"] = components;
+  return doc;
+}
+
+}  // namespace mcpgate::admin
