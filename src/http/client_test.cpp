@@ -528,7 +528,7 @@ TEST_F(TlsTest, ExplicitCaFileIsTrusted) {
   TestServer server(
       [](const Request& req) { return make_reply(200, std::string(req[Field::host])); },
       testing::make_server_tls(cert_));
-  auto client = HttpClient::create({.ca_file = ca_path_.string()});
+  auto client = HttpClient::create({.ca_file = ca_path_.string(), .pool = {}});
   ASSERT_TRUE(client.ok()) << client.error().message;
 
   auto res = run_fetch(*client, loopback_get(server.url("/", "localhost")));
@@ -545,7 +545,7 @@ TEST_F(TlsTest, HostNameMismatchFails) {
   std::ofstream(other_path) << other.cert_pem;
   TestServer server([](const Request&) { return make_reply(200, "x"); },
                     testing::make_server_tls(other));
-  auto client = HttpClient::create({.ca_file = other_path});
+  auto client = HttpClient::create({.ca_file = other_path, .pool = {}});
   ASSERT_TRUE(client.ok());
   auto res = run_fetch(*client, loopback_get(server.url("/", "localhost")));
   std::filesystem::remove(other_path);
@@ -571,7 +571,7 @@ TEST_F(TlsTest, PlainHttpServerBehindHttpsUrlFails) {
 }
 
 TEST(HttpClientConfigTest, MissingCaFileIsReported) {
-  auto client = HttpClient::create({.ca_file = "/nonexistent/ca.pem"});
+  auto client = HttpClient::create({.ca_file = "/nonexistent/ca.pem", .pool = {}});
   ASSERT_FALSE(client.ok());
   EXPECT_EQ(client.error().code, ErrorCode::kInvalidArgument);
 }

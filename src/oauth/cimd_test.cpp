@@ -843,7 +843,7 @@ TEST_F(CimdResolverTest, WorksOverTlsWithAnExplicitCa) {
   self = tls_server.url("/client.json", "localhost");
 
   CimdResolverOptions opt = options();
-  auto client = http::HttpClient::create({.ca_file = ca_path});
+  auto client = http::HttpClient::create({.ca_file = ca_path, .pool = {}});
   ASSERT_TRUE(client.ok()) << client.error().message;
   opt.http_client = std::make_shared<const http::HttpClient>(std::move(client).value());
   CimdResolver resolver(opt);
