@@ -1581,16 +1581,7 @@ class PostgresStore final : public Store {
   }
 
   Status create_sso_user(const User& user, const SsoIdentity& identity) override {
-    if (user.id.empty() || user.username.empty()) {
-      return invalid("user id and username are required");
-    }
-    MCPGATE_TRY(queries::check_sso_identity(identity));
-    if (identity.user_id != user.id || identity.org_id != user.org_id) {
-      return invalid("the sso identity must name the new user and its organization");
-    }
-    if (!is_valid_org_id(user.org_id)) {
-      return invalid("the user's organization id is not valid");
-    }
+    MCPGATE_TRY(queries::check_new_sso_user(user, identity));
     const std::string key = username_key(user.username);
     return write([&](Connection& c) { return queries::create_sso_user(c, user, key, identity); });
   }

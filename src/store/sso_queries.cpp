@@ -14,6 +14,21 @@ Status check_sso_identity(const SsoIdentity& identity) {
   return {};
 }
 
+Status check_new_sso_user(const User& user, const SsoIdentity& identity) {
+  if (user.id.empty() || user.username.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "store: user id and username are required");
+  }
+  MCPGATE_TRY(check_sso_identity(identity));
+  if (identity.user_id != user.id || identity.org_id != user.org_id) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "store: the sso identity must name the new user and its organization");
+  }
+  if (!is_valid_org_id(user.org_id)) {
+    return make_error(ErrorCode::kInvalidArgument, "store: the user's organization id is not valid");
+  }
+  return {};
+}
+
 std::string encode_sso_groups(const std::vector<std::string>& groups) {
   // Group names come from the IdP and may hold any bytes; replace keeps dump() from throwing.
   return nlohmann::json(groups).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

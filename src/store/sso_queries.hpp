@@ -20,6 +20,9 @@ namespace mcpgate::store::queries {
 
 // kInvalidArgument unless org, issuer, subject and user are set.
 Status check_sso_identity(const SsoIdentity& identity);
+// What Store::create_sso_user accepts, the same on both backends: a user with an id, a name and
+// a valid organization, and a valid identity naming that user and organization.
+Status check_new_sso_user(const User& user, const SsoIdentity& identity);
 // The groups as a JSON array and back; an unreadable column reads as kInternal.
 std::string encode_sso_groups(const std::vector<std::string>& groups);
 Result<std::vector<std::string>> decode_sso_groups(const std::string& text);
