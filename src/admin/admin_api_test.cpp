@@ -12,6 +12,7 @@
 #include "admin/admin_service.hpp"
 #include "admin/errors.hpp"
 #include "admin/operations.hpp"
+#include "admin/policy_admin.hpp"
 #include "authz/dsl.hpp"
 #include "authz/engine.hpp"
 #include "crypto/master_key.hpp"
@@ -104,6 +105,7 @@ class AdminApiTest : public ::testing::Test {
       ASSERT_TRUE(engine.ok());
       auto service = std::make_shared<policy::PolicyService>(
           std::string("store-") + org, org, std::shared_ptr<authz::Engine>(std::move(*engine)));
+      ASSERT_TRUE(service->write_model(*model).ok());  // listed, as a served store's model is
       stores_.push_back(policy::OrgStore{org, service});
     }
     grant_role("default", "alice", "admin");
@@ -118,13 +120,14 @@ class AdminApiTest : public ::testing::Test {
     };
     auto service = std::make_shared<AdminService>(*store_, *deprovisioning_, options);
     AdminApiOptions api_options;
-    api_options.max_body_bytes = 1024;
+    api_options.max_body_bytes = 8192;  // a model (writeAuthorizationModel) fits
     api_options.public_url = "https://gate.example";
     api_options.resource = "https://gate.example/admin";
     api_options.issuer = "https://gate.example";
     auto handlers = std::make_shared<OperationHandlers>();
     bind_user_operations(*handlers, service);
-    ASSERT_TRUE(handlers->missing().empty());
+    bind_policy_operations(*handlers, stores_);
+    ASSERT_TRUE(handlers->missing().empty()) << handlers->missing().front();
     RunnerOptions rules;
     rules.pages.max_page_size = 5;
     rules.pages.default_page_size = 5;
@@ -199,6 +202,24 @@ class AdminApiTest : public ::testing::Test {
     out.status = static_cast<int>(out.raw.result_int());
     out.body = nlohmann::json::parse(out.raw.body(), nullptr, false);
     return out;
+  }
+
+  // The body the permission test sends for an operation whose required arguments are in its
+  // body (empty: none needed). `fresh` is unique per call.
+  std::string sample_body(const std::string& operation_id, const std::string& fresh) {
+    if (operation_id == "writeAuthorizationModel") {
+      return nlohmann::json{{"dsl", read_text_file("examples/demo-policy.fga")}}.dump();
+    }
+    const nlohmann::json tuple = {{"user", "user:" + fresh}, {"relation", "auditor"},
+                                  {"object", "organization:default"}};
+    if (operation_id == "writeTuples") {
+      return nlohmann::json{{"tuples", {tuple}}}.dump();
+    }
+    if (operation_id == "deleteTuples") {
+      grant_role("default", fresh, "auditor");
+      return nlohmann::json{{"tuples", {tuple}}}.dump();
+    }
+    return "";
   }
 
   static std::string as(const std::string& user, const std::string& org = "default",
@@ -334,7 +355,7 @@ TEST_F(AdminApiTest, EveryDocumentedOperationNeedsItsPermissionAndScope) {
       // An organization without a store (unknown): refused, never a default.
       const Reply ghost = call(verb_of(method), target, as("alice", "ghost"));
       EXPECT_EQ(ghost.status, 403);
-      const Reply allowed = call(verb_of(method), target, as("alice"));
+      const Reply allowed = call(verb_of(method), target, as("alice"), sample_body(id, grant));
       EXPECT_EQ(allowed.status, 200) << allowed.raw.body();
       ++checked;
     }
@@ -492,7 +513,7 @@ TEST_F(AdminApiTest, RefusesHostileInput) {
     std::string content_type;
     int status;
   };
-  const std::string big(2048, 'x');
+  const std::string big(9000, 'x');
   const std::vector<Case> cases = {
       {verb::post, "/admin/api/v1/users/bob/deactivate", "{not json", "application/json", 400},
       {verb::post, "/admin/api/v1/users/bob/deactivate", "[1,2]", "application/json", 400},
@@ -586,6 +607,243 @@ TEST_F(AdminApiTest, RunnerChecksJsonArgumentsAgainstTheTable) {
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().code, ErrorCode::kPermissionDenied);
   EXPECT_FALSE(asked);
+}
+
+// --- policy (the organization's authorization store) --------------------------------------
+
+nlohmann::json tuple_json(const std::string& user, const std::string& relation,
+                          const std::string& object) {
+  return {{"user", user}, {"relation", relation}, {"object", object}};
+}
+
+std::string tuples_body(const std::vector<nlohmann::json>& tuples) {
+  return nlohmann::json{{"tuples", tuples}}.dump();
+}
+
+TEST_F(AdminApiTest, HelpdeskIsRefusedEveryPolicyOperationAuditorOnlyReads) {
+  const std::string grant_bob = tuples_body({tuple_json("user:bob", "admin", "organization:default")});
+  const std::string model = nlohmann::json{{"dsl", read_text_file("examples/demo-policy.fga")}}.dump();
+  for (const std::string& who : {std::string("helen"), std::string("audrey")}) {
+    SCOPED_TRACE(who);
+    const Reply write = call(verb::post, "/admin/api/v1/policy/tuples", as(who), grant_bob);
+    EXPECT_EQ(write.status, 403);
+    EXPECT_EQ(write.body["error"], "forbidden");
+    EXPECT_NE(write.body["error_description"].get<std::string>().find("can_manage_policy"),
+              std::string::npos);
+    EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/tuples/delete", as(who), grant_bob).status, 403);
+    EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/models", as(who), model).status, 403);
+  }
+  // helpdesk may not even read the policy; the auditor may.
+  const Reply helen_reads = call(verb::get, "/admin/api/v1/policy/tuples", as("helen"));
+  EXPECT_EQ(helen_reads.status, 403);
+  EXPECT_NE(helen_reads.body["error_description"].get<std::string>().find("can_read_policy"),
+            std::string::npos);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/model", as("helen")).status, 403);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/models", as("helen")).status, 403);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/tuples", as("audrey")).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/model", as("audrey")).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/models", as("audrey")).status, 200);
+  // Nothing was written: bob is still no administrator.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("bob")).status, 403);
+}
+
+TEST_F(AdminApiTest, ReadsAndWritesAuthorizationModels) {
+  const Reply first = call(verb::get, "/admin/api/v1/policy/model", as("alice"));
+  ASSERT_EQ(first.status, 200) << first.raw.body();
+  EXPECT_EQ(first.body["current"], true);
+  EXPECT_NE(first.body["dsl"].get<std::string>().find("define can_manage_policy: admin"),
+            std::string::npos);
+  EXPECT_EQ(first.body["json"]["schema_version"], "1.1");
+  EXPECT_TRUE(first.body["json"]["type_definitions"].is_array());
+  // The DSL it shows is a model the API takes back.
+  std::string dsl = first.body["dsl"].get<std::string>();
+  const auto conditions = dsl.find("\ncondition ");
+  ASSERT_NE(conditions, std::string::npos);
+  dsl.insert(conditions, "\ntype folder\n  relations\n    define viewer: [user]\n");
+  const Reply written = call(verb::post, "/admin/api/v1/policy/models", as("alice"),
+                             nlohmann::json{{"dsl", dsl}, {"reason", "add folders"}}.dump());
+  ASSERT_EQ(written.status, 200) << written.raw.body();
+  EXPECT_EQ(written.body["previous_id"], first.body["id"]);
+  const std::string new_id = written.body["id"];
+  // The engine enforces the new model at once: folder tuples are now writable.
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/tuples", as("alice"),
+                 tuples_body({tuple_json("user:bob", "viewer", "folder:f1")})).status, 200);
+  const Reply list = call(verb::get, "/admin/api/v1/policy/models", as("alice"));
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["items"].size(), 2U);
+  EXPECT_EQ(list.body["items"][0]["id"], new_id);  // newest first
+  EXPECT_EQ(list.body["items"][0]["current"], true);
+  EXPECT_EQ(list.body["items"][1]["current"], false);
+  const Reply page1 = call(verb::get, "/admin/api/v1/policy/models?limit=1", as("alice"));
+  ASSERT_EQ(page1.body["items"].size(), 1U);
+  const Reply page2 = call(verb::get, "/admin/api/v1/policy/models?limit=1&cursor=" +
+                                          page1.body["next_cursor"].get<std::string>(), as("alice"));
+  ASSERT_EQ(page2.body["items"].size(), 1U);
+  EXPECT_EQ(page2.body["items"][0]["id"], first.body["id"]);
+  EXPECT_TRUE(page2.body["next_cursor"].is_null());
+  const Reply old = call(verb::get, "/admin/api/v1/policy/model?model_id=" +
+                                        first.body["id"].get<std::string>(), as("alice"));
+  ASSERT_EQ(old.status, 200);
+  EXPECT_EQ(old.body["current"], false);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/model?model_id=01HZZZZZZZZZZZZZZZZZZZZZZZ", as("alice")).status, 404);
+  // acme's store is its own: another model id, untouched by default's change.
+  const Reply acme = call(verb::get, "/admin/api/v1/policy/model", as("carol", "acme"));
+  ASSERT_EQ(acme.status, 200);
+  EXPECT_NE(acme.body["id"], new_id);
+  EXPECT_EQ(acme.body["dsl"].get<std::string>().find("type folder"), std::string::npos);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/model?model_id=" + new_id, as("carol", "acme")).status, 404);
+}
+
+TEST_F(AdminApiTest, RefusesInvalidModels) {
+  const auto post = [&](const std::string& dsl) {
+    return call(verb::post, "/admin/api/v1/policy/models", as("alice"), nlohmann::json{{"dsl", dsl}}.dump());
+  };
+  const Reply syntax = post("model\n  schema 1.1\ntype user\n  relations\n    define x: [\n");
+  EXPECT_EQ(syntax.status, 400);
+  const Reply meaning = post("model\n  schema 1.1\ntype doc\n  relations\n    define viewer: [nobody]\n");
+  EXPECT_EQ(meaning.status, 400);
+  EXPECT_EQ(post("").status, 400);
+  EXPECT_EQ(post("model\n  schema 1.1\ntype user\x01\n").status, 400);  // control character
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/models", as("alice"), R"({"dsl":7})").status, 400);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/models", as("alice"), R"({})").status, 400);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/models", as("alice"),
+                 nlohmann::json{{"dsl", std::string(9000, 'a')}}.dump()).status, 413);
+  ASSERT_EQ(call(verb::get, "/admin/api/v1/policy/models", as("alice")).body["items"].size(), 1U);
+}
+
+TEST_F(AdminApiTest, WritesAndDeletesTuplesThatTheEngineEnforces) {
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("bob")).status, 403);
+  const std::string bob_helpdesk = tuples_body({tuple_json("user:bob", "helpdesk", "organization:default")});
+  const Reply w = call(verb::post, "/admin/api/v1/policy/tuples", as("alice"), bob_helpdesk);
+  ASSERT_EQ(w.status, 200) << w.raw.body();
+  EXPECT_EQ(w.body["written"], 1);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("bob")).status, 200);
+  // Writing it again contradicts the store (409); so does deleting a missing tuple.
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/tuples", as("alice"), bob_helpdesk).status, 409);
+  const Reply d = call(verb::post, "/admin/api/v1/policy/tuples/delete", as("alice"), bob_helpdesk);
+  ASSERT_EQ(d.status, 200) << d.raw.body();
+  EXPECT_EQ(d.body["deleted"], 1);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("bob")).status, 403);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/tuples/delete", as("alice"), bob_helpdesk).status, 409);
+  // A tuple the model does not allow, and a conditioned one that it does.
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/tuples", as("alice"),
+                 tuples_body({tuple_json("client:x", "admin", "organization:default")})).status, 400);
+  nlohmann::json conditioned = tuple_json("user:*", "arg_denied", "tool:calendar/list_events");
+  conditioned["condition"] = {{"name", "too_many_results"}, {"context", {{"limit", 50}}}};
+  const Reply c = call(verb::post, "/admin/api/v1/policy/tuples", as("alice"), tuples_body({conditioned}));
+  ASSERT_EQ(c.status, 200) << c.raw.body();
+  const Reply read = call(verb::get, "/admin/api/v1/policy/tuples?object=tool:calendar/list_events", as("alice"));
+  ASSERT_EQ(read.body["items"].size(), 1U);
+  EXPECT_EQ(read.body["items"][0]["condition"]["name"], "too_many_results");
+  EXPECT_EQ(read.body["items"][0]["condition"]["context"]["limit"], 50);
+  // All or nothing: one bad tuple of two writes neither.
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/tuples", as("alice"),
+                 tuples_body({tuple_json("user:bob", "auditor", "organization:default"),
+                              tuple_json("user:bob", "nonsense", "organization:default")})).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("bob")).status, 403);
+}
+
+TEST_F(AdminApiTest, ReadsTuplesFilteredAndPagedInItsOrganizationOnly) {
+  grant_role("default", "bob", "auditor");
+  const Reply admins = call(verb::get, "/admin/api/v1/policy/tuples?object=organization:default&relation=admin", as("alice"));
+  ASSERT_EQ(admins.status, 200) << admins.raw.body();
+  ASSERT_EQ(admins.body["items"].size(), 1U);
+  EXPECT_EQ(admins.body["items"][0], tuple_json("user:alice", "admin", "organization:default"));
+  const Reply bobs = call(verb::get, "/admin/api/v1/policy/tuples?object=organization:&user=user:bob", as("alice"));
+  ASSERT_EQ(bobs.body["items"].size(), 1U);
+  EXPECT_EQ(bobs.body["items"][0]["relation"], "auditor");
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int i = 0; i < 10; ++i) {
+    const Reply r = call(verb::get, "/admin/api/v1/policy/tuples?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor), as("alice"));
+    ASSERT_EQ(r.status, 200) << r.raw.body();
+    EXPECT_LE(r.body["items"].size(), 2U);
+    for (const auto& t : r.body["items"]) {
+      seen.push_back(t["user"].get<std::string>() + " " + t["relation"].get<std::string>());
+    }
+    if (r.body["next_cursor"].is_null()) {
+      break;
+    }
+    cursor = r.body["next_cursor"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"user:alice admin", "user:audrey auditor", "user:bob auditor",
+                                            "user:helen helpdesk"}));
+  // carol sees acme's store only.
+  const Reply acme = call(verb::get, "/admin/api/v1/policy/tuples", as("carol", "acme"));
+  ASSERT_EQ(acme.body["items"].size(), 1U);
+  EXPECT_EQ(acme.body["items"][0], tuple_json("user:carol", "admin", "organization:acme"));
+  // And writes to it only.
+  ASSERT_EQ(call(verb::post, "/admin/api/v1/policy/tuples", as("carol", "acme"),
+                 tuples_body({tuple_json("user:dave", "admin", "organization:acme")})).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/tuples?user=user:dave&object=organization:", as("alice")).body["items"].size(), 0U);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("dave", "acme")).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("dave", "default")).status, 403);
+}
+
+TEST_F(AdminApiTest, AnAdminCannotRemoveTheirOwnPolicyRights) {
+  const std::string own = tuples_body({tuple_json("user:alice", "admin", "organization:default")});
+  const Reply r = call(verb::post, "/admin/api/v1/policy/tuples/delete", as("alice"), own);
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.body["error"], "conflict");
+  EXPECT_NE(r.body["error_description"].get<std::string>().find("can_manage_policy"), std::string::npos);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users", as("alice")).status, 200);  // still admin
+  // Nor through the model: one where admins no longer manage policy is refused, unwritten.
+  std::string dsl = read_text_file("examples/demo-policy.fga");
+  const auto at = dsl.find("define can_manage_policy: admin");
+  ASSERT_NE(at, std::string::npos);
+  dsl.replace(at, std::string("define can_manage_policy: admin").size(), "define can_manage_policy: auditor");
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/models", as("alice"), nlohmann::json{{"dsl", dsl}}.dump()).status, 409);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/models", as("alice")).body["items"].size(), 1U);
+  // Removing another administrator, or their own direct tuple while a group keeps them admin, is
+  // fine.
+  ASSERT_EQ(call(verb::post, "/admin/api/v1/policy/tuples", as("alice"),
+                 tuples_body({tuple_json("group:ops#member", "admin", "organization:default"),
+                              tuple_json("user:alice", "member", "group:ops")})).status, 200);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/tuples/delete", as("alice"), own).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/tuples", as("alice")).status, 200);
+}
+
+TEST_F(AdminApiTest, RefusesHostilePolicyInput) {
+  const std::vector<std::pair<std::string, int>> writes = {
+      {"{\"tuples\":{}}", 400},
+      {"{\"tuples\":[]}", 400},
+      {"{\"tuples\":[1]}", 400},
+      {"{\"tuples\":[{}]}", 400},
+      {"{\"tuples\":[{\"user\":\"user:a\",\"relation\":\"admin\"}]}", 400},
+      {"{\"tuples\":[{\"user\":\"user: a\",\"relation\":\"admin\",\"object\":\"organization:default\"}]}", 400},
+      {"{\"tuples\":[{\"user\":\"user:a\",\"relation\":\"ad#min\",\"object\":\"organization:default\"}]}", 400},
+      {"{\"tuples\":[{\"user\":7,\"relation\":\"admin\",\"object\":\"organization:default\"}]}", 400},
+      {"{\"tuples\":[{\"user\":\"user:" + std::string(600, 'a') + "\",\"relation\":\"admin\",\"object\":\"organization:default\"}]}", 400},
+      {"{\"tuples\":[{\"user\":\"user:a\",\"relation\":\"admin\",\"object\":\"organization:default\",\"condition\":\"x\"}]}", 400},
+      {"{\"tuples\":[{\"user\":\"user:a\",\"relation\":\"admin\",\"object\":\"organization:default\",\"condition\":{\"name\":\"nope\"}}]}", 400},
+      {"{\"tuples\":[{\"user\":\"user:a\",\"relation\":\"admin\",\"object\":\"organization\"}]}", 400},
+      {"{\"tuples\":[{\"user\":\"user:a\",\"relation\":\"admin\",\"object\":\"organization:default\"},{\"user\":\"user:a\",\"relation\":\"admin\",\"object\":\"organization:default\"}]}", 400},
+  };
+  for (const auto& [body, status] : writes) {
+    SCOPED_TRACE(body.substr(0, 80));
+    const Reply r = call(verb::post, "/admin/api/v1/policy/tuples", as("alice"), body);
+    EXPECT_EQ(r.status, status) << r.raw.body();
+    EXPECT_TRUE(r.body["error"].is_string());
+  }
+  std::vector<nlohmann::json> many;
+  for (int i = 0; i < 101; ++i) {
+    many.push_back(tuple_json("user:u" + std::to_string(i), "auditor", "organization:default"));
+  }
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/tuples", as("alice"), tuples_body(many)).status, 400);
+  // A delete takes no condition.
+  nlohmann::json conditioned = tuple_json("user:*", "arg_denied", "tool:t");
+  conditioned["condition"] = {{"name", "too_many_results"}};
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/policy/tuples/delete", as("alice"), tuples_body({conditioned})).status, 400);
+  for (const std::string& q : {std::string("object=organization"), std::string("user=user:alice"), std::string("relation=a%20b"),
+                              std::string("object=organization:default%0A"), "object=" + std::string(300, 'o'),
+                              std::string("cursor=!!"), std::string("limit=0"), std::string("model=1")}) {
+    SCOPED_TRACE(q);
+    EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/tuples?" + q, as("alice")).status, 400);
+  }
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/model?model_id=../x", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/models?cursor=" + cursor_after("unknown"), as("alice")).status, 400);
+  // Only alice's, audrey's, helen's role tuples: nothing hostile was written.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/tuples", as("alice")).body["items"].size(), 3U);
 }
 
 TEST(AdminOperations, TheTableIsWellFormed) {

@@ -126,6 +126,47 @@ Json schemas() {
     p["tokens_revoked"] = integer_schema();
     s["RevokeResult"] = object_schema(p, Json::array({"grant_id", "already_revoked", "tokens_revoked"}));
   }
+  // Policy (operations_policy.cpp): the organization's authorization store.
+  {
+    Json p = Json::object();
+    p["id"] = string_schema();
+    p["created_at"] = integer_schema();
+    p["current"] = Json{{"type", "boolean"}, {"description", "The model checks are decided on"}};
+    p["type_count"] = integer_schema();
+    p["condition_count"] = integer_schema();
+    const Json summary_required = Json::array({"id", "created_at", "current"});
+    s["AuthorizationModelSummary"] = object_schema(p, summary_required);
+    p["dsl"] = Json{{"type", "string"}, {"description", "The model in OpenFGA's DSL"}};
+    p["json"] = Json{{"type", "object"}, {"description", "The model in OpenFGA's JSON form"}};
+    s["AuthorizationModel"] =
+        object_schema(p, Json::array({"id", "created_at", "current", "dsl", "json"}));
+    s["AuthorizationModelList"] = list_schema("AuthorizationModelSummary");
+  }
+  {
+    Json p = Json::object();
+    p["id"] = string_schema();
+    p["previous_id"] = Json{{"type", Json::array({"string", "null"})}};
+    s["ModelWriteResult"] = object_schema(p, Json::array({"id", "previous_id"}));
+  }
+  {
+    Json p = Json::object();
+    p["user"] = string_schema();
+    p["relation"] = string_schema();
+    p["object"] = string_schema();
+    Json cond = Json::object();
+    cond["name"] = string_schema();
+    cond["context"] = Json{{"type", "object"}};
+    p["condition"] = object_schema(cond, Json::array({"name"}));
+    s["Tuple"] = object_schema(p, Json::array({"user", "relation", "object"}));
+    s["TupleList"] = list_schema("Tuple");
+  }
+  {
+    Json p = Json::object();
+    p["written"] = integer_schema();
+    p["deleted"] = integer_schema();
+    p["revision"] = integer_schema();
+    s["TupleWriteResult"] = object_schema(p, Json::array({"revision"}));
+  }
   return s;
 }
 

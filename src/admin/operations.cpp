@@ -63,6 +63,9 @@ std::vector<Operation> build_operations() {
        "The registered OAuth clients (static, DCR, CIMD) and their metadata", "ClientList", {},
        true, false, true},
   };
+  for (auto&& area : {policy_operations()}) {
+    ops.insert(ops.end(), area.begin(), area.end());
+  }
   for (auto& op : ops) {
     if (op.paged) {
       add_paging(op);
@@ -74,6 +77,23 @@ std::vector<Operation> build_operations() {
 bool is_control(char c) {
   const auto u = static_cast<unsigned char>(c);
   return u < 0x20 || u == 0x7f;
+}
+
+// Text may span lines: tabs and line breaks are allowed, other control characters are not.
+bool clean_text(const Json& v, std::size_t max_length) {
+  if (!v.is_string()) {
+    return false;
+  }
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.size() > max_length) {
+    return false;
+  }
+  for (const char c : s) {
+    if (is_control(c) && c != '\n' && c != '\r' && c != '\t') {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool clean_string(const Json& v, std::size_t max_length) {
@@ -115,6 +135,10 @@ std::string describe_type(const Param& p, std::size_t max_page_size) {
       return "an array of at most " + std::to_string(p.max_items) + " strings";
     case ParamType::kObject:
       return "a JSON object";
+    case ParamType::kText:
+      return "a text of at most " + std::to_string(p.max_length) + " bytes";
+    case ParamType::kObjectArray:
+      return "an array of at most " + std::to_string(p.max_items) + " JSON objects";
   }
   return "?";
 }
@@ -160,6 +184,19 @@ bool value_fits(const Param& p, const Json& v, std::size_t max_page_size) {
     }
     case ParamType::kObject:
       return v.is_object() && v.dump().size() <= p.max_length;
+    case ParamType::kText:
+      return clean_text(v, p.max_length);
+    case ParamType::kObjectArray: {
+      if (!v.is_array() || v.size() > p.max_items) {
+        return false;
+      }
+      for (const auto& item : v) {
+        if (!item.is_object()) {
+          return false;
+        }
+      }
+      return v.dump().size() <= p.max_length;
+    }
   }
   return false;
 }
@@ -353,6 +390,16 @@ Json parameter_schema(const Param& p, std::size_t max_page_size) {
     case ParamType::kObject:
       s["type"] = "object";
       break;
+    case ParamType::kText:
+      s["type"] = "string";
+      s["maxLength"] = p.max_length;
+      break;
+    case ParamType::kObjectArray: {
+      s["type"] = "array";
+      s["maxItems"] = p.max_items;
+      s["items"] = Json{{"type", "object"}};
+      break;
+    }
   }
   if (!p.description.empty()) {
     s["description"] = std::string(p.description);

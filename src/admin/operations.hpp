@@ -45,6 +45,9 @@ enum class ParamType {
   kBoolean,
   kStringArray,  // at most max_items strings, each at most max_length bytes
   kObject,       // a JSON object (the handler checks its members), at most max_length bytes
+  kText,         // a multi-line string (tabs and line breaks allowed), at most max_length bytes
+  kObjectArray,  // at most max_items JSON objects (the handler checks their members), at most
+                 // max_length bytes serialised
 };
 
 struct Param {
@@ -81,6 +84,9 @@ struct Operation {
   bool read_only() const { return method == http::bhttp::verb::get; }
   bool has_body() const;
 };
+
+// Each area's rows, in their own files (build_operations() appends them).
+std::vector<Operation> policy_operations();      // operations_policy.cpp
 
 // The table, in the order the OpenAPI document and the tool list show it.
 const std::vector<Operation>& operations();

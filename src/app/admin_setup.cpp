@@ -7,6 +7,7 @@
 #include "admin/admin_service.hpp"
 #include "admin/authorizer.hpp"
 #include "admin/operations.hpp"
+#include "admin/policy_admin.hpp"
 #include "core/log.hpp"
 
 namespace mcpgate::app {
@@ -89,6 +90,7 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
                                                        std::move(so));
   auto handlers = std::make_shared<admin::OperationHandlers>();
   admin::bind_user_operations(*handlers, service);
+  admin::bind_policy_operations(*handlers, deps.stores);
   if (const auto missing = handlers->missing(); !missing.empty()) {
     throw std::logic_error("admin operation without a handler: " + missing.front());
   }

@@ -15,6 +15,7 @@
 #include "crypto/hash.hpp"
 #include "mcp/json_io.hpp"
 #include "policy/call_context.hpp"
+#include "policy/tuple_json.hpp"
 #include "store/types.hpp"
 
 namespace mcpgate::policy {
@@ -168,17 +169,9 @@ bool is_ulid(std::string_view s) {
   });
 }
 
-bool has_space(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-  });
-}
+bool has_space(std::string_view s) { return tuple_text_has_space(s); }
 
-// A relation name as OpenFGA's request validation accepts it: 1..50 bytes without ':', '#',
-// '@' or whitespace.
-bool valid_relation(std::string_view s) {
-  return !s.empty() && s.size() <= 50 && !has_space(s) && s.find_first_of(":#@") == std::string_view::npos;
-}
+bool valid_relation(std::string_view s) { return valid_tuple_relation(s); }
 
 // A type name: 1..254 bytes without ':', '#', '@' or whitespace.
 bool valid_type(std::string_view s) {
@@ -223,64 +216,13 @@ Failure read_context(const Json& obj, const char* key, Json& out, std::size_t ma
   return std::nullopt;
 }
 
-struct KeyRules {
-  bool user_required = true;
-  bool relation_required = true;
-  bool object_required = true;
-  bool allow_condition = false;
-};
+using KeyRules = TupleKeyRules;
 
-// A TupleKey {"user","relation","object","condition"?} with OpenFGA's length limits. Syntax
-// beyond that (type:id, usersets) is the engine's to judge, with its own messages.
+// A TupleKey (tuple_json.hpp, shared with the Admin API), its failure as this API's error.
 Failure read_tuple_key(const Json& v, authz::TupleRecord& out, const KeyRules& rules,
                        std::size_t max_context_bytes, std::string_view where) {
-  if (auto f = require_object(v, where)) {
-    return f;
-  }
-  for (const char* key : {"user", "relation", "object"}) {
-    std::string value;
-    if (auto f = read_string(v, key, value, where)) {
-      return f;
-    }
-    const bool required = key[0] == 'u' ? rules.user_required
-                          : key[0] == 'r' ? rules.relation_required
-                                          : rules.object_required;
-    if (value.empty()) {
-      if (required) {
-        return invalid(std::string(where) + "." + key + " is required");
-      }
-      continue;
-    }
-    const std::size_t max = key[0] == 'u' ? 512 : key[0] == 'r' ? 50 : 256;
-    if (value.size() > max) {
-      return invalid(std::string(where) + "." + key + " is longer than " + std::to_string(max) + " bytes");
-    }
-    if (has_space(value)) {
-      return invalid(std::string(where) + "." + key + " must not contain whitespace");
-    }
-    if (key[0] == 'r' && !valid_relation(value)) {
-      return invalid(std::string(where) + ".relation must not contain ':', '#' or '@'");
-    }
-    (key[0] == 'u' ? out.user : key[0] == 'r' ? out.relation : out.object) = std::move(value);
-  }
-  auto cond = v.find("condition");
-  if (cond != v.end() && !cond->is_null()) {
-    if (!rules.allow_condition) {
-      return invalid(std::string(where) + ".condition is not allowed here");
-    }
-    if (auto f = require_object(*cond, std::string(where) + ".condition")) {
-      return f;
-    }
-    if (auto f = read_string(*cond, "name", out.condition_name, std::string(where) + ".condition")) {
-      return f;
-    }
-    if (out.condition_name.empty() || out.condition_name.size() > 256 || has_space(out.condition_name)) {
-      return invalid(std::string(where) + ".condition.name must be 1..256 bytes without whitespace");
-    }
-    if (auto f = read_context(*cond, "context", out.condition_context, max_context_bytes,
-                              std::string(where) + ".condition")) {
-      return f;
-    }
+  if (auto st = parse_tuple_key(v, out, rules, max_context_bytes, where); !st) {
+    return invalid(st.error().message);
   }
   return std::nullopt;
 }
@@ -330,17 +272,7 @@ Failure read_contextual(const Json& body, std::vector<authz::TupleRecord>& out, 
   return read_tuple_list(*keys, out, max, max_context_bytes, "contextual_tuples.tuple_keys");
 }
 
-Json tuple_key_json(const authz::TupleRecord& t) {
-  Json key = {{"user", t.user}, {"relation", t.relation}, {"object", t.object}};
-  if (!t.condition_name.empty()) {
-    Json cond = {{"name", t.condition_name}};
-    if (t.condition_context.is_object()) {
-      cond["context"] = t.condition_context;
-    }
-    key["condition"] = std::move(cond);
-  }
-  return key;
-}
+Json tuple_key_json(const authz::TupleRecord& t) { return tuple_key_to_json(t); }
 
 // "type:id", "type:*", "type:id#relation" -> OpenFGA's User oneof.
 Json user_json(std::string_view user) {
