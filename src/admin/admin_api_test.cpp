@@ -13,6 +13,9 @@
 #include "admin/errors.hpp"
 #include "admin/operations.hpp"
 #include "admin/policy_admin.hpp"
+#include "admin/runtime_admin.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
 #include "authz/dsl.hpp"
 #include "authz/engine.hpp"
 #include "crypto/master_key.hpp"
@@ -127,6 +130,41 @@ class AdminApiTest : public ::testing::Test {
     auto handlers = std::make_shared<OperationHandlers>();
     bind_user_operations(*handlers, service);
     bind_policy_operations(*handlers, stores_);
+    RuntimeSources runtime;
+    runtime.store = store_.get();
+    runtime.clock = [] { return std::int64_t{1000}; };
+    runtime.upstreams = [] {
+      return nlohmann::json::array({{{"name", "calendar"}, {"transport", "stdio"}, {"auth", "gate"},
+                                     {"ready", true}, {"circuit", "closed"}, {"tools", 3}}});
+    };
+    runtime.pin_approved = [this](const std::string& upstream) { approved_upstreams_.push_back(upstream); };
+    runtime.status = [] { return nlohmann::json{{"version", "test"}, {"store", "sqlite"}}; };
+    runtime.connectors = [] {
+      return nlohmann::json::array({{{"id", "gmail"}, {"kind", "connector"}, {"tools", {"gmail_send"}}}});
+    };
+    // A stand-in vault: connections per user, by connector.
+    runtime.user_connections = [this](const std::string& user) -> Result<nlohmann::json> {
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& c : connections_[user]) {
+        items.push_back({{"connector", c}, {"status", "active"}, {"created_at", 100}});
+      }
+      return items;
+    };
+    runtime.revoke_connection = [this](const std::string& user, const std::string& connector) -> Status {
+      if (connections_[user].erase(connector) == 0) {
+        return make_error(ErrorCode::kNotFound, "vault: no such connection");
+      }
+      return Status();
+    };
+    runtime.rotate_vault_key = [this]() -> Result<nlohmann::json> {
+      ++rotations_;
+      return nlohmann::json{{"active_master_version", 2}, {"rewrapped", 3}, {"current", 0},
+                            {"failures", nlohmann::json::array()}};
+    };
+    runtime.quotas = [] {
+      return nlohmann::json::array({{{"name", "per-user"}, {"per", {"user"}}, {"calls_per_minute", 60}}});
+    };
+    bind_runtime_operations(*handlers, std::move(runtime));
     ASSERT_TRUE(handlers->missing().empty()) << handlers->missing().front();
     RunnerOptions rules;
     rules.pages.max_page_size = 5;
@@ -204,6 +242,23 @@ class AdminApiTest : public ::testing::Test {
     return out;
   }
 
+  // Pins `upstream/tool` (when not yet) and records `definition` as its pending change; returns
+  // the pending hash.
+  std::string pend_tool(const std::string& upstream, const std::string& tool,
+                        const std::string& definition) {
+    store::ToolPin pin;
+    pin.upstream = upstream;
+    pin.tool = tool;
+    pin.definition = "{\"name\":\"" + tool + "\"}";
+    pin.hash = crypto::hex_encode(crypto::sha256(pin.definition));
+    pin.approved_by = "first-sight";
+    pin.approved_at = 100;
+    EXPECT_TRUE(store_->pin_tool_if_absent(pin).ok());
+    const std::string hash = crypto::hex_encode(crypto::sha256(definition));
+    EXPECT_TRUE(store_->set_tool_pin_pending(upstream, tool, hash, definition, 500).ok());
+    return hash;
+  }
+
   // The body the permission test sends for an operation whose required arguments are in its
   // body (empty: none needed). `fresh` is unique per call.
   std::string sample_body(const std::string& operation_id, const std::string& fresh) {
@@ -214,6 +269,14 @@ class AdminApiTest : public ::testing::Test {
                                   {"object", "organization:default"}};
     if (operation_id == "writeTuples") {
       return nlohmann::json{{"tuples", {tuple}}}.dump();
+    }
+    if (operation_id == "revokeConnection") {
+      connections_["bob"].insert("bob");  // fill() names the connection bob/bob
+      return "";
+    }
+    if (operation_id == "approveToolPin") {
+      // fill() names the pin bob/bob: pinned once, then a changed definition waits each time.
+      return nlohmann::json{{"hash", pend_tool("bob", "bob", "{\"name\":\"" + fresh + "\"}")}}.dump();
     }
     if (operation_id == "deleteTuples") {
       grant_role("default", fresh, "auditor");
@@ -235,6 +298,9 @@ class AdminApiTest : public ::testing::Test {
   std::shared_ptr<OperationRunner> runner_;
   std::unique_ptr<AdminApi> api_;
   std::size_t told_revoked_ = 0;
+  std::vector<std::string> approved_upstreams_;
+  std::map<std::string, std::set<std::string>> connections_;  // the stand-in vault
+  int rotations_ = 0;
 };
 
 // --- the document and the routing table ------------------------------------------------------
@@ -844,6 +910,172 @@ TEST_F(AdminApiTest, RefusesHostilePolicyInput) {
   EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/models?cursor=" + cursor_after("unknown"), as("alice")).status, 400);
   // Only alice's, audrey's, helen's role tuples: nothing hostile was written.
   EXPECT_EQ(call(verb::get, "/admin/api/v1/policy/tuples", as("alice")).body["items"].size(), 3U);
+}
+
+// --- upstreams, tool pins, status (gate-wide) ----------------------------------------------
+
+TEST_F(AdminApiTest, RuntimeOperationsAreGateWideAndNeedTheirPermission) {
+  const std::string hash = pend_tool("mail", "send", R"({"name":"send","description":"v2"})");
+  const std::string approve = "/admin/api/v1/tool-pins/mail/send/approve";
+  const std::string body = nlohmann::json{{"hash", hash}}.dump();
+  for (const char* read : {"/admin/api/v1/upstreams", "/admin/api/v1/tool-pins", "/admin/api/v1/status"}) {
+    SCOPED_TRACE(read);
+    EXPECT_EQ(call(verb::get, read, as("helen")).status, 403);   // helpdesk: no upstreams, no config
+    EXPECT_EQ(call(verb::get, read, as("audrey")).status, 200);  // auditor reads
+    // An administrator of another organization is no operator of the gate.
+    const Reply carol = call(verb::get, read, as("carol", "acme"));
+    EXPECT_EQ(carol.status, 403);
+    EXPECT_NE(carol.body["error_description"].get<std::string>().find("operator organization"),
+              std::string::npos);
+  }
+  EXPECT_EQ(call(verb::post, approve, as("helen"), body).status, 403);
+  const Reply auditor = call(verb::post, approve, as("audrey"), body);
+  EXPECT_EQ(auditor.status, 403);
+  EXPECT_NE(auditor.body["error_description"].get<std::string>().find("can_manage_upstreams"),
+            std::string::npos);
+  EXPECT_EQ(call(verb::post, approve, as("carol", "acme"), body).status, 403);
+  EXPECT_EQ(store_->list_tool_pins("mail")->at(0).pending_hash, hash);  // nothing approved
+  EXPECT_TRUE(approved_upstreams_.empty());
+}
+
+TEST_F(AdminApiTest, ApprovesOnlyThePendingDefinitionItNames) {
+  const std::string first = pend_tool("mail", "send", R"({"description":"now exfiltrates","name":"send"})");
+  const Reply listed = call(verb::get, "/admin/api/v1/tool-pins?pending_only=true", as("alice"));
+  ASSERT_EQ(listed.status, 200) << listed.raw.body();
+  ASSERT_EQ(listed.body["items"].size(), 1U);
+  const auto& pin = listed.body["items"][0];
+  EXPECT_EQ(pin["definition"], nlohmann::json({{"name", "send"}}));
+  EXPECT_EQ(pin["pending"]["hash"], first);
+  EXPECT_EQ(pin["pending"]["definition"]["description"], "now exfiltrates");
+  EXPECT_EQ(pin["pending"]["changed_fields"], nlohmann::json::array({"description"}));
+  // The upstream changes the definition again before the operator approves what they saw.
+  const std::string second = pend_tool("mail", "send", R"({"description":"worse","name":"send"})");
+  const std::string url = "/admin/api/v1/tool-pins/mail/send/approve";
+  const Reply stale = call(verb::post, url, as("alice"), nlohmann::json{{"hash", first}}.dump());
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_NE(stale.body["error_description"].get<std::string>().find(second), std::string::npos);
+  EXPECT_EQ(store_->list_tool_pins("mail")->at(0).hash, crypto::hex_encode(crypto::sha256(R"({"name":"send"})")));
+  EXPECT_TRUE(approved_upstreams_.empty());
+  const Reply ok = call(verb::post, url, as("alice"),
+                        nlohmann::json{{"hash", second}, {"reason", "reviewed the new text"}}.dump());
+  ASSERT_EQ(ok.status, 200) << ok.raw.body();
+  EXPECT_EQ(ok.body["hash"], second);
+  EXPECT_EQ(ok.body["approved_by"], "operator");
+  EXPECT_EQ(ok.body["approved_at"], 1000);
+  EXPECT_TRUE(ok.body["pending"].is_null());
+  EXPECT_EQ(approved_upstreams_, std::vector<std::string>{"mail"});  // offered again now
+  // Nothing pending any more; unknown pins are 404.
+  EXPECT_EQ(call(verb::post, url, as("alice"), nlohmann::json{{"hash", second}}.dump()).status, 409);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/tool-pins/mail/nope/approve", as("alice"),
+                 nlohmann::json{{"hash", second}}.dump()).status, 404);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/tool-pins?pending_only=true", as("alice")).body["items"].size(), 0U);
+}
+
+TEST_F(AdminApiTest, ListsToolPinsPagedAndUpstreamsAndStatusFromTheRuntime) {
+  for (const char* tool : {"a", "b", "c"}) {
+    pend_tool("up1", tool, "{}");
+  }
+  pend_tool("up2", "a", "{}");
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int i = 0; i < 10; ++i) {
+    const Reply r = call(verb::get, "/admin/api/v1/tool-pins?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor), as("alice"));
+    ASSERT_EQ(r.status, 200) << r.raw.body();
+    for (const auto& p : r.body["items"]) {
+      seen.push_back(p["upstream"].get<std::string>() + "/" + p["tool"].get<std::string>());
+    }
+    if (r.body["next_cursor"].is_null()) {
+      break;
+    }
+    cursor = r.body["next_cursor"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"up1/a", "up1/b", "up1/c", "up2/a"}));
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/tool-pins?upstream=up2", as("alice")).body["items"].size(), 1U);
+  const Reply ups = call(verb::get, "/admin/api/v1/upstreams", as("alice"));
+  ASSERT_EQ(ups.status, 200);
+  EXPECT_EQ(ups.body["items"][0]["name"], "calendar");
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/status", as("alice")).body["version"], "test");
+}
+
+TEST_F(AdminApiTest, RefusesHostileToolPinInput) {
+  pend_tool("mail", "send", "{}");
+  const std::string url = "/admin/api/v1/tool-pins/mail/send/approve";
+  for (const std::string& body : {std::string("{}"), std::string(R"({"hash":7})"),
+                                  nlohmann::json{{"hash", std::string(65, 'a')}}.dump(),
+                                  std::string(R"({"hash":"a\nb"})"), std::string(R"({"hash":"x","extra":1})")}) {
+    SCOPED_TRACE(body);
+    EXPECT_EQ(call(verb::post, url, as("alice"), body).status, 400);
+  }
+  EXPECT_EQ(call(verb::post, url, as("alice"), R"({"hash":""})").status, 400);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/tool-pins/mail/se%2Fnd/approve", as("alice"), R"({"hash":"x"})").status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/tool-pins?pending_only=maybe", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/tool-pins?upstream=a/b", as("alice")).status, 400);
+  EXPECT_FALSE(store_->list_tool_pins("mail")->at(0).pending_hash.empty());
+}
+
+// --- connectors, connections, vault key, quotas --------------------------------------------
+
+TEST_F(AdminApiTest, ConnectionsAreListedAndRevokedInTheCallersOrganizationOnly) {
+  connections_["bob"] = {"gmail", "slack"};
+  connections_["helen"] = {"github"};
+  connections_["dave"] = {"gmail"};  // acme
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int i = 0; i < 10; ++i) {
+    const Reply r = call(verb::get, "/admin/api/v1/connections?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor), as("alice"));
+    ASSERT_EQ(r.status, 200) << r.raw.body();
+    EXPECT_LE(r.body["items"].size(), 2U);
+    for (const auto& c : r.body["items"]) {
+      seen.push_back(c["user_id"].get<std::string>() + "/" + c["connector"].get<std::string>());
+    }
+    if (r.body["next_cursor"].is_null()) {
+      break;
+    }
+    cursor = r.body["next_cursor"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"bob/gmail", "bob/slack", "helen/github"}));
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/connections?user_id=bob", as("audrey")).body["items"].size(), 2U);
+  // Another organization's user is not found, whether listed or revoked.
+  const Reply foreign = call(verb::get, "/admin/api/v1/connections?user_id=dave", as("alice"));
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(foreign.raw.body(), call(verb::get, "/admin/api/v1/connections?user_id=nobody", as("alice")).raw.body());
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/dave/connections/gmail", as("alice")).status, 404);
+  EXPECT_EQ(connections_["dave"].size(), 1U);
+  const Reply acme = call(verb::get, "/admin/api/v1/connections", as("carol", "acme"));
+  ASSERT_EQ(acme.body["items"].size(), 1U);
+  EXPECT_EQ(acme.body["items"][0]["user_id"], "dave");
+  // helpdesk and the auditor may not revoke; an admin may.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/connections", as("helen")).status, 403);
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/bob/connections/gmail", as("helen")).status, 403);
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/bob/connections/gmail", as("audrey")).status, 403);
+  const Reply revoked = call(verb::delete_, "/admin/api/v1/users/bob/connections/gmail", as("alice"));
+  ASSERT_EQ(revoked.status, 200) << revoked.raw.body();
+  EXPECT_EQ(revoked.body["revoked"], true);
+  EXPECT_EQ(connections_["bob"], (std::set<std::string>{"slack"}));
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/bob/connections/gmail", as("alice")).status, 404);
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/bob/connections/a%2Fb", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/connections?cursor=" + cursor_after("no-newline"), as("alice")).status, 400);
+}
+
+TEST_F(AdminApiTest, VaultRotationConnectorsAndQuotasAreTheOperatorsAlone) {
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/vault/rotate-key", as("audrey")).status, 403);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/vault/rotate-key", as("helen")).status, 403);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/vault/rotate-key", as("carol", "acme")).status, 403);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/vault/rotate-key", as("alice", "default", "admin:read")).status, 403);
+  EXPECT_EQ(rotations_, 0);
+  const Reply rotated = call(verb::post, "/admin/api/v1/vault/rotate-key", as("alice"), R"({"reason":"yearly"})");
+  ASSERT_EQ(rotated.status, 200) << rotated.raw.body();
+  EXPECT_EQ(rotated.body["rewrapped"], 3);
+  EXPECT_EQ(rotations_, 1);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/vault/rotate-key", as("alice"), R"({"key":"x"})").status, 400);
+  for (const char* read : {"/admin/api/v1/connectors", "/admin/api/v1/quotas"}) {
+    SCOPED_TRACE(read);
+    EXPECT_EQ(call(verb::get, read, as("audrey")).status, 200);
+    EXPECT_EQ(call(verb::get, read, as("helen")).status, 403);
+    EXPECT_EQ(call(verb::get, read, as("carol", "acme")).status, 403);
+  }
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/connectors", as("alice")).body["items"][0]["id"], "gmail");
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/quotas", as("alice")).body["items"][0]["calls_per_minute"], 60);
 }
 
 TEST(AdminOperations, TheTableIsWellFormed) {

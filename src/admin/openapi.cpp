@@ -167,6 +167,110 @@ Json schemas() {
     p["revision"] = integer_schema();
     s["TupleWriteResult"] = object_schema(p, Json::array({"revision"}));
   }
+  // Upstreams, tool pins and status (operations_runtime.cpp); gate-wide.
+  {
+    Json p = Json::object();
+    p["name"] = string_schema();
+    p["transport"] = Json{{"type", "string"}, {"enum", Json::array({"streamable-http", "stdio"})}};
+    p["auth"] = Json{{"type", "string"}, {"enum", Json::array({"gate", "oauth"})},
+                     {"description", "oauth: each user connects their own account upstream"}};
+    p["ready"] = boolean_schema();
+    p["circuit"] = Json{{"type", "string"}, {"enum", Json::array({"closed", "open", "half_open"})}};
+    p["tools"] = integer_schema();
+    p["withheld_tools"] = Json{{"type", "integer"},
+                               {"description", "Changed definitions waiting for approval"}};
+    p["prompts"] = integer_schema();
+    p["resources"] = integer_schema();
+    s["Upstream"] = object_schema(p, Json::array({"name", "transport", "ready", "circuit", "tools"}));
+    s["UpstreamList"] = list_schema("Upstream");
+  }
+  {
+    Json pending = Json::object();
+    pending["hash"] = string_schema();
+    pending["since"] = integer_schema();
+    pending["definition"] = Json{{"description", "The changed definition (canonical JSON)"}};
+    pending["changed_fields"] = string_array();
+    Json p = Json::object();
+    p["upstream"] = string_schema();
+    p["tool"] = string_schema();
+    p["hash"] = Json{{"type", "string"}, {"description", "SHA-256 (hex) of the approved definition"}};
+    p["definition"] = Json{{"description", "The approved definition (canonical JSON)"}};
+    p["approved_at"] = integer_schema();
+    p["approved_by"] = Json{{"type", "string"}, {"enum", Json::array({"first-sight", "operator"})}};
+    Json pending_schema = object_schema(pending, Json::array({"hash", "since", "definition", "changed_fields"}));
+    pending_schema["type"] = Json::array({"object", "null"});
+    p["pending"] = pending_schema;
+    s["ToolPin"] = object_schema(p, Json::array({"upstream", "tool", "hash", "definition", "pending"}));
+    s["ToolPinList"] = list_schema("ToolPin");
+  }
+  {
+    Json p = Json::object();
+    p["version"] = string_schema();
+    p["started_at"] = integer_schema();
+    p["uptime_s"] = integer_schema();
+    p["store"] = Json{{"type", "string"}, {"enum", Json::array({"sqlite", "postgres"})}};
+    p["config"] = Json{{"type", "object"},
+                       {"description", "loaded_at (unix s, start or last successful reload), "
+                                       "reloads, rejected_reloads"}};
+    p["features"] = Json{{"type", "object"}, {"description", "What this process runs"}};
+    p["upstreams"] = integer_schema();
+    p["keys"] = Json{{"type", "object"},
+                     {"description", "signing_kids (the JWKS), vault (master key versions); ids "
+                                     "only, never key material"}};
+    s["Status"] = object_schema(p, Json::array({"version", "started_at", "uptime_s", "store",
+                                               "config", "features", "upstreams", "keys"}));
+  }
+  // Connectors, connections, vault key, quotas (operations_runtime.cpp).
+  {
+    Json p = Json::object();
+    p["id"] = string_schema();
+    p["kind"] = Json{{"type", "string"}, {"enum", Json::array({"connector", "oauth_upstream"})}};
+    p["name"] = string_schema();
+    p["auth"] = Json{{"type", "string"}, {"description", "How users connect (oauth2)"}};
+    p["tools"] = string_array();
+    p["scopes"] = string_array();
+    s["Connector"] = object_schema(p, Json::array({"id", "kind", "tools"}));
+    s["ConnectorList"] = list_schema("Connector");
+  }
+  {
+    Json p = Json::object();
+    p["user_id"] = string_schema();
+    p["connector"] = string_schema();
+    p["status"] = Json{{"type", "string"}, {"description", "active, needs_reconsent, ..."}};
+    p["suspended"] = Json{{"type", "boolean"}, {"description", "Its user is deactivated"}};
+    p["scopes"] = string_array();
+    p["expires_at"] = integer_schema();
+    p["created_at"] = integer_schema();
+    p["refreshed_at"] = Json{{"type", "integer"}, {"description", "Last change of its tokens"}};
+    s["Connection"] = object_schema(p, Json::array({"user_id", "connector", "status", "created_at"}));
+    s["ConnectionList"] = list_schema("Connection");
+  }
+  {
+    Json p = Json::object();
+    p["user_id"] = string_schema();
+    p["connector"] = string_schema();
+    p["revoked"] = boolean_schema();
+    s["ConnectionRevokeResult"] = object_schema(p, Json::array({"user_id", "connector", "revoked"}));
+  }
+  {
+    Json p = Json::object();
+    p["active_master_version"] = integer_schema();
+    p["rewrapped"] = Json{{"type", "integer"}, {"description", "Data keys re-wrapped now"}};
+    p["current"] = Json{{"type", "integer"}, {"description", "Data keys already under it"}};
+    p["failures"] = string_array();
+    s["VaultRotateResult"] =
+        object_schema(p, Json::array({"active_master_version", "rewrapped", "current", "failures"}));
+  }
+  {
+    Json p = Json::object();
+    p["name"] = string_schema();
+    p["per"] = Json{{"type", "array"}, {"items", Json{{"type", "string"}, {"enum", Json::array({"user", "client", "tool"})}}}};
+    p["tools"] = Json{{"type", "string"}, {"description", "\"\" every tool, a name, or prefix*"}};
+    p["calls_per_minute"] = Json{{"type", "integer"}, {"description", "0: no rate limit"}};
+    p["max_concurrent"] = Json{{"type", "integer"}, {"description", "0: no concurrency limit"}};
+    s["QuotaRule"] = object_schema(p, Json::array({"name", "per", "tools", "calls_per_minute", "max_concurrent"}));
+    s["QuotaList"] = list_schema("QuotaRule");
+  }
   return s;
 }
 

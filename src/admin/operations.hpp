@@ -87,6 +87,7 @@ struct Operation {
 
 // Each area's rows, in their own files (build_operations() appends them).
 std::vector<Operation> policy_operations();      // operations_policy.cpp
+std::vector<Operation> runtime_operations();     // operations_runtime.cpp
 
 // The table, in the order the OpenAPI document and the tool list show it.
 const std::vector<Operation>& operations();

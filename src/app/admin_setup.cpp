@@ -91,6 +91,7 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
   auto handlers = std::make_shared<admin::OperationHandlers>();
   admin::bind_user_operations(*handlers, service);
   admin::bind_policy_operations(*handlers, deps.stores);
+  admin::bind_runtime_operations(*handlers, runtime_sources(config, std::move(deps.runtime)));
   if (const auto missing = handlers->missing(); !missing.empty()) {
     throw std::logic_error("admin operation without a handler: " + missing.front());
   }

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "app/admin_runtime.hpp"
 #include "app/config.hpp"
 #include "core/result.hpp"
 #include "http/router.hpp"
@@ -37,6 +38,7 @@ struct AdminDeps {
   std::shared_ptr<oauth::BearerGuard> admin_guard;
   std::shared_ptr<oauth::BearerGuard> mcp_guard;
   policy::OrgStores stores;
+  RuntimeParts runtime;  // upstreams, vault, status (admin_runtime.hpp)
 };
 
 // Mounts the Admin API (config.admin.enabled; the caller checked auth and authz are on).

