@@ -251,6 +251,46 @@ http::Response Console::get(const Viewer& viewer, const mcp::Caller& caller,
     return page(viewer, StatusCode::ok, "access", "Agent access",
                 access_body(viewer, user_id, client_id, &*r, ""));
   }
+  if (seg[0] == "sessions" && seg.size() == 1 && admin::find_operation("listSessions") != nullptr) {
+    const std::string user_id = query->value("user_id");
+    const std::string client_id = query->value("client_id");
+    Json args = Json::object();
+    for (const char* name : {"user_id", "client_id", "cursor"}) {
+      if (!query->value(name).empty()) {
+        args[name] = query->value(name);
+      }
+    }
+    auto r = run(caller, "listSessions", std::move(args));
+    if (!r) {
+      return failure(viewer, r.error());
+    }
+    return page(viewer, StatusCode::ok, "sessions", "Sessions",
+                sessions_body(viewer, *r, user_id, client_id));
+  }
+  if (seg[0] == "audit" && seg.size() == 1 && admin::find_operation("searchAudit") != nullptr) {
+    AuditFilters f{query->value("user_id"), query->value("client_id"), query->value("tool"),
+                   query->value("decision")};
+    Json args = Json::object();
+    for (const char* name : {"user_id", "client_id", "tool", "decision", "cursor"}) {
+      if (!query->value(name).empty()) {
+        args[name] = query->value(name);
+      }
+    }
+    auto r = run(caller, "searchAudit", std::move(args));
+    if (!r) {
+      return failure(viewer, r.error());
+    }
+    std::optional<Json> status;
+    if (viewer.can("getAuditStatus")) {
+      auto st = run(caller, "getAuditStatus", Json::object());
+      if (!st) {
+        return failure(viewer, st.error());
+      }
+      status = std::move(*st);
+    }
+    return page(viewer, StatusCode::ok, "audit", "Audit log",
+                audit_body(viewer, &*r, status ? &*status : nullptr, f));
+  }
   return page(viewer, StatusCode::not_found, "", "Not found",
               message_body("Not found", "No such console page."));
 }
@@ -283,11 +323,25 @@ http::Response Console::post(const Viewer& viewer, const mcp::Caller& caller,
   } else if (seg.size() == 3 && seg[0] == "users" && (seg[2] == "deactivate" || seg[2] == "reactivate")) {
     op = seg[2] == "deactivate" ? "deactivateUser" : "reactivateUser";
     args = {{"user_id", std::string(seg[1])}, {"reason", "web console"}};
+  } else if (seg.size() == 3 && seg[0] == "sessions" && seg[2] == "revoke") {
+    op = "revokeSession";
+    args = {{"session_id", std::string(seg[1])}};
+    back = std::string(kBase) + "/sessions";
+  } else if (seg.size() == 2 && seg[0] == "clients" && (seg[1] == "disable" || seg[1] == "enable")) {
+    op = seg[1] == "disable" ? "disableClient" : "enableClient";
+    args = {{"client_id", form->value("client_id")}, {"reason", "web console"}};
+    back = std::string(kBase) + "/clients";
   } else {
     return page(viewer, StatusCode::not_found, "", "Not found",
                 message_body("Not found", "No such console action."));
   }
-  back = std::string(kBase) + "/users/" + url_component(seg[1]);
+  if (admin::find_operation(op) == nullptr) {
+    return page(viewer, StatusCode::not_found, "", "Not found",
+                message_body("Not found", "No such console action."));
+  }
+  if (back.empty()) {
+    back = std::string(kBase) + "/users/" + url_component(seg[1]);
+  }
   auto r = run(caller, op, std::move(args));
   if (!r) {
     return failure(viewer, r.error());

@@ -166,10 +166,16 @@ std::string time_text(std::int64_t t) {
 }
 
 std::string post_button(const Viewer& viewer, std::string_view action, std::string_view label,
-                        std::string_view css_class, std::string_view name) {
+                        std::string_view css_class, std::string_view name,
+                        std::string_view hidden_name, std::string_view hidden_value) {
+  std::string extra;
+  if (!hidden_name.empty()) {
+    extra = "<input type=\"hidden\" name=\"" + h(hidden_name) + "\" value=\"" +
+            h(hidden_value) + "\">";
+  }
   return "<form class=\"inline\" method=\"post\" action=\"" + h(kBase) + h(action) +
-         "\"><input type=\"hidden\" name=\"csrf\" value=\"" + h(viewer.csrf) +
-         "\"><button type=\"submit\" class=\"" + h(css_class) + "\" name=\"" + h(name) +
+         "\"><input type=\"hidden\" name=\"csrf\" value=\"" + h(viewer.csrf) + "\">" + extra +
+         "<button type=\"submit\" class=\"" + h(css_class) + "\" name=\"" + h(name) +
          "\" value=\"1\">" + h(label) + "</button></form>";
 }
 
@@ -184,8 +190,10 @@ std::string render_page(const Viewer& viewer, std::string_view active, std::stri
   static const NavItem kNav[] = {
       {"overview", "Overview", "", ""},
       {"users", "Users", "/users", "listUsers"},
+      {"sessions", "Sessions", "/sessions", "listSessions"},
       {"access", "Agent access", "/access", "getAgentAccess"},
       {"clients", "Clients", "/clients", "listClients"},
+      {"audit", "Audit log", "/audit", "searchAudit"},
   };
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -316,21 +324,143 @@ std::string user_body(const Viewer& viewer, const Json& user, const Json* grants
 }
 
 std::string clients_body(const Viewer& viewer, const Json& clients) {
-  (void)viewer;
   std::string out = "<h1>Clients</h1><section class=\"card\"><table id=\"clients\"><tr><th>Name</th>"
-                    "<th>Client id</th><th>Kind</th><th>Status</th><th>Registered</th></tr>";
+                    "<th>Client id</th><th>Kind</th><th>Status</th><th>Registered</th><th></th></tr>";
   for (const auto& c : jarray(clients, "items")) {
-    out += "<tr class=\"client\" data-client=\"" + h(jtext(c, "client_id")) + "\"><td>" +
-           h(jtext(c, "client_name")) + "</td><td><code>" + h(jtext(c, "client_id")) +
+    const std::string id = jtext(c, "client_id");
+    const bool disabled = jbool(c, "disabled");
+    out += "<tr class=\"client\" data-client=\"" + h(id) + "\"><td>" +
+           h(jtext(c, "client_name")) + "</td><td><code>" + h(id) +
            "</code></td><td>" + h(jtext(c, "kind")) + (jbool(c, "confidential") ? " (confidential)" : "") +
-           "</td><td>" + (jbool(c, "disabled") ? "disabled" : "enabled") + "</td><td>" +
-           h(time_text(jint(c, "created_at"))) + "</td></tr>";
+           "</td><td>" + (disabled ? "disabled" : "enabled") + "</td><td>" +
+           h(time_text(jint(c, "created_at"))) + "</td><td>";
+    if (disabled && viewer.can("enableClient")) {
+      out += post_button(viewer, "/clients/enable", "Enable", "", "enable", "client_id", id);
+    } else if (!disabled && viewer.can("disableClient")) {
+      out += post_button(viewer, "/clients/disable", "Disable (revokes its grants)", "danger",
+                         "disable", "client_id", id);
+    }
+    out += "</td></tr>";
   }
   out += "</table>";
   const std::string next = jtext(clients, "next_cursor");
   if (!next.empty()) {
     out += "<p><a id=\"next\" href=\"" + h(kBase) + "/clients?cursor=" + h(url_component(next)) +
            "\">Next page</a></p>";
+  }
+  return out + "</section>";
+}
+
+std::string sessions_body(const Viewer& viewer, const Json& sessions, std::string_view user_filter,
+                          std::string_view client_filter) {
+  std::string out =
+      "<h1>Sessions</h1><section class=\"card\"><p class=\"muted\">A session is an agent's live "
+      "grant: its refresh token family and access tokens. Revoking it cuts the agent off at its "
+      "next call.</p><form id=\"sessions-filter\" method=\"get\" action=\"" + h(kBase) +
+      "/sessions\">User id <input type=\"text\" name=\"user_id\" value=\"" + h(user_filter) +
+      "\"> Client id <input type=\"text\" name=\"client_id\" size=\"40\" value=\"" +
+      h(client_filter) + "\"> <button type=\"submit\">Filter</button></form></section>"
+      "<section class=\"card\"><table id=\"sessions\"><tr><th>User</th><th>Agent (client)</th>"
+      "<th>Scopes</th><th>Since</th><th>Last token</th><th>Refresh until</th><th></th></tr>";
+  const auto& items = jarray(sessions, "items");
+  for (const auto& s : items) {
+    const std::string id = jtext(s, "id");
+    const std::string user = jtext(s, "user_id");
+    const std::string client = jtext(s, "client_id");
+    const std::string name = jtext(s, "client_name");
+    out += "<tr class=\"session\" data-session=\"" + h(id) + "\" data-user=\"" + h(user) +
+           "\" data-client=\"" + h(client) + "\"><td><a href=\"" + h(kBase) + "/users/" +
+           h(url_component(user)) + "\">" + h(jtext(s, "username").empty() ? user : jtext(s, "username")) +
+           "</a></td><td>" + h(name.empty() ? client : name) + "<div class=\"muted\"><code>" +
+           h(client) + "</code></div>";
+    if (viewer.can("getAgentAccess")) {
+      out += "<div><a class=\"access\" href=\"" + h(kBase) + "/access?user_id=" +
+             h(url_component(user)) + "&amp;client_id=" + h(url_component(client)) +
+             "\">What can this agent do?</a></div>";
+    }
+    out += "</td><td>" + h(strings_text(jarray(s, "scopes"))) + "</td><td>" +
+           h(time_text(jint(s, "created_at"))) + "</td><td>" + h(time_text(jint(s, "last_token_at"))) +
+           "</td><td>" + h(time_text(jint(s, "refresh_expires_at"))) + "</td><td>";
+    if (viewer.can("revokeSession") && jtext(s, "revoked_at").empty()) {
+      out += post_button(viewer, "/sessions/" + url_component(id) + "/revoke", "Revoke", "danger",
+                         "revoke");
+    }
+    out += "</td></tr>";
+  }
+  if (items.empty()) {
+    out += "<tr><td colspan=\"7\" class=\"muted\">No live sessions.</td></tr>";
+  }
+  out += "</table>";
+  const std::string next = jtext(sessions, "next_cursor");
+  if (!next.empty()) {
+    out += "<p><a id=\"next\" href=\"" + h(kBase) + "/sessions?user_id=" +
+           h(url_component(user_filter)) + "&amp;client_id=" + h(url_component(client_filter)) +
+           "&amp;cursor=" + h(url_component(next)) + "\">Next page</a></p>";
+  }
+  return out + "</section>";
+}
+
+std::string audit_body(const Viewer& viewer, const Json* records, const Json* status,
+                       const AuditFilters& f) {
+  (void)viewer;
+  std::string out = "<h1>Audit log</h1><section class=\"card\" id=\"audit-status\"><h2>Tamper "
+                    "evidence</h2>";
+  if (status == nullptr) {
+    out += "<p class=\"muted\">The hash chain's status is checked by the gate's operators "
+           "(getAuditStatus is gate-wide).</p>";
+  } else if (jbool(*status, "ok")) {
+    out += "<p><span class=\"allow\" id=\"chain-ok\">Chain verified</span>: " +
+           std::to_string(jint(*status, "records")) + " records, from the first to seq " +
+           std::to_string(jint(*status, "last_seq")) + " (last hash <code>" +
+           h(jtext(*status, "last_hash")) + "</code>).</p>";
+  } else {
+    const Json problem = status->contains("problem") && (*status)["problem"].is_object()
+                             ? (*status)["problem"]
+                             : Json::object();
+    out += "<p><span class=\"deny\" id=\"chain-broken\">Chain broken</span>: " +
+           h(jtext(problem, "kind")) + " at seq " + h(jtext(*status, "first_bad_seq")) + " — " +
+           h(jtext(problem, "reason")) + "</p>";
+  }
+  out += "</section>";
+  if (records == nullptr) {
+    return out;
+  }
+  out += "<section class=\"card\"><form id=\"audit-filter\" method=\"get\" action=\"" + h(kBase) +
+         "/audit\">User <input type=\"text\" name=\"user_id\" value=\"" + h(f.user_id) +
+         "\"> Client <input type=\"text\" name=\"client_id\" value=\"" + h(f.client_id) +
+         "\"> Tool <input type=\"text\" name=\"tool\" value=\"" + h(f.tool) +
+         "\"> Decision <select name=\"decision\">";
+  for (const char* d : {"", "allow", "deny", "error"}) {
+    out += "<option value=\"" + std::string(d) + "\"" + (f.decision == d ? " selected" : "") + ">" +
+           (*d == '\0' ? "any" : d) + "</option>";
+  }
+  out += "</select> <button type=\"submit\">Filter</button></form>"
+         "<table id=\"audit\"><tr><th>Seq</th><th>Time</th><th>User</th><th>Client</th><th>Tool</th>"
+         "<th>Decision</th><th>Outcome</th><th>Reason</th></tr>";
+  const auto& items = jarray(*records, "items");
+  for (const auto& item : items) {
+    const Json rec = item.contains("record") && item["record"].is_object() ? item["record"]
+                                                                            : Json::object();
+    const std::string decision = jtext(rec, "decision");
+    const std::int64_t ms = jint(rec, "time_ms");
+    out += "<tr class=\"record\" data-seq=\"" + std::to_string(jint(item, "seq")) + "\"><td>" +
+           std::to_string(jint(item, "seq")) + "</td><td>" + h(time_text(ms / 1000)) + "</td><td>" +
+           h(jtext(rec, "user")) + "</td><td><code>" + h(jtext(rec, "client_id")) +
+           "</code></td><td><code>" + h(jtext(rec, "upstream")) + "/" + h(jtext(rec, "tool")) +
+           "</code></td><td><span class=\"" + (decision == "allow" ? "allow" : "deny") + "\">" +
+           h(decision) + "</span></td><td>" + h(jtext(rec, "upstream_status")) + "</td><td>" +
+           h(jtext(rec, "reason")) + "</td></tr>";
+  }
+  if (items.empty()) {
+    out += "<tr><td colspan=\"8\" class=\"muted\">No records match.</td></tr>";
+  }
+  out += "</table>";
+  const std::string next = jtext(*records, "next_cursor");
+  if (!next.empty()) {
+    out += "<p><a id=\"next\" href=\"" + h(kBase) + "/audit?user_id=" + h(url_component(f.user_id)) +
+           "&amp;client_id=" + h(url_component(f.client_id)) + "&amp;tool=" + h(url_component(f.tool)) +
+           "&amp;decision=" + h(url_component(f.decision)) + "&amp;cursor=" +
+           h(url_component(next)) + "\">Older records</a></p>";
   }
   return out + "</section>";
 }

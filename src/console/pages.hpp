@@ -52,11 +52,29 @@ std::string clients_body(const Viewer& viewer, const Json& clients);
 std::string access_body(const Viewer& viewer, std::string_view user_id,
                         std::string_view client_id, const Json* access,
                         std::string_view error);
+// The live sessions (listSessions) with Revoke buttons (revokeSession); `user_filter` and
+// `client_filter` are the list's filters as asked.
+std::string sessions_body(const Viewer& viewer, const Json& sessions, std::string_view user_filter,
+                          std::string_view client_filter);
+
+// The audit log's filters as the page's form carries them.
+struct AuditFilters {
+  std::string user_id;
+  std::string client_id;
+  std::string tool;
+  std::string decision;  // "", "allow", "deny", "error"
+};
+// Audit records (searchAudit; null: the viewer may not read them) and the tamper-evidence status
+// (getAuditStatus; null: not permitted for the viewer, e.g. outside the operator organization).
+std::string audit_body(const Viewer& viewer, const Json* records, const Json* status,
+                       const AuditFilters& filters);
+
 // A page-sized notice (errors, refusals).
 std::string message_body(std::string_view title, std::string_view text);
 
 // Hidden csrf field + a submit button in a POST form to `action` (a path below kBase).
 std::string post_button(const Viewer& viewer, std::string_view action, std::string_view label,
-                        std::string_view css_class, std::string_view name);
+                        std::string_view css_class, std::string_view name,
+                        std::string_view hidden_name = {}, std::string_view hidden_value = {});
 
 }  // namespace mcpgate::console

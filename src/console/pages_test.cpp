@@ -106,6 +106,47 @@ TEST(ConsolePages, ClientsOverviewAndAccessPagesEscapeEveryValue) {
   expect_escaped(message_body(kEvil, kEvil), 2);
 }
 
+TEST(ConsolePages, SessionsAndAuditPagesEscapeEveryValue) {
+  Viewer v = evil_viewer();
+  v.may.insert("listSessions");
+  v.may.insert("revokeSession");
+  v.may.insert("disableClient");
+  const Json sessions = {{"items", Json::array({Json{{"id", kEvil},
+                                                      {"user_id", kEvil},
+                                                      {"username", kEvil},
+                                                      {"client_id", kEvil},
+                                                      {"client_name", kEvil},
+                                                      {"scopes", Json::array({kEvil})},
+                                                      {"revoked_at", nullptr}}})},
+                         {"next_cursor", kEvil}};
+  const std::string s = sessions_body(v, sessions, kEvil, kEvil);
+  expect_escaped(s, 8);
+  EXPECT_NE(s.find("/sessions/%3Cscript%3E"), std::string::npos);  // the revoke action
+  const Json records = {{"items", Json::array({Json{{"seq", 7},
+                                                     {"hash", kEvil},
+                                                     {"record", Json{{"user", kEvil},
+                                                                     {"client_id", kEvil},
+                                                                     {"upstream", kEvil},
+                                                                     {"tool", kEvil},
+                                                                     {"decision", kEvil},
+                                                                     {"upstream_status", kEvil},
+                                                                     {"reason", kEvil},
+                                                                     {"time_ms", 1000}}}}})},
+                        {"next_cursor", kEvil}};
+  const Json broken = {{"ok", false},
+                       {"first_bad_seq", kEvil},
+                       {"problem", Json{{"kind", kEvil}, {"reason", kEvil}}}};
+  const AuditFilters f{kEvil, kEvil, kEvil, kEvil};
+  expect_escaped(audit_body(v, &records, &broken, f), 13);
+  const Json fine = {{"ok", true}, {"records", 3}, {"last_seq", 3}, {"last_hash", kEvil}};
+  const std::string ok = audit_body(v, nullptr, &fine, f);
+  expect_escaped(ok, 1);
+  EXPECT_NE(ok.find("chain-ok"), std::string::npos);
+  const Json clients = {{"items", Json::array({Json{{"client_id", kEvil}, {"disabled", false}}})}};
+  const std::string c = clients_body(v, clients);
+  EXPECT_NE(c.find("name=\"client_id\" value=\"&lt;script&gt;"), std::string::npos) << c;
+}
+
 TEST(ConsolePages, ActionsAppearOnlyForOperationsTheViewerMay) {
   Viewer auditor;
   auditor.username = "audrey";
