@@ -291,6 +291,47 @@ http::Response Console::get(const Viewer& viewer, const mcp::Caller& caller,
     return page(viewer, StatusCode::ok, "audit", "Audit log",
                 audit_body(viewer, &*r, status ? &*status : nullptr, f));
   }
+  if (seg[0] == "tools" && seg.size() == 1 && admin::find_operation("listToolPins") != nullptr) {
+    Json args = Json::object();
+    if (!query->value("cursor").empty()) {
+      args["cursor"] = query->value("cursor");
+    }
+    auto pins = run(caller, "listToolPins", std::move(args));
+    if (!pins) {
+      return failure(viewer, pins.error());
+    }
+    std::optional<Json> upstreams;
+    if (viewer.can("listUpstreams")) {
+      auto u = run(caller, "listUpstreams", Json::object());
+      if (!u) {
+        return failure(viewer, u.error());
+      }
+      upstreams = std::move(*u);
+    }
+    return page(viewer, StatusCode::ok, "tools", "Tools",
+                tools_body(viewer, upstreams ? &*upstreams : nullptr, *pins));
+  }
+  if (seg[0] == "connectors" && seg.size() == 1 &&
+      admin::find_operation("listConnectors") != nullptr) {
+    auto connectors = run(caller, "listConnectors", Json::object());
+    if (!connectors) {
+      return failure(viewer, connectors.error());
+    }
+    std::optional<Json> connections;
+    if (viewer.can("listConnections")) {
+      Json args = Json::object();
+      if (!query->value("cursor").empty()) {
+        args["cursor"] = query->value("cursor");
+      }
+      auto c = run(caller, "listConnections", std::move(args));
+      if (!c) {
+        return failure(viewer, c.error());
+      }
+      connections = std::move(*c);
+    }
+    return page(viewer, StatusCode::ok, "connectors", "Connectors",
+                connectors_body(viewer, &*connectors, connections ? &*connections : nullptr));
+  }
   return page(viewer, StatusCode::not_found, "", "Not found",
               message_body("Not found", "No such console page."));
 }
@@ -331,6 +372,19 @@ http::Response Console::post(const Viewer& viewer, const mcp::Caller& caller,
     op = seg[1] == "disable" ? "disableClient" : "enableClient";
     args = {{"client_id", form->value("client_id")}, {"reason", "web console"}};
     back = std::string(kBase) + "/clients";
+  } else if (seg.size() == 4 && seg[0] == "tools" && seg[3] == "approve") {
+    op = "approveToolPin";
+    args = {{"upstream", std::string(seg[1])},
+            {"tool", std::string(seg[2])},
+            {"hash", form->value("hash")},
+            {"reason", "web console"}};
+    back = std::string(kBase) + "/tools";
+  } else if (seg.size() == 4 && seg[0] == "connections" && seg[3] == "revoke") {
+    op = "revokeConnection";
+    args = {{"user_id", std::string(seg[1])},
+            {"connector", std::string(seg[2])},
+            {"reason", "web console"}};
+    back = std::string(kBase) + "/connectors";
   } else {
     return page(viewer, StatusCode::not_found, "", "Not found",
                 message_body("Not found", "No such console action."));
@@ -340,7 +394,7 @@ http::Response Console::post(const Viewer& viewer, const mcp::Caller& caller,
                 message_body("Not found", "No such console action."));
   }
   if (back.empty()) {
-    back = std::string(kBase) + "/users/" + url_component(seg[1]);
+    back = std::string(kBase) + "/users/" + path_segment(seg[1]);
   }
   auto r = run(caller, op, std::move(args));
   if (!r) {

@@ -153,6 +153,25 @@ std::string url_component(std::string_view value) {
   return out;
 }
 
+std::string path_segment(std::string_view value) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool plain = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') ||
+                       c == '-' || c == '.' || c == '_' || c == '~' || c == '@' || c == '+' ||
+                       c == '=';
+    if (plain) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
 std::string time_text(std::int64_t t) {
   if (t <= 0) {
     return "-";
@@ -194,6 +213,8 @@ std::string render_page(const Viewer& viewer, std::string_view active, std::stri
       {"access", "Agent access", "/access", "getAgentAccess"},
       {"clients", "Clients", "/clients", "listClients"},
       {"audit", "Audit log", "/audit", "searchAudit"},
+      {"tools", "Tools", "/tools", "listToolPins"},
+      {"connectors", "Connectors", "/connectors", "listConnectors"},
   };
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -262,7 +283,7 @@ std::string users_body(const Viewer& viewer, const Json& users) {
   for (const auto& u : jarray(users, "items")) {
     const std::string id = jtext(u, "id");
     out += "<tr class=\"user\" data-user=\"" + h(id) + "\"><td><a href=\"" + h(kBase) + "/users/" +
-           h(url_component(id)) + "\">" + h(jtext(u, "username")) + "</a></td><td><code>" + h(id) +
+           h(path_segment(id)) + "\">" + h(jtext(u, "username")) + "</a></td><td><code>" + h(id) +
            "</code></td><td>" + (jbool(u, "disabled") ? "deactivated" : "active") + "</td><td>" +
            h(time_text(jint(u, "created_at"))) + "</td></tr>";
   }
@@ -278,7 +299,7 @@ std::string users_body(const Viewer& viewer, const Json& users) {
 
 std::string user_body(const Viewer& viewer, const Json& user, const Json* grants) {
   const std::string id = jtext(user, "id");
-  const std::string base = "/users/" + url_component(id);
+  const std::string base = "/users/" + path_segment(id);
   const bool disabled = jbool(user, "disabled");
   std::string out = "<h1>User " + h(jtext(user, "username")) + "</h1><section class=\"card\">"
                     "<p>Id <code>" + h(id) + "</code> · " +
@@ -312,7 +333,7 @@ std::string user_body(const Viewer& viewer, const Json& user, const Json* grants
            h(strings_text(jarray(g, "resources"))) + "</td><td>" +
            h(time_text(jint(g, "created_at"))) + "</td><td>";
     if (viewer.can("revokeUserGrant")) {
-      out += post_button(viewer, base + "/grants/" + url_component(gid) + "/revoke", "Revoke",
+      out += post_button(viewer, base + "/grants/" + path_segment(gid) + "/revoke", "Revoke",
                          "danger", "revoke");
     }
     out += "</td></tr>";
@@ -370,7 +391,7 @@ std::string sessions_body(const Viewer& viewer, const Json& sessions, std::strin
     const std::string name = jtext(s, "client_name");
     out += "<tr class=\"session\" data-session=\"" + h(id) + "\" data-user=\"" + h(user) +
            "\" data-client=\"" + h(client) + "\"><td><a href=\"" + h(kBase) + "/users/" +
-           h(url_component(user)) + "\">" + h(jtext(s, "username").empty() ? user : jtext(s, "username")) +
+           h(path_segment(user)) + "\">" + h(jtext(s, "username").empty() ? user : jtext(s, "username")) +
            "</a></td><td>" + h(name.empty() ? client : name) + "<div class=\"muted\"><code>" +
            h(client) + "</code></div>";
     if (viewer.can("getAgentAccess")) {
@@ -382,7 +403,7 @@ std::string sessions_body(const Viewer& viewer, const Json& sessions, std::strin
            h(time_text(jint(s, "created_at"))) + "</td><td>" + h(time_text(jint(s, "last_token_at"))) +
            "</td><td>" + h(time_text(jint(s, "refresh_expires_at"))) + "</td><td>";
     if (viewer.can("revokeSession") && jtext(s, "revoked_at").empty()) {
-      out += post_button(viewer, "/sessions/" + url_component(id) + "/revoke", "Revoke", "danger",
+      out += post_button(viewer, "/sessions/" + path_segment(id) + "/revoke", "Revoke", "danger",
                          "revoke");
     }
     out += "</td></tr>";
@@ -463,6 +484,113 @@ std::string audit_body(const Viewer& viewer, const Json* records, const Json* st
            h(url_component(next)) + "\">Older records</a></p>";
   }
   return out + "</section>";
+}
+
+std::string tools_body(const Viewer& viewer, const Json* upstreams, const Json& pins) {
+  std::string out = "<h1>Upstreams and tools</h1>";
+  if (upstreams != nullptr) {
+    out += "<section class=\"card\"><h2>Upstreams</h2><table id=\"upstreams\"><tr><th>Name</th>"
+           "<th>Transport</th><th>Ready</th><th>Circuit</th><th>Tools</th><th>Withheld</th></tr>";
+    for (const auto& u : jarray(*upstreams, "items")) {
+      out += "<tr class=\"upstream\" data-upstream=\"" + h(jtext(u, "name")) + "\"><td><code>" +
+             h(jtext(u, "name")) + "</code></td><td>" + h(jtext(u, "transport")) + "</td><td>" +
+             (jbool(u, "ready") ? "<span class=\"allow\">ready</span>"
+                                : "<span class=\"deny\">not ready</span>") +
+             "</td><td>" + h(jtext(u, "circuit")) + "</td><td>" + h(jtext(u, "tools")) +
+             "</td><td>" + h(jtext(u, "withheld_tools")) + "</td></tr>";
+    }
+    out += "</table></section>";
+  }
+  out += "<section class=\"card\"><h2>Pinned tool definitions</h2><p class=\"muted\">The gate "
+         "pins each upstream tool's definition the first time it sees it; a changed definition "
+         "is withheld from agents until approved here.</p><table id=\"pins\"><tr><th>Tool</th>"
+         "<th>Approved</th><th>Changed definition</th><th></th></tr>";
+  const auto& items = jarray(pins, "items");
+  for (const auto& p : items) {
+    const std::string upstream = jtext(p, "upstream");
+    const std::string tool = jtext(p, "tool");
+    const Json pending = p.contains("pending") && p["pending"].is_object() ? p["pending"]
+                                                                           : Json();
+    out += "<tr class=\"pin\" data-tool=\"" + h(upstream + "/" + tool) + "\" data-pending=\"" +
+           (pending.is_object() ? "yes" : "no") + "\"><td><code>" + h(upstream) + "/" + h(tool) +
+           "</code></td><td>" + h(jtext(p, "approved_by")) + " · " +
+           h(time_text(jint(p, "approved_at"))) + "<div class=\"muted\"><code>" +
+           h(jtext(p, "hash").substr(0, 16)) + "</code></div></td><td>";
+    if (pending.is_object()) {
+      out += "<span class=\"conditional\">waiting since " + h(time_text(jint(pending, "since"))) +
+             "</span><div class=\"muted\">changed: " + h(strings_text(jarray(pending, "changed_fields"))) +
+             "</div><details><summary>New definition</summary><pre>" +
+             h(pending.contains("definition") ? pending["definition"].dump(2) : std::string()) +
+             "</pre></details>";
+    } else {
+      out += "<span class=\"muted\">none</span>";
+    }
+    out += "</td><td>";
+    if (pending.is_object() && viewer.can("approveToolPin")) {
+      out += post_button(viewer, "/tools/" + path_segment(upstream) + "/" + path_segment(tool) +
+                                     "/approve",
+                         "Approve", "primary", "approve", "hash", jtext(pending, "hash"));
+    }
+    out += "</td></tr>";
+  }
+  if (items.empty()) {
+    out += "<tr><td colspan=\"4\" class=\"muted\">No pinned tools.</td></tr>";
+  }
+  out += "</table>";
+  const std::string next = jtext(pins, "next_cursor");
+  if (!next.empty()) {
+    out += "<p><a id=\"next\" href=\"" + h(kBase) + "/tools?cursor=" + h(url_component(next)) +
+           "\">Next page</a></p>";
+  }
+  return out + "</section>";
+}
+
+std::string connectors_body(const Viewer& viewer, const Json* connectors,
+                            const Json* connections) {
+  std::string out = "<h1>Connectors and connections</h1>";
+  if (connectors != nullptr) {
+    out += "<section class=\"card\"><h2>Connectors</h2><table id=\"connectors\"><tr><th>Id</th>"
+           "<th>Name</th><th>Kind</th><th>Tools</th></tr>";
+    for (const auto& c : jarray(*connectors, "items")) {
+      out += "<tr class=\"connector\" data-connector=\"" + h(jtext(c, "id")) + "\"><td><code>" +
+             h(jtext(c, "id")) + "</code></td><td>" + h(jtext(c, "name")) + "</td><td>" +
+             h(jtext(c, "kind")) + "</td><td>" + h(strings_text(jarray(c, "tools"))) + "</td></tr>";
+    }
+    out += "</table></section>";
+  }
+  if (connections != nullptr) {
+    out += "<section class=\"card\"><h2>Connections</h2><p class=\"muted\">Users' connected "
+           "accounts in the token vault (never the tokens).</p><table id=\"connections\"><tr>"
+           "<th>User</th><th>Connector</th><th>Status</th><th>Scopes</th><th>Connected</th>"
+           "<th></th></tr>";
+    const auto& items = jarray(*connections, "items");
+    for (const auto& c : items) {
+      const std::string user = jtext(c, "user_id");
+      const std::string connector = jtext(c, "connector");
+      out += "<tr class=\"connection\" data-user=\"" + h(user) + "\" data-connector=\"" +
+             h(connector) + "\"><td><a href=\"" + h(kBase) + "/users/" + h(path_segment(user)) +
+             "\">" + h(user) + "</a></td><td><code>" + h(connector) + "</code></td><td>" +
+             h(jtext(c, "status")) + "</td><td>" + h(strings_text(jarray(c, "scopes"))) +
+             "</td><td>" + h(time_text(jint(c, "created_at"))) + "</td><td>";
+      if (viewer.can("revokeConnection")) {
+        out += post_button(viewer, "/connections/" + path_segment(user) + "/" +
+                                       path_segment(connector) + "/revoke",
+                           "Revoke", "danger", "revoke");
+      }
+      out += "</td></tr>";
+    }
+    if (items.empty()) {
+      out += "<tr><td colspan=\"6\" class=\"muted\">No connections.</td></tr>";
+    }
+    out += "</table>";
+    const std::string next = jtext(*connections, "next_cursor");
+    if (!next.empty()) {
+      out += "<p><a id=\"next\" href=\"" + h(kBase) + "/connectors?cursor=" +
+             h(url_component(next)) + "\">Next page</a></p>";
+    }
+    out += "</section>";
+  }
+  return out;
 }
 
 std::string access_body(const Viewer& viewer, std::string_view user_id,

@@ -35,6 +35,10 @@ struct Viewer {
 
 // Percent-encodes everything but RFC 3986 unreserved characters (query values, path segments).
 std::string url_component(std::string_view value);
+// A path segment: the identifier characters (admin::valid_id's set) as they are — the console's
+// routes take ids unencoded, as the API does — and everything else percent-encoded (such a
+// segment is never a valid id, so the operation refuses it).
+std::string path_segment(std::string_view value);
 // "2026-11-29 21:05 UTC" for unix seconds; "-" for 0 or less.
 std::string time_text(std::int64_t unix_seconds);
 
@@ -68,6 +72,13 @@ struct AuditFilters {
 // (getAuditStatus; null: not permitted for the viewer, e.g. outside the operator organization).
 std::string audit_body(const Viewer& viewer, const Json* records, const Json* status,
                        const AuditFilters& filters);
+
+// Upstreams (listUpstreams; null: not readable) and pinned tool definitions (listToolPins) with
+// an Approve button for each changed definition (approveToolPin, bound to its hash).
+std::string tools_body(const Viewer& viewer, const Json* upstreams, const Json& pins);
+// Connectors (listConnectors) and the users' vault connections (listConnections) with Revoke
+// buttons (revokeConnection); either may be null (not readable).
+std::string connectors_body(const Viewer& viewer, const Json* connectors, const Json* connections);
 
 // A page-sized notice (errors, refusals).
 std::string message_body(std::string_view title, std::string_view text);

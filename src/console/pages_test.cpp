@@ -147,6 +147,35 @@ TEST(ConsolePages, SessionsAndAuditPagesEscapeEveryValue) {
   EXPECT_NE(c.find("name=\"client_id\" value=\"&lt;script&gt;"), std::string::npos) << c;
 }
 
+TEST(ConsolePages, ToolPinAndConnectorPagesEscapeEveryValue) {
+  Viewer v = evil_viewer();
+  v.may.insert("approveToolPin");
+  v.may.insert("revokeConnection");
+  const Json upstreams = {{"items", Json::array({Json{{"name", kEvil},
+                                                       {"transport", kEvil},
+                                                       {"ready", true},
+                                                       {"circuit", kEvil}}})}};
+  const Json pins = {{"items", Json::array({Json{{"upstream", kEvil},
+                                                  {"tool", kEvil},
+                                                  {"hash", kEvil},
+                                                  {"approved_by", kEvil},
+                                                  {"pending", Json{{"hash", kEvil},
+                                                                   {"changed_fields", Json::array({kEvil})},
+                                                                   {"definition", Json{{"description", kEvil}}}}}}})}};
+  const std::string t = tools_body(v, &upstreams, pins);
+  expect_escaped(t, 8);
+  EXPECT_NE(t.find("name=\"hash\" value=\"&lt;script&gt;"), std::string::npos);  // bound to its hash
+  EXPECT_NE(t.find("/tools/%3Cscript%3E"), std::string::npos);
+  const Json connectors = {{"items", Json::array({Json{{"id", kEvil}, {"name", kEvil}, {"kind", kEvil},
+                                                        {"tools", Json::array({kEvil})}}})}};
+  const Json connections = {{"items", Json::array({Json{{"user_id", kEvil}, {"connector", kEvil},
+                                                         {"status", kEvil},
+                                                         {"scopes", Json::array({kEvil})}}})}};
+  const std::string c = connectors_body(v, &connectors, &connections);
+  expect_escaped(c, 10);
+  EXPECT_NE(c.find("/connections/%3Cscript%3E"), std::string::npos);
+}
+
 TEST(ConsolePages, ActionsAppearOnlyForOperationsTheViewerMay) {
   Viewer auditor;
   auditor.username = "audrey";
@@ -178,6 +207,9 @@ TEST(ConsolePages, UrlComponentEncodesAllButUnreserved) {
   EXPECT_EQ(url_component("a-Z_0.~"), "a-Z_0.~");
   EXPECT_EQ(url_component("https://x/y?z=1&w"), "https%3A%2F%2Fx%2Fy%3Fz%3D1%26w");
   EXPECT_EQ(url_component(std::string("\x00\xff", 2)), "%00%FF");
+  // Path segments keep the identifier characters (the routes take ids unencoded).
+  EXPECT_EQ(path_segment("alice@example.com+x=1~"), "alice@example.com+x=1~");
+  EXPECT_EQ(path_segment("a/b?c#d e%"), "a%2Fb%3Fc%23d%20e%25");
   EXPECT_EQ(time_text(0), "-");
   EXPECT_EQ(time_text(86400), "1970-01-02 00:00 UTC");
 }
