@@ -31,6 +31,7 @@ let browser;
 let profileDirs = [];
 let framer; // another origin that embeds the console
 let framerOrigin;
+let ops = new Set(); // the operation ids the gate serves (its OpenAPI document)
 
 function consoleYaml() {
   const text = demoYaml({ api: true });
@@ -59,6 +60,8 @@ before(async () => {
     ] },
   });
   assert.equal(w.status, 200, w.body);
+  const doc = await (await fetch(`${base}/admin/openapi.json`)).json();
+  ops = new Set(Object.values(doc.paths).flatMap((item) => Object.values(item).map((o) => o.operationId)));
   framer = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><title>framing</title><iframe id="victim" src="${base}/admin/console" width="800" height="600"></iframe>`);
@@ -167,6 +170,33 @@ describe('the web console', { timeout: 120000 }, () => {
     assert.equal(await alice.locator('#grants').count(), 1);
     assert.equal(await alice.locator(`tr.grant[data-client="${CLIENT}"]`).count(), 0);
     await assert.rejects(agent.callTool({ name: 'get_availability', arguments: { date: '2026-12-01' } }), /401|nauthorized|invalid_token/);
+  });
+
+  test('the sessions page lists live sessions and revokes one (when listSessions is served)', async (t) => {
+    if (!ops.has('listSessions')) return t.skip('listSessions is not in this build');
+    const tokens = await getTokens(gate, { client_id: CLIENT, redirect_uri: REDIRECT, scope: 'calendar:read', username: 'bob' });
+    const again = await sdkClient(tokens.access_token);
+    await again.callTool({ name: 'get_availability', arguments: { date: '2026-12-01' } });
+    await alice.goto(`${gate.base}/admin/console/sessions?user_id=bob`);
+    const row = alice.locator(`tr.session[data-user="bob"][data-client="${CLIENT}"]`);
+    assert.equal(await row.count(), 1);
+    await alice.screenshot({ path: path.join(shots, 'console-sessions.png'), fullPage: true });
+    await Promise.all([alice.waitForNavigation(), row.locator('button[name="revoke"]').click()]);
+    assert.equal(await alice.locator(`tr.session[data-user="bob"]`).count(), 0);
+    await assert.rejects(again.callTool({ name: 'get_availability', arguments: { date: '2026-12-01' } }), /401|nauthorized|invalid_token/);
+  });
+
+  test('the audit log page filters records and shows the chain verified (when searchAudit is served)', async (t) => {
+    if (!ops.has('searchAudit')) return t.skip('searchAudit is not in this build');
+    await alice.goto(`${gate.base}/admin/console/audit`);
+    await alice.fill('#audit-filter input[name="user_id"]', 'bob');
+    await alice.selectOption('#audit-filter select[name="decision"]', 'deny');
+    await Promise.all([alice.waitForNavigation(), alice.click('#audit-filter button')]);
+    const rows = alice.locator('tr.record');
+    assert.ok(await rows.count() >= 1, 'no denied record of bob');
+    assert.ok((await rows.first().innerText()).includes('list_events'));
+    if (ops.has('getAuditStatus')) assert.equal(await alice.locator('#chain-ok').count(), 1);
+    await alice.screenshot({ path: path.join(shots, 'console-audit.png'), fullPage: true });
   });
 
   test('the clients page lists the registrations', async () => {
