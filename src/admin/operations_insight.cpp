@@ -48,7 +48,7 @@ Json insight_object(const Json& properties, const Json& required) {
   return s;
 }
 
-Json int_series() {
+Json insight_int_series() {
   Json s = {{"type", "array"}};
   s["items"] = Json{{"type", "integer"}};
   return s;
@@ -59,9 +59,9 @@ Json int_series() {
 void add_insight_schemas(Json& s) {
   {
     Json series = Json::object();
-    series["calls"] = int_series();
-    series["denied"] = int_series();
-    series["errors"] = int_series();
+    series["calls"] = insight_int_series();
+    series["denied"] = insight_int_series();
+    series["errors"] = insight_int_series();
     Json p = Json::object();
     p["name"] = Json{{"type", "string"}};
     p["calls"] = Json{{"type", "integer"}};
