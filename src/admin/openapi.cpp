@@ -271,6 +271,7 @@ Json schemas() {
     s["QuotaRule"] = object_schema(p, Json::array({"name", "per", "tools", "calls_per_minute", "max_concurrent"}));
     s["QuotaList"] = list_schema("QuotaRule");
   }
+  add_insight_schemas(s);
   return s;
 }
 

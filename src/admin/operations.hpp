@@ -88,6 +88,10 @@ struct Operation {
 // Each area's rows, in their own files (build_operations() appends them).
 std::vector<Operation> policy_operations();      // operations_policy.cpp
 std::vector<Operation> runtime_operations();     // operations_runtime.cpp
+// Rows of the table by area, each in its own file (build_operations() appends them).
+std::vector<Operation> insight_operations();  // operations_insight.cpp
+// The OpenAPI component schemas of an area's answers (openapi.cpp's schemas() adds them).
+void add_insight_schemas(Json& schemas);
 
 // The table, in the order the OpenAPI document and the tool list show it.
 const std::vector<Operation>& operations();

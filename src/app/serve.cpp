@@ -418,6 +418,8 @@ int serve(Config config, ConfigLoader reload_config) {
       admin.runtime.started_at = started_at;
       admin.runtime.connectors = connectors;
       admin.runtime.quotas = quotas;
+      admin.tools = [registry] { return registry->tools(); };
+      admin.tool_authorizer = policy->authorizer;
       mount_admin(*router, config, std::move(admin));
       asio::co_spawn(ioc,
                      auth->admin_guard->run_revocation_poll(*auth->store, *auth->executor,
