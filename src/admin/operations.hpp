@@ -82,6 +82,10 @@ struct Operation {
   bool has_body() const;
 };
 
+// Each area's rows (operations_<area>.cpp), appended to the table by build_operations().
+// identity: sessions, organization, groups, clients, audit, signing keys, bootstrap.
+std::vector<Operation> identity_operations();
+
 // The table, in the order the OpenAPI document and the tool list show it.
 const std::vector<Operation>& operations();
 const Operation* find_operation(std::string_view operation_id);
