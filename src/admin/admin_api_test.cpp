@@ -635,7 +635,7 @@ TEST_F(AdminApiTest, HelpdeskListsAndRevokesSessionsAuditorOnlyLists) {
 }
 
 TEST_F(AdminApiTest, SessionFiltersRefuseHostileInput) {
-  for (const std::string target : {
+  for (const std::string& target : std::vector<std::string>{
            "/admin/api/v1/sessions?user_id=a%2Fb", "/admin/api/v1/sessions?user_id=",
            "/admin/api/v1/sessions?user_id=" + std::string(129, 'u'),
            "/admin/api/v1/sessions?client_id=a%0Ab", "/admin/api/v1/sessions?client_id=%00",
@@ -725,7 +725,7 @@ TEST_F(AdminApiTest, GroupsAreTheOrganizationsWithTheirMembers) {
   EXPECT_EQ(foreign.raw.body(), call(verb::get, "/admin/api/v1/groups/nope", as("alice")).raw.body());
   EXPECT_EQ(call(verb::get, "/admin/api/v1/groups/group-acme", as("carol", "acme")).status, 200);
   // A cursor that is not a position of ours.
-  for (const std::string bad : {"/admin/api/v1/groups?cursor=" + cursor_after("x1"),
+  for (const std::string& bad : std::vector<std::string>{"/admin/api/v1/groups?cursor=" + cursor_after("x1"),
                                 "/admin/api/v1/groups?cursor=" + cursor_after("-1"),
                                 "/admin/api/v1/groups?cursor=" + cursor_after("99999999999999")}) {
     EXPECT_EQ(call(verb::get, bad, as("alice")).status, 400) << bad;
@@ -795,10 +795,10 @@ TEST_F(AdminApiTest, DisablingAClientRevokesItsSessionsAndEnablingDoesNotRestore
   EXPECT_FALSE(store_->find_client(client)->disabled);
   EXPECT_TRUE(store_->find_grant(grant)->revoked_at.has_value());
   EXPECT_EQ(call(verb::post, "/admin/api/v1/client/disable", as("alice"), R"({"client_id":"nope"})").status, 404);
-  for (const std::string bad : {std::string("{}"), std::string(R"({"client_id":7})"),
-                                std::string(R"({"client_id":"a
-b"})"),
-                                R"({"client_id":")" + std::string(2049, 'c') + ""}"}) {
+  const std::vector<std::string> bad_bodies = {
+      "{}", R"({"client_id":7})", "{\"client_id\":\"a\\nb\"}",
+      R"({"client_id":")" + std::string(2049, 'c') + "\"}"};
+  for (const std::string& bad : bad_bodies) {
     EXPECT_NE(call(verb::post, "/admin/api/v1/client/disable", as("alice"), bad).status, 200) << bad.substr(0, 40);
   }
 }
@@ -862,7 +862,7 @@ TEST_F(AdminApiTest, SearchesOnlyTheCallersOrganizationsAuditRecords) {
   EXPECT_EQ(acme.body["items"][0]["record"]["user"], "dave");
   // helpdesk does not read the audit log.
   EXPECT_EQ(call(verb::get, "/admin/api/v1/audit", as("helen")).status, 403);
-  for (const std::string bad : {"decision=maybe", "from_ms=-1", "to_ms=abc", "user_id=a%00b",
+  for (const std::string& bad : std::vector<std::string>{"decision=maybe", "from_ms=-1", "to_ms=abc", "user_id=a%00b",
                                 "cursor=" + cursor_after("0"), "cursor=" + cursor_after("x"),
                                 "tool=" + std::string(257, 't')}) {
     EXPECT_EQ(call(verb::get, "/admin/api/v1/audit?" + bad, as("alice")).status, 400) << bad.substr(0, 40);

@@ -109,7 +109,7 @@ TEST_F(BootstrapTest, MakesTheFirstAdministratorOnceAndIsGoneForGood) {
                  http::bhttp::verb::get).result_int(), 405U);
   EXPECT_EQ(post(*c, token, R"({"user_id":"alice"})", "text/plain").result_int(), 415U);
   EXPECT_EQ(post(*c, token, std::string(2000, ' ')).result_int(), 413U);
-  for (const std::string bad : {"{not json", "[]", "{}", R"({"user_id":7})",
+  for (const char* bad : {"{not json", "[]", "{}", R"({"user_id":7})",
                                 R"({"user_id":"../x"})", R"({"user_id":"alice","extra":1})"}) {
     EXPECT_EQ(post(*c, token, bad).result_int(), 400U) << bad;
   }

@@ -25,12 +25,12 @@ before(async () => {
   const shipped = readFileSync(join(repoRoot, 'examples/demo-policy.fga.yaml'), 'utf8');
   const adminTuple = '  - {user: "user:alice", relation: admin, object: "organization:default"}\n';
   assert.ok(shipped.includes(adminTuple), 'examples/demo-policy.fga.yaml: the admin tuple moved');
-  const policy = shipped.replace(adminTuple, '')
-    .replace('model_file: ./demo-policy.fga', `model_file: ${JSON.stringify(join(repoRoot, 'examples/demo-policy.fga'))}`)
-    .replace(/\ntests:[\s\S]*$/, '\n'); // its tests assert alice's role
+  const policy = shipped.replace(adminTuple, '').replace(/\ntests:[\s\S]*$/, '\n'); // its tests assert alice's role
+  // Beside a copy of the model: the store file's model_file is relative.
   policyDir = mkdtempSync(join(tmpdir(), 'mcpgate-e2e-bootstrap-'));
-  const policyFile = join(policyDir, 'policy.fga.yaml');
+  const policyFile = join(policyDir, 'demo-policy.fga.yaml');
   writeFileSync(policyFile, policy);
+  writeFileSync(join(policyDir, 'demo-policy.fga'), readFileSync(join(repoRoot, 'examples/demo-policy.fga')));
   yaml = `${demoYaml({ policyFile }).replace(/\n*$/, '\n')}admin:\n  enabled: true\n`;
   const srv = await startServer(yaml);
   const base = `http://127.0.0.1:${srv.port}`;
