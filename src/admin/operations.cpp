@@ -66,6 +66,9 @@ std::vector<Operation> build_operations() {
   for (auto& op : identity_operations()) {
     ops.push_back(std::move(op));
   }
+  for (auto& op : insight_operations()) {
+    ops.push_back(std::move(op));
+  }
   for (auto& op : ops) {
     if (op.paged) {
       add_paging(op);
