@@ -24,11 +24,13 @@ const API_TOKEN = 'e2e-console-api-token-0123456789abcdef012345678';
 const CLIENT = 'calendar-assistant';
 const REDIRECT = 'http://127.0.0.1/callback';
 const shots = path.join(repoRoot, 'build', 'test-artifacts', 'screenshots');
+// A stdio upstream whose `greet` changes its definition when `mutate` is called (a rug pull).
+const MUTABLE_UPSTREAM = path.join(repoRoot, 'tests/e2e/fixtures/mutable_stdio_upstream.mjs');
 const PASSWORDS = { ...USERS, helen: 'helen-e2e-console-pass', audrey: 'audrey-e2e-console-pass' };
 
 let gate;
 let browser;
-let profileDirs = [];
+let stateDir; // the mutable upstream's state
 let framer; // another origin that embeds the console
 let framerOrigin;
 let ops = new Set(); // the operation ids the gate serves (its OpenAPI document)
@@ -39,7 +41,17 @@ function consoleYaml() {
   assert.ok(bobLine, 'demo.yaml: bob moved');
   const indent = bobLine.match(/^\s*/)[0];
   const extra = ['helen', 'audrey'].map((u) => `${indent}- {username: ${u}, password: ${PASSWORDS[u]}, id: ${u}}`).join('\n');
-  return `${text.replace(bobLine, `${bobLine}\n${extra}`).replace(/\n*$/, '\n')}admin:\n  enabled: true\n`;
+  stateDir = mkdtempSync(path.join(os.tmpdir(), 'mcpgate-e2e-console-'));
+  const gateway = `gateway:
+  refresh_interval_ms: 300
+  upstreams:
+    - name: shifty
+      transport: stdio
+      command: ${JSON.stringify(process.execPath)}
+      args: [${JSON.stringify(MUTABLE_UPSTREAM)}]
+      env: { MUTABLE_STATE_FILE: ${JSON.stringify(path.join(stateDir, 'mutated'))} }
+`;
+  return `${text.replace(bobLine, `${bobLine}\n${extra}`).replace(/\n*$/, '\n')}admin:\n  enabled: true\n${gateway}`;
 }
 
 before(async () => {
@@ -57,6 +69,11 @@ before(async () => {
     writes: { tuple_keys: [
       { user: 'user:helen', relation: 'helpdesk', object: 'organization:default' },
       { user: 'user:audrey', relation: 'auditor', object: 'organization:default' },
+      // alice may use the rug-pull upstream's tools through the calendar assistant.
+      { user: 'user:alice', relation: 'invoker', object: 'tool:shifty/greet' },
+      { user: 'user:alice', relation: 'invoker', object: 'tool:shifty/mutate' },
+      { user: 'client:calendar-assistant', relation: 'agent', object: 'tool:shifty/greet' },
+      { user: 'client:calendar-assistant', relation: 'agent', object: 'tool:shifty/mutate' },
     ] },
   });
   assert.equal(w.status, 200, w.body);
@@ -73,7 +90,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => {});
-  for (const d of profileDirs) rmSync(d, { recursive: true, force: true });
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   await new Promise((r) => (framer ? framer.close(() => r()) : r()));
   const exit = await gate?.stop();
   if (exit && exit.code !== 0) console.log(`gate exit ${JSON.stringify(exit)}; log tail:\n${gate.logs().slice(-3000)}`);
@@ -199,6 +216,46 @@ describe('the web console', { timeout: 120000 }, () => {
     await alice.screenshot({ path: path.join(shots, 'console-audit.png'), fullPage: true });
   });
 
+  test('a changed tool is withheld until approved in the console (when approveToolPin is served)', async (t) => {
+    if (!ops.has('approveToolPin')) return t.skip('approveToolPin is not in this build');
+    const tokens = await getTokens(gate, { client_id: CLIENT, redirect_uri: REDIRECT, scope: 'calendar:read', username: 'alice' });
+    const mine = await sdkClient(tokens.access_token);
+    const names = async () => (await mine.listTools()).tools.map((x) => x.name);
+    assert.ok((await names()).includes('shifty__greet'), (await names()).join(', '));
+    const mutated = await mine.callTool({ name: 'shifty__mutate', arguments: {} });
+    assert.notEqual(mutated.isError, true, JSON.stringify(mutated));
+    const pending = alice.locator('tr.pin[data-tool="shifty/greet"][data-pending="yes"]');
+    for (let i = 0; i < 40 && (await pending.count()) === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 250));
+      await alice.goto(`${gate.base}/admin/console/tools`);
+    }
+    assert.equal(await pending.count(), 1, 'the changed definition is not pending');
+    assert.ok(!(await names()).includes('shifty__greet'), 'the changed tool is still offered');
+    assert.ok((await pending.innerText()).includes('description'));
+    await alice.screenshot({ path: path.join(shots, 'console-tools.png'), fullPage: true });
+    await Promise.all([alice.waitForNavigation(), pending.locator('button[name="approve"]').click()]);
+    assert.match(alice.url(), /\/admin\/console\/tools$/);
+    assert.equal(await alice.locator('tr.pin[data-tool="shifty/greet"][data-pending="no"]').count(), 1);
+    let back = false;
+    for (let i = 0; i < 40 && !back; i += 1) {
+      back = (await names()).includes('shifty__greet');
+      if (!back) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(back, 'the approved tool is not offered again');
+    const hi = await mine.callTool({ name: 'shifty__greet', arguments: { name: 'ann' } });
+    assert.notEqual(hi.isError, true, JSON.stringify(hi));
+    await mine.close();
+  });
+
+  test('the connectors page lists connectors and connections (when listConnectors is served)', async (t) => {
+    if (!ops.has('listConnectors')) return t.skip('listConnectors is not in this build');
+    const r = await alice.goto(`${gate.base}/admin/console/connectors`);
+    assert.equal(r.status(), 200);
+    assert.equal(await alice.locator('#connectors').count(), 1);
+    assert.equal(await alice.locator('#connections').count(), ops.has('listConnections') ? 1 : 0);
+    await alice.screenshot({ path: path.join(shots, 'console-connectors.png'), fullPage: true });
+  });
+
   test('the clients page lists the registrations', async () => {
     await alice.click('#nav-clients');
     assert.equal(await alice.locator(`tr.client[data-client="${CLIENT}"]`).count(), 1);
@@ -254,7 +311,11 @@ describe('the web console', { timeout: 120000 }, () => {
   test('audrey (auditor) sees the statistics and no button at all', async () => {
     const audrey = await signIn('audrey');
     assert.equal(await audrey.locator('#total-calls').count(), 1);
-    for (const p of ['/users/alice', '/users/bob', '/clients', '/users']) {
+    const pages = ['/users/alice', '/users/bob', '/clients', '/users'];
+    if (ops.has('listToolPins')) pages.push('/tools');
+    if (ops.has('listConnectors')) pages.push('/connectors');
+    if (ops.has('listSessions')) pages.push('/sessions');
+    for (const p of pages) {
       await audrey.goto(`${gate.base}/admin/console${p}`);
       assert.equal(await audrey.locator('form[method="post"]').count(), 0, `a form on ${p}`);
     }
