@@ -63,7 +63,8 @@ std::vector<Operation> build_operations() {
        "The registered OAuth clients (static, DCR, CIMD) and their metadata", "ClientList", {},
        true, false, true},
   };
-  for (auto&& area : {policy_operations(), runtime_operations(), insight_operations()}) {
+  for (auto&& area : {policy_operations(), runtime_operations(), identity_operations(),
+                      insight_operations()}) {
     ops.insert(ops.end(), area.begin(), area.end());
   }
   for (auto& op : ops) {

@@ -77,7 +77,7 @@ std::vector<Operation> runtime_operations() {
        {runtime_path_id("user_id", "A user of the caller's organization"),
         runtime_path_id("connector", "The connector or OAuth upstream id"), reason_param()},
        false, true},
-      {"rotateVaultKey", verb::post, "/vault/rotate-key", kWriteScope, "can_rotate_vault_key",
+      {"rotateVaultKey", verb::post, "/vault/rotate-key", kWriteScope, "can_rotate_keys",
        "Re-wrap every vault data key under the active master key (as `mcpgate vault rotate-key`)",
        "VaultRotateResult", {reason_param()}, false, true, true},
       {"getQuotas", verb::get, "/quotas", kReadScope, "can_read_quotas",
