@@ -53,6 +53,23 @@ Json tool_call_params(const std::string& name, Json arguments, const std::string
   return p;
 }
 
+std::string tool_call_params_text(const std::string& name,
+                                  const Json& arguments,
+                                  const std::string& progress_token) {
+  // The members in the order nlohmann writes them (sorted): the text tool_call_params() dumps to.
+  const auto dump = [](const Json& j) {
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
+  std::string text = "{\"_meta\":{\"progressToken\":";
+  text += dump(Json(progress_token));
+  text += "},\"arguments\":";
+  text += dump(arguments);
+  text += ",\"name\":";
+  text += dump(Json(name));
+  text += '}';
+  return text;
+}
+
 Json prompt_get_params(const std::string& name, Json arguments) {
   Json p = Json::object();
   p["name"] = name;

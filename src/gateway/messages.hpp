@@ -21,6 +21,10 @@ Json rpc_error_reply(const Json& id, int code, const std::string& message);
 Json initialize_params(Json capabilities);
 // tools/call of the upstream's `name`, with a progress token of the gateway's own.
 Json tool_call_params(const std::string& name, Json arguments, const std::string& progress_token);
+// The same serialised, without building a DOM (the tools/call path).
+std::string tool_call_params_text(const std::string& name,
+                                  const Json& arguments,
+                                  const std::string& progress_token);
 Json prompt_get_params(const std::string& name, Json arguments);
 Json uri_params(const std::string& uri);
 // completion/complete for a prompt (`ref/prompt`) or a resource template (`ref/resource`).
