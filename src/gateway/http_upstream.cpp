@@ -1,5 +1,6 @@
 #include "gateway/http_upstream.hpp"
 
+#include <array>
 #include <cerrno>
 #include <limits>
 
@@ -780,36 +781,42 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
         co_return make_error(ErrorCode::kCancelled, "cancelled by the client");
       }
     }
-    bhttp::request<bhttp::string_body> req{
-        resume_from ? bhttp::verb::get : bhttp::verb::post, url_.target, 11};
-    req.set(bhttp::field::host, url_.authority());
-    req.set(bhttp::field::user_agent, "mcpgate-gateway/0.1");
-    req.set(bhttp::field::accept,
-            resume_from ? "text/event-stream" : "application/json, text/event-stream");
+    // The same header lines, in the same order, as the Beast request this replaced.
+    const std::string authority = url_.authority();
+    HeadFields fields;
+    set_head_field(fields, "Host", authority);
+    set_head_field(fields, "User-Agent", "mcpgate-gateway/0.1");
+    set_head_field(fields, "Accept",
+                   resume_from ? "text/event-stream" : "application/json, text/event-stream");
     if (!session.empty()) {
-      req.set("Mcp-Session-Id", session);
+      set_head_field(fields, "Mcp-Session-Id", session);
     }
     if (!version.empty()) {
-      req.set("MCP-Protocol-Version", version);
+      set_head_field(fields, "MCP-Protocol-Version", version);
     }
     for (const auto& [k, v] : options_.headers) {
-      req.set(k, v);
+      set_head_field(fields, k, v);
     }
     if (!authorization.empty()) {
-      req.set(bhttp::field::authorization, authorization);
+      set_head_field(fields, "Authorization", authorization);
     }
     if (resume_from) {
-      req.set("Last-Event-ID", *resume_from);
+      set_head_field(fields, "Last-Event-ID", *resume_from);
     } else {
-      req.set(bhttp::field::content_type, "application/json");
-      req.body() = body;
+      set_head_field(fields, "Content-Type", "application/json");
     }
-    req.keep_alive(true);
-    req.prepare_payload();
+    auto head = request_head(resume_from ? "GET" : "POST", url_.target, fields, body.size(),
+                             !resume_from);
+    if (!head) {
+      co_return make_error(ErrorCode::kInternal,
+                           "upstream " + options_.name + ": " + head.error().message);
+    }
+    const std::array<asio::const_buffer, 2> request_buffers{
+        asio::buffer(*head), resume_from ? asio::const_buffer() : asio::buffer(body)};
 
     beast::error_code ec;
     c->stream.expires_at(deadline);
-    co_await bhttp::async_write(c->stream, req, redirect_error(use_awaitable, ec));
+    co_await asio::async_write(c->stream, request_buffers, redirect_error(use_awaitable, ec));
     const bool written = !ec;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(16 * 1024);
