@@ -1,5 +1,6 @@
 #include "admin/admin_api.hpp"
 
+#include <charconv>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -15,15 +16,6 @@ namespace mcpgate::admin {
 namespace {
 
 constexpr std::size_t kMaxBodyDepth = 8;
-constexpr std::size_t kMaxReasonBytes = 256;
-
-// What one call did, for its `admin_call` line.
-struct CallNote {
-  std::string operation = "-";
-  std::string target;    // the path's ids, joined with '/'
-  std::string decision = "deny";
-  std::string reason;    // why a denial, or the operator's stated reason
-};
 
 http::Response json_ok(const Json& body) {
   http::Response res = http::make_response(http::StatusCode::ok, mcp::dump_json(body),
@@ -32,15 +24,67 @@ http::Response json_ok(const Json& body) {
   return res;
 }
 
-// The optional body of a change: {} or {"reason": "<at most 256 bytes>"}.
-Result<std::string> reason_of(const http::Request& req, std::size_t max_body_bytes) {
+const Param* declared(const Operation& op, std::string_view name, ParamIn in) {
+  for (const auto& p : op.params) {
+    if (p.name == name && p.in == in) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+// A query value as its parameter's type; a value that is not of it stays a string and
+// check_arguments names the type.
+Json query_value(const Param& p, const std::string& value) {
+  if (p.type == ParamType::kInteger && !value.empty() && value.size() <= 18) {
+    std::int64_t n = 0;
+    const char* end = value.data() + value.size();
+    const auto parsed = std::from_chars(value.data(), end, n);
+    if (parsed.ec == std::errc() && parsed.ptr == end) {
+      return n;
+    }
+  }
+  if (p.type == ParamType::kBoolean && (value == "true" || value == "false")) {
+    return value == "true";
+  }
+  return value;
+}
+
+// The call's arguments from the route's ids, the query and the JSON body.
+Result<Json> http_arguments(const http::Request& req, const Operation& op,
+                            const std::vector<std::string>& path_values,
+                            std::size_t max_body_bytes) {
+  Json args = Json::object();
+  std::size_t i = 0;
+  for (const auto& p : op.params) {
+    if (p.in == ParamIn::kPath && i < path_values.size()) {
+      args[std::string(p.name)] = path_values[i++];
+    }
+  }
+  auto query = oauth::parse_form(oauth::query_of(req.target()));
+  if (!query) {
+    return make_error(ErrorCode::kInvalidArgument, "the query is malformed");
+  }
+  if (query->first_repeated()) {
+    return make_error(ErrorCode::kInvalidArgument, "a query parameter is repeated");
+  }
+  for (const auto& [name, value] : query->items()) {
+    const Param* p = declared(op, name, ParamIn::kQuery);
+    if (p == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "unknown query parameter");
+    }
+    args[name] = query_value(*p, value);
+  }
   const std::string& body = req.body();
   if (body.empty()) {
-    return std::string();
+    return args;
+  }
+  if (!op.has_body()) {
+    return make_error(ErrorCode::kInvalidArgument, "this operation takes no body");
   }
   if (body.size() > max_body_bytes) {
-    return http_error(413, "payload_too_large", "the body is larger than " +
-                                                    std::to_string(max_body_bytes) + " bytes");
+    return http_error(413, "payload_too_large",
+                      "the body is larger than " + std::to_string(max_body_bytes) + " bytes");
   }
   if (!oauth::media_type_is(http::header(req, "content-type"), "application/json")) {
     return http_error(415, "unsupported_media_type", "Content-Type must be application/json");
@@ -52,54 +96,25 @@ Result<std::string> reason_of(const http::Request& req, std::size_t max_body_byt
   if (!parsed->is_object()) {
     return make_error(ErrorCode::kInvalidArgument, "the body must be a JSON object");
   }
-  std::string reason;
-  for (const auto& [key, value] : parsed->items()) {
-    if (key != "reason") {
+  for (auto& [name, value] : parsed->items()) {
+    if (declared(op, name, ParamIn::kBody) == nullptr) {
       return make_error(ErrorCode::kInvalidArgument, "unknown member in the body");
     }
-    if (!value.is_string() || value.get_ref<const std::string&>().size() > kMaxReasonBytes) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "reason must be a string of at most 256 bytes");
-    }
-    reason = value.get<std::string>();
+    args[name] = std::move(value);
   }
-  return reason;
-}
-
-// The query of a call: only limit and cursor, each at most once, and only on lists.
-Result<oauth::Params> call_query(const http::Request& req, const Operation& op) {
-  auto params = oauth::parse_form(oauth::query_of(req.target()));
-  if (!params) {
-    return make_error(ErrorCode::kInvalidArgument, "the query is malformed");
-  }
-  if (params->first_repeated()) {
-    return make_error(ErrorCode::kInvalidArgument, "a query parameter is repeated");
-  }
-  for (const auto& [name, value] : params->items()) {
-    if (!op.paged || (name != "limit" && name != "cursor")) {
-      return make_error(ErrorCode::kInvalidArgument, "unknown query parameter");
-    }
-  }
-  return params;
-}
-
-std::string insufficient_scope_challenge(std::string_view scope) {
-  return "Bearer error=\"insufficient_scope\", scope=\"" + std::string(scope) + "\"";
+  return args;
 }
 
 }  // namespace
 
-AdminApi::AdminApi(std::shared_ptr<const mcp::AccessPolicy> access, const oauth::ScopeSet& scopes,
-                   std::shared_ptr<const AdminAuthorizer> authorizer,
-                   std::shared_ptr<AdminService> service, store::Executor& executor,
+AdminApi::AdminApi(std::shared_ptr<const mcp::AccessPolicy> access,
+                   std::shared_ptr<const OperationRunner> runner, store::Executor& executor,
                    AdminApiOptions options)
     : access_(std::move(access)),
-      scopes_(scopes),
-      authorizer_(std::move(authorizer)),
-      service_(std::move(service)),
+      runner_(std::move(runner)),
       executor_(executor),
       options_(std::move(options)),
-      openapi_(openapi_document(options_, service_->options().max_page_size)) {}
+      openapi_(openapi_document(options_, runner_->page_rules().max_page_size)) {}
 
 std::variant<mcp::Caller, http::Response> AdminApi::authenticate(
     const http::Request& request) const {
@@ -120,87 +135,29 @@ std::variant<mcp::Caller, http::Response> AdminApi::authenticate(
 }
 
 http::Response AdminApi::answer(const mcp::Caller& caller, const http::Request& req) const {
-  CallNote note;
-  const auto run = [&]() -> Result<Json> {
-    const std::string_view path = http::target_path(req.target());
-    if (path.size() <= kApiBase.size() || path.substr(0, kApiBase.size()) != kApiBase ||
-        path[kApiBase.size()] != '/') {
-      return make_error(ErrorCode::kNotFound, "no such route");
+  const std::string_view path = http::target_path(req.target());
+  Result<Json> result = make_error(ErrorCode::kNotFound, "no such route");
+  RouteMatch m;
+  if (path.size() > kApiBase.size() && path.substr(0, kApiBase.size()) == kApiBase &&
+      path[kApiBase.size()] == '/') {
+    m = match_route(req.method(), path.substr(kApiBase.size()));
+  }
+  if (m.op != nullptr) {
+    const auto arguments = [&]() {
+      return http_arguments(req, *m.op, m.params, options_.max_body_bytes);
+    };
+    result = runner_->run(caller, *m.op, arguments, "api");
+  } else {
+    if (m.path_known) {
+      result = method_not_allowed(m.allow);
     }
-    const RouteMatch m = match_route(req.method(), path.substr(kApiBase.size()));
-    if (!m.path_known) {
-      return make_error(ErrorCode::kNotFound, "no such route");
-    }
-    if (m.op == nullptr) {
-      return method_not_allowed(m.allow);
-    }
-    const Operation& op = *m.op;
-    note.operation = std::string(op.operation_id);
-    for (const auto& p : m.params) {
-      if (!note.target.empty()) {
-        note.target += '/';
-      }
-      // A malformed id is not logged as given (it may be anything an attacker sent).
-      note.target += valid_id(p) ? p : std::string("<invalid>");
-    }
-    // Least privilege before anything else about the request is looked at: a caller without
-    // the right learns nothing from the shape of their input.
-    if (!scopes_.covers(caller.scopes, {std::string(op.scope)})) {
-      note.reason = "token lacks scope " + std::string(op.scope);
-      return http_error_with_challenge(403, "insufficient_scope",
-                                       "the access token lacks the " + std::string(op.scope) +
-                                           " scope",
-                                       insufficient_scope_challenge(op.scope));
-    }
-    const AdminDecision decision = authorizer_->check(caller, op.permission);
-    if (!decision.allowed) {
-      note.reason = decision.reason;
-      return make_error(ErrorCode::kPermissionDenied,
-                        std::string(op.operation_id) + " needs " + std::string(op.permission) +
-                            " on organization:" + caller.org_id);
-    }
-    note.decision = "allow";
-    if (m.bad_id) {
-      return make_error(ErrorCode::kInvalidArgument, "an id in the path is not valid");
-    }
-    MCPGATE_ASSIGN_OR_RETURN(const auto query, call_query(req, op));
-    if (!op.has_body && !req.body().empty()) {
-      return make_error(ErrorCode::kInvalidArgument, "this operation takes no body");
-    }
-    MCPGATE_ASSIGN_OR_RETURN(note.reason, reason_of(req, options_.max_body_bytes));
-    Page page;
-    if (op.paged) {
-      MCPGATE_ASSIGN_OR_RETURN(page, service_->page(query.get("cursor"), query.get("limit")));
-    }
-    const std::string& org = caller.org_id;
-    switch (op.id) {
-      case OpId::kListUsers:
-        return service_->list_users(org, page);
-      case OpId::kGetUser:
-        return service_->get_user(org, m.params.at(0));
-      case OpId::kDeactivateUser:
-        return service_->deactivate_user(org, caller.subject, m.params.at(0));
-      case OpId::kReactivateUser:
-        return service_->reactivate_user(org, m.params.at(0));
-      case OpId::kListUserGrants:
-        return service_->list_user_grants(org, m.params.at(0), page);
-      case OpId::kRevokeUserGrant:
-        return service_->revoke_user_grant(org, m.params.at(0), m.params.at(1));
-      case OpId::kListClients:
-        return service_->list_clients(page);
-    }
-    return make_error(ErrorCode::kInternal, "operation without a handler");
-  };
-  Result<Json> result = run();
-  const int status = result ? 200 : admin_error_status(result.error());
-  log::info("admin_call", {{"org_id", caller.org_id},
-                           {"user", caller.subject},
-                           {"client_id", caller.client_id},
-                           {"operation", note.operation},
-                           {"target", note.target},
-                           {"decision", note.decision},
-                           {"status", status},
-                           {"reason", note.reason}});
+    CallRecord record;
+    record.channel = "api";
+    record.operation = "-";
+    record.status = admin_error_status(result.error());
+    record.reason = m.path_known ? "method not allowed" : "no such route";
+    log_admin_call(&caller, record);
+  }
   if (!result) {
     return admin_error_response(result.error());
   }
@@ -212,7 +169,12 @@ namespace {
 // A request refused before it reached answer() (no valid token): its admin_call line. A plain
 // function, so the JSON is not built inside the coroutine (coroutine rules).
 void log_refused(unsigned status, const char* reason) {
-  log::info("admin_call", {{"decision", "deny"}, {"status", status}, {"reason", reason}});
+  CallRecord record;
+  record.channel = "api";
+  record.operation = "-";
+  record.status = static_cast<int>(status);
+  record.reason = reason;
+  log_admin_call(nullptr, record);
 }
 
 }  // namespace

@@ -8,13 +8,9 @@
 //      server whose audience is the admin API (a token for /mcp is refused here, and an admin
 //      token at /mcp). 401 with the guard's WWW-Authenticate challenge otherwise.
 //   2. confirm() — the guard's store check that the token's organization is still the user's.
-//   3. answer() — on the store executor: route (404, 405 with Allow, 400 for a malformed id),
-//      scope (admin:read for reads, admin:write for changes; admin:write implies admin:read
-//      when the configuration says so: 403 insufficient_scope naming the scope), least
-//      privilege (AdminAuthorizer: the operation's permission on organization:<org>; 403
-//      forbidden), input (query, optional JSON body: 400/413/415), the operation
-//      (AdminService), and one `admin_call` log line: who (user, client, organization), what
-//      (operation, target ids), the decision and the status. Never a token or a body.
+//   3. answer() — on the store executor: route (404, 405 with Allow), then the runner
+//      (runner.hpp: scope, least privilege, arguments, handler, record) with the arguments
+//      gathered from the path, the query and the JSON body (400/413/415).
 //
 // Every error body is admin_error_response's (errors.hpp).
 
@@ -25,12 +21,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "admin/admin_service.hpp"
-#include "admin/authorizer.hpp"
+#include "admin/runner.hpp"
 #include "http/exchange.hpp"
 #include "http/router.hpp"
 #include "mcp/access.hpp"
-#include "oauth/scopes.hpp"
 #include "store/executor.hpp"
 
 namespace mcpgate::admin {
@@ -44,11 +38,9 @@ struct AdminApiOptions {
 
 class AdminApi {
  public:
-  // `access`: the admin resource's bearer guard; `scopes`: the authorization server's scope
-  // set (what admin:write implies); all must outlive the API.
-  AdminApi(std::shared_ptr<const mcp::AccessPolicy> access, const oauth::ScopeSet& scopes,
-           std::shared_ptr<const AdminAuthorizer> authorizer,
-           std::shared_ptr<AdminService> service, store::Executor& executor,
+  // `access`: the admin resource's bearer guard; `executor` must outlive the API.
+  AdminApi(std::shared_ptr<const mcp::AccessPolicy> access,
+           std::shared_ptr<const OperationRunner> runner, store::Executor& executor,
            AdminApiOptions options);
 
   // One request (mount_admin_api's handler): keeps `api` alive until the response is sent.
@@ -64,9 +56,7 @@ class AdminApi {
 
  private:
   std::shared_ptr<const mcp::AccessPolicy> access_;
-  const oauth::ScopeSet& scopes_;
-  std::shared_ptr<const AdminAuthorizer> authorizer_;
-  std::shared_ptr<AdminService> service_;
+  std::shared_ptr<const OperationRunner> runner_;
   store::Executor& executor_;
   AdminApiOptions options_;
   nlohmann::json openapi_;

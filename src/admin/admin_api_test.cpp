@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "admin/admin_service.hpp"
 #include "admin/errors.hpp"
 #include "admin/operations.hpp"
 #include "authz/dsl.hpp"
@@ -111,8 +112,6 @@ class AdminApiTest : public ::testing::Test {
     grant_role("acme", "carol", "admin");
     deprovisioning_ = std::make_unique<oauth::UserDeprovisioning>(*store_, [] { return 1000; });
     AdminServiceOptions options;
-    options.max_page_size = 5;
-    options.default_page_size = 5;
     options.clock = [] { return std::int64_t{1000}; };
     options.on_revoked = [this](const std::vector<store::RevokedToken>& e) {
       told_revoked_ += e.size();
@@ -123,9 +122,16 @@ class AdminApiTest : public ::testing::Test {
     api_options.public_url = "https://gate.example";
     api_options.resource = "https://gate.example/admin";
     api_options.issuer = "https://gate.example";
-    api_ = std::make_unique<AdminApi>(std::make_shared<HeaderAccess>(), scopes_,
-                                      std::make_shared<EngineAdminAuthorizer>(stores_), service,
-                                      executor_, api_options);
+    auto handlers = std::make_shared<OperationHandlers>();
+    bind_user_operations(*handlers, service);
+    ASSERT_TRUE(handlers->missing().empty());
+    RunnerOptions rules;
+    rules.pages.max_page_size = 5;
+    rules.pages.default_page_size = 5;
+    runner_ = std::make_shared<OperationRunner>(
+        scopes_, std::make_shared<EngineAdminAuthorizer>(stores_), handlers, rules);
+    api_ = std::make_unique<AdminApi>(std::make_shared<HeaderAccess>(), runner_, executor_,
+                                      api_options);
   }
 
   void grant_role(const std::string& org, const std::string& user, const std::string& role) {
@@ -205,6 +211,7 @@ class AdminApiTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   policy::OrgStores stores_;
   std::unique_ptr<oauth::UserDeprovisioning> deprovisioning_;
+  std::shared_ptr<OperationRunner> runner_;
   std::unique_ptr<AdminApi> api_;
   std::size_t told_revoked_ = 0;
 };
@@ -382,6 +389,11 @@ TEST_F(AdminApiTest, AnAdminOfAcmeCannotSeeOrTouchDefaultsUsers) {
   EXPECT_EQ(call(verb::delete_, "/admin/api/v1/users/dave/grants/" + grant, as("carol", "acme")).status, 404);
   // The other way round, alice cannot reach acme's users.
   EXPECT_EQ(call(verb::get, "/admin/api/v1/users/dave", as("alice")).status, 404);
+  // Gate-wide operations (every tenant's clients) are the operator organization's alone.
+  const Reply clients = call(verb::get, "/admin/api/v1/clients", as("carol", "acme"));
+  EXPECT_EQ(clients.status, 403);
+  EXPECT_NE(clients.body["error_description"].get<std::string>().find("operator organization"),
+            std::string::npos);
 }
 
 // --- the operations -------------------------------------------------------------------------
@@ -531,6 +543,78 @@ TEST_F(AdminApiTest, MalformedInputOfACallerWithoutTheRightGetsForbiddenNotItsSh
   // bob learns nothing about the route's input rules: 403 before any parsing.
   EXPECT_EQ(call(verb::post, "/admin/api/v1/users/bob/deactivate", as("bob"), "{not json").status, 403);
   EXPECT_EQ(call(verb::get, "/admin/api/v1/users?limit=abc", as("bob")).status, 403);
+}
+
+// The same checks hold for arguments that arrive as one JSON object (the admin MCP server's
+// tool arguments), not through the HTTP layer.
+TEST_F(AdminApiTest, RunnerChecksJsonArgumentsAgainstTheTable) {
+  mcp::Caller alice;
+  alice.subject = "alice";
+  alice.org_id = "default";
+  alice.scopes = {"admin:write"};
+  const Operation& get = *find_operation("getUser");
+  const auto with = [&](const Operation& op, nlohmann::json args) {
+    return runner_->run(alice, op, [args] { return Result<nlohmann::json>(args); }, "mcp");
+  };
+  EXPECT_TRUE(with(get, {{"user_id", "bob"}}).ok());
+  EXPECT_EQ(with(get, {{"user_id", "bob"}})->at("id"), "bob");
+  for (const auto& bad : std::vector<nlohmann::json>{
+           nlohmann::json::array(), nlohmann::json::object(), {{"user_id", 7}},
+           {{"user_id", "a/b"}}, {{"user_id", "bob"}, {"extra", 1}}, {{"user_id", nullptr}}}) {
+    SCOPED_TRACE(bad.dump());
+    const auto r = with(get, bad);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  }
+  const Operation& list = *find_operation("listUsers");
+  EXPECT_EQ(with(list, {{"limit", 2}})->at("items").size(), 2U);
+  EXPECT_FALSE(with(list, {{"limit", "2"}}).ok());
+  EXPECT_FALSE(with(list, {{"limit", 6}}).ok());
+  EXPECT_FALSE(with(list, {{"limit", 2.5}}).ok());
+  const Operation& off = *find_operation("deactivateUser");
+  EXPECT_FALSE(with(off, {{"user_id", "bob"}, {"reason", std::string(300, 'x')}}).ok());
+  EXPECT_FALSE(with(off, {{"user_id", "bob"}, {"reason", "line\nbreak"}}).ok());
+  EXPECT_FALSE(store_->find_user("bob")->disabled);
+  // The arguments are not even looked at for a caller without the permission.
+  mcp::Caller bob = alice;
+  bob.subject = "bob";
+  bool asked = false;
+  const auto denied = runner_->run(bob, get, [&] {
+    asked = true;
+    return Result<nlohmann::json>(nlohmann::json::object());
+  }, "mcp");
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_FALSE(asked);
+}
+
+TEST(AdminOperations, TheTableIsWellFormed) {
+  std::set<std::string> ids;
+  for (const auto& op : operations()) {
+    SCOPED_TRACE(std::string(op.operation_id));
+    EXPECT_TRUE(ids.insert(std::string(op.operation_id)).second);
+    EXPECT_TRUE(op.scope == kReadScope || op.scope == kWriteScope);
+    EXPECT_EQ(op.read_only(), op.scope == kReadScope);
+    EXPECT_FALSE(op.read_only() && op.destructive);
+    EXPECT_FALSE(op.result_schema.empty());
+    // Every {name} of the path is a required path parameter, in order.
+    std::vector<std::string> in_path;
+    const std::string path(op.path);
+    for (auto open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1)) {
+      in_path.push_back(path.substr(open + 1, path.find('}', open) - open - 1));
+    }
+    std::vector<std::string> declared;
+    for (const auto& p : op.params) {
+      if (p.in == ParamIn::kPath) {
+        EXPECT_TRUE(p.required && p.type == ParamType::kId) << p.name;
+        declared.emplace_back(p.name);
+      }
+      EXPECT_FALSE(op.read_only() && p.in == ParamIn::kBody) << p.name;
+    }
+    EXPECT_EQ(in_path, declared);
+    EXPECT_TRUE(arguments_schema(op, 10).is_object());
+  }
+  EXPECT_EQ(snake_case("listUserGrants"), "list_user_grants");
 }
 
 // --- the error mapping ------------------------------------------------------------------------

@@ -1,21 +1,13 @@
 #include "admin/admin_service.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <utility>
 
 #include "core/ascii.hpp"
-#include "crypto/encoding.hpp"
 #include "oauth/scopes.hpp"
 
 namespace mcpgate::admin {
 namespace {
-
-constexpr std::size_t kMaxCursorBytes = 512;
-
-std::string cursor_of(std::string_view last_id) {
-  return crypto::base64url_encode(last_id);
-}
 
 Json optional_time(store::Timestamp t) {
   return t == 0 ? Json(nullptr) : Json(t);
@@ -35,7 +27,7 @@ Json paged(std::vector<T> rows, std::size_t limit, ToJson to_json, IdOf id_of) {
   }
   Json out = {{"items", std::move(items)}, {"next_cursor", nullptr}};
   if (more && !rows.empty()) {
-    out["next_cursor"] = cursor_of(id_of(rows.back()));
+    out["next_cursor"] = cursor_after(id_of(rows.back()));
   }
   return out;
 }
@@ -56,38 +48,6 @@ AdminService::AdminService(store::Store& store, oauth::UserDeprovisioning& depro
   if (!options_.clock) {
     options_.clock = oauth::system_now;
   }
-  options_.max_page_size = std::max<std::size_t>(1, std::min<std::size_t>(options_.max_page_size, 1000));
-  options_.default_page_size =
-      std::clamp<std::size_t>(options_.default_page_size, 1, options_.max_page_size);
-}
-
-Result<Page> AdminService::page(const std::optional<std::string>& cursor,
-                                const std::optional<std::string>& limit) const {
-  Page p;
-  p.limit = options_.default_page_size;
-  if (limit) {
-    std::size_t n = 0;
-    const char* end = limit->data() + limit->size();
-    const auto parsed = std::from_chars(limit->data(), end, n);
-    if (limit->empty() || limit->size() > 6 || parsed.ec != std::errc() || parsed.ptr != end ||
-        n < 1 || n > options_.max_page_size) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "limit must be an integer from 1 to " +
-                            std::to_string(options_.max_page_size));
-    }
-    p.limit = n;
-  }
-  if (cursor) {
-    if (cursor->empty() || cursor->size() > kMaxCursorBytes) {
-      return make_error(ErrorCode::kInvalidArgument, "cursor is not valid");
-    }
-    auto decoded = crypto::base64url_decode(*cursor);
-    if (!decoded || decoded->empty()) {
-      return make_error(ErrorCode::kInvalidArgument, "cursor is not valid");
-    }
-    p.after = std::move(*decoded);
-  }
-  return p;
 }
 
 Json AdminService::user_json(const store::User& u) {
@@ -219,6 +179,35 @@ Result<Json> AdminService::list_clients(const Page& page) {
   MCPGATE_ASSIGN_OR_RETURN(auto rows, store_.list_clients(page.after, page.limit + 1));
   return paged(std::move(rows), page.limit, client_json,
                [](const store::Client& c) -> const std::string& { return c.client_id; });
+}
+
+void bind_user_operations(OperationHandlers& handlers, std::shared_ptr<AdminService> service) {
+  AdminService* s = service.get();
+  // Each handler keeps the service alive.
+  const auto bind = [&](std::string_view id, auto fn) {
+    handlers.add(id, [service, s, fn](const AdminCall& call) { return fn(*s, call); });
+  };
+  bind("listUsers", [](AdminService& svc, const AdminCall& c) {
+    return svc.list_users(c.org(), c.page);
+  });
+  bind("getUser", [](AdminService& svc, const AdminCall& c) {
+    return svc.get_user(c.org(), c.arg("user_id"));
+  });
+  bind("deactivateUser", [](AdminService& svc, const AdminCall& c) {
+    return svc.deactivate_user(c.org(), c.caller.subject, c.arg("user_id"));
+  });
+  bind("reactivateUser", [](AdminService& svc, const AdminCall& c) {
+    return svc.reactivate_user(c.org(), c.arg("user_id"));
+  });
+  bind("listUserGrants", [](AdminService& svc, const AdminCall& c) {
+    return svc.list_user_grants(c.org(), c.arg("user_id"), c.page);
+  });
+  bind("revokeUserGrant", [](AdminService& svc, const AdminCall& c) {
+    return svc.revoke_user_grant(c.org(), c.arg("user_id"), c.arg("grant_id"));
+  });
+  bind("listClients", [](AdminService& svc, const AdminCall& c) {
+    return svc.list_clients(c.page);
+  });
 }
 
 }  // namespace mcpgate::admin

@@ -13,11 +13,12 @@
 // connections). A revoked grant's access tokens are told to `on_revoked` (this process's bearer
 // guards) at once; other replicas learn them from the store's revocation list.
 //
-// Lists are keyset-paged: `cursor` is the opaque value of the previous page's next_cursor
-// (base64url of the last id), `limit` 1..max_page_size.
+// Lists are keyset-paged (handlers.hpp: Page). bind_user_operations() registers these as the
+// handlers of the users, grants and clients operations.
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "admin/handlers.hpp"
 #include "core/result.hpp"
 #include "oauth/deprovisioning.hpp"
 #include "oauth/options.hpp"
@@ -35,16 +37,9 @@ namespace mcpgate::admin {
 using Json = nlohmann::json;
 
 struct AdminServiceOptions {
-  std::size_t max_page_size = 100;
-  std::size_t default_page_size = 50;
   // Access tokens a grant revocation put on the revocation list (this process's guards).
   std::function<void(const std::vector<store::RevokedToken>&)> on_revoked;
   oauth::Clock clock;  // unix seconds; default oauth::system_now
-};
-
-struct Page {
-  std::string after;   // decoded cursor ("" = from the start)
-  std::size_t limit = 0;
 };
 
 class AdminService {
@@ -53,11 +48,6 @@ class AdminService {
                AdminServiceOptions options = {});
 
   const AdminServiceOptions& options() const { return options_; }
-
-  // `cursor` and `limit` as the query gave them (nullopt: absent). kInvalidArgument for a
-  // malformed cursor or a limit outside 1..max_page_size.
-  Result<Page> page(const std::optional<std::string>& cursor,
-                    const std::optional<std::string>& limit) const;
 
   Result<Json> list_users(std::string_view org, const Page& page);
   Result<Json> get_user(std::string_view org, std::string_view user_id);
@@ -82,5 +72,9 @@ class AdminService {
   oauth::UserDeprovisioning& deprovisioning_;
   AdminServiceOptions options_;
 };
+
+// The handlers of listUsers, getUser, deactivateUser, reactivateUser, listUserGrants,
+// revokeUserGrant and listClients.
+void bind_user_operations(OperationHandlers& handlers, std::shared_ptr<AdminService> service);
 
 }  // namespace mcpgate::admin

@@ -126,54 +126,22 @@ Json schemas() {
     p["tokens_revoked"] = integer_schema();
     s["RevokeResult"] = object_schema(p, Json::array({"grant_id", "already_revoked", "tokens_revoked"}));
   }
-  {
-    Json p = Json::object();
-    p["reason"] = Json{{"type", "string"}, {"maxLength", 256},
-                       {"description", "Recorded in the admin_call log line"}};
-    Json body = object_schema(p, Json::array());
-    body["additionalProperties"] = false;
-    s["ChangeRequest"] = body;
-  }
   return s;
-}
-
-std::string result_schema(OpId id) {
-  switch (id) {
-    case OpId::kListUsers:
-      return "UserList";
-    case OpId::kGetUser:
-      return "User";
-    case OpId::kDeactivateUser:
-      return "DeactivateResult";
-    case OpId::kReactivateUser:
-      return "ReactivateResult";
-    case OpId::kListUserGrants:
-      return "GrantList";
-    case OpId::kRevokeUserGrant:
-      return "RevokeResult";
-    case OpId::kListClients:
-      return "ClientList";
-  }
-  return "Error";
 }
 
 std::string method_key(http::bhttp::verb m) {
   switch (m) {
     case http::bhttp::verb::post:
       return "post";
+    case http::bhttp::verb::put:
+      return "put";
+    case http::bhttp::verb::patch:
+      return "patch";
     case http::bhttp::verb::delete_:
       return "delete";
     default:
       return "get";
   }
-}
-
-Json path_parameter(const std::string& name) {
-  Json schema = {{"type", "string"},
-                 {"pattern", "^[A-Za-z0-9._~@+=-]{1,128}$"}};
-  Json p = {{"name", name}, {"in", "path"}, {"required", true}};
-  p["schema"] = schema;
-  return p;
 }
 
 Json operation_json(const Operation& op, std::size_t max_page_size) {
@@ -188,41 +156,42 @@ Json operation_json(const Operation& op, std::size_t max_page_size) {
   Json security_req = Json::object();
   security_req["gateOAuth"] = Json::array({std::string(op.scope)});
   o["security"] = Json::array({security_req});
+  o["x-mcpgate-destructive"] = op.destructive;
   Json params = Json::array();
-  const std::string path(op.path);
-  for (std::size_t open = path.find('{'); open != std::string::npos;
-       open = path.find('{', open + 1)) {
-    const auto close = path.find('}', open);
-    params.push_back(path_parameter(path.substr(open + 1, close - open - 1)));
-  }
-  if (op.paged) {
-    Json limit = {{"name", "limit"}, {"in", "query"}, {"required", false}};
-    limit["schema"] = Json{{"type", "integer"}, {"minimum", 1}, {"maximum", max_page_size}};
-    params.push_back(limit);
-    Json cursor = {{"name", "cursor"}, {"in", "query"}, {"required", false}};
-    cursor["schema"] = string_schema();
-    params.push_back(cursor);
+  for (const auto& p : op.params) {
+    if (p.in == ParamIn::kBody) {
+      continue;
+    }
+    Json param = {{"name", std::string(p.name)},
+                  {"in", p.in == ParamIn::kPath ? "path" : "query"},
+                  {"required", p.required}};
+    param["schema"] = parameter_schema(p, max_page_size);
+    params.push_back(param);
   }
   if (!params.empty()) {
     o["parameters"] = params;
   }
-  if (op.has_body) {
-    Json body = {{"required", false}};
-    body["content"] = json_content(schema_ref("ChangeRequest"));
+  if (op.has_body()) {
+    bool required = false;
+    for (const auto& p : op.params) {
+      required = required || (p.in == ParamIn::kBody && p.required);
+    }
+    Json body = {{"required", required}};
+    body["content"] = json_content(body_schema(op));
     o["requestBody"] = body;
   }
   Json responses = Json::object();
   Json ok = {{"description", "OK"}};
-  ok["content"] = json_content(schema_ref(result_schema(op.id)));
+  ok["content"] = json_content(schema_ref(std::string(op.result_schema)));
   responses["200"] = ok;
   responses["400"] = response_ref("BadRequest");
   responses["401"] = response_ref("Unauthorized");
   responses["403"] = response_ref("Forbidden");
   responses["404"] = response_ref("NotFound");
-  if (op.id == OpId::kDeactivateUser) {
+  if (!op.read_only()) {
     responses["409"] = response_ref("Conflict");
   }
-  if (op.has_body) {
+  if (op.has_body()) {
     responses["413"] = response_ref("PayloadTooLarge");
     responses["415"] = response_ref("UnsupportedMediaType");
   }

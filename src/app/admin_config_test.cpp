@@ -49,6 +49,16 @@ TEST(AdminConfigTest, RefusesUnknownKeysAndBadLimits) {
   EXPECT_FALSE(parse_config("admin: {enabled: true, tokn: x}\n", "t.yaml").ok());
   EXPECT_FALSE(parse_config("admin: {max_page_size: 0}\n", "t.yaml").ok());
   EXPECT_FALSE(parse_config("admin: {max_page_size: 5000}\n", "t.yaml").ok());
+  // The operator organization must be one the configuration has.
+  EXPECT_FALSE(parse_config("admin: {operator_org: nowhere}\n", "t.yaml").ok());
+  EXPECT_FALSE(parse_config("admin: {operator_org: 'Bad Id!'}\n", "t.yaml").ok());
+}
+
+TEST(AdminConfigTest, OperatorOrganizationDefaultsToDefaultAndMayNameAListedOne) {
+  EXPECT_EQ(parse_ok("admin: {enabled: false}\n").admin.operator_org, "default");
+  const Config c = parse_ok(
+      "organizations:\n  - {id: ops, name: Ops}\nadmin: {operator_org: ops}\n");
+  EXPECT_EQ(c.admin.operator_org, "ops");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "app/admin_setup.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 #include "admin/admin_api.hpp"
@@ -73,7 +74,6 @@ Result<std::shared_ptr<oauth::BearerGuard>> make_admin_guard(const Config& confi
 
 void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
   admin::AdminServiceOptions so;
-  so.max_page_size = config.admin.max_page_size;
   // A grant revoked through the API: both guards of this process refuse its tokens at once
   // (other replicas poll the store's revocation list).
   so.on_revoked = [mcp = deps.mcp_guard, adm = deps.admin_guard](
@@ -87,14 +87,23 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
   };
   auto service = std::make_shared<admin::AdminService>(*deps.store, deps.as->deprovisioning(),
                                                        std::move(so));
-  auto authorizer = std::make_shared<admin::EngineAdminAuthorizer>(std::move(deps.stores));
+  auto handlers = std::make_shared<admin::OperationHandlers>();
+  admin::bind_user_operations(*handlers, service);
+  if (const auto missing = handlers->missing(); !missing.empty()) {
+    throw std::logic_error("admin operation without a handler: " + missing.front());
+  }
+  admin::RunnerOptions rules;
+  rules.pages.max_page_size = config.admin.max_page_size;
+  rules.operator_org = config.admin.operator_org;
+  auto runner = std::make_shared<admin::OperationRunner>(
+      deps.as->scopes(), std::make_shared<admin::EngineAdminAuthorizer>(std::move(deps.stores)),
+      std::move(handlers), rules);
   admin::AdminApiOptions ao;
   ao.max_body_bytes = config.admin.max_body_bytes;
   ao.public_url = config.public_url;
   ao.resource = config.public_url + kAdminResourcePath;
   ao.issuer = deps.as->issuer();
-  auto api = std::make_shared<const admin::AdminApi>(deps.admin_guard, deps.as->scopes(),
-                                                     std::move(authorizer), std::move(service),
+  auto api = std::make_shared<const admin::AdminApi>(deps.admin_guard, std::move(runner),
                                                      *deps.executor, std::move(ao));
   admin::mount_admin_api(router, std::move(api));
   log::info("admin_api", {{"base_url", config.public_url + std::string(admin::kApiBase)},

@@ -901,7 +901,7 @@ void load_scim(Loader& l, const YAML::Node& n, Config& c) {
 }
 
 void load_admin(Loader& l, const YAML::Node& n, Config& c) {
-  l.only_keys(n, "admin", {"enabled", "max_page_size", "max_body_bytes"});
+  l.only_keys(n, "admin", {"enabled", "max_page_size", "max_body_bytes", "operator_org"});
   if (!n.IsDefined() || n.IsNull() || !n.IsMap()) {
     return;
   }
@@ -915,6 +915,17 @@ void load_admin(Loader& l, const YAML::Node& n, Config& c) {
   std::uint64_t max_body = c.admin.max_body_bytes;
   l.get_uint(n, "max_body_bytes", "admin.", max_body, 1u << 20);
   c.admin.max_body_bytes = static_cast<std::size_t>(max_body);
+  l.get(n, "operator_org", "admin.", c.admin.operator_org);
+  // Organizations load before this section, so the name can be checked here.
+  const auto& orgs = c.auth.organizations;
+  if (!store::is_valid_org_id(c.admin.operator_org)) {
+    l.fail(n["operator_org"], "admin.operator_org", "is not an organization id");
+  } else if (c.admin.operator_org != store::kDefaultOrgId &&
+             std::none_of(orgs.begin(), orgs.end(),
+                          [&](const auto& org) { return org.id == c.admin.operator_org; })) {
+    l.fail(n["operator_org"], "admin.operator_org",
+           "names no organization (list it under organizations:)");
+  }
 }
 
 // `vault:` master_keys: [{version, file | env}], active_master_key, data_dir_key.

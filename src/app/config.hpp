@@ -72,6 +72,9 @@ struct AdminConfig {
   bool enabled = false;                   // needs auth: and authz: on
   std::size_t max_page_size = 100;        // lists: largest `limit` (at most 1000)
   std::size_t max_body_bytes = 64 << 10;  // request bodies (413 above)
+  // The organization whose administrators run the gate itself; only its callers reach the
+  // gate-wide operations (clients, keys, upstreams, configuration).
+  std::string operator_org = "default";
 };
 
 // The admin API's RFC 8707 resource: tokens for it carry this audience and no other.
