@@ -5,15 +5,20 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "admin/admin_service.hpp"
 #include "admin/errors.hpp"
+#include "admin/insight_service.hpp"
 #include "admin/operations.hpp"
 #include "authz/dsl.hpp"
 #include "authz/engine.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
 #include "crypto/master_key.hpp"
 #include "crypto/random.hpp"
 #include "store/sqlite_store.hpp"
@@ -75,6 +80,19 @@ struct Reply {
 };
 
 constexpr const char* kAll = "admin:write";
+constexpr std::int64_t kInsightNowMs = 10'000'000'000;  // "now" of the insight operations
+
+// The tools getAgentAccess sees: three of the demo calendar's.
+std::vector<mcp::Tool> insight_tools() {
+  std::vector<mcp::Tool> out;
+  for (const char* name : {"list_events", "create_event", "delete_event"}) {
+    mcp::Tool t;
+    t.descriptor = {{"name", name}};
+    t.server = "calendar";
+    out.push_back(std::move(t));
+  }
+  return out;
+}
 
 class AdminApiTest : public ::testing::Test {
  protected:
@@ -124,6 +142,25 @@ class AdminApiTest : public ::testing::Test {
     api_options.issuer = "https://gate.example";
     auto handlers = std::make_shared<OperationHandlers>();
     bind_user_operations(*handlers, service);
+    {
+      InsightDeps insight;
+      insight.store = store_.get();
+      insight.tools = [] { return insight_tools(); };
+      policy::OrgEngines engines;
+      for (const auto& s : stores_) {
+        engines[s.org_id] = s.service->shared_engine();
+      }
+      insight.authorizer = std::make_shared<policy::EngineToolAuthorizer>(
+          std::move(engines), policy::ToolAuthorizerOptions{},
+          std::make_shared<policy::DecisionLog>(policy::DecisionLog::Options{}));
+      // The MCP guard's rule in miniature: calendar:read permits list_events only.
+      insight.scope_permits = [](const std::vector<std::string>& scopes, std::string_view tool) {
+        return tool == "list_events" &&
+               std::find(scopes.begin(), scopes.end(), "calendar:read") != scopes.end();
+      };
+      insight.now_ms = [] { return kInsightNowMs; };
+      bind_insight_operations(*handlers, insight);
+    }
     ASSERT_TRUE(handlers->missing().empty());
     RunnerOptions rules;
     rules.pages.max_page_size = 5;
@@ -647,6 +684,145 @@ TEST_F(AdminApiTest, UnauthenticatedRequestsGetTheGuardsChallengeAndTheApisBody)
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.body["error"], "invalid_token");
   EXPECT_EQ(r.raw[http::Field::www_authenticate], "Bearer resource_metadata=\"https://gate/prm\"");
+}
+
+// --- insight operations: getCallStats, getAgentAccess -----------------------------------------
+
+// Appends audit records (only the members the statistics read; the store checks seq and hash).
+void append_audit(store::Store& st, const std::vector<nlohmann::json>& events) {
+  auto last = st.last_audit_record();
+  std::int64_t seq = last ? last->seq : 0;
+  std::vector<store::AuditRecord> batch;
+  for (auto e : events) {
+    e["seq"] = ++seq;
+    store::AuditRecord r;
+    r.seq = seq;
+    r.record = e.dump();
+    r.hash = crypto::hex_encode(crypto::sha256(r.record));
+    batch.push_back(std::move(r));
+  }
+  ASSERT_TRUE(st.append_audit_records(batch).ok());
+}
+
+nlohmann::json audit_event(std::int64_t ago_ms, const std::string& org, const std::string& tool,
+                           const std::string& decision, const std::string& status) {
+  nlohmann::json e = {{"time_ms", kInsightNowMs - ago_ms}, {"upstream", "calendar"},
+                      {"tool", tool}, {"decision", decision}, {"upstream_status", status}};
+  if (!org.empty()) {
+    e["org"] = org;
+  }
+  return e;
+}
+
+TEST_F(AdminApiTest, CallStatsCountCallsDenialsAndErrorsOfTheCallersOrganization) {
+  const std::int64_t hour = 3600 * 1000;
+  append_audit(*store_, {
+                            audit_event(30 * hour, "default", "list_events", "allow", "ok"),  // too old
+                            audit_event(3 * hour, "default", "list_events", "allow", "ok"),
+                            audit_event(2 * hour, "default", "list_events", "deny", "not_called"),
+                            audit_event(hour / 2, "default", "create_event", "allow", "tool_error"),
+                            audit_event(hour / 2, "", "create_event", "allow", "ok"),  // no org: operator's
+                            audit_event(hour / 2, "acme", "create_event", "allow", "ok"),
+                        });
+  const Reply r = call(verb::get, "/admin/api/v1/stats/calls?hours=24", as("alice"));
+  ASSERT_EQ(r.status, 200) << r.raw.body();
+  EXPECT_EQ(r.body["total"]["calls"], 4);
+  EXPECT_EQ(r.body["total"]["denied"], 1);
+  EXPECT_EQ(r.body["total"]["errors"], 1);
+  EXPECT_EQ(r.body["complete"], true);
+  EXPECT_EQ(r.body["buckets"], kCallStatsBuckets);
+  EXPECT_EQ(r.body["bucket_seconds"], 3600);
+  ASSERT_EQ(r.body["by_tool"].size(), 2u);
+  EXPECT_EQ(r.body["by_tool"][0]["name"], "calendar/create_event");
+  EXPECT_EQ(r.body["by_tool"][0]["calls"], 2);
+  EXPECT_EQ(r.body["by_tool"][1]["series"]["denied"][22], 1);  // 2 h ago: the 23rd hour
+  EXPECT_EQ(r.body["by_upstream"][0]["name"], "calendar");
+  // acme's administrator sees acme's one call only.
+  const Reply acme = call(verb::get, "/admin/api/v1/stats/calls", as("carol", "acme"));
+  ASSERT_EQ(acme.status, 200);
+  EXPECT_EQ(acme.body["total"]["calls"], 1);
+  // The auditor reads the statistics, the helpdesk does not (they come from the audit log).
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls", as("audrey")).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls", as("helen")).status, 403);
+  // Hostile windows.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls?hours=0", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls?hours=169", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls?hours=1e9", as("alice")).status, 400);
+}
+
+TEST_F(AdminApiTest, CallStatsSayWhenTheScanDoesNotCoverTheWindow) {
+  std::vector<nlohmann::json> events;
+  for (int i = 0; i < 30; ++i) {
+    events.push_back(audit_event(1000 + i, "default", "list_events", "allow", "ok"));
+  }
+  append_audit(*store_, events);
+  auto stats = call_stats(*store_, "default", "default", 24, kInsightNowMs, 10);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ((*stats)["records_scanned"], 10);
+  EXPECT_EQ((*stats)["total"]["calls"], 10);
+  EXPECT_EQ((*stats)["complete"], false);
+  EXPECT_FALSE(audit_facts("not json").has_value());
+  EXPECT_FALSE(audit_facts("{\"time_ms\":\"x\"}").has_value());
+  EXPECT_FALSE(audit_facts("[1,2]").has_value());
+}
+
+TEST_F(AdminApiTest, AgentAccessShowsBothChecksOfEveryToolWithConditions) {
+  const std::string grant = add_grant("bob");
+  const std::string client = store_->find_grant(grant)->client_id;
+  authz::WriteRequest w;
+  w.writes.push_back(authz::TupleRecord{"tool:calendar/list_events", "invoker", "user:bob", "", nullptr});
+  w.writes.push_back(authz::TupleRecord{"tool:calendar/create_event", "invoker", "user:bob", "", nullptr});
+  w.writes.push_back(authz::TupleRecord{"tool:calendar/list_events", "agent", "client:" + client, "", nullptr});
+  w.writes.push_back(authz::TupleRecord{"tool:calendar/list_events", "arg_denied", "user:*",
+                                        "too_many_results", nlohmann::json{{"limit", 50}}});
+  auto wr = policy::find_org_store(stores_, "default")->service->write_tuples(w);
+  ASSERT_TRUE(wr.ok() && wr->error.ok()) << (wr.ok() ? wr->error.message : wr.error().message);
+
+  const Reply r = call(verb::get, "/admin/api/v1/users/bob/access?client_id=" + client, as("helen"));
+  ASSERT_EQ(r.status, 200) << r.raw.body();
+  EXPECT_EQ(r.body["user_id"], "bob");
+  EXPECT_EQ(r.body["client_id"], client);
+  EXPECT_EQ(r.body["grants"], nlohmann::json::array({grant}));
+  std::map<std::string, nlohmann::json> by_object;
+  for (const auto& t : r.body["tools"]) {
+    by_object[t["object"]] = t;
+  }
+  ASSERT_EQ(by_object.size(), 3u);
+  // list_events: both may, but the argument rule decides per call: conditional, naming it.
+  const auto& list = by_object["tool:calendar/list_events"];
+  EXPECT_EQ(list["verdict"], "conditional");
+  EXPECT_EQ(list["user_check"]["result"], "conditional");
+  EXPECT_NE(list["user_check"]["detail"].get<std::string>().find("arg_max_results"), std::string::npos)
+      << list.dump();
+  EXPECT_EQ(list["client_check"]["result"], "allow");
+  EXPECT_EQ(list["in_granted_scopes"], true);
+  // create_event: bob may, the agent may not.
+  const auto& create = by_object["tool:calendar/create_event"];
+  EXPECT_EQ(create["verdict"], "deny");
+  EXPECT_EQ(create["user_check"]["result"], "allow");
+  EXPECT_EQ(create["client_check"]["result"], "deny");
+  EXPECT_EQ(create["in_granted_scopes"], false);
+  // delete_event: neither.
+  EXPECT_EQ(by_object["tool:calendar/delete_event"]["user_check"]["result"], "deny");
+  EXPECT_EQ(r.body["conditional"], 1);
+  EXPECT_EQ(r.body["denied"], 2);
+  EXPECT_EQ(r.body["allowed"], 0);
+
+  // Without a client: the user's own checks, no agent column.
+  const Reply own = call(verb::get, "/admin/api/v1/users/bob/access", as("audrey"));
+  ASSERT_EQ(own.status, 200);
+  EXPECT_TRUE(own.body["client_id"].is_null());
+  EXPECT_TRUE(own.body["tools"][0]["client_check"].is_null());
+  EXPECT_TRUE(own.body["tools"][0]["in_granted_scopes"].is_null());
+
+  // Another organization's user and unknown clients are not found; hostile input is refused.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/carol/access", as("alice")).status, 404);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access?client_id=nope", as("alice")).status, 404);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access?client_id=%0A", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access?client_id=" + std::string(600, 'x'),
+                 as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access?client_id=a&client_id=b", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access", as("bob")).status, 403);
 }
 
 }  // namespace

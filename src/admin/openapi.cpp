@@ -126,6 +126,7 @@ Json schemas() {
     p["tokens_revoked"] = integer_schema();
     s["RevokeResult"] = object_schema(p, Json::array({"grant_id", "already_revoked", "tokens_revoked"}));
   }
+  add_insight_schemas(s);
   return s;
 }
 

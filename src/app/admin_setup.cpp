@@ -6,7 +6,9 @@
 #include "admin/admin_api.hpp"
 #include "admin/admin_service.hpp"
 #include "admin/authorizer.hpp"
+#include "admin/insight_service.hpp"
 #include "admin/operations.hpp"
+#include "console/console.hpp"
 #include "core/log.hpp"
 
 namespace mcpgate::app {
@@ -89,6 +91,23 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
                                                        std::move(so));
   auto handlers = std::make_shared<admin::OperationHandlers>();
   admin::bind_user_operations(*handlers, service);
+  {
+    admin::InsightDeps insight;
+    insight.store = deps.store;
+    insight.tools = deps.tools;
+    insight.authorizer = deps.tool_authorizer;
+    insight.operator_org = config.admin.operator_org;
+    if (deps.mcp_guard) {
+      // The MCP endpoint's own scope rule: a token with these scopes may call the tool.
+      insight.scope_permits = [guard = deps.mcp_guard](const std::vector<std::string>& scopes,
+                                                       std::string_view tool) {
+        mcp::Caller c;
+        c.scopes = scopes;
+        return guard->may_call(c, tool);
+      };
+    }
+    admin::bind_insight_operations(*handlers, std::move(insight));
+  }
   if (const auto missing = handlers->missing(); !missing.empty()) {
     throw std::logic_error("admin operation without a handler: " + missing.front());
   }
@@ -103,10 +122,16 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
   ao.public_url = config.public_url;
   ao.resource = config.public_url + kAdminResourcePath;
   ao.issuer = deps.as->issuer();
-  auto api = std::make_shared<const admin::AdminApi>(deps.admin_guard, std::move(runner),
-                                                     *deps.executor, std::move(ao));
+  auto api = std::make_shared<const admin::AdminApi>(deps.admin_guard, runner, *deps.executor,
+                                                     std::move(ao));
   admin::mount_admin_api(router, std::move(api));
+  console::ConsoleOptions co;
+  co.logout_url = deps.as->issuer() + "/logout";
+  co.origin = deps.as->origin();
+  console::mount_console(router, std::make_shared<const console::Console>(
+                                     deps.as, std::move(runner), *deps.executor, std::move(co)));
   log::info("admin_api", {{"base_url", config.public_url + std::string(admin::kApiBase)},
+                          {"console", config.public_url + std::string(console::kBase)},
                           {"resource", config.public_url + kAdminResourcePath}});
 }
 

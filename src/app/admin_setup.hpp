@@ -4,14 +4,18 @@
 // stores, the service on the server's store, and the routes /admin/openapi.json and
 // /admin/api/v1/...
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "app/config.hpp"
 #include "core/result.hpp"
 #include "http/router.hpp"
 #include "oauth/authorization_server.hpp"
 #include "oauth/bearer_guard.hpp"
+#include "mcp/tool.hpp"
 #include "policy/org_stores.hpp"
+#include "policy/tool_authorizer.hpp"
 #include "store/executor.hpp"
 #include "store/store.hpp"
 
@@ -37,9 +41,14 @@ struct AdminDeps {
   std::shared_ptr<oauth::BearerGuard> admin_guard;
   std::shared_ptr<oauth::BearerGuard> mcp_guard;
   policy::OrgStores stores;
+  // The tools the gate serves and the tool-level policy (getAgentAccess: an agent's blast
+  // radius). Without an authorizer getAgentAccess answers 409.
+  std::function<std::vector<mcp::Tool>()> tools;
+  std::shared_ptr<const policy::EngineToolAuthorizer> tool_authorizer;
 };
 
-// Mounts the Admin API (config.admin.enabled; the caller checked auth and authz are on).
+// Mounts the Admin API and the web console at /admin/console (config.admin.enabled; the caller
+// checked auth and authz are on).
 void mount_admin(http::Router& router, const Config& config, AdminDeps deps);
 
 }  // namespace mcpgate::app

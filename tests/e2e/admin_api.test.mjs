@@ -195,6 +195,31 @@ describe('the Admin API', { timeout: 60000 }, () => {
         assert.equal(c?.kind, 'static');
         assert.equal(c?.client_name, 'Calendar Assistant');
       },
+      getCallStats: async (url) => {
+        // bob's list_events call above is in the audit log (written in batches: poll briefly).
+        let r;
+        for (let i = 0; i < 20; i += 1) {
+          r = await api('GET', `${url}?hours=1`, { token: alice });
+          assert.equal(r.status, 200, r.body);
+          if (r.json.total.calls >= 1) break;
+          await new Promise((res) => setTimeout(res, 200));
+        }
+        assert.ok(r.json.total.calls >= 1, r.body);
+        assert.equal(r.json.buckets, 24);
+        assert.equal(r.json.bucket_seconds, 150);
+        assert.ok(r.json.by_tool.some((t) => t.name === 'calendar/list_events'), r.body);
+        assert.equal((await api('GET', `${url}?hours=0`, { token: alice })).status, 400);
+      },
+      getAgentAccess: async (url) => {
+        const r = await api('GET', `${url}?client_id=${CLIENT}`, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        const verdict = (o) => r.json.tools.find((t) => t.object === o)?.verdict;
+        assert.equal(verdict('tool:calendar/get_availability'), 'allow');
+        assert.equal(verdict('tool:calendar/list_events'), 'conditional');
+        assert.equal(verdict('tool:calendar/delete_event'), 'deny');
+        assert.ok(r.json.grants.length >= 1, r.body);
+        assert.equal((await api('GET', `${url}?client_id=no-such-client`, { token: alice })).status, 404);
+      },
       listUserGrants: async (url) => {
         const r = await api('GET', url, { token: alice });
         assert.equal(r.status, 200, r.body);
@@ -237,7 +262,7 @@ describe('the Admin API', { timeout: 60000 }, () => {
       },
     };
     // The document's order is alphabetical by path; the steps above need this one.
-    const order = ['listUsers', 'getUser', 'listClients', 'listUserGrants', 'revokeUserGrant', 'deactivateUser', 'reactivateUser'];
+    const order = ['listUsers', 'getUser', 'listClients', 'getCallStats', 'getAgentAccess', 'listUserGrants', 'revokeUserGrant', 'deactivateUser', 'reactivateUser'];
     const byId = new Map(ops.map((o) => [o.op.operationId, o]));
     for (const id of byId.keys()) assert.ok(order.includes(id), `operation ${id} is in the document but not exercised here`);
     for (const id of order) {
