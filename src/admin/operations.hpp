@@ -86,6 +86,8 @@ struct Operation {
 std::vector<Operation> insight_operations();  // operations_insight.cpp
 // The OpenAPI component schemas of an area's answers (openapi.cpp's schemas() adds them).
 void add_insight_schemas(Json& schemas);
+// identity: sessions, organization, groups, clients, audit, signing keys (operations_identity.cpp).
+std::vector<Operation> identity_operations();
 
 // The table, in the order the OpenAPI document and the tool list show it.
 const std::vector<Operation>& operations();

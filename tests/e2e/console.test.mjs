@@ -247,6 +247,15 @@ describe('the web console', { timeout: 120000 }, () => {
     await mine.close();
   });
 
+  test('the connectors page lists connectors and connections (when listConnectors is served)', async (t) => {
+    if (!ops.has('listConnectors')) return t.skip('listConnectors is not in this build');
+    const r = await alice.goto(`${gate.base}/admin/console/connectors`);
+    assert.equal(r.status(), 200);
+    assert.equal(await alice.locator('#connectors').count(), 1);
+    assert.equal(await alice.locator('#connections').count(), ops.has('listConnections') ? 1 : 0);
+    await alice.screenshot({ path: path.join(shots, 'console-connectors.png'), fullPage: true });
+  });
+
   test('the clients page lists the registrations', async () => {
     await alice.click('#nav-clients');
     assert.equal(await alice.locator(`tr.client[data-client="${CLIENT}"]`).count(), 1);
@@ -302,7 +311,11 @@ describe('the web console', { timeout: 120000 }, () => {
   test('audrey (auditor) sees the statistics and no button at all', async () => {
     const audrey = await signIn('audrey');
     assert.equal(await audrey.locator('#total-calls').count(), 1);
-    for (const p of ['/users/alice', '/users/bob', '/clients', '/users']) {
+    const pages = ['/users/alice', '/users/bob', '/clients', '/users'];
+    if (ops.has('listToolPins')) pages.push('/tools');
+    if (ops.has('listConnectors')) pages.push('/connectors');
+    if (ops.has('listSessions')) pages.push('/sessions');
+    for (const p of pages) {
       await audrey.goto(`${gate.base}/admin/console${p}`);
       assert.equal(await audrey.locator('form[method="post"]').count(), 0, `a form on ${p}`);
     }
