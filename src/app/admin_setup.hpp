@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "app/config.hpp"
+#include "audit/audit_log.hpp"
 #include "core/result.hpp"
 #include "http/router.hpp"
 #include "oauth/authorization_server.hpp"
@@ -37,9 +38,13 @@ struct AdminDeps {
   std::shared_ptr<oauth::BearerGuard> admin_guard;
   std::shared_ptr<oauth::BearerGuard> mcp_guard;
   policy::OrgStores stores;
+  // The tamper-evident audit log (audit.enabled): every admin call of every channel is recorded
+  // there (app/call_audit.hpp admin_call_observer); null = the admin_call log line only.
+  std::shared_ptr<audit::AuditLog> audit_log;
 };
 
-// Mounts the Admin API (config.admin.enabled; the caller checked auth and authz are on).
+// Mounts the Admin API and the admin MCP server at /admin/mcp (config.admin.enabled; the caller
+// checked auth and authz are on).
 void mount_admin(http::Router& router, const Config& config, AdminDeps deps);
 
 }  // namespace mcpgate::app
