@@ -156,7 +156,7 @@ asio::awaitable<Result<Json>> amcp_call(std::shared_ptr<const AdminTools> tools,
         if (!id) {
           co_return admin_tool_result(*op, Result<Json>(id.error()));
         }
-        tools->runner->record_refusal(caller, *op, args, "mcp", "waiting for approval " + *id);
+        tools->runner->record_refusal(caller, *op, args, "mcp", "waiting for a human's approval");
         const std::string url = book.link(*id);
         mcp::UrlElicitation e;
         e.elicitation_id = *id;

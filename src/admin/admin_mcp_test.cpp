@@ -244,8 +244,8 @@ TEST_F(AdminMcpTest, ARefusedCallIsAToolErrorNamingThePermissionAndIsRecorded) {
             "organization:default");
   EXPECT_TRUE(ran().empty());
   ASSERT_EQ(records().size(), 1u);
-  EXPECT_EQ(records()[0], "helen mcp deactivateUser  deny 403 user:helen lacks can_manage_users")
-      << "refused before the arguments were read: no target, no reason text";
+  EXPECT_EQ(records()[0], "helen mcp deactivateUser bob deny 403 user:helen lacks can_manage_users")
+      << "the target ids are recorded, the operator's reason text is not";
   // A read the caller may make runs, with the result as structured content.
   const Json ok = call(who, sid, "list_user_grants", Json{{"user_id", "bob"}});
   EXPECT_FALSE(ok.contains("isError"));

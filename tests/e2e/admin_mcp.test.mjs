@@ -93,7 +93,7 @@ async function auditRecords(probe) {
 async function aliceGrants(client) {
   const r = await client.callTool({ name: 'list_user_grants', arguments: { user_id: 'alice' } });
   assert.ok(!r.isError, text(r));
-  return r.structuredContent.grants.map((g) => g.id);
+  return r.structuredContent.items.map((g) => g.id);
 }
 
 // A fresh MCP grant of alice's and its access token: the grant is the one list_user_grants
