@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "admin/cli.hpp"
 #include "app/config.hpp"
 #include "app/serve.hpp"
 #include "audit/cli.hpp"
@@ -314,6 +315,8 @@ int main(int argc, char** argv) {
   mcpgate::audit::AuditCommands audit_commands(cli);
   // `scim token create|list|revoke` (src/provision/scim_cli.hpp).
   mcpgate::provision::ScimCommands scim_commands(cli);
+  // `admin <operation>`: every Admin API operation (src/admin/cli.hpp).
+  mcpgate::admin::AdminCommands admin_commands(cli);
 
   try {
     cli.parse(argc, argv);
@@ -324,6 +327,9 @@ int main(int argc, char** argv) {
   if (version->parsed()) {
     std::cout << "mcpgate " << MCPGATE_VERSION << "\n";
     return 0;
+  }
+  if (admin_commands.parsed()) {
+    return admin_commands.run(std::cout, std::cerr);
   }
   if (policy_commands.parsed()) {
     return policy_commands.run(load_policy_cli_config, std::cout, std::cerr);

@@ -875,6 +875,26 @@ asio::awaitable<Result<ClientResponse>> fetch(ClientRequest request) {
   return (*client)->fetch(std::move(request));
 }
 
+Result<ClientResponse> fetch_blocking(ClientRequest request) {
+  // Result<T> has no default constructor, which Boost 1.74's co_spawn(use_future) needs: carry
+  // it out through an optional.
+  std::optional<Result<ClientResponse>> out;
+  asio::io_context ioc;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> { out.emplace(co_await fetch(std::move(request))); },
+      [](const std::exception_ptr& e) {
+        if (e) {
+          std::rethrow_exception(e);
+        }
+      });
+  ioc.run();
+  if (!out) {
+    return make_error(ErrorCode::kInternal, "request did not complete");
+  }
+  return std::move(*out);
+}
+
 asio::awaitable<Result<std::vector<asio::ip::tcp::endpoint>>> resolve_checked(
     std::string host, uint16_t port, AddressPolicy policy, std::chrono::milliseconds timeout) {
   return resolve_checked_impl(std::move(host), port, policy, timeout);

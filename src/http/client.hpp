@@ -161,6 +161,10 @@ Result<std::shared_ptr<const HttpClient>> default_http_client();
 // fetch() through default_http_client().
 asio::awaitable<Result<ClientResponse>> fetch(ClientRequest request);
 
+// fetch() through default_http_client() on a private io_context, blocking the calling thread:
+// for command-line tools (`mcpgate tuples`, `mcpgate admin`), never for the server.
+Result<ClientResponse> fetch_blocking(ClientRequest request);
+
 // Resolves `host` once and returns the endpoints to connect to, or an error when resolution
 // fails or ANY resolved address is refused by `policy`. IP literals are checked without a
 // lookup. Exposed for callers that validate configured upstreams, and for tests.

@@ -1,7 +1,6 @@
 #include "policy/cli.hpp"
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/io_context.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -246,11 +245,6 @@ Verdict combine(Verdict a, Verdict b) {
 
 Result<Json> api_call(const ApiTarget& target, http::bhttp::verb method, const std::string& path,
                       const Json* body) {
-  // One client per process: loading the system CA store is the expensive part.
-  auto client = http::default_http_client();
-  if (!client) {
-    return client.error();
-  }
   http::ClientRequest req;
   req.method = method;
   std::string base = target.url;
@@ -267,23 +261,7 @@ Result<Json> api_call(const ApiTarget& target, http::bhttp::verb method, const s
   // The operator names the gate (often on loopback or a private network): no address filter.
   req.options.address_policy = http::AddressPolicy::kAny;
   req.options.max_body_bytes = 64 * 1024 * 1024;
-  // Result<T> has no default constructor, which Boost 1.74's co_spawn(use_future) needs: carry
-  // it out through an optional.
-  std::optional<Result<http::ClientResponse>> out;
-  asio::io_context ioc;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> { out.emplace(co_await (*client)->fetch(std::move(req))); },
-      [](const std::exception_ptr& e) {
-        if (e) {
-          std::rethrow_exception(e);
-        }
-      });
-  ioc.run();
-  if (!out) {
-    return make_error(ErrorCode::kInternal, "request did not complete");
-  }
-  auto& res = *out;
+  auto res = http::fetch_blocking(std::move(req));
   if (!res) {
     return make_error(ErrorCode::kUnavailable, base + ": " + res.error().message);
   }
