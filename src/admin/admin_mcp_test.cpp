@@ -149,8 +149,13 @@ class AdminMcpTest : public ::testing::Test {
            Json params) {
     auto ex = h_->post(Json{{"jsonrpc", "2.0"}, {"id", 9}, {"method", method}, {"params", params}},
                        as(who, sid));
+    // A plain JSON answer, or the last message of an SSE stream.
     const auto msgs = ex->messages();
-    return msgs.empty() ? Json() : msgs.back();
+    if (!msgs.empty()) {
+      return msgs.back();
+    }
+    EXPECT_EQ(ex->status(), 200u) << ex->body();
+    return ex->json();
   }
 
   Json call(const std::string& who, const std::string& sid, const std::string& tool, Json args) {
@@ -216,7 +221,8 @@ TEST_F(AdminMcpTest, ToolsListShowsOnlyWhatTheCallerMayCall) {
   const auto names = [&](const std::string& who) {
     const std::string sid = open(who);
     std::set<std::string> out;
-    for (const auto& t : rpc(who, sid, "tools/list", Json::object())["result"]["tools"]) {
+    const Json listed = rpc(who, sid, "tools/list", Json::object());
+    for (const auto& t : listed["result"]["tools"]) {
       out.insert(t["name"].get<std::string>());
     }
     return out;
@@ -244,8 +250,8 @@ TEST_F(AdminMcpTest, ARefusedCallIsAToolErrorNamingThePermissionAndIsRecorded) {
             "organization:default");
   EXPECT_TRUE(ran().empty());
   ASSERT_EQ(records().size(), 1u);
-  EXPECT_EQ(records()[0], "helen mcp deactivateUser bob deny 403 user:helen lacks can_manage_users")
-      << "the target ids are recorded, the operator's reason text is not";
+  EXPECT_EQ(records()[0], "helen mcp deactivateUser  deny 403 user:helen lacks can_manage_users")
+      << "refused before the arguments were read: no target, no reason text";
   // A read the caller may make runs, with the result as structured content.
   const Json ok = call(who, sid, "list_user_grants", Json{{"user_id", "bob"}});
   EXPECT_FALSE(ok.contains("isError"));

@@ -119,13 +119,6 @@ Result<Json> OperationRunner::run(const mcp::Caller& caller, const Operation& op
     return (*handler)(AdminCall{caller, op, args, std::move(page), channel});
   };
   Result<Json> result = call();
-  if (record.decision != "allow") {
-    // A refused call is recorded with the ids it named (who tried to act on what); the caller
-    // still learns nothing from its input: the answer was decided before it was read.
-    if (auto args = arguments(); args && args->is_object()) {
-      record.target = target_of(op, *args);
-    }
-  }
   record.status = result ? 200 : admin_error_status(result.error());
   log_admin_call(&caller, record);
   if (observer_) {

@@ -12,9 +12,8 @@
 //      of their input) and checked against the operation's parameters: 400.
 //   4. the handler, in the caller's organization.
 //   5. one `admin_call` log line and one CallRecord to the observer (the audit log): who
-//      (user, client, organization), by which channel, what (operation, target ids — read
-//      after the decision for a refused call too), the decision and the status. Never a token
-//      or an argument's value other than ids.
+//      (user, client, organization), by which channel, what (operation, target ids), the
+//      decision and the status. Never a token or an argument's value other than ids.
 // Blocking (handlers use the store): run it on the store executor.
 
 #include <functional>

@@ -221,7 +221,7 @@ describe('the admin MCP server', { timeout: 90000 }, () => {
     assert.equal(refused.upstream_status, 'not_called');
     assert.equal(refused.client_id, CLIENT);
     assert.equal(refused.org, 'default');
-    assert.deepEqual(refused.admin, { channel: 'mcp', target: 'alice', status: 403 });
+    assert.deepEqual(refused.admin, { channel: 'mcp', target: '', status: 403 }, 'refused before its arguments were read');
     assert.match(refused.reason, /.+/);
     // The approved revocation and the declined one are there too.
     const revokes = records.filter((x) => x.tool === 'revokeUserGrant' && x.user === 'bob');
