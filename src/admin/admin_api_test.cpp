@@ -5,17 +5,27 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "admin/admin_service.hpp"
+#include "admin/audit_service.hpp"
+#include "admin/identity_service.hpp"
 #include "admin/errors.hpp"
+#include "admin/insight_service.hpp"
 #include "admin/operations.hpp"
+#include "admin/session_service.hpp"
 #include "authz/dsl.hpp"
 #include "authz/engine.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
 #include "crypto/master_key.hpp"
 #include "crypto/random.hpp"
+#include "oauth/key_manager.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace mcpgate::admin {
@@ -75,6 +85,19 @@ struct Reply {
 };
 
 constexpr const char* kAll = "admin:write";
+constexpr std::int64_t kInsightNowMs = 10'000'000'000;  // "now" of the insight operations
+
+// The tools getAgentAccess sees: three of the demo calendar's.
+std::vector<mcp::Tool> insight_tools() {
+  std::vector<mcp::Tool> out;
+  for (const char* name : {"list_events", "create_event", "delete_event"}) {
+    mcp::Tool t;
+    t.descriptor = {{"name", name}};
+    t.server = "calendar";
+    out.push_back(std::move(t));
+  }
+  return out;
+}
 
 class AdminApiTest : public ::testing::Test {
  protected:
@@ -124,6 +147,43 @@ class AdminApiTest : public ::testing::Test {
     api_options.issuer = "https://gate.example";
     auto handlers = std::make_shared<OperationHandlers>();
     bind_user_operations(*handlers, service);
+    bind_session_operations(*handlers, std::make_shared<SessionService>(*store_, options));
+    IdentityServiceOptions identity;
+    identity.admin = options;
+    identity.sso_configured = [](std::string_view org) { return org == "acme"; };
+    identity.on_keys_rotated = [this] {
+      ++keys_reloaded_;
+      return Status();
+    };
+    bind_identity_operations(*handlers, std::make_shared<IdentityService>(*store_, identity));
+    bind_audit_operations(*handlers, std::make_shared<AuditService>(*store_, 2));
+    // A SCIM group of default, empty (members: GroupsAreTheOrganizationsWithTheirMembers).
+    store::ScimResource group;
+    group.id = kGroupId;
+    group.org_id = "default";
+    group.name = "Engineering";
+    group.created_at = 100;
+    const auto made = store_->create_scim_group(group, store::ScimTupleTarget{"store-default", 100});
+    ASSERT_TRUE(made.ok()) << made.error().message;
+    {
+      InsightDeps insight;
+      insight.store = store_.get();
+      insight.tools = [] { return insight_tools(); };
+      policy::OrgEngines engines;
+      for (const auto& s : stores_) {
+        engines[s.org_id] = s.service->shared_engine();
+      }
+      insight.authorizer = std::make_shared<policy::EngineToolAuthorizer>(
+          std::move(engines), policy::ToolAuthorizerOptions{},
+          std::make_shared<policy::DecisionLog>(policy::DecisionLog::Options{}));
+      // The MCP guard's rule in miniature: calendar:read permits list_events only.
+      insight.scope_permits = [](const std::vector<std::string>& scopes, std::string_view tool) {
+        return tool == "list_events" &&
+               std::find(scopes.begin(), scopes.end(), "calendar:read") != scopes.end();
+      };
+      insight.now_ms = [] { return kInsightNowMs; };
+      bind_insight_operations(*handlers, insight);
+    }
     ASSERT_TRUE(handlers->missing().empty());
     RunnerOptions rules;
     rules.pages.max_page_size = 5;
@@ -214,6 +274,8 @@ class AdminApiTest : public ::testing::Test {
   std::shared_ptr<OperationRunner> runner_;
   std::unique_ptr<AdminApi> api_;
   std::size_t told_revoked_ = 0;
+  int keys_reloaded_ = 0;
+  static constexpr const char* kGroupId = "group-eng";
 };
 
 // --- the document and the routing table ------------------------------------------------------
@@ -234,7 +296,10 @@ std::string fill(const std::string& path, const std::string& user, const std::st
   for (std::size_t i = 0; i < path.size();) {
     if (path[i] == '{') {
       const auto close = path.find('}', i);
-      out += path.substr(i, close - i + 1) == "{grant_id}" ? grant : user;
+      const std::string name = path.substr(i, close - i + 1);
+      out += name == "{grant_id}" || name == "{session_id}" ? grant
+             : name == "{group_id}"                         ? std::string("group-eng")
+                                                            : user;
       i = close + 1;
     } else {
       out += path[i++];
@@ -311,9 +376,29 @@ TEST_F(AdminApiTest, EveryDocumentedOperationNeedsItsPermissionAndScope) {
     for (const auto& [method, op] : item.items()) {
       ASSERT_TRUE(deprovisioning_->reactivate("bob").ok());  // deactivateUser ran before
       const std::string grant = add_grant("bob");
-      const std::string target = "/admin/api/v1" + fill(path, "bob", grant);
+      std::string target = "/admin/api/v1" + fill(path, "bob", grant);
       const std::string id = op["operationId"];
       SCOPED_TRACE(id);
+      // Required query and body arguments (a client is named by its client_id).
+      std::string body;
+      nlohmann::json body_args = nlohmann::json::object();
+      char sep = '?';
+      for (const auto& p : find_operation(id)->params) {
+        if (!p.required || p.in == ParamIn::kPath) {
+          continue;
+        }
+        ASSERT_EQ(p.name, "client_id") << "no fixture value for " << p.name;
+        const std::string value = store_->find_grant(grant)->client_id;
+        if (p.in == ParamIn::kQuery) {
+          target += sep + std::string(p.name) + "=" + value;
+          sep = '&';
+        } else {
+          body_args[std::string(p.name)] = value;
+        }
+      }
+      if (!body_args.empty()) {
+        body = body_args.dump();
+      }
       const Reply no_role = call(verb_of(method), target, as("bob"));
       EXPECT_EQ(no_role.status, 403);
       EXPECT_EQ(no_role.body["error"], "forbidden");
@@ -334,7 +419,7 @@ TEST_F(AdminApiTest, EveryDocumentedOperationNeedsItsPermissionAndScope) {
       // An organization without a store (unknown): refused, never a default.
       const Reply ghost = call(verb_of(method), target, as("alice", "ghost"));
       EXPECT_EQ(ghost.status, 403);
-      const Reply allowed = call(verb_of(method), target, as("alice"));
+      const Reply allowed = call(verb_of(method), target, as("alice"), body);
       EXPECT_EQ(allowed.status, 200) << allowed.raw.body();
       ++checked;
     }
@@ -480,6 +565,406 @@ TEST_F(AdminApiTest, ListsClientsWithoutSecrets) {
   EXPECT_EQ(item["confidential"], true);
   EXPECT_FALSE(item["metadata"].contains("client_secret"));
   EXPECT_EQ(r.raw.body().find("leaked"), std::string::npos);
+}
+
+// --- sessions -------------------------------------------------------------------------------
+
+TEST_F(AdminApiTest, ListsTheOrganizationsSessionsWithFiltersAndPages) {
+  const std::string b1 = add_grant("bob");
+  const std::string b2 = add_grant("bob");
+  const std::string a1 = add_grant("alice");
+  const std::string c1 = add_grant("carol");  // acme's
+  const std::string revoked = add_grant("bob");
+  ASSERT_TRUE(store_->revoke_grant(revoked, 1000).ok());
+  const Reply all = call(verb::get, "/admin/api/v1/sessions", as("alice"));
+  ASSERT_EQ(all.status, 200) << all.raw.body();
+  std::set<std::string> ids;
+  for (const auto& s : all.body["items"]) {
+    ids.insert(s["id"]);
+    EXPECT_EQ(s["client_name"], "Agent");
+    EXPECT_EQ(s["scopes"], nlohmann::json::array({"calendar:read"}));
+    EXPECT_EQ(s["resources"], nlohmann::json::array({"https://gate.example/mcp"}));
+    EXPECT_EQ(s["last_token_at"], 900);
+    EXPECT_EQ(s["access_expires_at"], 1900);
+    EXPECT_TRUE(s["revoked_at"].is_null());
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{b1, b2, a1}));  // not acme's, not the revoked one
+  const Reply bobs = call(verb::get, "/admin/api/v1/sessions?user_id=bob", as("alice"));
+  ASSERT_EQ(bobs.status, 200);
+  ASSERT_EQ(bobs.body["items"].size(), 2U);
+  EXPECT_EQ(bobs.body["items"][0]["username"], "bob");
+  const std::string client = bobs.body["items"][0]["client_id"];
+  const Reply by_client = call(verb::get, "/admin/api/v1/sessions?client_id=" + client, as("alice"));
+  ASSERT_EQ(by_client.body["items"].size(), 1U);
+  EXPECT_EQ(by_client.body["items"][0]["client_id"], client);
+  // acme's user as a filter: nothing, not carol's session.
+  EXPECT_TRUE(call(verb::get, "/admin/api/v1/sessions?user_id=carol", as("alice")).body["items"].empty());
+  // Pages of one cover the three exactly once.
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int i = 0; i < 5; ++i) {
+    const Reply r = call(verb::get, "/admin/api/v1/sessions?limit=1" +
+                                        (cursor.empty() ? "" : "&cursor=" + cursor), as("alice"));
+    ASSERT_EQ(r.status, 200);
+    for (const auto& s : r.body["items"]) {
+      seen.push_back(s["id"]);
+    }
+    if (r.body["next_cursor"].is_null()) {
+      break;
+    }
+    cursor = r.body["next_cursor"];
+  }
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), ids);
+  EXPECT_EQ(seen.size(), 3U);
+  // carol (acme) sees hers only.
+  const Reply acme = call(verb::get, "/admin/api/v1/sessions", as("carol", "acme"));
+  ASSERT_EQ(acme.body["items"].size(), 1U);
+  EXPECT_EQ(acme.body["items"][0]["id"], c1);
+}
+
+TEST_F(AdminApiTest, GetsAndRevokesASessionInTheCallersOrganizationOnly) {
+  const std::string grant = add_grant("bob");
+  const Reply got = call(verb::get, "/admin/api/v1/sessions/" + grant, as("alice"));
+  ASSERT_EQ(got.status, 200) << got.raw.body();
+  EXPECT_EQ(got.body["user_id"], "bob");
+  // acme's administrator: not found, the same body as a missing session.
+  const Reply foreign = call(verb::get, "/admin/api/v1/sessions/" + grant, as("carol", "acme"));
+  const Reply missing = call(verb::get, "/admin/api/v1/sessions/nope", as("carol", "acme"));
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(foreign.raw.body(), missing.raw.body());
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/sessions/" + grant, as("carol", "acme")).status, 404);
+  EXPECT_FALSE(store_->find_grant(grant)->revoked_at.has_value());
+  EXPECT_EQ(told_revoked_, 0U);
+
+  const Reply revoked = call(verb::delete_, "/admin/api/v1/sessions/" + grant, as("alice"));
+  ASSERT_EQ(revoked.status, 200) << revoked.raw.body();
+  EXPECT_EQ(revoked.body["grant_id"], grant);
+  EXPECT_EQ(revoked.body["already_revoked"], false);
+  EXPECT_EQ(revoked.body["tokens_revoked"], 1);
+  EXPECT_EQ(told_revoked_, 1U);  // this process's guards learn the jti at once
+  EXPECT_EQ(store_->find_grant(grant)->revoked_at, 1000);
+  // Gone from the list, still readable (revoked_at set); revoking again is harmless.
+  EXPECT_TRUE(call(verb::get, "/admin/api/v1/sessions", as("alice")).body["items"].empty());
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/sessions/" + grant, as("alice")).body["revoked_at"], 1000);
+  const Reply again = call(verb::delete_, "/admin/api/v1/sessions/" + grant, as("alice"));
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body["already_revoked"], true);
+}
+
+TEST_F(AdminApiTest, HelpdeskListsAndRevokesSessionsAuditorOnlyLists) {
+  const std::string grant = add_grant("bob");
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/sessions", as("audrey")).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/sessions/" + grant, as("audrey")).status, 200);
+  const Reply denied = call(verb::delete_, "/admin/api/v1/sessions/" + grant, as("audrey"));
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_NE(denied.body["error_description"].get<std::string>().find("can_revoke_sessions"),
+            std::string::npos);
+  EXPECT_FALSE(store_->find_grant(grant)->revoked_at.has_value());
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/sessions", as("helen")).body["items"].size(), 1U);
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/sessions/" + grant, as("helen")).status, 200);
+  EXPECT_TRUE(store_->find_grant(grant)->revoked_at.has_value());
+  // No role, read scope only: refused before anything is looked up.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/sessions", as("bob")).status, 403);
+  EXPECT_EQ(call(verb::delete_, "/admin/api/v1/sessions/" + add_grant("bob"),
+                 as("helen", "default", "admin:read")).status, 403);
+}
+
+TEST_F(AdminApiTest, SessionFiltersRefuseHostileInput) {
+  for (const std::string& target : std::vector<std::string>{
+           "/admin/api/v1/sessions?user_id=a%2Fb", "/admin/api/v1/sessions?user_id=",
+           "/admin/api/v1/sessions?user_id=" + std::string(129, 'u'),
+           "/admin/api/v1/sessions?client_id=a%0Ab", "/admin/api/v1/sessions?client_id=%00",
+           "/admin/api/v1/sessions?client_id=" + std::string(2049, 'c'),
+           "/admin/api/v1/sessions?user_id=bob&user_id=alice", "/admin/api/v1/sessions/..",
+           "/admin/api/v1/sessions/x'%20OR%20'1'='1", "/admin/api/v1/sessions?cursor=%ff"}) {
+    SCOPED_TRACE(target.substr(0, 80));
+    const Reply r = call(verb::get, target, as("alice"));
+    EXPECT_EQ(r.status, 400) << r.raw.body();
+    EXPECT_TRUE(r.body["error"].is_string());
+  }
+  // A CIMD client id (an https URL) is a valid filter; SQL metacharacters are just text.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/sessions?client_id=https%3A%2F%2Fagent.example%2Fcimd.json",
+                 as("alice")).status, 200);
+  EXPECT_TRUE(call(verb::get, "/admin/api/v1/sessions?client_id=x'%20OR%20'1'%3D'1", as("alice"))
+                  .body["items"].empty());
+}
+
+// --- organization and groups ----------------------------------------------------------------
+
+TEST_F(AdminApiTest, GetsTheCallersOwnOrganizationWithCounts) {
+  add_grant("bob");
+  ASSERT_TRUE(deprovisioning_->deactivate("audrey").ok());
+  const Reply r = call(verb::get, "/admin/api/v1/organization", as("alice"));
+  ASSERT_EQ(r.status, 200) << r.raw.body();
+  EXPECT_EQ(r.body["id"], "default");
+  EXPECT_EQ(r.body["sso_configured"], false);
+  EXPECT_EQ(r.body["counts"]["users"], 4);
+  EXPECT_EQ(r.body["counts"]["disabled_users"], 1);
+  EXPECT_EQ(r.body["counts"]["live_sessions"], 1);
+  EXPECT_EQ(r.body["counts"]["groups"], 1);
+  const Reply acme = call(verb::get, "/admin/api/v1/organization", as("carol", "acme"));
+  ASSERT_EQ(acme.status, 200);
+  EXPECT_EQ(acme.body["id"], "acme");
+  EXPECT_EQ(acme.body["name"], "Acme");
+  EXPECT_EQ(acme.body["sso_configured"], true);
+  EXPECT_EQ(acme.body["counts"]["users"], 2);
+  EXPECT_EQ(acme.body["counts"]["live_sessions"], 0);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/organization", as("helen")).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/organization", as("bob")).status, 403);
+}
+
+TEST_F(AdminApiTest, GroupsAreTheOrganizationsWithTheirMembers) {
+  store::ScimResource sam;
+  sam.id = "sam";
+  sam.org_id = "default";
+  sam.name = "sam";
+  ASSERT_TRUE(store_->create_scim_user(sam, "").ok());
+  for (const char* id : {"group-a", "group-b"}) {
+    store::ScimResource g;
+    g.id = id;
+    g.org_id = "default";
+    g.name = id;
+    g.members = {store::ScimMember{"sam", "sam"}};
+    ASSERT_TRUE(store_->create_scim_group(g, store::ScimTupleTarget{"store-default", 100}).ok());
+  }
+  store::ScimResource theirs;
+  theirs.id = "group-acme";
+  theirs.org_id = "acme";
+  theirs.name = "Acme people";
+  ASSERT_TRUE(store_->create_scim_group(theirs, store::ScimTupleTarget{"store-acme", 100}).ok());
+
+  const Reply got = call(verb::get, "/admin/api/v1/groups/group-a", as("helen"));
+  ASSERT_EQ(got.status, 200) << got.raw.body();
+  EXPECT_EQ(got.body["display_name"], "group-a");
+  ASSERT_EQ(got.body["members"].size(), 1U);
+  EXPECT_EQ(got.body["members"][0]["user_id"], "sam");
+  // Pages of two: three groups of default, never acme's.
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int i = 0; i < 5; ++i) {
+    const Reply r = call(verb::get, "/admin/api/v1/groups?limit=2" +
+                                        (cursor.empty() ? "" : "&cursor=" + cursor), as("audrey"));
+    ASSERT_EQ(r.status, 200) << r.raw.body();
+    EXPECT_EQ(r.body["total"], 3);
+    for (const auto& g : r.body["items"]) {
+      seen.push_back(g["id"]);
+    }
+    if (r.body["next_cursor"].is_null()) {
+      break;
+    }
+    cursor = r.body["next_cursor"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"group-a", "group-b", kGroupId}));
+  const Reply foreign = call(verb::get, "/admin/api/v1/groups/group-acme", as("alice"));
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(foreign.raw.body(), call(verb::get, "/admin/api/v1/groups/nope", as("alice")).raw.body());
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/groups/group-acme", as("carol", "acme")).status, 200);
+  // A cursor that is not a position of ours.
+  for (const std::string& bad : std::vector<std::string>{"/admin/api/v1/groups?cursor=" + cursor_after("x1"),
+                                "/admin/api/v1/groups?cursor=" + cursor_after("-1"),
+                                "/admin/api/v1/groups?cursor=" + cursor_after("99999999999999")}) {
+    EXPECT_EQ(call(verb::get, bad, as("alice")).status, 400) << bad;
+  }
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/groups", as("bob")).status, 403);
+}
+
+// --- clients --------------------------------------------------------------------------------
+
+TEST_F(AdminApiTest, GetsAClientWithItsRegistrationFactsButNoSecret) {
+  store::Client c;
+  c.client_id = "https://agent.example/cimd.json";
+  c.kind = store::ClientKind::kCimd;
+  c.metadata = {{"client_name", "Remote agent"}};
+  c.created_at = 100;
+  ASSERT_TRUE(store_->create_client(c).ok());
+  ASSERT_TRUE(store_->put_cimd_document(store::CimdDocument{c.client_id, "{}", 500, 800}).ok());
+  store::Client dcr;
+  dcr.client_id = "dcr-one";
+  dcr.kind = store::ClientKind::kDcr;
+  dcr.secret_hash = store::hash_secret("s3cret-value");
+  dcr.secret_expires_at = 9000;
+  dcr.registration_token_hash = store::hash_secret("reg-token-value");
+  dcr.metadata = {{"client_name", "Dyn"}, {"client_secret", "s3cret-value"}};
+  ASSERT_TRUE(store_->create_client(dcr).ok());
+
+  const Reply cimd = call(verb::get, "/admin/api/v1/client?client_id=https%3A%2F%2Fagent.example%2Fcimd.json", as("audrey"));
+  ASSERT_EQ(cimd.status, 200) << cimd.raw.body();
+  EXPECT_EQ(cimd.body["kind"], "cimd");
+  EXPECT_EQ(cimd.body["cimd"]["document_url"], c.client_id);
+  EXPECT_EQ(cimd.body["cimd"]["fetched_at"], 500);
+  EXPECT_EQ(cimd.body["cimd"]["expires_at"], 800);
+  const Reply d = call(verb::get, "/admin/api/v1/client?client_id=dcr-one", as("alice"));
+  ASSERT_EQ(d.status, 200);
+  EXPECT_TRUE(d.body["cimd"].is_null());
+  EXPECT_EQ(d.body["confidential"], true);
+  EXPECT_EQ(d.body["client_secret_expires_at"], 9000);
+  EXPECT_EQ(d.body["registration_management"], true);
+  EXPECT_EQ(d.raw.body().find("s3cret"), std::string::npos);
+  EXPECT_EQ(d.raw.body().find("reg-token"), std::string::npos);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/client?client_id=nope", as("alice")).status, 404);
+  // Gate-wide: not for acme's administrator.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/client?client_id=dcr-one", as("carol", "acme")).status, 403);
+}
+
+TEST_F(AdminApiTest, DisablingAClientRevokesItsSessionsAndEnablingDoesNotRestoreThem) {
+  const std::string grant = add_grant("bob");
+  const std::string client = store_->find_grant(grant)->client_id;
+  const std::string body = nlohmann::json{{"client_id", client}, {"reason", "compromised"}}.dump();
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/client/disable", as("helen"), body).status, 403);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/client/disable", as("audrey"), body).status, 403);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/client/disable", as("carol", "acme"), body).status, 403);
+  EXPECT_FALSE(store_->find_client(client)->disabled);
+  const Reply off = call(verb::post, "/admin/api/v1/client/disable", as("alice"), body);
+  ASSERT_EQ(off.status, 200) << off.raw.body();
+  EXPECT_EQ(off.body["disabled"], true);
+  EXPECT_EQ(off.body["was_disabled"], false);
+  EXPECT_EQ(off.body["tokens_revoked"], 1);
+  EXPECT_EQ(told_revoked_, 1U);
+  EXPECT_TRUE(store_->find_client(client)->disabled);
+  EXPECT_TRUE(store_->find_grant(grant)->revoked_at.has_value());
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/client?client_id=" + client, as("alice")).body["disabled"], true);
+  const Reply on = call(verb::post, "/admin/api/v1/client/enable", as("alice"), body);
+  ASSERT_EQ(on.status, 200);
+  EXPECT_EQ(on.body["was_disabled"], true);
+  EXPECT_EQ(on.body["tokens_revoked"], 0);
+  EXPECT_FALSE(store_->find_client(client)->disabled);
+  EXPECT_TRUE(store_->find_grant(grant)->revoked_at.has_value());
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/client/disable", as("alice"), R"({"client_id":"nope"})").status, 404);
+  const std::vector<std::string> bad_bodies = {
+      "{}", R"({"client_id":7})", "{\"client_id\":\"a\\nb\"}",
+      R"({"client_id":")" + std::string(2049, 'c') + "\"}"};
+  for (const std::string& bad : bad_bodies) {
+    EXPECT_NE(call(verb::post, "/admin/api/v1/client/disable", as("alice"), bad).status, 200) << bad.substr(0, 40);
+  }
+}
+
+// --- audit ----------------------------------------------------------------------------------
+
+store::AuditRecord admin_test_record(std::int64_t seq, const std::string& prev, const std::string& org,
+                                     const std::string& user, const std::string& decision,
+                                     std::int64_t time_ms) {
+  nlohmann::json j = {{"v", 1},        {"seq", seq},           {"prev", prev},
+                      {"user", user},  {"client_id", "agent"}, {"upstream", "calendar"},
+                      {"tool", "list_events"}, {"decision", decision}, {"time_ms", time_ms}};
+  if (!org.empty()) {
+    j["org"] = org;
+  }
+  const std::string text = j.dump();
+  return store::AuditRecord{seq, text, crypto::hex_encode(crypto::sha256(text))};
+}
+
+std::vector<store::AuditRecord> admin_test_chain(
+    const std::vector<std::tuple<std::string, std::string, std::string>>& rows) {
+  std::vector<store::AuditRecord> out;
+  std::string prev(64, '0');
+  for (const auto& [org, user, decision] : rows) {
+    out.push_back(admin_test_record(static_cast<std::int64_t>(out.size()) + 1, prev, org, user,
+                                    decision, 1000 * static_cast<std::int64_t>(out.size() + 1)));
+    prev = out.back().hash;
+  }
+  return out;
+}
+
+TEST_F(AdminApiTest, SearchesOnlyTheCallersOrganizationsAuditRecords) {
+  ASSERT_TRUE(store_->append_audit_records(admin_test_chain({{"default", "bob", "allow"},
+                                                             {"acme", "dave", "allow"},
+                                                             {"default", "bob", "deny"},
+                                                             {"default", "alice", "allow"}}))
+                  .ok());
+  const Reply all = call(verb::get, "/admin/api/v1/audit", as("audrey"));
+  ASSERT_EQ(all.status, 200) << all.raw.body();
+  std::vector<std::int64_t> seqs;
+  for (const auto& r : all.body["items"]) {
+    seqs.push_back(r["seq"]);
+    EXPECT_EQ(r["record"]["org"], "default");
+  }
+  EXPECT_EQ(seqs, (std::vector<std::int64_t>{4, 3, 1}));
+  const Reply denied = call(verb::get, "/admin/api/v1/audit?user_id=bob&decision=deny&tool=list_events", as("alice"));
+  ASSERT_EQ(denied.body["items"].size(), 1U);
+  EXPECT_EQ(denied.body["items"][0]["seq"], 3);
+  const Reply window = call(verb::get, "/admin/api/v1/audit?from_ms=1000&to_ms=3000", as("alice"));
+  ASSERT_EQ(window.body["items"].size(), 1U);
+  EXPECT_EQ(window.body["items"][0]["seq"], 1);
+  const Reply page = call(verb::get, "/admin/api/v1/audit?limit=2", as("alice"));
+  ASSERT_EQ(page.body["items"].size(), 2U);
+  const Reply next = call(verb::get, "/admin/api/v1/audit?limit=2&cursor=" +
+                                         page.body["next_cursor"].get<std::string>(), as("alice"));
+  ASSERT_EQ(next.body["items"].size(), 1U);
+  EXPECT_EQ(next.body["items"][0]["seq"], 1);
+  EXPECT_TRUE(next.body["next_cursor"].is_null());
+  const Reply acme = call(verb::get, "/admin/api/v1/audit", as("carol", "acme"));
+  ASSERT_EQ(acme.body["items"].size(), 1U);
+  EXPECT_EQ(acme.body["items"][0]["record"]["user"], "dave");
+  // helpdesk does not read the audit log.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/audit", as("helen")).status, 403);
+  for (const std::string& bad : std::vector<std::string>{"decision=maybe", "from_ms=-1", "to_ms=abc", "user_id=a%00b",
+                                "cursor=" + cursor_after("0"), "cursor=" + cursor_after("x"),
+                                "tool=" + std::string(257, 't')}) {
+    EXPECT_EQ(call(verb::get, "/admin/api/v1/audit?" + bad, as("alice")).status, 400) << bad.substr(0, 40);
+  }
+}
+
+TEST_F(AdminApiTest, AuditStatusVerifiesTheStoredChainAndNamesTheFirstBadRecord) {
+  const Reply empty = call(verb::get, "/admin/api/v1/audit/status", as("audrey"));
+  ASSERT_EQ(empty.status, 200) << empty.raw.body();
+  EXPECT_EQ(empty.body["ok"], true);
+  EXPECT_EQ(empty.body["records"], 0);
+  auto chain = admin_test_chain({{"default", "bob", "allow"}, {"acme", "dave", "allow"},
+                                 {"default", "bob", "deny"}, {"default", "bob", "deny"},
+                                 {"default", "bob", "deny"}});
+  ASSERT_TRUE(store_->append_audit_records(chain).ok());
+  const Reply good = call(verb::get, "/admin/api/v1/audit/status", as("alice"));
+  EXPECT_EQ(good.body["ok"], true);
+  EXPECT_EQ(good.body["records"], 5);  // read in batches of 2
+  EXPECT_EQ(good.body["last_seq"], 5);
+  EXPECT_EQ(good.body["last_hash"], chain.back().hash);
+  EXPECT_TRUE(good.body["first_bad_seq"].is_null());
+  // A record whose prev is not its predecessor's hash (the store checks each record's own hash
+  // only): the chain is broken there.
+  ASSERT_TRUE(store_->append_audit_records({admin_test_record(6, std::string(64, 'f'), "default", "eve", "allow", 9000)}).ok());
+  const Reply broken = call(verb::get, "/admin/api/v1/audit/status", as("alice"));
+  EXPECT_EQ(broken.body["ok"], false);
+  EXPECT_EQ(broken.body["first_bad_seq"], 6);
+  EXPECT_EQ(broken.body["problem"]["kind"], "prev_mismatch");
+  EXPECT_EQ(broken.body["records"], 5);
+  // Gate-wide, and not for helpdesk.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/audit/status", as("carol", "acme")).status, 403);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/audit/status", as("helen")).status, 403);
+}
+
+// --- signing keys ---------------------------------------------------------------------------
+
+TEST_F(AdminApiTest, ListsAndRotatesSigningKeysWithoutPrivateMaterial) {
+  ASSERT_TRUE(oauth::ensure_signing_keys(*store_, 100).ok());
+  const Reply before = call(verb::get, "/admin/api/v1/signing-keys", as("audrey"));
+  ASSERT_EQ(before.status, 200) << before.raw.body();
+  ASSERT_EQ(before.body["items"].size(), 2U);
+  std::string next_kid;
+  for (const auto& k : before.body["items"]) {
+    EXPECT_EQ(k["alg"], "ES256");
+    EXPECT_FALSE(k["public_jwk"].contains("d"));
+    if (k["state"] == "next") {
+      next_kid = k["kid"];
+    }
+  }
+  EXPECT_EQ(before.raw.body().find("PRIVATE"), std::string::npos);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/signing-keys/rotate", as("audrey")).status, 403);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/signing-keys/rotate", as("helen")).status, 403);
+  EXPECT_EQ(call(verb::post, "/admin/api/v1/signing-keys/rotate", as("carol", "acme")).status, 403);
+  EXPECT_EQ(keys_reloaded_, 0);
+  const Reply rotated = call(verb::post, "/admin/api/v1/signing-keys/rotate", as("alice"),
+                             R"({"reason":"scheduled"})");
+  ASSERT_EQ(rotated.status, 200) << rotated.raw.body();
+  EXPECT_EQ(rotated.body["active_kid"], next_kid);
+  EXPECT_EQ(rotated.body["reloaded"], true);
+  EXPECT_EQ(keys_reloaded_, 1);
+  const Reply after = call(verb::get, "/admin/api/v1/signing-keys", as("alice"));
+  ASSERT_EQ(after.body["items"].size(), 3U);  // retired, active, next
+  for (const auto& k : after.body["items"]) {
+    if (k["kid"] == next_kid) {
+      EXPECT_EQ(k["state"], "active");
+    }
+  }
 }
 
 // --- hostile input --------------------------------------------------------------------------
@@ -647,6 +1132,145 @@ TEST_F(AdminApiTest, UnauthenticatedRequestsGetTheGuardsChallengeAndTheApisBody)
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.body["error"], "invalid_token");
   EXPECT_EQ(r.raw[http::Field::www_authenticate], "Bearer resource_metadata=\"https://gate/prm\"");
+}
+
+// --- insight operations: getCallStats, getAgentAccess -----------------------------------------
+
+// Appends audit records (only the members the statistics read; the store checks seq and hash).
+void append_audit(store::Store& st, const std::vector<nlohmann::json>& events) {
+  auto last = st.last_audit_record();
+  std::int64_t seq = last ? last->seq : 0;
+  std::vector<store::AuditRecord> batch;
+  for (auto e : events) {
+    e["seq"] = ++seq;
+    store::AuditRecord r;
+    r.seq = seq;
+    r.record = e.dump();
+    r.hash = crypto::hex_encode(crypto::sha256(r.record));
+    batch.push_back(std::move(r));
+  }
+  ASSERT_TRUE(st.append_audit_records(batch).ok());
+}
+
+nlohmann::json audit_event(std::int64_t ago_ms, const std::string& org, const std::string& tool,
+                           const std::string& decision, const std::string& status) {
+  nlohmann::json e = {{"time_ms", kInsightNowMs - ago_ms}, {"upstream", "calendar"},
+                      {"tool", tool}, {"decision", decision}, {"upstream_status", status}};
+  if (!org.empty()) {
+    e["org"] = org;
+  }
+  return e;
+}
+
+TEST_F(AdminApiTest, CallStatsCountCallsDenialsAndErrorsOfTheCallersOrganization) {
+  const std::int64_t hour = 3600 * 1000;
+  append_audit(*store_, {
+                            audit_event(30 * hour, "default", "list_events", "allow", "ok"),  // too old
+                            audit_event(3 * hour, "default", "list_events", "allow", "ok"),
+                            audit_event(2 * hour, "default", "list_events", "deny", "not_called"),
+                            audit_event(hour / 2, "default", "create_event", "allow", "tool_error"),
+                            audit_event(hour / 2, "", "create_event", "allow", "ok"),  // no org: operator's
+                            audit_event(hour / 2, "acme", "create_event", "allow", "ok"),
+                        });
+  const Reply r = call(verb::get, "/admin/api/v1/stats/calls?hours=24", as("alice"));
+  ASSERT_EQ(r.status, 200) << r.raw.body();
+  EXPECT_EQ(r.body["total"]["calls"], 4);
+  EXPECT_EQ(r.body["total"]["denied"], 1);
+  EXPECT_EQ(r.body["total"]["errors"], 1);
+  EXPECT_EQ(r.body["complete"], true);
+  EXPECT_EQ(r.body["buckets"], kCallStatsBuckets);
+  EXPECT_EQ(r.body["bucket_seconds"], 3600);
+  ASSERT_EQ(r.body["by_tool"].size(), 2u);
+  EXPECT_EQ(r.body["by_tool"][0]["name"], "calendar/create_event");
+  EXPECT_EQ(r.body["by_tool"][0]["calls"], 2);
+  EXPECT_EQ(r.body["by_tool"][1]["series"]["denied"][22], 1);  // 2 h ago: the 23rd hour
+  EXPECT_EQ(r.body["by_upstream"][0]["name"], "calendar");
+  // acme's administrator sees acme's one call only.
+  const Reply acme = call(verb::get, "/admin/api/v1/stats/calls", as("carol", "acme"));
+  ASSERT_EQ(acme.status, 200);
+  EXPECT_EQ(acme.body["total"]["calls"], 1);
+  // The auditor reads the statistics, the helpdesk does not (they come from the audit log).
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls", as("audrey")).status, 200);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls", as("helen")).status, 403);
+  // Hostile windows.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls?hours=0", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls?hours=169", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/stats/calls?hours=1e9", as("alice")).status, 400);
+}
+
+TEST_F(AdminApiTest, CallStatsSayWhenTheScanDoesNotCoverTheWindow) {
+  std::vector<nlohmann::json> events;
+  for (int i = 0; i < 30; ++i) {
+    events.push_back(audit_event(1000 + i, "default", "list_events", "allow", "ok"));
+  }
+  append_audit(*store_, events);
+  auto stats = call_stats(*store_, "default", "default", 24, kInsightNowMs, 10);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ((*stats)["records_scanned"], 10);
+  EXPECT_EQ((*stats)["total"]["calls"], 10);
+  EXPECT_EQ((*stats)["complete"], false);
+  EXPECT_FALSE(audit_facts("not json").has_value());
+  EXPECT_FALSE(audit_facts("{\"time_ms\":\"x\"}").has_value());
+  EXPECT_FALSE(audit_facts("[1,2]").has_value());
+}
+
+TEST_F(AdminApiTest, AgentAccessShowsBothChecksOfEveryToolWithConditions) {
+  const std::string grant = add_grant("bob");
+  const std::string client = store_->find_grant(grant)->client_id;
+  authz::WriteRequest w;
+  w.writes.push_back(authz::TupleRecord{"tool:calendar/list_events", "invoker", "user:bob", "", nullptr});
+  w.writes.push_back(authz::TupleRecord{"tool:calendar/create_event", "invoker", "user:bob", "", nullptr});
+  w.writes.push_back(authz::TupleRecord{"tool:calendar/list_events", "agent", "client:" + client, "", nullptr});
+  w.writes.push_back(authz::TupleRecord{"tool:calendar/list_events", "arg_denied", "user:*",
+                                        "too_many_results", nlohmann::json{{"limit", 50}}});
+  auto wr = policy::find_org_store(stores_, "default")->service->write_tuples(w);
+  ASSERT_TRUE(wr.ok() && wr->error.ok()) << (wr.ok() ? wr->error.message : wr.error().message);
+
+  const Reply r = call(verb::get, "/admin/api/v1/users/bob/access?client_id=" + client, as("helen"));
+  ASSERT_EQ(r.status, 200) << r.raw.body();
+  EXPECT_EQ(r.body["user_id"], "bob");
+  EXPECT_EQ(r.body["client_id"], client);
+  EXPECT_EQ(r.body["grants"], nlohmann::json::array({grant}));
+  std::map<std::string, nlohmann::json> by_object;
+  for (const auto& t : r.body["tools"]) {
+    by_object[t["object"]] = t;
+  }
+  ASSERT_EQ(by_object.size(), 3u);
+  // list_events: both may, but the argument rule decides per call: conditional, naming it.
+  const auto& list = by_object["tool:calendar/list_events"];
+  EXPECT_EQ(list["verdict"], "conditional");
+  EXPECT_EQ(list["user_check"]["result"], "conditional");
+  EXPECT_NE(list["user_check"]["detail"].get<std::string>().find("arg_max_results"), std::string::npos)
+      << list.dump();
+  EXPECT_EQ(list["client_check"]["result"], "allow");
+  EXPECT_EQ(list["in_granted_scopes"], true);
+  // create_event: bob may, the agent may not.
+  const auto& create = by_object["tool:calendar/create_event"];
+  EXPECT_EQ(create["verdict"], "deny");
+  EXPECT_EQ(create["user_check"]["result"], "allow");
+  EXPECT_EQ(create["client_check"]["result"], "deny");
+  EXPECT_EQ(create["in_granted_scopes"], false);
+  // delete_event: neither.
+  EXPECT_EQ(by_object["tool:calendar/delete_event"]["user_check"]["result"], "deny");
+  EXPECT_EQ(r.body["conditional"], 1);
+  EXPECT_EQ(r.body["denied"], 2);
+  EXPECT_EQ(r.body["allowed"], 0);
+
+  // Without a client: the user's own checks, no agent column.
+  const Reply own = call(verb::get, "/admin/api/v1/users/bob/access", as("audrey"));
+  ASSERT_EQ(own.status, 200);
+  EXPECT_TRUE(own.body["client_id"].is_null());
+  EXPECT_TRUE(own.body["tools"][0]["client_check"].is_null());
+  EXPECT_TRUE(own.body["tools"][0]["in_granted_scopes"].is_null());
+
+  // Another organization's user and unknown clients are not found; hostile input is refused.
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/carol/access", as("alice")).status, 404);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access?client_id=nope", as("alice")).status, 404);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access?client_id=%0A", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access?client_id=" + std::string(600, 'x'),
+                 as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access?client_id=a&client_id=b", as("alice")).status, 400);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/users/bob/access", as("bob")).status, 403);
 }
 
 }  // namespace

@@ -164,21 +164,27 @@ Result<Json> AdminService::revoke_user_grant(std::string_view org, std::string_v
   if (grant->user_id != user.id) {
     return make_error(ErrorCode::kNotFound, "no such grant");
   }
-  const bool already = grant->revoked_at.has_value();
-  MCPGATE_ASSIGN_OR_RETURN(const auto revoked, store_.revoke_grant(grant->id, options_.clock()));
-  if (options_.on_revoked && !revoked.empty()) {
-    options_.on_revoked(revoked);
-  }
-  Json out = {{"grant_id", grant->id},
-              {"already_revoked", already},
-              {"tokens_revoked", revoked.size()}};
-  return out;
+  return revoke_grant_and_tell(store_, options_, *grant);
 }
 
 Result<Json> AdminService::list_clients(const Page& page) {
   MCPGATE_ASSIGN_OR_RETURN(auto rows, store_.list_clients(page.after, page.limit + 1));
   return paged(std::move(rows), page.limit, client_json,
                [](const store::Client& c) -> const std::string& { return c.client_id; });
+}
+
+Result<Json> revoke_grant_and_tell(store::Store& store, const AdminServiceOptions& options,
+                                   const store::Grant& grant) {
+  const bool already = grant.revoked_at.has_value();
+  const auto now = options.clock ? options.clock() : oauth::system_now();
+  MCPGATE_ASSIGN_OR_RETURN(const auto revoked, store.revoke_grant(grant.id, now));
+  if (options.on_revoked && !revoked.empty()) {
+    options.on_revoked(revoked);
+  }
+  Json out = {{"grant_id", grant.id},
+              {"already_revoked", already},
+              {"tokens_revoked", revoked.size()}};
+  return out;
 }
 
 void bind_user_operations(OperationHandlers& handlers, std::shared_ptr<AdminService> service) {

@@ -73,6 +73,12 @@ class AdminService {
   AdminServiceOptions options_;
 };
 
+// Revokes `grant` with its refresh tokens, unconsumed codes and live access tokens (one store
+// transaction), tells this process's guards (options.on_revoked), and answers the RevokeResult
+// JSON. The one path of revokeUserGrant and revokeSession.
+Result<Json> revoke_grant_and_tell(store::Store& store, const AdminServiceOptions& options,
+                                   const store::Grant& grant);
+
 // The handlers of listUsers, getUser, deactivateUser, reactivateUser, listUserGrants,
 // revokeUserGrant and listClients.
 void bind_user_operations(OperationHandlers& handlers, std::shared_ptr<AdminService> service);

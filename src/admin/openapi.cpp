@@ -101,6 +101,126 @@ Json schemas() {
     s["Client"] = object_schema(p, Json::array({"client_id", "kind", "client_name", "confidential",
                                                 "disabled", "created_at", "metadata"}));
   }
+  {
+    // Sessions (adminid): a grant with its token facts; null where no token tells.
+    const Json maybe_time = Json{{"type", Json::array({"integer", "null"})}};
+    Json p = Json::object();
+    p["id"] = Json{{"type", "string"}, {"description", "The session's grant id"}};
+    p["user_id"] = string_schema();
+    p["username"] = string_schema();
+    p["client_id"] = string_schema();
+    p["client_name"] = string_schema();
+    p["scopes"] = string_array();
+    p["resources"] = string_array();
+    p["created_at"] = integer_schema();
+    p["revoked_at"] = maybe_time;
+    p["last_refresh_at"] = maybe_time;
+    p["refresh_expires_at"] = maybe_time;
+    p["last_token_at"] = maybe_time;
+    p["access_expires_at"] = maybe_time;
+    s["Session"] = object_schema(p, Json::array({"id", "user_id", "client_id", "client_name",
+                                                 "scopes", "resources", "created_at",
+                                                 "revoked_at"}));
+    s["SessionList"] = list_schema("Session");
+  }
+  {
+    // The caller's organization, groups, client details, audit, signing keys (adminid).
+    const Json maybe_time = Json{{"type", Json::array({"integer", "null"})}};
+    const Json maybe_string = Json{{"type", Json::array({"string", "null"})}};
+    Json counts = Json::object();
+    for (const char* n : {"users", "disabled_users", "live_sessions", "groups"}) {
+      counts[n] = integer_schema();
+    }
+    Json p = Json::object();
+    p["id"] = string_schema();
+    p["name"] = string_schema();
+    p["domains"] = string_array();
+    p["password_login"] = boolean_schema();
+    p["jit"] = boolean_schema();
+    p["sso_configured"] = boolean_schema();
+    p["created_at"] = integer_schema();
+    p["counts"] = object_schema(counts, Json::array({"users", "disabled_users", "live_sessions", "groups"}));
+    s["Organization"] = object_schema(p, Json::array({"id", "name", "domains", "sso_configured", "counts"}));
+
+    Json member = Json::object();
+    member["user_id"] = string_schema();
+    member["username"] = string_schema();
+    Json members = {{"type", "array"}};
+    members["items"] = object_schema(member, Json::array({"user_id", "username"}));
+    Json g = Json::object();
+    g["id"] = string_schema();
+    g["display_name"] = string_schema();
+    g["external_id"] = maybe_string;
+    g["created_at"] = integer_schema();
+    g["last_modified"] = integer_schema();
+    g["members"] = members;
+    s["Group"] = object_schema(g, Json::array({"id", "display_name", "members"}));
+    s["GroupList"] = list_schema("Group");
+    s["GroupList"]["properties"]["total"] = integer_schema();
+
+    Json cimd = Json::object();
+    cimd["document_url"] = string_schema();
+    cimd["fetched_at"] = maybe_time;
+    cimd["expires_at"] = maybe_time;
+    Json detail = {{"allOf", Json::array({schema_ref("Client")})}};
+    Json extra = Json::object();
+    extra["client_secret_expires_at"] =
+        Json{{"type", Json::array({"integer", "null"})},
+             {"description", "Confidential clients: when the secret expires (0: never)"}};
+    extra["registration_management"] =
+        Json{{"type", "boolean"}, {"description", "An RFC 7592 registration access token exists"}};
+    Json cimd_or_null = object_schema(cimd, Json::array({"document_url", "fetched_at", "expires_at"}));
+    cimd_or_null["type"] = Json::array({"object", "null"});
+    extra["cimd"] = cimd_or_null;
+    detail["allOf"].push_back(Json{{"type", "object"}, {"properties", extra}});
+    s["ClientDetail"] = detail;
+    Json st = Json::object();
+    st["client_id"] = string_schema();
+    st["disabled"] = boolean_schema();
+    st["was_disabled"] = boolean_schema();
+    st["tokens_revoked"] = integer_schema();
+    s["ClientStateResult"] = object_schema(st, Json::array({"client_id", "disabled", "was_disabled", "tokens_revoked"}));
+
+    Json rec = Json::object();
+    rec["seq"] = integer_schema();
+    rec["hash"] = string_schema();
+    rec["record"] = Json{{"type", Json::array({"object", "null"})},
+                         {"description", "The stored record: time_ms, user, client_id, org, upstream, tool, decision, ..."}};
+    s["AuditRecord"] = object_schema(rec, Json::array({"seq", "hash", "record"}));
+    s["AuditRecordList"] = list_schema("AuditRecord");
+    Json problem = Json::object();
+    problem["kind"] = string_schema();
+    problem["reason"] = string_schema();
+    Json problem_or_null = object_schema(problem, Json::array({"kind", "reason"}));
+    problem_or_null["type"] = Json::array({"object", "null"});
+    Json as = Json::object();
+    as["ok"] = boolean_schema();
+    as["records"] = integer_schema();
+    as["last_seq"] = integer_schema();
+    as["last_hash"] = string_schema();
+    as["problem"] = problem_or_null;
+    as["first_bad_seq"] = maybe_time;
+    s["AuditStatus"] = object_schema(as, Json::array({"ok", "records", "last_seq", "problem", "first_bad_seq"}));
+
+    Json k = Json::object();
+    k["kid"] = string_schema();
+    k["alg"] = string_schema();
+    k["state"] = Json{{"type", "string"}, {"enum", Json::array({"next", "active", "retired"})}};
+    k["created_at"] = integer_schema();
+    k["activated_at"] = maybe_time;
+    k["retired_at"] = maybe_time;
+    k["public_jwk"] = Json{{"type", "object"}};
+    s["SigningKey"] = object_schema(k, Json::array({"kid", "alg", "state", "created_at"}));
+    Json kl = Json::object();
+    Json kitems = {{"type", "array"}};
+    kitems["items"] = schema_ref("SigningKey");
+    kl["items"] = kitems;
+    s["SigningKeyList"] = object_schema(kl, Json::array({"items"}));
+    Json rot = Json::object();
+    rot["active_kid"] = string_schema();
+    rot["reloaded"] = boolean_schema();
+    s["RotateKeyResult"] = object_schema(rot, Json::array({"active_kid"}));
+  }
   s["UserList"] = list_schema("User");
   s["GrantList"] = list_schema("Grant");
   s["ClientList"] = list_schema("Client");
@@ -126,6 +246,7 @@ Json schemas() {
     p["tokens_revoked"] = integer_schema();
     s["RevokeResult"] = object_schema(p, Json::array({"grant_id", "already_revoked", "tokens_revoked"}));
   }
+  add_insight_schemas(s);
   return s;
 }
 

@@ -63,6 +63,12 @@ std::vector<Operation> build_operations() {
        "The registered OAuth clients (static, DCR, CIMD) and their metadata", "ClientList", {},
        true, false, true},
   };
+  for (auto& op : identity_operations()) {
+    ops.push_back(std::move(op));
+  }
+  for (auto& op : insight_operations()) {
+    ops.push_back(std::move(op));
+  }
   for (auto& op : ops) {
     if (op.paged) {
       add_paging(op);

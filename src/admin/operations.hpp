@@ -82,6 +82,13 @@ struct Operation {
   bool has_body() const;
 };
 
+// Rows of the table by area, each in its own file (build_operations() appends them).
+std::vector<Operation> insight_operations();  // operations_insight.cpp
+// The OpenAPI component schemas of an area's answers (openapi.cpp's schemas() adds them).
+void add_insight_schemas(Json& schemas);
+// identity: sessions, organization, groups, clients, audit, signing keys (operations_identity.cpp).
+std::vector<Operation> identity_operations();
+
 // The table, in the order the OpenAPI document and the tool list show it.
 const std::vector<Operation>& operations();
 const Operation* find_operation(std::string_view operation_id);

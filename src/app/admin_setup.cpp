@@ -1,13 +1,20 @@
 #include "app/admin_setup.hpp"
 
+#include <set>
 #include <stdexcept>
 #include <utility>
 
 #include "admin/admin_api.hpp"
 #include "admin/admin_mcp.hpp"
 #include "admin/admin_service.hpp"
+#include "admin/audit_service.hpp"
 #include "admin/authorizer.hpp"
+#include "admin/bootstrap.hpp"
+#include "admin/identity_service.hpp"
+#include "admin/insight_service.hpp"
 #include "admin/operations.hpp"
+#include "admin/session_service.hpp"
+#include "console/console.hpp"
 #include "app/call_audit.hpp"
 #include "core/log.hpp"
 
@@ -87,12 +94,56 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
       adm->revoke(entries);
     }
   };
+  auto handlers = std::make_shared<admin::OperationHandlers>();
+  admin::bind_session_operations(*handlers,
+                                 std::make_shared<admin::SessionService>(*deps.store, so));
+  admin::IdentityServiceOptions io;
+  io.admin = so;
+  std::set<std::string, std::less<>> sso_orgs;
+  for (const auto& org : config.auth.sso) {
+    sso_orgs.insert(org.org_id);
+  }
+  io.sso_configured = [sso_orgs](std::string_view org) { return sso_orgs.count(org) > 0; };
+  io.on_keys_rotated = [as = deps.as] { return as->reload_signing_keys(); };
+  admin::bind_identity_operations(*handlers,
+                                  std::make_shared<admin::IdentityService>(*deps.store, io));
+  admin::bind_audit_operations(*handlers, std::make_shared<admin::AuditService>(*deps.store));
   auto service = std::make_shared<admin::AdminService>(*deps.store, deps.as->deprovisioning(),
                                                        std::move(so));
-  auto handlers = std::make_shared<admin::OperationHandlers>();
   admin::bind_user_operations(*handlers, service);
+  {
+    admin::InsightDeps insight;
+    insight.store = deps.store;
+    insight.tools = deps.tools;
+    insight.authorizer = deps.tool_authorizer;
+    insight.operator_org = config.admin.operator_org;
+    if (deps.mcp_guard) {
+      // The MCP endpoint's own scope rule: a token with these scopes may call the tool.
+      insight.scope_permits = [guard = deps.mcp_guard](const std::vector<std::string>& scopes,
+                                                       std::string_view tool) {
+        mcp::Caller c;
+        c.scopes = scopes;
+        return guard->may_call(c, tool);
+      };
+    }
+    admin::bind_insight_operations(*handlers, std::move(insight));
+  }
   if (const auto missing = handlers->missing(); !missing.empty()) {
     throw std::logic_error("admin operation without a handler: " + missing.front());
+  }
+  // The bootstrap admin credential (admin/bootstrap.hpp): made only while the operator
+  // organization has no administrator.
+  if (const auto* op = policy::find_org_store(deps.stores, config.admin.operator_org)) {
+    admin::BootstrapOptions bo;
+    bo.operator_org = config.admin.operator_org;
+    bo.data_dir = config.data_dir;
+    auto credential = admin::BootstrapCredential::start(bo, op->service);
+    if (credential) {
+      admin::mount_bootstrap(router, std::move(*credential), *deps.store, *deps.executor);
+    } else {
+      // No credential: the first administrator is then granted with a tuple, as before.
+      log::error("admin_bootstrap_unavailable", {{"error", credential.error().message}});
+    }
   }
   admin::RunnerOptions rules;
   rules.pages.max_page_size = config.admin.max_page_size;
@@ -108,8 +159,8 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
   ao.public_url = config.public_url;
   ao.resource = config.public_url + kAdminResourcePath;
   ao.issuer = deps.as->issuer();
-  auto api = std::make_shared<const admin::AdminApi>(deps.admin_guard, runner,
-                                                     *deps.executor, std::move(ao));
+  auto api = std::make_shared<const admin::AdminApi>(deps.admin_guard, runner, *deps.executor,
+                                                     std::move(ao));
   admin::mount_admin_api(router, std::move(api));
 
   // The same operations as MCP tools, behind the same guard and runner.
@@ -130,7 +181,13 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
   pages.auth = deps.as;
   pages.authorizer = authorizer;
   admin::mount_approval_pages(router, std::move(pages));
+  console::ConsoleOptions co;
+  co.logout_url = deps.as->issuer() + "/logout";
+  co.origin = deps.as->origin();
+  console::mount_console(router, std::make_shared<const console::Console>(
+                                     deps.as, std::move(runner), *deps.executor, std::move(co)));
   log::info("admin_api", {{"base_url", config.public_url + std::string(admin::kApiBase)},
+                          {"console", config.public_url + std::string(console::kBase)},
                           {"mcp_url", config.public_url + std::string(admin::kMcpPath)},
                           {"resource", config.public_url + kAdminResourcePath}});
 }

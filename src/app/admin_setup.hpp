@@ -4,7 +4,9 @@
 // stores, the service on the server's store, and the routes /admin/openapi.json and
 // /admin/api/v1/...
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "app/config.hpp"
 #include "audit/audit_log.hpp"
@@ -12,7 +14,9 @@
 #include "http/router.hpp"
 #include "oauth/authorization_server.hpp"
 #include "oauth/bearer_guard.hpp"
+#include "mcp/tool.hpp"
 #include "policy/org_stores.hpp"
+#include "policy/tool_authorizer.hpp"
 #include "store/executor.hpp"
 #include "store/store.hpp"
 
@@ -41,9 +45,14 @@ struct AdminDeps {
   // The tamper-evident audit log (audit.enabled): every admin call of every channel is recorded
   // there (app/call_audit.hpp admin_call_observer); null = the admin_call log line only.
   std::shared_ptr<audit::AuditLog> audit_log;
+  // The tools the gate serves and the tool-level policy (getAgentAccess: an agent's blast
+  // radius). Without an authorizer getAgentAccess answers 409.
+  std::function<std::vector<mcp::Tool>()> tools;
+  std::shared_ptr<const policy::EngineToolAuthorizer> tool_authorizer;
 };
 
-// Mounts the Admin API and the admin MCP server at /admin/mcp (config.admin.enabled; the caller
+// Mounts the Admin API, the admin MCP server at /admin/mcp and the web console at
+// /admin/console (config.admin.enabled; the caller
 // checked auth and authz are on).
 void mount_admin(http::Router& router, const Config& config, AdminDeps deps);
 

@@ -407,6 +407,8 @@ int serve(Config config, ConfigLoader reload_config) {
       admin.mcp_guard = auth->guard;
       admin.stores = policy->stores;
       admin.audit_log = audit_log;
+      admin.tools = [registry] { return registry->tools(); };
+      admin.tool_authorizer = policy->authorizer;
       mount_admin(*router, config, std::move(admin));
       asio::co_spawn(ioc,
                      auth->admin_guard->run_revocation_poll(*auth->store, *auth->executor,

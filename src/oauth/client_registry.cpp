@@ -152,7 +152,9 @@ Status ClientRegistry::seed_static_clients(std::int64_t now) {
                             store::client_kind_name(existing->kind) + " client");
     }
     record.created_at = existing->created_at;
-    record.disabled = false;
+    // An administrator's disableClient outlives restarts: the file says what the client is,
+    // not whether it may still be used.
+    record.disabled = existing->disabled;
     MCPGATE_TRY(store_.update_client(record));
   }
   return {};

@@ -295,6 +295,58 @@ std::vector<bool> EngineToolAuthorizer::may_list(const mcp::Caller* caller,
   return out;
 }
 
+std::vector<ToolReach> EngineToolAuthorizer::reach(std::string_view org, std::string_view sub,
+                                                   std::string_view client_id,
+                                                   const std::vector<mcp::Tool>& tools) const {
+  std::vector<ToolReach> out;
+  out.reserve(tools.size());
+  const authz::Engine* engine = engine_for(org);
+  mcp::Caller who;
+  who.subject = std::string(sub);
+  who.client_id = std::string(client_id);
+  who.org_id = std::string(org);
+  auto context = context_for(&who, who.subject, who.client_id, nlohmann::json::object(), nullptr,
+                             {});
+  const auto decide = [&](const CheckTemplate& t, const std::string& server,
+                          const std::string& name) {
+    ReachCheck c;
+    authz::CheckRequest req = request_for(t, server, name, who.subject, who.client_id);
+    if (engine == nullptr || !context || req.object.empty() || req.user.empty()) {
+      c.result = "error";
+      c.detail = engine == nullptr ? "the organization has no authorization store"
+                                   : "identifier not usable in a tuple";
+      return c;
+    }
+    req.context = *context;
+    req.explain = true;
+    const authz::CheckResult r = engine->check(req);
+    if (r.error.missing_parameters) {
+      c.result = "conditional";
+      c.detail = r.error.message;
+    } else if (!r.error.ok()) {
+      c.result = "error";
+      c.detail = r.error.message;
+    } else {
+      c.result = r.allowed ? "allow" : "deny";
+      c.detail = r.conditional ? "under a condition: " + r.reason : r.reason;
+    }
+    return c;
+  };
+  for (const auto& tool : tools) {
+    ToolReach row;
+    row.server = server_of(tool);
+    row.tool = policy_name_of(tool);
+    row.object = expand(options_.user_check.object, row.server, row.tool, who.subject,
+                        who.client_id);
+    row.user = decide(options_.user_check, row.server, row.tool);
+    if (!client_id.empty()) {
+      row.client = decide(options_.client_check, row.server, row.tool);
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 Result<nlohmann::json> EngineToolAuthorizer::context_for(const mcp::Caller* caller,
                                                          const std::string& sub,
                                                          const std::string& client,

@@ -50,6 +50,23 @@ struct ToolAuthorizerOptions {
   ContextLimits context_limits;
 };
 
+// One of a tool's two checks as the blast-radius view shows it (EngineToolAuthorizer::reach).
+struct ReachCheck {
+  // "allow", "deny", "conditional" (a condition needs the call's arguments: the call decides)
+  // or "error" (the check cannot be decided; a call would be denied). "" = not checked.
+  std::string result;
+  std::string detail;  // the relation path that decided, the condition's missing parameters, ...
+};
+
+// What one user + client pair may do with one tool, decided without a call's arguments.
+struct ToolReach {
+  std::string server;
+  std::string tool;    // the policy name
+  std::string object;  // the checked object, e.g. "tool:calendar/list_events"
+  ReachCheck user;     // user_check (can_invoke)
+  ReachCheck client;   // client_check (can_be_used_by_agent); result "" when no client given
+};
+
 // The engine of each organization's store, by organization id.
 using OrgEngines = std::map<std::string, std::shared_ptr<const authz::Engine>, std::less<>>;
 
@@ -65,6 +82,15 @@ class EngineToolAuthorizer final : public mcp::ToolAuthorizer {
 
   mcp::ToolDecision authorize_call(const mcp::ToolCall& call) const override;
   std::vector<bool> may_list(const mcp::Caller* caller, const std::vector<mcp::Tool>& tools) const override;
+
+  // The blast radius of `sub` acting through `client_id` in organization `org`: both checks of
+  // every tool in `tools` (the admin plane's getAgentAccess, the console's "what can this agent
+  // do"). Without a call there are no arguments, no token scopes and no source address: a
+  // condition on them shows as "conditional". `client_id` "" checks the user only. Unknown
+  // organization: every check is an error. Never logged as decisions (nothing was called).
+  std::vector<ToolReach> reach(std::string_view org, std::string_view sub,
+                               std::string_view client_id,
+                               const std::vector<mcp::Tool>& tools) const;
 
   // Substitutes the placeholders (exposed for tests). Empty when a value is not allowed there.
   static std::string expand(std::string_view pattern,

@@ -115,6 +115,32 @@ TEST_F(ToolAuthorizerTest, ArgumentConditionDecidesListEvents) {
   EXPECT_FALSE(call("alice", "calendar-assistant", list, Json{{"max_results", "51"}}).allowed);
 }
 
+// The blast radius (admin getAgentAccess): both checks per tool without arguments; a condition
+// on arguments is "conditional" naming its missing parameter; nothing is counted as a decision.
+TEST_F(ToolAuthorizerTest, ReachShowsBothChecksOfEveryToolWithoutCountingDecisions) {
+  const std::vector<mcp::Tool> tools = {tool("calendar", "list_events"),
+                                        tool("calendar", "get_availability"),
+                                        tool("calendar", "create_event")};
+  const auto before = log_->allowed() + log_->denied() + log_->errors();
+  const auto r = authorizer_->reach("default", "bob", "calendar-assistant", tools);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].object, "tool:calendar/list_events");
+  EXPECT_EQ(r[0].user.result, "conditional");
+  EXPECT_NE(r[0].user.detail.find("arg_max_results"), std::string::npos) << r[0].user.detail;
+  EXPECT_EQ(r[0].client.result, "allow");
+  EXPECT_EQ(r[1].user.result, "deny");  // bob may not use get_availability
+  EXPECT_EQ(r[1].client.result, "allow");
+  EXPECT_EQ(r[2].client.result, "deny");  // the assistant is scoped to two tools
+  const auto alice = authorizer_->reach("default", "alice", "", tools);
+  EXPECT_EQ(alice[2].user.result, "allow");
+  EXPECT_NE(alice[2].user.detail.find("group:staff#member"), std::string::npos) << alice[2].user.detail;
+  EXPECT_TRUE(alice[2].client.result.empty());  // no client: the user's checks only
+  // Fail closed: an organization without a store, an identifier that would smuggle a userset.
+  EXPECT_EQ(authorizer_->reach("ghost", "alice", "", tools)[0].user.result, "error");
+  EXPECT_EQ(authorizer_->reach("default", "alice#member", "", tools)[0].user.result, "error");
+  EXPECT_EQ(log_->allowed() + log_->denied() + log_->errors(), before);
+}
+
 TEST_F(ToolAuthorizerTest, DecisionsAreCounted) {
   call("alice", "calendar-assistant", tool("calendar", "get_availability"));
   call("alice", "calendar-assistant", tool("calendar", "delete_event"));

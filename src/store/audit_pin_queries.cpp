@@ -1,5 +1,7 @@
 #include "store/audit_pin_queries.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 
@@ -24,6 +26,27 @@ Status check_audit_batch(const std::vector<AuditRecord>& records) {
     }
   }
   return {};
+}
+
+AuditIndex audit_index_of(const std::string& record) {
+  AuditIndex out;
+  const auto j = nlohmann::json::parse(record, nullptr, false);
+  if (!j.is_object()) {
+    return out;
+  }
+  const auto text = [&](const char* name) {
+    const auto it = j.find(name);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  out.org_id = text("org");
+  out.user_id = text("user");
+  out.client_id = text("client_id");
+  out.tool = text("tool");
+  out.decision = text("decision");
+  if (const auto it = j.find("time_ms"); it != j.end() && it->is_number_integer()) {
+    out.time_ms = it->get<std::int64_t>();
+  }
+  return out;
 }
 
 Status check_new_pin(const ToolPin& pin) {

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,19 @@ namespace mcpgate::store::queries {
 // Shape checks before any SQL runs (kInvalidArgument): contiguous seqs from >= 1, each hash the
 // hex SHA-256 of its record text.
 Status check_audit_batch(const std::vector<AuditRecord>& records);
+
+// The search columns of a record (migration 11), read from its own members: org, user,
+// client_id, tool, decision, time_ms. A member that is absent or not of its type is ""
+// (time_ms: nullopt); a record that is not a JSON object gets none.
+struct AuditIndex {
+  std::string org_id;
+  std::string user_id;
+  std::string client_id;
+  std::string tool;
+  std::string decision;
+  std::optional<std::int64_t> time_ms;
+};
+AuditIndex audit_index_of(const std::string& record);
 Status check_new_pin(const ToolPin& pin);
 
 inline constexpr const char* kPinColumns =
@@ -70,9 +84,13 @@ Status append_audit_records(Connection& c, const std::vector<AuditRecord>& recor
   // A concurrent writer may still take `first` between the SELECT and here; the primary key
   // turns that into kAlreadyExists (unique violation) and the caller's transaction rolls back.
   for (const AuditRecord& r : records) {
-    MCPGATE_ASSIGN_OR_RETURN(auto s,
-                             c.prepare("INSERT INTO audit_log (seq, record, hash) VALUES (?, ?, ?)"));
-    s.bind(r.seq, r.record, r.hash);
+    const AuditIndex index = audit_index_of(r.record);
+    MCPGATE_ASSIGN_OR_RETURN(
+        auto s,
+        c.prepare("INSERT INTO audit_log (seq, record, hash, org_id, user_id, client_id, tool,"
+                  " decision, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    s.bind(r.seq, r.record, r.hash, index.org_id, index.user_id, index.client_id, index.tool,
+           index.decision, index.time_ms);
     MCPGATE_TRY(s.run());
   }
   return {};

@@ -389,7 +389,46 @@ CREATE TRIGGER users_notify AFTER UPDATE OF disabled OR DELETE ON users
   FOR EACH STATEMENT EXECUTE FUNCTION mcpgate_notify_change('users')
 )sql";
 
-// Version 11: approvals of destructive admin calls (src/admin/approvals.hpp) for MCP clients
+// Version 11: audit search (the admin API's searchAudit). Index columns beside each record,
+// filled by the store from the record's own members when it is appended (audit_pin_queries.hpp)
+// and here for the records already stored; the record text and hash — the chain — are not
+// touched. A search filters on these instead of parsing JSON, newest first within an
+// organization: (org_id, seq) serves the plain listing, (org_id, user_id, seq) a user's
+// records. A record that is not JSON (only possible by editing the table) gets no index values:
+// it matches no search, and the chain verification reports it.
+constexpr std::string_view kAuditIndexCommon = R"sql(
+ALTER TABLE audit_log ADD COLUMN org_id TEXT;
+ALTER TABLE audit_log ADD COLUMN user_id TEXT;
+ALTER TABLE audit_log ADD COLUMN client_id TEXT;
+ALTER TABLE audit_log ADD COLUMN tool TEXT;
+ALTER TABLE audit_log ADD COLUMN decision TEXT;
+ALTER TABLE audit_log ADD COLUMN time_ms BIGINT;
+CREATE INDEX audit_log_org ON audit_log (org_id, seq);
+CREATE INDEX audit_log_org_user ON audit_log (org_id, user_id, seq);
+)sql";
+constexpr std::string_view kAuditIndexSqlite = R"sql(
+UPDATE audit_log SET
+  org_id = json_extract(record, '$.org'), user_id = json_extract(record, '$.user'),
+  client_id = json_extract(record, '$.client_id'), tool = json_extract(record, '$.tool'),
+  decision = json_extract(record, '$.decision'), time_ms = json_extract(record, '$.time_ms')
+  WHERE json_valid(record)
+)sql";
+constexpr std::string_view kAuditIndexPostgres = R"sql(
+CREATE FUNCTION mcpgate_try_jsonb(t TEXT) RETURNS JSONB LANGUAGE plpgsql IMMUTABLE AS $fn$
+BEGIN
+  RETURN t::jsonb;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END
+$fn$;
+UPDATE audit_log SET
+  org_id = j ->> 'org', user_id = j ->> 'user', client_id = j ->> 'client_id',
+  tool = j ->> 'tool', decision = j ->> 'decision',
+  time_ms = CASE WHEN jsonb_typeof(j -> 'time_ms') = 'number' THEN (j ->> 'time_ms')::BIGINT END
+  FROM (SELECT seq AS s, mcpgate_try_jsonb(record) AS j FROM audit_log) parsed
+  WHERE audit_log.seq = parsed.s AND jsonb_typeof(parsed.j) = 'object';
+DROP FUNCTION mcpgate_try_jsonb(TEXT)
+// Version 12: approvals of destructive admin calls (src/admin/approvals.hpp) for MCP clients
 // that cannot elicit, in the store so every replica sees the same approval and only one can
 // use it. Looked up by binding (the call's hash) when the call is repeated.
 constexpr std::string_view kAdminApprovals = R"sql(
@@ -458,7 +497,11 @@ std::vector<Migration> migrations(Dialect dialect) {
                 std::string(kDeprovisioningCommon)
                     + (dialect == Dialect::kPostgres ? std::string(kDeprovisioningPostgres)
                                                      : std::string())},
-      Migration{11, "admin approvals", render(kAdminApprovals, dialect)},
+      Migration{11, "audit search columns",
+                std::string(kAuditIndexCommon)
+                    + (dialect == Dialect::kPostgres ? std::string(kAuditIndexPostgres)
+                                                     : std::string(kAuditIndexSqlite))},
+      Migration{12, "admin approvals", render(kAdminApprovals, dialect)},
   };
 }
 

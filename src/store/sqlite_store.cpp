@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "crypto/hash.hpp"
+#include "store/admin_queries.hpp"
 #include "store/admin_approval_queries.hpp"
 #include "store/audit_pin_queries.hpp"
 #include "store/deprovision_queries.hpp"
@@ -1618,6 +1619,45 @@ class SqliteStore final : public Store {
   Result<std::vector<AuditRecord>> read_audit_records(std::int64_t after_seq,
                                                       std::size_t limit) override {
     return read([&](Connection& c) { return queries::read_audit_records(c, after_seq, limit); });
+  }
+
+  Result<std::vector<Session>> list_sessions(const SessionQuery& query) override {
+    return read([&](Connection& c) { return queries::list_sessions(c, query); });
+  }
+
+  Result<Session> find_session(std::string_view org_id, std::string_view grant_id) override {
+    return read([&](Connection& c) { return queries::find_session(c, org_id, grant_id); });
+  }
+
+  Result<std::vector<RevokedToken>> set_client_disabled(std::string_view client_id, bool disabled,
+                                                        Timestamp now) override {
+    return write([&](Connection& c) -> Result<std::vector<RevokedToken>> {
+      // The flag first: from here on no code, refresh or client authentication of this client
+      // succeeds (they read it), so no grant can come alive behind the revocations below.
+      MCPGATE_ASSIGN_OR_RETURN(auto s,
+                               c.prepare("UPDATE clients SET disabled = ? WHERE client_id = ?"));
+      s.bind(disabled, client_id);
+      MCPGATE_TRY(s.run());
+      if (s.changes() == 0) {
+        return not_found("client");
+      }
+      if (!disabled) {
+        return std::vector<RevokedToken>{};
+      }
+      MCPGATE_ASSIGN_OR_RETURN(
+          const auto grants,
+          select_ids(c, "SELECT id FROM grants WHERE client_id = ? AND revoked_at IS NULL",
+                     client_id));
+      return revoke_grants_in(c, grants, now);
+    });
+  }
+
+  Result<OrganizationCounts> count_organization(std::string_view org_id) override {
+    return read([&](Connection& c) { return queries::count_organization(c, org_id); });
+  }
+
+  Result<std::vector<AuditRecord>> search_audit(const AuditQuery& query) override {
+    return read([&](Connection& c) { return queries::search_audit(c, query); });
   }
 
   Result<std::vector<ToolPin>> list_tool_pins(std::string_view upstream) override {

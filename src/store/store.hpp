@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "store/admin_types.hpp"
 #include "store/scim_types.hpp"
 #include "store/types.hpp"
 #include "store/vault_types.hpp"
@@ -402,6 +403,21 @@ class Store {
   // Records a sign-in of a linked identity: email, groups and last_login_at are replaced.
   // kNotFound unless (org_id, issuer, subject) is linked to identity.user_id.
   virtual Status record_sso_login(const SsoIdentity& identity) = 0;
+
+  // --- admin plane (issue 9; the SQL is shared: admin_queries.hpp) ---------------------------
+  // A page of an organization's live sessions (admin_types.hpp: SessionQuery).
+  virtual Result<std::vector<Session>> list_sessions(const SessionQuery& query) = 0;
+  // One grant of the organization's users with its token facts, revoked or not. kNotFound when
+  // missing or of another organization.
+  virtual Result<Session> find_session(std::string_view org_id, std::string_view grant_id) = 0;
+  // Sets the client's disabled flag. Disabling also revokes every live grant of the client
+  // with its refresh tokens and codes, and puts its unexpired access tokens on the revocation
+  // list (returned), in the same transaction. kNotFound for an unknown client.
+  virtual Result<std::vector<RevokedToken>> set_client_disabled(std::string_view client_id,
+                                                                bool disabled, Timestamp now) = 0;
+  virtual Result<OrganizationCounts> count_organization(std::string_view org_id) = 0;
+  // Audit records matching the query (admin_types.hpp: AuditQuery), newest first.
+  virtual Result<std::vector<AuditRecord>> search_audit(const AuditQuery& query) = 0;
 
   // --- approvals of destructive admin calls (src/admin/approvals.hpp; admin_approval_queries) -
   // kAlreadyExists when the id is taken; kInvalidArgument for a row missing id, binding, user

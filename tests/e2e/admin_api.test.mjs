@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 
 import { demoYaml } from './lib/demo_gate.mjs';
 import { startServer } from './lib/mcpgate.mjs';
-import { getTokens, initSessionWithToken, rpc } from './lib/oauth.mjs';
+import {
+  getTokens, initSessionWithToken, mcpPost, obtainCode, refresh, registerPublicClient, rpc, within,
+} from './lib/oauth.mjs';
 
 const CLIENT = 'calendar-assistant'; // demo.yaml's static public client
 const REDIRECT = 'http://127.0.0.1/callback';
@@ -104,6 +106,7 @@ describe('the Admin API', { timeout: 60000 }, () => {
   let bobAdmin; // admin:write, but bob has no admin relation
   let bobMcp; // bob's MCP token
   let bobSession;
+  let dcr; // a DCR client (getClient registers it)
   const called = new Set();
 
   before(async () => {
@@ -143,7 +146,7 @@ describe('the Admin API', { timeout: 60000 }, () => {
   test('every operation refuses a missing token (401), bob without an admin relation (403) and a token without the scope (403)', async () => {
     assert.ok(ops, 'the document was read');
     for (const { path: p, method, op } of ops) {
-      const url = `/admin/api/v1${fill(p, { user_id: 'bob', grant_id: 'g-unknown' })}`;
+      const url = `/admin/api/v1${fill(p, { user_id: 'bob', grant_id: 'g-unknown', session_id: 'g-unknown', group_id: 'g-unknown' })}`;
       const M = method.toUpperCase();
       const none = await api(M, url);
       assert.equal(none.status, 401, `${op.operationId} without a token`);
@@ -195,6 +198,31 @@ describe('the Admin API', { timeout: 60000 }, () => {
         assert.equal(c?.kind, 'static');
         assert.equal(c?.client_name, 'Calendar Assistant');
       },
+      getCallStats: async (url) => {
+        // bob's list_events call above is in the audit log (written in batches: poll briefly).
+        let r;
+        for (let i = 0; i < 20; i += 1) {
+          r = await api('GET', `${url}?hours=1`, { token: alice });
+          assert.equal(r.status, 200, r.body);
+          if (r.json.total.calls >= 1) break;
+          await new Promise((res) => setTimeout(res, 200));
+        }
+        assert.ok(r.json.total.calls >= 1, r.body);
+        assert.equal(r.json.buckets, 24);
+        assert.equal(r.json.bucket_seconds, 150);
+        assert.ok(r.json.by_tool.some((t) => t.name === 'calendar/list_events'), r.body);
+        assert.equal((await api('GET', `${url}?hours=0`, { token: alice })).status, 400);
+      },
+      getAgentAccess: async (url) => {
+        const r = await api('GET', `${url}?client_id=${CLIENT}`, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        const verdict = (o) => r.json.tools.find((t) => t.object === o)?.verdict;
+        assert.equal(verdict('tool:calendar/get_availability'), 'allow');
+        assert.equal(verdict('tool:calendar/list_events'), 'conditional');
+        assert.equal(verdict('tool:calendar/delete_event'), 'deny');
+        assert.ok(r.json.grants.length >= 1, r.body);
+        assert.equal((await api('GET', `${url}?client_id=no-such-client`, { token: alice })).status, 404);
+      },
       listUserGrants: async (url) => {
         const r = await api('GET', url, { token: alice });
         assert.equal(r.status, 200, r.body);
@@ -235,15 +263,170 @@ describe('the Admin API', { timeout: 60000 }, () => {
         assert.equal(r.json.user.disabled, false);
         assert.equal(r.json.was_disabled, true);
       },
+      // Sessions, after bob is back: his new agent session is listed, read, and revoked, and
+      // his next tool call through it fails.
+      listSessions: async (url) => {
+        bobMcp = (await getTokens(gate, { client_id: CLIENT, redirect_uri: REDIRECT, scope: 'calendar:read', username: 'bob' })).access_token;
+        bobSession = await initSessionWithToken(gate, bobMcp);
+        const all = await api('GET', url, { token: alice });
+        assert.equal(all.status, 200, all.body);
+        assert.ok(all.json.items.some((x) => x.user_id === 'alice'), all.body); // alice's admin session
+        const r = await api('GET', `${url}?user_id=bob&client_id=${encodeURIComponent(CLIENT)}`, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.items.length, 1, r.body); // the grants revoked above are not live
+        const s = r.json.items[0];
+        assert.equal(s.username, 'bob');
+        assert.equal(s.client_name, 'Calendar Assistant');
+        assert.deepEqual(s.resources, [gate.resource]);
+        assert.ok(s.access_expires_at > Date.now() / 1000, r.body);
+        assert.equal(s.revoked_at, null);
+        const bad = await api('GET', `${url}?user_id=..%2Fx`, { token: alice });
+        assert.equal(bad.status, 400);
+      },
+      getSession: async (_url, p) => {
+        const [s] = (await api('GET', '/admin/api/v1/sessions?user_id=bob', { token: alice })).json.items;
+        const r = await api('GET', `/admin/api/v1${fill(p, { session_id: s.id })}`, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.id, s.id);
+        assert.equal(r.json.user_id, 'bob');
+        assert.equal((await api('GET', '/admin/api/v1/sessions/no-such-session', { token: alice })).status, 404);
+      },
+      revokeSession: async (_url, p) => {
+        const ok = await rpc(gate, bobMcp, bobSession, 'tools/call', { name: 'list_events', arguments: { max_results: 5 } }, 10);
+        assert.equal(ok.status, 200, ok.body);
+        const [s] = (await api('GET', '/admin/api/v1/sessions?user_id=bob', { token: alice })).json.items;
+        const r = await api('DELETE', `/admin/api/v1${fill(p, { session_id: s.id })}`, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.grant_id, s.id);
+        assert.equal(r.json.tokens_revoked, 1);
+        const after = await rpc(gate, bobMcp, bobSession, 'tools/call', { name: 'list_events', arguments: { max_results: 5 } }, 11);
+        assert.equal(after.status, 401, after.body);
+        assert.equal((await api('GET', '/admin/api/v1/sessions?user_id=bob', { token: alice })).json.items.length, 0);
+      },
+      getOrganization: async (url) => {
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.id, 'default');
+        assert.equal(r.json.sso_configured, false);
+        assert.equal(r.json.counts.users, 2);
+        assert.equal(r.json.counts.disabled_users, 0);
+        assert.ok(r.json.counts.live_sessions >= 1, r.body); // alice's admin session
+      },
+      listGroups: async (url) => {
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.deepEqual(r.json.items, []); // demo.yaml provisions no SCIM groups
+        assert.equal(r.json.next_cursor, null);
+      },
+      getGroup: async (url) => {
+        // No SCIM directory in demo.yaml: a missing group (the unit tests read real ones).
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 404, r.body);
+        assert.equal(r.json.error, 'not_found');
+      },
+      // Client registrations: a DCR client bob authorizes; disabling it ends its tokens, its
+      // refresh token and new authorizations; enabling lets bob authorize again.
+      getClient: async (url) => {
+        dcr = await registerPublicClient(gate, [REDIRECT]);
+        const r = await api('GET', `${url}?client_id=${encodeURIComponent(dcr.client_id)}`, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.kind, 'dcr');
+        assert.equal(r.json.client_name, 'E2E public client');
+        assert.equal(r.json.registration_management, true);
+        assert.equal(r.json.cimd, null);
+        assert.ok(!r.body.includes(dcr.registration_access_token), 'the registration token is in the answer');
+        const missing = await api('GET', `${url}?client_id=nope`, { token: alice });
+        assert.equal(missing.status, 404);
+        const none = await api('GET', url, { token: alice });
+        assert.equal(none.status, 400);
+      },
+      disableClient: async (url) => {
+        const opts = { client_id: dcr.client_id, redirect_uri: REDIRECT, scope: 'calendar:read', username: 'bob' };
+        const tokens = await getTokens(gate, opts);
+        await initSessionWithToken(gate, tokens.access_token);
+        const r = await api('POST', url, { token: alice, body: { client_id: dcr.client_id, reason: 'e2e: suspicious agent' } });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.disabled, true);
+        assert.ok(r.json.tokens_revoked >= 1, r.body);
+        const init = await mcpPost(gate, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'e2e', version: '1' } } }, { token: tokens.access_token });
+        assert.equal(init.status, 401, init.body);
+        if (tokens.refresh_token) {
+          // Refused as an unknown client (401 invalid_client) or a revoked grant (400).
+          const again = await refresh(gate, tokens.refresh_token, { client_id: dcr.client_id });
+          assert.ok([400, 401].includes(again.status), again.body);
+          assert.ok(['invalid_grant', 'invalid_client'].includes(again.json.error), again.body);
+          assert.equal(again.json.access_token, undefined);
+        }
+        const got = await obtainCode(gate, opts);
+        assert.equal(got.code, undefined, 'a disabled client got an authorization code');
+      },
+      enableClient: async (url) => {
+        const r = await api('POST', url, { token: alice, body: { client_id: dcr.client_id } });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.was_disabled, true);
+        const tokens = await getTokens(gate, { client_id: dcr.client_id, redirect_uri: REDIRECT, scope: 'calendar:read', username: 'bob' });
+        await initSessionWithToken(gate, tokens.access_token);
+      },
+      searchAudit: async (url) => {
+        // bob's tool calls above, denied and allowed, are in default's audit log.
+        let r;
+        await within(5000, async () => {
+          r = await api('GET', `${url}?user_id=bob&tool=list_events&limit=2`, { token: alice });
+          return r.status === 200 && r.json.items.length === 2;
+        });
+        assert.equal(r.status, 200, r.body);
+        assert.ok(r.json.items[0].seq > r.json.items[1].seq, 'newest first');
+        for (const item of r.json.items) {
+          assert.equal(item.record.org, 'default');
+          assert.equal(item.record.user, 'bob');
+          assert.equal(item.record.tool, 'list_events');
+          assert.match(item.hash, /^[0-9a-f]{64}$/);
+        }
+        assert.equal(typeof r.json.next_cursor, 'string');
+        const older = await api('GET', `${url}?user_id=bob&limit=2&cursor=${encodeURIComponent(r.json.next_cursor)}`, { token: alice });
+        assert.equal(older.status, 200, older.body);
+        assert.ok(older.json.items.every((x) => x.seq < r.json.items[1].seq));
+        const bad = await api('GET', `${url}?decision=perhaps`, { token: alice });
+        assert.equal(bad.status, 400);
+      },
+      getAuditStatus: async (url) => {
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.ok, true, r.body);
+        assert.ok(r.json.records >= 3, r.body);
+        assert.equal(r.json.first_bad_seq, null);
+      },
+      listSigningKeys: async (url) => {
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.items.filter((k) => k.state === 'active').length, 1);
+        assert.ok(r.json.items.every((k) => k.public_jwk && k.public_jwk.d === undefined));
+        assert.ok(!/PRIVATE/.test(r.body));
+      },
+      rotateSigningKey: async (url) => {
+        const keys = (await api('GET', '/admin/api/v1/signing-keys', { token: alice })).json.items;
+        const next = keys.find((k) => k.state === 'next');
+        const r = await api('POST', url, { token: alice, body: { reason: 'e2e rotation' } });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.json.active_kid, next.kid);
+        // alice's token signed by the now retired key still works; a new one carries the new kid.
+        assert.equal((await api('GET', '/admin/api/v1/users', { token: alice })).status, 200);
+        const fresh = await adminToken('alice', 'admin:read');
+        const header = JSON.parse(Buffer.from(fresh.split('.')[0], 'base64url').toString());
+        assert.equal(header.kid, next.kid);
+        assert.equal((await api('GET', '/admin/api/v1/users', { token: fresh })).status, 200);
+      },
     };
     // The document's order is alphabetical by path; the steps above need this one.
-    const order = ['listUsers', 'getUser', 'listClients', 'listUserGrants', 'revokeUserGrant', 'deactivateUser', 'reactivateUser'];
+    const order = ['listUsers', 'getUser', 'listClients', 'getCallStats', 'getAgentAccess', 'listUserGrants', 'revokeUserGrant', 'deactivateUser', 'reactivateUser',
+      'listSessions', 'getSession', 'revokeSession', 'getOrganization', 'listGroups', 'getGroup',
+      'getClient', 'disableClient', 'enableClient', 'searchAudit', 'getAuditStatus', 'listSigningKeys', 'rotateSigningKey'];
     const byId = new Map(ops.map((o) => [o.op.operationId, o]));
     for (const id of byId.keys()) assert.ok(order.includes(id), `operation ${id} is in the document but not exercised here`);
     for (const id of order) {
       const o = byId.get(id);
       assert.ok(o, `${id} is not in the document`);
-      await run[id](`/admin/api/v1${fill(o.path, { user_id: 'bob', grant_id: 'unused' })}`, o.path);
+      await run[id](`/admin/api/v1${fill(o.path, { user_id: 'bob', grant_id: 'unused', session_id: 'unused', group_id: 'no-such-group' })}`, o.path);
       called.add(id);
     }
     assert.equal(called.size, byId.size);
