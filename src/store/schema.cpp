@@ -428,6 +428,8 @@ UPDATE audit_log SET
   FROM (SELECT seq AS s, mcpgate_try_jsonb(record) AS j FROM audit_log) parsed
   WHERE audit_log.seq = parsed.s AND jsonb_typeof(parsed.j) = 'object';
 DROP FUNCTION mcpgate_try_jsonb(TEXT)
+)sql";
+
 // Version 12: approvals of destructive admin calls (src/admin/approvals.hpp) for MCP clients
 // that cannot elicit, in the store so every replica sees the same approval and only one can
 // use it. Looked up by binding (the call's hash) when the call is repeated.
