@@ -406,6 +406,7 @@ int serve(Config config, ConfigLoader reload_config) {
       admin.admin_guard = auth->admin_guard;
       admin.mcp_guard = auth->guard;
       admin.stores = policy->stores;
+      admin.audit_log = audit_log;
       admin.tools = [registry] { return registry->tools(); };
       admin.tool_authorizer = policy->authorizer;
       mount_admin(*router, config, std::move(admin));
