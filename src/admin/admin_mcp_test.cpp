@@ -175,10 +175,12 @@ class AdminMcpTest : public ::testing::Test {
   std::vector<std::string> ran_;
   std::vector<std::string> records_;
   const oauth::ScopeSet scopes_{scope_options()};
+  // Declared before the executor so it is destroyed after it: the executor's thread may still
+  // be handing a finished call back to the harness's io_context (ASan: use after free).
+  std::unique_ptr<Harness> h_;
   store::Executor executor_{1};
   std::shared_ptr<OperationRunner> runner_;
   std::shared_ptr<AmcpBook> book_;
-  std::unique_ptr<Harness> h_;
 };
 
 std::string text_of(const Json& result) {
