@@ -1701,6 +1701,12 @@ TEST_F(AdminApiTest, CallStatsSayWhenTheScanDoesNotCoverTheWindow) {
   EXPECT_FALSE(audit_facts("not json").has_value());
   EXPECT_FALSE(audit_facts("{\"time_ms\":\"x\"}").has_value());
   EXPECT_FALSE(audit_facts("[1,2]").has_value());
+  // An admin-plane call is audited but is not a tool call: the statistics leave it out.
+  const auto admin = audit_facts(
+      R"({"time_ms":5,"upstream":"admin","tool":"listUsers","decision":"allow","admin":{"channel":"api"}})");
+  ASSERT_TRUE(admin.has_value());
+  EXPECT_TRUE(admin->admin_call);
+  EXPECT_FALSE(audit_facts(R"({"time_ms":5,"upstream":"admin","tool":"x"})")->admin_call);
 }
 
 TEST_F(AdminApiTest, AgentAccessShowsBothChecksOfEveryToolWithConditions) {

@@ -184,6 +184,7 @@ std::optional<AuditFacts> audit_facts(std::string_view record_text) {
   const std::string status = str("upstream_status");
   f.denied = decision == "deny";
   f.error = decision == "error" || (decision == "allow" && status != "ok");
+  f.admin_call = j.contains("admin");
   return f;
 }
 
@@ -228,7 +229,9 @@ Result<Json> call_stats(store::Store& store, std::string_view org, std::string_v
           first = false;
         }
         const std::string record_org = facts->org.empty() ? std::string(operator_org) : facts->org;
-        if (record_org != org || facts->time_ms < since || facts->time_ms >= now_ms) {
+        // Tool calls only: the admin plane's own calls are audited too, but are not traffic.
+        if (facts->admin_call || record_org != org || facts->time_ms < since ||
+            facts->time_ms >= now_ms) {
           continue;
         }
         const auto bucket = static_cast<std::size_t>(

@@ -55,6 +55,7 @@ struct AuditFacts {
   std::string tool;
   bool denied = false;
   bool error = false;
+  bool admin_call = false;  // an admin-plane call (the record's "admin" member), not a tool call
 };
 std::optional<AuditFacts> audit_facts(std::string_view record_text);
 

@@ -408,10 +408,17 @@ Json parameter_schema(const Param& p, std::size_t max_page_size) {
   return s;
 }
 
-Json arguments_schema(const Operation& op, std::size_t max_page_size) {
+namespace {
+
+// The object schema of the parameters `take` selects.
+template <class Take>
+Json params_object_schema(const Operation& op, std::size_t max_page_size, Take take) {
   Json props = Json::object();
   Json required = Json::array();
   for (const auto& p : op.params) {
+    if (!take(p)) {
+      continue;
+    }
     props[std::string(p.name)] = parameter_schema(p, max_page_size);
     if (p.required) {
       required.push_back(std::string(p.name));
@@ -426,24 +433,14 @@ Json arguments_schema(const Operation& op, std::size_t max_page_size) {
   return s;
 }
 
+}  // namespace
+
+Json arguments_schema(const Operation& op, std::size_t max_page_size) {
+  return params_object_schema(op, max_page_size, [](const Param&) { return true; });
+}
+
 Json body_schema(const Operation& op) {
-  Json props = Json::object();
-  Json required = Json::array();
-  for (const auto& p : op.params) {
-    if (p.in == ParamIn::kBody) {
-      props[std::string(p.name)] = parameter_schema(p, 0);
-      if (p.required) {
-        required.push_back(std::string(p.name));
-      }
-    }
-  }
-  Json s = {{"type", "object"}};
-  s["properties"] = props;
-  if (!required.empty()) {
-    s["required"] = required;
-  }
-  s["additionalProperties"] = false;
-  return s;
+  return params_object_schema(op, 0, [](const Param& p) { return p.in == ParamIn::kBody; });
 }
 
 std::string snake_case(std::string_view operation_id) {

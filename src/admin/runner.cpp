@@ -127,6 +127,21 @@ Result<Json> OperationRunner::run(const mcp::Caller& caller, const Operation& op
   return result;
 }
 
+void OperationRunner::record_refusal(const mcp::Caller& caller, const Operation& op,
+                                     const Json& args, std::string_view channel,
+                                     std::string reason) const {
+  CallRecord record;
+  record.channel = std::string(channel);
+  record.operation = std::string(op.operation_id);
+  record.target = target_of(op, args);
+  record.status = 403;
+  record.reason = std::move(reason);
+  log_admin_call(&caller, record);
+  if (observer_) {
+    observer_(caller, record);
+  }
+}
+
 void log_admin_call(const mcp::Caller* caller, const CallRecord& r) {
   static const std::string kNone;
   log::info("admin_call", {{"channel", r.channel},

@@ -54,6 +54,13 @@ class OperationRunner {
   Result<Json> run(const mcp::Caller& caller, const Operation& op,
                    const std::function<Result<Json>()>& arguments, std::string_view channel) const;
 
+  // A call its channel did not hand to run() although the runner would have allowed it (the
+  // admin MCP server: a human declined the approval of a destructive call, or it waits for
+  // one): recorded like a denial (decision "deny", status 403, `reason`), so no admin call
+  // leaves no trace. `args` are checked arguments (only their ids are recorded).
+  void record_refusal(const mcp::Caller& caller, const Operation& op, const Json& args,
+                      std::string_view channel, std::string reason) const;
+
   const PageRules& page_rules() const { return options_.pages; }
   const RunnerOptions& options() const { return options_; }
 

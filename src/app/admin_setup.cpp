@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "admin/admin_api.hpp"
+#include "admin/admin_mcp.hpp"
 #include "admin/admin_service.hpp"
 #include "admin/audit_service.hpp"
 #include "admin/authorizer.hpp"
@@ -15,6 +16,7 @@
 #include "admin/policy_admin.hpp"
 #include "admin/session_service.hpp"
 #include "console/console.hpp"
+#include "app/call_audit.hpp"
 #include "core/log.hpp"
 
 namespace mcpgate::app {
@@ -149,9 +151,12 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
   admin::RunnerOptions rules;
   rules.pages.max_page_size = config.admin.max_page_size;
   rules.operator_org = config.admin.operator_org;
-  auto runner = std::make_shared<admin::OperationRunner>(
-      deps.as->scopes(), std::make_shared<admin::EngineAdminAuthorizer>(std::move(deps.stores)),
-      std::move(handlers), rules);
+  auto authorizer = std::make_shared<const admin::EngineAdminAuthorizer>(std::move(deps.stores));
+  auto runner = std::make_shared<admin::OperationRunner>(deps.as->scopes(), authorizer,
+                                                         std::move(handlers), rules);
+  if (deps.audit_log) {
+    runner->set_observer(admin_call_observer(deps.audit_log));
+  }
   admin::AdminApiOptions ao;
   ao.max_body_bytes = config.admin.max_body_bytes;
   ao.public_url = config.public_url;
@@ -160,6 +165,25 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
   auto api = std::make_shared<const admin::AdminApi>(deps.admin_guard, runner, *deps.executor,
                                                      std::move(ao));
   admin::mount_admin_api(router, std::move(api));
+
+  // The same operations as MCP tools, behind the same guard and runner.
+  auto tools = std::make_shared<admin::AdminTools>();
+  tools->runner = runner;
+  tools->executor = deps.executor;
+  admin::ApprovalBookOptions bo;
+  bo.public_url = config.public_url;
+  tools->approvals = std::make_shared<const admin::StoreApprovalBook>(*deps.store, std::move(bo));
+  admin::AdminMcpOptions mo;
+  mo.server_version = config.mcp.endpoint.server_version;
+  mo.allowed_origins = config.mcp.endpoint.allowed_origins;
+  admin::mount_admin_mcp(
+      router, admin::make_admin_mcp_endpoint(deps.admin_guard, std::move(tools), mo));
+  admin::ApprovalPagesDeps pages;
+  pages.store = deps.store;
+  pages.executor = deps.executor;
+  pages.auth = deps.as;
+  pages.authorizer = authorizer;
+  admin::mount_approval_pages(router, std::move(pages));
   console::ConsoleOptions co;
   co.logout_url = deps.as->issuer() + "/logout";
   co.origin = deps.as->origin();
@@ -167,6 +191,7 @@ void mount_admin(http::Router& router, const Config& config, AdminDeps deps) {
                                      deps.as, std::move(runner), *deps.executor, std::move(co)));
   log::info("admin_api", {{"base_url", config.public_url + std::string(admin::kApiBase)},
                           {"console", config.public_url + std::string(console::kBase)},
+                          {"mcp_url", config.public_url + std::string(admin::kMcpPath)},
                           {"resource", config.public_url + kAdminResourcePath}});
 }
 

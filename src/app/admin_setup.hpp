@@ -10,6 +10,7 @@
 
 #include "app/admin_runtime.hpp"
 #include "app/config.hpp"
+#include "audit/audit_log.hpp"
 #include "core/result.hpp"
 #include "http/router.hpp"
 #include "oauth/authorization_server.hpp"
@@ -43,13 +44,17 @@ struct AdminDeps {
   std::shared_ptr<oauth::BearerGuard> mcp_guard;
   policy::OrgStores stores;
   RuntimeParts runtime;  // upstreams, vault, status (admin_runtime.hpp)
+  // The tamper-evident audit log (audit.enabled): every admin call of every channel is recorded
+  // there (app/call_audit.hpp admin_call_observer); null = the admin_call log line only.
+  std::shared_ptr<audit::AuditLog> audit_log;
   // The tools the gate serves and the tool-level policy (getAgentAccess: an agent's blast
   // radius). Without an authorizer getAgentAccess answers 409.
   std::function<std::vector<mcp::Tool>()> tools;
   std::shared_ptr<const policy::EngineToolAuthorizer> tool_authorizer;
 };
 
-// Mounts the Admin API and the web console at /admin/console (config.admin.enabled; the caller
+// Mounts the Admin API, the admin MCP server at /admin/mcp and the web console at
+// /admin/console (config.admin.enabled; the caller
 // checked auth and authz are on).
 void mount_admin(http::Router& router, const Config& config, AdminDeps deps);
 

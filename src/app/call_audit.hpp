@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 
+#include "admin/runner.hpp"
 #include "audit/audit_log.hpp"
 #include "mcp/access.hpp"
 
@@ -25,5 +26,15 @@ class StoreCallAudit final : public mcp::CallAudit {
   std::shared_ptr<audit::AuditLog> log_;
   std::atomic<bool> full_arguments_;
 };
+
+// Every admin call of every channel (the runner's CallObserver) as an audit record, like a tool
+// call: upstream "admin", tool = the operationId, the caller's organization, user and client,
+// the decision, and {"channel", "target", "status"} under "admin". No argument values other
+// than the ids in "target", and no operator-written reason (free text) on allowed calls.
+admin::CallObserver admin_call_observer(std::shared_ptr<audit::AuditLog> log);
+
+// The record admin_call_observer writes (for tests).
+audit::AuditEvent admin_call_event(const mcp::Caller& caller, const admin::CallRecord& call,
+                                   std::int64_t now_ms);
 
 }  // namespace mcpgate::app

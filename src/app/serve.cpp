@@ -418,6 +418,7 @@ int serve(Config config, ConfigLoader reload_config) {
       admin.runtime.started_at = started_at;
       admin.runtime.connectors = connectors;
       admin.runtime.quotas = quotas;
+      admin.audit_log = audit_log;
       admin.tools = [registry] { return registry->tools(); };
       admin.tool_authorizer = policy->authorizer;
       mount_admin(*router, config, std::move(admin));

@@ -37,6 +37,9 @@ nlohmann::json event_json(const AuditEvent& event) {
   if (event.org) {
     out["org"] = *event.org;
   }
+  if (event.admin) {
+    out["admin"] = *event.admin;
+  }
   return out;
 }
 

@@ -56,6 +56,10 @@ struct AuditEvent {
   std::string upstream_status;
   std::int64_t latency_us = 0;    // from arrival to the answer
   std::int64_t result_bytes = 0;  // size of the upstream's result as forwarded
+  // An admin-plane call (upstream "admin", tool = the operationId): {"channel": "api" | "mcp" |
+  // "console", "target": the ids it named, "status": the HTTP status of its outcome}. Absent on
+  // tool calls, so their stored text is unchanged.
+  std::optional<nlohmann::json> admin;
 };
 
 // Canonical JSON text of a JSON value (see above). Invalid UTF-8 in strings is replaced by

@@ -9,6 +9,7 @@
 #include "gateway/client_sessions.hpp"
 #include "gateway/gateway_internal.hpp"
 #include "gateway/http_upstream.hpp"
+#include "gateway/json_outline.hpp"
 #include "gateway/messages.hpp"
 #include "http/resilience.hpp"
 #include "gateway/stdio_upstream.hpp"
@@ -177,6 +178,53 @@ asio::awaitable<Result<Json>> oauth_connect_call(std::weak_ptr<Gateway> weak_gw,
   }
   co_return oauth_connect_text("Your " + upstream + " account is connected (manage it at " + link +
                                "). Its tools are listed as soon as they have been read.");
+}
+
+// A tool error as a raw handler's output.
+mcp::ToolOutput forward_error(std::string text) {
+  mcp::ToolOutput out;
+  out.result = mcp::tool_error(std::move(text));
+  return out;
+}
+
+// The upstream's result as the text it sent, when it can be forwarded unparsed: an object with
+// unambiguous keys (json_outline.hpp), a `content` array and no `resultType` (which the
+// endpoint would have to look into). Anything else (nullopt) takes the parsed path, which also
+// refuses a malformed result as before.
+std::optional<mcp::ToolOutput> plain_tool_result(RawResponse& response) {
+  constexpr std::size_t kMaxResultDepth = 256;
+  auto outline = outline_json(response.result_text(), kMaxResultDepth);
+  if (!outline || !outline->is_object() || outline->ambiguous_keys()
+      || outline->find("resultType") != nullptr) {
+    return std::nullopt;
+  }
+  const JsonMember* content = outline->find("content");
+  if (content == nullptr || content->value.front() != '[') {
+    return std::nullopt;
+  }
+  const JsonMember* is_error = outline->find("isError");
+  mcp::ToolOutput out;
+  out.raw_is_error = is_error != nullptr && is_error->value == "true";
+  const std::size_t begin = response.result_begin;
+  const std::size_t size = response.result_size;
+  out.raw = std::move(response.text);
+  out.raw.erase(begin + size);
+  out.raw.erase(0, begin);
+  return out;
+}
+
+// A forwarded tool's JSON handler (mcp::Tool::handler) on top of its raw one.
+asio::awaitable<Result<Json>> forwarded_as_json(mcp::RawToolHandler raw,
+                                                Json args,
+                                                mcp::ToolContext& ctx) {
+  auto out = co_await raw(std::move(args), ctx);
+  if (!out) {
+    co_return out.error();
+  }
+  if (out->raw.empty()) {
+    co_return std::move(out->result);
+  }
+  co_return Json::parse(out->raw, nullptr, false);  // checked well-formed by plain_tool_result
 }
 
 }  // namespace
@@ -523,15 +571,16 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
     // A hint from the upstream, used only to decide whether a failed call may be tried again.
     const Json annotations = t.value("annotations", Json::object());
     const bool read_only = true_member(annotations, "readOnlyHint");
-    tool.handler = [weak, original, timeout, read_only, credentials = deps_.credentials](
-                       Json args, mcp::ToolContext& ctx) -> asio::awaitable<Result<Json>> {
+    tool.raw_handler = [weak, original, timeout, read_only, credentials = deps_.credentials](
+                           Json args,
+                           mcp::ToolContext& ctx) -> asio::awaitable<Result<mcp::ToolOutput>> {
       auto s = weak.lock();
       if (!s) {
-        co_return mcp::tool_error("the upstream of this tool is no longer configured");
+        co_return forward_error("the upstream of this tool is no longer configured");
       }
       const std::shared_ptr<UpstreamCredentials> creds = credentials;
       const std::string token = progress_token();
-      Json params = tool_call_params(original, std::move(args), token);
+      const std::string params = tool_call_params_text(original, args, token);
       CallHooks hooks;
       hooks.on_notification = [&ctx, token](Json n) -> asio::awaitable<void> {
         const std::string method = string_member(n, "method");
@@ -570,7 +619,7 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
       if (oauth) {
         const mcp::Caller* caller = ctx.caller();
         if (caller == nullptr || caller->subject.empty()) {
-          co_return mcp::tool_error("upstream " + up + " needs a signed-in user");
+          co_return forward_error("upstream " + up + " needs a signed-in user");
         }
         oauth_user = caller->subject;
         auto authorized = co_await creds->caller_authorization(up, oauth_user, false);
@@ -581,10 +630,10 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
             co_return authorized.error();
           }
           if (authorized.error().code == ErrorCode::kFailedPrecondition) {
-            co_return mcp::tool_error(authorized.error().message);
+            co_return forward_error(authorized.error().message);
           }
           log::warn("upstream_token_failed", {{"upstream", up}, {"error", authorized.error().message}});
-          co_return mcp::tool_error("upstream " + up + ": your connection could not be used now");
+          co_return forward_error("upstream " + up + ": your connection could not be used now");
         }
         hooks.authorization = std::move(*authorized);
         oauth_key = "oauth-user:" + oauth_user;
@@ -595,13 +644,13 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
       }
       bool reauthorized = false;
       if (!s->breaker.allow()) {
-        co_return mcp::tool_error("upstream " + up
+        co_return forward_error("upstream " + up
                                   + " is unavailable (too many recent failures; retrying shortly)");
       }
       s->retry_budget.on_call();
-      Result<Json> r = make_error(ErrorCode::kInternal, "not sent");
+      Result<RawResponse> r = make_error(ErrorCode::kInternal, "not sent");
       for (int attempt = 1;; ++attempt) {
-        r = co_await s->upstream->request("tools/call", params, hooks, timeout);
+        r = co_await s->upstream->request_raw("tools/call", params, hooks, timeout);
         if (r) {
           s->breaker.on_success();  // a JSON-RPC error is an answer too: the upstream is up
           break;
@@ -618,7 +667,7 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
             co_return again.error();  // consent withdrawn: the connect link, as above
           }
           if (!again) {
-            co_return mcp::tool_error(again.error().code == ErrorCode::kFailedPrecondition
+            co_return forward_error(again.error().code == ErrorCode::kFailedPrecondition
                                           ? again.error().message
                                           : "upstream " + up + " refused your connection");
           }
@@ -642,27 +691,40 @@ asio::awaitable<Status> Gateway::sync_tools(std::shared_ptr<UpstreamState> state
       if (!r) {
         switch (r.error().code) {
           case ErrorCode::kDeadlineExceeded:
-            co_return mcp::tool_error("upstream " + up + " did not answer in time");
+            co_return forward_error("upstream " + up + " did not answer in time");
           case ErrorCode::kUnavailable:
-            co_return mcp::tool_error("upstream " + up + " is unavailable");
+            co_return forward_error("upstream " + up + " is unavailable");
           case ErrorCode::kCancelled:
-            co_return mcp::tool_error("the call was cancelled");
+            co_return forward_error("the call was cancelled");
           default:
             log::warn("upstream_call_failed",
                       {{"upstream", up}, {"tool", original}, {"error", r.error().message}});
-            co_return mcp::tool_error("upstream " + up + " failed: " + r.error().message);
+            co_return forward_error("upstream " + up + " failed: " + r.error().message);
         }
       }
-      if (r->contains("error")) {
-        const Json text = error_text(*r);
-        co_return mcp::tool_error("upstream " + up + " refused the call: "
-                                  + (text.is_string() ? text.get<std::string>() : "error"));
+      if (!r->text.empty()) {
+        // A plain success: forwarded as the bytes the upstream sent (no DOM, no re-serialising).
+        std::optional<mcp::ToolOutput> plain = plain_tool_result(*r);
+        if (plain) {
+          co_return std::move(*plain);
+        }
       }
-      Json result = (*r)["result"];
+      Json response = std::move(*r).to_message();
+      if (response.contains("error")) {
+        const Json text = error_text(response);
+        co_return forward_error("upstream " + up + " refused the call: "
+                                + (text.is_string() ? text.get<std::string>() : "error"));
+      }
+      mcp::ToolOutput out;
+      out.result = std::move(response["result"]);
+      const Json& result = out.result;
       if (!result.is_object() || !result.contains("content") || !result["content"].is_array()) {
-        co_return mcp::tool_error("upstream " + up + " returned a malformed tool result");
+        co_return forward_error("upstream " + up + " returned a malformed tool result");
       }
-      co_return result;
+      co_return out;
+    };
+    tool.handler = [raw = tool.raw_handler](Json args, mcp::ToolContext& ctx) {
+      return forwarded_as_json(raw, std::move(args), ctx);
     };
     deps_.registry->add_tool(std::move(tool));
     now.insert(name);

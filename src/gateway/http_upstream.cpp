@@ -1,5 +1,6 @@
 #include "gateway/http_upstream.hpp"
 
+#include <array>
 #include <cerrno>
 #include <limits>
 
@@ -9,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "core/log.hpp"
+#include "gateway/json_outline.hpp"
 #include "gateway/messages.hpp"
 #include "gateway/sse_parser.hpp"
 
@@ -48,8 +50,10 @@ struct HttpUpstream::CancelWatch {
 // The state of one POST (or its resuming GET) while its answer streams in.
 struct HttpUpstream::Exchange {
   Json id;
+  std::string id_text;  // `id` serialised, for the unparsed comparison
   std::optional<std::string> own;  // the session the exchange runs on (nullopt = shared)
   std::optional<Json> response;
+  std::optional<RawResponse> raw_response;  // the response, kept unparsed (take_plain_response)
   Status failure;  // a relay failure that ends the exchange
 };
 
@@ -78,8 +82,25 @@ Error io_error(const std::string& upstream, const beast::error_code& ec, std::st
       "upstream " + upstream + ": " + std::string(stage) + " failed: " + ec.message());
 }
 
+// Nesting the unparsed check follows; a deeper response is parsed as before.
+constexpr std::size_t kMaxOutlineDepth = 256;
+
+// The exchange's response when `text` is a plain success for it (RawResponse): kept as text,
+// moved out of `text`. False (and `text` untouched) for anything else, which the caller parses
+// as before: a notification, a request, an error, another id, escaped or duplicate keys, and
+// malformed text (so that it fails exactly as it did).
+bool take_plain_response(std::string& text, HttpUpstream::Exchange& exchange);
+
+Result<Json> parsed_message(Result<RawResponse> response) {
+  if (!response) {
+    return response.error();
+  }
+  return std::move(*response).to_message();
+}
+
 // The InitializeResult in an upstream's answer to initialize, or why there is none.
-Result<Json> initialize_answer(const std::string& upstream, Result<Json> response) {
+Result<Json> initialize_answer(const std::string& upstream, Result<RawResponse> raw) {
+  Result<Json> response = parsed_message(std::move(raw));
   if (!response) {
     return response.error();
   }
@@ -116,6 +137,61 @@ Json relayable_capabilities(const Json& client_capabilities) {
   }
   return out;
 }
+
+Json RawResponse::to_message() && {
+  if (text.empty()) {
+    return std::move(message);
+  }
+  // Checked well-formed when it was kept: this parse cannot fail.
+  return Json::parse(text, nullptr, false);
+}
+
+asio::awaitable<Result<RawResponse>> Upstream::request_raw(std::string method,
+                                                           std::string params_json,
+                                                           CallHooks hooks,
+                                                           std::chrono::milliseconds timeout) {
+  Json params = Json::parse(params_json, nullptr, false);
+  auto r = co_await request(std::move(method), std::move(params), std::move(hooks), timeout);
+  if (!r) {
+    co_return r.error();
+  }
+  RawResponse out;
+  out.message = std::move(*r);
+  co_return out;
+}
+
+HttpUpstream::Outgoing HttpUpstream::outgoing(const Json& message) {
+  Outgoing out;
+  out.body = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.method = string_member(message, "method");
+  if (message.contains("id") && message.contains("method")) {
+    out.id = message["id"];
+  }
+  return out;
+}
+
+namespace {
+
+bool take_plain_response(std::string& text, HttpUpstream::Exchange& exchange) {
+  auto outline = outline_json(text, kMaxOutlineDepth);
+  if (!outline || !outline->is_object() || outline->ambiguous_keys()) {
+    return false;
+  }
+  const JsonMember* id = outline->find("id");
+  const JsonMember* result = outline->find("result");
+  if (id == nullptr || result == nullptr || outline->find("error") != nullptr
+      || outline->find("method") != nullptr || id->value != exchange.id_text) {
+    return false;
+  }
+  RawResponse raw;
+  raw.result_begin = static_cast<std::size_t>(result->value.data() - text.data());
+  raw.result_size = result->value.size();
+  raw.text = std::move(text);
+  exchange.raw_response = std::move(raw);
+  return true;
+}
+
+}  // namespace
 
 bool is_response(const Json& message) {
   return message.is_object() && message.contains("id") && !message.contains("method")
@@ -252,9 +328,9 @@ asio::awaitable<Status> HttpUpstream::initialize(std::string stale) {
     session_id_.clear();
   }
   const Json id = next_id_.fetch_add(1);
-  Json message = rpc_request(id, "initialize", initialize_params(gateway_client_capabilities()));
-  auto response =
-      co_await post(std::move(message), nullptr, Clock::now() + options_.connect_timeout * 2);
+  const Outgoing message =
+      outgoing(rpc_request(id, "initialize", initialize_params(gateway_client_capabilities())));
+  auto response = co_await post(message, nullptr, Clock::now() + options_.connect_timeout * 2);
   auto answered = initialize_answer(options_.name, std::move(response));
   if (!answered) {
     co_return answered.error();
@@ -273,23 +349,60 @@ asio::awaitable<Status> HttpUpstream::initialize(std::string stale) {
   co_return Status{};
 }
 
+namespace {
+
+// A request's text with the members in the order nlohmann writes them (sorted), as
+// rpc_request() would give: no DOM for the tools/call path.
+std::string upstream_request_text(std::int64_t id,
+                                  const std::string& method,
+                                  std::string_view params_json) {
+  std::string text;
+  text.reserve(48 + method.size() + params_json.size());
+  text += "{\"id\":";
+  text += std::to_string(id);
+  text += ",\"jsonrpc\":\"2.0\",\"method\":";
+  text += Json(method).dump(-1, ' ', false, Json::error_handler_t::replace);
+  text += ",\"params\":";
+  text += params_json;
+  text += '}';
+  return text;
+}
+
+}  // namespace
+
 asio::awaitable<Result<Json>> HttpUpstream::request(std::string method,
                                                     Json params,
                                                     CallHooks hooks,
                                                     std::chrono::milliseconds timeout) {
+  std::string params_json = params.dump(-1, ' ', false, Json::error_handler_t::replace);
+  auto r = co_await request_raw(
+      std::move(method), std::move(params_json), std::move(hooks), timeout);
+  co_return parsed_message(std::move(r));
+}
+
+asio::awaitable<Result<RawResponse>> HttpUpstream::request_raw(std::string method,
+                                                               std::string params_json,
+                                                               CallHooks hooks,
+                                                               std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   auto ready = co_await ensure_ready();
   if (!ready) {
     co_return ready.error();
   }
+  Outgoing message;
+  message.method = std::move(method);
   if (hooks.own_session) {
-    Json message = rpc_request(Json(next_id_.fetch_add(1)), method, std::move(params));
-    co_return co_await request_own(std::move(message), hooks, deadline);
+    const std::int64_t id = next_id_.fetch_add(1);
+    message.id = id;
+    message.body = upstream_request_text(id, message.method, params_json);
+    co_return co_await request_own(message, hooks, deadline);
   }
   for (int attempt = 0;; ++attempt) {
     const std::string session = session_id();
-    Json message = rpc_request(Json(next_id_.fetch_add(1)), method, params);
-    auto response = co_await post(std::move(message), &hooks, deadline);
+    const std::int64_t id = next_id_.fetch_add(1);
+    message.id = id;
+    message.body = upstream_request_text(id, message.method, params_json);
+    auto response = co_await post(message, &hooks, deadline);
     // 404 on a request that carried a session: the upstream forgot the session (restart,
     // expiry). The request never ran; a new session takes it once.
     if (!response && response.error().code == ErrorCode::kNotFound && attempt == 0
@@ -308,7 +421,7 @@ asio::awaitable<Result<Json>> HttpUpstream::request(std::string method,
   }
 }
 
-asio::awaitable<Result<Json>> HttpUpstream::request_own(Json message,
+asio::awaitable<Result<RawResponse>> HttpUpstream::request_own(const Outgoing& message,
                                                         CallHooks& hooks,
                                                         Clock::time_point deadline) {
   const OwnSession& own = *hooks.own_session;
@@ -383,10 +496,10 @@ asio::awaitable<Result<std::string>> HttpUpstream::open_session_as(Json client_c
     co_return ready.error();
   }
   const Json id = next_id_.fetch_add(1);
-  Json message =
-      rpc_request(id, "initialize", initialize_params(relayable_capabilities(client_capabilities)));
+  const Outgoing message = outgoing(
+      rpc_request(id, "initialize", initialize_params(relayable_capabilities(client_capabilities))));
   std::string opened;
-  auto response = co_await post(std::move(message),
+  auto response = co_await post(message,
                                 nullptr,
                                 Clock::now() + options_.connect_timeout * 2,
                                 std::string(),
@@ -396,8 +509,9 @@ asio::awaitable<Result<std::string>> HttpUpstream::open_session_as(Json client_c
   if (!answered) {
     co_return answered.error();
   }
-  Json initialized = rpc_notification("notifications/initialized", Json::object());
-  auto sent = co_await post(std::move(initialized),
+  const Outgoing initialized =
+      outgoing(rpc_notification("notifications/initialized", Json::object()));
+  auto sent = co_await post(initialized,
                             nullptr,
                             Clock::now() + options_.connect_timeout,
                             opened,
@@ -456,8 +570,8 @@ asio::awaitable<void> HttpUpstream::close_session(std::string session) {
 }
 
 asio::awaitable<Status> HttpUpstream::notify(std::string method, Json params) {
-  Json message = rpc_notification(method, std::move(params));
-  auto r = co_await post(std::move(message), nullptr, Clock::now() + options_.connect_timeout);
+  const Outgoing message = outgoing(rpc_notification(method, std::move(params)));
+  auto r = co_await post(message, nullptr, Clock::now() + options_.connect_timeout);
   if (!r) {
     co_return r.error();
   }
@@ -509,8 +623,8 @@ asio::awaitable<void> HttpUpstream::on_message(Json message,
   } else {
     reply = rpc_error_reply(message["id"], -32601, "the gateway cannot relay this request");
   }
-  auto sent = co_await post(
-      std::move(reply), nullptr, Clock::now() + options_.connect_timeout, exchange.own);
+  const Outgoing answer = outgoing(reply);
+  auto sent = co_await post(answer, nullptr, Clock::now() + options_.connect_timeout, exchange.own);
   if (!sent) {
     log::warn("upstream_reply_failed",
               {{"upstream", options_.name}, {"error", sent.error().message}});
@@ -566,7 +680,7 @@ asio::awaitable<void> HttpUpstream::watch_loop(std::shared_ptr<HttpUpstream> sel
   }
 }
 
-asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
+asio::awaitable<Result<RawResponse>> HttpUpstream::post(const Outgoing& message,
                                                  const CallHooks* hooks,
                                                  Clock::time_point deadline,
                                                  std::optional<std::string> own,
@@ -583,8 +697,7 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
     }
     authorization = std::move(*shared);
   }
-  const bool is_request = message.contains("method") && message.contains("id");
-  const Json id = is_request ? message["id"] : Json();
+  const bool is_request = message.is_request();
   std::shared_ptr<CancelWatch> watch;
   if (is_request && hooks != nullptr && hooks->cancelled) {
     watch = std::make_shared<CancelWatch>();
@@ -592,7 +705,7 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
     watch_start(watch);
   }
   auto result =
-      co_await post_once(std::move(message), hooks, deadline, own, opened, watch.get(), authorization);
+      co_await post_once(message, hooks, deadline, own, opened, watch.get(), authorization);
   bool by_client = false;
   if (watch) {
     watch->use(nullptr);
@@ -603,9 +716,10 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
       && (by_client || (!result && result.error().code == ErrorCode::kDeadlineExceeded))) {
     // The upstream may still be working on it: tell it to stop (best effort).
     const std::string reason = by_client ? "cancelled by the client" : "timeout at the gateway";
-    Json note = rpc_notification("notifications/cancelled", cancelled_params(id, reason));
+    const Outgoing note =
+        outgoing(rpc_notification("notifications/cancelled", cancelled_params(message.id, reason)));
     auto told = co_await post_once(
-        std::move(note), nullptr, Clock::now() + options_.connect_timeout, own, nullptr, nullptr,
+        note, nullptr, Clock::now() + options_.connect_timeout, own, nullptr, nullptr,
         authorization);
     if (!told) {
       log::warn("upstream_cancel_not_sent",
@@ -619,7 +733,7 @@ asio::awaitable<Result<Json>> HttpUpstream::post(Json message,
   co_return result;
 }
 
-asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
+asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& message,
                                                       const CallHooks* hooks,
                                                       Clock::time_point deadline,
                                                       std::optional<std::string> own,
@@ -628,11 +742,12 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
                                                       const std::string& authorization) {
   Exchange exchange;
   exchange.own = own;
-  const bool expects_response = message.contains("method") && message.contains("id");
+  const bool expects_response = message.is_request();
   if (expects_response) {
-    exchange.id = message["id"];
+    exchange.id = message.id;
+    exchange.id_text = message.id.dump();
   }
-  const std::string body = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+  const std::string& body = message.body;
   std::string session;
   std::string version;
   {
@@ -666,36 +781,42 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
         co_return make_error(ErrorCode::kCancelled, "cancelled by the client");
       }
     }
-    bhttp::request<bhttp::string_body> req{
-        resume_from ? bhttp::verb::get : bhttp::verb::post, url_.target, 11};
-    req.set(bhttp::field::host, url_.authority());
-    req.set(bhttp::field::user_agent, "mcpgate-gateway/0.1");
-    req.set(bhttp::field::accept,
-            resume_from ? "text/event-stream" : "application/json, text/event-stream");
+    // The same header lines, in the same order, as the Beast request this replaced.
+    const std::string authority = url_.authority();
+    HeadFields fields;
+    set_head_field(fields, "Host", authority);
+    set_head_field(fields, "User-Agent", "mcpgate-gateway/0.1");
+    set_head_field(fields, "Accept",
+                   resume_from ? "text/event-stream" : "application/json, text/event-stream");
     if (!session.empty()) {
-      req.set("Mcp-Session-Id", session);
+      set_head_field(fields, "Mcp-Session-Id", session);
     }
     if (!version.empty()) {
-      req.set("MCP-Protocol-Version", version);
+      set_head_field(fields, "MCP-Protocol-Version", version);
     }
     for (const auto& [k, v] : options_.headers) {
-      req.set(k, v);
+      set_head_field(fields, k, v);
     }
     if (!authorization.empty()) {
-      req.set(bhttp::field::authorization, authorization);
+      set_head_field(fields, "Authorization", authorization);
     }
     if (resume_from) {
-      req.set("Last-Event-ID", *resume_from);
+      set_head_field(fields, "Last-Event-ID", *resume_from);
     } else {
-      req.set(bhttp::field::content_type, "application/json");
-      req.body() = body;
+      set_head_field(fields, "Content-Type", "application/json");
     }
-    req.keep_alive(true);
-    req.prepare_payload();
+    auto head = request_head(resume_from ? "GET" : "POST", url_.target, fields, body.size(),
+                             !resume_from);
+    if (!head) {
+      co_return make_error(ErrorCode::kInternal,
+                           "upstream " + options_.name + ": " + head.error().message);
+    }
+    const std::array<asio::const_buffer, 2> request_buffers{
+        asio::buffer(*head), resume_from ? asio::const_buffer() : asio::buffer(body)};
 
     beast::error_code ec;
     c->stream.expires_at(deadline);
-    co_await bhttp::async_write(c->stream, req, redirect_error(use_awaitable, ec));
+    co_await asio::async_write(c->stream, request_buffers, redirect_error(use_awaitable, ec));
     const bool written = !ec;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(16 * 1024);
@@ -722,7 +843,7 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
     const unsigned status = parser.get().result_int();
     const std::string content_type(parser.get()[bhttp::field::content_type]);
     if (const auto sid = parser.get().find("Mcp-Session-Id"); sid != parser.get().end()) {
-      if (string_member(message, "method") == "initialize") {
+      if (message.method == "initialize") {
         session = std::string(sid->value());
         if (own) {
           if (opened != nullptr) {
@@ -756,7 +877,7 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
         give_back(std::move(c));
       }
       if (status == 202 || (status == 200 && !expects_response && text.empty())) {
-        co_return Json(nullptr);
+        co_return RawResponse{};
       }
       if (status == 404 && !session.empty()) {
         co_return make_error(ErrorCode::kNotFound,
@@ -777,7 +898,9 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
         auto parsed = Json::parse(text, nullptr, false);
         if (expects_response && !parsed.is_discarded() && is_response(parsed)
             && parsed["id"] == exchange.id) {
-          co_return parsed;
+          RawResponse answer;
+          answer.message = std::move(parsed);
+          co_return answer;
         }
         // 502/503/504: the upstream (or a proxy before it) says it could not serve the request.
         const bool gateway_class = status == 502 || status == 503 || status == 504;
@@ -787,6 +910,9 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
       if (!is_json(content_type)) {
         co_return make_error(ErrorCode::kInternal,
                              "upstream " + options_.name + ": unexpected content type");
+      }
+      if (expects_response && take_plain_response(text, exchange)) {
+        co_return std::move(*exchange.raw_response);
       }
       auto parsed = Json::parse(text, nullptr, false);
       if (parsed.is_discarded()) {
@@ -801,7 +927,9 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
         co_return make_error(ErrorCode::kInternal,
                              "upstream " + options_.name + ": no response to the request");
       }
-      co_return std::move(*exchange.response);
+      RawResponse answer;
+      answer.message = std::move(*exchange.response);
+      co_return answer;
     }
 
     // An event stream: events as they come, until the response arrives or the stream ends.
@@ -809,7 +937,10 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
     std::vector<SseEvent> events;
     std::size_t consumed = 0;
     bool ended = false;
-    while (!exchange.response && exchange.failure) {
+    const auto answered = [&exchange] {
+      return exchange.response.has_value() || exchange.raw_response.has_value();
+    };
+    while (!answered() && exchange.failure) {
       if (parser.is_done()) {
         ended = true;
         break;
@@ -841,6 +972,9 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
         if (event.data.empty()) {
           continue;  // a priming event (id only)
         }
+        if (expects_response && take_plain_response(event.data, exchange)) {
+          break;
+        }
         auto parsed = Json::parse(event.data, nullptr, false);
         if (parsed.is_discarded()) {
           exchange.failure = make_error(ErrorCode::kInternal,
@@ -857,18 +991,23 @@ asio::awaitable<Result<Json>> HttpUpstream::post_once(Json message,
     if (watch != nullptr) {
       watch->use(nullptr);
     }
-    if (exchange.response && parser.is_done() && parser.get().keep_alive()) {
+    if (answered() && parser.is_done() && parser.get().keep_alive()) {
       give_back(std::move(c));
     }
     // Otherwise the connection is dropped: the stream may still be open.
     if (!exchange.failure) {
       co_return exchange.failure.error();
     }
+    if (exchange.raw_response) {
+      co_return std::move(*exchange.raw_response);
+    }
     if (exchange.response) {
-      co_return std::move(*exchange.response);
+      RawResponse answer;
+      answer.message = std::move(*exchange.response);
+      co_return answer;
     }
     if (!expects_response) {
-      co_return Json(nullptr);
+      co_return RawResponse{};
     }
     if (ended && sse_parser.last_event_id() && leg < 100) {
       resume_from = sse_parser.last_event_id();

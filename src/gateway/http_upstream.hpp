@@ -58,6 +58,10 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
                                         Json params,
                                         CallHooks hooks,
                                         std::chrono::milliseconds timeout) override;
+  asio::awaitable<Result<RawResponse>> request_raw(std::string method,
+                                                   std::string params_json,
+                                                   CallHooks hooks,
+                                                   std::chrono::milliseconds timeout) override;
   asio::awaitable<Status> notify(std::string method, Json params) override;
   asio::awaitable<Result<std::string>> open_session(Json client_capabilities) override;
   asio::awaitable<void> close_session(std::string session) override;
@@ -66,6 +70,14 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
 
   struct Connection;
   struct Exchange;
+  // One message to send: its text, and what post() needs to know about it.
+  struct Outgoing {
+    std::string body;    // the serialised JSON-RPC message
+    std::string method;  // "" for a response
+    Json id;             // null for a notification or a response
+    bool is_request() const { return !method.empty() && !id.is_null(); }
+  };
+  static Outgoing outgoing(const Json& message);
   struct CancelWatch;
 
  private:
@@ -79,14 +91,14 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   // `opened`); nullopt = the shared session.
   // A request whose caller cancels (hooks->cancelled) or that runs out of time is abandoned
   // and the upstream told with notifications/cancelled.
-  asio::awaitable<Result<Json>> post(Json message,
+  asio::awaitable<Result<RawResponse>> post(const Outgoing& message,
                                      const CallHooks* hooks,
                                      std::chrono::steady_clock::time_point deadline,
                                      std::optional<std::string> own = std::nullopt,
                                      std::string* opened = nullptr,
                                      std::string authorization = {});
   // One exchange of post(); `watch` (may be null) learns the connection in use.
-  asio::awaitable<Result<Json>> post_once(Json message,
+  asio::awaitable<Result<RawResponse>> post_once(const Outgoing& message,
                                           const CallHooks* hooks,
                                           std::chrono::steady_clock::time_point deadline,
                                           std::optional<std::string> own,
@@ -97,7 +109,7 @@ class HttpUpstream final : public Upstream, public std::enable_shared_from_this<
   asio::awaitable<Result<std::string>> open_session_as(Json client_capabilities,
                                                        std::string authorization);
   // A request on a client's own upstream session (opened on use; re-opened once after a 404).
-  asio::awaitable<Result<Json>> request_own(Json message,
+  asio::awaitable<Result<RawResponse>> request_own(const Outgoing& message,
                                             CallHooks& hooks,
                                             std::chrono::steady_clock::time_point deadline);
   // The upstream session a client's sealed id maps to here: a replacement made after its own

@@ -1,5 +1,6 @@
 #include "gateway/messages.hpp"
 
+#include "core/ascii.hpp"
 #include "gateway/upstream.hpp"
 
 namespace mcpgate::gateway {
@@ -53,6 +54,23 @@ Json tool_call_params(const std::string& name, Json arguments, const std::string
   return p;
 }
 
+std::string tool_call_params_text(const std::string& name,
+                                  const Json& arguments,
+                                  const std::string& progress_token) {
+  // The members in the order nlohmann writes them (sorted): the text tool_call_params() dumps to.
+  const auto dump = [](const Json& j) {
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
+  std::string text = "{\"_meta\":{\"progressToken\":";
+  text += dump(Json(progress_token));
+  text += "},\"arguments\":";
+  text += dump(arguments);
+  text += ",\"name\":";
+  text += dump(Json(name));
+  text += '}';
+  return text;
+}
+
 Json prompt_get_params(const std::string& name, Json arguments) {
   Json p = Json::object();
   p["name"] = name;
@@ -85,6 +103,54 @@ Json cancelled_params(const Json& request_id, const std::string& reason) {
   p["requestId"] = request_id;
   p["reason"] = reason;
   return p;
+}
+
+void set_head_field(HeadFields& fields, std::string_view name, std::string_view value) {
+  for (auto& f : fields) {
+    if (ascii::iequals(f.name, name)) {
+      f.value = value;
+      return;
+    }
+  }
+  fields.push_back({name, value});
+}
+
+Result<std::string> request_head(std::string_view method,
+                                 std::string_view target,
+                                 const HeadFields& fields,
+                                 std::size_t content_length,
+                                 bool with_body) {
+  constexpr std::string_view kLineBreakers("\r\n\0", 3);
+  std::size_t size = method.size() + target.size() + 40;
+  for (const auto& f : fields) {
+    if (f.name.empty() || f.name.find_first_of(kLineBreakers) != std::string_view::npos
+        || f.name.find_first_of(": \t") != std::string_view::npos
+        || f.value.find_first_of(kLineBreakers) != std::string_view::npos) {
+      return make_error(ErrorCode::kInternal,
+                        "refusing to send header " + std::string(f.name.substr(0, 64))
+                            + ": its name or value holds a line break or separator");
+    }
+    size += f.name.size() + f.value.size() + 4;
+  }
+  std::string head;
+  head.reserve(size);
+  head += method;
+  head += ' ';
+  head += target;
+  head += " HTTP/1.1\r\n";
+  for (const auto& f : fields) {
+    head += f.name;
+    head += ": ";
+    head += f.value;
+    head += "\r\n";
+  }
+  if (with_body) {
+    head += "Content-Length: ";
+    head += std::to_string(content_length);
+    head += "\r\n";
+  }
+  head += "\r\n";
+  return head;
 }
 
 std::string string_member(const Json& j, const char* key, const std::string& fallback) {

@@ -67,6 +67,23 @@ struct CallHooks {
 // How often a running request looks at CallHooks::cancelled.
 inline constexpr std::chrono::milliseconds kCancelPoll{100};
 
+// A response as received (Upstream::request_raw). When the response was a plain success --
+// an object with unambiguous keys (json_outline.hpp), the request's id, a `result` and neither
+// `error` nor `method` -- it is kept as text, checked well-formed but not parsed, so the result
+// can be forwarded as the bytes the upstream sent. Anything else is parsed into `message`.
+struct RawResponse {
+  std::string text;  // the response's text ("" = see `message`)
+  std::size_t result_begin = 0;  // where its `result` value is in `text`
+  std::size_t result_size = 0;
+  Json message;  // the parsed response when `text` is empty (null for a 202)
+
+  std::string_view result_text() const {
+    return std::string_view(text).substr(result_begin, result_size);
+  }
+  // The response as a parsed message either way.
+  Json to_message() &&;
+};
+
 // Notifications that belong to no request (list_changed, resources/updated).
 using UnsolicitedHandler = std::function<void(const Json& notification)>;
 
@@ -85,6 +102,13 @@ class Upstream {
                                                 Json params,
                                                 CallHooks hooks,
                                                 std::chrono::milliseconds timeout) = 0;
+  // request() with `params` already serialised (a JSON object's text), answered as received.
+  // The default parses both ways; an HTTP upstream sends the text and keeps a plain success
+  // unparsed (the tools/call path: no DOM for the upstream's request or its answer).
+  virtual asio::awaitable<Result<RawResponse>> request_raw(std::string method,
+                                                           std::string params_json,
+                                                           CallHooks hooks,
+                                                           std::chrono::milliseconds timeout);
   virtual asio::awaitable<Status> notify(std::string method, Json params) = 0;
 
   // A new upstream session for one client (OwnSession): its id, or "" when this upstream has no

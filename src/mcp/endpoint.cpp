@@ -413,6 +413,16 @@ asio::awaitable<void> run_request(ImplPtr impl,
     scope->stream->complete(std::nullopt);  // cancelled: no response
     co_return;
   }
+  if (reply.raw_result && !reply.error) {
+    // The members in the order nlohmann writes them (sorted), as below.
+    std::string text = "{\"id\":";
+    text += dump_json(scope->id);
+    text += ",\"jsonrpc\":\"2.0\",\"result\":";
+    text += *reply.raw_result;
+    text += '}';
+    scope->stream->complete(std::move(text));
+    co_return;
+  }
   Json message{{"jsonrpc", "2.0"}, {"id", scope->id}};
   if (reply.error) {
     status->status = reply.error->status;

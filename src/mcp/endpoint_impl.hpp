@@ -52,6 +52,8 @@ struct RpcError {
 
 struct Reply {
   std::optional<Json> result;
+  // A result already serialised (ToolOutput::raw), sent instead of `result`.
+  std::optional<std::string> raw_result;
   std::optional<RpcError> error;
   bool suppressed = false;  // cancelled: send nothing
 

@@ -4,9 +4,6 @@
 
 namespace mcpgate::mcp {
 
-namespace {
-
-// Length of the UTF-8 sequence starting at text[i] when it is valid, 0 otherwise.
 size_t utf8_sequence_length(std::string_view text, size_t i) {
   const auto byte = [&](size_t k) {
     return static_cast<unsigned char>(text[k]);
@@ -52,6 +49,8 @@ size_t utf8_sequence_length(std::string_view text, size_t i) {
   }
   return len;
 }
+
+namespace {
 
 constexpr std::string_view kB64 =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

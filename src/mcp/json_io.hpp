@@ -20,6 +20,10 @@ using Json = nlohmann::json;
 
 inline constexpr size_t kDefaultMaxJsonDepth = 64;
 
+// Length of the UTF-8 sequence starting at text[i] (i < size) when it is valid (no overlongs,
+// surrogates or code points > U+10FFFF), 0 otherwise.
+size_t utf8_sequence_length(std::string_view text, size_t i);
+
 // True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 

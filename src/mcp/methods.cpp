@@ -232,6 +232,24 @@ std::optional<Reply> take_mrtr_inputs(Endpoint::Impl& impl,
   return std::nullopt;
 }
 
+// A raw result object (no resultType member) with `"resultType":"complete"` as its first member.
+std::string with_complete_result_type(std::string_view raw) {
+  constexpr std::string_view kMember = "\"resultType\":\"complete\"";
+  std::size_t body = raw.find_first_not_of(" \t\n\r", 1);
+  const bool empty = body == std::string_view::npos || raw[body] == '}';
+  std::string out;
+  out.reserve(raw.size() + kMember.size() + 2);
+  out += '{';
+  out += kMember;
+  if (empty) {
+    out += '}';
+    return out;
+  }
+  out += ',';
+  out += raw.substr(1);
+  return out;
+}
+
 // Post-processes a handler's result: seals requestState of an InputRequiredResult (stateless
 // era) or turns one into a tool error (session era, where MRTR does not exist).
 Reply finish_result(
@@ -368,13 +386,24 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
   if (audit != nullptr) {
     audited_args = args;  // the handler takes the arguments
   }
-  auto result = co_await tool->handler(std::move(args), ctx);
+  Result<ToolOutput> result = ToolOutput{};
+  if (tool->raw_handler) {
+    result = co_await tool->raw_handler(std::move(args), ctx);
+  } else {
+    auto json = co_await tool->handler(std::move(args), ctx);
+    if (json) {
+      result = ToolOutput{std::move(json).value(), {}, false};
+    } else {
+      result = json.error();
+    }
+  }
   if (!result && url_elicitation_of(result.error()) != nullptr
       && !client_takes_url_elicitation(scope)) {
     // A client that cannot take -32042 still learns what to do: a tool error whose text names
     // the URL (url_elicitation_required()'s contract).
-    result = tool_error(result.error().message);
+    result = ToolOutput{tool_error(result.error().message), {}, false};
   }
+  const bool raw = result && !result->raw.empty();
   if (audit != nullptr) {
     record.arguments = &audited_args;
     record.decision = "allow";
@@ -382,11 +411,14 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
     if (!result) {
       record.outcome = "error";
       record.reason = result.error().message;
+    } else if (raw) {
+      record.outcome = result->raw_is_error ? "tool_error" : "ok";
+      record.result_bytes = static_cast<std::int64_t>(result->raw.size());
     } else {
-      auto is_error = result->find("isError");
-      record.outcome = (is_error != result->end() && *is_error == true) ? "tool_error" : "ok";
+      auto is_error = result->result.find("isError");
+      record.outcome = (is_error != result->result.end() && *is_error == true) ? "tool_error" : "ok";
       record.result_bytes = static_cast<std::int64_t>(
-          result->dump(-1, ' ', false, Json::error_handler_t::replace).size());
+          result->result.dump(-1, ' ', false, Json::error_handler_t::replace).size());
     }
     record.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - started)
@@ -396,7 +428,15 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
   if (!result) {
     co_return Reply::fail(rpc_error_from(result.error(), scope));
   }
-  co_return finish_result(impl, scope, *name, std::move(result).value(), true);
+  if (raw) {
+    // Already checked by the handler (ToolOutput::raw): only the stateless era's resultType
+    // is added, as dispatch() adds it to every JSON result.
+    Reply reply;
+    reply.raw_result = scope.era == Era::kStateless ? with_complete_result_type(result->raw)
+                                                   : std::move(result->raw);
+    co_return reply;
+  }
+  co_return finish_result(impl, scope, *name, std::move(result->result), true);
 }
 
 asio::awaitable<Reply> read_resource(Endpoint::Impl& impl, RequestScope& scope) {

@@ -93,6 +93,20 @@ class ToolContext {
 
 using ToolHandler = std::function<asio::awaitable<Result<Json>>(Json arguments, ToolContext& ctx)>;
 
+// What a raw handler returns: a CallToolResult either as JSON or as text to send as it is. A
+// gateway forwards its upstream's result this way, without parsing it into a DOM and
+// serialising it again.
+struct ToolOutput {
+  Json result;  // used when `raw` is empty
+  // A CallToolResult object's JSON text, spliced into the response unchanged. The handler
+  // vouches for it: well-formed JSON, an object with a `content` array, no `resultType` and no
+  // ambiguous (escaped or duplicate) top-level keys.
+  std::string raw;
+  bool raw_is_error = false;  // the raw object's `isError` is true
+};
+using RawToolHandler =
+    std::function<asio::awaitable<Result<ToolOutput>>(Json arguments, ToolContext& ctx)>;
+
 struct Tool {
   Json descriptor;  // name, title?, description, inputSchema, outputSchema?, annotations?, ...
   ToolHandler handler;
@@ -107,6 +121,9 @@ struct Tool {
   Json required_client_capabilities = Json::object();
   // Only listed and callable in the stateless (2026-07-28) era.
   bool stateless_only = false;
+  // Optional; when set, tools/call runs it instead of `handler` (which must give the same
+  // answer as JSON, for callers that want one).
+  RawToolHandler raw_handler{};
 };
 
 // A call that cannot proceed until the user completes an out-of-band step at a URL (MCP

@@ -430,6 +430,27 @@ UPDATE audit_log SET
 DROP FUNCTION mcpgate_try_jsonb(TEXT)
 )sql";
 
+// Version 12: approvals of destructive admin calls (src/admin/approvals.hpp) for MCP clients
+// that cannot elicit, in the store so every replica sees the same approval and only one can
+// use it. Looked up by binding (the call's hash) when the call is repeated.
+constexpr std::string_view kAdminApprovals = R"sql(
+CREATE TABLE admin_approvals (
+  id TEXT PRIMARY KEY,
+  binding TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  arguments TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  decided_at BIGINT NOT NULL DEFAULT 0,
+  used_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX admin_approvals_binding ON admin_approvals (binding, state)
+)sql";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view json = dialect == Dialect::kSqlite ? "TEXT" : "JSONB";
@@ -482,6 +503,7 @@ std::vector<Migration> migrations(Dialect dialect) {
                 std::string(kAuditIndexCommon)
                     + (dialect == Dialect::kPostgres ? std::string(kAuditIndexPostgres)
                                                      : std::string(kAuditIndexSqlite))},
+      Migration{12, "admin approvals", render(kAdminApprovals, dialect)},
   };
 }
 

@@ -15,6 +15,7 @@
 
 #include "crypto/hash.hpp"
 #include "store/admin_queries.hpp"
+#include "store/admin_approval_queries.hpp"
 #include "store/audit_pin_queries.hpp"
 #include "store/deprovision_queries.hpp"
 #include "store/scim_queries.hpp"
@@ -1571,6 +1572,33 @@ class SqliteStore final : public Store {
   Status record_sso_login(const SsoIdentity& identity) override {
     MCPGATE_TRY(queries::check_sso_identity(identity));
     return write([&](Connection& c) { return queries::record_sso_login(c, identity); });
+  }
+
+  // --- approvals of destructive admin calls (the SQL is shared: admin_approval_queries.hpp) --
+
+  Status create_admin_approval(const AdminApproval& approval) override {
+    MCPGATE_TRY(queries::check_new_admin_approval(approval));
+    return write([&](Connection& c) { return queries::create_admin_approval(c, approval); });
+  }
+
+  Result<AdminApproval> find_admin_approval(std::string_view id) override {
+    return read([&](Connection& c) { return queries::find_admin_approval(c, id); });
+  }
+
+  Result<AdminApproval> find_pending_admin_approval(std::string_view binding,
+                                                    Timestamp now) override {
+    return read([&](Connection& c) { return queries::find_pending_admin_approval(c, binding, now); });
+  }
+
+  Status decide_admin_approval(std::string_view id, std::string_view user_id, bool approve,
+                               Timestamp now) override {
+    return write([&](Connection& c) {
+      return queries::decide_admin_approval(c, id, user_id, approve, now);
+    });
+  }
+
+  Result<bool> use_admin_approval(std::string_view binding, Timestamp now) override {
+    return write([&](Connection& c) { return queries::use_admin_approval(c, binding, now); });
   }
 
   // --- audit log and tool pins (the SQL is shared: audit_pin_queries.hpp) --------------------

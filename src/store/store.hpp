@@ -419,6 +419,25 @@ class Store {
   // Audit records matching the query (admin_types.hpp: AuditQuery), newest first.
   virtual Result<std::vector<AuditRecord>> search_audit(const AuditQuery& query) = 0;
 
+  // --- approvals of destructive admin calls (src/admin/approvals.hpp; admin_approval_queries) -
+  // kAlreadyExists when the id is taken; kInvalidArgument for a row missing id, binding, user
+  // or operation, or not in state "pending".
+  virtual Status create_admin_approval(const AdminApproval& approval) = 0;
+  // kNotFound when there is no such id.
+  virtual Result<AdminApproval> find_admin_approval(std::string_view id) = 0;
+  // The newest approval still waiting (state "pending", unexpired at `now`) with this binding;
+  // kNotFound when none.
+  virtual Result<AdminApproval> find_pending_admin_approval(std::string_view binding,
+                                                            Timestamp now) = 0;
+  // pending -> approved (or denied) by `user_id`, who must be the one who asked: one
+  // conditional UPDATE. kNotFound when no such id belongs to that user; kFailedPrecondition
+  // when it is no longer pending or has expired.
+  virtual Status decide_admin_approval(std::string_view id, std::string_view user_id,
+                                       bool approve, Timestamp now) = 0;
+  // Uses up an approved, unexpired approval with this binding (approved -> used): true when
+  // there was one. Of concurrent calls, in one process or several, exactly one gets true.
+  virtual Result<bool> use_admin_approval(std::string_view binding, Timestamp now) = 0;
+
   // --- change notifications between processes ------------------------------------------------
   // Calls `on_change` (from a thread of the store's) soon after any process commits a change of
   // a topic, and once for every topic whenever the watch (re)connects, since changes made while

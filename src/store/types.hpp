@@ -363,6 +363,26 @@ struct SsoIdentity {
   friend bool operator==(const SsoIdentity&, const SsoIdentity&) = default;
 };
 
+// A human's approval of one destructive admin call (src/admin/approvals.hpp), for MCP clients
+// that cannot elicit. `binding` is the hex SHA-256 of (caller, operation, canonical arguments):
+// only that exact call may use it, once, before expires_at.
+struct AdminApproval {
+  std::string id;         // random; the approval link names it
+  std::string binding;
+  std::string org_id;     // the caller's organization
+  std::string user_id;    // who asked, and the only one who may approve
+  std::string client_id;  // the agent that asked
+  std::string operation;  // operationId
+  std::string arguments;  // the canonical JSON the approver is shown
+  std::string state;      // "pending" | "approved" | "denied" | "used"
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;
+  Timestamp decided_at = 0;  // approved or denied (0: not yet)
+  Timestamp used_at = 0;
+
+  friend bool operator==(const AdminApproval&, const AdminApproval&) = default;
+};
+
 const char* client_kind_name(ClientKind kind);  // "static" | "dcr" | "cimd"
 const char* key_state_name(KeyState state);     // "next" | "active" | "retired"
 

@@ -4,7 +4,7 @@
 #   2. tests/e2e/conformance.sh BINARY     (official MCP conformance suite, three runs)
 #   3. tests/e2e/conformance-authorization.sh BINARY  (the suite's OAuth AS scenarios)
 #   4. when MCPGATE_TEST_PG_URL names a PostgreSQL database (scripts/pg-test-cluster, which
-#      `make test` starts): the OAuth, organization, SCIM, SSO and Admin API suites again with every server on PostgreSQL
+#      `make test` starts): the OAuth, organization, SCIM, SSO, Admin API and admin MCP suites again with every server on PostgreSQL
 #      (MCPGATE_E2E_STORE=postgres: a fresh database per server, see lib/mcpgate.mjs).
 #      Then tests/e2e/replicas.test.mjs: three replicas on one fresh database behind nginx
 #      (deploy/nginx/mcpgate.conf), refresh races, cross-replica revocation and tuple writes,
@@ -85,7 +85,7 @@ run_suite() {  # title script
 # The suites whose state lives in the store, on PostgreSQL: OAuth, organizations, SCIM, SSO, Admin API.
 # (oauth_browser drives Chromium through the same endpoints and adds nothing store-specific; it
 # stays SQLite-only to save time.)
-pg_suites=(oauth_sdk oauth4webapi oauth_attacks oauth_concurrency organizations scim sso admin_api)
+pg_suites=(oauth_sdk oauth4webapi oauth_attacks oauth_concurrency organizations scim sso admin_api admin_mcp)
 if [[ "$only" != core && "${E2E_PG:-1}" != 0 ]]; then
   if [[ -n "${MCPGATE_TEST_PG_URL:-}" ]]; then
     pg_files=()
