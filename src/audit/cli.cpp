@@ -152,7 +152,8 @@ int run_tool_approve(store::Store& store, std::string_view upstream, std::string
     err << "tools approve: " << name << " has no changed definition waiting for approval\n";
     return 1;
   }
-  const auto st = store.approve_tool_pin(upstream, tool, now);
+  // Exactly the definition shown below: one that changed again since is not approved blind.
+  const auto st = store.approve_tool_pin(upstream, tool, pin->pending_hash, now);
   if (!st) {
     err << "tools approve: " << name << ": " << st.error().message << "\n";
     return st.error().code == ErrorCode::kNotFound
@@ -160,8 +161,6 @@ int run_tool_approve(store::Store& store, std::string_view upstream, std::string
                ? 1
                : 2;
   }
-  // Shown from what was read before approving: a definition changing again in between is
-  // approved as stored then, and becomes pending anew when the gateway sees the next one.
   out << "approved " << name << ": " << short_hash(pin->hash) << " -> "
       << short_hash(pin->pending_hash) << ", changed: "
       << join(changed_fields(pin->definition, pin->pending_definition)) << "\n";

@@ -217,30 +217,40 @@ template <class Connection>
 Status approve_tool_pin(Connection& c,
                         std::string_view upstream,
                         std::string_view tool,
+                        std::string_view pending_hash,
                         Timestamp now) {
+  if (pending_hash.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "store: the pending hash to approve is required");
+  }
   {
     MCPGATE_ASSIGN_OR_RETURN(
         auto s,
         c.prepare("UPDATE tool_pins SET hash = pending_hash, definition = pending_definition,"
                   " approved_at = ?, approved_by = 'operator', pending_hash = '',"
                   " pending_definition = '', pending_since = 0"
-                  " WHERE upstream = ? AND tool = ? AND pending_hash <> ''"));
-    s.bind(now, upstream, tool);
+                  " WHERE upstream = ? AND tool = ? AND pending_hash = ?"));
+    s.bind(now, upstream, tool, pending_hash);
     MCPGATE_TRY(s.run());
     if (s.changes() == 1) {
       return {};
     }
   }
-  // Nothing updated: tell "not pinned" from "nothing pending".
-  MCPGATE_ASSIGN_OR_RETURN(auto s,
-                           c.prepare("SELECT 1 FROM tool_pins WHERE upstream = ? AND tool = ?"));
+  // Nothing updated: tell "not pinned" from "nothing pending" from "something else pending".
+  MCPGATE_ASSIGN_OR_RETURN(
+      auto s, c.prepare("SELECT pending_hash FROM tool_pins WHERE upstream = ? AND tool = ?"));
   s.bind(upstream, tool);
   MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
   if (!row) {
     return make_error(ErrorCode::kNotFound, "store: tool pin not found");
   }
+  const std::string pending(s.text(0));
+  if (pending.empty()) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "store: no changed definition is pending for this tool");
+  }
   return make_error(ErrorCode::kFailedPrecondition,
-                    "store: no changed definition is pending for this tool");
+                    "store: another changed definition is pending now (" +
+                        pending + "); review and approve that one");
 }
 
 }  // namespace mcpgate::store::queries

@@ -1682,8 +1682,9 @@ class SqliteStore final : public Store {
 
   Status approve_tool_pin(std::string_view upstream,
                           std::string_view tool,
+                          std::string_view pending_hash,
                           Timestamp now) override {
-    return write([&](Connection& c) { return queries::approve_tool_pin(c, upstream, tool, now); });
+    return write([&](Connection& c) { return queries::approve_tool_pin(c, upstream, tool, pending_hash, now); });
   }
 
   // --- SCIM provisioning (the SQL is shared: scim_queries.hpp) ------------------------------

@@ -286,11 +286,14 @@ class Store {
                                       std::string_view pending_hash,
                                       std::string_view pending_definition,
                                       Timestamp now) = 0;
-  // Operator approval: the pending definition becomes the approved one (approved_by
-  // "operator", approved_at now, pending cleared). kNotFound when the tool is not pinned;
-  // kFailedPrecondition when nothing is pending.
+  // Operator approval of exactly the definition the operator saw: the pending definition whose
+  // hash is `pending_hash` becomes the approved one (approved_by "operator", approved_at now,
+  // pending cleared), in one statement, so a definition that changed again after it was shown
+  // is never approved blind. kNotFound when the tool is not pinned; kFailedPrecondition when
+  // nothing is pending or another definition is pending now (its message says which);
+  // kInvalidArgument for an empty `pending_hash`.
   virtual Status approve_tool_pin(std::string_view upstream, std::string_view tool,
-                                  Timestamp now) = 0;
+                                  std::string_view pending_hash, Timestamp now) = 0;
 
   // --- token vault (src/vault; the SQL is shared: vault_queries.hpp) ----------------------------
   // Data keys of one tenant ("" = every tenant), ordered by (tenant, version).

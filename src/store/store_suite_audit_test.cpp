@@ -184,9 +184,9 @@ TEST_P(StoreSuite, ConcurrentFirstSightingsAgreeOnOnePin) {
 TEST_P(StoreSuite, ToolPinPendingChangeWaitsForOperatorApproval) {
   const ToolPin first = pin_for("mail", "send", R"({"name":"send"})");
   ASSERT_TRUE(store().pin_tool_if_absent(first).ok());
-  EXPECT_EQ(store().approve_tool_pin("mail", "send", kNow).error().code,
+  EXPECT_EQ(store().approve_tool_pin("mail", "send", first.hash, kNow).error().code,
             ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(store().approve_tool_pin("mail", "nope", kNow).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store().approve_tool_pin("mail", "nope", "h", kNow).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store().set_tool_pin_pending("mail", "nope", "h", "{}", kNow).error().code,
             ErrorCode::kNotFound);
 
@@ -202,7 +202,16 @@ TEST_P(StoreSuite, ToolPinPendingChangeWaitsForOperatorApproval) {
   EXPECT_EQ((*pins)[0].pending_definition, changed);
   EXPECT_EQ((*pins)[0].pending_since, kNow);
 
-  ASSERT_TRUE(store().approve_tool_pin("mail", "send", kNow + 100).ok());
+  // Only the definition the operator saw is approved: a hash that is not the pending one (it
+  // changed again since) approves nothing; an empty one is no approval.
+  const auto stale = store().approve_tool_pin("mail", "send", first.hash, kNow + 100);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(stale.error().message.find(changed_hash), std::string::npos);
+  EXPECT_EQ(store().approve_tool_pin("mail", "send", "", kNow + 100).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store().list_tool_pins("mail")->at(0).hash, first.hash);
+  ASSERT_TRUE(store().approve_tool_pin("mail", "send", changed_hash, kNow + 100).ok());
   pins = store().list_tool_pins("mail");
   EXPECT_EQ((*pins)[0].hash, changed_hash);
   EXPECT_EQ((*pins)[0].definition, changed);
@@ -211,7 +220,7 @@ TEST_P(StoreSuite, ToolPinPendingChangeWaitsForOperatorApproval) {
   EXPECT_EQ((*pins)[0].pending_hash, "");
   EXPECT_EQ((*pins)[0].pending_definition, "");
   EXPECT_EQ((*pins)[0].pending_since, 0);
-  EXPECT_EQ(store().approve_tool_pin("mail", "send", kNow).error().code,
+  EXPECT_EQ(store().approve_tool_pin("mail", "send", changed_hash, kNow).error().code,
             ErrorCode::kFailedPrecondition);
 }
 
