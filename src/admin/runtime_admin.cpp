@@ -60,26 +60,9 @@ Result<Json> approve_tool_pin(const RuntimeSources& src, const AdminCall& call) 
   if (hash.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "hash must name the pending definition");
   }
-  // Only the definition the operator was shown: the pending hash must be the one named.
-  MCPGATE_ASSIGN_OR_RETURN(const auto before, src.store->list_tool_pins(upstream));
-  const store::ToolPin* pin = nullptr;
-  for (const auto& p : before) {
-    if (p.tool == tool) {
-      pin = &p;
-    }
-  }
-  if (pin == nullptr) {
-    return make_error(ErrorCode::kNotFound, "no such tool pin");
-  }
-  if (pin->pending_hash.empty()) {
-    return make_error(ErrorCode::kFailedPrecondition, "no changed definition is pending for this tool");
-  }
-  if (pin->pending_hash != hash) {
-    return make_error(ErrorCode::kFailedPrecondition,
-                      "another changed definition is pending now (" + pin->pending_hash +
-                          "); review and approve that one");
-  }
-  MCPGATE_TRY(src.store->approve_tool_pin(upstream, tool, now));
+  // Only the definition the operator was shown: the store compares the pending hash inside its
+  // UPDATE, so a definition that changed again meanwhile is never approved (409 naming it).
+  MCPGATE_TRY(src.store->approve_tool_pin(upstream, tool, hash, now));
   log::info("tool_pin_approved", {{"upstream", upstream},
                                   {"tool", tool},
                                   {"hash", hash},

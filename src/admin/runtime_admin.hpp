@@ -8,10 +8,8 @@
 // app.
 //
 // Approval names the pending definition's hash: a definition that changed again after the
-// operator looked is not approved (409 naming the one pending now). The comparison is made on
-// the pin as read just before Store::approve_tool_pin, so a change landing between the two (the
-// gateway re-reading the upstream's list in that instant) is not excluded yet: closing it needs
-// the comparison inside the store's UPDATE.
+// operator looked is not approved (409 naming the one pending now). The store compares the hash
+// inside its UPDATE (Store::approve_tool_pin), so no change can slip in between check and write.
 //
 // Blocking (the store): run on the store::Executor, as the runner does.
 
