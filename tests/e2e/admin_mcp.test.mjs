@@ -1,9 +1,9 @@
 // The admin MCP server at /admin/mcp (issue 9 item 2) end to end, with the MCP TypeScript SDK's
 // Client: demo.yaml as shipped with `admin: {enabled: true}`, bob made helpdesk of the default
 // organization through the OpenFGA-compatible API, real tokens from the gate's own
-// authorization server for the admin resource. bob lists alice's grants and revokes one (a
+// authorization server for the admin resource. bob lists alice's sessions and revokes one (a
 // destructive tool: it runs only after bob approves exactly those arguments through MCP
-// elicitation; decline does nothing), is refused a change his role does not allow (clear
+// elicitation; decline does nothing), is refused a policy change his role does not allow (clear
 // error, recorded in the tamper-evident audit log), and a client that cannot elicit is told
 // what to do instead. One gate for the whole file.
 import { after, before, describe, test } from 'node:test';
@@ -31,8 +31,8 @@ before(async () => {
   const srv = await startServer(yaml, { env: { [API_TOKEN_ENV]: API_TOKEN } });
   const base = `http://127.0.0.1:${srv.port}`;
   gate = Object.assign(srv, { base, issuer: base, resource: `${base}/mcp`, adminMcp: `${base}/admin/mcp` });
-  // bob becomes helpdesk of the default organization (demo model: read users and grants,
-  // revoke grants; no user deactivation, no policy).
+  // bob becomes helpdesk of the default organization (demo model: read users, grants and
+  // sessions, revoke grants and sessions; no user deactivation, no policy).
   const fga = policyApi(gate, API_TOKEN);
   const stores = (await fga('GET', '/stores')).json.stores;
   const store = stores.find((s) => s.organization === 'default') ?? stores[0];
@@ -89,19 +89,20 @@ async function auditRecords(probe) {
   }
 }
 
-// The grant ids of alice's live grants, read through the admin tool.
-async function aliceGrants(client) {
-  const r = await client.callTool({ name: 'list_user_grants', arguments: { user_id: 'alice' } });
+// The ids of alice's live sessions, read through the admin tool.
+async function aliceSessions(client) {
+  const r = await client.callTool({ name: 'list_sessions', arguments: { user_id: 'alice' } });
   assert.ok(!r.isError, text(r));
-  return r.structuredContent.items.map((g) => g.id);
+  assert.ok(r.structuredContent.items.every((x) => x.user_id === 'alice'));
+  return r.structuredContent.items.map((x) => x.id);
 }
 
-// A fresh MCP grant of alice's and its access token: the grant is the one list_user_grants
+// A fresh agent session of alice's and its access token: the session is the one list_sessions
 // shows now that it did not before.
-async function newAliceGrant(client) {
-  const before = new Set(await aliceGrants(client));
+async function newAliceSession(client) {
+  const before = new Set(await aliceSessions(client));
   const token = await mcpToken('alice');
-  const added = (await aliceGrants(client)).filter((id) => !before.has(id));
+  const added = (await aliceSessions(client)).filter((id) => !before.has(id));
   assert.equal(added.length, 1, `new grants: ${added}`);
   return { id: added[0], token };
 }
@@ -145,76 +146,85 @@ describe('the admin MCP server', { timeout: 90000 }, () => {
     const { client } = await adminClient(bob);
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    for (const name of ['list_users', 'get_user', 'list_user_grants', 'revoke_user_grant']) {
+    for (const name of ['list_users', 'get_user', 'list_sessions', 'get_session', 'revoke_session']) {
       assert.ok(byName[name], `helpdesk lists ${name}: ${Object.keys(byName)}`);
     }
     assert.equal(byName.deactivate_user, undefined, 'helpdesk may not deactivate users: not listed');
-    assert.deepEqual(byName.list_user_grants.annotations,
+    assert.equal(byName.write_tuples, undefined, 'helpdesk may not change the policy: not listed');
+    assert.deepEqual(byName.list_sessions.annotations,
       { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
-    assert.deepEqual(byName.revoke_user_grant.annotations,
+    assert.deepEqual(byName.revoke_session.annotations,
       { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false });
-    assert.match(byName.revoke_user_grant.description, /can_revoke_grants/);
-    assert.deepEqual(byName.revoke_user_grant.inputSchema.required, ['user_id', 'grant_id']);
-    assert.equal(byName.revoke_user_grant.inputSchema.additionalProperties, false);
+    assert.match(byName.revoke_session.description, /can_revoke_sessions/);
+    assert.deepEqual(byName.revoke_session.inputSchema.required, ['session_id']);
+    assert.equal(byName.revoke_session.inputSchema.additionalProperties, false);
+    assert.equal(byName.list_sessions.inputSchema.properties.user_id.type, 'string');
     await client.close();
     const admin = await adminClient(alice);
     const names = (await admin.client.listTools()).tools.map((t) => t.name);
-    assert.ok(names.includes('deactivate_user'), names.join());
+    assert.ok(names.includes('deactivate_user') && names.includes('write_tuples'), names.join());
     const deactivate = (await admin.client.listTools()).tools.find((t) => t.name === 'deactivate_user');
     assert.deepEqual(deactivate.annotations, { readOnlyHint: false, destructiveHint: true, openWorldHint: false });
     await admin.client.close();
   });
 
-  test('helpdesk bob lists alice\'s grants and revokes one only after approving exactly those arguments', async () => {
+  test('helpdesk bob lists alice\'s sessions and revokes one only after approving exactly those arguments', async () => {
     let reply = accept;
     const { client, asked } = await adminClient(bob, (p) => reply(p));
-    const granted = await newAliceGrant(client);
+    const granted = await newAliceSession(client);
     assert.equal(await mcpStatus(granted.token), 200, 'alice\'s token works before');
 
     // Declined: nothing happens.
     reply = () => ({ action: 'decline' });
-    const declined = await client.callTool({ name: 'revoke_user_grant', arguments: { user_id: 'alice', grant_id: granted.id } });
+    const declined = await client.callTool({ name: 'revoke_session', arguments: { session_id: granted.id } });
     assert.equal(declined.isError, true);
-    assert.match(text(declined), /revoke_user_grant was not run: the approval was declined/);
+    assert.match(text(declined), /revoke_session was not run: the approval was declined/);
     assert.equal(asked.length, 1);
     assert.equal(asked[0].mode, 'form');
-    assert.match(asked[0].message, new RegExp(`revoke_user_grant.*"grant_id":"${granted.id}".*"user_id":"alice"`));
+    assert.match(asked[0].message, new RegExp(`revoke_session.*"session_id":"${granted.id}"`));
     assert.deepEqual(asked[0].requestedSchema.required, ['confirm']);
     assert.equal(await mcpStatus(granted.token), 200, 'a declined approval revokes nothing');
-    assert.ok((await aliceGrants(client)).includes(granted.id));
+    assert.ok((await aliceSessions(client)).includes(granted.id));
 
     // Cancelled, or "accept" without confirm: nothing happens either.
     reply = () => ({ action: 'cancel' });
-    const cancelled = await client.callTool({ name: 'revoke_user_grant', arguments: { user_id: 'alice', grant_id: granted.id } });
+    const cancelled = await client.callTool({ name: 'revoke_session', arguments: { session_id: granted.id } });
     assert.match(text(cancelled), /was not run: the approval was cancelled/);
     reply = () => ({ action: 'accept', content: { confirm: false } });
-    const unconfirmed = await client.callTool({ name: 'revoke_user_grant', arguments: { user_id: 'alice', grant_id: granted.id } });
+    const unconfirmed = await client.callTool({ name: 'revoke_session', arguments: { session_id: granted.id } });
     assert.match(text(unconfirmed), /was not run: the approval was accepted without confirm = true/);
     assert.equal(await mcpStatus(granted.token), 200);
 
     // Accepted: it runs, once, with those arguments.
     reply = accept;
-    const revoked = await client.callTool({ name: 'revoke_user_grant', arguments: { user_id: 'alice', grant_id: granted.id } });
+    const revoked = await client.callTool({ name: 'revoke_session', arguments: { session_id: granted.id } });
     assert.ok(!revoked.isError, text(revoked));
     assert.equal(revoked.structuredContent.grant_id, granted.id);
     assert.equal(asked.length, 4);
     assert.equal(await mcpStatus(granted.token), 401, 'the revoked grant\'s access token is refused at /mcp');
-    assert.ok(!(await aliceGrants(client)).includes(granted.id));
+    assert.ok(!(await aliceSessions(client)).includes(granted.id));
     await client.close();
   });
 
-  test('helpdesk bob is refused a change his role does not allow, clearly, and the refusal is audited', async () => {
+  test('helpdesk bob is refused a policy change, clearly, and the refusal is audited', async () => {
     const { client, asked } = await adminClient(bob, accept);
-    const r = await client.callTool({ name: 'deactivate_user', arguments: { user_id: 'alice', reason: 'e2e' } });
+    // bob tries to make himself an administrator.
+    const r = await client.callTool({ name: 'write_tuples', arguments: {
+      tuples: [{ user: 'user:bob', relation: 'admin', object: 'organization:default' }], reason: 'e2e',
+    } });
     assert.equal(r.isError, true);
-    assert.match(text(r), /^deactivate_user was refused: deactivateUser needs can_manage_users on organization:default$/);
+    assert.match(text(r), /^write_tuples was refused: writeTuples needs can_manage_policy on organization:default$/);
     assert.equal(asked.length, 0, 'no approval is asked for a call the caller may not make');
+    const still = (await client.listTools()).tools.map((t) => t.name);
+    assert.ok(!still.includes('deactivate_user') && !still.includes('write_tuples'), 'bob is no administrator');
+    const deactivate = await client.callTool({ name: 'deactivate_user', arguments: { user_id: 'alice', reason: 'e2e' } });
+    assert.match(text(deactivate), /^deactivate_user was refused: deactivateUser needs can_manage_users on organization:default$/);
     await client.close();
     const alive = await mcpToken('alice');
     assert.equal(await mcpStatus(alive), 200, 'alice is still active');
 
-    const { out, records } = await auditRecords((rs) => rs.some((x) => x.tool === 'deactivateUser' && x.user === 'bob'));
-    const refused = records.find((x) => x.tool === 'deactivateUser' && x.user === 'bob');
+    const { out, records } = await auditRecords((rs) => rs.some((x) => x.tool === 'writeTuples' && x.user === 'bob'));
+    const refused = records.find((x) => x.tool === 'writeTuples' && x.user === 'bob');
     assert.ok(refused, out);
     assert.equal(refused.upstream, 'admin');
     assert.equal(refused.decision, 'deny');
@@ -224,7 +234,7 @@ describe('the admin MCP server', { timeout: 90000 }, () => {
     assert.deepEqual(refused.admin, { channel: 'mcp', target: '', status: 403 }, 'refused before its arguments were read');
     assert.match(refused.reason, /.+/);
     // The approved revocation and the declined one are there too.
-    const revokes = records.filter((x) => x.tool === 'revokeUserGrant' && x.user === 'bob');
+    const revokes = records.filter((x) => x.tool === 'revokeSession' && x.user === 'bob');
     assert.ok(revokes.some((x) => x.decision === 'allow' && x.admin.status === 200), out);
     assert.ok(revokes.some((x) => x.decision === 'deny' && x.reason === 'the approval was declined'), out);
     // Never a token, never the operator's free-text reason.
@@ -246,9 +256,9 @@ describe('the admin MCP server', { timeout: 90000 }, () => {
 
   test('a client that cannot elicit gets an approval link; the approved call runs once, only with those arguments', async () => {
     const { client } = await adminClient(bob);
-    const g1 = await newAliceGrant(client);
-    const g2 = await newAliceGrant(client);
-    const revoke = (grant) => client.callTool({ name: 'revoke_user_grant', arguments: { user_id: 'alice', grant_id: grant.id } });
+    const g1 = await newAliceSession(client);
+    const g2 = await newAliceSession(client);
+    const revoke = (session) => client.callTool({ name: 'revoke_session', arguments: { session_id: session.id } });
     const linkOf = (r) => {
       assert.equal(r.isError, true, text(r));
       const m = /Open (http:\/\/\S+\/admin\/approvals\/[A-Za-z0-9_-]+) signed in as the same user/.exec(text(r));
@@ -256,7 +266,7 @@ describe('the admin MCP server', { timeout: 90000 }, () => {
       return m[1];
     };
     const first = await revoke(g1);
-    assert.match(text(first), /^revoke_user_grant is destructive and needs a human's approval of these exact arguments\. Nothing was done yet\./);
+    assert.match(text(first), /^revoke_session is destructive and needs a human's approval of these exact arguments\. Nothing was done yet\./);
     const url = linkOf(first);
     assert.ok(url.startsWith(`${gate.base}/admin/approvals/`));
     assert.equal(linkOf(await revoke(g1)), url, 'the same call repeated before a decision: the same link');
@@ -276,8 +286,8 @@ describe('the admin MCP server', { timeout: 90000 }, () => {
     assert.match(page.headers['content-security-policy'], /frame-ancestors 'none'/);
     assert.equal(page.headers['cache-control'], 'no-store');
     const shown = pageText(page.html);
-    assert.match(shown, /revoke_user_grant \(revokeUserGrant\)/);
-    assert.ok(shown.includes(`"grant_id": "${g1.id}"`) && shown.includes('"user_id": "alice"'), shown);
+    assert.match(shown, /revoke_session \(revokeSession\)/);
+    assert.ok(shown.includes(`"session_id": "${g1.id}"`), shown);
     assert.ok(shown.includes(CLIENT));
     const form = findConsentForm(page.forms);
     assert.ok(form?.fields.csrf, 'an approve form with a CSRF token');
