@@ -799,6 +799,39 @@ TEST_F(AdminApiTest, GetsTheCallersOwnOrganizationWithCounts) {
   EXPECT_EQ(call(verb::get, "/admin/api/v1/organization", as("bob")).status, 403);
 }
 
+TEST_F(AdminApiTest, ListsEveryOrganizationToTheOperatorOnlyPaged) {
+  const Reply r = call(verb::get, "/admin/api/v1/organizations", as("alice"));
+  ASSERT_EQ(r.status, 200) << r.raw.body();
+  ASSERT_EQ(r.body["items"].size(), 2U);
+  EXPECT_EQ(r.body["items"][0]["id"], "acme");  // ordered by id
+  EXPECT_EQ(r.body["items"][0]["sso_configured"], true);
+  EXPECT_EQ(r.body["items"][0]["counts"]["users"], 2);
+  EXPECT_EQ(r.body["items"][1]["id"], "default");
+  EXPECT_EQ(r.body["items"][1]["counts"]["users"], 4);
+  EXPECT_TRUE(r.body["next_cursor"].is_null());
+  // One per page: the cursor leads to the second and last.
+  const Reply first = call(verb::get, "/admin/api/v1/organizations?limit=1", as("alice"));
+  ASSERT_EQ(first.status, 200);
+  ASSERT_EQ(first.body["items"].size(), 1U);
+  EXPECT_EQ(first.body["items"][0]["id"], "acme");
+  ASSERT_TRUE(first.body["next_cursor"].is_string());
+  const Reply second = call(verb::get,
+                            "/admin/api/v1/organizations?limit=1&cursor=" +
+                                first.body["next_cursor"].get<std::string>(),
+                            as("alice"));
+  ASSERT_EQ(second.status, 200) << second.raw.body();
+  ASSERT_EQ(second.body["items"].size(), 1U);
+  EXPECT_EQ(second.body["items"][0]["id"], "default");
+  EXPECT_TRUE(second.body["next_cursor"].is_null());
+  // acme's administrator administers acme, not the gate: no list of the others.
+  const Reply carol = call(verb::get, "/admin/api/v1/organizations", as("carol", "acme"));
+  EXPECT_EQ(carol.status, 403);
+  EXPECT_NE(carol.body["error_description"].get<std::string>().find("operator organization"),
+            std::string::npos);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/organizations", as("bob")).status, 403);
+  EXPECT_EQ(call(verb::get, "/admin/api/v1/organizations?cursor=%00", as("alice")).status, 400);
+}
+
 TEST_F(AdminApiTest, GroupsAreTheOrganizationsWithTheirMembers) {
   store::ScimResource sam;
   sam.id = "sam";

@@ -74,6 +74,30 @@ Result<Json> IdentityService::get_organization(std::string_view org) {
   return out;
 }
 
+Result<Json> IdentityService::list_organizations(const Page& page) {
+  MCPGATE_ASSIGN_OR_RETURN(const auto all, store_.list_organizations());
+  Json items = Json::array();
+  std::string last;
+  bool more = false;
+  for (const auto& org : all) {
+    if (!page.after.empty() && org.id <= page.after) {
+      continue;
+    }
+    if (items.size() == page.limit) {
+      more = true;
+      break;
+    }
+    MCPGATE_ASSIGN_OR_RETURN(auto one, get_organization(org.id));
+    items.push_back(std::move(one));
+    last = org.id;
+  }
+  Json out = {{"items", std::move(items)}, {"next_cursor", nullptr}};
+  if (more) {
+    out["next_cursor"] = cursor_after(last);
+  }
+  return out;
+}
+
 Result<Json> IdentityService::list_groups(std::string_view org, const Page& page) {
   MCPGATE_ASSIGN_OR_RETURN(const std::int64_t offset, group_offset(page.after));
   store::ScimListQuery q;
@@ -179,6 +203,9 @@ void bind_identity_operations(OperationHandlers& handlers,
   };
   bind("getOrganization", [](IdentityService& svc, const AdminCall& c) {
     return svc.get_organization(c.org());
+  });
+  bind("listOrganizations", [](IdentityService& svc, const AdminCall& c) {
+    return svc.list_organizations(c.page);
   });
   bind("listGroups", [](IdentityService& svc, const AdminCall& c) {
     return svc.list_groups(c.org(), c.page);

@@ -46,6 +46,9 @@ class IdentityService {
   IdentityService(store::Store& store, IdentityServiceOptions options);
 
   Result<Json> get_organization(std::string_view org);
+  // Every organization, ordered by id, paged by id (gate-wide: the runner lets only callers of
+  // the operator organization in).
+  Result<Json> list_organizations(const Page& page);
   Result<Json> list_groups(std::string_view org, const Page& page);
   Result<Json> get_group(std::string_view org, std::string_view group_id);
 

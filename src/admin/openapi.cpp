@@ -141,6 +141,7 @@ Json schemas() {
     p["created_at"] = integer_schema();
     p["counts"] = object_schema(counts, Json::array({"users", "disabled_users", "live_sessions", "groups"}));
     s["Organization"] = object_schema(p, Json::array({"id", "name", "domains", "sso_configured", "counts"}));
+    s["OrganizationList"] = list_schema("Organization");
 
     Json member = Json::object();
     member["user_id"] = string_schema();

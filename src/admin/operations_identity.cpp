@@ -89,6 +89,10 @@ std::vector<Operation> identity_operations() {
       {"getOrganization", verb::get, "/organization", kReadScope, "can_read_organization",
        "The caller's organization: name, email domains, sign-in settings, SSO, counts",
        "Organization", {}, false, false},
+      {"listOrganizations", verb::get, "/organizations", kReadScope, "can_read_organization",
+       "Every organization of the gate (operator organization only), each as getOrganization "
+       "shows it",
+       "OrganizationList", {}, true, false, true},
       {"listGroups", verb::get, "/groups", kReadScope, "can_read_groups",
        "The organization's groups (SCIM) with their members", "GroupList", {}, true, false},
       {"getGroup", verb::get, "/groups/{group_id}", kReadScope, "can_read_groups",

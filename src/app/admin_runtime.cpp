@@ -13,9 +13,10 @@
 #include "store/vault_types.hpp"
 
 namespace mcpgate::app {
-namespace {
 
 using Json = nlohmann::json;
+
+namespace {
 
 std::int64_t admin_runtime_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(

@@ -427,6 +427,15 @@ describe('the Admin API', { timeout: 60000 }, () => {
         assert.equal(after.status, 401, after.body);
         assert.equal((await api('GET', '/admin/api/v1/sessions?user_id=bob', { token: alice })).json.items.length, 0);
       },
+      listOrganizations: async (url) => {
+        // demo.yaml has one organization, the operator's: alice (its admin) sees it.
+        const r = await api('GET', url, { token: alice });
+        assert.equal(r.status, 200, r.body);
+        assert.deepEqual(r.json.items.map((o) => o.id), ['default']);
+        assert.equal(r.json.items[0].counts.users, 2);
+        assert.equal(r.json.next_cursor, null);
+        assert.equal((await api('GET', `${url}?limit=0`, { token: alice })).status, 400);
+      },
       getOrganization: async (url) => {
         const r = await api('GET', url, { token: alice });
         assert.equal(r.status, 200, r.body);
@@ -545,7 +554,7 @@ describe('the Admin API', { timeout: 60000 }, () => {
     };
     // The document's order is alphabetical by path; the steps above need this one.
     const order = ['listUsers', 'getUser', 'listClients', 'getCallStats', 'getAgentAccess', 'listUserGrants', 'revokeUserGrant', 'deactivateUser', 'reactivateUser',
-      'listSessions', 'getSession', 'revokeSession', 'getOrganization', 'listGroups', 'getGroup',
+      'listSessions', 'getSession', 'revokeSession', 'listOrganizations', 'getOrganization', 'listGroups', 'getGroup',
       'getClient', 'disableClient', 'enableClient', 'searchAudit', 'getAuditStatus', 'listSigningKeys', 'rotateSigningKey',
       // policy last: bob signs in again as an auditor (a new grant) after his grants were counted
       'getAuthorizationModel', 'writeAuthorizationModel', 'listAuthorizationModels', 'readTuples', 'writeTuples', 'deleteTuples',
