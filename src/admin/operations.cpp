@@ -8,16 +8,6 @@ using http::bhttp::verb;
 
 namespace {
 
-Param path_id(std::string_view name, std::string_view description) {
-  Param p;
-  p.name = name;
-  p.in = ParamIn::kPath;
-  p.type = ParamType::kId;
-  p.required = true;
-  p.description = description;
-  return p;
-}
-
 // Every paged operation takes these two (the limit's maximum is the configured page size).
 void add_paging(Operation& op) {
   Param limit;
@@ -40,7 +30,7 @@ void add_paging(Operation& op) {
 std::vector<Operation> build_operations() {
   // Permissions name what the call does, not who may do it: the model decides which roles
   // (admin, helpdesk, auditor, ...) carry each one (examples/demo-policy.fga).
-  const Param user_id = path_id("user_id", "A user of the caller's organization");
+  const Param user_id = path_param("user_id", "A user of the caller's organization");
   std::vector<Operation> ops = {
       {"listUsers", verb::get, "/users", kReadScope, "can_read_users",
        "List the users of the caller's organization", "UserList", {}, true, false},
@@ -58,7 +48,7 @@ std::vector<Operation> build_operations() {
        "The user's live grants (connected agents)", "GrantList", {user_id}, true, false},
       {"revokeUserGrant", verb::delete_, "/users/{user_id}/grants/{grant_id}", kWriteScope,
        "can_revoke_grants", "Revoke one grant with its refresh tokens and live access tokens",
-       "RevokeResult", {user_id, path_id("grant_id", "One of the user's grants")}, false, true},
+       "RevokeResult", {user_id, path_param("grant_id", "One of the user's grants")}, false, true},
       {"listClients", verb::get, "/clients", kReadScope, "can_read_clients",
        "The registered OAuth clients (static, DCR, CIMD) and their metadata", "ClientList", {},
        true, false, true},
@@ -80,8 +70,9 @@ bool is_control(char c) {
   return u < 0x20 || u == 0x7f;
 }
 
-// Text may span lines: tabs and line breaks are allowed, other control characters are not.
-bool clean_text(const Json& v, std::size_t max_length) {
+// A string of at most max_length bytes without control characters; text (kText) may also span
+// lines: tabs and line breaks are allowed there.
+bool clean_string(const Json& v, std::size_t max_length, bool text = false) {
   if (!v.is_string()) {
     return false;
   }
@@ -90,23 +81,7 @@ bool clean_text(const Json& v, std::size_t max_length) {
     return false;
   }
   for (const char c : s) {
-    if (is_control(c) && c != '\n' && c != '\r' && c != '\t') {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool clean_string(const Json& v, std::size_t max_length) {
-  if (!v.is_string()) {
-    return false;
-  }
-  const auto& s = v.get_ref<const std::string&>();
-  if (s.size() > max_length) {
-    return false;
-  }
-  for (const char c : s) {
-    if (is_control(c)) {
+    if (is_control(c) && !(text && (c == '\n' || c == '\r' || c == '\t'))) {
       return false;
     }
   }
@@ -186,7 +161,7 @@ bool value_fits(const Param& p, const Json& v, std::size_t max_page_size) {
     case ParamType::kObject:
       return v.is_object() && v.dump().size() <= p.max_length;
     case ParamType::kText:
-      return clean_text(v, p.max_length);
+      return clean_string(v, p.max_length, true);
     case ParamType::kObjectArray: {
       if (!v.is_array() || v.size() > p.max_items) {
         return false;
@@ -244,6 +219,35 @@ bool Operation::has_body() const {
     }
   }
   return false;
+}
+
+Param path_param(std::string_view name, std::string_view description) {
+  Param p;
+  p.name = name;
+  p.in = ParamIn::kPath;
+  p.type = ParamType::kId;
+  p.required = true;
+  p.description = description;
+  return p;
+}
+
+Param query_param(std::string_view name, ParamType type, std::size_t max_length,
+                  std::string_view description) {
+  Param p;
+  p.name = name;
+  p.in = ParamIn::kQuery;
+  p.type = type;
+  p.max_length = max_length;
+  p.description = description;
+  return p;
+}
+
+Param body_param(std::string_view name, ParamType type, std::size_t max_length, bool required,
+                 std::string_view description) {
+  Param p = query_param(name, type, max_length, description);
+  p.in = ParamIn::kBody;
+  p.required = required;
+  return p;
 }
 
 Param reason_param() {

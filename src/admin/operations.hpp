@@ -85,15 +85,21 @@ struct Operation {
   bool has_body() const;
 };
 
-// Each area's rows, in their own files (build_operations() appends them).
-std::vector<Operation> policy_operations();      // operations_policy.cpp
-std::vector<Operation> runtime_operations();     // operations_runtime.cpp
 // Rows of the table by area, each in its own file (build_operations() appends them).
-std::vector<Operation> insight_operations();  // operations_insight.cpp
+std::vector<Operation> policy_operations();    // operations_policy.cpp
+std::vector<Operation> runtime_operations();   // operations_runtime.cpp
+std::vector<Operation> insight_operations();   // operations_insight.cpp
+// sessions, organizations, groups, clients, audit, signing keys (operations_identity.cpp).
+std::vector<Operation> identity_operations();
 // The OpenAPI component schemas of an area's answers (openapi.cpp's schemas() adds them).
 void add_insight_schemas(Json& schemas);
-// identity: sessions, organization, groups, clients, audit, signing keys (operations_identity.cpp).
-std::vector<Operation> identity_operations();
+
+// The common shapes of a row's parameters, for the area files.
+Param path_param(std::string_view name, std::string_view description);  // required id
+Param query_param(std::string_view name, ParamType type, std::size_t max_length,
+                  std::string_view description);
+Param body_param(std::string_view name, ParamType type, std::size_t max_length, bool required,
+                 std::string_view description);
 
 // The table, in the order the OpenAPI document and the tool list show it.
 const std::vector<Operation>& operations();

@@ -9,39 +9,6 @@ using http::bhttp::verb;
 
 namespace {
 
-Param identity_path_id(std::string_view name, std::string_view description) {
-  Param p;
-  p.name = name;
-  p.in = ParamIn::kPath;
-  p.type = ParamType::kId;
-  p.required = true;
-  p.description = description;
-  return p;
-}
-
-Param identity_query(std::string_view name, ParamType type, std::size_t max_length,
-                     std::string_view description) {
-  Param p;
-  p.name = name;
-  p.in = ParamIn::kQuery;
-  p.type = type;
-  p.max_length = max_length;
-  p.description = description;
-  return p;
-}
-
-Param identity_body(std::string_view name, ParamType type, std::size_t max_length, bool required,
-                    std::string_view description) {
-  Param p;
-  p.name = name;
-  p.in = ParamIn::kBody;
-  p.type = type;
-  p.max_length = max_length;
-  p.required = required;
-  p.description = description;
-  return p;
-}
-
 // Unix milliseconds up to the year 2100.
 Param identity_time(std::string_view name, std::string_view description) {
   Param p;
@@ -58,20 +25,20 @@ Param identity_time(std::string_view name, std::string_view description) {
 
 std::vector<Operation> identity_operations() {
   const Param session_id =
-      identity_path_id("session_id", "A session (its grant id) of the caller's organization");
+      path_param("session_id", "A session (its grant id) of the caller's organization");
   // Client ids of CIMD clients are https URLs: a filter string, not an identifier.
-  const Param client_filter = identity_query("client_id", ParamType::kString, 2048,
-                                             "Only the sessions of this OAuth client");
+  const Param client_filter = query_param("client_id", ParamType::kString, 2048,
+                                          "Only the sessions of this OAuth client");
   const Param user_filter =
-      identity_query("user_id", ParamType::kId, 128, "Only the sessions of this user");
+      query_param("user_id", ParamType::kId, 128, "Only the sessions of this user");
   // A client is named by a parameter, not a path segment: a CIMD client's id is an https URL,
   // which a path segment (valid_id) cannot carry.
   Param client_query = client_filter;
   client_query.required = true;
   client_query.description = "The OAuth client_id (for a CIMD client: its document URL)";
-  const Param client_body = identity_body("client_id", ParamType::kString, 2048, true,
-                                          "The OAuth client_id (for a CIMD client: its document URL)");
-  Param decision = identity_query("decision", ParamType::kString, 16, "Only this decision");
+  const Param client_body = body_param("client_id", ParamType::kString, 2048, true,
+                                       "The OAuth client_id (for a CIMD client: its document URL)");
+  Param decision = query_param("decision", ParamType::kString, 16, "Only this decision");
   decision.one_of = {"allow", "deny", "error"};
   return {
       {"listSessions", verb::get, "/sessions", kReadScope, "can_read_sessions",
@@ -97,7 +64,7 @@ std::vector<Operation> identity_operations() {
        "The organization's groups (SCIM) with their members", "GroupList", {}, true, false},
       {"getGroup", verb::get, "/groups/{group_id}", kReadScope, "can_read_groups",
        "One group of the caller's organization with its members", "Group",
-       {identity_path_id("group_id", "A group of the caller's organization")}, false, false},
+       {path_param("group_id", "A group of the caller's organization")}, false, false},
       {"getClient", verb::get, "/client", kReadScope, "can_read_clients",
        "One client registration: metadata, DCR facts, the CIMD document's URL and fetch time "
        "(never a secret)",
@@ -112,9 +79,9 @@ std::vector<Operation> identity_operations() {
       {"searchAudit", verb::get, "/audit", kReadScope, "can_read_audit",
        "The caller's organization's audit records, newest first",
        "AuditRecordList",
-       {identity_query("user_id", ParamType::kString, 256, "Only this user's (token subject)"),
-        identity_query("client_id", ParamType::kString, 2048, "Only this client's"),
-        identity_query("tool", ParamType::kString, 256, "Only calls of this tool"), decision,
+       {query_param("user_id", ParamType::kString, 256, "Only this user's (token subject)"),
+        query_param("client_id", ParamType::kString, 2048, "Only this client's"),
+        query_param("tool", ParamType::kString, 256, "Only calls of this tool"), decision,
         identity_time("from_ms", "Records at or after this time (unix ms)"),
         identity_time("to_ms", "Records before this time (unix ms)")},
        true, false},

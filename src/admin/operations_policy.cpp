@@ -7,16 +7,6 @@ namespace {
 
 using http::bhttp::verb;
 
-Param policy_filter(std::string_view name, std::size_t max_length, std::string_view description) {
-  Param p;
-  p.name = name;
-  p.in = ParamIn::kQuery;
-  p.type = ParamType::kString;
-  p.max_length = max_length;
-  p.description = description;
-  return p;
-}
-
 Param policy_tuples_param(std::string_view description) {
   Param p;
   p.name = "tuples";
@@ -32,21 +22,18 @@ Param policy_tuples_param(std::string_view description) {
 }  // namespace
 
 std::vector<Operation> policy_operations() {
-  Param model_id;
-  model_id.name = "model_id";
-  model_id.in = ParamIn::kQuery;
-  model_id.type = ParamType::kId;
-  model_id.description = "An authorization model id (default: the current model)";
-  Param dsl;
-  dsl.name = "dsl";
-  dsl.in = ParamIn::kBody;
-  dsl.type = ParamType::kText;
-  dsl.required = true;
-  dsl.max_length = 60 * 1024;
-  dsl.description = "The model in OpenFGA's DSL (schema 1.1), as `mcpgate policy` and `fga` read it";
-  const Param object = policy_filter("object", 256, "Only tuples of this object (type:id) or type (type:)");
-  const Param relation = policy_filter("relation", 50, "Only tuples of this relation");
-  const Param user = policy_filter("user", 512, "Only tuples of this user (type:id, type:* or type:id#relation); needs object");
+  const Param model_id = query_param("model_id", ParamType::kId, 0,
+                                     "An authorization model id (default: the current model)");
+  const Param dsl = body_param(
+      "dsl", ParamType::kText, 60 * 1024, true,
+      "The model in OpenFGA's DSL (schema 1.1), as `mcpgate policy` and `fga` read it");
+  const Param object = query_param("object", ParamType::kString, 256,
+                                   "Only tuples of this object (type:id) or type (type:)");
+  const Param relation =
+      query_param("relation", ParamType::kString, 50, "Only tuples of this relation");
+  const Param user = query_param(
+      "user", ParamType::kString, 512,
+      "Only tuples of this user (type:id, type:* or type:id#relation); needs object");
   return {
       {"getAuthorizationModel", verb::get, "/policy/model", kReadScope, "can_read_policy",
        "The organization's current authorization model (or the one named), as DSL and JSON",

@@ -6,47 +6,19 @@
 #include "admin/operations.hpp"
 
 namespace mcpgate::admin {
-namespace {
 
 using http::bhttp::verb;
 
-Param runtime_path_id(std::string_view name, std::string_view description) {
-  Param p;
-  p.name = name;
-  p.in = ParamIn::kPath;
-  p.type = ParamType::kId;
-  p.required = true;
-  p.description = description;
-  return p;
-}
-
-}  // namespace
-
 std::vector<Operation> runtime_operations() {
-  Param upstream;
-  upstream.name = "upstream";
-  upstream.in = ParamIn::kQuery;
-  upstream.type = ParamType::kId;
-  upstream.description = "Only this upstream's pins";
-  Param pending_only;
-  pending_only.name = "pending_only";
-  pending_only.in = ParamIn::kQuery;
-  pending_only.type = ParamType::kBoolean;
-  pending_only.description = "Only pins with a changed definition waiting for approval";
-  Param hash;
-  hash.name = "hash";
-  hash.in = ParamIn::kBody;
-  hash.type = ParamType::kString;
-  hash.required = true;
-  hash.max_length = 64;
-  hash.description =
-      "The pending definition's hash as listToolPins showed it: a definition that changed "
-      "again since is not approved";
-  Param connection_user;
-  connection_user.name = "user_id";
-  connection_user.in = ParamIn::kQuery;
-  connection_user.type = ParamType::kId;
-  connection_user.description = "Only this user's connections";
+  const Param upstream = query_param("upstream", ParamType::kId, 0, "Only this upstream's pins");
+  const Param pending_only = query_param("pending_only", ParamType::kBoolean, 0,
+                                         "Only pins with a changed definition waiting for approval");
+  const Param hash = body_param(
+      "hash", ParamType::kString, 64, true,
+      "The pending definition's hash as listToolPins showed it: a definition that changed again "
+      "since is not approved");
+  const Param connection_user =
+      query_param("user_id", ParamType::kId, 0, "Only this user's connections");
   return {
       {"listUpstreams", verb::get, "/upstreams", kReadScope, "can_read_upstreams",
        "The gateway's upstream MCP servers: transport, readiness, circuit breaker, tool counts",
@@ -58,8 +30,8 @@ std::vector<Operation> runtime_operations() {
        "can_manage_upstreams",
        "Approve a tool's changed definition, named by its hash; the tool is offered again",
        "ToolPin",
-       {runtime_path_id("upstream", "The upstream's configured name"),
-        runtime_path_id("tool", "The upstream's own tool name"), hash, reason_param()},
+       {path_param("upstream", "The upstream's configured name"),
+        path_param("tool", "The upstream's own tool name"), hash, reason_param()},
        false, true, true},
       {"getStatus", verb::get, "/status", kReadScope, "can_read_config",
        "The gate: version, uptime, store, configuration reloads, features, upstreams, key ids",
@@ -74,8 +46,8 @@ std::vector<Operation> runtime_operations() {
        "can_revoke_connections",
        "Delete a user's vault connection (its tokens): the user must connect again",
        "ConnectionRevokeResult",
-       {runtime_path_id("user_id", "A user of the caller's organization"),
-        runtime_path_id("connector", "The connector or OAuth upstream id"), reason_param()},
+       {path_param("user_id", "A user of the caller's organization"),
+        path_param("connector", "The connector or OAuth upstream id"), reason_param()},
        false, true},
       {"rotateVaultKey", verb::post, "/vault/rotate-key", kWriteScope, "can_rotate_keys",
        "Re-wrap every vault data key under the active master key (as `mcpgate vault rotate-key`)",
