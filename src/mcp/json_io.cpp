@@ -145,6 +145,11 @@ Status scan_json(std::string_view text, size_t max_depth) {
   bool in_string = false;
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == 0) {
+      // Never valid JSON text (control characters in strings must be escaped), and the JSON
+      // library stops reading at a NUL: "1\0<anything>" would otherwise parse as 1.
+      return make_error(ErrorCode::kInvalidArgument, "Parse error: NUL byte in JSON text");
+    }
     if (c >= 0x80) {
       const size_t len = utf8_sequence_length(text, i);
       if (len == 0) {

@@ -27,7 +27,8 @@ size_t utf8_sequence_length(std::string_view text, size_t i);
 // True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 
-// Checks UTF-8 validity and the nesting depth of arrays/objects without building anything.
+// Checks UTF-8 validity, the absence of NUL bytes and the nesting depth of arrays/objects without
+// building anything.
 // Errors are kInvalidArgument with a client-safe message.
 Status scan_json(std::string_view text, size_t max_depth = kDefaultMaxJsonDepth);
 

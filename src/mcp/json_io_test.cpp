@@ -1,5 +1,7 @@
 #include "mcp/json_io.hpp"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace mcpgate::mcp {
@@ -42,6 +44,17 @@ TEST(JsonIoTest, RejectsInvalidUtf8) {
   EXPECT_FALSE(parse_json("{\"a\":\"\xed\xa0\x80\"}").ok());      // UTF-16 surrogate
   EXPECT_FALSE(parse_json("{\"a\":\"\xf4\x90\x80\x80\"}").ok());  // > U+10FFFF
   EXPECT_FALSE(parse_json("{\"a\":\"\xe2\x82\"}").ok());          // truncated sequence
+}
+
+TEST(JsonIoTest, RejectsNulBytesAnywhere) {
+  using namespace std::string_literals;
+  for (const std::string text : {"1\0garbage"s, "{\"a\":1}\0"s, "[\"x\0y\"]"s, "\0{}"s}) {
+    const auto r = parse_json(text);
+    ASSERT_FALSE(r.ok()) << "accepted a document with a NUL byte of size " << text.size();
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message.find("NUL"), std::string::npos);
+  }
+  EXPECT_TRUE(parse_json(R"(["\u0000"])").ok());  // an escaped NUL is a valid string
 }
 
 TEST(JsonIoTest, Utf8ValidatorAcceptsMultibyteText) {
