@@ -48,7 +48,7 @@ TEST(JsonIoTest, RejectsInvalidUtf8) {
 
 TEST(JsonIoTest, RejectsNulBytesAnywhere) {
   using namespace std::string_literals;
-  for (const std::string text : {"1\0garbage"s, "{\"a\":1}\0"s, "[\"x\0y\"]"s, "\0{}"s}) {
+  for (const std::string& text : {"1\0garbage"s, "{\"a\":1}\0"s, "[\"x\0y\"]"s, "\0{}"s}) {
     const auto r = parse_json(text);
     ASSERT_FALSE(r.ok()) << "accepted a document with a NUL byte of size " << text.size();
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
