@@ -21,6 +21,7 @@
 #include "admin/policy_admin.hpp"
 #include "admin/runtime_admin.hpp"
 #include "admin/session_service.hpp"
+#include "admin/test_support.hpp"
 #include "authz/dsl.hpp"
 #include "authz/engine.hpp"
 #include "crypto/encoding.hpp"
@@ -41,36 +42,6 @@ std::string read_text_file(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
-
-// "Bearer <user>|<org>|<scope scope>" → that caller; anything else → 401 with a challenge.
-class HeaderAccess final : public mcp::AccessPolicy {
- public:
-  std::variant<mcp::Caller, http::Response> authenticate(const http::Request& req) const override {
-    const std::string value(http::header(req, "authorization"));
-    if (value.rfind("Bearer ", 0) != 0) {
-      http::Response r = http::make_json_error(http::StatusCode::unauthorized, "x", "y");
-      r.set(http::Field::www_authenticate, "Bearer resource_metadata=\"https://gate/prm\"");
-      return r;
-    }
-    std::vector<std::string> parts;
-    std::stringstream in(value.substr(7));
-    for (std::string p; std::getline(in, p, '|');) {
-      parts.push_back(p);
-    }
-    parts.resize(3);
-    mcp::Caller c;
-    c.subject = parts[0];
-    c.org_id = parts[1];
-    c.client_id = "console";
-    std::stringstream scopes(parts[2]);
-    for (std::string s; scopes >> s;) {
-      c.scopes.push_back(s);
-    }
-    return c;
-  }
-  bool may_call(const mcp::Caller&, std::string_view) const override { return true; }
-  http::Response forbid_tool(const mcp::Caller&, std::string_view) const override { return {}; }
-};
 
 oauth::AuthOptions admin_scope_options() {
   oauth::AuthOptions o;
@@ -229,8 +200,8 @@ class AdminApiTest : public ::testing::Test {
     rules.pages.default_page_size = 5;
     runner_ = std::make_shared<OperationRunner>(
         scopes_, std::make_shared<EngineAdminAuthorizer>(stores_), handlers, rules);
-    api_ = std::make_unique<AdminApi>(std::make_shared<HeaderAccess>(), runner_, executor_,
-                                      api_options);
+    api_ = std::make_unique<AdminApi>(std::make_shared<testing::HeaderAccess>("console"), runner_,
+                                      executor_, api_options);
   }
 
   void grant_role(const std::string& org, const std::string& user, const std::string& role) {

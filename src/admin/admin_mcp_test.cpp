@@ -10,8 +10,8 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 
+#include "admin/test_support.hpp"
 #include "mcp/test_exchange.hpp"
 
 namespace mcpgate::admin {
@@ -19,36 +19,6 @@ namespace {
 
 using mcp::testing::FakeExchange;
 using mcp::testing::Harness;
-
-// "Bearer <user>|<org>|<scope scope>" → that caller (client "agent").
-class AmcpHeaderAccess final : public mcp::AccessPolicy {
- public:
-  std::variant<mcp::Caller, http::Response> authenticate(const http::Request& req) const override {
-    const std::string value(http::header(req, "authorization"));
-    if (value.rfind("Bearer ", 0) != 0) {
-      http::Response r = http::make_json_error(http::StatusCode::unauthorized, "x", "y");
-      r.set(http::Field::www_authenticate, "Bearer resource_metadata=\"https://gate/prm\"");
-      return r;
-    }
-    std::vector<std::string> parts;
-    std::stringstream in(value.substr(7));
-    for (std::string p; std::getline(in, p, '|');) {
-      parts.push_back(p);
-    }
-    parts.resize(3);
-    mcp::Caller c;
-    c.subject = parts[0];
-    c.org_id = parts[1];
-    c.client_id = "agent";
-    std::stringstream scopes(parts[2]);
-    for (std::string s; scopes >> s;) {
-      c.scopes.push_back(s);
-    }
-    return c;
-  }
-  bool may_call(const mcp::Caller&, std::string_view) const override { return true; }
-  http::Response forbid_tool(const mcp::Caller&, std::string_view) const override { return {}; }
-};
 
 // helen is helpdesk: read users and grants, revoke grants. alice holds everything.
 class AmcpRoles final : public AdminAuthorizer {
@@ -110,7 +80,7 @@ class AdminMcpTest : public ::testing::Test {
     tools->executor = &executor_;
     tools->approvals = book_;
     h_ = std::make_unique<Harness>(
-        admin_mcp_endpoint_options(std::make_shared<AmcpHeaderAccess>(), runner_, {}),
+        admin_mcp_endpoint_options(std::make_shared<testing::HeaderAccess>("agent"), runner_, {}),
         admin_tool_registry(tools));
   }
 

@@ -14,6 +14,7 @@
 #include "crypto/random.hpp"
 #include "oauth/authorization_server.hpp"
 #include "oauth/form.hpp"
+#include "oauth/http_util.hpp"
 #include "oauth/login_pages.hpp"
 
 namespace mcpgate::admin {
@@ -213,10 +214,7 @@ class ApprovalPages : public std::enable_shared_from_this<ApprovalPages> {
   }
 
   asio::awaitable<http::Response> decide(const http::Request& req, std::string id) {
-    const std::string_view origin = http::header(req, "Origin");
-    // "null": Chromium's Origin for a form posted from a no-referrer page (the CSRF token
-    // below is the check that matters).
-    if (!origin.empty() && origin != "null" && origin != deps_.auth->origin()) {
+    if (!oauth::form_origin_allowed(req, deps_.auth->origin())) {
       co_return approval_message(StatusCode::forbidden, "Invalid request",
                                  "The form was submitted from another site.");
     }

@@ -296,8 +296,7 @@ class ConnectPages {
     if (req.method() != bhttp::verb::post) {
       co_return connect_message(StatusCode::method_not_allowed, "Invalid request", "Use POST.");
     }
-    const std::string_view origin = http::header(req, "Origin");
-    if (!origin.empty() && origin != "null" && origin != deps_.auth->origin()) {
+    if (!oauth::form_origin_allowed(req, deps_.auth->origin())) {
       co_return connect_message(StatusCode::forbidden, "Invalid request",
                                 "The form was submitted from another site.");
     }

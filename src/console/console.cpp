@@ -13,6 +13,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "oauth/form.hpp"
+#include "oauth/http_util.hpp"
 #include "oauth/login_pages.hpp"
 
 namespace mcpgate::console {
@@ -338,10 +339,7 @@ http::Response Console::get(const Viewer& viewer, const mcp::Caller& caller,
 
 http::Response Console::post(const Viewer& viewer, const mcp::Caller& caller,
                              std::string_view rest, const http::Request& req) const {
-  const std::string_view origin = http::header(req, "Origin");
-  // "null": what Chromium sends for a form POST from a page with Referrer-Policy: no-referrer
-  // (ours); the csrf token below is what binds the POST to this console.
-  if (!origin.empty() && origin != "null" && origin != options_.origin) {
+  if (!oauth::form_origin_allowed(req, options_.origin)) {
     log::warn("console_post_refused", {{"reason", "cross-origin"}, {"user", viewer.user_id}});
     return page(viewer, StatusCode::forbidden, "", "Invalid request",
                 message_body("Invalid request", "The form was submitted from another site."));

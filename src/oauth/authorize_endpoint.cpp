@@ -96,8 +96,7 @@ std::optional<Params> AuthorizeEndpoint::read_post(const http::Request& req,
                        "The form must be sent as application/x-www-form-urlencoded.");
     return std::nullopt;
   }
-  const std::string_view origin = http::header(req, "Origin");
-  if (!origin.empty() && origin != "null" && origin != ctx_.urls.origin) {
+  if (!form_origin_allowed(req, ctx_.urls.origin)) {
     error = error_page(StatusCode::forbidden, "Invalid request",
                        "The form was submitted from another site.");
     return std::nullopt;
@@ -693,8 +692,7 @@ asio::awaitable<void> AuthorizeEndpoint::logout(http::Exchange& ex) {
     co_await ex.respond(std::move(res));
     co_return;
   }
-  const std::string_view origin = http::header(req, "Origin");
-  if (!origin.empty() && origin != "null" && origin != ctx_.urls.origin) {
+  if (!form_origin_allowed(req, ctx_.urls.origin)) {
     co_await ex.respond(error_page(StatusCode::forbidden, "Invalid request",
                                    "The form was submitted from another site."));
     co_return;

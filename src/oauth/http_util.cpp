@@ -46,6 +46,11 @@ bool has_form_body(const http::Request& req) {
   return media_type_is(http::header(req, "Content-Type"), "application/x-www-form-urlencoded");
 }
 
+bool form_origin_allowed(const http::Request& req, std::string_view own_origin) {
+  const std::string_view origin = http::header(req, "Origin");
+  return origin.empty() || origin == "null" || origin == own_origin;
+}
+
 std::string origin_of(std::string_view url) {
   auto parsed = http::parse_url(url);
   if (!parsed) {

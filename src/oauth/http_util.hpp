@@ -34,6 +34,13 @@ std::string_view method_of(const http::Request& req);
 // True when the request carries an application/x-www-form-urlencoded body.
 bool has_form_body(const http::Request& req);
 
+// Whether a form POST may come from where its Origin header says: absent (older clients),
+// "null" (what Chromium sends for a form posted from a page with Referrer-Policy: no-referrer,
+// as the gate's pages are) or exactly `own_origin`. Every other origin is another site. The
+// CSRF token each form carries is the check that binds a POST to its page; this one refuses
+// cross-site posts early and plainly.
+bool form_origin_allowed(const http::Request& req, std::string_view own_origin);
+
 // The origin of an absolute URL ("https://h:8443"); "" when it cannot be parsed.
 std::string origin_of(std::string_view url);
 

@@ -80,6 +80,40 @@ Result<std::vector<Session>> list_sessions(Connection& c, const SessionQuery& q)
   }
 }
 
+// Disables (or enables) a client. Disabling also revokes its live grants through the backend's
+// own grant revocation (`revoke_grants(ids)`, which returns the revoked access tokens), in the
+// caller's write transaction. kNotFound when the client does not exist.
+template <class Connection, class RevokeGrants>
+Result<std::vector<RevokedToken>> set_client_disabled(Connection& c, std::string_view client_id,
+                                                      bool disabled, RevokeGrants revoke_grants) {
+  // The flag first: from here on no code, refresh or client authentication of this client
+  // succeeds (they read it), so no grant can come alive behind the revocations below.
+  {
+    MCPGATE_ASSIGN_OR_RETURN(auto s,
+                             c.prepare("UPDATE clients SET disabled = ? WHERE client_id = ?"));
+    s.bind(disabled, client_id);
+    MCPGATE_TRY(s.run());
+    if (s.changes() == 0) {
+      return make_error(ErrorCode::kNotFound, "store: client not found");
+    }
+  }
+  if (!disabled) {
+    return std::vector<RevokedToken>{};
+  }
+  std::vector<std::string> grants;
+  MCPGATE_ASSIGN_OR_RETURN(
+      auto s, c.prepare("SELECT id FROM grants WHERE client_id = ? AND revoked_at IS NULL"));
+  s.bind(client_id);
+  while (true) {
+    MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+      break;
+    }
+    grants.push_back(std::string(s.text(0)));
+  }
+  return revoke_grants(grants);
+}
+
 // Revoked sessions too (their revoked_at says so); kNotFound when the grant is missing or its
 // user belongs to another organization.
 template <class Connection>

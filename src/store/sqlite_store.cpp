@@ -1631,24 +1631,11 @@ class SqliteStore final : public Store {
 
   Result<std::vector<RevokedToken>> set_client_disabled(std::string_view client_id, bool disabled,
                                                         Timestamp now) override {
-    return write([&](Connection& c) -> Result<std::vector<RevokedToken>> {
-      // The flag first: from here on no code, refresh or client authentication of this client
-      // succeeds (they read it), so no grant can come alive behind the revocations below.
-      MCPGATE_ASSIGN_OR_RETURN(auto s,
-                               c.prepare("UPDATE clients SET disabled = ? WHERE client_id = ?"));
-      s.bind(disabled, client_id);
-      MCPGATE_TRY(s.run());
-      if (s.changes() == 0) {
-        return not_found("client");
-      }
-      if (!disabled) {
-        return std::vector<RevokedToken>{};
-      }
-      MCPGATE_ASSIGN_OR_RETURN(
-          const auto grants,
-          select_ids(c, "SELECT id FROM grants WHERE client_id = ? AND revoked_at IS NULL",
-                     client_id));
-      return revoke_grants_in(c, grants, now);
+    return write([&](Connection& c) {
+      return queries::set_client_disabled(c, client_id, disabled,
+                                          [&](const std::vector<std::string>& grants) {
+                                            return revoke_grants_in(c, grants, now);
+                                          });
     });
   }
 
