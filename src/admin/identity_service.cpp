@@ -58,15 +58,19 @@ Result<Json> IdentityService::get_organization(std::string_view org) {
   if (!row) {
     return identity_not_found(row.error(), "organization");
   }
-  const oauth::OrganizationOptions settings = oauth::organization_from_store(*row);
-  MCPGATE_ASSIGN_OR_RETURN(const auto counts, store_.count_organization(org));
-  Json out = {{"id", row->id},
-              {"name", row->name},
+  return organization_json(*row);
+}
+
+Result<Json> IdentityService::organization_json(const store::Organization& row) {
+  const oauth::OrganizationOptions settings = oauth::organization_from_store(row);
+  MCPGATE_ASSIGN_OR_RETURN(const auto counts, store_.count_organization(row.id));
+  Json out = {{"id", row.id},
+              {"name", row.name},
               {"domains", settings.domains},
               {"password_login", settings.password_login},
               {"jit", settings.jit},
-              {"sso_configured", options_.sso_configured ? options_.sso_configured(org) : false},
-              {"created_at", row->created_at}};
+              {"sso_configured", options_.sso_configured ? options_.sso_configured(row.id) : false},
+              {"created_at", row.created_at}};
   out["counts"] = Json{{"users", counts.users},
                        {"disabled_users", counts.disabled_users},
                        {"live_sessions", counts.live_sessions},
@@ -87,7 +91,7 @@ Result<Json> IdentityService::list_organizations(const Page& page) {
       more = true;
       break;
     }
-    MCPGATE_ASSIGN_OR_RETURN(auto one, get_organization(org.id));
+    MCPGATE_ASSIGN_OR_RETURN(auto one, organization_json(org));
     items.push_back(std::move(one));
     last = org.id;
   }

@@ -59,11 +59,14 @@ class IdentityService {
   Result<Json> rotate_signing_key();
 
  private:
+  // One organization as getOrganization answers it (settings, SSO, counts).
+  Result<Json> organization_json(const store::Organization& row);
+
   store::Store& store_;
   IdentityServiceOptions options_;
 };
 
-// The handlers of getOrganization, listGroups, getGroup, getClient, disableClient,
+// The handlers of getOrganization, listOrganizations, listGroups, getGroup, getClient, disableClient,
 // enableClient, listSigningKeys and rotateSigningKey.
 void bind_identity_operations(OperationHandlers& handlers, std::shared_ptr<IdentityService> service);
 

@@ -241,11 +241,16 @@ describe('the web console', { timeout: 120000 }, () => {
     await mine.close();
   });
 
-  test('the connectors page lists connectors and connections', async () => {
+  // demo.yaml configures no connector: this checks the page is served with both tables and says
+  // so; rows with hostile values are rendered in console/pages_test.cpp, and the operations'
+  // data with real connections in admin_api_test.cpp.
+  test('the connectors page is served with its connectors and connections tables, empty on demo.yaml', async () => {
     const r = await alice.goto(`${gate.base}/admin/console/connectors`);
     assert.equal(r.status(), 200);
     assert.equal(await alice.locator('#connectors').count(), 1);
     assert.equal(await alice.locator('#connections').count(), 1);
+    assert.equal(await alice.locator('tr.connector').count(), 0);
+    assert.match(await alice.locator('#connections').innerText(), /No connections/);
     await alice.screenshot({ path: path.join(shots, 'console-connectors.png'), fullPage: true });
   });
 
