@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "mcp/json_io.hpp"
 #include "mcp/registry.hpp"
 #include "mcp/schema.hpp"
 #include "tools/demo_tools.hpp"
@@ -61,6 +62,22 @@ void BM_ParseAndSerializeToolsCall(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ParseAndSerializeToolsCall);
+
+// What the gate's hostile-input pre-scan adds to a parse: mcp::parse_json (scan_json — UTF-8,
+// NUL bytes, nesting depth — then the parse) against nlohmann's parse alone of the same body.
+void BM_JsonParseOnlyToolsCall(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(Json::parse(kToolsCallBody));
+  }
+}
+BENCHMARK(BM_JsonParseOnlyToolsCall);
+
+void BM_ScannedParseToolsCall(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(mcpgate::mcp::parse_json(kToolsCallBody));
+  }
+}
+BENCHMARK(BM_ScannedParseToolsCall);
 
 void BM_ValidateCreateEventArguments(benchmark::State& state) {
   const Json& schema = demo_registry().find_tool("create_event")->descriptor.at("inputSchema");
