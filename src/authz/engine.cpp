@@ -481,6 +481,20 @@ CheckResult Engine::check_locked(const TupleStore::Data& d, const CompiledModel&
     return fail(std::move(error));
   }
   const std::uint32_t object = rv.object_id(request.object, type);
+  return check_resolved(d, m, request, rv, object, type, relation, *user, std::move(result));
+}
+
+CheckResult Engine::check_resolved(const TupleStore::Data& d, const CompiledModel& m, const CheckRequest& request,
+                                   RequestView& rv, std::uint32_t object, std::uint32_t type, std::uint32_t relation,
+                                   const UserRef& user_ref, CheckResult result) const {
+  const std::uint64_t revision = result.revision;
+  const UserRef* user = &user_ref;
+  auto fail = [&](FgaError e) {
+    result.allowed = false;
+    result.error = std::move(e);
+    result.reason = result.error.message;
+    return result;
+  };
   if (((object | user->object) & kLocalBit) == 0) {
     d.reverse_index.prefetch(TupleStore::Data::pack(user->object, user->relation));
     for (std::uint32_t r : m.relation(type, relation)->prefetch_relations) {
@@ -519,6 +533,85 @@ CheckResult Engine::check_locked(const TupleStore::Data& d, const CompiledModel&
     cache_->store(cache_model, revision, cache_key, result.allowed);
   }
   return result;
+}
+
+PreparedCheck Engine::prepare(CheckRequest request) const {
+  PreparedCheck p;
+  p.request_ = std::move(request);
+  p.engine_ = this;
+  const CheckRequest& req = p.request_;
+  TupleStore::ReadView view(store_);
+  if (!model_ || !req.contextual_tuples.empty()) {
+    return p;  // contextual tuples may introduce request-local objects: always the full path
+  }
+  const TupleStore::Data& d = view.data();
+  const CompiledModel& m = *model_;
+  // The same validation as check_locked and resolve_user; anything it rejects stays unresolved.
+  auto obj = parse_object(req.object);
+  auto user = parse_user(req.user);
+  if (!obj || !user) {
+    return p;
+  }
+  const std::uint32_t type = d.types.find(obj->type);
+  const std::uint32_t relation = d.relations.find(req.relation);
+  const std::uint32_t utype = d.types.find(user->type);
+  if (m.type(type) == nullptr || relation == kNoId || m.relation(type, relation) == nullptr ||
+      m.type(utype) == nullptr) {
+    return p;
+  }
+  std::uint32_t urel = kNoRelation;
+  if (!user->relation.empty()) {
+    urel = d.relations.find(user->relation);
+    if (urel == kNoId || m.relation(utype, urel) == nullptr) {
+      return p;
+    }
+  }
+  const std::uint32_t object = d.find_object(req.object);
+  const std::uint32_t user_object = d.find_object(std::string_view(req.user).substr(0, req.user.find('#')));
+  if (object == kNoId || user_object == kNoId) {
+    return p;  // not in the store (yet): the full path gives it a request-local id each time
+  }
+  p.generation_ = d.generation;
+  p.model_version_ = m.version;
+  p.object_ = object;
+  p.type_ = type;
+  p.relation_ = relation;
+  p.user_object_ = user_object;
+  p.user_type_ = utype;
+  p.user_relation_ = urel;
+  p.user_wildcard_ = user->wildcard;
+  p.resolved_ = true;
+  return p;
+}
+
+CheckResult Engine::check(const PreparedCheck& p) const {
+  TupleStore::ReadView view(store_);
+  if (!model_) {
+    CheckResult r;
+    r.error = fga(FgaErrorCode::kModelNotFound, "no authorization model is loaded");
+    r.reason = r.error.message;
+    return r;
+  }
+  const TupleStore::Data& d = view.data();
+  const CompiledModel& m = *model_;
+  if (!p.resolved_ || p.engine_ != this || p.generation_ != d.generation || p.model_version_ != m.version) {
+    return check_locked(d, m, view.revision(), p.request_);
+  }
+  CheckResult result;
+  result.revision = view.revision();
+  result.model_version = m.version;
+  if (FgaError error; !check_context(p.request_.context, options_, &error)) {
+    result.error = std::move(error);
+    result.reason = result.error.message;
+    return result;
+  }
+  RequestView rv(d, m);
+  UserRef user;
+  user.object = p.user_object_;
+  user.relation = p.user_relation_;
+  user.type = p.user_type_;
+  user.wildcard = p.user_wildcard_;
+  return check_resolved(d, m, p.request_, rv, p.object_, p.type_, p.relation_, user, std::move(result));
 }
 
 std::vector<CheckResult> Engine::batch_check(const std::vector<CheckRequest>& requests) const {
