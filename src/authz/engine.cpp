@@ -38,18 +38,30 @@ void add_unique(std::vector<std::uint32_t>& v, std::uint32_t x) {
   }
 }
 
+struct PrefetchPlan {
+  std::vector<std::uint32_t> buckets;
+  std::vector<std::uint32_t> direct;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ttu;
+};
+
 void collect_prefetch(const CompiledModel& m, std::uint32_t type, const CNode& node, const CRelation& rel,
-                      int levels, std::vector<std::uint32_t>& out) {
+                      int levels, PrefetchPlan& out) {
   constexpr std::size_t kMaxPrefetch = 8;
-  if (out.size() >= kMaxPrefetch) {
+  if (out.buckets.size() >= kMaxPrefetch) {
     return;
   }
   switch (node.kind) {
     case Rewrite::Kind::kThis:
-      add_unique(out, rel.id);
+      add_unique(out.buckets, rel.id);
+      if (!rel.direct.empty()) {
+        add_unique(out.direct, rel.id);
+      }
       return;
     case Rewrite::Kind::kTupleToUserset:
-      add_unique(out, node.tupleset);
+      add_unique(out.buckets, node.tupleset);
+      if (std::find(out.ttu.begin(), out.ttu.end(), std::pair(node.tupleset, node.relation)) == out.ttu.end()) {
+        out.ttu.emplace_back(node.tupleset, node.relation);
+      }
       return;
     case Rewrite::Kind::kComputed:
       if (levels > 0) {
@@ -290,6 +302,57 @@ Result<UserRef> resolve_user(RequestView& view, std::string_view user, FgaError*
   return u;
 }
 
+namespace {
+
+// Starts the memory accesses a check of `rel` will make, before the graph walk needs them: at a
+// million tuples nearly every one is a cache miss, and misses issued together overlap instead of
+// queueing. Two rounds: the slots known from the request alone, then (once the user's list and
+// the tuplesets' slots have arrived) the user's tuples and a lone parent's slots. Returns the
+// user's reverse list for the evaluator. Only reads; the answer never depends on it.
+const SubjectHead* warm_up(const TupleStore::Data& d, const CompiledModel& m, std::uint32_t object,
+                           const CRelation& rel, const UserRef& user) {
+  d.reverse_index.prefetch(TupleStore::Data::pack(user.object, user.relation));
+  for (std::uint32_t r : rel.prefetch_relations) {
+    d.bucket_index.prefetch(TupleStore::Data::pack(object, r));
+  }
+  const SubjectHead* mine = d.tuples_of_subject(user.object, user.relation);
+  const bool hashed = mine != nullptr && mine->size > kUserScanLimit;
+  if (mine != nullptr && !hashed) {
+    const char* p = reinterpret_cast<const char*>(mine->data);
+    const std::size_t bytes = mine->size * sizeof(ReverseEntry);
+    for (std::size_t off = 0; off < bytes; off += 64) {
+      __builtin_prefetch(p + off);
+    }
+  }
+  if (hashed) {
+    for (std::uint32_t r : rel.prefetch_direct) {
+      d.tuple_index.prefetch(TupleKey{object, r, user.object, user.relation});
+    }
+  }
+  for (const auto& [tupleset, computed] : rel.prefetch_ttu) {
+    const BucketHead* h = d.bucket_head(object, tupleset);
+    if (h == nullptr || h->plain_size != 1) {
+      continue;
+    }
+    const IndexEntry& parent = h->only_plain;
+    const CRelation* target = m.relation(parent.user_type, computed);
+    if (target == nullptr) {
+      continue;
+    }
+    for (std::uint32_t r : target->prefetch_relations) {
+      d.bucket_index.prefetch(TupleStore::Data::pack(parent.user_object, r));
+    }
+    if (hashed) {
+      for (std::uint32_t r : target->prefetch_direct) {
+        d.tuple_index.prefetch(TupleKey{parent.user_object, r, user.object, user.relation});
+      }
+    }
+  }
+  return mine;
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Engine.
 
@@ -396,9 +459,14 @@ Status Engine::set_model(const AuthorizationModel& model) {
     }
     for (CType& ct : compiled->types) {
       for (CRelation& cr : ct.relations) {
-        std::vector<std::uint32_t> prefetch;
+        PrefetchPlan prefetch;
         collect_prefetch(*compiled, ct.id, cr.rewrite, cr, 2, prefetch);
-        cr.prefetch_relations = std::move(prefetch);
+        cr.prefetch_relations = std::move(prefetch.buckets);
+        cr.prefetch_direct = std::move(prefetch.direct);
+        cr.prefetch_ttu = std::move(prefetch.ttu);
+        for (UsersetRule& u : cr.usersets) {
+          u.target = compiled->relation(u.type, u.relation);
+        }
       }
     }
     model_ = std::move(compiled);
@@ -495,12 +563,7 @@ CheckResult Engine::check_resolved(const TupleStore::Data& d, const CompiledMode
     result.reason = result.error.message;
     return result;
   };
-  if (((object | user->object) & kLocalBit) == 0) {
-    d.reverse_index.prefetch(TupleStore::Data::pack(user->object, user->relation));
-    for (std::uint32_t r : m.relation(type, relation)->prefetch_relations) {
-      d.bucket_index.prefetch(TupleStore::Data::pack(object, r));
-    }
-  }
+  const bool stored = ((object | user->object) & kLocalBit) == 0;
   const TupleKey cache_key{object, relation, user->object, user->relation};
   const bool cacheable = cache_ && !request.bypass_cache && !request.explain && !rv.has_overlay() &&
                          ((object | user->object) & kLocalBit) == 0;
@@ -513,8 +576,12 @@ CheckResult Engine::check_resolved(const TupleStore::Data& d, const CompiledMode
       return result;
     }
   }
+  const SubjectHead* user_tuples = stored ? warm_up(d, m, object, *m.relation(type, relation), *user) : nullptr;
   Evaluator ev(rv, options_, &request.context, request.explain);
   ev.set_user(*user);
+  if (stored) {
+    ev.preload_user_tuples(user_tuples);
+  }
   const Tri r = ev.resolve(object, type, relation, 0);
   result.conditional = ev.used_condition();
   result.cycle = r == Tri::kCycle;
