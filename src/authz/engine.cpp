@@ -315,6 +315,12 @@ const SubjectHead* warm_up(const TupleStore::Data& d, const CompiledModel& m, st
   for (std::uint32_t r : rel.prefetch_relations) {
     d.bucket_index.prefetch(TupleStore::Data::pack(object, r));
   }
+  // Whether the direct probes will scan the user's list or hash into the tuple index is only
+  // known once the list's slot has arrived; the index slots are fetched meanwhile regardless
+  // (a wasted line or two for a user with a short list, a miss saved for one with a long list).
+  for (std::uint32_t r : rel.prefetch_direct) {
+    d.tuple_index.prefetch(TupleKey{object, r, user.object, user.relation});
+  }
   const SubjectHead* mine = d.tuples_of_subject(user.object, user.relation);
   const bool hashed = mine != nullptr && mine->size > kUserScanLimit;
   if (mine != nullptr && !hashed) {
@@ -322,11 +328,6 @@ const SubjectHead* warm_up(const TupleStore::Data& d, const CompiledModel& m, st
     const std::size_t bytes = mine->size * sizeof(ReverseEntry);
     for (std::size_t off = 0; off < bytes; off += 64) {
       __builtin_prefetch(p + off);
-    }
-  }
-  if (hashed) {
-    for (std::uint32_t r : rel.prefetch_direct) {
-      d.tuple_index.prefetch(TupleKey{object, r, user.object, user.relation});
     }
   }
   for (const auto& [tupleset, computed] : rel.prefetch_ttu) {
