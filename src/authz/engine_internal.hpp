@@ -240,6 +240,9 @@ class Evaluator {
   Tri eval_ttu(const CNode& node, std::uint32_t obj, std::uint32_t type, std::uint32_t depth);
   // Looks up one exact tuple (store, then contextual tuples); nullptr when absent.
   bool probe(const TupleKey& key, std::uint32_t* condition, const nlohmann::json** context);
+  // The user's reverse list (fetched on first use; null when the user has no tuples).
+  const SubjectHead* user_tuples();
+  static bool user_has_tuple_on(const SubjectHead* mine, std::uint32_t obj, std::uint32_t relation);
   Tri eval_condition(std::uint32_t condition, const nlohmann::json* tuple_context, const TupleKey& key);
   Tri fail(FgaErrorCode code, std::string message);
   void record_hit(const TupleKey& key, std::uint32_t condition);

@@ -393,6 +393,49 @@ TEST_F(DocsEngineTest, PreparedChecksWithContextualTuplesTakeTheFullPath) {
   EXPECT_TRUE(engine_->check(p).allowed);
 }
 
+// The evaluator answers a `group#member` subject the user has no tuple on without walking it;
+// these are the cases where the walk must still happen because it can yield an error.
+constexpr const char* kShortcutModel = R"(model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user]
+type res
+  relations
+    define viewer: [group#member, group#member with small]
+condition small(x: int) {
+  x < 10
+}
+)";
+
+TEST(EngineShortcutTest, SkippedMembershipsKeepConditionErrorsAndTheDepthLimit) {
+  auto engine = make_engine(kShortcutModel);
+  ASSERT_NE(engine, nullptr);
+  write_all(*engine, {t("res:r", "viewer", "group:a#member"), t("res:r", "viewer", "group:b#member", "small"),
+                      t("group:other", "member", "user:anne"), t("group:a", "member", "user:bob")});
+  EXPECT_TRUE(allowed(*engine, "res:r", "viewer", "user:bob"));
+  // anne is in neither group; the conditioned userset tuple still needs its parameter.
+  for (const char* user : {"user:anne", "user:nobody"}) {
+    const CheckResult missing = check(*engine, "res:r", "viewer", user);
+    EXPECT_FALSE(missing.allowed);
+    EXPECT_EQ(missing.error.code, FgaErrorCode::kValidationError) << user;
+    EXPECT_TRUE(missing.error.missing_parameters) << user;
+    const CheckResult decided = check(*engine, "res:r", "viewer", user, {{"x", 1}});
+    EXPECT_FALSE(decided.allowed);
+    EXPECT_TRUE(decided.error.ok()) << user << ": " << decided.error.message;
+  }
+  // At the depth limit the walk reports 2002 rather than a quiet false.
+  EngineOptions shallow;
+  shallow.max_depth = 1;
+  auto limited = make_engine(kShortcutModel, shallow);
+  ASSERT_NE(limited, nullptr);
+  write_all(*limited, {t("res:r", "viewer", "group:a#member"), t("group:other", "member", "user:anne")});
+  const CheckResult deep = check(*limited, "res:r", "viewer", "user:anne");
+  EXPECT_FALSE(deep.allowed);
+  EXPECT_EQ(deep.error.code, FgaErrorCode::kResolutionTooComplex);
+}
+
 TEST(EngineCycleTest, CyclesNeverGrantAndNeverError) {
   auto e = make_engine(R"(model
   schema 1.1
