@@ -9,7 +9,12 @@ Notifier::Notifier(asio::any_io_executor executor) : executor_(executor), timer_
 
 void Notifier::notify() {
   pending_.store(true);
-  asio::post(executor_, [self = shared_from_this()] { self->timer_.cancel(); });
+  asio::post(executor_, [self = shared_from_this()] {
+    self->timer_.cancel();
+    if (self->on_wake_) {
+      self->on_wake_();
+    }
+  });
 }
 
 asio::awaitable<void> Notifier::wait(std::chrono::steady_clock::duration timeout) {
