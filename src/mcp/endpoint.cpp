@@ -437,13 +437,50 @@ asio::awaitable<void> run_request(ImplPtr impl,
   scope->stream->complete(dump_json(message));
 }
 
-// Answers with an SSE stream: the head, the priming event (session era), then the stream's events
-// until it completes or the peer goes away.
-asio::awaitable<void> stream_response(ImplPtr impl,
-                                      http::Exchange& ex,
-                                      std::shared_ptr<RequestScope> scope,
-                                      std::shared_ptr<Notifier> notifier) {
+// Runs the request and answers it as JSON (when nothing but the response was produced) or as SSE.
+asio::awaitable<void> serve_request(ImplPtr impl,
+                                    http::Exchange& ex,
+                                    std::shared_ptr<RequestScope> scope) {
   auto& stream = scope->stream;
+  auto notifier = std::make_shared<Notifier>(ex.executor());
+  stream->attach(notifier);
+  auto status = std::make_shared<ReplyStatus>();
+  asio::co_spawn(ex.executor(),
+                 run_request(impl, scope, status),
+                 [method = scope->method](std::exception_ptr e) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& err) {
+                       spdlog::error("mcp: {} aborted: {}", method, err.what());
+                     }
+                   }
+                 });
+
+  while (!stream->has_events_or_complete()) {
+    if (ex.peer_closed()) {
+      scope->cancelled->store(scope->era == Era::kStateless || scope->cancelled->load());
+      stream->detach(notifier, 0);
+      co_return;
+    }
+    co_await notifier->wait(impl->options.keepalive_interval);
+  }
+  auto snap = stream->read(0, false);
+  if (snap.complete && !snap.close_requested && snap.events.size() <= 1) {
+    stream->detach(notifier, snap.events.empty() ? 0 : snap.events.back().seq);
+    if (snap.events.empty()) {
+      co_await respond_empty(ex, http::StatusCode::accepted);  // cancelled request
+      co_return;
+    }
+    http::Response res =
+        http::make_response(status->status, snap.events.front().data, "application/json");
+    if (scope->session) {
+      res.set(kSessionHeader, scope->session->id());
+    }
+    co_await ex.respond(std::move(res));
+    co_return;
+  }
+
   if (!co_await ex.start_stream(sse_head(scope->session))) {
     scope->cancelled->store(scope->era == Era::kStateless || scope->cancelled->load());
     stream->detach(notifier, 0);
@@ -463,81 +500,6 @@ asio::awaitable<void> stream_response(ImplPtr impl,
     }
   }
   co_await pump(impl, ex, stream, notifier, 0, !stateless, scope->session);
-}
-
-// What serve_request shares with the SSE answer it may start while the request still runs.
-struct LiveAnswer {
-  bool request_done = false;  // run_request returned
-  bool streaming = false;     // stream_response was started while the request ran
-  bool stream_done = false;   // ... and has returned
-  std::shared_ptr<Notifier> stream_done_notifier;
-};
-
-// Runs the request and answers it as JSON (when nothing but the response was produced) or as SSE.
-//
-// The request runs inline in this coroutine: most requests finish without suspending, and a
-// spawned coroutine plus a timed wait for it cost as much CPU as the rest of the MCP layer
-// together (bench_micro BM_EndpointStatelessToolsCall). A request that suspends and meanwhile
-// puts a message on its stream (progress, a log line, a request to the client that it then
-// waits for) needs that message delivered now, so the stream's first wake-up while the request
-// runs starts the SSE answer beside it; this coroutine then waits for that answer to end.
-asio::awaitable<void> serve_request(ImplPtr impl,
-                                    http::Exchange& ex,
-                                    std::shared_ptr<RequestScope> scope) {
-  auto& stream = scope->stream;
-  auto notifier = std::make_shared<Notifier>(ex.executor());
-  auto live = std::make_shared<LiveAnswer>();
-  // Runs on ex.executor(), like this coroutine, so `live` needs no lock. `ex` outlives the SSE
-  // answer because this coroutine does not return before it ends.
-  notifier->on_wake([impl, &ex, scope, notifier_weak = std::weak_ptr<Notifier>(notifier), live] {
-    auto n = notifier_weak.lock();
-    if (!n || live->request_done || live->streaming) {
-      return;
-    }
-    live->streaming = true;
-    live->stream_done_notifier = std::make_shared<Notifier>(ex.executor());
-    asio::co_spawn(ex.executor(),
-                   stream_response(impl, ex, scope, n),
-                   [live, method = scope->method](std::exception_ptr e) {
-                     if (e) {
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& err) {
-                         spdlog::error("mcp: {} stream aborted: {}", method, err.what());
-                       }
-                     }
-                     live->stream_done = true;
-                     live->stream_done_notifier->notify();
-                   });
-  });
-  stream->attach(notifier);
-  auto status = std::make_shared<ReplyStatus>();
-  co_await run_request(impl, scope, status);
-  live->request_done = true;
-  notifier->on_wake(nullptr);  // it holds `scope`, whose stream holds the notifier
-  if (live->streaming) {
-    while (!live->stream_done) {
-      co_await live->stream_done_notifier->wait(impl->options.keepalive_interval);
-    }
-    co_return;
-  }
-
-  auto snap = stream->read(0, false);
-  if (snap.complete && !snap.close_requested && snap.events.size() <= 1) {
-    stream->detach(notifier, snap.events.empty() ? 0 : snap.events.back().seq);
-    if (snap.events.empty()) {
-      co_await respond_empty(ex, http::StatusCode::accepted);  // cancelled request
-      co_return;
-    }
-    http::Response res =
-        http::make_response(status->status, snap.events.front().data, "application/json");
-    if (scope->session) {
-      res.set(kSessionHeader, scope->session->id());
-    }
-    co_await ex.respond(std::move(res));
-    co_return;
-  }
-  co_await stream_response(impl, ex, scope, notifier);
 }
 
 // --- Session era -------------------------------------------------------------------------------

@@ -9,12 +9,7 @@ Notifier::Notifier(asio::any_io_executor executor) : executor_(executor), timer_
 
 void Notifier::notify() {
   pending_.store(true);
-  asio::post(executor_, [self = shared_from_this()] {
-    self->timer_.cancel();
-    if (self->on_wake_) {
-      self->on_wake_();
-    }
-  });
+  asio::post(executor_, [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
 asio::awaitable<void> Notifier::wait(std::chrono::steady_clock::duration timeout) {

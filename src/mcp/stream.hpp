@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,12 +28,9 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
   void notify();
   // Must run on the executor given at construction. Returns when notified or after `timeout`.
   asio::awaitable<void> wait(std::chrono::steady_clock::duration timeout);
-  // Also runs `fn` on the executor at every wake-up. Set before the first notify().
-  void on_wake(std::function<void()> fn) { on_wake_ = std::move(fn); }
 
  private:
   asio::any_io_executor executor_;
-  std::function<void()> on_wake_;
   asio::steady_timer timer_;
   std::atomic<bool> pending_{false};
 };
