@@ -12,9 +12,12 @@
 #include <optional>
 #include <string>
 
+#include "http/exchange.hpp"
+#include "mcp/endpoint.hpp"
 #include "mcp/json_io.hpp"
 #include "mcp/registry.hpp"
 #include "mcp/schema.hpp"
+#include "tools/conformance_fixtures.hpp"
 #include "tools/demo_tools.hpp"
 
 namespace {
@@ -116,6 +119,71 @@ void BM_DemoSearchMessages(benchmark::State& state) {
   run_tool(state, "search_messages", {{"query", "lunch"}});
 }
 BENCHMARK(BM_DemoSearchMessages);
+
+// An in-memory exchange: the request, and the response kept for the check after the loop.
+class BenchExchange final : public mcpgate::http::Exchange {
+ public:
+  BenchExchange(asio::io_context& ioc, const mcpgate::http::Request& req) : ioc_(ioc), req_(req) {}
+  const mcpgate::http::Request& request() const override { return req_; }
+  const std::string& remote_ip() const override { return ip_; }
+  const std::string& request_id() const override { return id_; }
+  bool secure() const override { return false; }
+  bool loopback_bind() const override { return true; }
+  asio::any_io_executor executor() const override { return ioc_.get_executor(); }
+  asio::awaitable<void> respond(mcpgate::http::Response res) override {
+    status_ = res.result_int();
+    body_ = std::move(res.body());
+    co_return;
+  }
+  asio::awaitable<bool> start_stream(mcpgate::http::Response) override { co_return false; }
+  asio::awaitable<bool> write(std::string) override { co_return false; }
+  asio::awaitable<void> finish() override { co_return; }
+  void on_peer_closed(std::function<void()>) override {}
+  bool peer_closed() const override { return false; }
+
+  unsigned status_ = 0;
+  std::string body_;
+
+ private:
+  asio::io_context& ioc_;
+  const mcpgate::http::Request& req_;
+  std::string ip_ = "127.0.0.1";
+  std::string id_ = "bench";
+};
+
+// The MCP layer of bench/mcp_tools_call.sh's request, in process: Endpoint::handle() on the same
+// stateless tools/call of test_simple_text (headers, JSON-RPC, _meta, schema, handler, response),
+// without the socket and Beast's parser/serializer. The gap to that script's CPU per request is
+// the transport's share.
+void BM_EndpointStatelessToolsCall(benchmark::State& state) {
+  auto registry = std::make_shared<mcpgate::mcp::Registry>();
+  mcpgate::tools::register_conformance_fixtures(*registry);
+  mcpgate::mcp::Endpoint endpoint(mcpgate::mcp::EndpointOptions{}, registry);
+  mcpgate::http::Request req{boost::beast::http::verb::post, "/mcp", 11};
+  req.set(boost::beast::http::field::host, "127.0.0.1:8080");
+  req.set(boost::beast::http::field::content_type, "application/json");
+  req.set(boost::beast::http::field::accept, "application/json, text/event-stream");
+  req.set("MCP-Protocol-Version", "2026-07-28");
+  req.set("Mcp-Method", "tools/call");
+  req.set("Mcp-Name", "test_simple_text");
+  req.body() = std::string(kToolsCallBody);
+  req.prepare_payload();
+  asio::io_context ioc;
+  unsigned status = 0;
+  std::string body;
+  for (auto _ : state) {
+    BenchExchange ex(ioc, req);
+    asio::co_spawn(ioc, endpoint.handle(ex), asio::detached);
+    ioc.run();
+    ioc.restart();
+    status = ex.status_;
+    body = std::move(ex.body_);
+  }
+  if (status != 200 || body.find("This is a simple text response") == std::string::npos) {
+    state.SkipWithError(("unexpected response: " + std::to_string(status) + " " + body).c_str());
+  }
+}
+BENCHMARK(BM_EndpointStatelessToolsCall);
 
 }  // namespace
 

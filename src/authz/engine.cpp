@@ -38,18 +38,30 @@ void add_unique(std::vector<std::uint32_t>& v, std::uint32_t x) {
   }
 }
 
+struct PrefetchPlan {
+  std::vector<std::uint32_t> buckets;
+  std::vector<std::uint32_t> direct;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ttu;
+};
+
 void collect_prefetch(const CompiledModel& m, std::uint32_t type, const CNode& node, const CRelation& rel,
-                      int levels, std::vector<std::uint32_t>& out) {
+                      int levels, PrefetchPlan& out) {
   constexpr std::size_t kMaxPrefetch = 8;
-  if (out.size() >= kMaxPrefetch) {
+  if (out.buckets.size() >= kMaxPrefetch) {
     return;
   }
   switch (node.kind) {
     case Rewrite::Kind::kThis:
-      add_unique(out, rel.id);
+      add_unique(out.buckets, rel.id);
+      if (!rel.direct.empty()) {
+        add_unique(out.direct, rel.id);
+      }
       return;
     case Rewrite::Kind::kTupleToUserset:
-      add_unique(out, node.tupleset);
+      add_unique(out.buckets, node.tupleset);
+      if (std::find(out.ttu.begin(), out.ttu.end(), std::pair(node.tupleset, node.relation)) == out.ttu.end()) {
+        out.ttu.emplace_back(node.tupleset, node.relation);
+      }
       return;
     case Rewrite::Kind::kComputed:
       if (levels > 0) {
@@ -290,6 +302,58 @@ Result<UserRef> resolve_user(RequestView& view, std::string_view user, FgaError*
   return u;
 }
 
+namespace {
+
+// Starts the memory accesses a check of `rel` will make, before the graph walk needs them: at a
+// million tuples nearly every one is a cache miss, and misses issued together overlap instead of
+// queueing. Two rounds: the slots known from the request alone, then (once the user's list and
+// the tuplesets' slots have arrived) the user's tuples and a lone parent's slots. Returns the
+// user's reverse list for the evaluator. Only reads; the answer never depends on it.
+const SubjectHead* warm_up(const TupleStore::Data& d, const CompiledModel& m, std::uint32_t object,
+                           const CRelation& rel, const UserRef& user) {
+  d.reverse_index.prefetch(TupleStore::Data::pack(user.object, user.relation));
+  for (std::uint32_t r : rel.prefetch_relations) {
+    d.bucket_index.prefetch(TupleStore::Data::pack(object, r));
+  }
+  // Whether the direct probes will scan the user's list or hash into the tuple index is only
+  // known once the list's slot has arrived; the index slots are fetched meanwhile regardless
+  // (a wasted line or two for a user with a short list, a miss saved for one with a long list).
+  for (std::uint32_t r : rel.prefetch_direct) {
+    d.tuple_index.prefetch(TupleKey{object, r, user.object, user.relation});
+  }
+  const SubjectHead* mine = d.tuples_of_subject(user.object, user.relation);
+  const bool hashed = mine != nullptr && mine->size > kUserScanLimit;
+  if (mine != nullptr && !hashed) {
+    const char* p = reinterpret_cast<const char*>(mine->data);
+    const std::size_t bytes = mine->size * sizeof(ReverseEntry);
+    for (std::size_t off = 0; off < bytes; off += 64) {
+      __builtin_prefetch(p + off);
+    }
+  }
+  for (const auto& [tupleset, computed] : rel.prefetch_ttu) {
+    const BucketHead* h = d.bucket_head(object, tupleset);
+    if (h == nullptr || h->plain_size != 1) {
+      continue;
+    }
+    const IndexEntry& parent = h->only_plain;
+    const CRelation* target = m.relation(parent.user_type, computed);
+    if (target == nullptr) {
+      continue;
+    }
+    for (std::uint32_t r : target->prefetch_relations) {
+      d.bucket_index.prefetch(TupleStore::Data::pack(parent.user_object, r));
+    }
+    if (hashed) {
+      for (std::uint32_t r : target->prefetch_direct) {
+        d.tuple_index.prefetch(TupleKey{parent.user_object, r, user.object, user.relation});
+      }
+    }
+  }
+  return mine;
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Engine.
 
@@ -396,9 +460,14 @@ Status Engine::set_model(const AuthorizationModel& model) {
     }
     for (CType& ct : compiled->types) {
       for (CRelation& cr : ct.relations) {
-        std::vector<std::uint32_t> prefetch;
+        PrefetchPlan prefetch;
         collect_prefetch(*compiled, ct.id, cr.rewrite, cr, 2, prefetch);
-        cr.prefetch_relations = std::move(prefetch);
+        cr.prefetch_relations = std::move(prefetch.buckets);
+        cr.prefetch_direct = std::move(prefetch.direct);
+        cr.prefetch_ttu = std::move(prefetch.ttu);
+        for (UsersetRule& u : cr.usersets) {
+          u.target = compiled->relation(u.type, u.relation);
+        }
       }
     }
     model_ = std::move(compiled);
@@ -481,12 +550,21 @@ CheckResult Engine::check_locked(const TupleStore::Data& d, const CompiledModel&
     return fail(std::move(error));
   }
   const std::uint32_t object = rv.object_id(request.object, type);
-  if (((object | user->object) & kLocalBit) == 0) {
-    d.reverse_index.prefetch(TupleStore::Data::pack(user->object, user->relation));
-    for (std::uint32_t r : m.relation(type, relation)->prefetch_relations) {
-      d.bucket_index.prefetch(TupleStore::Data::pack(object, r));
-    }
-  }
+  return check_resolved(d, m, request, rv, object, type, relation, *user, std::move(result));
+}
+
+CheckResult Engine::check_resolved(const TupleStore::Data& d, const CompiledModel& m, const CheckRequest& request,
+                                   RequestView& rv, std::uint32_t object, std::uint32_t type, std::uint32_t relation,
+                                   const UserRef& user_ref, CheckResult result) const {
+  const std::uint64_t revision = result.revision;
+  const UserRef* user = &user_ref;
+  auto fail = [&](FgaError e) {
+    result.allowed = false;
+    result.error = std::move(e);
+    result.reason = result.error.message;
+    return result;
+  };
+  const bool stored = ((object | user->object) & kLocalBit) == 0;
   const TupleKey cache_key{object, relation, user->object, user->relation};
   const bool cacheable = cache_ && !request.bypass_cache && !request.explain && !rv.has_overlay() &&
                          ((object | user->object) & kLocalBit) == 0;
@@ -499,8 +577,12 @@ CheckResult Engine::check_locked(const TupleStore::Data& d, const CompiledModel&
       return result;
     }
   }
+  const SubjectHead* user_tuples = stored ? warm_up(d, m, object, *m.relation(type, relation), *user) : nullptr;
   Evaluator ev(rv, options_, &request.context, request.explain);
   ev.set_user(*user);
+  if (stored) {
+    ev.preload_user_tuples(user_tuples);
+  }
   const Tri r = ev.resolve(object, type, relation, 0);
   result.conditional = ev.used_condition();
   result.cycle = r == Tri::kCycle;
@@ -519,6 +601,85 @@ CheckResult Engine::check_locked(const TupleStore::Data& d, const CompiledModel&
     cache_->store(cache_model, revision, cache_key, result.allowed);
   }
   return result;
+}
+
+PreparedCheck Engine::prepare(CheckRequest request) const {
+  PreparedCheck p;
+  p.request_ = std::move(request);
+  p.engine_ = this;
+  const CheckRequest& req = p.request_;
+  TupleStore::ReadView view(store_);
+  if (!model_ || !req.contextual_tuples.empty()) {
+    return p;  // contextual tuples may introduce request-local objects: always the full path
+  }
+  const TupleStore::Data& d = view.data();
+  const CompiledModel& m = *model_;
+  // The same validation as check_locked and resolve_user; anything it rejects stays unresolved.
+  auto obj = parse_object(req.object);
+  auto user = parse_user(req.user);
+  if (!obj || !user) {
+    return p;
+  }
+  const std::uint32_t type = d.types.find(obj->type);
+  const std::uint32_t relation = d.relations.find(req.relation);
+  const std::uint32_t utype = d.types.find(user->type);
+  if (m.type(type) == nullptr || relation == kNoId || m.relation(type, relation) == nullptr ||
+      m.type(utype) == nullptr) {
+    return p;
+  }
+  std::uint32_t urel = kNoRelation;
+  if (!user->relation.empty()) {
+    urel = d.relations.find(user->relation);
+    if (urel == kNoId || m.relation(utype, urel) == nullptr) {
+      return p;
+    }
+  }
+  const std::uint32_t object = d.find_object(req.object);
+  const std::uint32_t user_object = d.find_object(std::string_view(req.user).substr(0, req.user.find('#')));
+  if (object == kNoId || user_object == kNoId) {
+    return p;  // not in the store (yet): the full path gives it a request-local id each time
+  }
+  p.generation_ = d.generation;
+  p.model_version_ = m.version;
+  p.object_ = object;
+  p.type_ = type;
+  p.relation_ = relation;
+  p.user_object_ = user_object;
+  p.user_type_ = utype;
+  p.user_relation_ = urel;
+  p.user_wildcard_ = user->wildcard;
+  p.resolved_ = true;
+  return p;
+}
+
+CheckResult Engine::check(const PreparedCheck& p) const {
+  TupleStore::ReadView view(store_);
+  if (!model_) {
+    CheckResult r;
+    r.error = fga(FgaErrorCode::kModelNotFound, "no authorization model is loaded");
+    r.reason = r.error.message;
+    return r;
+  }
+  const TupleStore::Data& d = view.data();
+  const CompiledModel& m = *model_;
+  if (!p.resolved_ || p.engine_ != this || p.generation_ != d.generation || p.model_version_ != m.version) {
+    return check_locked(d, m, view.revision(), p.request_);
+  }
+  CheckResult result;
+  result.revision = view.revision();
+  result.model_version = m.version;
+  if (FgaError error; !check_context(p.request_.context, options_, &error)) {
+    result.error = std::move(error);
+    result.reason = result.error.message;
+    return result;
+  }
+  RequestView rv(d, m);
+  UserRef user;
+  user.object = p.user_object_;
+  user.relation = p.user_relation_;
+  user.type = p.user_type_;
+  user.wildcard = p.user_wildcard_;
+  return check_resolved(d, m, p.request_, rv, p.object_, p.type_, p.relation_, user, std::move(result));
 }
 
 std::vector<CheckResult> Engine::batch_check(const std::vector<CheckRequest>& requests) const {

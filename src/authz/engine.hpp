@@ -117,6 +117,47 @@ struct WriteResult {
 };
 
 struct CompiledModel;  // engine.cpp
+class RequestView;     // engine_internal.hpp
+struct UserRef;        // engine_internal.hpp
+class Engine;
+
+// A check whose object, relation and user were resolved to the store's ids once
+// (Engine::prepare), for callers that check the same pair repeatedly (a session's user or
+// client against a tool). Checking it skips parsing both strings and looking them up in the
+// object table, which at a million objects is two or three cache misses each: about a third
+// of an uncached check. The decision itself is evaluated as for check(request()).
+//
+// The ids stay valid while the engine keeps the same model and has not been reloaded; when
+// either changed, or the object or user was not in the store when prepared (it may be
+// written later), check() resolves the strings again, so a stale PreparedCheck is slower,
+// never wrong. Only the per-call parts can change after preparing (context, explain,
+// bypass_cache); a different object, relation, user or contextual tuples need a new prepare.
+class PreparedCheck {
+ public:
+  PreparedCheck() = default;
+
+  const CheckRequest& request() const { return request_; }
+  void set_context(nlohmann::json context) { request_.context = std::move(context); }
+  void set_explain(bool explain) { request_.explain = explain; }
+  void set_bypass_cache(bool bypass) { request_.bypass_cache = bypass; }
+  // Whether check() can use the ids (false: it takes the string path every time).
+  bool resolved() const { return resolved_; }
+
+ private:
+  friend class Engine;
+  CheckRequest request_;
+  const Engine* engine_ = nullptr;  // ids are only meaningful to the engine that made them
+  std::uint64_t generation_ = 0;
+  std::uint64_t model_version_ = 0;
+  bool resolved_ = false;
+  bool user_wildcard_ = false;
+  std::uint32_t object_ = 0;
+  std::uint32_t type_ = 0;
+  std::uint32_t relation_ = 0;
+  std::uint32_t user_object_ = 0;
+  std::uint32_t user_type_ = 0;
+  std::uint32_t user_relation_ = 0;
+};
 
 class Engine {
  public:
@@ -137,6 +178,10 @@ class Engine {
   std::uint64_t model_version() const { return model_version_.load(std::memory_order_acquire); }
 
   CheckResult check(const CheckRequest& request) const;
+  // Resolves the request's strings once (see PreparedCheck); never fails: a request that does
+  // not validate now is prepared unresolved and check() reports its error as check(request).
+  PreparedCheck prepare(CheckRequest request) const;
+  CheckResult check(const PreparedCheck& prepared) const;
   // At most max_batch_checks requests (more: every result is error 2000).
   std::vector<CheckResult> batch_check(const std::vector<CheckRequest>& requests) const;
   ListObjectsResult list_objects(const ListObjectsRequest& request) const;
@@ -175,6 +220,10 @@ class Engine {
 
   CheckResult check_locked(const TupleStore::Data& d, const CompiledModel& m, std::uint64_t revision,
                            const CheckRequest& request) const;
+  // The part of a check after the request's strings became ids.
+  CheckResult check_resolved(const TupleStore::Data& d, const CompiledModel& m, const CheckRequest& request,
+                             RequestView& rv, std::uint32_t object, std::uint32_t type, std::uint32_t relation,
+                             const UserRef& user, CheckResult result) const;
   void notify(std::uint64_t revision);
 
   EngineOptions options_;

@@ -39,10 +39,15 @@ struct TypeRule {
   std::vector<std::uint32_t> wildcard_conditions;
 };
 
+struct CRelation;
+
 struct UsersetRule {
   std::uint32_t type = kNoId;
   std::uint32_t relation = kNoRelation;
   std::vector<std::uint32_t> conditions;
+  // type#relation in the same compiled model (set once the model is built), or null when the
+  // model does not define it: saves a lookup per userset subject on the check path.
+  const CRelation* target = nullptr;
 };
 
 struct CRelation {
@@ -57,6 +62,12 @@ struct CRelation {
   // Relations of the same object a check of this relation reads first (its direct part,
   // computed relations a level or two down, tuplesets): their index slots are prefetched.
   std::vector<std::uint32_t> prefetch_relations;
+  // Of those, the ones read by a direct probe (object#r@user): for a user with a long tuple
+  // list the probe hashes into the tuple index, whose slot can be prefetched too.
+  std::vector<std::uint32_t> prefetch_direct;
+  // Tuple-to-usersets reached within the same levels (tupleset, computed relation): when the
+  // tupleset holds a single parent, the parent's index slots are prefetched as well.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> prefetch_ttu;
 
   const TypeRule* rule_for(std::uint32_t type) const {
     for (const TypeRule& r : direct) {
@@ -119,6 +130,10 @@ struct CompiledModel {
     return &conditions[static_cast<std::size_t>(condition_index[condition_id])];
   }
 };
+
+// A user with at most this many tuples has them scanned (one list fetched per check) instead
+// of probed in the tuple index.
+inline constexpr std::size_t kUserScanLimit = 32;
 
 // Objects a request mentions that the store has never seen (contextual tuples, or a check on
 // an unknown object) get request-local ids above this bit, so the evaluator has one id space.
@@ -204,6 +219,11 @@ class Evaluator {
   Evaluator& operator=(const Evaluator&) = delete;
 
   void set_user(const UserRef& user);
+  // The user's reverse list, when the caller already looked it up (after set_user).
+  void preload_user_tuples(const SubjectHead* tuples) {
+    user_tuples_ = tuples;
+    user_tuples_loaded_ = true;
+  }
   Tri resolve(std::uint32_t obj, std::uint32_t type, std::uint32_t relation, std::uint32_t depth);
 
   const FgaError& error() const { return error_; }
@@ -220,6 +240,9 @@ class Evaluator {
   Tri eval_ttu(const CNode& node, std::uint32_t obj, std::uint32_t type, std::uint32_t depth);
   // Looks up one exact tuple (store, then contextual tuples); nullptr when absent.
   bool probe(const TupleKey& key, std::uint32_t* condition, const nlohmann::json** context);
+  // The user's reverse list (fetched on first use; null when the user has no tuples).
+  const SubjectHead* user_tuples();
+  static bool user_has_tuple_on(const SubjectHead* mine, std::uint32_t obj, std::uint32_t relation);
   Tri eval_condition(std::uint32_t condition, const nlohmann::json* tuple_context, const TupleKey& key);
   Tri fail(FgaErrorCode code, std::string message);
   void record_hit(const TupleKey& key, std::uint32_t condition);
@@ -240,7 +263,7 @@ class Evaluator {
   std::uint64_t dispatches_ = 0;
   FgaError error_;
   bool used_condition_ = false;
-  const std::vector<ReverseEntry>* user_tuples_ = nullptr;  // the user's own tuples, fetched once
+  const SubjectHead* user_tuples_ = nullptr;  // the user's own tuples, fetched once
   bool user_tuples_loaded_ = false;
   std::vector<std::uint64_t> hit_path_;
   TupleKey hit_key_;

@@ -278,6 +278,164 @@ TEST_F(DocsEngineTest, OversizedRequestContextIsRejected) {
   EXPECT_EQ(not_object.error.code, FgaErrorCode::kValidationError);
 }
 
+CheckRequest request(const std::string& object, const std::string& relation, const std::string& user) {
+  CheckRequest r;
+  r.object = object;
+  r.relation = relation;
+  r.user = user;
+  return r;
+}
+
+TEST_F(DocsEngineTest, PreparedChecksAnswerLikeStringChecks) {
+  const std::vector<std::string> users = {"user:anne", "user:fred", "user:olga", "user:ed",
+                                          "user:nobody", "group:eng#member", "group:all#member", "user:*"};
+  const std::vector<std::string> objects = {"document:d", "document:public", "folder:f", "document:absent"};
+  const std::vector<std::string> relations = {"viewer", "editor", "can_publish", "can_read", "owner", "parent"};
+  int resolved = 0;
+  for (const std::string& o : objects) {
+    for (const std::string& rel : relations) {
+      for (const std::string& u : users) {
+        const CheckRequest req = request(o, rel, u);
+        const PreparedCheck p = engine_->prepare(req);
+        resolved += p.resolved() ? 1 : 0;
+        const CheckResult a = engine_->check(req);
+        const CheckResult b = engine_->check(p);
+        EXPECT_EQ(a.allowed, b.allowed) << o << "#" << rel << "@" << u;
+        EXPECT_EQ(a.error.code, b.error.code) << o << "#" << rel << "@" << u;
+        EXPECT_EQ(a.error.message, b.error.message) << o << "#" << rel << "@" << u;
+      }
+    }
+  }
+  EXPECT_GT(resolved, 0);  // the fast path was taken for the stored pairs
+  EXPECT_TRUE(engine_->check(engine_->prepare(request("document:d", "can_read", "user:anne"))).allowed);
+  EXPECT_FALSE(engine_->check(engine_->prepare(request("document:d", "can_read", "user:fred"))).allowed);
+}
+
+TEST_F(DocsEngineTest, PreparedChecksWithBadInputFailClosedLikeStringChecks) {
+  for (const CheckRequest& req : {request("document:d", "nope", "user:anne"), request("nope:d", "viewer", "user:anne"),
+                                  request("document:d", "viewer", "nope:anne"), request("document", "viewer", "user:anne"),
+                                  request("document:d", "viewer", "group:eng#nope"), request("document:d", "viewer", "")}) {
+    const PreparedCheck p = engine_->prepare(req);
+    EXPECT_FALSE(p.resolved());
+    const CheckResult r = engine_->check(p);
+    EXPECT_FALSE(r.allowed);
+    EXPECT_EQ(r.error.code, FgaErrorCode::kValidationError) << req.object << "#" << req.relation << "@" << req.user;
+    EXPECT_EQ(r.error.code, engine_->check(req).error.code);
+  }
+  PreparedCheck p = engine_->prepare(request("document:d", "can_read", "user:anne"));
+  p.set_context("not an object");
+  EXPECT_FALSE(engine_->check(p).allowed);
+  EXPECT_EQ(engine_->check(p).error.code, FgaErrorCode::kValidationError);
+  const PreparedCheck empty;  // never prepared: no model ids, the string path reports the error
+  EXPECT_FALSE(engine_->check(empty).allowed);
+  EXPECT_FALSE(engine_->check(empty).error.ok());
+}
+
+TEST_F(DocsEngineTest, PreparedChecksFollowWritesLoadsAndModelChanges) {
+  const PreparedCheck p = engine_->prepare(request("document:d", "can_read", "user:anne"));
+  ASSERT_TRUE(p.resolved());
+  EXPECT_TRUE(engine_->check(p).allowed);
+  // A write: the ids stay valid and the decision follows the tuples.
+  WriteRequest block;
+  block.writes = {t("document:d", "blocked", "user:anne")};
+  ASSERT_TRUE(engine_->write(block).error.ok());
+  EXPECT_FALSE(engine_->check(p).allowed);
+
+  // An object the store had not seen when prepared: unresolved, so a later write is seen.
+  const PreparedCheck later = engine_->prepare(request("document:new", "viewer", "user:newcomer"));
+  EXPECT_FALSE(later.resolved());
+  EXPECT_FALSE(engine_->check(later).allowed);
+  WriteRequest add;
+  add.writes = {t("document:new", "viewer", "user:newcomer")};
+  ASSERT_TRUE(engine_->write(add).error.ok());
+  EXPECT_TRUE(engine_->check(later).allowed);
+
+  // A load reassigns every object id: the prepared ids must not be used against the new ones.
+  const PreparedCheck olga = engine_->prepare(request("document:d", "owner", "user:olga"));
+  ASSERT_TRUE(olga.resolved());
+  ASSERT_TRUE(engine_->load({t("document:other", "owner", "user:zed"), t("document:d", "owner", "user:zed")}, 50).ok());
+  EXPECT_FALSE(engine_->check(olga).allowed);
+  EXPECT_TRUE(engine_->check(engine_->prepare(request("document:d", "owner", "user:zed"))).allowed);
+  ASSERT_TRUE(engine_->load({t("document:d", "owner", "user:olga")}, 51).ok());
+  EXPECT_TRUE(engine_->check(olga).allowed);
+
+  // A new model without the relation: the prepared check reports what a string check reports.
+  auto smaller = parse_dsl(R"(model
+  schema 1.1
+type user
+type document
+  relations
+    define viewer: [user]
+)");
+  ASSERT_TRUE(smaller.ok());
+  ASSERT_TRUE(engine_->set_model(*smaller).ok());
+  const CheckResult r = engine_->check(olga);
+  EXPECT_FALSE(r.allowed);
+  EXPECT_EQ(r.error.code, FgaErrorCode::kValidationError);
+}
+
+TEST_F(DocsEngineTest, PreparedCheckFromAnotherEngineUsesItsStrings) {
+  auto other = make_engine(kDocsModel);
+  ASSERT_NE(other, nullptr);
+  write_all(*other, {t("document:x", "owner", "user:someone"), t("document:d", "owner", "user:anne")});
+  // Same strings, different ids: prepared on `other`, checked here.
+  const PreparedCheck p = other->prepare(request("document:d", "owner", "user:anne"));
+  ASSERT_TRUE(p.resolved());
+  EXPECT_FALSE(engine_->check(p).allowed);  // anne does not own document:d in this engine
+  EXPECT_TRUE(other->check(p).allowed);
+}
+
+TEST_F(DocsEngineTest, PreparedChecksWithContextualTuplesTakeTheFullPath) {
+  CheckRequest req = request("document:d", "viewer", "user:zoe");
+  req.contextual_tuples = {t("document:d", "viewer", "user:zoe")};
+  const PreparedCheck p = engine_->prepare(req);
+  EXPECT_FALSE(p.resolved());
+  EXPECT_TRUE(engine_->check(p).allowed);
+}
+
+// The evaluator answers a `group#member` subject the user has no tuple on without walking it;
+// these are the cases where the walk must still happen because it can yield an error.
+constexpr const char* kShortcutModel = R"(model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user]
+type res
+  relations
+    define viewer: [group#member, group#member with small]
+condition small(x: int) {
+  x < 10
+}
+)";
+
+TEST(EngineShortcutTest, SkippedMembershipsKeepConditionErrorsAndTheDepthLimit) {
+  auto engine = make_engine(kShortcutModel);
+  ASSERT_NE(engine, nullptr);
+  write_all(*engine, {t("res:r", "viewer", "group:a#member"), t("res:r", "viewer", "group:b#member", "small"),
+                      t("group:other", "member", "user:anne"), t("group:a", "member", "user:bob")});
+  EXPECT_TRUE(allowed(*engine, "res:r", "viewer", "user:bob"));
+  // anne is in neither group; the conditioned userset tuple still needs its parameter.
+  for (const char* user : {"user:anne", "user:nobody"}) {
+    const CheckResult missing = check(*engine, "res:r", "viewer", user);
+    EXPECT_FALSE(missing.allowed);
+    EXPECT_EQ(missing.error.code, FgaErrorCode::kValidationError) << user;
+    EXPECT_TRUE(missing.error.missing_parameters) << user;
+    const CheckResult decided = check(*engine, "res:r", "viewer", user, {{"x", 1}});
+    EXPECT_FALSE(decided.allowed);
+    EXPECT_TRUE(decided.error.ok()) << user << ": " << decided.error.message;
+  }
+  // At the depth limit the walk reports 2002 rather than a quiet false.
+  EngineOptions shallow;
+  shallow.max_depth = 1;
+  auto limited = make_engine(kShortcutModel, shallow);
+  ASSERT_NE(limited, nullptr);
+  write_all(*limited, {t("res:r", "viewer", "group:a#member"), t("group:other", "member", "user:anne")});
+  const CheckResult deep = check(*limited, "res:r", "viewer", "user:anne");
+  EXPECT_FALSE(deep.allowed);
+  EXPECT_EQ(deep.error.code, FgaErrorCode::kResolutionTooComplex);
+}
+
 TEST(EngineCycleTest, CyclesNeverGrantAndNeverError) {
   auto e = make_engine(R"(model
   schema 1.1

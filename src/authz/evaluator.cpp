@@ -1,6 +1,7 @@
 // The graph walk behind Check (and, per candidate, ListObjects / ListUsers).
 
 #include <algorithm>
+#include <span>
 
 #include "authz/engine_internal.hpp"
 
@@ -174,20 +175,17 @@ bool Evaluator::probe(const TupleKey& key, std::uint32_t* condition, const nlohm
   if (((key.object | key.user_object) & kLocalBit) == 0) {
     bool scanned = false;
     if (key.user_object == user_.object && key.user_relation == user_.relation) {
-      if (!user_tuples_loaded_) {
-        user_tuples_ = d_.tuples_of_subject(user_.object, user_.relation);
-        user_tuples_loaded_ = true;
-      }
+      user_tuples();
       // Most users have a handful of tuples: scanning them beats a random access into the
       // tuple index, and one fetch serves every probe of this check.
-      constexpr std::size_t kScanLimit = 32;
-      if (user_tuples_ == nullptr || user_tuples_->size() <= kScanLimit) {
+      if (user_tuples_ == nullptr || user_tuples_->size <= kUserScanLimit) {
         scanned = true;
         if (user_tuples_ != nullptr) {
-          for (const ReverseEntry& e : *user_tuples_) {
-            if (e.object == key.object && e.relation == key.relation) {
-              *condition = e.condition;
-              *context = e.condition == kNoCondition ? nullptr : d_.tuples[e.tuple].context.get();
+          const ReverseEntry* e = user_tuples_->data;
+          for (const ReverseEntry* end = e + user_tuples_->size; e != end; ++e) {
+            if (e->object == key.object && e->relation == key.relation) {
+              *condition = e->condition;
+              *context = e->condition == kNoCondition ? nullptr : d_.tuples[e->tuple].context.get();
               return true;
             }
           }
@@ -195,9 +193,9 @@ bool Evaluator::probe(const TupleKey& key, std::uint32_t* condition, const nlohm
       }
     }
     if (!scanned) {
-      if (const StoredTuple* t = d_.find(key); t != nullptr) {
+      if (const TupleRef* t = d_.tuple_index.find(key); t != nullptr) {
         *condition = t->condition;
-        *context = t->context.get();
+        *context = t->condition == kNoCondition ? nullptr : d_.tuples[t->index].context.get();
         return true;
       }
     }
@@ -206,6 +204,27 @@ bool Evaluator::probe(const TupleKey& key, std::uint32_t* condition, const nlohm
     if (t.key == key) {
       *condition = t.condition;
       *context = t.context;
+      return true;
+    }
+  }
+  return false;
+}
+
+const SubjectHead* Evaluator::user_tuples() {
+  if (!user_tuples_loaded_) {
+    user_tuples_ = d_.tuples_of_subject(user_.object, user_.relation);
+    user_tuples_loaded_ = true;
+  }
+  return user_tuples_;
+}
+
+bool Evaluator::user_has_tuple_on(const SubjectHead* mine, std::uint32_t obj, std::uint32_t relation) {
+  if (mine == nullptr) {
+    return false;
+  }
+  const ReverseEntry* e = mine->data;
+  for (const ReverseEntry* end = e + mine->size; e != end; ++e) {
+    if (e->object == obj && e->relation == relation) {
       return true;
     }
   }
@@ -439,7 +458,7 @@ Tri Evaluator::eval_this(std::uint32_t obj, const CRelation& rel, std::uint32_t 
     }
     // Fast path for the common `group#member` shape: nothing below it can recurse, so the
     // cycle, memo and path bookkeeping of resolve() would cost more than the probe itself.
-    const CRelation* target = m_.relation(utype, user_relation);
+    const CRelation* target = rule->target;
     if (target != nullptr && target->direct_only && user_.relation == kNoRelation &&
         depth + 1 < options_.max_depth) {
       reached_ = std::max(reached_, depth + 1);
@@ -449,8 +468,30 @@ Tri Evaluator::eval_this(std::uint32_t obj, const CRelation& rel, std::uint32_t 
     acc = union_merge(acc, resolve(user_object, utype, user_relation, depth + 1));
   };
   if ((obj & kLocalBit) == 0) {
-    if (const Bucket* b = d_.bucket(obj, rel.id); b != nullptr) {
-      for (const IndexEntry& e : b->usersets) {
+    if (const BucketHead* b = d_.bucket_head(obj, rel.id); b != nullptr) {
+      // For a plain user with a short tuple list, a `group#member`-shaped subject the user has
+      // no tuple on is answered false without the walk: nothing else could grant it (no
+      // wildcard rule, no usersets below, no contextual tuples, no condition on the userset
+      // tuple to evaluate), and the depth bookkeeping is the same as the walk's.
+      const SubjectHead* mine = nullptr;
+      bool may_skip = false;
+      if (user_.relation == kNoRelation && !user_.wildcard && !view_.has_overlay() &&
+          depth + 1 < options_.max_depth) {
+        mine = user_tuples();
+        may_skip = mine == nullptr || mine->size <= kUserScanLimit;
+      }
+      for (const IndexEntry& e : std::span(b->usersets, b->userset_size)) {
+        if (may_skip && e.condition == kNoCondition && !user_has_tuple_on(mine, e.user_object, e.user_relation)) {
+          const UsersetRule* rule = rel.userset_rule(e.user_type, e.user_relation);
+          if (rule != nullptr && rule->target != nullptr && rule->target->direct_only &&
+              condition_allowed(rule->conditions, kNoCondition)) {
+            const TypeRule* direct = rule->target->rule_for(user_.type);
+            if (direct == nullptr || !direct->wildcard) {
+              reached_ = std::max(reached_, depth + 1);
+              continue;
+            }
+          }
+        }
         visit(e.user_object, e.user_type, e.user_relation, e.condition,
               e.condition == kNoCondition ? nullptr
                                           : d_.find(TupleKey{obj, rel.id, e.user_object, e.user_relation})->context.get());
@@ -498,8 +539,8 @@ Tri Evaluator::eval_ttu(const CNode& node, std::uint32_t obj, std::uint32_t type
     acc = union_merge(acc, resolve(parent, ptype, node.relation, depth + 1));
   };
   if ((obj & kLocalBit) == 0) {
-    if (const Bucket* b = d_.bucket(obj, tupleset->id); b != nullptr) {
-      for (const IndexEntry& e : b->plain) {
+    if (const BucketHead* b = d_.bucket_head(obj, tupleset->id); b != nullptr) {
+      for (const IndexEntry& e : std::span(b->plain_data(), b->plain_size)) {
         visit(e.user_object, e.user_type, e.condition,
               e.condition == kNoCondition
                   ? nullptr

@@ -220,6 +220,15 @@ TEST_P(OpenFgaCorpus, Stages) {
       req.context = context_of(a, t);
       const CheckResult r = engine.check(req);
       const std::string what = "check " + req.object + "#" + req.relation + "@" + req.user;
+      // The prepared path (ids resolved once) must answer every corpus check exactly alike
+      // (evaluated, not served by the decision cache, which keeps no cycle flag).
+      PreparedCheck prepared = engine.prepare(req);
+      prepared.set_bypass_cache(true);
+      const CheckResult p = engine.check(prepared);
+      EXPECT_TRUE(p.allowed == r.allowed && p.error.code == r.error.code && p.cycle == r.cycle &&
+                  p.error.message == r.error.message)
+          << what << ": prepared check differs: allowed " << p.allowed << " vs " << r.allowed << ", error "
+          << p.error.numeric() << " vs " << r.error.numeric();
       bool pass = false;
       if (a["errorCode"]) {
         const int want = a["errorCode"].as<int>();

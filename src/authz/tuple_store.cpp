@@ -155,28 +155,30 @@ Status TupleStore::apply_write(Data& d, const TupleRecord& r) {
     index = static_cast<std::uint32_t>(d.tuples.size());
     d.tuples.emplace_back();
   }
-  *slot = index;
   StoredTuple& t = d.tuples[index];
   t.key = key;
   t.condition = r.condition_name.empty() ? kNoCondition : d.conditions.intern(r.condition_name);
   t.context = r.condition_context.is_object() && !r.condition_context.empty()
                   ? std::make_shared<const nlohmann::json>(r.condition_context)
                   : nullptr;
+  *slot = TupleRef{index, t.condition};
 
-  auto [bucket_slot, new_bucket] = d.bucket_index.try_emplace(Data::pack(key.object, key.relation));
+  auto [head, new_bucket] = d.bucket_index.try_emplace(Data::pack(key.object, key.relation));
   if (new_bucket) {
-    *bucket_slot = static_cast<std::uint32_t>(d.buckets.size());
+    head->index = static_cast<std::uint32_t>(d.buckets.size());
     d.buckets.emplace_back();
   }
-  Bucket& b = d.buckets[*bucket_slot];
+  Bucket& b = d.buckets[head->index];
   const IndexEntry entry{key.user_object, key.user_relation, d.object_type[key.user_object], t.condition};
   (key.user_relation == kNoRelation ? b.plain : b.usersets).push_back(entry);
-  auto [rev_slot, new_subject_list] = d.reverse_index.try_emplace(Data::pack(key.user_object, key.user_relation));
+  d.refresh_head(*head);
+  auto [subject, new_subject_list] = d.reverse_index.try_emplace(Data::pack(key.user_object, key.user_relation));
   if (new_subject_list) {
-    *rev_slot = static_cast<std::uint32_t>(d.reverse.size());
+    subject->index = static_cast<std::uint32_t>(d.reverse.size());
     d.reverse.emplace_back();
   }
-  d.reverse[*rev_slot].push_back(ReverseEntry{key.object, key.relation, index, t.condition});
+  d.reverse[subject->index].push_back(ReverseEntry{key.object, key.relation, index, t.condition});
+  d.refresh_head(*subject);
 
   if (!d.object_listed[key.object]) {
     d.object_listed[key.object] = 1;
@@ -191,19 +193,20 @@ Status TupleStore::apply_write(Data& d, const TupleRecord& r) {
 }
 
 void TupleStore::apply_delete(Data& d, const TupleKey& key) {
-  const std::uint32_t* slot = d.tuple_index.find(key);
+  const TupleRef* slot = d.tuple_index.find(key);
   if (slot == nullptr) {
     return;
   }
-  const std::uint32_t index = *slot;
+  const std::uint32_t index = slot->index;
   d.tuple_index.erase(key);
-  if (std::uint32_t* b = d.bucket_index.find(Data::pack(key.object, key.relation)); b != nullptr) {
-    Bucket& bucket = d.buckets[*b];
+  if (BucketHead* h = d.bucket_index.find(Data::pack(key.object, key.relation)); h != nullptr) {
+    Bucket& bucket = d.buckets[h->index];
     remove_entry(key.user_relation == kNoRelation ? bucket.plain : bucket.usersets, key.user_object,
                  key.user_relation);
+    d.refresh_head(*h);
   }
-  if (std::uint32_t* r = d.reverse_index.find(Data::pack(key.user_object, key.user_relation)); r != nullptr) {
-    std::vector<ReverseEntry>& list = d.reverse[*r];
+  if (SubjectHead* r = d.reverse_index.find(Data::pack(key.user_object, key.user_relation)); r != nullptr) {
+    std::vector<ReverseEntry>& list = d.reverse[r->index];
     for (std::size_t i = 0; i < list.size(); ++i) {
       if (list[i].tuple == index) {
         list[i] = list.back();
@@ -211,6 +214,7 @@ void TupleStore::apply_delete(Data& d, const TupleKey& key) {
         break;
       }
     }
+    d.refresh_head(*r);
   }
   d.tuples[index] = StoredTuple{};
   d.free_tuples.push_back(index);
@@ -406,7 +410,8 @@ std::vector<TupleRecord> TupleStore::read(const ReadFilter& filter, std::size_t 
       return out;
     }
   }
-  d.tuple_index.for_each([&](const TupleKey& k, std::uint32_t index) {
+  d.tuple_index.for_each([&](const TupleKey& k, const TupleRef& ref) {
+    const std::uint32_t index = ref.index;
     if (full(out.size())) {
       return;
     }

@@ -85,6 +85,36 @@ struct Bucket {
   std::vector<IndexEntry> usersets;
 };
 
+// What a check reads of a bucket, kept in the bucket index's slot (64 bytes, one cache line):
+// the lists' sizes and data, and a single plain subject inline (`tool#server`, a document's
+// parent). A probe then costs one miss for the slot and one for a list's data, or none for a
+// lone or absent list, instead of slot -> Bucket -> data. Writers refresh it after every change
+// to the bucket (refresh_head); the pointers stay valid until the next write.
+struct BucketHead {
+  std::uint32_t index = 0;  // into Data::buckets
+  std::uint32_t plain_size = 0;
+  std::uint32_t userset_size = 0;
+  IndexEntry only_plain;  // the plain subject when plain_size == 1
+  const IndexEntry* plain = nullptr;
+  const IndexEntry* usersets = nullptr;
+
+  const IndexEntry* plain_data() const { return plain_size == 1 ? &only_plain : plain; }
+};
+
+// The same for a subject's reverse list (the tuples it is the user of): slot -> data.
+struct SubjectHead {
+  std::uint32_t index = 0;  // into Data::reverse
+  std::uint32_t size = 0;
+  const ReverseEntry* data = nullptr;
+};
+
+// A tuple index slot's value: the tuple's slab index and its condition, so an unconditioned
+// hit needs no access to the slab.
+struct TupleRef {
+  std::uint32_t index = 0;
+  std::uint32_t condition = kNoCondition;
+};
+
 struct ReadFilter {
   std::string object;    // "type:id", "type:" (all objects of a type) or empty
   std::string relation;  // empty: any
@@ -123,14 +153,14 @@ class TupleStore {
 
     std::vector<StoredTuple, HugePageAllocator<StoredTuple>> tuples;  // slab; free slots recycled
     std::vector<std::uint32_t> free_tuples;
-    FlatMap<TupleKey, std::uint32_t, TupleKeyHash> tuple_index;
+    FlatMap<TupleKey, TupleRef, TupleKeyHash> tuple_index;
     std::vector<Bucket, HugePageAllocator<Bucket>> buckets;
-    FlatMap<std::uint64_t, std::uint32_t, U64Hash> bucket_index;  // object<<32|relation
+    FlatMap<std::uint64_t, BucketHead, U64Hash> bucket_index;  // object<<32|relation
     std::uint64_t generation = 0;  // bumped by load(), which reassigns object ids
     // subject (user object<<32|user relation) -> its tuples. A check first fetches its user's
     // list once; while the list is short, direct probes scan it (one or two cache lines)
     // instead of hashing into the million-entry tuple index.
-    FlatMap<std::uint64_t, std::uint32_t, U64Hash> reverse_index;
+    FlatMap<std::uint64_t, SubjectHead, U64Hash> reverse_index;
     std::vector<std::vector<ReverseEntry>, HugePageAllocator<std::vector<ReverseEntry>>> reverse;
 
     std::uint32_t intern_type(std::string_view type);
@@ -138,16 +168,31 @@ class TupleStore {
     std::uint32_t find_object(std::string_view object) const { return objects.find(object); }
 
     const StoredTuple* find(const TupleKey& key) const {
-      const std::uint32_t* i = tuple_index.find(key);
-      return i == nullptr ? nullptr : &tuples[*i];
+      const TupleRef* r = tuple_index.find(key);
+      return r == nullptr ? nullptr : &tuples[r->index];
     }
     const Bucket* bucket(std::uint32_t object, std::uint32_t relation) const {
-      const std::uint32_t* i = bucket_index.find(pack(object, relation));
-      return i == nullptr ? nullptr : &buckets[*i];
+      const BucketHead* h = bucket_index.find(pack(object, relation));
+      return h == nullptr ? nullptr : &buckets[h->index];
     }
-    const std::vector<ReverseEntry>* tuples_of_subject(std::uint32_t user_object, std::uint32_t user_relation) const {
-      const std::uint32_t* i = reverse_index.find(pack(user_object, user_relation));
-      return i == nullptr ? nullptr : &reverse[*i];
+    const BucketHead* bucket_head(std::uint32_t object, std::uint32_t relation) const {
+      return bucket_index.find(pack(object, relation));
+    }
+    const SubjectHead* tuples_of_subject(std::uint32_t user_object, std::uint32_t user_relation) const {
+      return reverse_index.find(pack(user_object, user_relation));
+    }
+    // Re-read a list's size and data after a change to it.
+    void refresh_head(BucketHead& h) const {
+      const Bucket& b = buckets[h.index];
+      h.plain_size = static_cast<std::uint32_t>(b.plain.size());
+      h.userset_size = static_cast<std::uint32_t>(b.usersets.size());
+      h.only_plain = b.plain.size() == 1 ? b.plain.front() : IndexEntry{};
+      h.plain = b.plain.data();
+      h.usersets = b.usersets.data();
+    }
+    void refresh_head(SubjectHead& h) const {
+      h.size = static_cast<std::uint32_t>(reverse[h.index].size());
+      h.data = reverse[h.index].data();
     }
     TupleRecord record(const StoredTuple& t) const;
     std::string user_string(std::uint32_t user_object, std::uint32_t user_relation) const;

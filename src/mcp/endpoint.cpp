@@ -805,7 +805,11 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
   }
   const Json id = msg["id"];
   const std::string method = msg["method"].get<std::string>();
-  const Json params = msg.value("params", Json::object());
+  // Moved, not copied: the request's params (the tool's arguments included) go to the scope.
+  Json params = Json::object();
+  if (auto it = msg.find("params"); it != msg.end()) {
+    params = std::move(*it);
+  }
   const std::string_view header_version = header_of(ex, kVersionHeader);
   const auto bad = http::StatusCode::bad_request;
   // Order matters and is observable: malformed _meta (-32602) before header checks (-32020)
@@ -863,7 +867,7 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
   scope->era = Era::kStateless;
   scope->id = id;
   scope->method = method;
-  scope->params = params;
+  scope->params = std::move(params);
   scope->protocol_version = version;
   scope->client_capabilities = meta["io.modelcontextprotocol/clientCapabilities"];
   scope->subject = subject;
