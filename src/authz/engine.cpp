@@ -330,6 +330,13 @@ const SubjectHead* warm_up(const TupleStore::Data& d, const CompiledModel& m, st
       __builtin_prefetch(p + off);
     }
   }
+  // A subject with a long list (an agent client granted on many tools) is mostly answered by
+  // its hashed direct probes, already in flight: waiting here for the tupleset's slot would
+  // delay that answer (measured: agent checks slower, user checks faster), so only subjects
+  // with short lists warm the parent's slots.
+  if (hashed) {
+    return mine;
+  }
   for (const auto& [tupleset, computed] : rel.prefetch_ttu) {
     const BucketHead* h = d.bucket_head(object, tupleset);
     if (h == nullptr || h->plain_size != 1) {
@@ -342,11 +349,6 @@ const SubjectHead* warm_up(const TupleStore::Data& d, const CompiledModel& m, st
     }
     for (std::uint32_t r : target->prefetch_relations) {
       d.bucket_index.prefetch(TupleStore::Data::pack(parent.user_object, r));
-    }
-    if (hashed) {
-      for (std::uint32_t r : target->prefetch_direct) {
-        d.tuple_index.prefetch(TupleKey{parent.user_object, r, user.object, user.relation});
-      }
     }
   }
   return mine;
