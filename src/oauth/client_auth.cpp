@@ -7,6 +7,7 @@
 #include "core/ascii.hpp"
 #include "core/log.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
 #include "crypto/jwt.hpp"
 #include "crypto/strict_json.hpp"
 #include "http/client.hpp"
@@ -149,14 +150,12 @@ asio::awaitable<OAuthResult<AuthenticatedClient>> ClientAuthenticator::authentic
   if (!client->uses_secret() || !client->has_secret) {
     co_return invalid_client("client authentication failed");
   }
+  // Checked against the row find() just read (one read transaction, the same snapshot that
+  // said the client is enabled), not read again: the rule is the store's verify_client_secret.
   const std::string hash = store::hash_secret(secret);
-  const std::int64_t now = ctx_.now();
-  auto verified = co_await ctx_.executor.run(
-      [&] { return ctx_.store.verify_client_secret(client_id, hash, now); });
-  if (!verified) {
-    if (verified.error().code == ErrorCode::kUnavailable) {
-      co_return internal_error("oauth_client_verify_failed", verified.error());
-    }
+  const bool match = crypto::constant_time_equal(client->secret_hash, hash);
+  const bool expired = client->secret_expires_at != 0 && ctx_.now() >= client->secret_expires_at;
+  if (!match || expired) {
     co_return invalid_client("client authentication failed");
   }
   co_return AuthenticatedClient{std::move(client).value(), method};

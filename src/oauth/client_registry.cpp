@@ -99,6 +99,8 @@ Result<ClientInfo> client_from_record(const store::Client& record) {
   info.token_endpoint_auth_signing_alg = string_member(m, "token_endpoint_auth_signing_alg");
   info.application_type = parse_application_type(string_member(m, "application_type"));
   info.has_secret = !record.secret_hash.empty();
+  info.secret_hash = record.secret_hash;
+  info.secret_expires_at = record.secret_expires_at;
   return info;
 }
 

@@ -50,6 +50,10 @@ struct ClientInfo {
   ApplicationType application_type = ApplicationType::kUnspecified;
   std::string client_id_host;  // CIMD: the host of the client_id URL
   bool has_secret = false;
+  // The stored secret's hash and expiry (0: none), as read with the row, for the token
+  // endpoint's client authentication. Never serialised or logged.
+  std::string secret_hash;
+  store::Timestamp secret_expires_at = 0;
   nlohmann::json metadata = nlohmann::json::object();  // as stored (CIMD: the parsed document)
   std::string cimd_document;  // CIMD: the document as fetched
 

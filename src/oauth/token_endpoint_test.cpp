@@ -266,6 +266,43 @@ TEST_F(TokenTest, Attacks021ClientAuthenticationFailures) {
   EXPECT_EQ(post->status(), 200u) << post->body();
 }
 
+// The secret is checked against the client row that was just read (no second read): a wrong,
+// expired or replaced secret, or a disabled client, still fails, and a good one still passes.
+// With client authentication passed, a bogus refresh token is invalid_grant (400); failed
+// client authentication is invalid_client (401) before the grant is looked at.
+TEST_F(TokenTest, Attacks021SecretIsCheckedAgainstTheCurrentRow) {
+  store::Client c;
+  c.client_id = "dcr-expiring";
+  c.kind = store::ClientKind::kDcr;
+  c.metadata = {{"redirect_uris", {"https://dcr.example.com/cb"}},
+                {"grant_types", {"authorization_code", "refresh_token"}},
+                {"token_endpoint_auth_method", "client_secret_basic"}};
+  c.secret_hash = store::hash_secret("first-secret-0123456789");
+  c.secret_expires_at = h.now() + 100;
+  c.created_at = h.now();
+  ASSERT_TRUE(h.store().create_client(c).ok());
+  auto attempt = [&](const std::string& secret) {
+    return h.call(token_call({{"grant_type", "refresh_token"}, {"refresh_token", "bogus"}},
+                             {{"Authorization", basic(c.client_id, secret)}}));
+  };
+  expect_oauth_error(*attempt("first-secret-0123456789"), "invalid_grant", 400);
+  expect_oauth_error(*attempt("first-secret-012345678"), "invalid_client", 401);
+  expect_oauth_error(*attempt(""), "invalid_client", 401);
+  // A new secret replaces the old one at once.
+  c.secret_hash = store::hash_secret("second-secret-0123456789");
+  ASSERT_TRUE(h.store().update_client(c).ok());
+  expect_oauth_error(*attempt("first-secret-0123456789"), "invalid_client", 401);
+  expect_oauth_error(*attempt("second-secret-0123456789"), "invalid_grant", 400);
+  // Disabled.
+  ASSERT_TRUE(h.store().set_client_disabled(c.client_id, true, h.now()).ok());
+  expect_oauth_error(*attempt("second-secret-0123456789"), "invalid_client", 401);
+  ASSERT_TRUE(h.store().set_client_disabled(c.client_id, false, h.now()).ok());
+  expect_oauth_error(*attempt("second-secret-0123456789"), "invalid_grant", 400);
+  // Expired: at client_secret_expires_at and after.
+  h.advance(100);
+  expect_oauth_error(*attempt("second-secret-0123456789"), "invalid_client", 401);
+}
+
 TEST_F(TokenTest, Attacks021PublicClientCannotSendASecret) {
   auto a = code();
   auto ex = h.call(code_exchange(a, "public-app", {{"client_secret", "anything"}}));

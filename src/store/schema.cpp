@@ -451,6 +451,35 @@ CREATE TABLE admin_approvals (
 CREATE INDEX admin_approvals_binding ON admin_approvals (binding, state)
 )sql";
 
+// Version 13: fewer B-trees written per token refresh (docs/BENCHMARKS.md "OAuth"). Every
+// index on a table the refresh writes is one more page in the WAL per refresh, and on SQLite one
+// more page a reader re-reads after the write.
+// * refresh_tokens_family_expires was used by nothing: the purge's condition ORs in an unindexed
+//   column, so both SQLite and PostgreSQL scan the table for it anyway.
+constexpr std::string_view kLeanTokenIndexesCommon = R"sql(
+DROP INDEX refresh_tokens_family_expires
+)sql";
+// * SQLite: access_tokens keyed by (grant_id, jti) WITHOUT ROWID: the row lives in the grant's
+//   key range, so the rowid table, the jti index and the grant index (three B-trees) become one.
+//   Every query on the table names the grant (revocation, deprovisioning, the admin listing),
+//   or the expiry (the purge, which keeps its index). A jti is 128 random bits: unique without
+//   an index of its own. PostgreSQL keeps its heap and indexes (no rowid tables there).
+constexpr std::string_view kLeanTokenIndexesSqlite = R"sql(;
+CREATE TABLE access_tokens_v13 (
+  jti TEXT NOT NULL,
+  grant_id TEXT NOT NULL REFERENCES grants (id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (grant_id, jti)
+) WITHOUT ROWID;
+INSERT INTO access_tokens_v13 (jti, grant_id, client_id, issued_at, expires_at)
+  SELECT jti, grant_id, client_id, issued_at, expires_at FROM access_tokens;
+DROP TABLE access_tokens;
+ALTER TABLE access_tokens_v13 RENAME TO access_tokens;
+CREATE INDEX access_tokens_expires ON access_tokens (expires_at)
+)sql";
+
 std::string render(std::string_view sql, Dialect dialect) {
   const std::string_view blob = dialect == Dialect::kSqlite ? "BLOB" : "BYTEA";
   const std::string_view json = dialect == Dialect::kSqlite ? "TEXT" : "JSONB";
@@ -504,6 +533,10 @@ std::vector<Migration> migrations(Dialect dialect) {
                     + (dialect == Dialect::kPostgres ? std::string(kAuditIndexPostgres)
                                                      : std::string(kAuditIndexSqlite))},
       Migration{12, "admin approvals", render(kAdminApprovals, dialect)},
+      Migration{13, "lean token indexes",
+                std::string(kLeanTokenIndexesCommon)
+                    + (dialect == Dialect::kSqlite ? std::string(kLeanTokenIndexesSqlite)
+                                                   : std::string())},
   };
 }
 

@@ -22,6 +22,7 @@
 #include "store/sso_queries.hpp"
 #include "store/vault_queries.hpp"
 #include "store/schema.hpp"
+#include "store/sqlite_checkpointer.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace mcpgate::store {
@@ -1929,6 +1930,17 @@ class SqliteStore final : public Store {
   std::condition_variable readers_cv_;
   std::vector<Connection*> free_readers_;
   crypto::AeadKey seal_key_;
+  // Last: stopped before the connections and the write lock it uses go away.
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
+
+ public:
+  // Takes WAL checkpoints off the committing writer (sqlite_checkpointer.hpp). Files only.
+  Status start_checkpointer(const std::string& path) {
+    MCPGATE_ASSIGN_OR_RETURN(
+        checkpointer_,
+        sqlite::WalCheckpointer::start(path, *writer_, write_mutex_, sqlite::CheckpointOptions{}));
+    return {};
+  }
 };
 
 // --- opening ---------------------------------------------------------------------------------
@@ -2091,8 +2103,12 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options,
       readers.push_back(std::move(reader));
     }
   }
-  return std::unique_ptr<Store>(new SqliteStore(
-      std::move(writer), std::move(readers), master_key.aead_key(kSigningKeyPurpose)));
+  auto store = std::make_unique<SqliteStore>(
+      std::move(writer), std::move(readers), master_key.aead_key(kSigningKeyPurpose));
+  if (!memory) {
+    MCPGATE_TRY(store->start_checkpointer(options.path));
+  }
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 Result<std::unique_ptr<Store>> open_sqlite_data_dir(const std::filesystem::path& data_dir,
