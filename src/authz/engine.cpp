@@ -610,6 +610,7 @@ PreparedCheck Engine::prepare(CheckRequest request) const {
   p.request_ = std::move(request);
   p.engine_ = this;
   const CheckRequest& req = p.request_;
+  p.context_valid_ = check_context(req.context, options_, nullptr);
   TupleStore::ReadView view(store_);
   if (!model_ || !req.contextual_tuples.empty()) {
     return p;  // contextual tuples may introduce request-local objects: always the full path
@@ -670,7 +671,7 @@ CheckResult Engine::check(const PreparedCheck& p) const {
   CheckResult result;
   result.revision = view.revision();
   result.model_version = m.version;
-  if (FgaError error; !check_context(p.request_.context, options_, &error)) {
+  if (FgaError error; !p.context_valid_ && !check_context(p.request_.context, options_, &error)) {
     result.error = std::move(error);
     result.reason = result.error.message;
     return result;

@@ -137,7 +137,12 @@ class PreparedCheck {
   PreparedCheck() = default;
 
   const CheckRequest& request() const { return request_; }
-  void set_context(nlohmann::json context) { request_.context = std::move(context); }
+  // A context set here is validated by every check; one given to prepare() is validated there
+  // once (same rules, same error) and not walked again.
+  void set_context(nlohmann::json context) {
+    request_.context = std::move(context);
+    context_valid_ = false;
+  }
   void set_explain(bool explain) { request_.explain = explain; }
   void set_bypass_cache(bool bypass) { request_.bypass_cache = bypass; }
   // Whether check() can use the ids (false: it takes the string path every time).
@@ -150,6 +155,7 @@ class PreparedCheck {
   std::uint64_t generation_ = 0;
   std::uint64_t model_version_ = 0;
   bool resolved_ = false;
+  bool context_valid_ = false;  // request_.context passed check_context at prepare()
   bool user_wildcard_ = false;
   std::uint32_t object_ = 0;
   std::uint32_t type_ = 0;

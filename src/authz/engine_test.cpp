@@ -331,6 +331,28 @@ TEST_F(DocsEngineTest, PreparedChecksWithBadInputFailClosedLikeStringChecks) {
   EXPECT_FALSE(engine_->check(empty).error.ok());
 }
 
+TEST(EnginePreparedTest, ContextIsValidatedAtPrepareAndWhenReplaced) {
+  EngineOptions small;
+  small.max_context_bytes = 64;
+  auto engine = make_engine(kDocsModel, small);
+  ASSERT_NE(engine, nullptr);
+  write_all(*engine, {t("document:d", "owner", "user:olga")});
+  CheckRequest req = request("document:d", "owner", "user:olga");
+  req.context = {{"big", std::string(200, 'x')}};
+  PreparedCheck p = engine->prepare(req);
+  ASSERT_TRUE(p.resolved());
+  EXPECT_FALSE(engine->check(p).allowed);
+  EXPECT_EQ(engine->check(p).error.code, FgaErrorCode::kValidationError);
+  EXPECT_EQ(engine->check(p).error.message, engine->check(req).error.message);
+  p.set_context({{"x", 1}});
+  EXPECT_TRUE(engine->check(p).allowed);
+  p.set_context({{"big", std::string(200, 'x')}});
+  EXPECT_EQ(engine->check(p).error.code, FgaErrorCode::kValidationError);
+  req.context = {{"x", 1}};
+  const PreparedCheck fine = engine->prepare(req);
+  EXPECT_TRUE(engine->check(fine).allowed);
+}
+
 TEST_F(DocsEngineTest, PreparedChecksFollowWritesLoadsAndModelChanges) {
   const PreparedCheck p = engine_->prepare(request("document:d", "can_read", "user:anne"));
   ASSERT_TRUE(p.resolved());
