@@ -82,6 +82,14 @@ bool condition_in(const std::vector<std::uint32_t>& allowed, std::uint32_t c) {
   return std::find(allowed.begin(), allowed.end(), c) != allowed.end();
 }
 
+// A check with no model loaded: an error, which denies.
+CheckResult no_model_check_result() {
+  CheckResult r;
+  r.error = fga(FgaErrorCode::kModelNotFound, "no authorization model is loaded");
+  r.reason = r.error.message;
+  return r;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -504,10 +512,7 @@ void Engine::notify(std::uint64_t revision) {
 CheckResult Engine::check(const CheckRequest& request) const {
   TupleStore::ReadView view(store_);
   if (!model_) {
-    CheckResult r;
-    r.error = fga(FgaErrorCode::kModelNotFound, "no authorization model is loaded");
-    r.reason = r.error.message;
-    return r;
+    return no_model_check_result();
   }
   return check_locked(view.data(), *model_, view.revision(), request);
 }
@@ -658,10 +663,7 @@ PreparedCheck Engine::prepare(CheckRequest request) const {
 CheckResult Engine::check(const PreparedCheck& p) const {
   TupleStore::ReadView view(store_);
   if (!model_) {
-    CheckResult r;
-    r.error = fga(FgaErrorCode::kModelNotFound, "no authorization model is loaded");
-    r.reason = r.error.message;
-    return r;
+    return no_model_check_result();
   }
   const TupleStore::Data& d = view.data();
   const CompiledModel& m = *model_;
