@@ -529,6 +529,7 @@ int serve(Config config, ConfigLoader reload_config) {
     });
   }
 
+  config.server.threads = threads;  // what runs the io_context below (1: no connection strands)
   http::Server server(ioc, config.server, router);
   if (auto st = server.start(); !st) {
     log::error("listen_failed", {{"error", st.error().message}});

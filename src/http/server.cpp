@@ -43,6 +43,29 @@ constexpr auto kPeerPollInterval = std::chrono::milliseconds(100);
 // long / this much, so that it reads our answer instead of a reset.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytes = 64u * 1024 * 1024;
+// Bodies up to this size are copied behind the head and sent in one write (one segment, one
+// TLS record); larger ones go as a second buffer.
+constexpr size_t kInlineBodyBytes = 16 * 1024;
+
+// The status line and fields of a response, as HTTP/1.1 puts them on the wire: what Beast's
+// serializer writes for a response without chunked coding.
+std::string serialize_head(const Response& res) {
+  std::string out;
+  out.reserve(256);
+  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.result_int());
+  out += ' ';
+  out += res.reason();
+  out += "\r\n";
+  for (const auto& field : res) {
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
 // Sending our TLS close_notify (we do not wait for the peer's, RFC 8446 §6.1 allows that).
 constexpr auto kTlsCloseTime = std::chrono::seconds(2);
 
@@ -157,7 +180,7 @@ class HttpMetrics {
 class ConnectionBase {
  public:
   virtual ~ConnectionBase() = default;
-  // Both run on the connection's strand.
+  // Both run on the connection's strand (the io_context's executor when one thread runs it).
   virtual void begin_shutdown() = 0;
   virtual void close_now() = 0;
   virtual asio::any_io_executor strand() = 0;
@@ -267,7 +290,22 @@ class Connection final : public ConnectionBase,
     }
     lowest().expires_after(server_.options.write_timeout);
     beast::error_code ec;
-    co_await beast::http::async_write(stream_, res, redirect_error(use_awaitable, ec));
+    if (res.chunked()) {
+      co_await beast::http::async_write(stream_, res, redirect_error(use_awaitable, ec));
+    } else {
+      // A sized answer is its head's text and its body. Written as one buffer (two for a large
+      // body): Beast's serializer walks nested buffer views for this and costs about as much
+      // CPU as the rest of the HTTP layer together; the bytes it writes are the same.
+      std::string wire = serialize_head(res);
+      std::string& body = res.body();
+      if (body.size() <= kInlineBodyBytes) {
+        wire += body;
+        co_await asio::async_write(stream_, asio::buffer(wire), redirect_error(use_awaitable, ec));
+      } else {
+        const std::array<asio::const_buffer, 2> parts{asio::buffer(wire), asio::buffer(body)};
+        co_await asio::async_write(stream_, parts, redirect_error(use_awaitable, ec));
+      }
+    }
     if (ec) {
       must_close_ = true;
       co_return false;
@@ -514,6 +552,28 @@ class Connection final : public ConnectionBase,
   std::string remote_ip_;
   asio::steady_timer watch_timer_;
   beast::flat_buffer buffer_;
+
+  // Feeds the buffered bytes to the parser, as Beast's reads do before they read more, up to the
+  // end of the head or of the whole message. Consumes what was parsed; on a parse error the
+  // unparsed bytes stay in buffer_ (classify_read_error reads them). "Needs more" is no error.
+  beast::error_code parse_buffered(RequestParser& parser, bool whole_message) {
+    beast::error_code ec;
+    while (buffer_.size() != 0
+           && !(whole_message ? parser.is_done() : parser.is_header_done())) {
+      const size_t used = parser.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == beast::http::error::need_more) {
+        return {};
+      }
+      if (ec) {
+        return ec;
+      }
+      if (used == 0) {
+        break;  // nothing consumed and no error: wait for the network instead of spinning
+      }
+    }
+    return ec;
+  }
   bool closing_ = false;
   bool idle_ = true;  // no request under way: waiting for one, or in the TLS handshake
   bool streaming_ = false;
@@ -662,11 +722,18 @@ asio::awaitable<void> Connection<Stream>::run() {
     RequestParser parser;
     apply_limits(parser, opt);
 
-    // The whole head must arrive within header_timeout of its first byte (slowloris bound); a
-    // peer that runs out of time gets nothing but a closed connection.
-    lowest().expires_after(opt.header_timeout);
-    co_await beast::http::async_read_header(
-        stream_, buffer_, parser, redirect_error(use_awaitable, ec));
+    // What is buffered already is parsed here, without an asynchronous operation: a small
+    // request arrives whole in the first read, and Beast's composed reads would each post their
+    // completion (and take executor work) only to find the message already there. Only a
+    // request that is still incomplete waits below, under the same timeouts.
+    ec = parse_buffered(parser, /*whole_message=*/false);
+    if (!ec && !parser.is_header_done()) {
+      // The whole head must arrive within header_timeout of its first byte (slowloris bound); a
+      // peer that runs out of time gets nothing but a closed connection.
+      lowest().expires_after(opt.header_timeout);
+      co_await beast::http::async_read_header(
+          stream_, buffer_, parser, redirect_error(use_awaitable, ec));
+    }
     if (ec) {
       const auto received = buffer_.cdata();
       const std::string_view unparsed(static_cast<const char*>(received.data()), received.size());
@@ -690,8 +757,14 @@ asio::awaitable<void> Connection<Stream>::run() {
       }
     }
 
-    lowest().expires_after(opt.body_timeout);
-    co_await beast::http::async_read(stream_, buffer_, parser, redirect_error(use_awaitable, ec));
+    if (!parser.is_done()) {
+      ec = parse_buffered(parser, /*whole_message=*/true);
+    }
+    if (!ec && !parser.is_done()) {
+      lowest().expires_after(opt.body_timeout);
+      co_await beast::http::async_read(
+          stream_, buffer_, parser, redirect_error(use_awaitable, ec));
+    }
     if (ec) {
       // A timeout has closed the socket already: nothing can be answered.
       if (const RequestFailure f = classify_read_error(ec); f != RequestFailure::kNone) {
@@ -745,7 +818,8 @@ asio::awaitable<void> Connection<Stream>::run() {
 
 asio::awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
-    tcp::socket socket(asio::make_strand(ioc));
+    tcp::socket socket = options.threads == 1 ? tcp::socket(ioc.get_executor())
+                                              : tcp::socket(asio::make_strand(ioc));
     beast::error_code ec;
     co_await acceptor.async_accept(socket, redirect_error(use_awaitable, ec));
     if (stopping.load()) {

@@ -283,8 +283,12 @@ std::optional<std::string> check_standard_headers(const Endpoint::Impl& impl,
                     ? impl.registry->get_tool(name->get<std::string>())
                     : nullptr;
     if (tool) {
-      const Json& schema = tool->descriptor.value("inputSchema", Json::object());
-      const Json args = params.value("arguments", Json::object());
+      // Looked up in place: value() would copy the schema and the arguments on every call.
+      static const Json kNoObject = Json::object();
+      const auto schema_it = tool->descriptor.find("inputSchema");
+      const Json& schema = schema_it == tool->descriptor.end() ? kNoObject : *schema_it;
+      const auto args_it = params.find("arguments");
+      const Json& args = args_it == params.end() ? kNoObject : *args_it;
       if (auto props = schema.find("properties"); props != schema.end() && props->is_object()) {
         for (const auto& [prop, def] : props->items()) {
           if (!def.is_object() || !def.contains("x-mcp-header")
@@ -814,11 +818,21 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
   const auto bad = http::StatusCode::bad_request;
   // Order matters and is observable: malformed _meta (-32602) before header checks (-32020)
   // before version support (-32022).
-  const Json meta = params.value("_meta", Json(nullptr));
-  if (!meta.is_object() || !meta.contains("io.modelcontextprotocol/protocolVersion")
-      || !meta["io.modelcontextprotocol/protocolVersion"].is_string()
-      || !meta.contains("io.modelcontextprotocol/clientCapabilities")
-      || !meta["io.modelcontextprotocol/clientCapabilities"].is_object()) {
+  // Pointers into params (no copies of _meta); params moves to the scope only at the end.
+  const Json* meta_ptr = nullptr;
+  const Json* version_json = nullptr;
+  const Json* caps = nullptr;
+  if (auto m = params.find("_meta"); m != params.end() && m->is_object()) {
+    meta_ptr = &*m;
+    if (auto v = m->find("io.modelcontextprotocol/protocolVersion"); v != m->end()) {
+      version_json = &*v;
+    }
+    if (auto c = m->find("io.modelcontextprotocol/clientCapabilities"); c != m->end()) {
+      caps = &*c;
+    }
+  }
+  if (meta_ptr == nullptr || version_json == nullptr || !version_json->is_string()
+      || caps == nullptr || !caps->is_object()) {
     co_await respond_error(
         ex,
         bad,
@@ -828,7 +842,8 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
         "io.modelcontextprotocol/clientCapabilities");
     co_return;
   }
-  const std::string version = meta["io.modelcontextprotocol/protocolVersion"].get<std::string>();
+  const Json& meta = *meta_ptr;
+  const std::string& version = version_json->get_ref<const std::string&>();
   if (header_version.empty()) {
     co_await respond_error(ex,
                            bad,
@@ -867,11 +882,10 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
   scope->era = Era::kStateless;
   scope->id = id;
   scope->method = method;
-  scope->params = std::move(params);
   scope->protocol_version = version;
-  scope->client_capabilities = meta["io.modelcontextprotocol/clientCapabilities"];
-  scope->subject = subject;
-  scope->caller = caller;
+  scope->client_capabilities = *caps;
+  scope->subject = std::move(subject);
+  scope->caller = std::move(caller);
   scope->source_ip = ex.remote_ip();
   scope->request_id = ex.request_id();
   scope->can_stream = accept.sse;
@@ -882,6 +896,8 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
       level != meta.end() && level->is_string() && log_level_rank(level->get<std::string>()) >= 0) {
     scope->log_level = level->get<std::string>();
   }
+  // Last: `meta` and `version` point into params.
+  scope->params = std::move(params);
   if (method == "subscriptions/listen") {
     co_await serve_listen(impl, ex, scope);
     co_return;

@@ -1,5 +1,7 @@
 #include "mcp/json_io.hpp"
 
+#include "mcp/json_reader.hpp"
+
 #include <array>
 
 namespace mcpgate::mcp {
@@ -186,8 +188,8 @@ Status scan_json(std::string_view text, size_t max_depth) {
 
 Result<Json> parse_json(std::string_view text, size_t max_depth) {
   MCPGATE_TRY(scan_json(text, max_depth));
-  Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
+  Json value;
+  if (!read_json(text, max_depth, value)) {
     return make_error(ErrorCode::kInvalidArgument, "Parse error: invalid JSON");
   }
   return value;
