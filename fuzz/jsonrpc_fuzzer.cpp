@@ -32,6 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     __builtin_trap();  // accepted what the pre-scan refuses
   }
   const std::string out = dump_json(*parsed);
+  if (out != parsed->dump()) {
+    __builtin_trap();  // the writer (mcp/json_writer) and nlohmann's dump disagree
+  }
   const auto again = parse_json(out);
   if (!again || *again != *parsed) {
     __builtin_trap();  // our own output does not read back as the same value

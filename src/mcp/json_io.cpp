@@ -1,6 +1,7 @@
 #include "mcp/json_io.hpp"
 
 #include "mcp/json_reader.hpp"
+#include "mcp/json_writer.hpp"
 
 #include <array>
 
@@ -196,7 +197,9 @@ Result<Json> parse_json(std::string_view text, size_t max_depth) {
 }
 
 std::string dump_json(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  write_json(out, value);
+  return out;
 }
 
 std::string base64_encode(std::string_view bytes) {

@@ -50,16 +50,27 @@ const UrlElicitationRequired* url_elicitation_of(const Error& error) {
   return dynamic_cast<const UrlElicitationRequired*>(error.detail.get());
 }
 
+// Built member by member: nlohmann's initializer lists copy every element (json_ref), which
+// costs more than the rest of a small tool's answer.
 Json text_content(std::string text) {
-  return Json{{"type", "text"}, {"text", std::move(text)}};
+  Json item = Json::object();
+  item["type"] = "text";
+  item["text"] = std::move(text);
+  return item;
 }
 
 Json tool_result_text(std::string text) {
-  return Json{{"content", Json::array({text_content(std::move(text))})}};
+  Json content = Json::array();
+  content.push_back(text_content(std::move(text)));
+  Json result = Json::object();
+  result["content"] = std::move(content);
+  return result;
 }
 
 Json tool_error(std::string text) {
-  return Json{{"content", Json::array({text_content(std::move(text))})}, {"isError", true}};
+  Json result = tool_result_text(std::move(text));
+  result["isError"] = true;
+  return result;
 }
 
 Json input_required_result(Json input_requests, std::optional<std::string> request_state) {
