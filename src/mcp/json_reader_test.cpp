@@ -55,7 +55,7 @@ bool json_reader_same(const Json& a, const Json& b) {
 
 // Compares read_json with nlohmann on one text; the depth limit is out of the way here.
 void json_reader_expect_as_nlohmann(const std::string& text) {
-  SCOPED_TRACE(testing::Message() << "text: " << text);
+  SCOPED_TRACE(::testing::Message() << "text: " << text);
   const Json reference = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   Json ours;
   const bool ok = read_json(text, 10000, ours);
