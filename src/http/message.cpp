@@ -1,5 +1,6 @@
 #include "http/message.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <nlohmann/json.hpp>
 
 namespace mcpgate::http {
@@ -31,12 +32,21 @@ std::string_view trim_ows(std::string_view value) {
   return value;
 }
 
-std::string_view header(const Request& req, std::string_view name) {
-  auto it = req.find(name);
-  if (it == req.end()) {
-    return {};
+std::optional<std::string_view> find_header(const Request& req, std::string_view name) {
+  // A request carries a handful of fields: a scan that rejects on length first is several
+  // times cheaper than Beast's find(), which maps the name to a known field and then walks its
+  // tree comparing names case-insensitively. With a repeated field, the first one counts.
+  for (const auto& field : req) {
+    const std::string_view n = field.name_string();
+    if (n.size() == name.size() && boost::beast::iequals(n, name)) {
+      return field.value();
+    }
   }
-  return it->value();
+  return std::nullopt;
+}
+
+std::string_view header(const Request& req, std::string_view name) {
+  return find_header(req, name).value_or(std::string_view{});
 }
 
 }  // namespace mcpgate::http

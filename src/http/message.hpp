@@ -3,6 +3,7 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,10 @@ Response make_response(StatusCode status, std::string body, std::string_view con
 // A JSON error body {"error": code, "error_description": description} with no-store caching.
 Response make_json_error(StatusCode status, std::string_view code, std::string_view description);
 
-// Header value or empty view when absent.
+// The value of the first field named `name` (case-insensitive), or nullopt when there is none.
+std::optional<std::string_view> find_header(const Request& req, std::string_view name);
+
+// Header value (the first field's) or empty view when absent.
 std::string_view header(const Request& req, std::string_view name);
 
 // `value` without the optional whitespace (spaces and tabs, RFC 9110 §5.6.3) around it: header

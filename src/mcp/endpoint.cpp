@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/ascii.hpp"
 #include "core/log.hpp"
 #include "http/message.hpp"
 #include "mcp/crypto.hpp"
@@ -182,19 +183,25 @@ AcceptInfo parse_accept(std::string_view accept) {
   if (accept.empty()) {
     return {true, true};  // lenient: a client that says nothing takes either
   }
-  const std::string a = lower(accept);
+  // Case-insensitive substring tests, without a lower-cased copy of the header.
+  const auto has = [accept](std::string_view lower_needle) {
+    return std::search(accept.begin(),
+                       accept.end(),
+                       lower_needle.begin(),
+                       lower_needle.end(),
+                       [](char a, char n) { return ascii::lower(a) == n; })
+           != accept.end();
+  };
   AcceptInfo info;
-  const bool any = a.find("*/*") != std::string::npos;
-  info.json = any || a.find("application/json") != std::string::npos
-              || a.find("application/*") != std::string::npos;
-  info.sse = any || a.find("text/event-stream") != std::string::npos
-             || a.find("text/*") != std::string::npos;
+  const bool any = has("*/*");
+  info.json = any || has("application/json") || has("application/*");
+  info.sse = any || has("text/event-stream") || has("text/*");
   return info;
 }
 
 bool is_json_content_type(std::string_view ct) {
   const size_t semi = ct.find(';');
-  return lower(http::trim_ows(ct.substr(0, semi))) == "application/json";
+  return ascii::iequals(http::trim_ows(ct.substr(0, semi)), "application/json");
 }
 
 // --- Mcp-Name / Mcp-Param decoding ---------------------------------------------------------------
@@ -248,10 +255,11 @@ std::optional<std::string> check_standard_headers(const Endpoint::Impl& impl,
                                                   const std::string& method,
                                                   const Json& params) {
   const auto& req = ex.request();
-  if (req.find("Mcp-Method") == req.end()) {
+  const auto method_header = http::find_header(req, "Mcp-Method");
+  if (!method_header) {
     return "Header mismatch: Mcp-Method header is required";
   }
-  if (header_of(ex, "Mcp-Method") != method) {
+  if (http::trim_ows(*method_header) != method) {
     return "Header mismatch: Mcp-Method header does not match body method '" + method + "'";
   }
   const char* name_field = nullptr;
@@ -260,14 +268,14 @@ std::optional<std::string> check_standard_headers(const Endpoint::Impl& impl,
   } else if (method == "resources/read") {
     name_field = "uri";
   }
-  const bool has_name_header = req.find("Mcp-Name") != req.end();
   if (name_field != nullptr) {
     auto body = params.find(name_field);
     if (body != params.end() && body->is_string()) {
-      if (!has_name_header) {
+      const auto name_header = http::find_header(req, "Mcp-Name");
+      if (!name_header) {
         return std::string("Header mismatch: Mcp-Name header is required for ") + method;
       }
-      auto decoded = decode_header_value(http::header(req, "Mcp-Name"));
+      auto decoded = decode_header_value(*name_header);
       if (!decoded) {
         return "Header mismatch: Mcp-Name header value is malformed";
       }
@@ -296,10 +304,10 @@ std::optional<std::string> check_standard_headers(const Endpoint::Impl& impl,
             continue;
           }
           const std::string header_name = "Mcp-Param-" + def["x-mcp-header"].get<std::string>();
-          const bool present = req.find(header_name) != req.end();
+          const auto header_value = http::find_header(req, header_name);
           const bool has_value = args.is_object() && args.contains(prop) && !args[prop].is_null();
-          if (present) {
-            auto decoded = decode_header_value(http::header(req, header_name));
+          if (header_value) {
+            auto decoded = decode_header_value(*header_value);
             if (!decoded) {
               return "Header mismatch: " + header_name + " header value is malformed";
             }

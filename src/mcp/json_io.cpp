@@ -134,6 +134,10 @@ std::optional<std::string> decode_with(std::string_view text, const std::array<i
 
 bool is_valid_utf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;  // ASCII, the common case, without a call per byte
+      continue;
+    }
     const size_t len = utf8_sequence_length(text, i);
     if (len == 0) {
       return false;
@@ -198,6 +202,7 @@ Result<Json> parse_json(std::string_view text, size_t max_depth) {
 
 std::string dump_json(const Json& value) {
   std::string out;
+  out.reserve(128);
   write_json(out, value);
   return out;
 }
