@@ -101,6 +101,7 @@ struct Engine::CacheSlot {
   std::atomic_flag busy = ATOMIC_FLAG_INIT;
   bool valid = false;
   bool allowed = false;
+  bool cycle = false;  // the decision met a cycle: a hit reports it as the evaluation did
   std::uint64_t model_version = 0;
   std::uint64_t revision = 0;
   TupleKey key;
@@ -117,27 +118,29 @@ class Engine::DecisionCache {
     slots_ = std::make_unique<CacheSlot[]>(n);
   }
 
-  // Returns 0 for a miss, 1 for a cached deny, 2 for a cached allow.
-  int lookup(std::uint64_t model_version, std::uint64_t revision, const TupleKey& key) const {
+  // Fills `out`'s allowed and cycle flags on a hit (true); false for a miss.
+  bool lookup(std::uint64_t model_version, std::uint64_t revision, const TupleKey& key, CheckResult& out) const {
     CacheSlot& s = slot(model_version, revision, key);
     if (s.busy.test_and_set(std::memory_order_acquire)) {
-      return 0;  // contended: computing is cheaper than waiting
+      return false;  // contended: computing is cheaper than waiting
     }
-    int r = 0;
-    if (s.valid && s.model_version == model_version && s.revision == revision && s.key == key) {
-      r = s.allowed ? 2 : 1;
+    const bool hit = s.valid && s.model_version == model_version && s.revision == revision && s.key == key;
+    if (hit) {
+      out.allowed = s.allowed;
+      out.cycle = s.cycle;
     }
     s.busy.clear(std::memory_order_release);
-    return r;
+    return hit;
   }
 
-  void store(std::uint64_t model_version, std::uint64_t revision, const TupleKey& key, bool allowed) const {
+  void store(std::uint64_t model_version, std::uint64_t revision, const TupleKey& key, const CheckResult& decided) const {
     CacheSlot& s = slot(model_version, revision, key);
     if (s.busy.test_and_set(std::memory_order_acquire)) {
       return;
     }
     s.valid = true;
-    s.allowed = allowed;
+    s.allowed = decided.allowed;
+    s.cycle = decided.cycle;
     s.model_version = model_version;
     s.revision = revision;
     s.key = key;
@@ -514,11 +517,11 @@ CheckResult Engine::check(const CheckRequest& request) const {
   if (!model_) {
     return no_model_check_result();
   }
-  return check_locked(view.data(), *model_, view.revision(), request);
+  return check_locked(view.data(), *model_, view.revision(), request, request.context);
 }
 
 CheckResult Engine::check_locked(const TupleStore::Data& d, const CompiledModel& m, std::uint64_t revision,
-                                 const CheckRequest& request) const {
+                                 const CheckRequest& request, const nlohmann::json& context) const {
   CheckResult result;
   result.revision = revision;
   result.model_version = m.version;
@@ -545,7 +548,7 @@ CheckResult Engine::check_locked(const TupleStore::Data& d, const CompiledModel&
                     "relation '" + std::string(obj->type) + "#" + request.relation + "' not found"));
   }
   FgaError error;
-  if (!check_context(request.context, options_, &error)) {
+  if (!check_context(context, options_, &error)) {
     return fail(std::move(error));
   }
   RequestView rv(d, m);
@@ -557,12 +560,13 @@ CheckResult Engine::check_locked(const TupleStore::Data& d, const CompiledModel&
     return fail(std::move(error));
   }
   const std::uint32_t object = rv.object_id(request.object, type);
-  return check_resolved(d, m, request, rv, object, type, relation, *user, std::move(result));
+  return check_resolved(d, m, request, context, rv, object, type, relation, *user, std::move(result));
 }
 
 CheckResult Engine::check_resolved(const TupleStore::Data& d, const CompiledModel& m, const CheckRequest& request,
-                                   RequestView& rv, std::uint32_t object, std::uint32_t type, std::uint32_t relation,
-                                   const UserRef& user_ref, CheckResult result) const {
+                                   const nlohmann::json& context, RequestView& rv, std::uint32_t object,
+                                   std::uint32_t type, std::uint32_t relation, const UserRef& user_ref,
+                                   CheckResult result) const {
   const std::uint64_t revision = result.revision;
   const UserRef* user = &user_ref;
   auto fail = [&](FgaError e) {
@@ -578,14 +582,13 @@ CheckResult Engine::check_resolved(const TupleStore::Data& d, const CompiledMode
   // A load reassigns object ids and may repeat a revision: its generation is part of the key.
   const std::uint64_t cache_model = m.version | d.generation << 40;
   if (cacheable) {
-    if (int hit = cache_->lookup(cache_model, revision, cache_key); hit != 0) {
-      result.allowed = hit == 2;
+    if (cache_->lookup(cache_model, revision, cache_key, result)) {
       result.cached = true;
       return result;
     }
   }
   const SubjectHead* user_tuples = stored ? warm_up(d, m, object, *m.relation(type, relation), *user) : nullptr;
-  Evaluator ev(rv, options_, &request.context, request.explain);
+  Evaluator ev(rv, options_, &context, request.explain);
   ev.set_user(*user);
   if (stored) {
     ev.preload_user_tuples(user_tuples);
@@ -605,7 +608,7 @@ CheckResult Engine::check_resolved(const TupleStore::Data& d, const CompiledMode
   }
   // A decision that read a condition depends on the request context: never cached.
   if (cacheable && !result.conditional) {
-    cache_->store(cache_model, revision, cache_key, result.allowed);
+    cache_->store(cache_model, revision, cache_key, result);
   }
   return result;
 }
@@ -661,6 +664,14 @@ PreparedCheck Engine::prepare(CheckRequest request) const {
 }
 
 CheckResult Engine::check(const PreparedCheck& p) const {
+  return check_prepared(p, p.request_.context, p.context_valid_);
+}
+
+CheckResult Engine::check(const PreparedCheck& p, const nlohmann::json& context) const {
+  return check_prepared(p, context, false);
+}
+
+CheckResult Engine::check_prepared(const PreparedCheck& p, const nlohmann::json& context, bool context_valid) const {
   TupleStore::ReadView view(store_);
   if (!model_) {
     return no_model_check_result();
@@ -668,12 +679,14 @@ CheckResult Engine::check(const PreparedCheck& p) const {
   const TupleStore::Data& d = view.data();
   const CompiledModel& m = *model_;
   if (!p.resolved_ || p.engine_ != this || p.generation_ != d.generation || p.model_version_ != m.version) {
-    return check_locked(d, m, view.revision(), p.request_);
+    CheckResult r = check_locked(d, m, view.revision(), p.request_, context);
+    r.unprepared = true;
+    return r;
   }
   CheckResult result;
   result.revision = view.revision();
   result.model_version = m.version;
-  if (FgaError error; !p.context_valid_ && !check_context(p.request_.context, options_, &error)) {
+  if (FgaError error; !context_valid && !check_context(context, options_, &error)) {
     result.error = std::move(error);
     result.reason = result.error.message;
     return result;
@@ -684,7 +697,7 @@ CheckResult Engine::check(const PreparedCheck& p) const {
   user.relation = p.user_relation_;
   user.type = p.user_type_;
   user.wildcard = p.user_wildcard_;
-  return check_resolved(d, m, p.request_, rv, p.object_, p.type_, p.relation_, user, std::move(result));
+  return check_resolved(d, m, p.request_, context, rv, p.object_, p.type_, p.relation_, user, std::move(result));
 }
 
 std::vector<CheckResult> Engine::batch_check(const std::vector<CheckRequest>& requests) const {
@@ -707,7 +720,7 @@ std::vector<CheckResult> Engine::batch_check(const std::vector<CheckRequest>& re
       out.push_back(r);
       continue;
     }
-    out.push_back(check_locked(view.data(), *model_, view.revision(), req));
+    out.push_back(check_locked(view.data(), *model_, view.revision(), req, req.context));
   }
   return out;
 }

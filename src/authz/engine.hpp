@@ -62,6 +62,10 @@ struct CheckResult {
   bool cycle = false;       // the decision met a cycle (never grants)
   bool conditional = false; // a condition took part in the decision
   bool cached = false;      // served from the decision cache
+  // check(PreparedCheck) could not use the prepared ids (never resolved, the model changed, a
+  // load reassigned them, or another engine prepared it) and resolved the strings as
+  // check(request) does: the answer is as right, but prepare() again to get the fast path back.
+  bool unprepared = false;
   std::uint64_t revision = 0;       // tuple revision the decision was made at
   std::uint64_t model_version = 0;  // Engine::model_version() at decision time
   std::string reason;       // explain: the relation path that decided, or why not
@@ -130,8 +134,10 @@ class Engine;
 // The ids stay valid while the engine keeps the same model and has not been reloaded; when
 // either changed, or the object or user was not in the store when prepared (it may be
 // written later), check() resolves the strings again, so a stale PreparedCheck is slower,
-// never wrong. Only the per-call parts can change after preparing (context, explain,
-// bypass_cache); a different object, relation, user or contextual tuples need a new prepare.
+// never wrong (CheckResult::unprepared says so: prepare again). Only the per-call parts can
+// change after preparing (context, explain, bypass_cache); a different object, relation, user
+// or contextual tuples need a new prepare. check(prepared, context) leaves the PreparedCheck
+// untouched, so one shared PreparedCheck serves concurrent calls with their own contexts.
 class PreparedCheck {
  public:
   PreparedCheck() = default;
@@ -188,6 +194,10 @@ class Engine {
   // not validate now is prepared unresolved and check() reports its error as check(request).
   PreparedCheck prepare(CheckRequest request) const;
   CheckResult check(const PreparedCheck& prepared) const;
+  // The prepared check with `context` in place of its own (validated on every call). Nothing
+  // in `prepared` is modified, so one PreparedCheck can serve concurrent callers, each with
+  // its own call's context.
+  CheckResult check(const PreparedCheck& prepared, const nlohmann::json& context) const;
   // At most max_batch_checks requests (more: every result is error 2000).
   std::vector<CheckResult> batch_check(const std::vector<CheckRequest>& requests) const;
   ListObjectsResult list_objects(const ListObjectsRequest& request) const;
@@ -224,12 +234,16 @@ class Engine {
   struct CacheSlot;
   class DecisionCache;
 
+  // `context` stands for request.context (a prepared check may be given another one).
   CheckResult check_locked(const TupleStore::Data& d, const CompiledModel& m, std::uint64_t revision,
-                           const CheckRequest& request) const;
+                           const CheckRequest& request, const nlohmann::json& context) const;
+  CheckResult check_prepared(const PreparedCheck& prepared, const nlohmann::json& context,
+                             bool context_valid) const;
   // The part of a check after the request's strings became ids.
   CheckResult check_resolved(const TupleStore::Data& d, const CompiledModel& m, const CheckRequest& request,
-                             RequestView& rv, std::uint32_t object, std::uint32_t type, std::uint32_t relation,
-                             const UserRef& user, CheckResult result) const;
+                             const nlohmann::json& context, RequestView& rv, std::uint32_t object,
+                             std::uint32_t type, std::uint32_t relation, const UserRef& user,
+                             CheckResult result) const;
   void notify(std::uint64_t revision);
 
   EngineOptions options_;

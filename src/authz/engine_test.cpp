@@ -396,6 +396,34 @@ type document
   EXPECT_EQ(r.error.code, FgaErrorCode::kValidationError);
 }
 
+TEST_F(DocsEngineTest, UnpreparedFlagsChecksThatCouldNotUseTheirIds) {
+  const PreparedCheck p = engine_->prepare(request("document:d", "can_read", "user:anne"));
+  ASSERT_TRUE(p.resolved());
+  EXPECT_FALSE(engine_->check(p).unprepared);
+  EXPECT_FALSE(engine_->check(p, nlohmann::json()).unprepared);
+  // Writes keep the ids.
+  WriteRequest w;
+  w.writes = {t("document:d", "viewer", "user:newcomer")};
+  ASSERT_TRUE(engine_->write(w).error.ok());
+  EXPECT_FALSE(engine_->check(p).unprepared);
+  // Never resolved (an object the store lacked): every check resolves the strings.
+  const PreparedCheck absent = engine_->prepare(request("document:absent", "viewer", "user:anne"));
+  ASSERT_FALSE(absent.resolved());
+  EXPECT_TRUE(engine_->check(absent).unprepared);
+  // A load reassigns ids; a new model changes them.
+  ASSERT_TRUE(engine_->load({t("document:d", "owner", "user:anne")}, 90).ok());
+  const CheckResult after_load = engine_->check(p, nlohmann::json());
+  EXPECT_TRUE(after_load.unprepared);
+  EXPECT_TRUE(after_load.allowed);  // answered by the strings: anne owns d after the load
+  const PreparedCheck fresh = engine_->prepare(request("document:d", "can_read", "user:anne"));
+  EXPECT_FALSE(engine_->check(fresh).unprepared);
+  auto model = parse_dsl(kDocsModel);
+  ASSERT_TRUE(model.ok());
+  ASSERT_TRUE(engine_->set_model(*model).ok());
+  EXPECT_TRUE(engine_->check(fresh).unprepared);
+  EXPECT_FALSE(engine_->check(engine_->prepare(request("document:d", "can_read", "user:anne"))).unprepared);
+}
+
 TEST_F(DocsEngineTest, PreparedCheckFromAnotherEngineUsesItsStrings) {
   auto other = make_engine(kDocsModel);
   ASSERT_NE(other, nullptr);
@@ -479,6 +507,38 @@ type document
   const CheckResult b = check(*e, "document:3", "can_view", "user:u");
   EXPECT_TRUE(b.error.ok()) << b.error.message;
   EXPECT_FALSE(b.allowed);
+}
+
+TEST(EngineCycleTest, CachedDecisionsReportTheCycleTheOriginalMet) {
+  auto e = make_engine(R"(model
+  schema 1.1
+type user
+type document
+  relations
+    define viewer: [user, document#viewer]
+)");
+  ASSERT_NE(e, nullptr);
+  write_all(*e, {t("document:1", "viewer", "document:2#viewer"), t("document:2", "viewer", "document:1#viewer"),
+                 t("document:3", "viewer", "user:u")});
+  // Not `explain`: only those decisions go to the decision cache.
+  const CheckRequest looped{"document:1", "viewer", "user:u", {}, nullptr, false, false};
+  const CheckResult first = e->check(looped);
+  ASSERT_TRUE(first.error.ok()) << first.error.message;
+  ASSERT_FALSE(first.cached);
+  ASSERT_TRUE(first.cycle);
+  const CheckResult again = e->check(looped);
+  EXPECT_TRUE(again.cached);
+  EXPECT_TRUE(again.cycle);
+  EXPECT_FALSE(again.allowed);
+  // Through a prepared check too (same cache key), and a cached decision without a cycle
+  // does not report one.
+  EXPECT_TRUE(e->check(e->prepare(looped)).cycle);
+  const CheckRequest plain{"document:3", "viewer", "user:u", {}, nullptr, false, false};
+  ASSERT_TRUE(e->check(plain).allowed);
+  const CheckResult hit = e->check(plain);
+  EXPECT_TRUE(hit.cached);
+  EXPECT_TRUE(hit.allowed);
+  EXPECT_FALSE(hit.cycle);
 }
 
 TEST(EngineDepthTest, TenThousandDeepUsersetsHitTheDepthLimit) {
@@ -601,6 +661,27 @@ TEST(EngineConditionTest, ErrorPrecedenceInSetOperations) {
   EXPECT_FALSE(excl.allowed);
   EXPECT_EQ(excl.error.code, FgaErrorCode::kValidationError);
   EXPECT_TRUE(check(*e, "document:3", "not_blocked", "user:a", {{"x", 5}, {"limit", 1}}).allowed);
+}
+
+TEST(EnginePreparedTest, OnePreparedCheckServesEachCallsOwnContext) {
+  auto e = make_engine(kConditionModel);
+  ASSERT_NE(e, nullptr);
+  write_all(*e, {t("document:1", "viewer", "user:a", "in_range", {{"limit", 10}})});
+  const PreparedCheck p = e->prepare(CheckRequest{"document:1", "viewer", "user:a", {}, {{"x", 1}}, false, false});
+  ASSERT_TRUE(p.resolved());
+  const nlohmann::json small = {{"x", 5}};
+  const nlohmann::json big = {{"x", 50}};
+  const CheckResult yes = e->check(p, small);
+  EXPECT_TRUE(yes.allowed) << yes.error.message;
+  EXPECT_FALSE(yes.unprepared);
+  EXPECT_FALSE(e->check(p, big).allowed);
+  EXPECT_TRUE(e->check(p).allowed);  // its own context is untouched
+  // A context given here is validated on every call, as check(request) validates it.
+  EXPECT_EQ(e->check(p, nlohmann::json("not an object")).error.code, FgaErrorCode::kValidationError);
+  EXPECT_EQ(e->check(p, nlohmann::json::object()).error.code, FgaErrorCode::kValidationError);  // x missing
+  const nlohmann::json huge = {{"x", 1}, {"pad", std::string(40 * 1024, 'x')}};
+  EXPECT_EQ(e->check(p, huge).error.code, FgaErrorCode::kValidationError);
+  EXPECT_FALSE(e->check(p, huge).allowed);
 }
 
 TEST(EngineConditionTest, ConditionalDecisionsAreNotCached) {

@@ -220,8 +220,9 @@ TEST_P(OpenFgaCorpus, Stages) {
       req.context = context_of(a, t);
       const CheckResult r = engine.check(req);
       const std::string what = "check " + req.object + "#" + req.relation + "@" + req.user;
-      // The prepared path (ids resolved once) must answer every corpus check exactly alike
-      // (evaluated, not served by the decision cache, which keeps no cycle flag).
+      // The prepared path (ids resolved once) must answer every corpus check exactly alike,
+      // evaluated and again through the decision cache (which `r` may have filled: a hit must
+      // report what the evaluation did, cycles included).
       PreparedCheck prepared = engine.prepare(req);
       prepared.set_bypass_cache(true);
       const CheckResult p = engine.check(prepared);
@@ -229,6 +230,11 @@ TEST_P(OpenFgaCorpus, Stages) {
                   p.error.message == r.error.message)
           << what << ": prepared check differs: allowed " << p.allowed << " vs " << r.allowed << ", error "
           << p.error.numeric() << " vs " << r.error.numeric();
+      prepared.set_bypass_cache(false);
+      const CheckResult c = engine.check(prepared);
+      EXPECT_TRUE(c.allowed == r.allowed && c.error.code == r.error.code && c.cycle == r.cycle)
+          << what << ": cached check differs: allowed " << c.allowed << " vs " << r.allowed << ", cycle "
+          << c.cycle << " vs " << r.cycle << ", cached " << c.cached;
       bool pass = false;
       if (a["errorCode"]) {
         const int want = a["errorCode"].as<int>();

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 namespace mcpgate::policy {
 namespace {
 
@@ -121,6 +123,17 @@ TEST(CallContextTest, TrustedFactsAreSetAndArgumentsCannotShadowThem) {
   EXPECT_EQ((*ctx)["scopes"], Json::array({"calendar:read"}));
   EXPECT_EQ((*ctx)["request_time"], "2027-01-15T08:00:00.000000Z");
   EXPECT_EQ((*ctx)["source_ip"], "127.0.0.1");
+}
+
+TEST(CallContextTest, Rfc3339UtcFormatsEveryFieldZeroPadded) {
+  using namespace std::chrono;
+  const auto at = [](long long secs, long long micros) {
+    return system_clock::time_point(duration_cast<system_clock::duration>(seconds(secs) + microseconds(micros)));
+  };
+  EXPECT_EQ(rfc3339_utc(at(0, 0)), "1970-01-01T00:00:00.000000Z");
+  EXPECT_EQ(rfc3339_utc(at(1796070600, 42)), "2026-11-30T20:30:00.000042Z");
+  EXPECT_EQ(rfc3339_utc(at(951782399, 999999)), "2000-02-28T23:59:59.999999Z");
+  EXPECT_EQ(rfc3339_utc(at(-1, 500000)), "1969-12-31T23:59:59.500000Z");
 }
 
 }  // namespace

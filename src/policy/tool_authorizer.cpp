@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <optional>
 
 #include "authz/tuple.hpp"
 #include "mcp/tool.hpp"
@@ -86,7 +87,10 @@ const AuthzMetrics& authz_metrics() {
 EngineToolAuthorizer::EngineToolAuthorizer(OrgEngines engines,
                                            ToolAuthorizerOptions options,
                                            std::shared_ptr<DecisionLog> log)
-    : engines_(std::move(engines)), options_(std::move(options)), log_(std::move(log)) {}
+    : engines_(std::move(engines)),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      prepared_(options_.prepared_check_slots) {}
 
 EngineToolAuthorizer::EngineToolAuthorizer(std::shared_ptr<const authz::Engine> engine,
                                            ToolAuthorizerOptions options,
@@ -143,15 +147,22 @@ std::string EngineToolAuthorizer::expand(std::string_view pattern,
 }
 
 // A federated tool is authorized under its upstream's name for it (tool.hpp policy_name).
-static std::string policy_name_of(const mcp::Tool& tool) {
-  return tool.policy_name.empty() ? tool.descriptor.value("name", "") : tool.policy_name;
+// A view into the tool, which outlives the call.
+static std::string_view policy_name_of(const mcp::Tool& tool) {
+  if (!tool.policy_name.empty()) {
+    return tool.policy_name;
+  }
+  const auto it = tool.descriptor.find("name");
+  const std::string* name = it == tool.descriptor.end() ? nullptr : it->get_ptr<const std::string*>();
+  return name != nullptr ? std::string_view(*name) : std::string_view();
 }
 
-std::string EngineToolAuthorizer::server_of(const mcp::Tool& tool) const {
-  return tool.server.empty() ? options_.default_server : tool.server;
+std::string_view EngineToolAuthorizer::server_of(const mcp::Tool& tool) const {
+  return tool.server.empty() ? std::string_view(options_.default_server) : std::string_view(tool.server);
 }
 
-bool EngineToolAuthorizer::principals(const mcp::Caller* caller, std::string& sub, std::string& client) const {
+bool EngineToolAuthorizer::principals(const mcp::Caller* caller, std::string_view& sub,
+                                      std::string_view& client) const {
   if (caller != nullptr) {
     sub = caller->subject;
     client = caller->client_id;
@@ -165,12 +176,125 @@ bool EngineToolAuthorizer::principals(const mcp::Caller* caller, std::string& su
   return true;
 }
 
+std::shared_ptr<const PreparedPair> EngineToolAuthorizer::prepare_pair(const authz::Engine& engine,
+                                                                       const PairKey& key) const {
+  authz::CheckRequest user = request_for(options_.user_check, key.server, key.tool, key.sub, key.client);
+  authz::CheckRequest client = request_for(options_.client_check, key.server, key.tool, key.sub, key.client);
+  if (user.object.empty() || user.user.empty() || client.object.empty() || client.user.empty()) {
+    return nullptr;
+  }
+  auto pair = std::make_shared<PreparedPair>();
+  pair->org = std::string(key.org);
+  pair->server = std::string(key.server);
+  pair->tool = std::string(key.tool);
+  pair->sub = std::string(key.sub);
+  pair->client = std::string(key.client);
+  pair->engine = &engine;
+  // Read before preparing: a change in between only makes the pair look older than it is
+  // (one more refresh), never newer.
+  pair->model_version = engine.model_version();
+  pair->revision = engine.revision();
+  pair->user_check = engine.prepare(std::move(user));
+  pair->client_check = engine.prepare(std::move(client));
+  return pair;
+}
+
+std::shared_ptr<const PreparedPair> EngineToolAuthorizer::pair_for(const authz::Engine& engine,
+                                                                   const PairKey& key,
+                                                                   std::size_t hash) const {
+  if (auto held = prepared_.find(key, hash, &engine)) {
+    return held;
+  }
+  auto pair = prepare_pair(engine, key);
+  if (pair != nullptr && key.bytes() <= PairKey::kMaxCachedBytes) {
+    prepared_.put(hash, pair);
+  }
+  return pair;
+}
+
+std::optional<EngineToolAuthorizer::Verdict> EngineToolAuthorizer::decide_prepared(
+    const authz::Engine& engine, const PairKey& key, const nlohmann::json& context) const {
+  const std::size_t hash = key.hash();
+  const std::shared_ptr<const PreparedPair> pair = pair_for(engine, key, hash);
+  if (pair == nullptr) {
+    return std::nullopt;
+  }
+  Verdict v;
+  bool refresh = false;
+  const std::pair<const authz::PreparedCheck*, const char*> steps[] = {{&pair->user_check, "user"},
+                                                                       {&pair->client_check, "client"}};
+  for (const auto& [prepared, principal] : steps) {
+    const authz::CheckResult r = engine.check(*prepared, context);
+    // Answered through the strings (right, but slow): prepare again once it can help — the ids
+    // changed under a resolved check, or something changed since an unresolved one was made.
+    refresh = refresh || (r.unprepared && (prepared->resolved() || r.revision != pair->revision ||
+                                           r.model_version != pair->model_version));
+    v.revision = static_cast<std::int64_t>(r.revision);
+    const authz::CheckRequest& req = prepared->request();
+    if (!r.error.ok()) {
+      v.outcome = Outcome::kError;
+      v.principal = principal;
+      v.reason = req.relation + " on " + req.object + ": " + r.error.message;
+      break;
+    }
+    if (!r.allowed) {
+      v.outcome = Outcome::kDeny;
+      v.principal = principal;
+      v.reason = req.user + " lacks " + req.relation + " on " + req.object;
+      break;
+    }
+  }
+  if (refresh && key.bytes() <= PairKey::kMaxCachedBytes) {
+    if (auto fresh = prepare_pair(engine, key)) {
+      prepared_.put(hash, std::move(fresh));
+    }
+  }
+  return v;
+}
+
+EngineToolAuthorizer::Verdict EngineToolAuthorizer::decide_strings(const authz::Engine& engine,
+                                                                   const PairKey& key,
+                                                                   nlohmann::json& context) const {
+  Verdict v;
+  struct Step {
+    const CheckTemplate* t;
+    const char* principal;
+  };
+  for (const Step& step : {Step{&options_.user_check, "user"}, Step{&options_.client_check, "client"}}) {
+    authz::CheckRequest req = request_for(*step.t, key.server, key.tool, key.sub, key.client);
+    if (req.object.empty() || req.user.empty()) {
+      v.outcome = Outcome::kError;
+      v.principal = step.principal;
+      v.reason = "identifier not usable in a tuple";
+      return v;
+    }
+    // Lend the context to the request and take it back: one context serves both checks.
+    req.context = std::move(context);
+    const authz::CheckResult r = engine.check(req);
+    context = std::move(req.context);
+    v.revision = static_cast<std::int64_t>(r.revision);
+    if (!r.error.ok()) {
+      v.outcome = Outcome::kError;
+      v.principal = step.principal;
+      v.reason = req.relation + " on " + req.object + ": " + r.error.message;
+      return v;
+    }
+    if (!r.allowed) {
+      v.outcome = Outcome::kDeny;
+      v.principal = step.principal;
+      v.reason = req.user + " lacks " + req.relation + " on " + req.object;
+      return v;
+    }
+  }
+  return v;
+}
+
 mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call) const {
   const auto start = std::chrono::steady_clock::now();
-  const std::string name = policy_name_of(*call.tool);
-  const std::string server = server_of(*call.tool);
-  std::string sub;
-  std::string client;
+  const std::string_view name = policy_name_of(*call.tool);
+  const std::string_view server = server_of(*call.tool);
+  std::string_view sub;
+  std::string_view client;
   std::int64_t revision = 0;
   const std::string_view org = org_of(call.caller);
   const authz::Engine* engine = nullptr;  // the caller's organization's, once known
@@ -187,9 +311,10 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
     // quote, the tool's name): an allowed call whose line the logger drops costs nothing here.
     if (const bool logged = log_->writes(outcome); logged || !out.allowed) {
       d.id = log_->next_id();
-      d.tool = server + "/" + name;
-      d.user = sub;
-      d.client_id = client;
+      d.tool.reserve(server.size() + 1 + name.size());
+      d.tool.append(server).append("/").append(name);
+      d.user = std::string(sub);
+      d.client_id = std::string(client);
       d.org_id = std::string(org);
       d.principal = std::move(principal);
       d.reason = std::move(reason);
@@ -227,37 +352,24 @@ mcp::ToolDecision EngineToolAuthorizer::authorize_call(const mcp::ToolCall& call
     return finish(Outcome::kError, "", "arguments: " + context.error().message);
   }
 
-  struct Step {
-    const CheckTemplate* t;
-    const char* principal;
-  };
-  for (const Step& step : {Step{&options_.user_check, "user"}, Step{&options_.client_check, "client"}}) {
-    authz::CheckRequest req = request_for(*step.t, server, name, sub, client);
-    if (req.object.empty() || req.user.empty()) {
-      return finish(Outcome::kError, step.principal, "identifier not usable in a tuple");
-    }
-    // Lend the context to the request and take it back: one context serves both checks.
-    req.context = std::move(*context);
-    authz::CheckResult r = engine->check(req);
-    *context = std::move(req.context);
-    revision = static_cast<std::int64_t>(r.revision);
-    if (!r.error.ok()) {
-      return finish(Outcome::kError, step.principal,
-                    req.relation + " on " + req.object + ": " + r.error.message);
-    }
-    if (!r.allowed) {
-      return finish(Outcome::kDeny, step.principal,
-                    req.user + " lacks " + req.relation + " on " + req.object);
-    }
+  const PairKey key{org, server, name, sub, client};
+  std::optional<Verdict> v;
+  if (prepared_.capacity() != 0) {
+    v = decide_prepared(*engine, key, *context);
   }
-  return finish(Outcome::kAllow, "", "");
+  if (!v) {
+    // No cache, or an identifier a tuple cannot hold: the string checks say which and why.
+    v = decide_strings(*engine, key, *context);
+  }
+  revision = v->revision;
+  return finish(v->outcome, v->principal, std::move(v->reason));
 }
 
 std::vector<bool> EngineToolAuthorizer::may_list(const mcp::Caller* caller,
                                                  const std::vector<mcp::Tool>& tools) const {
   std::vector<bool> out(tools.size(), false);
-  std::string sub;
-  std::string client;
+  std::string_view sub;
+  std::string_view client;
   if (!principals(caller, sub, client)) {
     return out;
   }
@@ -270,12 +382,32 @@ std::vector<bool> EngineToolAuthorizer::may_list(const mcp::Caller* caller,
   if (!context) {
     return out;
   }
+  const std::string_view org = org_of(caller);
   for (std::size_t i = 0; i < tools.size(); ++i) {
-    const std::string name = policy_name_of(tools[i]);
-    const std::string server = server_of(tools[i]);
+    const PairKey key{org, server_of(tools[i]), policy_name_of(tools[i]), sub, client};
     bool visible = true;
+    if (prepared_.capacity() != 0) {
+      // The same prepared checks as the calls (a list usually precedes them): a stale pair is
+      // answered through its strings, and the next call refreshes it.
+      const auto pair = pair_for(*engine, key, key.hash());
+      for (const authz::PreparedCheck* p : {pair ? &pair->user_check : nullptr, pair ? &pair->client_check : nullptr}) {
+        if (p == nullptr) {
+          visible = false;  // an identifier not usable in a tuple
+          break;
+        }
+        const authz::CheckResult r = engine->check(*p, *context);
+        // Without the arguments a condition cannot be decided: the tool may be allowed, so it
+        // is listed and the call decides.
+        if (!r.allowed && !r.error.missing_parameters) {
+          visible = false;
+          break;
+        }
+      }
+      out[i] = visible;
+      continue;
+    }
     for (const CheckTemplate* t : {&options_.user_check, &options_.client_check}) {
-      authz::CheckRequest req = request_for(*t, server, name, sub, client);
+      authz::CheckRequest req = request_for(*t, key.server, key.tool, sub, client);
       if (req.object.empty() || req.user.empty()) {
         visible = false;
         break;
@@ -283,8 +415,6 @@ std::vector<bool> EngineToolAuthorizer::may_list(const mcp::Caller* caller,
       req.context = std::move(*context);
       authz::CheckResult r = engine->check(req);
       *context = std::move(req.context);
-      // Without the arguments a condition cannot be decided: the tool may be allowed, so it is
-      // listed and the call decides.
       if (!r.allowed && !r.error.missing_parameters) {
         visible = false;
         break;
@@ -334,8 +464,8 @@ std::vector<ToolReach> EngineToolAuthorizer::reach(std::string_view org, std::st
   };
   for (const auto& tool : tools) {
     ToolReach row;
-    row.server = server_of(tool);
-    row.tool = policy_name_of(tool);
+    row.server = std::string(server_of(tool));
+    row.tool = std::string(policy_name_of(tool));
     row.object = expand(options_.user_check.object, row.server, row.tool, who.subject,
                         who.client_id);
     row.user = decide(options_.user_check, row.server, row.tool);
@@ -348,8 +478,8 @@ std::vector<ToolReach> EngineToolAuthorizer::reach(std::string_view org, std::st
 }
 
 Result<nlohmann::json> EngineToolAuthorizer::context_for(const mcp::Caller* caller,
-                                                         const std::string& sub,
-                                                         const std::string& client,
+                                                         std::string_view sub,
+                                                         std::string_view client,
                                                          const nlohmann::json& arguments,
                                                          const nlohmann::json* input_schema,
                                                          std::string_view source_ip) const {

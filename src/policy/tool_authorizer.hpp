@@ -17,9 +17,12 @@
 // process started — is denied (an error decision). The anonymous caller (no authentication)
 // belongs to the default organization.
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +30,7 @@
 #include "mcp/access.hpp"
 #include "policy/call_context.hpp"
 #include "policy/decision_log.hpp"
+#include "policy/prepared_checks.hpp"
 
 namespace mcpgate::policy {
 
@@ -48,6 +52,9 @@ struct ToolAuthorizerOptions {
   // The client's registration kind ("static" | "dcr" | "cimd") for the `client_kind` fact.
   std::function<std::string(std::string_view client_id)> client_kind;
   ContextLimits context_limits;
+  // Slots of the prepared-check cache (prepared_checks.hpp): one user + client pair's checks
+  // of one tool each, about 1 KB; 0 resolves the check strings on every call.
+  std::size_t prepared_check_slots = 4096;
 };
 
 // One of a tool's two checks as the blast-radius view shows it (EngineToolAuthorizer::reach).
@@ -99,17 +106,28 @@ class EngineToolAuthorizer final : public mcp::ToolAuthorizer {
                             std::string_view sub,
                             std::string_view client_id);
 
+  // The prepared-check cache (tests: bounded, refreshed after changes).
+  const PreparedCheckCache& prepared_checks() const { return prepared_; }
+
  private:
-  bool principals(const mcp::Caller* caller, std::string& sub, std::string& client) const;
+  // How one tools/call's two checks came out.
+  struct Verdict {
+    Outcome outcome = Outcome::kAllow;
+    const char* principal = "";  // "user" | "client" | "" (allow)
+    std::string reason;
+    std::int64_t revision = 0;
+  };
+
+  bool principals(const mcp::Caller* caller, std::string_view& sub, std::string_view& client) const;
   // The organization a caller is checked in ("default" for the anonymous caller) and its
   // engine; nullptr when that organization has no store.
   static std::string_view org_of(const mcp::Caller* caller);
   const authz::Engine* engine_for(std::string_view org_id) const;
-  std::string server_of(const mcp::Tool& tool) const;
+  std::string_view server_of(const mcp::Tool& tool) const;
   // The condition context: trusted facts about the caller, then the arguments.
   Result<nlohmann::json> context_for(const mcp::Caller* caller,
-                                     const std::string& sub,
-                                     const std::string& client,
+                                     std::string_view sub,
+                                     std::string_view client,
                                      const nlohmann::json& arguments,
                                      const nlohmann::json* input_schema,
                                      std::string_view source_ip) const;
@@ -119,10 +137,24 @@ class EngineToolAuthorizer final : public mcp::ToolAuthorizer {
                                          std::string_view tool,
                                          std::string_view sub,
                                          std::string_view client);
+  // Both checks prepared on `engine`; null when an identifier is not usable in a tuple.
+  std::shared_ptr<const PreparedPair> prepare_pair(const authz::Engine& engine, const PairKey& key) const;
+  // The pair for `key` from the cache, prepared and published on a miss; null as above.
+  std::shared_ptr<const PreparedPair> pair_for(const authz::Engine& engine, const PairKey& key,
+                                               std::size_t hash) const;
+  // A call's two checks, user first, through prepared checks or (no cache, an unusable
+  // identifier) through request strings.
+  // Nullopt when there is no pair (an identifier not usable in a tuple).
+  std::optional<Verdict> decide_prepared(const authz::Engine& engine, const PairKey& key,
+                                         const nlohmann::json& context) const;
+  Verdict decide_strings(const authz::Engine& engine, const PairKey& key,
+                         nlohmann::json& context) const;
 
   OrgEngines engines_;
   ToolAuthorizerOptions options_;
   std::shared_ptr<DecisionLog> log_;
+  // Shared by the io threads; its slots are locked (striped), the pairs immutable.
+  mutable PreparedCheckCache prepared_;
 };
 
 }  // namespace mcpgate::policy
