@@ -159,6 +159,13 @@ void AuditLog::run() {
 }
 
 Status AuditLog::write_batch(const std::vector<AuditEvent>& batch) {
+  // The search columns do not depend on the chain: built once, handed to the store with the
+  // texts so it does not parse them again.
+  std::vector<store::AuditColumns> columns;
+  columns.reserve(batch.size());
+  for (const AuditEvent& event : batch) {
+    columns.push_back(record_columns(event));
+  }
   for (int attempt = 0; attempt < kMaxRechains; ++attempt) {
     if (!tail_) {
       auto last = store_.last_audit_record();
@@ -178,7 +185,7 @@ Status AuditLog::write_batch(const std::vector<AuditEvent>& batch) {
       records.push_back(chain_record(event, ++seq, prev));
       prev = records.back().hash;
     }
-    const Status st = store_.append_audit_records(records);
+    const Status st = store_.append_audit_records(records, columns);
     if (st) {
       tail_ = std::move(records.back());
       return {};

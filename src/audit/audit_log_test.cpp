@@ -32,6 +32,7 @@ class TempDb {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
+
   std::string path() const { return (dir_ / "audit.db").string(); }
 
  private:
@@ -94,6 +95,33 @@ TEST(AuditLogTest, RecordsAreChainedAndWrittenInBatches) {
   EXPECT_EQ(report.last_hash, s->last_audit_record()->hash);
   // A flush with nothing queued returns at once.
   EXPECT_TRUE(log.flush().ok());
+}
+
+TEST(AuditLogTest, TheStoredRecordsAreSearchableByTheirColumns) {
+  auto s = open_sqlite(":memory:");
+  ASSERT_NE(s, nullptr);
+  AuditLog log(*s);
+  for (int i = 1; i <= 6; ++i) {
+    AuditEvent e = sample_event(i);
+    e.org = "acme";
+    e.user = i % 2 == 0 ? "bob" : "alice\xFF";  // an invalid byte is searched as U+FFFD
+    log.record(e);
+  }
+  ASSERT_TRUE(log.flush().ok());
+  store::AuditQuery q;
+  q.org_id = "acme";
+  q.user = "alice\xEF\xBF\xBD";
+  q.decision = "allow";  // seq 1 and 5 (3 is a deny)
+  q.from_ms = sample_event(1).time_ms;
+  auto found = s->search_audit(q);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found->size(), 2U);
+  EXPECT_EQ((*found)[0].seq, 5);
+  EXPECT_EQ((*found)[1].seq, 1);
+  q.user = "bob";
+  q.tool = "send";
+  q.decision = "";
+  EXPECT_EQ(s->search_audit(q)->size(), 3U);
 }
 
 TEST(AuditLogTest, AFullQueueDropsAndCounts) {

@@ -72,7 +72,8 @@ std::string args_digest(const nlohmann::json& arguments);
 // The event as a JSON object (without v/seq/prev).
 nlohmann::json event_json(const AuditEvent& event);
 
-// The stored text of record `seq` chained onto `prev` (kGenesisPrev for seq 1).
+// The stored text of record `seq` chained onto `prev` (kGenesisPrev for seq 1): the canonical
+// JSON of event_json(event) plus v, seq and prev, written without building that value.
 std::string record_text(const AuditEvent& event, std::int64_t seq, std::string_view prev);
 
 // Lowercase hex SHA-256 of a record's text: the chain's link value.
@@ -80,5 +81,9 @@ std::string record_hash(std::string_view text);
 
 // record_text + record_hash, ready for Store::append_audit_records.
 store::AuditRecord chain_record(const AuditEvent& event, std::int64_t seq, std::string_view prev);
+
+// The search columns of the event's record, exactly as the store would read them from its text
+// (so the writer can hand them over instead of the store parsing every record again).
+store::AuditColumns record_columns(const AuditEvent& event);
 
 }  // namespace mcpgate::audit

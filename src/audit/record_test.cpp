@@ -4,12 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <sstream>
+#include <vector>
 
 #include "audit/test_support.hpp"
 #include "audit/verify.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
+#include "store/audit_pin_queries.hpp"
 
 namespace mcpgate::audit {
 namespace {
@@ -91,5 +95,114 @@ TEST(AuditRecordTest, EachRecordLinksToThePreviousHash) {
   }
 }
 
+// What record_text wrote before it was built by hand: the DOM's canonical dump.
+std::string record_text_via_dom(const AuditEvent& event, std::int64_t seq, std::string_view prev) {
+  nlohmann::json record = event_json(event);
+  record["v"] = kRecordVersion;
+  record["seq"] = seq;
+  record["prev"] = std::string(prev);
+  return canonical_json(record);
+}
+
+// Strings a record may carry from a hostile caller or upstream: quotes, backslashes, every
+// short escape, other control bytes, DEL, UTF-8, invalid and truncated UTF-8, NUL.
+std::vector<std::string> record_test_strings() {
+  return {"",
+          "plain-ascii 0123 ~!@#$%^&*()",
+          "quote\"and\\backslash",
+          "\b\f\n\r\t",
+          std::string("nul\0inside", 10),
+          "\x01\x1f control",
+          "del\x7f",
+          "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+          "bad\xFF" "byte",
+          "truncated\xE2\x82",
+          "overlong\xC0\xAF",
+          "surrogate\xED\xA0\x80",
+          "</script><!-- \u2028 -->",
+          std::string(300, 'x')};
+}
+
+std::vector<AuditEvent> record_test_events() {
+  std::vector<AuditEvent> events;
+  int n = 0;
+  // Each string in every string member (two members per event), the rest plain.
+  for (const std::string& s : record_test_strings()) {
+    for (int slot = 0; slot < 7; ++slot) {
+      AuditEvent e = sample_event(++n);
+      switch (slot) {
+        case 0:
+          e.request_id = s;
+          e.reason = s;
+          break;
+        case 1:
+          e.user = s;
+          e.org = s;
+          break;
+        case 2:
+          e.client_id = s;
+          e.decision_id = s;
+          break;
+        case 3:
+          e.upstream = s;
+          e.tool = s;
+          break;
+        case 4:
+          e.decision = s;
+          e.upstream_status = s;
+          break;
+        case 5:
+          e.args_digest = s;
+          e.arguments = nlohmann::json{{s, s}, {"n", -1}};
+          break;
+        default:
+          e.admin = nlohmann::json{
+              {"channel", s}, {"target", nlohmann::json::array({s})}, {"status", 403}};
+          break;
+      }
+      events.push_back(e);
+    }
+  }
+  AuditEvent extremes = sample_event(99);
+  extremes.time_ms = std::numeric_limits<std::int64_t>::min();
+  extremes.latency_us = std::numeric_limits<std::int64_t>::max();
+  extremes.result_bytes = 0;
+  extremes.org = "";
+  extremes.reason = "";
+  extremes.arguments = nlohmann::json::object();
+  extremes.admin = nlohmann::json::object();
+  events.push_back(extremes);
+  events.push_back(AuditEvent{});  // every member at its default
+  return events;
+}
+
+TEST(AuditRecordTest, TheHandWrittenTextIsTheDomsCanonicalDumpByteForByte) {
+  std::string prev(kGenesisPrev);
+  std::int64_t seq = 1;
+  for (const AuditEvent& e : record_test_events()) {
+    const std::string text = record_text(e, seq, prev);
+    ASSERT_EQ(text, record_text_via_dom(e, seq, prev)) << "event " << seq;
+    EXPECT_EQ(canonical_json(nlohmann::json::parse(text)), text);  // still canonical
+    prev = record_hash(text);
+    ++seq;
+  }
+  // A prev that is not a hash (the chain never writes one, but the text must stay canonical).
+  EXPECT_EQ(record_text(sample_event(1), 2, "a\"b\xFF"),
+            record_text_via_dom(sample_event(1), 2, "a\"b\xFF"));
+}
+
+TEST(AuditRecordTest, TheColumnsHandedToTheStoreAreWhatItWouldReadFromTheText) {
+  std::int64_t seq = 1;
+  for (const AuditEvent& e : record_test_events()) {
+    const std::string text = record_text(e, seq++, kGenesisPrev);
+    EXPECT_EQ(record_columns(e), store::queries::audit_index_of(text)) << text;
+  }
+}
+
+TEST(AuditRecordTest, AnEmptyArgumentObjectHasTheDigestOfItsText) {
+  EXPECT_EQ(args_digest(nlohmann::json::object()), crypto::hex_encode(crypto::sha256("{}")));
+  EXPECT_EQ(args_digest(nlohmann::json::array()), crypto::hex_encode(crypto::sha256("[]")));
+  EXPECT_EQ(args_digest(nlohmann::json{{"a", 1}}), crypto::hex_encode(crypto::sha256("{\"a\":1}")));
+}
 }  // namespace
 }  // namespace mcpgate::audit

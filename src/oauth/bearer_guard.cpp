@@ -589,28 +589,41 @@ void BearerGuard::check_organizations(store::Store& store, store::Executor& exec
   org_executor_ = &executor;
 }
 
+std::optional<std::optional<http::Response>> BearerGuard::confirm_cached(
+    const mcp::Caller& caller, std::optional<std::string>* stale_org) const {
+  if (org_store_ == nullptr) {
+    return std::optional<http::Response>();
+  }
+  const std::int64_t now = clock_();
+  std::lock_guard lock(user_org_mu_);
+  const auto it = user_orgs_.find(std::string_view(caller.subject));
+  if (it == user_orgs_.end()) {
+    return std::nullopt;
+  }
+  if (now >= it->second.valid_until) {
+    if (stale_org != nullptr) {
+      *stale_org = it->second.org_id;
+    }
+    return std::nullopt;
+  }
+  if (it->second.org_id == caller.org_id) {
+    return std::optional<http::Response>();
+  }
+  return std::optional<http::Response>(invalid_token("org_mismatch"));
+}
+
 asio::awaitable<std::optional<http::Response>> BearerGuard::confirm(
     const mcp::Caller& caller) const {
-  if (org_store_ == nullptr) {
-    co_return std::nullopt;
+  // The cached answer first, without a copy of the caller's strings: the common case.
+  std::optional<std::string> stale_org;  // an expired cached answer, for a store outage
+  std::optional<std::optional<http::Response>> known = confirm_cached(caller, &stale_org);
+  if (known) {
+    co_return std::move(*known);
   }
+  // Copied before the first suspension (`caller` is a reference), for use after the store read.
   const std::string user_id = caller.subject;
   const std::string org_id = caller.org_id;
   const std::int64_t now = clock_();
-  std::optional<std::string> stale_org;  // an expired cached answer, for a store outage
-  {
-    std::lock_guard lock(user_org_mu_);
-    const auto it = user_orgs_.find(user_id);
-    if (it != user_orgs_.end()) {
-      if (now < it->second.valid_until) {
-        if (it->second.org_id == org_id) {
-          co_return std::nullopt;
-        }
-        co_return invalid_token("org_mismatch");
-      }
-      stale_org = it->second.org_id;
-    }
-  }
   store::Store* store = org_store_;
   auto user = co_await org_executor_->run([&] { return store->find_user(user_id); });
   if (!user) {

@@ -114,6 +114,12 @@ class BearerGuard final : public mcp::AccessPolicy {
   // Turns on confirm()'s check of the caller's organization against `store` (read through
   // `executor`). Call once before serving; both must outlive the guard's use.
   void check_organizations(store::Store& store, store::Executor& executor);
+  // confirm()'s answer when it needs no store read: nullopt when the store must be asked (no
+  // fresh cached answer for the user; `stale_org`, when given, then receives an expired one),
+  // else confirm()'s result — nothing (confirmed, or no check configured) or the 401. Never
+  // blocks; for a caller that wants to skip the coroutine on the common path.
+  std::optional<std::optional<http::Response>> confirm_cached(
+      const mcp::Caller& caller, std::optional<std::string>* stale_org = nullptr) const;
   static constexpr std::int64_t kUserOrgTtlS = 1;
   static constexpr std::size_t kMaxUserOrgEntries = 65536;
 

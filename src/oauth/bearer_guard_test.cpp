@@ -229,6 +229,41 @@ TEST_F(BearerGuardTest, ConfirmRefusesATokenWhoseOrganizationIsNotTheUsers) {
   EXPECT_TRUE(h.run(guard->confirm(std::get<mcp::Caller>(bob_default))).has_value());
 }
 
+// confirm_cached(): the answer without a store read, only while the user's cached entry is
+// fresh, and always the one confirm() gives; otherwise "ask the store" (nullopt).
+TEST_F(BearerGuardTest, ConfirmCachedAnswersOnlyFromAFreshEntry) {
+  const std::string token = real_token();
+  auto r = auth(token);
+  ASSERT_TRUE(std::holds_alternative<mcp::Caller>(r));
+  const auto& alice = std::get<mcp::Caller>(r);
+  // No organization check configured: nothing to refuse, no store to ask.
+  auto unchecked = guard->confirm_cached(alice);
+  ASSERT_TRUE(unchecked.has_value());
+  EXPECT_FALSE(unchecked->has_value());
+
+  guard->check_organizations(h.store(), h.executor());
+  EXPECT_FALSE(guard->confirm_cached(alice).has_value());  // nothing cached: ask the store
+  EXPECT_FALSE(h.run(guard->confirm(alice)).has_value());
+  auto cached = guard->confirm_cached(alice);
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_FALSE(cached->has_value());  // confirmed
+
+  // The same user claiming another organization: refused from the cache, as confirm() does.
+  mcp::Caller other_org = alice;
+  other_org.org_id = "acme";
+  auto refused = guard->confirm_cached(other_org);
+  ASSERT_TRUE(refused.has_value());
+  ASSERT_TRUE(refused->has_value());
+  EXPECT_EQ((*refused)->result_int(), 401u);
+
+  // After the entry's second the store is asked again; the expired answer is handed out for a
+  // store outage.
+  h.advance(BearerGuard::kUserOrgTtlS);
+  std::optional<std::string> stale;
+  EXPECT_FALSE(guard->confirm_cached(alice, &stale).has_value());
+  EXPECT_EQ(stale, std::optional<std::string>("default"));
+}
+
 TEST_F(BearerGuardTest, WithoutTheStoreConfirmChecksNothing) {
   const std::string token = real_token();
   auto r = auth(token);

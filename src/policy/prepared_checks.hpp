@@ -3,8 +3,8 @@
 // the engine's ids once), kept per organization, tool and user + client pair so a caller's
 // repeated calls skip building, parsing and looking up the check strings.
 //
-// Bounded by construction: a fixed array of slots, each holding at most one pair, chosen by a
-// hash of the key. A new pair replaces whatever held its slot, so callers with many distinct
+// Bounded by construction: a fixed array of slots, each holding at most one pair (of a key of
+// at most PairKey::kMaxCachedBytes), chosen by a hash of the key. A new pair replaces whatever held its slot, so callers with many distinct
 // subjects or clients (hostile or not) only make each other re-prepare; memory never grows.
 // A slot answers only for the exact key it holds (all five strings compared), so a collision
 // is a miss, never another caller's checks.
@@ -51,8 +51,13 @@ struct PairKey {
   std::string_view sub;
   std::string_view client;
 
+  // A pair holds its key and each check's strings: callers with longer identifiers than this
+  // (in total) are checked without being cached, so a slot stays a few KB at most.
+  static constexpr std::size_t kMaxCachedBytes = 1024;
+
   std::size_t hash() const;
   bool matches(const PreparedPair& pair) const;
+  std::size_t bytes() const { return org.size() + server.size() + tool.size() + sub.size() + client.size(); }
 };
 
 class PreparedCheckCache {

@@ -243,6 +243,11 @@ TEST_F(PreparedChecksTest, ManyDistinctCallersNeverGrowTheCache) {
   }
   EXPECT_LE(small->prepared_checks().occupied(), 8U);
   EXPECT_TRUE(call(*small, "alice", "agent", "list").allowed);
+  // Oversized identifiers are decided (as the string path decides them) but never held.
+  const std::size_t before = prepared_->prepared_checks().occupied();
+  EXPECT_FALSE(allowed(std::string(PairKey::kMaxCachedBytes, 'x')));
+  EXPECT_FALSE(allowed("alice", std::string(PairKey::kMaxCachedBytes, 'y')));
+  EXPECT_EQ(prepared_->prepared_checks().occupied(), before);
 }
 
 TEST_F(PreparedChecksTest, CallersSharingASlotNeverShareChecks) {

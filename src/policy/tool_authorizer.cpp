@@ -206,7 +206,7 @@ std::shared_ptr<const PreparedPair> EngineToolAuthorizer::pair_for(const authz::
     return held;
   }
   auto pair = prepare_pair(engine, key);
-  if (pair != nullptr) {
+  if (pair != nullptr && key.bytes() <= PairKey::kMaxCachedBytes) {
     prepared_.put(hash, pair);
   }
   return pair;
@@ -244,7 +244,7 @@ std::optional<EngineToolAuthorizer::Verdict> EngineToolAuthorizer::decide_prepar
       break;
     }
   }
-  if (refresh) {
+  if (refresh && key.bytes() <= PairKey::kMaxCachedBytes) {
     if (auto fresh = prepare_pair(engine, key)) {
       prepared_.put(hash, std::move(fresh));
     }

@@ -32,14 +32,7 @@ Status check_audit_batch(const std::vector<AuditRecord>& records);
 // The search columns of a record (migration 11), read from its own members: org, user,
 // client_id, tool, decision, time_ms. A member that is absent or not of its type is ""
 // (time_ms: nullopt); a record that is not a JSON object gets none.
-struct AuditIndex {
-  std::string org_id;
-  std::string user_id;
-  std::string client_id;
-  std::string tool;
-  std::string decision;
-  std::optional<std::int64_t> time_ms;
-};
+using AuditIndex = AuditColumns;
 AuditIndex audit_index_of(const std::string& record);
 Status check_new_pin(const ToolPin& pin);
 
@@ -62,8 +55,15 @@ ToolPin read_pin(const Statement& s) {
   return p;
 }
 
+// `columns`: the records' search columns from their writer (same size as `records`), or null to
+// read them from the texts.
 template <class Connection>
-Status append_audit_records(Connection& c, const std::vector<AuditRecord>& records) {
+Status append_audit_records(Connection& c,
+                            const std::vector<AuditRecord>& records,
+                            const std::vector<AuditColumns>* columns = nullptr) {
+  if (columns != nullptr && columns->size() != records.size()) {
+    return make_error(ErrorCode::kInvalidArgument, "store: audit columns must come one per record");
+  }
   std::int64_t last = 0;
   {
     MCPGATE_ASSIGN_OR_RETURN(auto s, c.prepare("SELECT COALESCE(MAX(seq), 0) FROM audit_log"));
@@ -83,8 +83,11 @@ Status append_audit_records(Connection& c, const std::vector<AuditRecord>& recor
   }
   // A concurrent writer may still take `first` between the SELECT and here; the primary key
   // turns that into kAlreadyExists (unique violation) and the caller's transaction rolls back.
-  for (const AuditRecord& r : records) {
-    const AuditIndex index = audit_index_of(r.record);
+  std::optional<AuditIndex> parsed;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const AuditRecord& r = records[i];
+    const AuditIndex& index =
+        columns != nullptr ? (*columns)[i] : parsed.emplace(audit_index_of(r.record));
     MCPGATE_ASSIGN_OR_RETURN(
         auto s,
         c.prepare("INSERT INTO audit_log (seq, record, hash, org_id, user_id, client_id, tool,"

@@ -1631,6 +1631,17 @@ class PostgresStore final : public Store {
         [&](Connection& c) -> Status { return queries::append_audit_records(c, records); });
   }
 
+  Status append_audit_records(const std::vector<AuditRecord>& records,
+                              const std::vector<AuditColumns>& columns) override {
+    if (records.empty() && columns.empty()) {
+      return {};
+    }
+    MCPGATE_TRY(queries::check_audit_batch(records));
+    return write([&](Connection& c) -> Status {
+      return queries::append_audit_records(c, records, &columns);
+    });
+  }
+
   Result<AuditRecord> last_audit_record() override {
     return read([&](Connection& c) { return queries::last_audit_record(c); });
   }

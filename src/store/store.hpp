@@ -264,6 +264,12 @@ class Store {
   // last_audit_record() and re-chains. (kAlreadyExists is the contract's "unique key taken";
   // there is no separate "aborted" code.) An empty batch is a no-op.
   virtual Status append_audit_records(const std::vector<AuditRecord>& records) = 0;
+  // The same, with each record's search columns as its writer built them (`columns[i]` for
+  // `records[i]`; kInvalidArgument when the sizes differ), so the store need not parse the
+  // texts again. The writer vouches that they are what the text says (audit/record.hpp's
+  // record_columns; the audit tests compare them with the store's own reading).
+  virtual Status append_audit_records(const std::vector<AuditRecord>& records,
+                                      const std::vector<AuditColumns>& columns) = 0;
   // The record with the highest seq; kNotFound when the log is empty.
   virtual Result<AuditRecord> last_audit_record() = 0;
   // Records with seq > after_seq in seq order, at most `limit` (capped at 1,000,000).

@@ -221,6 +221,39 @@ AuditRecord admin_audit_record(std::int64_t seq, const std::string& org, const s
   return AuditRecord{seq, text, crypto::hex_encode(crypto::sha256(text))};
 }
 
+TEST_P(StoreSuite, AuditAppendWithTheWritersColumnsSearchesByThem) {
+  const std::vector<AuditRecord> records = {
+      admin_audit_record(1, "default", "alice", "list_events", "allow", 1000),
+      admin_audit_record(2, "default", "bob", "delete_event", "deny", 2000),
+  };
+  AuditColumns alice{"default", "alice", "agent", "list_events", "allow", 1000};
+  AuditColumns bob{"default", "bob", "agent", "delete_event", "deny", 2000};
+  // One column set per record, or nothing is written.
+  EXPECT_EQ(store().append_audit_records(records, {alice}).error().code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store().last_audit_record().error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store().append_audit_records(records, {alice, bob}).ok());
+  EXPECT_TRUE(store().append_audit_records({}, {}).ok());  // no-op
+
+  AuditQuery q;
+  q.org_id = "default";
+  q.user = "bob";
+  q.decision = "deny";
+  q.from_ms = 2000;
+  auto found = store().search_audit(q);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found->size(), 1U);
+  EXPECT_EQ((*found)[0], records[1]);  // the stored text and hash, as given
+  // The chain rules hold as for the plain append.
+  const std::vector<AuditRecord> stale = {admin_audit_record(2, "default", "eve", "x", "allow", 1)};
+  AuditColumns eve{"default", "eve", "agent", "x", "allow", 1};
+  EXPECT_EQ(store().append_audit_records(stale, {eve}).error().code, ErrorCode::kAlreadyExists);
+  AuditRecord forged = admin_audit_record(3, "default", "eve", "x", "allow", 1);
+  forged.hash = std::string(64, '0');
+  EXPECT_EQ(store().append_audit_records({forged}, {eve}).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
 TEST_P(StoreSuite, SearchesTheAuditLogWithinAnOrganizationNewestFirst) {
   const std::vector<AuditRecord> records = {
       admin_audit_record(1, "default", "alice", "list_events", "allow", 1000),

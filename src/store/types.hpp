@@ -303,6 +303,21 @@ struct AuditRecord {
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
 
+// The search columns of an audit record (migration 11), as read from its own members: "org",
+// "user", "client_id", "tool", "decision" ("" when absent or not a string) and "time_ms"
+// (nullopt when absent or not an integer). The store reads them from the text unless the writer
+// hands them over (Store::append_audit_records with columns).
+struct AuditColumns {
+  std::string org_id;
+  std::string user_id;
+  std::string client_id;
+  std::string tool;
+  std::string decision;
+  std::optional<std::int64_t> time_ms;
+
+  friend bool operator==(const AuditColumns&, const AuditColumns&) = default;
+};
+
 // The approved definition of one upstream tool (tool pinning): the gateway records a hash of
 // each tool's definition the first time it sees the tool, and a changed definition waits as
 // "pending" until an operator approves it (`mcpgate tools approve`).
