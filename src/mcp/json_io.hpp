@@ -1,9 +1,10 @@
 #pragma once
 // Hostile-input-safe JSON reading and a few encodings the protocol layer needs.
 //
-// parse_json() runs a linear, non-recursive pre-scan over the raw bytes before nlohmann builds a
-// DOM: it rejects invalid UTF-8 anywhere in the text and nesting deeper than `max_depth`, so the
-// recursive parts of the JSON library never see a 100k-deep `[[[[…` document.
+// parse_json() reads with mcp/json_reader, which refuses invalid UTF-8 and NUL bytes anywhere in
+// the text and stops at nesting deeper than `max_depth` (a 100k-deep `[[[[…` costs 65 levels of
+// recursion, not 100k). When a text is refused, the linear pre-scan scan_json() says why in
+// terms a client can act on (invalid UTF-8, a NUL byte, too deep) before "invalid JSON".
 
 #include <cstdint>
 #include <optional>
@@ -32,7 +33,7 @@ bool is_valid_utf8(std::string_view text);
 // Errors are kInvalidArgument with a client-safe message.
 Status scan_json(std::string_view text, size_t max_depth = kDefaultMaxJsonDepth);
 
-// scan_json() and then a non-throwing parse. Errors are kInvalidArgument.
+// The document, or kInvalidArgument naming what is wrong (see above).
 Result<Json> parse_json(std::string_view text, size_t max_depth = kDefaultMaxJsonDepth);
 
 // Serialises without throwing: invalid UTF-8 inside strings (which only header-derived values can
