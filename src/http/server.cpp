@@ -66,6 +66,7 @@ std::string serialize_head(const Response& res) {
   out += "\r\n";
   return out;
 }
+
 // Sending our TLS close_notify (we do not wait for the peer's, RFC 8446 §6.1 allows that).
 constexpr auto kTlsCloseTime = std::chrono::seconds(2);
 
@@ -558,8 +559,7 @@ class Connection final : public ConnectionBase,
   // unparsed bytes stay in buffer_ (classify_read_error reads them). "Needs more" is no error.
   beast::error_code parse_buffered(RequestParser& parser, bool whole_message) {
     beast::error_code ec;
-    while (buffer_.size() != 0
-           && !(whole_message ? parser.is_done() : parser.is_header_done())) {
+    while (buffer_.size() != 0 && !(whole_message ? parser.is_done() : parser.is_header_done())) {
       const size_t used = parser.put(buffer_.data(), ec);
       buffer_.consume(used);
       if (ec == beast::http::error::need_more) {
@@ -574,6 +574,7 @@ class Connection final : public ConnectionBase,
     }
     return ec;
   }
+
   bool closing_ = false;
   bool idle_ = true;  // no request under way: waiting for one, or in the TLS handshake
   bool streaming_ = false;
@@ -762,8 +763,7 @@ asio::awaitable<void> Connection<Stream>::run() {
     }
     if (!ec && !parser.is_done()) {
       lowest().expires_after(opt.body_timeout);
-      co_await beast::http::async_read(
-          stream_, buffer_, parser, redirect_error(use_awaitable, ec));
+      co_await beast::http::async_read(stream_, buffer_, parser, redirect_error(use_awaitable, ec));
     }
     if (ec) {
       // A timeout has closed the socket already: nothing can be answered.

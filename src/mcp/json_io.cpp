@@ -1,9 +1,9 @@
 #include "mcp/json_io.hpp"
 
+#include <array>
+
 #include "mcp/json_reader.hpp"
 #include "mcp/json_writer.hpp"
-
-#include <array>
 
 namespace mcpgate::mcp {
 

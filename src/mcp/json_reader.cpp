@@ -241,7 +241,8 @@ class Reader {
 
   // Steps over one well-formed UTF-8 sequence (p_ at its lead byte).
   bool skip_utf8() {
-    const size_t len = utf8_sequence_length(std::string_view(p_, static_cast<size_t>(end_ - p_)), 0);
+    const size_t len =
+        utf8_sequence_length(std::string_view(p_, static_cast<size_t>(end_ - p_)), 0);
     p_ += len;
     return len != 0;
   }
@@ -283,8 +284,7 @@ class Reader {
       }
       if (c != '\\') {
         const char* run = p_;
-        while (p_ != end_ && *p_ != '"' && *p_ != '\\'
-               && static_cast<unsigned char>(*p_) >= 0x20) {
+        while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) {
           if (static_cast<unsigned char>(*p_) >= 0x80) {
             if (!skip_utf8()) {
               return false;
