@@ -85,6 +85,26 @@ class Reader {
     }
   }
 
+  // What follows an array element or an object member: a comma (another one comes), the
+  // closing bracket, or anything else (a syntax error).
+  enum class Next { kMore, kClosed, kBad };
+  Next after_element(char close) {
+    skip_ws();
+    if (p_ == end_) {
+      return Next::kBad;
+    }
+    if (*p_ == ',') {
+      ++p_;
+      skip_ws();
+      return Next::kMore;
+    }
+    if (*p_ == close) {
+      ++p_;
+      return Next::kClosed;
+    }
+    return Next::kBad;
+  }
+
   bool object(Json& out, size_t depth) {
     if (depth > max_depth_) {
       return false;
@@ -116,20 +136,9 @@ class Reader {
       if (!value(slot, depth)) {
         return false;
       }
-      skip_ws();
-      if (p_ == end_) {
-        return false;
+      if (const Next next = after_element('}'); next != Next::kMore) {
+        return next == Next::kClosed;
       }
-      if (*p_ == ',') {
-        ++p_;
-        skip_ws();
-        continue;
-      }
-      if (*p_ == '}') {
-        ++p_;
-        return true;
-      }
-      return false;
     }
   }
 
@@ -150,20 +159,9 @@ class Reader {
       if (!value(items.back(), depth)) {
         return false;
       }
-      skip_ws();
-      if (p_ == end_) {
-        return false;
+      if (const Next next = after_element(']'); next != Next::kMore) {
+        return next == Next::kClosed;
       }
-      if (*p_ == ',') {
-        ++p_;
-        skip_ws();
-        continue;
-      }
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      return false;
     }
   }
 
