@@ -88,6 +88,7 @@ class Reader {
   // What follows an array element or an object member: a comma (another one comes), the
   // closing bracket, or anything else (a syntax error).
   enum class Next { kMore, kClosed, kBad };
+
   Next after_element(char close) {
     skip_ws();
     if (p_ == end_) {
