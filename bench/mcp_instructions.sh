@@ -75,11 +75,11 @@ measure() {  # target -> prints instructions per request
     port_in_use "$port" && break
     sleep 0.1
   done
-  callgrind_control -i on "$pid" >/dev/null
+  callgrind_control -i on "$pid" >/dev/null 2>&1
   out=$("$loadgen" --url "http://127.0.0.1:$port/mcp" -c 8 -w 0 -d "$duration" --body "$body" \
     "${headers[@]}" --expect-body '"result"' --json)
-  callgrind_control -i off "$pid" >/dev/null
-  callgrind_control -d "$pid" >/dev/null
+  callgrind_control -i off "$pid" >/dev/null 2>&1
+  callgrind_control -d "$pid" >/dev/null 2>&1
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   n=$(sed -n 's/.*"completed_total":\([0-9]*\).*/\1/p' <<<"$out")
   file=$(ls -S "$work"/cg.out* | head -1)
