@@ -177,9 +177,21 @@ TEST(JsonReaderTest, AcceptsAndRefusesWhatNlohmannDoes) {
 // The reader skips string bytes eight at a time: every byte that needs a look must be found
 // wherever it sits relative to those words (start, middle, last of a word, the tail).
 TEST(JsonReaderTest, StringBytesThatNeedALookAreFoundAtEveryOffset) {
-  const std::vector<std::string> specials = {
-      "\\\"", "\\\\", "\\n", "\\u0041", "\"", "\x01", "\x1f", "\x7f", "\xc3\xa9",
-      "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\xc3", "\xe2\x82", "\x80"};
+  const std::vector<std::string> specials = {"\\\"",
+                                             "\\\\",
+                                             "\\n",
+                                             "\\u0041",
+                                             "\"",
+                                             "\x01",
+                                             "\x1f",
+                                             "\x7f",
+                                             "\xc3\xa9",
+                                             "\xe2\x82\xac",
+                                             "\xf0\x9f\x98\x80",
+                                             "\xff",
+                                             "\xc3",
+                                             "\xe2\x82",
+                                             "\x80"};
   for (std::size_t length = 0; length <= 24; ++length) {
     for (std::size_t at = 0; at <= length; ++at) {
       for (const std::string& special : specials) {

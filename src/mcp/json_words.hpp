@@ -17,7 +17,9 @@ inline const char* skip_plain(const char* p, const char* end, bool stop_at_non_a
   constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
   // Whether any byte of x is zero, and whether any is below 0x20: exact for "any" (the classic
   // haszero/hasless tricks; only which byte it was may be misreported, and that is not used).
-  const auto any_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  const auto any_zero = [](std::uint64_t x) {
+    return (x - kOnes) & ~x & kHighs;
+  };
   const std::uint64_t non_ascii_mask = stop_at_non_ascii ? kHighs : 0;
   while (end - p >= 8) {
     std::uint64_t x;

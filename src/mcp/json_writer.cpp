@@ -25,7 +25,9 @@ void append_escaped(std::string& out, const std::string& s) {
   const char* const end = s.data() + s.size();
   // Bytes that need no escape are copied with their run; bytes >= 0x80 are valid UTF-8 (checked
   // above) and kept as they are.
-  const auto plain = [](unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; };
+  const auto plain = [](unsigned char c) {
+    return c >= 0x20 && c != '"' && c != '\\';
+  };
   for (const char* p = s.data(); p != end; ++p) {
     p = json_words::skip_plain(p, end, /*stop_at_non_ascii=*/false);
     while (p != end && plain(static_cast<unsigned char>(*p))) {
