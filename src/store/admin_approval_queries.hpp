@@ -21,6 +21,9 @@ namespace mcpgate::store::queries {
 // expires_at is after created_at.
 Status check_new_admin_approval(const AdminApproval& approval);
 
+// How long an expired approval is kept (seconds) before create_admin_approval deletes it.
+inline constexpr Timestamp kAdminApprovalRetention = 7 * 24 * 3600;
+
 inline constexpr const char* kAdminApprovalColumns =
     "id, binding, org_id, user_id, client_id, operation, arguments, state, created_at,"
     " expires_at, decided_at, used_at";
@@ -45,6 +48,13 @@ AdminApproval read_admin_approval(const Statement& s) {
 
 template <class Connection>
 Status create_admin_approval(Connection& c, const AdminApproval& a) {
+  // Nothing else ever removes a row, so each new approval clears the ones that expired more
+  // than kAdminApprovalRetention before it (their arguments included): the table stays as
+  // small as a week of approvals, and a recent expiry still reads as "expired", not "unknown".
+  MCPGATE_ASSIGN_OR_RETURN(auto purge,
+                           c.prepare("DELETE FROM admin_approvals WHERE expires_at < ?"));
+  purge.bind(a.created_at - kAdminApprovalRetention);
+  MCPGATE_TRY(purge.run());
   MCPGATE_ASSIGN_OR_RETURN(
       auto s, c.prepare(std::string("INSERT INTO admin_approvals (") + kAdminApprovalColumns +
                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));

@@ -442,7 +442,8 @@ class Store {
 
   // --- approvals of destructive admin calls (src/admin/approvals.hpp; admin_approval_queries) -
   // kAlreadyExists when the id is taken; kInvalidArgument for a row missing id, binding, user
-  // or operation, or not in state "pending".
+  // or operation, or not in state "pending". Also deletes every approval that expired more than
+  // a week before `approval.created_at` (queries::kAdminApprovalRetention), whatever its state.
   virtual Status create_admin_approval(const AdminApproval& approval) = 0;
   // kNotFound when there is no such id.
   virtual Result<AdminApproval> find_admin_approval(std::string_view id) = 0;

@@ -11,7 +11,8 @@
 namespace mcpgate::store::testing {
 namespace {
 
-AdminApproval approval_for(const std::string& id, const std::string& binding,
+AdminApproval approval_for(const std::string& id,
+                           const std::string& binding,
                            const std::string& user = "helen") {
   AdminApproval a;
   a.id = id;
@@ -44,6 +45,40 @@ TEST_P(StoreSuite, AdminApprovalIsCreatedFoundAndRefusesBadRows) {
   AdminApproval expired = approval_for("ap-4", "b4");
   expired.expires_at = expired.created_at;
   EXPECT_EQ(store().create_admin_approval(expired).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoreSuite, AdminApprovalsExpiredOverAWeekAreDeletedWhenANewOneIsCreated) {
+  constexpr Timestamp kWeek = 7 * 24 * 3600;
+  AdminApproval old_pending = approval_for("ap-old-pending", "b1");
+  old_pending.created_at = kNow - kWeek - 1000;
+  old_pending.expires_at = kNow - kWeek - 1;  // a second past the retention
+  AdminApproval old_used = approval_for("ap-old-used", "b2");
+  old_used.created_at = kNow - kWeek - 1000;
+  old_used.expires_at = kNow - kWeek - 1;
+  AdminApproval recent = approval_for("ap-recent", "b3");
+  recent.created_at = kNow - kWeek - 1000;
+  recent.expires_at = kNow - kWeek;  // exactly a week ago: kept
+  AdminApproval yesterday = approval_for("ap-yesterday", "b4");
+  yesterday.created_at = kNow - 90'000;
+  yesterday.expires_at = kNow - 86'400;
+  for (const auto& a : {old_pending, old_used, recent, yesterday}) {
+    ASSERT_TRUE(store().create_admin_approval(a).ok()) << a.id;
+  }
+  // Used after it was approved, long ago (states do not matter to the purge).
+  ASSERT_TRUE(
+      store().decide_admin_approval("ap-old-used", "helen", true, old_used.created_at + 1).ok());
+  ASSERT_EQ(store().use_admin_approval("b2", old_used.created_at + 2).value(), true);
+  // Still all there: the purge only runs when an approval is created, relative to its time.
+  for (const char* id : {"ap-old-pending", "ap-old-used", "ap-recent", "ap-yesterday"}) {
+    EXPECT_TRUE(store().find_admin_approval(id).ok()) << id;
+  }
+
+  ASSERT_TRUE(store().create_admin_approval(approval_for("ap-now", "b5")).ok());
+  EXPECT_EQ(store().find_admin_approval("ap-old-pending").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store().find_admin_approval("ap-old-used").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store().find_admin_approval("ap-recent").ok());
+  EXPECT_TRUE(store().find_admin_approval("ap-yesterday").ok());
+  EXPECT_TRUE(store().find_admin_approval("ap-now").ok());
 }
 
 TEST_P(StoreSuite, AdminApprovalPendingIsFoundByBindingUntilItExpires) {
