@@ -13,6 +13,7 @@
 #include "gateway/json_outline.hpp"
 #include "gateway/messages.hpp"
 #include "gateway/sse_parser.hpp"
+#include "mcp/json_writer.hpp"
 
 namespace mcpgate::gateway {
 
@@ -80,6 +81,28 @@ Error io_error(const std::string& upstream, const beast::error_code& ec, std::st
   return make_error(
       ErrorCode::kInternal,
       "upstream " + upstream + ": " + std::string(stage) + " failed: " + ec.message());
+}
+
+// Feeds what `buffer` holds to `parser` (past its head). True when that completed the message or
+// failed (`ec`); false when more bytes must be read.
+bool parse_buffered(bhttp::response_parser<bhttp::string_body>& parser,
+                    beast::flat_buffer& buffer,
+                    beast::error_code& ec) {
+  while (!parser.is_done() && buffer.size() > 0) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) {
+      return true;
+    }
+    if (used == 0) {
+      return false;
+    }
+  }
+  return parser.is_done();
 }
 
 // Nesting the unparsed check follows; a deeper response is parsed as before.
@@ -361,7 +384,7 @@ std::string upstream_request_text(std::int64_t id,
   text += "{\"id\":";
   text += std::to_string(id);
   text += ",\"jsonrpc\":\"2.0\",\"method\":";
-  text += Json(method).dump(-1, ' ', false, Json::error_handler_t::replace);
+  mcp::write_json(text, Json(method));
   text += ",\"params\":";
   text += params_json;
   text += '}';
@@ -745,7 +768,7 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
   const bool expects_response = message.is_request();
   if (expects_response) {
     exchange.id = message.id;
-    exchange.id_text = message.id.dump();
+    mcp::write_json(exchange.id_text, message.id);
   }
   const std::string& body = message.body;
   std::string session;
@@ -862,11 +885,14 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
         co_return io_error(options_.name, bhttp::error::body_limit, "read");
       }
       parser.body_limit(options_.max_message_bytes);
-      if (!parser.is_done()) {
+      // The body usually came in with the head: parse what the buffer holds first, and ask the
+      // socket only for the rest (an async read costs a composed operation, a timer and a
+      // posted completion even for bytes already here).
+      if (!parse_buffered(parser, c->buffer, ec)) {
         co_await bhttp::async_read(c->stream, c->buffer, parser, redirect_error(use_awaitable, ec));
-        if (ec) {
-          co_return io_error(options_.name, ec, "read");
-        }
+      }
+      if (ec) {
+        co_return io_error(options_.name, ec, "read");
       }
       const bool keep = parser.get().keep_alive();
       std::string text = std::move(parser.get().body());
