@@ -14,6 +14,7 @@
 #include "http/message.hpp"
 #include "mcp/crypto.hpp"
 #include "mcp/endpoint_impl.hpp"
+#include "mcp/json_writer.hpp"
 
 namespace mcpgate::mcp {
 
@@ -410,7 +411,8 @@ struct ReplyStatus {
 asio::awaitable<void> run_request(ImplPtr impl,
                                   std::shared_ptr<RequestScope> scope,
                                   std::shared_ptr<ReplyStatus> status) {
-  const std::string key = dump_json(scope->id);
+  // Serialised once: the session's request key and the response's "id" member.
+  const std::string id_text = dump_json(scope->id);
   Reply reply;
   try {
     reply = co_await impl->dispatch(*scope);
@@ -419,34 +421,37 @@ asio::awaitable<void> run_request(ImplPtr impl,
     reply = Reply::fail(rpc::kInternalError, "Internal error");
   }
   if (scope->session) {
-    scope->session->end_request(key);
+    scope->session->end_request(id_text);
   }
   if (reply.suppressed || (scope->era == Era::kSession && scope->cancelled->load())) {
     scope->stream->complete(std::nullopt);  // cancelled: no response
     co_return;
   }
-  if (reply.raw_result && !reply.error) {
-    // The members in the order nlohmann writes them (sorted), as below.
-    std::string text = "{\"id\":";
-    text += dump_json(scope->id);
-    text += ",\"jsonrpc\":\"2.0\",\"result\":";
-    text += *reply.raw_result;
-    text += '}';
-    scope->stream->complete(std::move(text));
-    co_return;
-  }
-  Json message{{"jsonrpc", "2.0"}, {"id", scope->id}};
   if (reply.error) {
     status->status = reply.error->status;
     Json error{{"code", reply.error->code}, {"message", reply.error->message}};
     if (!reply.error->data.is_null()) {
       error["data"] = reply.error->data;
     }
-    message["error"] = std::move(error);
-  } else {
-    message["result"] = reply.result ? std::move(*reply.result) : Json::object();
+    scope->stream->complete(dump_json(Json{{"jsonrpc", "2.0"}, {"id", scope->id}, {"error", std::move(error)}}));
+    co_return;
   }
-  scope->stream->complete(dump_json(message));
+  // A result is written around its serialised form, members in the order nlohmann writes an
+  // object (sorted: id, jsonrpc, result), so the bytes are those of dumping the whole message.
+  std::string text;
+  text.reserve(256);
+  text += "{\"id\":";
+  text += id_text;
+  text += ",\"jsonrpc\":\"2.0\",\"result\":";
+  if (reply.raw_result) {
+    text += *reply.raw_result;
+  } else if (reply.result) {
+    write_json(text, *reply.result);
+  } else {
+    text += "{}";
+  }
+  text += '}';
+  scope->stream->complete(std::move(text));
 }
 
 // Runs the request and answers it as JSON (when nothing but the response was produced) or as SSE.
@@ -468,7 +473,9 @@ asio::awaitable<void> serve_request(ImplPtr impl,
                      }
                    }
                  });
-
+  // The run was queued on this executor ahead of us: yielding once lets a request that never
+  // suspends (most tools/call) finish first, and then no timer is armed for it below.
+  co_await asio::post(ex.executor(), asio::use_awaitable);
   while (!stream->has_events_or_complete()) {
     if (ex.peer_closed()) {
       scope->cancelled->store(scope->era == Era::kStateless || scope->cancelled->load());
@@ -694,7 +701,11 @@ asio::awaitable<void> handle_session_post(ImplPtr impl,
     co_return;
   }
   const std::string method = msg["method"].get<std::string>();
-  const Json params = msg.value("params", Json::object());
+  // Moved, not copied: the request's params (the tool's arguments included) go to the scope.
+  Json params = Json::object();
+  if (auto it = msg.find("params"); it != msg.end()) {
+    params = std::move(*it);
+  }
   if (is_notification) {
     if (method == "notifications/initialized") {
       session->mark_initialized();
@@ -709,7 +720,6 @@ asio::awaitable<void> handle_session_post(ImplPtr impl,
   scope->session = session;
   scope->id = id;
   scope->method = method;
-  scope->params = params;
   scope->protocol_version = session->protocol_version();
   scope->client_capabilities = session->client_capabilities();
   scope->subject = subject;
@@ -722,6 +732,7 @@ asio::awaitable<void> handle_session_post(ImplPtr impl,
       scope->progress_token = *token;
     }
   }
+  scope->params = std::move(params);
   scope->stream = session->new_stream();
   scope->cancelled = session->begin_request(dump_json(id));
   co_await serve_request(impl, ex, scope);
@@ -888,6 +899,7 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
   }
   auto scope = std::make_shared<RequestScope>();
   scope->era = Era::kStateless;
+  scope->cancelled = std::make_shared<std::atomic<bool>>(false);
   scope->id = id;
   scope->method = method;
   scope->protocol_version = version;

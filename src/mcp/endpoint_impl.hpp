@@ -83,9 +83,11 @@ struct RequestScope {
   std::shared_ptr<Session> session;  // session era only
   Json id;
   std::string method;
-  Json params = Json::object();
+  // Both set by whoever makes the scope (null until then: an empty object would be allocated
+  // only to be replaced on every request).
+  Json params;
   std::string protocol_version;
-  Json client_capabilities = Json::object();
+  Json client_capabilities;
   std::optional<Json> progress_token;
   std::optional<std::string> log_level;  // stateless era: _meta logLevel; nullopt = no logs
   std::string subject;                   // session binding key: "" or "<sub>\n<client_id>"
@@ -93,7 +95,8 @@ struct RequestScope {
   std::string source_ip;                 // peer address of the HTTP request
   std::string request_id;                // the HTTP request id (X-Request-Id)
   std::shared_ptr<EventStream> stream;
-  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  // Set by whoever makes the scope: the session's flag for the request id, or a fresh one.
+  std::shared_ptr<std::atomic<bool>> cancelled;
   bool can_stream = true;  // the client accepts text/event-stream
 };
 

@@ -292,11 +292,11 @@ asio::awaitable<Reply> call_tool(Endpoint::Impl& impl, RequestScope& scope) {
     if (!it->is_object()) {
       co_return invalid_params("Invalid params: 'arguments' must be an object");
     }
-    args = *it;
+    args = std::move(*it);  // scope.params is not read for the arguments again
   }
   const auto schema = tool->descriptor.find("inputSchema");
   const Json* input_schema = schema == tool->descriptor.end() ? nullptr : &*schema;
-  if (input_schema != nullptr) {
+  if (input_schema != nullptr && !(tool->input_accepts_any_object && args.is_object())) {
     apply_schema_defaults(*input_schema, args);
     if (auto valid = validate_json_schema(*input_schema, args); !valid) {
       co_return invalid_params("Invalid arguments for tool " + *name + ": "

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "mcp/schema.hpp"
+
 namespace mcpgate::mcp {
 
 namespace {
@@ -15,19 +17,21 @@ std::string string_field(const Json& j, const char* key) {
 
 void Registry::add_tool(Tool tool) {
   const std::string name = string_field(tool.descriptor, "name");
+  const auto schema = tool.descriptor.find("inputSchema");
+  tool.input_accepts_any_object =
+      schema != tool.descriptor.end() && schema_accepts_any_object(*schema);
   auto ptr = std::make_shared<const Tool>(std::move(tool));
   bool same = false;
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(tools_.begin(), tools_.end(), [&](const auto& t) {
-      return string_field(t->descriptor, "name") == name;
-    });
-    if (it != tools_.end()) {
-      // Same definition (a gateway re-reading an upstream): no list_changed for clients.
-      same = (*it)->descriptor == ptr->descriptor;
-      *it = std::move(ptr);
-    } else {
+    auto [slot, added] = tools_by_name_.try_emplace(name, ptr);
+    if (added) {
       tools_.push_back(std::move(ptr));
+    } else {
+      // Same definition (a gateway re-reading an upstream): no list_changed for clients.
+      same = slot->second->descriptor == ptr->descriptor;
+      std::replace(tools_.begin(), tools_.end(), slot->second, ptr);
+      slot->second = std::move(ptr);
     }
   }
   if (!same) {
@@ -38,13 +42,12 @@ void Registry::add_tool(Tool tool) {
 bool Registry::remove_tool(const std::string& name) {
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(tools_.begin(), tools_.end(), [&](const auto& t) {
-      return string_field(t->descriptor, "name") == name;
-    });
-    if (it == tools_.end()) {
+    auto it = tools_by_name_.find(name);
+    if (it == tools_by_name_.end()) {
       return false;
     }
-    tools_.erase(it);
+    tools_.erase(std::find(tools_.begin(), tools_.end(), it->second));
+    tools_by_name_.erase(it);
   }
   emit({ChangeKind::kToolsListChanged, {}});
   return true;
@@ -56,12 +59,8 @@ const Tool* Registry::find_tool(const std::string& name) const {
 
 std::shared_ptr<const Tool> Registry::get_tool(const std::string& name) const {
   std::lock_guard lock(mu_);
-  for (const auto& t : tools_) {
-    if (string_field(t->descriptor, "name") == name) {
-      return t;
-    }
-  }
-  return nullptr;
+  auto it = tools_by_name_.find(name);
+  return it == tools_by_name_.end() ? nullptr : it->second;
 }
 
 std::vector<Tool> Registry::tools() const {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "mcp/tool.hpp"
@@ -126,7 +127,9 @@ class Registry {
   void emit(const ChangeEvent& event);
 
   mutable std::mutex mu_;
-  std::vector<std::shared_ptr<const Tool>> tools_;
+  std::vector<std::shared_ptr<const Tool>> tools_;  // registration order, for tools/list
+  // The same tools by name: tools/call looks a tool up on every call (twice).
+  std::unordered_map<std::string, std::shared_ptr<const Tool>> tools_by_name_;
   std::vector<Resource> resources_;
   std::vector<ResourceTemplate> templates_;
   std::vector<std::shared_ptr<const Prompt>> prompts_;

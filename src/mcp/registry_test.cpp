@@ -29,6 +29,51 @@ TEST(RegistryTest, KeepsRegistrationOrderAndReplacesInPlace) {
   EXPECT_EQ(r.find_tool("zzz"), nullptr);
 }
 
+TEST(RegistryTest, LooksToolsUpByNameAcrossReplaceAndRemove) {
+  Registry r;
+  for (const char* name : {"a", "b", "c", "a_long_tool_name_beyond_small_string_size"}) {
+    r.add_tool(tool_named(name));
+  }
+  auto replacement = tool_named("b");
+  replacement.descriptor["description"] = "new b";
+  r.add_tool(replacement);
+  ASSERT_NE(r.get_tool("b"), nullptr);
+  EXPECT_EQ(r.get_tool("b")->descriptor["description"], "new b");
+  EXPECT_NE(r.get_tool("a_long_tool_name_beyond_small_string_size"), nullptr);
+  EXPECT_TRUE(r.remove_tool("a"));
+  EXPECT_FALSE(r.remove_tool("a"));
+  EXPECT_EQ(r.get_tool("a"), nullptr);
+  auto tools = r.tools();
+  ASSERT_EQ(tools.size(), 3u);
+  EXPECT_EQ(tools[0].descriptor["name"], "b");
+  EXPECT_EQ(tools[0].descriptor["description"], "new b");
+  EXPECT_EQ(tools[1].descriptor["name"], "c");
+  r.add_tool(tool_named("a"));  // back, at the end
+  EXPECT_EQ(r.tools().back().descriptor["name"], "a");
+}
+
+TEST(RegistryTest, DecidesFromTheSchemaWhetherAnyObjectOfArgumentsIsValid) {
+  Registry r;
+  auto open = tool_named("open");
+  open.input_accepts_any_object = false;  // the registry decides, not the caller
+  r.add_tool(open);
+  auto closed = tool_named("closed");
+  closed.descriptor["inputSchema"] = {{"type", "object"}, {"required", {"x"}}};
+  closed.input_accepts_any_object = true;
+  r.add_tool(closed);
+  auto none = tool_named("none");
+  none.descriptor.erase("inputSchema");
+  r.add_tool(none);
+  EXPECT_TRUE(r.get_tool("open")->input_accepts_any_object);
+  EXPECT_FALSE(r.get_tool("closed")->input_accepts_any_object);
+  EXPECT_FALSE(r.get_tool("none")->input_accepts_any_object);
+  // A replacement is judged again.
+  auto narrowed = tool_named("open");
+  narrowed.descriptor["inputSchema"]["additionalProperties"] = false;
+  r.add_tool(narrowed);
+  EXPECT_FALSE(r.get_tool("open")->input_accepts_any_object);
+}
+
 TEST(RegistryTest, ListenersSeeListChangesAndResourceUpdates) {
   Registry r;
   std::vector<ChangeEvent> seen;

@@ -372,4 +372,43 @@ void apply_schema_defaults(const Json& schema, Json& instance) {
   }
 }
 
+bool schema_accepts_any_object(const Json& schema) {
+  if (schema.is_boolean()) {
+    return schema.get<bool>();
+  }
+  if (!schema.is_object()) {
+    return false;
+  }
+  for (const auto& [key, value] : schema.items()) {
+    if (key == "type") {
+      bool object = value == "object";
+      if (value.is_array()) {
+        for (const auto& t : value) {
+          object = object || t == "object";
+        }
+      }
+      if (!object) {
+        return false;
+      }
+    } else if (key == "properties") {
+      if (!value.is_object() || !value.empty()) {
+        return false;
+      }
+    } else if (key == "required") {
+      if (!value.is_array() || !value.empty()) {
+        return false;
+      }
+    } else if (key == "additionalProperties") {
+      if (value != true && value != Json::object()) {
+        return false;
+      }
+    } else if (key != "$schema" && key != "$id" && key != "$comment" && key != "title"
+               && key != "description" && key != "examples" && key != "$defs"
+               && key != "definitions" && key.rfind("x-", 0) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace mcpgate::mcp

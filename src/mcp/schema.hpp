@@ -23,4 +23,11 @@ Status validate_json_schema(const Json& schema, const Json& instance);
 // Fills in `default` values of top-level `properties` missing from `instance` (an object).
 void apply_schema_defaults(const Json& schema, Json& instance);
 
+// True when every JSON object is valid against `schema` and apply_schema_defaults() adds nothing
+// to it: `true`, or an object schema whose only keywords are annotations, `type` allowing
+// "object", empty `properties`/`required`, and `additionalProperties` true or {} (what no-argument
+// tools declare). Conservative: any other keyword answers false. Meant to be asked once per
+// schema, not per call.
+bool schema_accepts_any_object(const Json& schema);
+
 }  // namespace mcpgate::mcp

@@ -1,5 +1,7 @@
 #include "mcp/schema.hpp"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace mcpgate::mcp {
@@ -104,6 +106,60 @@ TEST(SchemaTest, IfThenElseAppliesTheMatchingBranch) {
 TEST(SchemaTest, SelfReferentialRefDoesNotRecurseForever) {
   const Json schema = Json::parse(R"({"$ref": "#"})");
   EXPECT_FALSE(validate_json_schema(schema, Json::object()).ok());
+}
+
+// The objects every "accepts any object" schema is checked against.
+std::vector<Json> sample_objects() {
+  return {Json::object(),
+          Json{{"a", 1}},
+          Json{{"name", "x"}, {"nested", {{"deep", Json::array({1, 2})}}}},
+          Json{{"role", nullptr}, {"", false}}};
+}
+
+TEST(SchemaTest, SchemasThatAcceptAnyObjectValidateEveryObjectAndAddNoDefaults) {
+  for (const char* text : {
+           R"(true)",
+           R"({"type": "object"})",
+           R"({"type": "object", "properties": {}})",
+           R"({"type": ["object", "null"], "properties": {}, "required": []})",
+           R"({"type": "object", "additionalProperties": true, "$schema": "x", "title": "t"})",
+           R"({"type": "object", "additionalProperties": {}, "description": "d", "x-note": 1})",
+           R"({})",
+       }) {
+    SCOPED_TRACE(text);
+    const Json schema = Json::parse(text);
+    ASSERT_TRUE(schema_accepts_any_object(schema));
+    for (const Json& sample : sample_objects()) {
+      EXPECT_EQ(error_of(schema, sample), "") << sample.dump();
+      Json filled = sample;
+      apply_schema_defaults(schema, filled);
+      EXPECT_EQ(filled, sample);
+    }
+  }
+}
+
+TEST(SchemaTest, SchemasThatConstrainObjectsAreNotTakenForAnyObject) {
+  for (const char* text : {
+           R"(false)",
+           R"("object")",
+           R"({"type": "string"})",
+           R"({"type": ["array", "null"]})",
+           R"({"type": "object", "properties": {"a": {"type": "string"}}})",
+           R"({"type": "object", "properties": {"role": {"default": "user"}}})",
+           R"({"type": "object", "required": ["a"]})",
+           R"({"type": "object", "additionalProperties": false})",
+           R"({"type": "object", "additionalProperties": {"type": "string"}})",
+           R"({"type": "object", "minProperties": 1})",
+           R"({"type": "object", "maxProperties": 0})",
+           R"({"type": "object", "propertyNames": {"maxLength": 1}})",
+           R"({"type": "object", "not": {}})",
+           R"({"type": "object", "$ref": "#/$defs/x", "$defs": {"x": false}})",
+           R"({"type": "object", "enum": [{}]})",
+           R"({"type": "object", "allOf": [{"required": ["a"]}]})",
+       }) {
+    SCOPED_TRACE(text);
+    EXPECT_FALSE(schema_accepts_any_object(Json::parse(text)));
+  }
 }
 
 }  // namespace

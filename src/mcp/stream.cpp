@@ -9,18 +9,26 @@ Notifier::Notifier(asio::any_io_executor executor) : executor_(executor), timer_
 
 void Notifier::notify() {
   pending_.store(true);
-  asio::post(executor_, [self = shared_from_this()] { self->timer_.cancel(); });
+  // Only a waiter needs the timer cancelled. If none is seen here, the next wait() sees
+  // `pending_` (both are sequentially consistent: wait() announces itself before it reads it).
+  if (waiting_.load()) {
+    asio::post(executor_, [self = shared_from_this()] { self->timer_.cancel(); });
+  }
 }
 
 asio::awaitable<void> Notifier::wait(std::chrono::steady_clock::duration timeout) {
+  waiting_.store(true);
   if (pending_.exchange(false)) {
+    waiting_.store(false);
     co_return;
   }
   timer_.expires_after(timeout);
   boost::system::error_code ec;
   co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  waiting_.store(false);
   // A wake-up consumed here leaves `pending_` set; the caller re-reads the state anyway and the
-  // next wait() returns at once, which is a harmless spurious wake-up.
+  // next wait() returns at once, which is a harmless spurious wake-up. A cancel posted for a
+  // wait that already returned cancels nothing, or wakes a later wait early: also harmless.
 }
 
 EventStream::EventStream(std::string id, size_t max_events)

@@ -33,6 +33,7 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
   asio::any_io_executor executor_;
   asio::steady_timer timer_;
   std::atomic<bool> pending_{false};
+  std::atomic<bool> waiting_{false};  // a wait() is between its check and its return
 };
 
 // One SSE event as stored for delivery and replay.

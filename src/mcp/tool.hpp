@@ -124,6 +124,10 @@ struct Tool {
   // Optional; when set, tools/call runs it instead of `handler` (which must give the same
   // answer as JSON, for callers that want one).
   RawToolHandler raw_handler{};
+  // Set by Registry::add_tool from descriptor.inputSchema (whatever the caller put here is
+  // replaced): every JSON object is valid and gets no defaults, so tools/call need not walk the
+  // schema for an object of arguments.
+  bool input_accepts_any_object = false;
 };
 
 // A call that cannot proceed until the user completes an out-of-band step at a URL (MCP
