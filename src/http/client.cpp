@@ -393,14 +393,8 @@ asio::io_context* pooling_context(const asio::any_io_executor& ex, const PoolOpt
   if (options.max_idle_per_origin == 0 || options.max_idle_total == 0) {
     return nullptr;
   }
-  // The server's connection strands and tests' io_contexts; any other executor is unpooled.
-  if (const auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>()) {
-    return &strand->get_inner_executor().context();
-  }
-  if (const auto* plain = ex.target<asio::io_context::executor_type>()) {
-    return &plain->context();
-  }
-  return nullptr;
+  // The server's connections and tests' io_contexts; any other executor is unpooled.
+  return io_context_of(ex);
 }
 
 // Everything that decides what a connection may be trusted with. The address it connected to

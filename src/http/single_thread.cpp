@@ -1,5 +1,7 @@
 #include "http/single_thread.hpp"
 
+#include <typeinfo>
+
 #include <boost/asio/strand.hpp>
 
 namespace mcpgate::http {
@@ -38,13 +40,22 @@ asio::any_io_executor connection_executor(asio::io_context& ioc) {
   return asio::make_strand(ioc);
 }
 
-asio::io_context* single_threaded_context(const asio::any_io_executor& ex) {
-  asio::io_context* ctx = nullptr;
-  if (const auto* plain = ex.target<asio::io_context::executor_type>()) {
-    ctx = &plain->context();
-  } else if (const auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>()) {
-    ctx = &strand->get_inner_executor().context();
+asio::io_context* io_context_of(const asio::any_io_executor& ex) {
+  using Plain = asio::io_context::executor_type;
+  using Strand = asio::strand<Plain>;
+  // Boost 1.74's any_executor::target<T>() casts whatever it holds to T without looking at its
+  // type: the type is compared here first.
+  if (ex.target_type() == typeid(Plain)) {
+    return &ex.target<Plain>()->context();
   }
+  if (ex.target_type() == typeid(Strand)) {
+    return &ex.target<Strand>()->get_inner_executor().context();
+  }
+  return nullptr;
+}
+
+asio::io_context* single_threaded_context(const asio::any_io_executor& ex) {
+  asio::io_context* ctx = io_context_of(ex);
   return ctx != nullptr && single_threaded(*ctx) ? ctx : nullptr;
 }
 

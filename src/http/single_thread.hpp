@@ -29,6 +29,10 @@ bool single_threaded(asio::io_context& ioc);
 // strand otherwise.
 asio::any_io_executor connection_executor(asio::io_context& ioc);
 
+// The io_context behind `ex` when it is a plain executor of one or a strand on one, else nullptr
+// (a thread pool, another kind of executor).
+asio::io_context* io_context_of(const asio::any_io_executor& ex);
+
 // The io_context behind `ex` when it is a plain or strand executor of an io_context marked
 // single-threaded, else nullptr (a thread pool, another kind of executor, an unmarked context).
 asio::io_context* single_threaded_context(const asio::any_io_executor& ex);
