@@ -205,31 +205,9 @@ auth:
 authz:
   store_file: $work/policy.fga.yaml
 EOF
-# bench/oauth.sh's MCP-shaped model; the tuples put the upstream's tool in server `echo`.
-cat >"$work/policy.fga" <<'EOF'
-model
-  schema 1.1
-type user
-type group
-  relations
-    define member: [user]
-type client
-type mcp_server
-  relations
-    define invoker: [user, group#member]
-    define agent: [client, client:*]
-type tool
-  relations
-    define server: [mcp_server]
-    define invoker: [user, group#member] or invoker from server
-    define agent: [client, client:* with registered_as] or agent from server
-    define blocked: [user, client]
-    define can_invoke: invoker but not blocked
-    define can_be_used_by_agent: agent but not blocked
-condition registered_as(client_kind: string, kinds: list<string>) {
-  client_kind in kinds
-}
-EOF
+# The MCP-shaped model of bench/policy/ (as bench/oauth.sh); the tuples put the upstream's tool
+# in server `echo`.
+cp "$here/policy/mcp_shaped.fga" "$work/policy.fga"
 cat >"$work/policy.fga.yaml" <<EOF
 model_file: ./policy.fga
 tuples:

@@ -249,30 +249,8 @@ cat >>"$work/authz.yaml" <<EOF
 authz:
   store_file: $work/policy.fga.yaml
 EOF
-cat >"$work/policy.fga" <<'EOF'
-model
-  schema 1.1
-type user
-type group
-  relations
-    define member: [user]
-type client
-type mcp_server
-  relations
-    define invoker: [user, group#member]
-    define agent: [client, client:*]
-type tool
-  relations
-    define server: [mcp_server]
-    define invoker: [user, group#member] or invoker from server
-    define agent: [client, client:* with registered_as] or agent from server
-    define blocked: [user, client]
-    define can_invoke: invoker but not blocked
-    define can_be_used_by_agent: agent but not blocked
-condition registered_as(client_kind: string, kinds: list<string>) {
-  client_kind in kinds
-}
-EOF
+# The MCP-shaped model (users in groups, tools in servers, a conditioned agent grant).
+cp "$here/policy/mcp_shaped.fga" "$work/policy.fga"
 cat >"$work/policy.fga.yaml" <<EOF
 model_file: ./policy.fga
 tuples:

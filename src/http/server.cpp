@@ -549,12 +549,6 @@ class Connection final : public ConnectionBase,
     lowest().socket().close(ec);
   }
 
-  Server::Impl& server_;
-  Stream stream_;
-  std::string remote_ip_;
-  asio::steady_timer watch_timer_;
-  beast::flat_buffer buffer_;
-
   // Feeds the buffered bytes to the parser, as Beast's reads do before they read more, up to the
   // end of the head or of the whole message. Consumes what was parsed; on a parse error the
   // unparsed bytes stay in buffer_ (classify_read_error reads them). "Needs more" is no error.
@@ -575,6 +569,12 @@ class Connection final : public ConnectionBase,
     }
     return ec;
   }
+
+  Server::Impl& server_;
+  Stream stream_;
+  std::string remote_ip_;
+  asio::steady_timer watch_timer_;
+  beast::flat_buffer buffer_;
 
   bool closing_ = false;
   bool idle_ = true;  // no request under way: waiting for one, or in the TLS handshake

@@ -433,7 +433,8 @@ asio::awaitable<void> run_request(ImplPtr impl,
     if (!reply.error->data.is_null()) {
       error["data"] = reply.error->data;
     }
-    scope->stream->complete(dump_json(Json{{"jsonrpc", "2.0"}, {"id", scope->id}, {"error", std::move(error)}}));
+    scope->stream->complete(
+        dump_json(Json{{"jsonrpc", "2.0"}, {"id", scope->id}, {"error", std::move(error)}}));
     co_return;
   }
   // A result is written around its serialised form, members in the order nlohmann writes an

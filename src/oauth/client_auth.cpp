@@ -151,11 +151,14 @@ asio::awaitable<OAuthResult<AuthenticatedClient>> ClientAuthenticator::authentic
     co_return invalid_client("client authentication failed");
   }
   // Checked against the row find() just read (one read transaction, the same snapshot that
-  // said the client is enabled), not read again: the rule is the store's verify_client_secret.
-  const std::string hash = store::hash_secret(secret);
-  const bool match = crypto::constant_time_equal(client->secret_hash, hash);
-  const bool expired = client->secret_expires_at != 0 && ctx_.now() >= client->secret_expires_at;
-  if (!match || expired) {
+  // said the client is enabled), not read again, by the rule the stores' verify_client_secret
+  // applies too.
+  const bool accepted = store::client_secret_accepted(client->secret_hash,
+                                                      /*disabled=*/false,
+                                                      client->secret_expires_at,
+                                                      store::hash_secret(secret),
+                                                      ctx_.now());
+  if (!accepted) {
     co_return invalid_client("client authentication failed");
   }
   co_return AuthenticatedClient{std::move(client).value(), method};

@@ -5,10 +5,11 @@
 
 #include "policy/prepared_checks.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
+#include <string>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "authz/dsl.hpp"
 #include "mcp/tool.hpp"
@@ -44,29 +45,13 @@ condition registered_as(client_kind: string, kinds: list<string>) {
 )";
 
 // The same types, but tools grant users directly only (the server's invokers no longer count).
-constexpr const char* kDirectOnlyModel = R"(model
-  schema 1.1
-type user
-type group
-  relations
-    define member: [user]
-type client
-type mcp_server
-  relations
-    define invoker: [user, group#member]
-    define agent: [client, client:* with registered_as]
-type tool
-  relations
-    define server: [mcp_server]
-    define invoker: [user]
-    define agent: [client] or agent from server
-    define blocked: [user, client]
-    define can_invoke: invoker but not blocked
-    define can_be_used_by_agent: agent but not blocked
-condition registered_as(client_kind: string, kinds: list<string>) {
-  client_kind in kinds
+std::string direct_only_model() {
+  std::string dsl = kPreparedModel;
+  const std::string from = "define invoker: [user, group#member] or invoker from server";
+  const auto at = dsl.find(from);
+  EXPECT_NE(at, std::string::npos);
+  return at == std::string::npos ? dsl : dsl.replace(at, from.size(), "define invoker: [user]");
 }
-)";
 
 // No can_invoke at all: every user check is an error (denied).
 constexpr const char* kNoInvokeModel = R"(model
@@ -82,7 +67,7 @@ authz::TupleRecord rec(std::string user, std::string relation, std::string objec
   return authz::TupleRecord{std::move(object), std::move(relation), std::move(user), "", nullptr};
 }
 
-authz::AuthorizationModel model_of(const char* dsl) {
+authz::AuthorizationModel model_of(const std::string& dsl) {
   auto model = authz::parse_dsl(dsl);
   EXPECT_TRUE(model.ok()) << model.error().message;
   return model.ok() ? *model : authz::AuthorizationModel{};
@@ -92,8 +77,10 @@ std::vector<authz::TupleRecord> base_tuples() {
   authz::TupleRecord any_static = rec("client:*", "agent", "mcp_server:cal");
   any_static.condition_name = "registered_as";
   any_static.condition_context = Json{{"kinds", {"static"}}};
-  return {rec("user:alice", "member", "group:staff"), rec("group:staff#member", "invoker", "mcp_server:cal"),
-          rec("mcp_server:cal", "server", "tool:cal/list"), rec("mcp_server:cal", "server", "tool:cal/create"),
+  return {rec("user:alice", "member", "group:staff"),
+          rec("group:staff#member", "invoker", "mcp_server:cal"),
+          rec("mcp_server:cal", "server", "tool:cal/list"),
+          rec("mcp_server:cal", "server", "tool:cal/create"),
           any_static};
 }
 
@@ -114,7 +101,9 @@ class PreparedChecksTest : public ::testing::Test {
   std::unique_ptr<EngineToolAuthorizer> make(std::size_t slots) const {
     ToolAuthorizerOptions o;
     o.prepared_check_slots = slots;
-    o.client_kind = [](std::string_view id) { return std::string(id == "agent" ? "static" : "dcr"); };
+    o.client_kind = [](std::string_view id) {
+      return std::string(id == "agent" ? "static" : "dcr");
+    };
     return std::make_unique<EngineToolAuthorizer>(engine_, std::move(o), log_);
   }
 
@@ -125,7 +114,9 @@ class PreparedChecksTest : public ::testing::Test {
     return out;
   }
 
-  static mcp::ToolDecision call(const EngineToolAuthorizer& a, const std::string& user, const std::string& client,
+  static mcp::ToolDecision call(const EngineToolAuthorizer& a,
+                                const std::string& user,
+                                const std::string& client,
                                 const std::string& name) {
     const mcp::Caller caller{user, client, {}, "default"};
     const mcp::Tool tl = tool(name);
@@ -134,7 +125,9 @@ class PreparedChecksTest : public ::testing::Test {
   }
 
   // The prepared authorizer's decision, which must equal the string authorizer's.
-  bool allowed(const std::string& user, const std::string& client = "agent", const std::string& name = "list") {
+  bool allowed(const std::string& user,
+               const std::string& client = "agent",
+               const std::string& name = "list") {
     const mcp::ToolDecision p = call(*prepared_, user, client, name);
     const mcp::ToolDecision s = call(*strings_, user, client, name);
     EXPECT_EQ(p.allowed, s.allowed) << user << " / " << client << " / " << name;
@@ -143,7 +136,8 @@ class PreparedChecksTest : public ::testing::Test {
   }
 
   // The pair the cache holds for a caller of tool:cal/<name>, or null.
-  std::shared_ptr<const PreparedPair> held(const std::string& user, const std::string& client = "agent",
+  std::shared_ptr<const PreparedPair> held(const std::string& user,
+                                           const std::string& client = "agent",
                                            const std::string& name = "list") const {
     const PairKey key{"default", "cal", name, user, client};
     return prepared_->prepared_checks().find(key, key.hash(), engine_.get());
@@ -207,12 +201,13 @@ TEST_F(PreparedChecksTest, ASubjectTheStoreHadNotSeenIsPreparedAgainOnceItAppear
 
 TEST_F(PreparedChecksTest, DecisionsFollowModelSwapsAndLoads) {
   EXPECT_TRUE(allowed("alice"));
-  ASSERT_TRUE(engine_->set_model(model_of(kDirectOnlyModel)).ok());
+  ASSERT_TRUE(engine_->set_model(model_of(direct_only_model())).ok());
   EXPECT_FALSE(allowed("alice"));  // group members of the server no longer invoke its tools
   write({rec("user:alice", "invoker", "tool:cal/list")});
   EXPECT_TRUE(allowed("alice"));
   ASSERT_NE(held("alice"), nullptr);
-  EXPECT_EQ(held("alice")->model_version, engine_->model_version());  // re-prepared on the new model
+  EXPECT_EQ(held("alice")->model_version,
+            engine_->model_version());  // re-prepared on the new model
 
   ASSERT_TRUE(engine_->set_model(model_of(kNoInvokeModel)).ok());
   EXPECT_FALSE(allowed("alice"));  // the relation is gone: an error, which denies
@@ -268,7 +263,8 @@ TEST_F(PreparedChecksTest, CallersSharingASlotNeverShareChecks) {
   EXPECT_TRUE((PairKey{"default", "ab", "c", "u", "k"}.matches(pair)));
   EXPECT_FALSE((PairKey{"default", "a", "bc", "u", "k"}.matches(pair)));
   EXPECT_FALSE((PairKey{"other", "ab", "c", "u", "k"}.matches(pair)));
-  EXPECT_NE((PairKey{"default", "ab", "c", "u", "k"}.hash()), (PairKey{"default", "a", "bc", "u", "k"}.hash()));
+  EXPECT_NE((PairKey{"default", "ab", "c", "u", "k"}.hash()),
+            (PairKey{"default", "a", "bc", "u", "k"}.hash()));
 }
 
 TEST_F(PreparedChecksTest, ToolsListUsesThePairsAndAgreesWithTheStringPath) {
@@ -298,9 +294,15 @@ TEST_F(PreparedChecksTest, ConcurrentCallsWhileTuplesAndModelsChange) {
     });
   }
   for (int round = 0; round < 40; ++round) {
-    write({rec("user:alice", "blocked", "tool:cal/list"), rec("user:carol", "member", "group:staff")});
-    write({}, {rec("user:alice", "blocked", "tool:cal/list"), rec("user:carol", "member", "group:staff")});
-    ASSERT_TRUE(engine_->set_model(model_of(round % 2 == 0 ? kDirectOnlyModel : kPreparedModel)).ok());
+    write({rec("user:alice", "blocked", "tool:cal/list"),
+           rec("user:carol", "member", "group:staff")});
+    write({},
+          {rec("user:alice", "blocked", "tool:cal/list"),
+           rec("user:carol", "member", "group:staff")});
+    ASSERT_TRUE(engine_
+                    ->set_model(model_of(round % 2 == 0 ? direct_only_model()
+                                                        : std::string(kPreparedModel)))
+                    .ok());
   }
   while (calls.load() < 200) {
     std::this_thread::yield();

@@ -764,11 +764,14 @@ class PostgresStore final : public Store {
                     " WHERE client_id = ?"));
       s.bind(client_id);
       MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
-      // Compare even when there is nothing to compare with, so every path does the same work.
-      const std::string stored = row ? s.blob(0) : std::string(kHashBytes, '\0');
-      const bool match = crypto::constant_time_equal(stored, secret_hash);
-      if (!row || s.is_null(0) || !match || s.integer(2) != 0
-          || (s.integer(1) != 0 && now >= s.integer(1))) {
+      const std::string stored = row && !s.is_null(0) ? s.blob(0) : std::string();
+      const bool accepted = client_secret_accepted(
+          row && !s.is_null(0) ? std::optional<std::string_view>(stored) : std::nullopt,
+          row && s.integer(2) != 0,
+          row ? s.integer(1) : 0,
+          secret_hash,
+          now);
+      if (!accepted) {
         return make_error(ErrorCode::kUnauthenticated, "store: client authentication failed");
       }
       return {};

@@ -48,6 +48,18 @@ namespace mcpgate::store {
 // against a known row (client secret, registration token) the comparison is constant-time.
 std::string hash_secret(std::string_view secret);
 
+// The client-secret rule, in one place for the stores' verify_client_secret and the token
+// endpoint's client authentication: accepted only when a hash is stored (nullopt: none; a
+// public client or a NULL column; a value of another size than hash_secret's counts as none),
+// it equals `presented_hash` (compared in constant time, and
+// compared also when nothing is stored, so every refusal does the same work), the client is not
+// disabled, and the secret has not expired (`expires_at` 0: never).
+bool client_secret_accepted(std::optional<std::string_view> stored_hash,
+                            bool disabled,
+                            Timestamp expires_at,
+                            std::string_view presented_hash,
+                            Timestamp now);
+
 // What another process changed, as change notifications name it (Store::watch_changes).
 enum class ChangeTopic {
   kRevocations,  // revoked_tokens grew: read revoked_since()
