@@ -102,9 +102,8 @@ TEST(UpstreamResponseParserTest, TypesAreMatchedAsSentNotFolded) {
 
 TEST(UpstreamResponseParserTest, ConnectionCloseAndReadToEndAreNotKeptAlive) {
   UpstreamResponseParser closing;
-  ASSERT_FALSE(feed(closing,
-                    "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
-                    4));
+  ASSERT_FALSE(
+      feed(closing, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", 4));
   EXPECT_FALSE(closing.keep_alive());
   UpstreamResponseParser to_eof;
   ASSERT_FALSE(feed(to_eof, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{}", 4));
@@ -142,9 +141,8 @@ TEST(UpstreamResponseParserTest, HeadAndBodyLimitsHold) {
 
   UpstreamResponseParser body;
   body.body_limit(8);
-  const std::string big_body =
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n" + std::string(16, 'x')
-      + "\r\n0\r\n\r\n";
+  const std::string big_body = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n"
+                               + std::string(16, 'x') + "\r\n0\r\n\r\n";
   EXPECT_EQ(feed(body, big_body, 7), bhttp::error::body_limit);
   EXPECT_LE(body.body().size(), 8u);
 }

@@ -559,8 +559,14 @@ asio::awaitable<Result<ClientResponse>> send_hop(std::shared_ptr<HttpClient::Sta
     client_connection_counter("reused").inc();
     const asio::any_io_executor strand = idle->executor;
     auto task = hop_on_connection(state, pool_ctx, key, std::move(idle), hop, opt, deadline);
-    HopOutcome reused = one_thread ? co_await std::move(task)
-                                   : co_await asio::co_spawn(strand, std::move(task), use_awaitable);
+    // Two statements, not a conditional around co_await: g++ 12 miscompiles that
+    // (ARCHITECTURE.md, "Coroutine rules").
+    HopOutcome reused;
+    if (one_thread) {
+      reused = co_await std::move(task);
+    } else {
+      reused = co_await asio::co_spawn(strand, std::move(task), use_awaitable);
+    }
     if (!reused.retry_fresh) {
       co_return std::move(reused.result);
     }
@@ -698,7 +704,9 @@ asio::awaitable<Result<ClientResponse>> fail_now(Error error) {
 asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve_checked_impl(
     std::string host, uint16_t port, AddressPolicy policy, std::chrono::milliseconds timeout) {
   auto resolving = resolve_on_strand(std::move(host), port, policy, Clock::now() + timeout);
-  if (single_threaded_context(co_await asio::this_coro::executor) != nullptr) {
+  // Named: no co_await inside a condition (ARCHITECTURE.md, "Coroutine rules").
+  const asio::any_io_executor ex = co_await asio::this_coro::executor;
+  if (single_threaded_context(ex) != nullptr) {
     co_return co_await std::move(resolving);  // one thread: already serialised (single_thread.hpp)
   }
   co_return co_await on_new_strand(std::move(resolving));
