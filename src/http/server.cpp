@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -87,8 +88,13 @@ class RequestIdSource {
 
   std::string next() {
     char buf[24];
-    std::snprintf(buf, sizeof buf, "-%llx", static_cast<unsigned long long>(++counter_));
-    return prefix_ + buf;
+    buf[0] = '-';
+    const auto end = std::to_chars(buf + 1, buf + sizeof buf, ++counter_, 16).ptr;
+    std::string id;
+    id.reserve(prefix_.size() + static_cast<std::size_t>(end - buf));
+    id += prefix_;
+    id.append(buf, end);
+    return id;
   }
 
  private:

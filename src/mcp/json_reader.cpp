@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "mcp/json_io.hpp"
+#include "mcp/json_words.hpp"
 
 namespace mcpgate::mcp {
 namespace {
@@ -246,11 +247,23 @@ class Reader {
     return len != 0;
   }
 
+  static bool is_plain(char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  }
+
   bool string(std::string& out) {
     ++p_;  // '"'
     // The common case: no escapes. Copy up to the closing quote in one piece.
     const char* start = p_;
     while (p_ != end_) {
+      p_ = json_words::skip_plain(p_, end_, /*stop_at_non_ascii=*/true);
+      while (p_ != end_ && is_plain(*p_)) {
+        ++p_;  // through the word that stopped the skip, or the tail
+      }
+      if (p_ == end_) {
+        break;
+      }
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         out.assign(start, p_);

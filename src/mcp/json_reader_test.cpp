@@ -174,6 +174,35 @@ TEST(JsonReaderTest, AcceptsAndRefusesWhatNlohmannDoes) {
   }
 }
 
+// The reader skips string bytes eight at a time: every byte that needs a look must be found
+// wherever it sits relative to those words (start, middle, last of a word, the tail).
+TEST(JsonReaderTest, StringBytesThatNeedALookAreFoundAtEveryOffset) {
+  const std::vector<std::string> specials = {"\\\"",
+                                             "\\\\",
+                                             "\\n",
+                                             "\\u0041",
+                                             "\"",
+                                             "\x01",
+                                             "\x1f",
+                                             "\x7f",
+                                             "\xc3\xa9",
+                                             "\xe2\x82\xac",
+                                             "\xf0\x9f\x98\x80",
+                                             "\xff",
+                                             "\xc3",
+                                             "\xe2\x82",
+                                             "\x80"};
+  for (std::size_t length = 0; length <= 24; ++length) {
+    for (std::size_t at = 0; at <= length; ++at) {
+      for (const std::string& special : specials) {
+        const std::string body = std::string(at, 'a') + special + std::string(length - at, 'b');
+        json_reader_expect_as_nlohmann("\"" + body + "\"");
+        json_reader_expect_as_nlohmann("{\"" + body + "\":1}");
+      }
+    }
+  }
+}
+
 TEST(JsonReaderTest, RandomMutationsOfProtocolMessagesMatchNlohmann) {
   const std::vector<std::string> seeds = {
       R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text","arguments":{"n":-12,"x":1.25e-3,"s":"a\"b\u00e9"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})",

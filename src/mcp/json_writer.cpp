@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "mcp/json_io.hpp"
+#include "mcp/json_words.hpp"
 
 namespace mcpgate::mcp {
 namespace {
@@ -22,11 +23,20 @@ void append_escaped(std::string& out, const std::string& s) {
   out += '"';
   const char* run = s.data();
   const char* const end = s.data() + s.size();
+  // Bytes that need no escape are copied with their run; bytes >= 0x80 are valid UTF-8 (checked
+  // above) and kept as they are.
+  const auto plain = [](unsigned char c) {
+    return c >= 0x20 && c != '"' && c != '\\';
+  };
   for (const char* p = s.data(); p != end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      continue;  // copied with its run below; bytes >= 0x80 are valid UTF-8 and kept as they are
+    p = json_words::skip_plain(p, end, /*stop_at_non_ascii=*/false);
+    while (p != end && plain(static_cast<unsigned char>(*p))) {
+      ++p;  // through the word that stopped the skip, or the tail
     }
+    if (p == end) {
+      break;
+    }
+    const auto c = static_cast<unsigned char>(*p);
     out.append(run, p);
     run = p + 1;
     switch (c) {

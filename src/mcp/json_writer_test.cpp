@@ -67,6 +67,22 @@ TEST(JsonWriterTest, WritesWhatNlohmannWrites) {
   }
 }
 
+// The writer skips string bytes eight at a time: every byte that needs an escape must be found
+// wherever it sits relative to those words; non-ASCII and invalid UTF-8 at every offset too.
+TEST(JsonWriterTest, BytesThatNeedAnEscapeAreFoundAtEveryOffset) {
+  const std::vector<std::string> specials = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f",
+                                             "\xc3\xa9", "\xf0\x9f\x98\x80", "\xff", "\xc3"};
+  for (std::size_t length = 0; length <= 24; ++length) {
+    for (std::size_t at = 0; at <= length; ++at) {
+      for (const std::string& special : specials) {
+        const std::string text = std::string(at, 'a') + special + std::string(length - at, 'b');
+        json_writer_expect_as_nlohmann(Json(text));
+        json_writer_expect_as_nlohmann(Json{{text, text + text}});
+      }
+    }
+  }
+}
+
 TEST(JsonWriterTest, RandomDocumentsMatchNlohmann) {
   std::mt19937_64 rng(20261130);  // fixed: the same documents on every run
   const auto random_string = [&] {
