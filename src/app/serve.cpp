@@ -22,6 +22,7 @@
 #include "http/asio.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "http/single_thread.hpp"
 #include "app/call_audit.hpp"
 #include "app/call_quota.hpp"
 #include "app/connect_routes.hpp"
@@ -161,6 +162,9 @@ int serve(Config config, ConfigLoader reload_config) {
   const unsigned threads =
       config.server.threads != 0 ? config.server.threads : usable_cpus();
   asio::io_context ioc(static_cast<int>(threads));
+  if (threads == 1) {
+    http::mark_single_threaded(ioc);  // the loop at the end of serve() is its only runner
+  }
 
   std::optional<AuthStack> auth;
   if (config.auth.enabled) {
@@ -529,7 +533,6 @@ int serve(Config config, ConfigLoader reload_config) {
     });
   }
 
-  config.server.threads = threads;  // what runs the io_context below (1: no connection strands)
   http::Server server(ioc, config.server, router);
   if (auto st = server.start(); !st) {
     log::error("listen_failed", {{"error", st.error().message}});

@@ -13,6 +13,8 @@
 #include "gateway/json_outline.hpp"
 #include "gateway/messages.hpp"
 #include "gateway/sse_parser.hpp"
+#include "gateway/upstream_response.hpp"
+#include "mcp/json_writer.hpp"
 
 namespace mcpgate::gateway {
 
@@ -59,14 +61,6 @@ struct HttpUpstream::Exchange {
 
 namespace {
 
-bool is_sse(std::string_view content_type) {
-  return content_type.substr(0, 17) == "text/event-stream";
-}
-
-bool is_json(std::string_view content_type) {
-  return content_type.substr(0, 16) == "application/json";
-}
-
 Error io_error(const std::string& upstream, const beast::error_code& ec, std::string_view stage) {
   if (ec == beast::error::timeout) {
     return make_error(ErrorCode::kDeadlineExceeded,
@@ -80,6 +74,28 @@ Error io_error(const std::string& upstream, const beast::error_code& ec, std::st
   return make_error(
       ErrorCode::kInternal,
       "upstream " + upstream + ": " + std::string(stage) + " failed: " + ec.message());
+}
+
+// Feeds what `buffer` holds to `parser` (past its head). True when that completed the message or
+// failed (`ec`); false when more bytes must be read.
+bool parse_buffered(UpstreamResponseParser& parser,
+                    beast::flat_buffer& buffer,
+                    beast::error_code& ec) {
+  while (!parser.is_done() && buffer.size() > 0) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) {
+      return true;
+    }
+    if (used == 0) {
+      return false;
+    }
+  }
+  return parser.is_done();
 }
 
 // Nesting the unparsed check follows; a deeper response is parsed as before.
@@ -361,7 +377,7 @@ std::string upstream_request_text(std::int64_t id,
   text += "{\"id\":";
   text += std::to_string(id);
   text += ",\"jsonrpc\":\"2.0\",\"method\":";
-  text += Json(method).dump(-1, ' ', false, Json::error_handler_t::replace);
+  mcp::write_json(text, Json(method));
   text += ",\"params\":";
   text += params_json;
   text += '}';
@@ -745,7 +761,7 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
   const bool expects_response = message.is_request();
   if (expects_response) {
     exchange.id = message.id;
-    exchange.id_text = message.id.dump();
+    mcp::write_json(exchange.id_text, message.id);
   }
   const std::string& body = message.body;
   std::string session;
@@ -818,7 +834,7 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
     c->stream.expires_at(deadline);
     co_await asio::async_write(c->stream, request_buffers, redirect_error(use_awaitable, ec));
     const bool written = !ec;
-    bhttp::response_parser<bhttp::string_body> parser;
+    UpstreamResponseParser parser;
     parser.header_limit(16 * 1024);
     // No cap on an event stream's total (each event is capped by the SSE parser). Not
     // boost::none: Beast 1.74 compares a Content-Length against an empty optional as "over".
@@ -840,11 +856,10 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
       }
       co_return io_error(options_.name, ec, "request");
     }
-    const unsigned status = parser.get().result_int();
-    const std::string content_type(parser.get()[bhttp::field::content_type]);
-    if (const auto sid = parser.get().find("Mcp-Session-Id"); sid != parser.get().end()) {
+    const unsigned status = parser.status();
+    if (const auto& sid = parser.session_id()) {
       if (message.method == "initialize") {
-        session = std::string(sid->value());
+        session = *sid;
         if (own) {
           if (opened != nullptr) {
             *opened = session;
@@ -855,21 +870,24 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
         }
       }
     }
-    const bool sse = status == 200 && is_sse(content_type);
+    const bool sse = status == 200 && parser.event_stream();
     if (!sse) {
       // A complete body: JSON response, an HTTP error or 202.
       if (const auto len = parser.content_length(); len && *len > options_.max_message_bytes) {
         co_return io_error(options_.name, bhttp::error::body_limit, "read");
       }
       parser.body_limit(options_.max_message_bytes);
-      if (!parser.is_done()) {
+      // The body usually came in with the head: parse what the buffer holds first, and ask the
+      // socket only for the rest (an async read costs a composed operation, a timer and a
+      // posted completion even for bytes already here).
+      if (!parse_buffered(parser, c->buffer, ec)) {
         co_await bhttp::async_read(c->stream, c->buffer, parser, redirect_error(use_awaitable, ec));
-        if (ec) {
-          co_return io_error(options_.name, ec, "read");
-        }
       }
-      const bool keep = parser.get().keep_alive();
-      std::string text = std::move(parser.get().body());
+      if (ec) {
+        co_return io_error(options_.name, ec, "read");
+      }
+      const bool keep = parser.keep_alive();
+      std::string text = std::move(parser.body());
       if (watch != nullptr) {
         watch->use(nullptr);
       }
@@ -886,9 +904,7 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
       if (status == 401) {
         // The upstream wants (another) token: an OAuth upstream's caller refreshes once; one
         // configured without `auth: oauth` is told so (its challenge names its metadata).
-        const bool challenged =
-            parser.get()[bhttp::field::www_authenticate].find("resource_metadata") !=
-            std::string_view::npos;
+        const bool challenged = parser.resource_metadata_challenge();
         co_return make_error(ErrorCode::kUnauthenticated,
                              "upstream " + options_.name + " requires authorization (HTTP 401" +
                                  (challenged ? ", OAuth protected resource" : "") + ")");
@@ -907,7 +923,7 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
         co_return make_error(gateway_class ? ErrorCode::kFailedPrecondition : ErrorCode::kInternal,
                              "upstream " + options_.name + ": HTTP " + std::to_string(status));
       }
-      if (!is_json(content_type)) {
+      if (!parser.json()) {
         co_return make_error(ErrorCode::kInternal,
                              "upstream " + options_.name + ": unexpected content type");
       }
@@ -958,7 +974,7 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
         }
         co_return io_error(options_.name, ec, "read");
       }
-      std::string& text = parser.get().body();
+      std::string& text = parser.body();
       if (text.size() > consumed) {
         auto fed = sse_parser.feed(std::string_view(text).substr(consumed), events);
         text.clear();  // the body only grows at its end: the parser keeps what it needs
@@ -991,7 +1007,7 @@ asio::awaitable<Result<RawResponse>> HttpUpstream::post_once(const Outgoing& mes
     if (watch != nullptr) {
       watch->use(nullptr);
     }
-    if (answered() && parser.is_done() && parser.get().keep_alive()) {
+    if (answered() && parser.is_done() && parser.keep_alive()) {
       give_back(std::move(c));
     }
     // Otherwise the connection is dropped: the stream may still be open.

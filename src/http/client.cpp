@@ -17,6 +17,7 @@
 
 #include "core/ascii.hpp"
 #include "http/client_pool.hpp"
+#include "http/single_thread.hpp"
 #include "metrics/metrics.hpp"
 
 namespace mcpgate::http {
@@ -154,8 +155,9 @@ Result<Request> build_request(const ClientRequest& in,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Resolution. Runs on the request's strand: the resolver callback and the coroutine never
-// run at the same time, which is what makes the plain `done` flag safe.
+// Resolution. Runs on the request's strand, or on the one thread that runs a single-threaded
+// context: the resolver callback and the coroutine never run at the same time, which is what
+// makes the plain `done` flag safe.
 
 struct ResolveState {
   explicit ResolveState(const asio::any_io_executor& ex) : resolver(ex), timer(ex) {}
@@ -391,14 +393,8 @@ asio::io_context* pooling_context(const asio::any_io_executor& ex, const PoolOpt
   if (options.max_idle_per_origin == 0 || options.max_idle_total == 0) {
     return nullptr;
   }
-  // The server's connection strands and tests' io_contexts; any other executor is unpooled.
-  if (const auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>()) {
-    return &strand->get_inner_executor().context();
-  }
-  if (const auto* plain = ex.target<asio::io_context::executor_type>()) {
-    return &plain->context();
-  }
-  return nullptr;
+  // The server's connections and tests' io_contexts; any other executor is unpooled.
+  return io_context_of(ex);
 }
 
 // Everything that decides what a connection may be trusted with. The address it connected to
@@ -555,24 +551,39 @@ asio::awaitable<Result<ClientResponse>> send_hop(std::shared_ptr<HttpClient::Sta
   if (idle && !address_allowed(opt.address_policy, idle->peer.address())) {
     idle.reset();
   }
+  // One thread runs the pool's context: it already serialises the connection's handlers, so the
+  // exchange runs in this coroutine on a connection with the context's plain executor, with no
+  // strand and no spawned coroutine to hand it to (http/single_thread.hpp).
+  const bool one_thread = pool_ctx != nullptr && single_threaded(*pool_ctx);
   if (idle) {
     client_connection_counter("reused").inc();
     const asio::any_io_executor strand = idle->executor;
     auto task = hop_on_connection(state, pool_ctx, key, std::move(idle), hop, opt, deadline);
-    HopOutcome reused = co_await asio::co_spawn(strand, std::move(task), use_awaitable);
+    // Two statements, not a conditional around co_await: g++ 12 miscompiles that
+    // (ARCHITECTURE.md, "Coroutine rules").
+    HopOutcome reused;
+    if (one_thread) {
+      reused = co_await std::move(task);
+    } else {
+      reused = co_await asio::co_spawn(strand, std::move(task), use_awaitable);
+    }
     if (!reused.retry_fresh) {
       co_return std::move(reused.result);
     }
     client_connection_counter("stale_retry").inc();
   }
   client_connection_counter("opened").inc();
+  auto task = hop_on_connection(state, pool_ctx, std::move(key), nullptr, hop, opt, deadline);
+  if (one_thread) {
+    HopOutcome fresh = co_await std::move(task);
+    co_return std::move(fresh.result);
+  }
   asio::any_io_executor strand;
   if (pool_ctx != nullptr) {
     strand = asio::make_strand(pool_ctx->get_executor());
   } else {
     strand = asio::make_strand(caller);
   }
-  auto task = hop_on_connection(state, pool_ctx, std::move(key), nullptr, hop, opt, deadline);
   HopOutcome fresh = co_await asio::co_spawn(strand, std::move(task), use_awaitable);
   co_return std::move(fresh.result);
 }
@@ -692,8 +703,13 @@ asio::awaitable<Result<ClientResponse>> fail_now(Error error) {
 
 asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve_checked_impl(
     std::string host, uint16_t port, AddressPolicy policy, std::chrono::milliseconds timeout) {
-  co_return co_await on_new_strand(
-      resolve_on_strand(std::move(host), port, policy, Clock::now() + timeout));
+  auto resolving = resolve_on_strand(std::move(host), port, policy, Clock::now() + timeout);
+  // Named: no co_await inside a condition (ARCHITECTURE.md, "Coroutine rules").
+  const asio::any_io_executor ex = co_await asio::this_coro::executor;
+  if (single_threaded_context(ex) != nullptr) {
+    co_return co_await std::move(resolving);  // one thread: already serialised (single_thread.hpp)
+  }
+  co_return co_await on_new_strand(std::move(resolving));
 }
 
 }  // namespace

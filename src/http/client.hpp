@@ -39,7 +39,9 @@
 //                        certificate verification), malformed response, too many redirects
 //
 // Threading: fetch() may be called from any executor; each exchange runs on its connection's
-// strand and the caller resumes on its own executor. HttpClient is immutable after creation and may
+// strand and the caller resumes on its own executor. When the caller's io_context is marked as
+// run by one thread (http/single_thread.hpp), connections use its plain executor and the
+// exchange runs in the caller's coroutine: there is nothing for a strand to serialise. HttpClient is immutable after creation and may
 // be shared across threads; a fetch keeps what it needs alive, so the client may be destroyed while
 // requests are in flight.
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "http/client.hpp"
+#include "http/single_thread.hpp"
 #include "http/test_server.hpp"
 
 namespace mcpgate::http {
@@ -405,6 +406,41 @@ TEST(HttpClientPoolTest, ConcurrentRequestsGetDistinctConnections) {
                                       "conn=4 nth=1",
                                       "conn=5 nth=1",
                                       "conn=6 nth=1"}));
+}
+
+// A context marked as run by one thread (serve() with one I/O thread) runs each exchange in the
+// caller's coroutine on the context's plain executor instead of a strand: pooling, the
+// stale-connection retry and concurrent requests behave exactly as on an unmarked context.
+TEST(HttpClientPoolTest, OnASingleThreadedContextThePoolBehavesTheSame) {
+  KeepAliveServer server([](size_t conn, size_t nth, const Request& req) {
+    PoolServerReply r;
+    if (conn == 1 && nth == 3) {
+      r.action = PoolServerAction::kCloseWithoutAnswer;  // the stale-connection case
+    }
+    if (req.target() == "/slow") {
+      r.delay = 100ms;  // the concurrent batch below is in flight at once
+    }
+    return r;
+  });
+  auto client = pool_client();
+  asio::io_context ioc;
+  mark_single_threaded(ioc);
+  EXPECT_EQ(pool_body(pool_fetch(ioc, *client, pool_get(server.url("/")))), "conn=1 nth=1");
+  EXPECT_EQ(pool_body(pool_fetch(ioc, *client, pool_get(server.url("/")))), "conn=1 nth=2");
+  // The third request on connection 1 gets no answer: a GET is sent once more, on a new one.
+  EXPECT_EQ(pool_body(pool_fetch(ioc, *client, pool_get(server.url("/")))), "conn=2 nth=1");
+  std::vector<ClientRequest> batch;
+  for (int i = 0; i < 3; ++i) {
+    batch.push_back(pool_get(server.url("/slow")));
+  }
+  auto results = pool_fetch_all(ioc, *client, std::move(batch));
+  std::vector<std::string> bodies;
+  for (const auto& r : results) {
+    bodies.push_back(pool_body(r));
+  }
+  std::sort(bodies.begin(), bodies.end());
+  EXPECT_EQ(bodies, (std::vector<std::string>{"conn=2 nth=2", "conn=3 nth=1", "conn=4 nth=1"}));
+  EXPECT_EQ(server.connections(), 4u);
 }
 
 TEST(HttpClientPoolTest, AtMostMaxIdlePerOriginConnectionsAreKept) {

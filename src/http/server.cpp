@@ -24,6 +24,7 @@
 #include "http/asio.hpp"
 #include "http/forwarded.hpp"
 #include "http/request_checks.hpp"
+#include "http/single_thread.hpp"
 #include "metrics/metrics.hpp"
 
 namespace mcpgate::http {
@@ -824,8 +825,7 @@ asio::awaitable<void> Connection<Stream>::run() {
 
 asio::awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
-    tcp::socket socket = options.threads == 1 ? tcp::socket(ioc.get_executor())
-                                              : tcp::socket(asio::make_strand(ioc));
+    tcp::socket socket(connection_executor(ioc));  // plain when one thread runs ioc
     beast::error_code ec;
     co_await acceptor.async_accept(socket, redirect_error(use_awaitable, ec));
     if (stopping.load()) {

@@ -2,7 +2,8 @@
 // Server: the HTTP/1.1 listener (plain or TLS) on Boost.Beast with C++20 coroutines.
 //
 // One io_context run by N threads; each connection lives on its own strand, so a connection's
-// coroutine never runs on two threads at once. Requests on a connection are read and answered
+// coroutine never runs on two threads at once (on the context's plain executor when the context
+// is marked as run by one thread, http/single_thread.hpp). Requests on a connection are read and answered
 // in order (pipelining-safe: the next request is not read before the previous answer is sent).
 // Limits: head size and time (slowloris), body size and time, idle time between requests, write
 // time, connection count. Errors are mapped to HTTP statuses in one place (request_checks.hpp):

@@ -15,11 +15,9 @@ struct ServerOptions {
   // TLS is on when both are set. PEM files; the cert file may hold the chain.
   std::string tls_cert_file;
   std::string tls_key_file;
-  // Threads running the shared io_context; 0 = one per core. Exactly 1 is a promise that one
-  // thread runs the io_context: connections then run on its plain executor instead of a strand
-  // each. A strand wrapped in asio::any_io_executor is stored out of line, so every copy of
-  // the executor (each async operation makes several) counts references and every prefer()
-  // allocates; with one thread the io_context serialises a connection's handlers by itself.
+  // Threads running the shared io_context; 0 = one per core. serve() marks the context when it
+  // runs one thread, and connections then get its plain executor instead of a strand each
+  // (http/single_thread.hpp).
   unsigned threads = 0;
 
   size_t max_body_bytes = 4 * 1024 * 1024;
