@@ -16,6 +16,7 @@
 #include "crypto/hash.hpp"
 #include "store/admin_queries.hpp"
 #include "store/admin_approval_queries.hpp"
+#include "store/client_queries.hpp"
 #include "store/audit_pin_queries.hpp"
 #include "store/deprovision_queries.hpp"
 #include "store/scim_queries.hpp"
@@ -741,42 +742,15 @@ class SqliteStore final : public Store {
   Status verify_client_secret(std::string_view client_id,
                               std::string_view secret_hash,
                               Timestamp now) override {
-    return read([&](Connection& c) -> Status {
-      MCPGATE_ASSIGN_OR_RETURN(
-          auto s,
-          c.prepare("SELECT secret_hash, secret_expires_at, disabled FROM clients"
-                    " WHERE client_id = ?"));
-      s.bind(client_id);
-      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
-      const std::string stored = row && !s.is_null(0) ? s.blob(0) : std::string();
-      const bool accepted = client_secret_accepted(
-          row && !s.is_null(0) ? std::optional<std::string_view>(stored) : std::nullopt,
-          row && s.integer(2) != 0,
-          row ? s.integer(1) : 0,
-          secret_hash,
-          now);
-      if (!accepted) {
-        return make_error(ErrorCode::kUnauthenticated, "store: client authentication failed");
-      }
-      return {};
+    return read([&](Connection& c) {
+      return queries::verify_client_secret(c, client_id, secret_hash, now);
     });
   }
 
   Status verify_registration_token(std::string_view client_id,
                                    std::string_view token_hash) override {
-    return read([&](Connection& c) -> Status {
-      MCPGATE_ASSIGN_OR_RETURN(auto s,
-                               c.prepare("SELECT registration_token_hash, disabled FROM clients"
-                                         " WHERE client_id = ?"));
-      s.bind(client_id);
-      MCPGATE_ASSIGN_OR_RETURN(const bool row, s.step());
-      const std::string stored = row ? s.blob(0) : std::string(kHashBytes, '\0');
-      const bool match = crypto::constant_time_equal(stored, token_hash);
-      if (!row || s.is_null(0) || !match || s.integer(1) != 0) {
-        return make_error(ErrorCode::kUnauthenticated,
-                          "store: registration access token does not match");
-      }
-      return {};
+    return read([&](Connection& c) {
+      return queries::verify_registration_token(c, client_id, token_hash);
     });
   }
 
