@@ -39,10 +39,6 @@ for exe in "$mcpgate" "$hello" "$loadgen"; do
   [[ -x $exe ]] || { echo "not found or not executable: $exe (build it first)" >&2; exit 2; }
 done
 
-body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
-headers=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream'
-         -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call'
-         -H 'Mcp-Name: test_simple_text')
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-instr.XXXXXX")
 pid=""
@@ -50,6 +46,8 @@ cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "
 trap cleanup EXIT
 
 source "$here/lib/common.sh"
+body=$mcp_call_body
+headers=("${mcp_call_headers[@]}")
 free_port() {  # a port nothing listens on, from the top of the ephemeral-free range
   local p
   for ((p = 18400 + RANDOM % 400; ; p++)); do

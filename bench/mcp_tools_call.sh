@@ -116,12 +116,8 @@ wait_for_port() {  # port pid log
 }
 
 # The request both targets receive (the bare server ignores it).
-body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
-headers=(-H 'Content-Type: application/json'
-         -H 'Accept: application/json, text/event-stream'
-         -H 'MCP-Protocol-Version: 2026-07-28'
-         -H 'Mcp-Method: tools/call'
-         -H 'Mcp-Name: test_simple_text')
+body=$mcp_call_body  # bench/lib/common.sh
+headers=("${mcp_call_headers[@]}")
 
 "${server_pin[@]}" "$hello" --listen "127.0.0.1:$bare_port" >"$work/bare.log" 2>&1 &
 pids+=($!)

@@ -414,12 +414,8 @@ get_tokens() {  # client(conf|pub) count access_out refresh_out [issuer]
 }
 
 basic=$(printf '%s:%s' "$conf_id" "$conf_secret" | base64 -w0)
-mcp_body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
-mcp_headers=(-H 'Content-Type: application/json'
-             -H 'Accept: application/json, text/event-stream'
-             -H 'MCP-Protocol-Version: 2026-07-28'
-             -H 'Mcp-Method: tools/call'
-             -H 'Mcp-Name: test_simple_text')
+mcp_body=$mcp_call_body  # bench/lib/common.sh
+mcp_headers=("${mcp_call_headers[@]}")
 refresh_body_for() {  # PORT: the refresh request body for the gateway on PORT (its resource)
   local enc
   enc=$(printf '%s' "http://127.0.0.1:$1/mcp" | sed -e 's/%/%25/g' -e 's/:/%3A/g' -e 's#/#%2F#g')

@@ -29,3 +29,13 @@ split_cpus() {
     loadgen_pin=(taskset -c "$half-$((cpus - 1))")
   fi
 }
+
+# The request the tools/call benchmarks send (mcp_tools_call.sh, mcp_instructions.sh, oauth.sh):
+# a stateless (2026-07-28) tools/call of the conformance tool set's `test_simple_text`, and the
+# headers that era requires.
+mcp_call_body='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
+mcp_call_headers=(-H 'Content-Type: application/json'
+                  -H 'Accept: application/json, text/event-stream'
+                  -H 'MCP-Protocol-Version: 2026-07-28'
+                  -H 'Mcp-Method: tools/call'
+                  -H 'Mcp-Name: test_simple_text')

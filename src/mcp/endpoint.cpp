@@ -411,8 +411,7 @@ struct ReplyStatus {
 asio::awaitable<void> run_request(ImplPtr impl,
                                   std::shared_ptr<RequestScope> scope,
                                   std::shared_ptr<ReplyStatus> status) {
-  // Serialised once: the session's request key and the response's "id" member.
-  const std::string id_text = dump_json(scope->id);
+  const std::string& id_text = scope->id_text;
   Reply reply;
   try {
     reply = co_await impl->dispatch(*scope);
@@ -720,6 +719,7 @@ asio::awaitable<void> handle_session_post(ImplPtr impl,
   scope->era = Era::kSession;
   scope->session = session;
   scope->id = id;
+  scope->id_text = dump_json(id);
   scope->method = method;
   scope->protocol_version = session->protocol_version();
   scope->client_capabilities = session->client_capabilities();
@@ -735,7 +735,7 @@ asio::awaitable<void> handle_session_post(ImplPtr impl,
   }
   scope->params = std::move(params);
   scope->stream = session->new_stream();
-  scope->cancelled = session->begin_request(dump_json(id));
+  scope->cancelled = session->begin_request(scope->id_text);
   co_await serve_request(impl, ex, scope);
 }
 
@@ -902,6 +902,7 @@ asio::awaitable<void> handle_stateless_post(ImplPtr impl,
   scope->era = Era::kStateless;
   scope->cancelled = std::make_shared<std::atomic<bool>>(false);
   scope->id = id;
+  scope->id_text = dump_json(id);
   scope->method = method;
   scope->protocol_version = version;
   scope->client_capabilities = *caps;

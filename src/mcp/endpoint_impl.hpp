@@ -82,6 +82,7 @@ struct RequestScope {
   Era era = Era::kSession;
   std::shared_ptr<Session> session;  // session era only
   Json id;
+  std::string id_text;  // `id` serialised once: the session's request key and the response's id
   std::string method;
   // Both set by whoever makes the scope (null until then: an empty object would be allocated
   // only to be replaced on every request).

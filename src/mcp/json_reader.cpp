@@ -276,13 +276,10 @@ class Reader {
       if (c < 0x20) {
         return false;  // control characters must be escaped
       }
-      if (c >= 0x80) {
-        if (!skip_utf8()) {
-          return false;
-        }
-        continue;
+      // What is left is a byte >= 0x80 (every other one is plain): a UTF-8 sequence.
+      if (!skip_utf8()) {
+        return false;
       }
-      ++p_;
     }
     out.assign(start, p_);
     while (p_ != end_) {
